@@ -1,0 +1,149 @@
+//! Personal access tokens: what authenticates calls to credport itself (seed 003).
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+use crate::validate::{self, Checked, FieldError};
+
+open_enum! {
+    /// State of a personal access token. `EXPIRED` is derived from `expires_at`.
+    TokenState {
+        Active = "ACTIVE",
+        Revoked = "REVOKED",
+        Expired = "EXPIRED",
+    }
+}
+
+/// What a personal access token may do. A token created without scopes gets all of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    ConnectionsRead,
+    CredentialsRead,
+    ApiKeysRead,
+    ApiKeysWrite,
+    TokensWrite,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 5] = [
+        Scope::ConnectionsRead,
+        Scope::CredentialsRead,
+        Scope::ApiKeysRead,
+        Scope::ApiKeysWrite,
+        Scope::TokensWrite,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::ConnectionsRead => "connections:read",
+            Scope::CredentialsRead => "credentials:read",
+            Scope::ApiKeysRead => "api_keys:read",
+            Scope::ApiKeysWrite => "api_keys:write",
+            Scope::TokensWrite => "tokens:write",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+/// Checks that every entry of a token's `scopes` is a known scope.
+pub fn validate_token_scopes(scopes: &[String]) -> Checked {
+    validate::scopes("scopes", scopes)?;
+    match scopes.iter().find(|s| Scope::parse(s).is_none()) {
+        Some(unknown) => Err(FieldError::new(
+            "scopes",
+            format!(
+                "unknown scope {unknown:?}; expected one of {}",
+                Scope::ALL.map(Scope::as_str).join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A personal access token, without the token itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all(serialize = "camelCase"))
+)]
+pub struct PersonalAccessToken {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub state: TokenState,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The user id that revoked it.
+    #[serde(default)]
+    pub revoked_by: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub last_used_at: Option<String>,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    #[serde(default)]
+    pub revoked_at: Option<String>,
+}
+
+/// The answer to a create: the token and, this once, its value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all(serialize = "camelCase"))
+)]
+pub struct CreatedPersonalAccessToken {
+    #[serde(flatten)]
+    pub personal_access_token: PersonalAccessToken,
+    /// The token (`cpat_…`). Shown once.
+    #[cfg_attr(feature = "wasm", tsify(type = "string"))]
+    pub token: Secret,
+}
+
+/// `POST /v1/personal_access_tokens`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
+pub struct CreateTokenParams {
+    pub name: String,
+    /// RFC 3339; must be in the future. Absent for a token that does not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// A subset of the caller's scopes; absent for all of the caller's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+}
+
+impl CreateTokenParams {
+    pub fn validate(&self) -> Checked {
+        validate::label("name", &self.name)?;
+        if let Some(expires_at) = &self.expires_at {
+            validate::timestamp("expires_at", expires_at)?;
+        }
+        match &self.scopes {
+            Some(scopes) => validate_token_scopes(scopes),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A list of personal access tokens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all(serialize = "camelCase"))
+)]
+pub struct TokenList {
+    pub data: Vec<PersonalAccessToken>,
+    pub total_count: u64,
+}

@@ -1,0 +1,230 @@
+//! The input rules of the API, checked by the server (400 naming the field) and by the SDK before
+//! it sends anything (`InvalidArgumentError` naming the argument).
+
+use std::fmt;
+
+/// One rule broken by one field. `field` is the wire (`snake_case`) name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+pub type Checked = Result<(), FieldError>;
+
+/// Longest name, subject, provider or similar short label, in characters.
+pub const MAX_LABEL: usize = 256;
+/// Longest description or revocation reason, in characters.
+pub const MAX_TEXT: usize = 4096;
+/// Most scopes on one key or token.
+pub const MAX_SCOPES: usize = 100;
+/// Longest accepted expiry for an API key: ten years.
+pub const MAX_SECONDS_UNTIL_EXPIRATION: u64 = 10 * 365 * 24 * 3600;
+/// Largest page size of any list.
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// A required label: not blank, at most [`MAX_LABEL`] characters, no control characters.
+pub fn label(field: &'static str, value: &str) -> Checked {
+    if value.trim().is_empty() {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    text(field, value, MAX_LABEL)
+}
+
+/// An optional label: when present, as [`label`].
+pub fn opt_label(field: &'static str, value: Option<&str>) -> Checked {
+    value.map_or(Ok(()), |v| label(field, v))
+}
+
+/// Free text of at most `max` characters without control characters other than newlines and tabs.
+pub fn text(field: &'static str, value: &str, max: usize) -> Checked {
+    if value.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// A list of scopes: each a label, no more than [`MAX_SCOPES`].
+pub fn scopes(field: &'static str, values: &[String]) -> Checked {
+    if values.len() > MAX_SCOPES {
+        return Err(FieldError::new(
+            field,
+            format!("must hold at most {MAX_SCOPES} scopes"),
+        ));
+    }
+    values.iter().try_for_each(|s| label(field, s))
+}
+
+/// A number within `min..=max`.
+pub fn range<T: PartialOrd + fmt::Display>(
+    field: &'static str,
+    value: T,
+    min: T,
+    max: T,
+) -> Checked {
+    if value < min || value > max {
+        return Err(FieldError::new(
+            field,
+            format!("must be between {min} and {max}, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+/// An RFC 3339 timestamp such as `2026-11-22T10:00:00Z` or `2026-11-22T12:00:00.5+02:00`.
+/// Checks the shape and field ranges; the server turns it into an instant.
+pub fn timestamp(field: &'static str, value: &str) -> Checked {
+    if parse_rfc3339(value).is_none() {
+        return Err(FieldError::new(
+            field,
+            "must be an RFC 3339 timestamp such as 2026-11-22T10:00:00Z",
+        ));
+    }
+    Ok(())
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 timestamp, or `None` when it is not one.
+pub fn parse_rfc3339(value: &str) -> Option<i64> {
+    let b = value.as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let digits = b.get(range)?;
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(digits).ok()?.parse().ok()
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let sep_ok = b.get(4) == Some(&b'-')
+        && b.get(7) == Some(&b'-')
+        && matches!(b.get(10), Some(b'T' | b't' | b' '))
+        && b.get(13) == Some(&b':')
+        && b.get(16) == Some(&b':');
+    if !sep_ok || !(1..=12).contains(&month) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    if day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let mut rest = b.get(19..)?;
+    if let Some((b'.', frac)) = rest.split_first() {
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        rest = frac.get(n..)?;
+    }
+    let offset = match rest {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let hh = std::str::from_utf8(&[*h1, *h2]).ok()?.parse::<i64>().ok()?;
+            let mm = std::str::from_utf8(&[*m1, *m2]).ok()?.parse::<i64>().ok()?;
+            if hh > 23 || mm > 59 {
+                return None;
+            }
+            let secs = hh * 3600 + mm * 60;
+            if *sign == b'+' {
+                secs
+            } else {
+                -secs
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second.min(59) - offset)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_accepts_the_documented_shapes() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2026-11-22T10:00:00Z"), Some(1_795_341_600));
+        assert_eq!(
+            parse_rfc3339("2026-11-22T12:00:00.250+02:00"),
+            Some(1_795_341_600)
+        );
+        assert_eq!(parse_rfc3339("2024-02-29T00:00:00Z").is_some(), true);
+    }
+
+    #[test]
+    fn rfc3339_rejects_what_is_not_a_timestamp() {
+        for bad in [
+            "",
+            "2026-11-22",
+            "2026-13-01T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2026-11-22T10:00:00",
+            "2026-11-22T24:00:00Z",
+            "2026-11-22T10:00:00.Z",
+            "2026-11-22T10:00:00+2:00",
+            "２０２６-11-22T10:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn labels_and_ranges_name_the_field() {
+        assert_eq!(label("name", "  ").unwrap_err().field, "name");
+        assert!(label("name", "ключ 🔑").is_ok());
+        assert!(label("name", "a\u{0}b").is_err());
+        assert!(label("name", &"x".repeat(MAX_LABEL + 1)).is_err());
+        assert_eq!(
+            range("limit", 0u32, 1, 100).unwrap_err().to_string(),
+            "limit: must be between 1 and 100, got 0"
+        );
+    }
+}

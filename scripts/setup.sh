@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need, from the registries this machine reaches
+# (crates.io, npm, Debian). Idempotent: each step checks first, so a second run takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# The wasm target for the SDK crate.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# cargo install, falling back to an unlocked install when the registry copy lags behind a lockfile.
+cargo_install() {
+  local crate=$1 version=$2 bin=$3
+  if command -v "$bin" >/dev/null 2>&1 && "$bin" --version 2>/dev/null | grep -q "$version"; then
+    return
+  fi
+  log "installing $crate $version"
+  cargo install --quiet --locked "$crate" --version "$version" \
+    || cargo install --quiet "$crate" --version "$version"
+}
+
+# wasm-pack must not download anything: it finds wasm-bindgen and wasm-opt on PATH.
+cargo_install wasm-pack 0.15.1 wasm-pack
+# wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly.
+wb_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)
+cargo_install wasm-bindgen-cli "$wb_version" wasm-bindgen
+
+# JS tooling (binaryen's wasm-opt, TypeScript, test runtimes) from package-lock.json.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm dev dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+log "ready"
