@@ -1,1 +1,17 @@
+//! The credport SDK, compiled to WebAssembly: connections, API keys and personal access tokens
+//! against the credport HTTP API, from any JavaScript runtime with `fetch`.
+//!
+//! A panic would kill the wasm instance for the whole host process, so nothing here may panic:
+//! the lints below forbid the usual ways in.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod client;
+mod convert;
+mod errors;
+mod options;
+mod resources;
+mod timers;
+mod transport;
+mod wire;
+
+pub use client::Credport;

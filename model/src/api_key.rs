@@ -26,24 +26,17 @@ pub struct ApiKey {
     pub name: String,
     /// Who the key is for: a user id, a machine, an organisation.
     pub subject: String,
-    #[serde(default)]
     pub description: Option<String>,
     /// Any JSON the site attaches, passed through unchanged.
-    #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(type = "unknown"))]
     pub claims: Option<Value>,
-    #[serde(default)]
     pub scopes: Vec<String>,
-    #[serde(default)]
     pub created_by: Option<String>,
     pub revoked: bool,
-    #[serde(default)]
     pub revocation_reason: Option<String>,
     pub expired: bool,
     /// When the key stops working, if it does.
-    #[serde(default)]
     pub expiration: Option<String>,
-    #[serde(default)]
     pub last_used_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,

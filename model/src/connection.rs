@@ -38,9 +38,21 @@ open_enum! {
 pub struct CredentialsStatus {
     #[serde(rename = "type")]
     pub kind: CredentialType,
-    #[serde(default)]
     pub expires_at: Option<String>,
 }
+
+// tsify leaves out fields that are never deserialised; the two flags the SDK derives are added
+// to the declaration here (TypeScript merges the two interface declarations).
+#[cfg(feature = "wasm")]
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const CONNECTION_FLAGS_TS: &'static str = r#"
+export interface Connection {
+    /** `status` is `"active"` (seed 001's `is_active`). */
+    isActive: boolean;
+    /** `tokenExpiresAt` had passed when the connection was received (seed 001's `is_expired`). */
+    isExpired: boolean;
+}
+"#;
 
 /// A site's connection to a third-party provider.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,21 +68,16 @@ pub struct Connection {
     /// The integration configuration this connection belongs to, e.g. `google-prod`.
     pub provider_config_key: String,
     /// Authorised resource id (an account id, an email).
-    #[serde(default)]
     pub root_resource_id: Option<String>,
     /// Authorised resource name (an account name).
-    #[serde(default)]
     pub root_resource_name: Option<String>,
     /// OAuth scopes authorised for this connection.
-    #[serde(default)]
     pub scopes: Vec<String>,
     pub status: ConnectionStatus,
     /// When the access token expires, if it does.
-    #[serde(default)]
     pub token_expires_at: Option<String>,
     pub credentials: CredentialsStatus,
     /// The site's own key-value data, passed through unchanged.
-    #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(type = "Record<string, unknown>"))]
     pub metadata: Map<String, Value>,
     pub created_at: String,
@@ -152,7 +159,6 @@ pub struct ProviderCredentials {
     pub provider: String,
     #[serde(rename = "type")]
     pub kind: CredentialType,
-    #[serde(default)]
     pub expires_at: Option<String>,
     /// Provider-specific secret fields (`access_token`, `api_key`, `username`, ...), unchanged.
     #[cfg_attr(feature = "wasm", tsify(type = "Record<string, unknown>"))]

@@ -75,18 +75,13 @@ pub struct PersonalAccessToken {
     pub user_id: String,
     pub name: String,
     pub state: TokenState,
-    #[serde(default)]
     pub scopes: Vec<String>,
     /// The user id that revoked it.
-    #[serde(default)]
     pub revoked_by: Option<String>,
     pub created_at: String,
     pub updated_at: String,
-    #[serde(default)]
     pub last_used_at: Option<String>,
-    #[serde(default)]
     pub expires_at: Option<String>,
-    #[serde(default)]
     pub revoked_at: Option<String>,
 }
 

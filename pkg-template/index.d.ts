@@ -1,0 +1,2 @@
+export * from './node/credport.js';
+export * from './errors.js';

@@ -1,0 +1,48 @@
+// Builds the npm package: wasm-pack compiles the SDK crate, then the package is assembled from
+// pkg-template/ into dist/, ready for `npm pack`.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+const template = path.join(root, 'pkg-template');
+
+function run(cmd, args) {
+  execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, PATH: `${path.join(root, 'node_modules/.bin')}:${process.env.PATH}` } });
+}
+
+/** The errors module is written once, as an ES module; CommonJS entries get this translation. */
+export function errorsToCommonJs(source) {
+  const names = [...source.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]);
+  const body = source.replace(/^export (class|function) /gm, '$1 ');
+  return `'use strict';\n${body}\nmodule.exports = { ${names.join(', ')} };\n`;
+}
+
+function cargoVersion() {
+  const toml = fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8');
+  const pkg = toml.slice(toml.indexOf('[package]'));
+  return pkg.match(/^version\s*=\s*"([^"]+)"/m)[1];
+}
+
+run('wasm-pack', ['build', '--release', '--target', 'nodejs', '--out-dir', 'pkg/node', '--out-name', 'credport', '--no-pack']);
+
+fs.rmSync(dist, { recursive: true, force: true });
+fs.mkdirSync(path.join(dist, 'node'), { recursive: true });
+for (const file of ['credport.js', 'credport.d.ts', 'credport_bg.wasm']) {
+  fs.copyFileSync(path.join(root, 'pkg/node', file), path.join(dist, 'node', file));
+}
+for (const file of ['index.cjs', 'index.mjs', 'index.d.ts', 'errors.d.ts', 'README.md']) {
+  fs.copyFileSync(path.join(template, file), path.join(dist, file));
+}
+fs.copyFileSync(path.join(template, 'index.d.ts'), path.join(dist, 'index.d.mts'));
+const errors = fs.readFileSync(path.join(template, 'errors.mjs'), 'utf8');
+fs.writeFileSync(path.join(dist, 'errors.cjs'), errorsToCommonJs(errors));
+
+const manifest = JSON.parse(fs.readFileSync(path.join(template, 'package.json'), 'utf8'));
+manifest.version = cargoVersion();
+fs.writeFileSync(path.join(dist, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+const wasm = fs.statSync(path.join(dist, 'node/credport_bg.wasm')).size;
+console.log(`built dist/ (credport ${manifest.version}, wasm ${(wasm / 1024).toFixed(1)} KiB)`);

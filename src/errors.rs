@@ -1,0 +1,158 @@
+//! The SDK's one error type, and how it becomes a real JavaScript `Error`.
+//!
+//! The error classes are defined once, in the package's `errors` module, so that `instanceof`
+//! holds whichever entry point loaded them; the entry point hands their factory to the wasm
+//! instance at load time (`__setErrorFactory`). Each variant maps to one class and carries a
+//! stable `code` JS can branch on.
+
+use std::cell::RefCell;
+
+use js_sys::{Function, Object, Reflect};
+use serde_json::{Map, Value};
+use wasm_bindgen::prelude::*;
+
+/// Everything that can go wrong in a call.
+#[derive(Debug)]
+pub enum Error {
+    /// The caller passed something the API cannot take. Raised before any request is sent.
+    InvalidArgument { argument: String, message: String },
+    /// The server answered with an error status.
+    Api(ApiFailure),
+    /// The server answered, but not with what the API promises.
+    InvalidResponse { status: u16, request_id: Option<String>, message: String },
+    /// The request never got an answer.
+    Connection { message: String },
+    /// An attempt took longer than `timeoutMs`.
+    Timeout { timeout_ms: f64 },
+    /// The caller's `AbortSignal` fired.
+    Aborted,
+}
+
+/// An error answer from the server.
+#[derive(Debug)]
+pub struct ApiFailure {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+    pub details: Option<Map<String, Value>>,
+    pub headers: Vec<(String, String)>,
+    /// Seconds, from `Retry-After`.
+    pub retry_after: Option<f64>,
+}
+
+impl Error {
+    pub fn invalid(argument: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidArgument { argument: argument.into(), message: message.into() }
+    }
+
+    /// The exported class this error is thrown as.
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            Error::InvalidArgument { .. } => "InvalidArgumentError",
+            Error::Api(failure) => match failure.status {
+                400 => "BadRequestError",
+                401 => "AuthenticationError",
+                403 => "PermissionDeniedError",
+                404 => "NotFoundError",
+                409 => "ConflictError",
+                429 => "RateLimitError",
+                500..=599 => "InternalServerError",
+                _ => "APIError",
+            },
+            Error::InvalidResponse { .. } => "APIResponseValidationError",
+            Error::Connection { .. } => "APIConnectionError",
+            Error::Timeout { .. } => "APIConnectionTimeoutError",
+            Error::Aborted => "APIUserAbortError",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Error::InvalidArgument { argument, message } => format!("{argument} {message}"),
+            Error::Api(failure) => failure.message.clone(),
+            Error::InvalidResponse { message, .. } => message.clone(),
+            Error::Connection { message } => format!("Connection error: {message}"),
+            Error::Timeout { timeout_ms } => format!("Request timed out after {timeout_ms} ms"),
+            Error::Aborted => "Request was aborted".to_owned(),
+        }
+    }
+
+    /// The fields the error class exposes besides `message`.
+    fn props(&self) -> Object {
+        let props = Object::new();
+        let set = |key: &str, value: JsValue| {
+            // Setting a property on a fresh plain object cannot fail.
+            let _ = Reflect::set(&props, &JsValue::from_str(key), &value);
+        };
+        let opt_str = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+        match self {
+            Error::InvalidArgument { argument, .. } => {
+                set("code", "invalid_argument".into());
+                set("argument", argument.as_str().into());
+            }
+            Error::Api(failure) => {
+                set("status", failure.status.into());
+                set("code", failure.code.as_str().into());
+                set("requestId", opt_str(&failure.request_id));
+                set("details", failure.details.as_ref().map_or(JsValue::NULL, to_js));
+                let headers = Object::new();
+                for (name, value) in &failure.headers {
+                    let _ = Reflect::set(&headers, &name.into(), &value.into());
+                }
+                set("headers", headers.into());
+                set("retryAfter", failure.retry_after.map_or(JsValue::NULL, JsValue::from_f64));
+            }
+            Error::InvalidResponse { status, request_id, .. } => {
+                set("status", (*status).into());
+                set("code", "invalid_response".into());
+                set("requestId", opt_str(request_id));
+            }
+            Error::Connection { .. } => set("code", "connection_error".into()),
+            Error::Timeout { .. } => set("code", "timeout".into()),
+            Error::Aborted => set("code", "aborted".into()),
+        }
+        props
+    }
+
+    /// The JavaScript error to throw.
+    pub fn into_js(self) -> JsValue {
+        let message = self.message();
+        let factory = FACTORY.with(|f| f.borrow().clone());
+        if let Some(factory) = factory {
+            let made = factory.call3(
+                &JsValue::UNDEFINED,
+                &self.class_name().into(),
+                &message.as_str().into(),
+                &self.props(),
+            );
+            if let Ok(error) = made {
+                return error;
+            }
+        }
+        // Loaded without the package's entry point: still a real Error with the right name.
+        let error = js_sys::Error::new(&message);
+        error.set_name(self.class_name());
+        error.into()
+    }
+}
+
+impl From<Error> for JsValue {
+    fn from(error: Error) -> JsValue {
+        error.into_js()
+    }
+}
+
+fn to_js(value: &Map<String, Value>) -> JsValue {
+    crate::convert::to_js(value).unwrap_or(JsValue::NULL)
+}
+
+thread_local! {
+    static FACTORY: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Called once by the package's entry point with `(className, message, props) => Error`.
+#[wasm_bindgen(js_name = "__setErrorFactory", skip_typescript)]
+pub fn set_error_factory(factory: Function) {
+    FACTORY.with(|f| *f.borrow_mut() = Some(factory));
+}

@@ -1,0 +1,223 @@
+//! The client's options and the per-call options, read property by property from JS so that a
+//! wrong value is named (`options.timeoutMs must be a positive number`).
+
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::AbortSignal;
+
+use crate::convert::type_name;
+use crate::errors::Error;
+
+#[wasm_bindgen(typescript_custom_section)]
+const OPTIONS_TS: &'static str = r#"
+/** Options of `new Credport(...)`. */
+export interface ClientOptions {
+  /** A personal access token (`cpat_…`). Default: `CREDPORT_API_KEY` where the runtime has `process.env`. */
+  apiKey?: string;
+  /** Default: `CREDPORT_BASE_URL`, else `http://127.0.0.1:8787`. */
+  baseUrl?: string;
+  /** Retries of retryable failures; default 2, at most 10. */
+  maxRetries?: number;
+  /** Timeout of each attempt in milliseconds; default 60000. */
+  timeoutMs?: number;
+  /** The `fetch` to use; default the runtime's global `fetch`. */
+  fetch?: (input: Request) => Promise<Response>;
+  /** A secret token in a browser page must be asked for explicitly. */
+  dangerouslyAllowBrowser?: boolean;
+}
+
+/** The last, optional argument of every method. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Timeout of each attempt in milliseconds. */
+  timeoutMs?: number;
+  maxRetries?: number;
+  /** Sent as `Idempotency-Key` on a POST; made per call when absent. */
+  idempotencyKey?: string;
+}
+"#;
+
+pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8787";
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+pub const DEFAULT_TIMEOUT_MS: f64 = 60_000.0;
+const MAX_RETRIES_CAP: u32 = 10;
+
+/// What `new Credport(options)` was given, checked.
+pub struct ClientConfig {
+    pub api_key: String,
+    pub base_url: String,
+    pub max_retries: u32,
+    pub timeout_ms: f64,
+    pub fetch: Option<Function>,
+}
+
+/// The per-call options, checked.
+#[derive(Default)]
+pub struct CallOptions {
+    pub signal: Option<AbortSignal>,
+    pub timeout_ms: Option<f64>,
+    pub max_retries: Option<u32>,
+    pub idempotency_key: Option<String>,
+}
+
+impl CallOptions {
+    /// The options of each page request of a `listAll`: the caller's, without an idempotency key
+    /// (pages are GETs).
+    pub fn for_page(&self) -> CallOptions {
+        CallOptions {
+            signal: self.signal.clone(),
+            timeout_ms: self.timeout_ms,
+            max_retries: self.max_retries,
+            idempotency_key: None,
+        }
+    }
+}
+
+/// An options object: `undefined`/`null` for none, else a plain object whose keys are all known.
+struct Props {
+    object: Option<Object>,
+    name: &'static str,
+}
+
+impl Props {
+    fn new(name: &'static str, value: &JsValue, known: &[&str]) -> Result<Self, Error> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Props { object: None, name });
+        }
+        let Some(object) = value.dyn_ref::<Object>().filter(|_| !value.is_function() && !js_sys::Array::is_array(value))
+        else {
+            return Err(Error::invalid(name, format!("must be an object, got {}", type_name(value))));
+        };
+        for key in Object::keys(object).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !known.contains(&key.as_str()) {
+                return Err(Error::invalid(
+                    format!("{name}.{key}"),
+                    format!("is not a known option; expected one of {}", known.join(", ")),
+                ));
+            }
+        }
+        Ok(Props { object: Some(object.clone()), name })
+    }
+
+    /// The property, or `None` when absent, `undefined` or `null`.
+    fn get(&self, key: &str) -> Option<JsValue> {
+        let object = self.object.as_ref()?;
+        Reflect::get(object, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, Error> {
+        self.get(key)
+            .map(|v| v.as_string().ok_or_else(|| self.wrong(key, "a string", &v)))
+            .transpose()
+    }
+
+    fn positive_ms(&self, key: &str) -> Result<Option<f64>, Error> {
+        self.get(key)
+            .map(|v| match v.as_f64() {
+                Some(ms) if ms.is_finite() && ms > 0.0 && ms <= 2_147_483_647.0 => Ok(ms),
+                _ => Err(self.wrong(key, "a positive number of milliseconds (at most 2147483647)", &v)),
+            })
+            .transpose()
+    }
+
+    fn retries(&self, key: &str) -> Result<Option<u32>, Error> {
+        self.get(key)
+            .map(|v| match v.as_f64() {
+                Some(n) if n.fract() == 0.0 && (0.0..=f64::from(MAX_RETRIES_CAP)).contains(&n) => Ok(n as u32),
+                _ => Err(self.wrong(key, &format!("a whole number from 0 to {MAX_RETRIES_CAP}"), &v)),
+            })
+            .transpose()
+    }
+
+    fn wrong(&self, key: &str, expected: &str, got: &JsValue) -> Error {
+        let got = if got.as_f64().is_some() { format!("{}", got.as_f64().unwrap_or_default()) } else { type_name(got) };
+        Error::invalid(format!("{}.{key}", self.name), format!("must be {expected}, got {got}"))
+    }
+}
+
+impl ClientConfig {
+    pub fn from_js(options: &JsValue) -> Result<Self, Error> {
+        let props = Props::new(
+            "options",
+            options,
+            &["apiKey", "baseUrl", "maxRetries", "timeoutMs", "fetch", "dangerouslyAllowBrowser"],
+        )?;
+        let api_key = match props.string("apiKey")? {
+            Some(key) => key,
+            None => env("CREDPORT_API_KEY").ok_or_else(|| {
+                Error::invalid("options.apiKey", "is required: pass it or set CREDPORT_API_KEY")
+            })?,
+        };
+        // Checked without ever echoing the key.
+        if api_key.is_empty() || !api_key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::invalid("options.apiKey", "must be a non-empty token of printable characters"));
+        }
+        let base_url = props.string("baseUrl")?.or_else(|| env("CREDPORT_BASE_URL"));
+        let base_url = base_url.as_deref().unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/').to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) || base_url.contains(char::is_whitespace)
+        {
+            return Err(Error::invalid("options.baseUrl", "must be an http:// or https:// URL"));
+        }
+        let fetch = props
+            .get("fetch")
+            .map(|f| f.dyn_into::<Function>().map_err(|v| props.wrong("fetch", "a function", &v)))
+            .transpose()?;
+        let allow_browser = match props.get("dangerouslyAllowBrowser") {
+            None => false,
+            Some(v) => v.as_bool().ok_or_else(|| props.wrong("dangerouslyAllowBrowser", "a boolean", &v))?,
+        };
+        if is_browser() && !allow_browser {
+            return Err(Error::invalid(
+                "options.dangerouslyAllowBrowser",
+                "must be true to use credport in a browser: the page would hold a secret token that anyone \
+                 who loads it can read. Use a token with the narrowest scopes, or call credport from a server.",
+            ));
+        }
+        Ok(ClientConfig {
+            api_key,
+            base_url,
+            max_retries: props.retries("maxRetries")?.unwrap_or(DEFAULT_MAX_RETRIES),
+            timeout_ms: props.positive_ms("timeoutMs")?.unwrap_or(DEFAULT_TIMEOUT_MS),
+            fetch,
+        })
+    }
+}
+
+impl CallOptions {
+    pub fn from_js(options: &JsValue) -> Result<Self, Error> {
+        let props = Props::new("options", options, &["signal", "timeoutMs", "maxRetries", "idempotencyKey"])?;
+        let signal = props
+            .get("signal")
+            .map(|s| s.dyn_into::<AbortSignal>().map_err(|v| props.wrong("signal", "an AbortSignal", &v)))
+            .transpose()?;
+        let idempotency_key = props.string("idempotencyKey")?;
+        if let Some(key) = &idempotency_key {
+            if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+                return Err(Error::invalid("options.idempotencyKey", "must be 1 to 255 printable ASCII characters"));
+            }
+        }
+        Ok(CallOptions {
+            signal,
+            timeout_ms: props.positive_ms("timeoutMs")?,
+            max_retries: props.retries("maxRetries")?,
+            idempotency_key,
+        })
+    }
+}
+
+/// `process.env[name]` where the runtime has it (Node, Bun, Deno's Node layer); never imported.
+fn env(name: &str) -> Option<String> {
+    let global = js_sys::global();
+    let process = Reflect::get(&global, &"process".into()).ok().filter(JsValue::is_object)?;
+    let env = Reflect::get(&process, &"env".into()).ok().filter(JsValue::is_object)?;
+    Reflect::get(&env, &name.into()).ok()?.as_string().filter(|v| !v.is_empty())
+}
+
+/// A page with a DOM: `window` and `document` both exist.
+fn is_browser() -> bool {
+    let global = js_sys::global();
+    let has = |name: &str| Reflect::get(&global, &name.into()).is_ok_and(|v| !v.is_undefined());
+    has("window") && has("document")
+}

@@ -1,0 +1,290 @@
+//! One HTTP exchange with credport, retried as SDK.md says: through gloo-net (the runtime's own
+//! `fetch`) or the user's `fetch`, with a timeout per attempt, backoff with jitter that honours
+//! `Retry-After`, and the same `Idempotency-Key` on every attempt of a POST.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use credport_model::ErrorEnvelope;
+use gloo_net::http::{Method, RequestBuilder, Response};
+use js_sys::Function;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal};
+
+use crate::errors::{ApiFailure, Error};
+use crate::options::{CallOptions, ClientConfig};
+use crate::timers::{clear_timeout, set_timeout, sleep};
+
+/// First backoff wait, doubled per retry.
+const INITIAL_BACKOFF_MS: f64 = 500.0;
+/// Longest wait between attempts, `Retry-After` included.
+const MAX_BACKOFF_MS: f64 = 8_000.0;
+const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
+
+/// A request to make: method, path below the base URL (already escaped), query, JSON body.
+pub struct Call {
+    pub method: Method,
+    pub path: String,
+    pub query: String,
+    pub body: Option<String>,
+}
+
+impl Call {
+    pub fn get(path: String) -> Self {
+        Call { method: Method::GET, path, query: String::new(), body: None }
+    }
+
+    pub fn with_query(mut self, query: String) -> Self {
+        self.query = query;
+        self
+    }
+
+    pub fn with_body(method: Method, path: String, body: String) -> Self {
+        Call { method, path, query: String::new(), body: Some(body) }
+    }
+}
+
+/// The client's connection settings; shared by the resources.
+pub struct Transport {
+    base_url: String,
+    authorization: String,
+    fetch: Option<Function>,
+    max_retries: u32,
+    timeout_ms: f64,
+}
+
+/// What one attempt ended with, when it got no answer.
+enum Failure {
+    Aborted,
+    Timeout,
+    Network(String),
+}
+
+impl Transport {
+    pub fn new(config: ClientConfig) -> Self {
+        Transport {
+            authorization: format!("Bearer {}", config.api_key),
+            base_url: config.base_url,
+            fetch: config.fetch,
+            max_retries: config.max_retries,
+            timeout_ms: config.timeout_ms,
+        }
+    }
+
+    /// Sends `call`, retrying what may be retried, and decodes a 2xx body into `T`.
+    pub async fn send<T: DeserializeOwned>(&self, call: Call, options: &CallOptions) -> Result<T, Error> {
+        let (status, request_id, text) = self.exchange(&call, options).await?;
+        let mut de = serde_json::Deserializer::from_str(&text);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let at = e.path().to_string();
+            let at = if at == "." { String::new() } else { format!(" at {at}") };
+            Error::InvalidResponse {
+                status,
+                request_id,
+                message: format!("credport answered {status} with an invalid body{at}: {}", e.into_inner()),
+            }
+        })
+    }
+
+    /// The retry loop: returns the status, request id and body of the first 2xx answer.
+    async fn exchange(&self, call: &Call, options: &CallOptions) -> Result<(u16, Option<String>, String), Error> {
+        let max_retries = options.max_retries.unwrap_or(self.max_retries);
+        let timeout_ms = options.timeout_ms.unwrap_or(self.timeout_ms);
+        let signal = options.signal.as_ref();
+        // A POST is only safe to repeat under one idempotency key for all its attempts.
+        let idempotency_key = (call.method == Method::POST)
+            .then(|| options.idempotency_key.clone().unwrap_or_else(new_idempotency_key));
+        let mut attempt = 0;
+        loop {
+            let (error, retry_after_ms) = match self.attempt(call, idempotency_key.as_deref(), timeout_ms, signal).await {
+                Ok(response) => {
+                    let status = response.status();
+                    let request_id = response.headers().get("x-request-id");
+                    let text = response.text().await.map_err(|e| Error::Connection { message: e.to_string() });
+                    if (200..300).contains(&status) {
+                        return Ok((status, request_id, text?));
+                    }
+                    let retry_after = retry_after_ms(&response);
+                    let retryable = is_retryable(status, &response);
+                    let failure = api_failure(&response, request_id, text.unwrap_or_default(), retry_after);
+                    if !retryable {
+                        return Err(Error::Api(failure));
+                    }
+                    (Error::Api(failure), retry_after)
+                }
+                Err(Failure::Aborted) => return Err(Error::Aborted),
+                Err(Failure::Timeout) => (Error::Timeout { timeout_ms }, None),
+                Err(Failure::Network(message)) => {
+                    (Error::Connection { message: format!("{message} (is credport reachable at {}?)", self.base_url) }, None)
+                }
+            };
+            if attempt >= max_retries {
+                return Err(error);
+            }
+            sleep(retry_after_ms.unwrap_or_else(|| backoff_ms(attempt)).min(MAX_RETRY_AFTER_MS), signal).await?;
+            attempt += 1;
+        }
+    }
+
+    /// One request with its own timeout; the caller's signal aborts it too.
+    async fn attempt(
+        &self,
+        call: &Call,
+        idempotency_key: Option<&str>,
+        timeout_ms: f64,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Response, Failure> {
+        if signal.is_some_and(AbortSignal::aborted) {
+            return Err(Failure::Aborted);
+        }
+        let controller = AbortController::new().map_err(|e| Failure::Network(js_message(&e)))?;
+        let timed_out = Rc::new(Cell::new(false));
+        let on_timeout = {
+            let (controller, timed_out) = (controller.clone(), timed_out.clone());
+            Closure::<dyn FnMut()>::new(move || {
+                timed_out.set(true);
+                controller.abort();
+            })
+        };
+        let on_abort = {
+            let controller = controller.clone();
+            Closure::<dyn FnMut()>::new(move || controller.abort())
+        };
+        let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout_ms);
+        if let Some(signal) = signal {
+            let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+        }
+
+        let result = self.fetch(call, idempotency_key, &controller.signal()).await;
+
+        clear_timeout(&timer);
+        if let Some(signal) = signal {
+            let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+        }
+        result.map_err(|message| {
+            if signal.is_some_and(AbortSignal::aborted) {
+                Failure::Aborted
+            } else if timed_out.get() {
+                Failure::Timeout
+            } else {
+                Failure::Network(message)
+            }
+        })
+    }
+
+    async fn fetch(&self, call: &Call, idempotency_key: Option<&str>, signal: &AbortSignal) -> Result<Response, String> {
+        let mut url = format!("{}{}", self.base_url, call.path);
+        if !call.query.is_empty() {
+            url.push('?');
+            url.push_str(&call.query);
+        }
+        let mut builder = RequestBuilder::new(&url)
+            .method(call.method.clone())
+            .header("authorization", &self.authorization)
+            .header("accept", "application/json")
+            .abort_signal(Some(signal));
+        if let Some(key) = idempotency_key {
+            builder = builder.header("idempotency-key", key);
+        }
+        let request = match &call.body {
+            Some(body) => builder.header("content-type", "application/json").body(body.as_str()),
+            None => builder.build(),
+        }
+        .map_err(|e| e.to_string())?;
+        match &self.fetch {
+            None => request.send().await.map_err(|e| e.to_string()),
+            Some(fetch) => {
+                let raw: web_sys::Request = request.into();
+                let promise = fetch.call1(&JsValue::UNDEFINED, &raw).map_err(|e| js_message(&e))?;
+                let response = JsFuture::from(js_sys::Promise::resolve(&promise)).await.map_err(|e| js_message(&e))?;
+                response
+                    .dyn_into::<web_sys::Response>()
+                    .map(Response::from)
+                    .map_err(|_| "the fetch option resolved to something other than a Response".to_owned())
+            }
+        }
+    }
+}
+
+/// SDK.md: connection failures, timeouts, 408, 429 and 5xx are retried, and a 409 only when the
+/// server says so (`x-should-retry: true`); `x-should-retry: false` always wins.
+fn is_retryable(status: u16, response: &Response) -> bool {
+    match response.headers().get("x-should-retry").as_deref() {
+        Some("true") => return true,
+        Some("false") => return false,
+        _ => {}
+    }
+    matches!(status, 408 | 429 | 500..=599)
+}
+
+/// `Retry-After` as milliseconds: delta-seconds or an HTTP date.
+fn retry_after_ms(response: &Response) -> Option<f64> {
+    let value = response.headers().get("retry-after")?;
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0).then_some(seconds * 1000.0);
+    }
+    let at = js_sys::Date::parse(value);
+    (!at.is_nan()).then(|| (at - js_sys::Date::now()).max(0.0))
+}
+
+/// Exponential backoff with jitter: 0.5 s, 1 s, 2 s … up to 8 s, each shortened by up to a quarter.
+fn backoff_ms(attempt: u32) -> f64 {
+    let base = (INITIAL_BACKOFF_MS * 2f64.powi(attempt.min(16) as i32)).min(MAX_BACKOFF_MS);
+    base * (1.0 - 0.25 * js_sys::Math::random())
+}
+
+fn api_failure(response: &Response, request_id: Option<String>, text: String, retry_after_ms: Option<f64>) -> ApiFailure {
+    let status = response.status();
+    let headers = response.headers().entries().collect();
+    let retry_after = retry_after_ms.map(|ms| ms / 1000.0);
+    match serde_json::from_str::<ErrorEnvelope>(&text) {
+        Ok(ErrorEnvelope { error }) => ApiFailure {
+            status,
+            code: error.code,
+            message: error.message,
+            request_id: error.request_id.or(request_id),
+            details: error.details,
+            headers,
+            retry_after,
+        },
+        // Not credport's error body (a proxy's HTML page, say): the status is what we know.
+        Err(_) => ApiFailure {
+            status,
+            code: "http_error".to_owned(),
+            message: format!("credport answered {status} {} without an error body", response.status_text()),
+            request_id,
+            details: None,
+            headers,
+            retry_after,
+        },
+    }
+}
+
+/// 128 random bits from the runtime's Web Crypto, as 32 hex characters.
+fn new_idempotency_key() -> String {
+    let mut bytes = [0u8; 16];
+    if get_random_values(&mut bytes).is_err() {
+        for b in &mut bytes {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
+}
+
+/// The message of a thrown JS value.
+fn js_message(value: &JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| "fetch failed".to_owned())
+}
