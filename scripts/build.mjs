@@ -33,9 +33,8 @@ fs.mkdirSync(path.join(dist, 'node'), { recursive: true });
 for (const file of ['credport.js', 'credport.d.ts', 'credport_bg.wasm']) {
   fs.copyFileSync(path.join(root, 'pkg/node', file), path.join(dist, 'node', file));
 }
-for (const file of ['index.cjs', 'index.mjs', 'index.d.ts', 'errors.d.ts', 'README.md']) {
-  fs.copyFileSync(path.join(template, file), path.join(dist, file));
-}
+// Every template file goes in as it is; the manifest and the CommonJS errors are derived below.
+fs.cpSync(template, dist, { recursive: true, filter: (src) => path.basename(src) !== 'package.json' });
 fs.copyFileSync(path.join(template, 'index.d.ts'), path.join(dist, 'index.d.mts'));
 const errors = fs.readFileSync(path.join(template, 'errors.mjs'), 'utf8');
 fs.writeFileSync(path.join(dist, 'errors.cjs'), errorsToCommonJs(errors));

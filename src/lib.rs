@@ -15,3 +15,9 @@ mod transport;
 mod wire;
 
 pub use client::Credport;
+
+/// The instance's linear memory, for the leak tests: its size must stay flat under bad calls.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = "__wasmMemory", skip_typescript)]
+pub fn wasm_memory() -> wasm_bindgen::JsValue {
+    wasm_bindgen::memory()
+}

@@ -1,0 +1,60 @@
+// The credport quickstart: what a Node service does with its site's credentials.
+// Run it with CREDPORT_API_KEY (a personal access token) and CREDPORT_BASE_URL set, or `npm run demo`.
+import { Credport, APIError, NotFoundError } from 'credport';
+
+const client = new Credport(); // CREDPORT_API_KEY and CREDPORT_BASE_URL from the environment
+
+// Connections (read-only): list them, check each one's status, fetch credentials of the active ones.
+const connections = await client.connections.list();
+console.log(`Found ${connections.count} connections`);
+for (const connection of connections.payload) {
+  console.log(`\nChecking ${connection.provider} (${connection.providerConfigKey})...`);
+  if (!connection.isActive) {
+    console.log(`  ⚠ ${connection.provider}: ${connection.status}`);
+    continue;
+  }
+  try {
+    const credentials = await client.connections.getCredentials(connection.provider);
+    const fields = Object.keys(credentials.fields);
+    const expiry = connection.isExpired ? 'token expired' : connection.tokenExpiresAt ? `token valid until ${connection.tokenExpiresAt}` : 'no expiry';
+    console.log(`  ✓ ${connection.provider}: active, ${credentials.type} with ${fields.length} credential fields (${fields.join(', ')}); ${expiry}`);
+  } catch (error) {
+    if (error instanceof NotFoundError) console.log(`  ✗ ${connection.provider}: no credentials`);
+    else throw error;
+  }
+}
+
+// API keys: issue one to a user, find it, verify it, revoke it, delete it.
+console.log('\nAPI keys');
+const key = await client.apiKeys.create({
+  name: `quickstart ${new Date().toISOString()}`,
+  subject: 'user_123',
+  description: 'made by the quickstart',
+  scopes: ['orders:read'],
+  claims: { plan: 'pro' },
+  secondsUntilExpiration: 3600,
+});
+console.log(`  created ${key.id} for ${key.subject}, expires ${key.expiration} (secret ${key.secret.slice(0, 8)}…, shown once)`);
+const { data, totalCount } = await client.apiKeys.list({ subject: 'user_123' });
+console.log(`  ${totalCount} key(s) for user_123: ${data.map((k) => k.name).join(', ')}`);
+const check = await client.apiKeys.verify(key.secret);
+console.log(`  verify: ${check.code} (valid: ${check.valid})`);
+await client.apiKeys.revoke(key.id, { revocationReason: 'quickstart done' });
+console.log(`  after revoke, verify: ${(await client.apiKeys.verify(key.secret)).code}`);
+const deleted = await client.apiKeys.delete(key.id);
+console.log(`  deleted: ${deleted.deleted}`);
+
+// Personal access tokens: a narrower token for a CI job, then revoked.
+console.log('\nPersonal access tokens');
+const token = await client.personalAccessTokens.create({ name: 'ci read-only', scopes: ['connections:read'] });
+console.log(`  created ${token.id} "${token.name}" with scopes ${token.scopes.join(', ')} (token ${token.token.slice(0, 9)}…, shown once)`);
+const revoked = await client.personalAccessTokens.revoke(token.id);
+console.log(`  revoked: state ${revoked.state} at ${revoked.revokedAt}`);
+
+try {
+  await new Credport({ apiKey: token.token, maxRetries: 0 }).connections.list();
+} catch (error) {
+  if (error instanceof APIError) console.log(`  the revoked token is refused: ${error.status} ${error.code}`);
+  else throw error;
+}
+console.log('\nDone.');

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Everything the project tests, from a fresh clone: set-up, Rust tests (model, server, SDK), the
+# npm package built and packed, and the JS tests against the real server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+echo "== Rust: model and server"
+cargo test -p credport-model
+cargo test -p credport-server
+cargo build -p credport-server
+
+echo "== Rust: SDK unit tests (native)"
+cargo test -p credport --lib
+
+echo "== npm package"
+node scripts/build.mjs
+project=$(mktemp -d)
+trap 'rm -rf "$project"' EXIT
+node -e "import('./tests/js/harness.mjs').then((h) => h.installPackage(process.argv[1]))" "$project"
+
+echo "== JS tests (node:test) against credport-server"
+CREDPORT_TEST_PROJECT="$project" node --test --test-concurrency=1 tests/js/

@@ -1,0 +1,139 @@
+// What every JS test needs: the packed package installed in a fresh project (imported by name,
+// ESM and CJS) and a real credport-server on a loopback port with its own temporary database.
+import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * A fresh project with the packed tarball installed. `scripts/test.sh` makes it once per run
+ * (CREDPORT_TEST_PROJECT); a test run on its own packs and installs here.
+ */
+export function testProject() {
+  const given = process.env.CREDPORT_TEST_PROJECT;
+  if (given && fs.existsSync(path.join(given, 'node_modules/credport'))) return given;
+  return installPackage(fs.mkdtempSync(path.join(os.tmpdir(), 'credport-project-')));
+}
+
+/** `npm pack`s dist/ and installs the tarball into `dir` with two files that import it by name. */
+export function installPackage(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'credport-pack-'));
+  const out = execFileSync('npm', ['pack', path.join(root, 'dist'), '--pack-destination', packDir, '--json', '--loglevel=error'], {
+    encoding: 'utf8',
+  });
+  const tarball = path.join(packDir, JSON.parse(out)[0].filename);
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'credport-test-project', private: true }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: dir, stdio: 'inherit' });
+  fs.writeFileSync(path.join(dir, 'esm.mjs'), "export * from 'credport';\n");
+  fs.writeFileSync(path.join(dir, 'cjs.cjs'), "module.exports = require('credport');\n");
+  return dir;
+}
+
+/** The package as `import ... from 'credport'` sees it. */
+export async function importEsm() {
+  return import(pathToFileURL(path.join(testProject(), 'esm.mjs')).href);
+}
+
+/** The package as `require('credport')` sees it. */
+export function requireCjs() {
+  return createRequire(path.join(testProject(), 'package.json'))('./cjs.cjs');
+}
+
+export function serverBinary() {
+  return process.env.CREDPORT_SERVER_BIN ?? path.join(root, 'target/debug/credport-server');
+}
+
+/**
+ * Starts credport-server on 127.0.0.1:0 with a temporary database and fresh secrets; resolves
+ * once it prints its address. `logs` collects everything it wrote to stderr.
+ */
+export async function startServer({ env = {}, database } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'credport-server-'));
+  const adminToken = `admin_${crypto.randomBytes(16).toString('hex')}`;
+  const settings = {
+    CREDPORT_LISTEN: '127.0.0.1:0',
+    CREDPORT_DATABASE: database ?? path.join(dir, 'credport.db'),
+    CREDPORT_ADMIN_TOKEN: adminToken,
+    CREDPORT_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'),
+    ...env,
+  };
+  const child = spawn(serverBinary(), [], { env: { ...process.env, ...settings }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs = [];
+  child.stderr.setEncoding('utf8').on('data', (chunk) => logs.push(chunk));
+  const url = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    const timer = setTimeout(() => reject(new Error(`credport-server did not start: ${logs.join('')}`)), 15_000);
+    lines.on('line', (line) => {
+      const match = /listening on (http:\/\/\S+)/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`credport-server exited with ${code}: ${logs.join('')}`));
+    });
+  });
+  const server = {
+    url,
+    adminToken,
+    settings,
+    logs,
+    child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+    /** A call to the admin API; throws on a non-2xx answer. */
+    async admin(method, route, body) {
+      const response = await fetch(`${url}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${text}`);
+      return text ? JSON.parse(text) : null;
+    },
+    /** A new site with a PAT for `user` (all scopes unless given): `{ site, token, user }`. */
+    async site({ name = 'Test site', user = 'user-1', scopes } = {}) {
+      const site = await server.admin('POST', '/v1/admin/sites', { name });
+      const created = await server.admin('POST', `/v1/admin/sites/${site.id}/personal_access_tokens`, {
+        user_id: user,
+        name: `${user} token`,
+        ...(scopes ? { scopes } : {}),
+      });
+      return { site, token: created.token, user, tokenId: created.id };
+    },
+    async connection(siteId, body) {
+      return server.admin('POST', `/v1/admin/sites/${siteId}/connections`, body);
+    },
+  };
+  return server;
+}
+
+/** A connection body for the admin API. */
+export function connectionBody(provider, overrides = {}) {
+  return {
+    provider,
+    provider_config_key: `${provider}-prod`,
+    root_resource_id: `acct-${provider}`,
+    root_resource_name: `${provider} account`,
+    scopes: ['read'],
+    status: 'active',
+    token_expires_at: null,
+    credentials: { type: 'api_key', fields: { api_key: `secret-${provider}-${crypto.randomBytes(8).toString('hex')}` } },
+    metadata: { tenantId: 't-1', 'Display Name': provider },
+    ...overrides,
+  };
+}

@@ -1,0 +1,145 @@
+// Bad input: an InvalidArgumentError naming the argument, no request sent, the client unharmed,
+// and no wasm memory growth over thousands of bad calls.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { importEsm, startServer, testProject } from './harness.mjs';
+
+let sdk, server, client;
+let requests = 0;
+
+before(async () => {
+  sdk = await importEsm();
+  server = await startServer();
+  const { token } = await server.site();
+  client = new sdk.Credport({
+    apiKey: token,
+    baseUrl: server.url,
+    fetch: (request) => {
+      requests += 1;
+      return fetch(request);
+    },
+  });
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+// [call, argument the error must name]
+const badCalls = [
+  [(c) => c.connections.list({ page: 0 }), 'params.page'],
+  [(c) => c.connections.list({ pageSize: 101 }), 'params.pageSize'],
+  [(c) => c.connections.list({ pageSize: -1 }), 'params.pageSize'],
+  [(c) => c.connections.list({ pageSize: 2.5 }), 'params.pageSize'],
+  [(c) => c.connections.list({ page: '2' }), 'params.page'],
+  [(c) => c.connections.list({ provider: '' }), 'params.provider'],
+  [(c) => c.connections.list({ pagesize: 5 }), 'params'],
+  [(c) => c.connections.list('page=1'), 'params'],
+  [(c) => c.connections.get(), 'id'],
+  [(c) => c.connections.get(null), 'id'],
+  [(c) => c.connections.get(42), 'id'],
+  [(c) => c.connections.get({ id: 'x' }), 'id'],
+  [(c) => c.connections.get(''), 'id'],
+  [(c) => c.connections.getCredentials(undefined), 'provider'],
+  [(c) => c.connections.getCredentials(['google']), 'provider'],
+  [(c) => c.apiKeys.create(), 'params'],
+  [(c) => c.apiKeys.create({ subject: 's' }), 'params.name'],
+  [(c) => c.apiKeys.create({ name: 'n' }), 'params.subject'],
+  [(c) => c.apiKeys.create({ name: '  ', subject: 's' }), 'params.name'],
+  [(c) => c.apiKeys.create({ name: 5, subject: 's' }), 'params.name'],
+  [(c) => c.apiKeys.create({ name: 'n', subject: 's', scopes: 'read' }), 'params.scopes'],
+  [(c) => c.apiKeys.create({ name: 'n', subject: 's', secondsUntilExpiration: 0 }), 'params.secondsUntilExpiration'],
+  [(c) => c.apiKeys.create({ name: 'n', subject: 's', secondsUntilExpiration: -5 }), 'params.secondsUntilExpiration'],
+  [(c) => c.apiKeys.list({ limit: 0 }), 'params.limit'],
+  [(c) => c.apiKeys.list({ limit: 1000 }), 'params.limit'],
+  [(c) => c.apiKeys.list({ offset: -1 }), 'params.offset'],
+  [(c) => c.apiKeys.list({ includeInvalid: 'yes' }), 'params.includeInvalid'],
+  [(c) => c.apiKeys.get(undefined), 'id'],
+  [(c) => c.apiKeys.update('ak_1'), 'params'],
+  [(c) => c.apiKeys.update(7, {}), 'id'],
+  [(c) => c.apiKeys.update('ak_1', { subject: '' }), 'params.subject'],
+  [(c) => c.apiKeys.update('ak_1', { secondsUntilExpiration: 0 }), 'params.secondsUntilExpiration'],
+  [(c) => c.apiKeys.delete(null), 'id'],
+  [(c) => c.apiKeys.getSecret(true), 'id'],
+  [(c) => c.apiKeys.revoke('ak_1', { revocationReason: 5 }), 'params.revocationReason'],
+  [(c) => c.apiKeys.verify(), 'secret'],
+  [(c) => c.apiKeys.verify(''), 'secret'],
+  [(c) => c.apiKeys.verify({ secret: 'x' }), 'secret'],
+  [(c) => c.personalAccessTokens.create({}), 'params.name'],
+  [(c) => c.personalAccessTokens.create({ name: 't', expiresAt: 'tomorrow' }), 'params.expiresAt'],
+  [(c) => c.personalAccessTokens.create({ name: 't', scopes: ['everything'] }), 'params.scopes'],
+  [(c) => c.personalAccessTokens.get(0), 'id'],
+  [(c) => c.personalAccessTokens.revoke(undefined), 'id'],
+  [(c) => c.connections.list({}, { timeoutMs: 0 }), 'options.timeoutMs'],
+  [(c) => c.connections.list({}, { maxRetries: -1 }), 'options.maxRetries'],
+  [(c) => c.connections.list({}, { signal: 'stop' }), 'options.signal'],
+  [(c) => c.apiKeys.create({ name: 'n', subject: 's' }, { idempotencyKey: '' }), 'options.idempotencyKey'],
+  [(c) => c.connections.list({}, { retries: 1 }), 'options.retries'],
+];
+
+test('every bad call is an InvalidArgumentError naming the argument, and sends nothing', async () => {
+  for (const [call, argument] of badCalls) {
+    const error = await call(client).then(
+      () => assert.fail(`${call} resolved`),
+      (e) => e,
+    );
+    assert.ok(error instanceof sdk.InvalidArgumentError, `${call}: ${error}`);
+    assert.ok(error instanceof sdk.CredportError);
+    assert.equal(error.code, 'invalid_argument');
+    assert.ok(error.argument.startsWith(argument), `${call}: argument ${error.argument}, wanted ${argument}`);
+    assert.ok(error.message.startsWith(argument), `${call}: message "${error.message}"`);
+  }
+  assert.equal(requests, 0, 'no request was sent');
+  const page = await client.connections.list();
+  assert.equal(page.count, 0, 'the same client still works');
+  assert.equal(requests, 1);
+});
+
+test('listAll with bad parameters throws at once', () => {
+  assert.throws(() => client.connections.listAll({ pageSize: 0 }), sdk.InvalidArgumentError);
+  assert.throws(() => client.apiKeys.listAll({ limit: -1 }), sdk.InvalidArgumentError);
+});
+
+test('bad client options are InvalidArgumentErrors naming the option', () => {
+  const cases = [
+    [{ apiKey: '' }, 'options.apiKey'],
+    [{ apiKey: 'has space' }, 'options.apiKey'],
+    [{ apiKey: 5 }, 'options.apiKey'],
+    [{ apiKey: 'k', baseUrl: 'ftp://x' }, 'options.baseUrl'],
+    [{ apiKey: 'k', maxRetries: 1.5 }, 'options.maxRetries'],
+    [{ apiKey: 'k', timeoutMs: Infinity }, 'options.timeoutMs'],
+    [{ apiKey: 'k', fetch: 'fetch' }, 'options.fetch'],
+    [{ apiKey: 'k', dangerouslyAllowBrowser: 'yes' }, 'options.dangerouslyAllowBrowser'],
+    ['cpat_x', 'options'],
+  ];
+  for (const [options, argument] of cases) {
+    assert.throws(() => new sdk.Credport(options), (e) => e instanceof sdk.InvalidArgumentError && e.argument === argument, JSON.stringify(options));
+  }
+  const secret = 'cpat_do_not_print_me';
+  try {
+    new sdk.Credport({ apiKey: `${secret}\n` });
+    assert.fail('accepted a key with a newline');
+  } catch (e) {
+    assert.ok(!String(e).includes(secret));
+  }
+});
+
+test('10,000 bad calls leave wasm memory flat', async () => {
+  const internal = path.join(testProject(), 'node_modules/credport/node/credport.js');
+  const memory = createRequire(import.meta.url)(internal).__wasmMemory();
+  const round = async (n) => {
+    for (let i = 0; i < n; i++) {
+      const [call] = badCalls[i % badCalls.length];
+      await call(client).catch(() => {});
+    }
+  };
+  await round(1_000); // warm-up: the allocator settles
+  const before = memory.buffer.byteLength;
+  await round(10_000);
+  const afterBytes = memory.buffer.byteLength;
+  console.log(`wasm memory: ${before} bytes before, ${afterBytes} after 10,000 bad calls`);
+  assert.equal(afterBytes, before);
+  assert.equal(requests, 1, 'still no request sent');
+});

@@ -1,0 +1,329 @@
+// The SDK from the packed tarball, imported by name, against a real credport-server.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { importEsm, requireCjs, startServer, connectionBody } from './harness.mjs';
+
+let sdk, cjs, server, site, client;
+const created = []; // every secret this file sees, to check none leaks into errors
+
+before(async () => {
+  sdk = await importEsm();
+  cjs = requireCjs();
+  server = await startServer();
+  site = await server.site({ name: 'Acme ✓' });
+  created.push(site.token);
+  client = new sdk.Credport({ apiKey: site.token, baseUrl: server.url, maxRetries: 0 });
+  const future = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const past = '2020-01-01T00:00:00Z';
+  const bodies = [
+    connectionBody('google', {
+      token_expires_at: future,
+      credentials: { type: 'oauth2', expires_at: future, fields: { access_token: 'ya29.token-google', refresh_token: '1//refresh-google' } },
+    }),
+    connectionBody('shopify'),
+    connectionBody('konigle_pay', { credentials: { type: 'custom', fields: { merchant_id: 'm-1', secret_key: 'sk-konigle' } } }),
+    connectionBody('slack', { status: 'inactive', token_expires_at: past }),
+    connectionBody('github', { status: 'invalid' }),
+  ];
+  for (const body of bodies) {
+    await server.connection(site.site.id, body);
+    created.push(...Object.values(body.credentials.fields));
+  }
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+describe('packaging', () => {
+  test('ESM and CJS load the same classes (no dual-package hazard)', () => {
+    for (const name of ['Credport', 'CredportError', 'APIError', 'NotFoundError', 'InvalidArgumentError', 'RateLimitError']) {
+      assert.equal(typeof sdk[name], 'function', name);
+      assert.equal(sdk[name], cjs[name], `${name} is one class`);
+    }
+  });
+
+  test('an error thrown through the ESM entry is an instance of the CJS classes', async () => {
+    const error = await client.connections.get('conn_missing').catch((e) => e);
+    assert.ok(error instanceof cjs.NotFoundError);
+    assert.ok(error instanceof cjs.APIError);
+    assert.ok(error instanceof cjs.CredportError);
+    assert.ok(error instanceof Error);
+  });
+});
+
+describe('connections', () => {
+  test('list: count, paging fields and camelCase connections', async () => {
+    const page = await client.connections.list();
+    assert.equal(page.count, 5);
+    assert.equal(page.page, 1);
+    assert.equal(page.pageSize, 20);
+    assert.equal(page.next, null);
+    assert.equal(page.previous, null);
+    assert.equal(page.payload.length, 5);
+    const google = page.payload.find((c) => c.provider === 'google');
+    assert.equal(google.providerConfigKey, 'google-prod');
+    assert.equal(google.rootResourceName, 'google account');
+    assert.equal(google.credentials.type, 'oauth2');
+    assert.deepEqual(google.metadata, { tenantId: 't-1', 'Display Name': 'google' }, 'metadata keys unchanged');
+    assert.equal(google.isActive, true);
+    assert.equal(google.isExpired, false);
+    const slack = page.payload.find((c) => c.provider === 'slack');
+    assert.equal(slack.isActive, false);
+    assert.equal(slack.isExpired, true);
+    const text = JSON.stringify(page);
+    for (const secret of created) assert.ok(!text.includes(secret), 'no credential in a list');
+  });
+
+  test('pagination across several pages, then listAll over all of them', async () => {
+    const first = await client.connections.list({ page: 1, pageSize: 2 });
+    assert.deepEqual([first.count, first.payload.length, first.next, first.previous], [5, 2, 2, null]);
+    const last = await client.connections.list({ page: 3, pageSize: 2 });
+    assert.deepEqual([last.payload.length, last.next, last.previous], [1, null, 2]);
+    const seen = [];
+    for await (const connection of client.connections.listAll({ pageSize: 2 })) seen.push(connection.id);
+    assert.equal(seen.length, 5);
+    assert.equal(new Set(seen).size, 5);
+  });
+
+  test('filters by provider and status', async () => {
+    const active = await client.connections.list({ status: 'active' });
+    assert.equal(active.count, 3);
+    const shopify = await client.connections.list({ provider: 'shopify' });
+    assert.deepEqual(shopify.payload.map((c) => c.provider), ['shopify']);
+  });
+
+  test('get and getCredentials', async () => {
+    const { payload } = await client.connections.list({ provider: 'google' });
+    const one = await client.connections.get(payload[0].id);
+    assert.equal(one.id, payload[0].id);
+    assert.equal(one.isActive, true);
+    const creds = await client.connections.getCredentials('google');
+    assert.equal(creds.provider, 'google');
+    assert.equal(creds.type, 'oauth2');
+    assert.deepEqual(creds.fields, { access_token: 'ya29.token-google', refresh_token: '1//refresh-google' });
+    const error = await client.connections.getCredentials('dropbox').catch((e) => e);
+    assert.ok(error instanceof sdk.NotFoundError);
+  });
+
+  test('an unknown enum value from a newer server is kept', async () => {
+    // The real server's answer, rewritten as a later server version would send it.
+    const newer = new sdk.Credport({
+      apiKey: site.token,
+      baseUrl: server.url,
+      fetch: async (request) => {
+        const response = await fetch(request);
+        const body = (await response.text()).replaceAll('"status":"invalid"', '"status":"suspended"');
+        return new Response(body, { status: response.status, headers: response.headers });
+      },
+    });
+    const page = await newer.connections.list({ provider: 'github' });
+    assert.equal(page.payload[0].status, 'suspended');
+    assert.equal(page.payload[0].isActive, false);
+  });
+});
+
+describe('API keys', () => {
+  test('create, get, update, secret, verify, revoke, delete', async () => {
+    const key = await client.apiKeys.create({
+      name: 'ci key', subject: 'user_42', description: 'for CI', claims: { orgId: 7, nested: { snake_key: true } },
+      scopes: ['read', 'write'], createdBy: 'admin', secondsUntilExpiration: 3600,
+    });
+    created.push(key.secret);
+    assert.match(key.secret, /^cpk_/);
+    assert.equal(key.object, 'api_key');
+    assert.equal(key.type, 'api_key');
+    assert.equal(key.subject, 'user_42');
+    assert.equal(key.createdBy, 'admin');
+    assert.deepEqual(key.claims, { orgId: 7, nested: { snake_key: true } }, 'claims keys unchanged');
+    assert.equal(key.revoked, false);
+    assert.equal(key.expired, false);
+    assert.ok(key.expiration);
+    assert.equal(key.lastUsedAt, null);
+
+    const fetched = await client.apiKeys.get(key.id);
+    assert.equal(fetched.secret, undefined, 'get never shows the secret');
+    assert.equal(fetched.name, 'ci key');
+
+    const updated = await client.apiKeys.update(key.id, { description: null, scopes: ['read'], claims: { orgId: 8 } });
+    assert.equal(updated.description, null);
+    assert.deepEqual(updated.scopes, ['read']);
+    assert.deepEqual(updated.claims, { orgId: 8 });
+
+    assert.deepEqual(await client.apiKeys.getSecret(key.id), { secret: key.secret });
+
+    const valid = await client.apiKeys.verify(key.secret);
+    assert.equal(valid.valid, true);
+    assert.equal(valid.code, 'VALID');
+    assert.equal(valid.apiKey.id, key.id);
+    assert.ok((await client.apiKeys.get(key.id)).lastUsedAt, 'verification sets lastUsedAt');
+
+    const revoked = await client.apiKeys.revoke(key.id, { revocationReason: 'rotated' });
+    assert.equal(revoked.revoked, true);
+    assert.equal(revoked.revocationReason, 'rotated');
+    const after = await client.apiKeys.verify(key.secret);
+    assert.deepEqual([after.valid, after.code], [false, 'REVOKED']);
+
+    const unknown = await client.apiKeys.verify('cpk_not_a_real_key_0000000000000000');
+    assert.deepEqual([unknown.valid, unknown.code, unknown.apiKey], [false, 'NOT_FOUND', null]);
+
+    assert.deepEqual(await client.apiKeys.delete(key.id), { id: key.id, object: 'api_key', deleted: true });
+    const gone = await client.apiKeys.get(key.id).catch((e) => e);
+    assert.ok(gone instanceof sdk.NotFoundError);
+  });
+
+  test('list pages, filters, includeInvalid and listAll; no secret in any list', async () => {
+    const subject = `list-subject-${Date.now()}`;
+    const keys = [];
+    for (let i = 0; i < 5; i++) keys.push(await client.apiKeys.create({ name: `key ${i}`, subject, description: i === 3 ? 'the special one' : undefined }));
+    keys.forEach((k) => created.push(k.secret));
+    const page = await client.apiKeys.list({ subject, limit: 2, offset: 0 });
+    assert.equal(page.totalCount, 5);
+    assert.equal(page.data.length, 2);
+    const rest = await client.apiKeys.list({ subject, limit: 2, offset: 4 });
+    assert.equal(rest.data.length, 1);
+    const found = await client.apiKeys.list({ subject, query: 'SPECIAL' });
+    assert.deepEqual(found.data.map((k) => k.name), ['key 3']);
+    await client.apiKeys.revoke(keys[0].id);
+    assert.equal((await client.apiKeys.list({ subject })).totalCount, 4);
+    assert.equal((await client.apiKeys.list({ subject, includeInvalid: true })).totalCount, 5);
+    const all = [];
+    for await (const key of client.apiKeys.listAll({ subject, limit: 2, includeInvalid: true })) all.push(key);
+    assert.equal(all.length, 5);
+    const text = JSON.stringify([page, rest, all]);
+    for (const key of keys) assert.ok(!text.includes(key.secret));
+  });
+
+  test('a second key with the same name for the same subject is a ConflictError', async () => {
+    await client.apiKeys.create({ name: 'dup', subject: 'dup-subject' });
+    const error = await client.apiKeys.create({ name: 'dup', subject: 'dup-subject' }).catch((e) => e);
+    assert.ok(error instanceof sdk.ConflictError);
+    assert.equal(error.status, 409);
+    assert.equal(error.code, 'conflict');
+  });
+
+  test('an idempotency key given by the caller returns the first answer', async () => {
+    const options = { idempotencyKey: `idem-${Date.now()}` };
+    const first = await client.apiKeys.create({ name: 'idem', subject: 'idem-subject' }, options);
+    const second = await client.apiKeys.create({ name: 'idem', subject: 'idem-subject' }, options);
+    created.push(first.secret);
+    assert.equal(second.id, first.id);
+  });
+});
+
+describe('personal access tokens', () => {
+  test('create, list, get, revoke; a revoked token is refused', async () => {
+    const made = await client.personalAccessTokens.create({ name: 'deploy', scopes: ['connections:read'] });
+    created.push(made.token);
+    assert.match(made.token, /^cpat_/);
+    assert.equal(made.state, 'ACTIVE');
+    assert.equal(made.userId, site.user);
+    assert.deepEqual(made.scopes, ['connections:read']);
+    const list = await client.personalAccessTokens.list();
+    assert.ok(list.totalCount >= 2);
+    assert.ok(!JSON.stringify(list).includes(made.token), 'no token in a list');
+    assert.equal((await client.personalAccessTokens.get(made.id)).name, 'deploy');
+
+    const scoped = new sdk.Credport({ apiKey: made.token, baseUrl: server.url, maxRetries: 0 });
+    assert.equal((await scoped.connections.list()).count, 5);
+    const denied = await scoped.apiKeys.list().catch((e) => e);
+    assert.ok(denied instanceof sdk.PermissionDeniedError);
+    assert.equal(denied.status, 403);
+
+    const revoked = await client.personalAccessTokens.revoke(made.id);
+    assert.equal(revoked.state, 'REVOKED');
+    assert.equal(revoked.revokedBy, site.user);
+    assert.ok(revoked.revokedAt);
+    const refused = await scoped.connections.list().catch((e) => e);
+    assert.ok(refused instanceof sdk.AuthenticationError);
+    assert.ok(!refused.message.includes(made.token));
+  });
+
+  test('an expiry in the past is a BadRequestError naming the field', async () => {
+    const error = await client.personalAccessTokens.create({ name: 'old', expiresAt: '2020-01-01T00:00:00Z' }).catch((e) => e);
+    assert.ok(error instanceof sdk.BadRequestError);
+    assert.equal(error.code, 'invalid_request');
+    assert.equal(error.details.field, 'expires_at');
+    assert.equal(typeof error.requestId, 'string');
+    assert.equal(error.headers['x-request-id'], error.requestId);
+  });
+});
+
+describe('errors', () => {
+  test('every API error carries status, code, message, requestId, details and headers', async () => {
+    const error = await client.apiKeys.get('ak_does_not_exist').catch((e) => e);
+    assert.ok(error instanceof sdk.NotFoundError);
+    assert.equal(error.name, 'NotFoundError');
+    assert.equal(error.status, 404);
+    assert.equal(error.code, 'not_found');
+    assert.ok(error.message.length > 0);
+    assert.ok(error.requestId);
+    assert.equal(typeof error.headers, 'object');
+    assert.ok(error.stack.includes('NotFoundError'));
+  });
+
+  test('a bad token is an AuthenticationError that does not repeat the token', async () => {
+    const bad = new sdk.Credport({ apiKey: 'cpat_wrong_token_value', baseUrl: server.url, maxRetries: 0 });
+    const error = await bad.connections.list().catch((e) => e);
+    assert.ok(error instanceof sdk.AuthenticationError);
+    assert.equal(error.status, 401);
+    assert.ok(!String(error).includes('cpat_wrong_token_value'));
+  });
+
+  test('a refused connection is an APIConnectionError after the retries', async () => {
+    const closed = new sdk.Credport({ apiKey: 'cpat_x', baseUrl: 'http://127.0.0.1:9', maxRetries: 0 });
+    const error = await closed.connections.list().catch((e) => e);
+    assert.ok(error instanceof sdk.APIConnectionError);
+    assert.ok(!(error instanceof sdk.APIError));
+  });
+
+  test('a server that never answers is an APIConnectionTimeoutError', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const slow = new sdk.Credport({ apiKey: 'cpat_x', baseUrl: `http://127.0.0.1:${silent.address().port}`, maxRetries: 0, timeoutMs: 200 });
+      const error = await slow.connections.list().catch((e) => e);
+      assert.ok(error instanceof sdk.APIConnectionTimeoutError);
+      assert.ok(error instanceof sdk.APIConnectionError);
+    } finally {
+      silent.close();
+      for (const s of [...(silent.connections ?? [])]) s.destroy();
+    }
+  });
+
+  test('an aborted signal is an APIUserAbortError', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const error = await client.connections.list({}, { signal: controller.signal }).catch((e) => e);
+    assert.ok(error instanceof sdk.APIUserAbortError);
+  });
+
+  test('a rate limit is a RateLimitError with retryAfter', async () => {
+    const limited = await startServer({ env: { CREDPORT_RATE_LIMIT: '1' } });
+    try {
+      const s = await limited.site();
+      const c = new sdk.Credport({ apiKey: s.token, baseUrl: limited.url, maxRetries: 0 });
+      const results = await Promise.allSettled([1, 2, 3, 4].map(() => c.connections.list()));
+      const error = results.find((r) => r.status === 'rejected')?.reason;
+      assert.ok(error instanceof sdk.RateLimitError, String(error));
+      assert.equal(error.status, 429);
+      assert.ok(error.retryAfter > 0);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  test('no secret this file created appears in any error message', async () => {
+    const errors = await Promise.all([
+      client.apiKeys.get('nope').catch((e) => e),
+      client.apiKeys.create({ name: 'x', subject: 'y', scopes: created[1] }).catch((e) => e),
+      client.apiKeys.verify(42).catch((e) => e),
+      new sdk.Credport({ apiKey: created[0], baseUrl: server.url, maxRetries: 0 }).connections.getCredentials('nope').catch((e) => e),
+    ]);
+    for (const error of errors) {
+      assert.ok(error instanceof sdk.CredportError);
+      for (const secret of created) assert.ok(!`${error} ${error.stack}`.includes(secret), `${error.name} leaks a secret`);
+    }
+  });
+});
