@@ -1,0 +1,17 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use crate::crypto::Keys;
+use crate::db::Db;
+use crate::ratelimit::RateLimiter;
+
+#[derive(Clone)]
+pub struct App {
+    pub db: Arc<Db>,
+    pub keys: Arc<Keys>,
+    /// The admin token's keyed hash: the token itself is not kept once the server runs.
+    pub admin_token_hash: [u8; 32],
+    /// `None` when `CREDPORT_RATE_LIMIT` is off.
+    pub rate_limiter: Option<Arc<RateLimiter>>,
+}

@@ -1,0 +1,161 @@
+//! The command line: settings, logging, and `serve` (the default) or `demo`. Exit codes: 0 done,
+//! 2 a bad setting (one line on stderr naming it), 1 anything else that stopped the server.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use crate::app::App;
+use crate::config::{Cli, Command, ConfigError, ServerConfig, Storage};
+use crate::crypto::Keys;
+use crate::db::{Db, OpenError};
+use crate::ratelimit::RateLimiter;
+use crate::{demo, server};
+
+/// Why the program stops early.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Self {
+            code: 2,
+            message: e.0,
+        }
+    }
+}
+
+fn runtime_failure(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 1,
+        message: message.into(),
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let rendered = e.to_string();
+            let line = rendered.lines().next().unwrap_or("invalid arguments");
+            eprintln!("credport-server: {}", line.trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
+    let result = init_logging().and_then(|()| match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.settings.server()?),
+        Command::Demo => run_demo(cli.settings.storage()?),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("credport-server: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Logs to stderr at the level of `CREDPORT_LOG`, else `RUST_LOG`, else `info`.
+fn init_logging() -> Result<(), Failure> {
+    let (variable, filter) = ["CREDPORT_LOG", "RUST_LOG"]
+        .into_iter()
+        .find_map(|name| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(|v| (name, v))
+        })
+        .unwrap_or(("CREDPORT_LOG", "info".to_owned()));
+    let filter = EnvFilter::try_new(&filter).map_err(|_| {
+        ConfigError(format!(
+            "{variable} is not a valid log filter such as info or credport_server=debug"
+        ))
+    })?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init()
+        .map_err(|e| runtime_failure(format!("logging could not start: {e}")))
+}
+
+/// Opens the database of `storage` with its key.
+fn open(storage: &Storage) -> Result<(Arc<Db>, Arc<Keys>), Failure> {
+    let keys = Arc::new(Keys::new(&storage.encryption_key));
+    let db = Db::open(&storage.database, &keys).map_err(|e| match e {
+        OpenError::Database(reason) => ConfigError(format!(
+            "CREDPORT_DATABASE {} cannot be used: {reason}",
+            storage.database.display()
+        )),
+        OpenError::WrongKey => ConfigError(
+            "CREDPORT_ENCRYPTION_KEY is not the key this database was created with".to_owned(),
+        ),
+    })?;
+    Ok((db, keys))
+}
+
+fn serve(config: ServerConfig) -> Result<(), Failure> {
+    let (db, keys) = open(&config.storage)?;
+    if config.generated_admin_token {
+        eprintln!(
+            "credport-server: --dev admin token (shown once): {}",
+            config.admin_token
+        );
+    }
+    tracing::info!(database = %config.storage.database.display(), "database ready");
+    let app = App {
+        db,
+        admin_token_hash: keys.lookup_hash(&config.admin_token),
+        keys,
+        rate_limiter: config.rate_limit.map(|n| Arc::new(RateLimiter::new(n))),
+    };
+    let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| runtime_failure(format!("cannot start the runtime: {e}")))?;
+    let served = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| {
+                Failure::from(ConfigError(format!(
+                    "CREDPORT_LISTEN {} cannot be listened on: {e}",
+                    config.listen
+                )))
+            })?;
+        server::serve(listener, service)
+            .await
+            .map_err(|e| runtime_failure(format!("server failed: {e}")))
+    });
+    if config.storage.temporary {
+        remove_database(&config.storage.database);
+    }
+    served
+}
+
+/// Removes a `--dev` database and its WAL files.
+fn remove_database(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
+    }
+}
+
+fn run_demo(storage: Storage) -> Result<(), Failure> {
+    let (db, keys) = open(&storage)?;
+    let line = demo::seed(&db, &keys)
+        .map_err(|e| runtime_failure(format!("demo data could not be written: {e}")))?;
+    println!("{line}");
+    Ok(())
+}

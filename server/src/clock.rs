@@ -1,0 +1,71 @@
+//! Time as the API shows it: whole seconds since the Unix epoch inside the server, RFC 3339 UTC
+//! with seconds precision (`2026-11-22T10:00:00Z`) on the wire.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use credport_model::validate;
+
+/// Seconds since the Unix epoch, now. A clock before 1970 reads as 0 rather than failing a request.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The wire form of an instant: `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let secs = seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// [`format`] of an optional instant.
+pub fn format_opt(seconds: Option<i64>) -> Option<String> {
+    seconds.map(format)
+}
+
+/// An already validated RFC 3339 input as seconds (fractions are dropped).
+/// `None` only for text that the model's validation would have refused.
+pub fn parse(value: &str) -> Option<i64> {
+    validate::parse_rfc3339(value)
+}
+
+/// The inverse of [`validate::days_from_civil`] (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_round_trip_through_the_model_parser() {
+        for s in [
+            0,
+            1_795_341_600,
+            951_782_400, /* 2000-02-29 */
+            -1,
+            4_102_444_799,
+        ] {
+            assert_eq!(parse(&format(s)), Some(s), "{}", format(s));
+        }
+        assert_eq!(format(1_795_341_600), "2026-11-22T10:00:00Z");
+        assert_eq!(format(0), "1970-01-01T00:00:00Z");
+    }
+}

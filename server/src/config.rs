@@ -1,0 +1,271 @@
+//! Settings: from flags or `CREDPORT_*` variables (a flag wins), checked before anything
+//! starts. A bad one is reported in one line naming it, never echoing a secret value.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+
+use axum::http::HeaderValue;
+use clap::{Args, Parser, Subcommand};
+
+use crate::crypto;
+
+#[derive(Parser)]
+#[command(
+    name = "credport-server",
+    version,
+    about = "The reference HTTP server of the credport API",
+    after_help = "Every setting can also be given as its CREDPORT_* environment variable; a flag wins.\n\
+                  Logs go to stderr; CREDPORT_LOG (or RUST_LOG) sets their level, default info."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: SettingArgs,
+}
+
+#[derive(Clone, Copy, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Add a demo site with connections and a token to the database, print its ids as one JSON
+    /// line and exit.
+    Demo,
+}
+
+/// The raw settings; [`SettingArgs::server`] and [`SettingArgs::storage`] check them.
+#[derive(Args)]
+pub struct SettingArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(
+        long,
+        env = "CREDPORT_LISTEN",
+        default_value = "127.0.0.1:8787",
+        global = true
+    )]
+    listen: String,
+    /// SQLite database file, created on first start [default: ./credport.db; with --dev a
+    /// temporary file].
+    #[arg(long, env = "CREDPORT_DATABASE", global = true)]
+    database: Option<PathBuf>,
+    /// Bearer token of the /v1/admin routes, at least 16 characters (required unless --dev).
+    #[arg(
+        long,
+        env = "CREDPORT_ADMIN_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    admin_token: Option<String>,
+    /// At-rest encryption key: 32 random bytes as 64 hex characters (required unless --dev).
+    #[arg(
+        long,
+        env = "CREDPORT_ENCRYPTION_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    encryption_key: Option<String>,
+    /// Requests per second allowed to each token [default: no limit].
+    #[arg(long, env = "CREDPORT_RATE_LIMIT", global = true)]
+    rate_limit: Option<String>,
+    /// Origins allowed by CORS: `*` or a comma-separated list [default: CORS off].
+    #[arg(long, env = "CREDPORT_CORS_ORIGINS", global = true)]
+    cors_origins: Option<String>,
+    /// Development mode: a throwaway admin token (printed once to stderr), encryption key and,
+    /// unless --database is given, database.
+    #[arg(long, global = true)]
+    dev: bool,
+}
+
+/// A setting that stops the start, in one line.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn bad(message: impl Into<String>) -> ConfigError {
+    ConfigError(message.into())
+}
+
+/// Where the data is and the key that protects it.
+pub struct Storage {
+    pub database: PathBuf,
+    /// A `--dev` database, removed when the server stops.
+    pub temporary: bool,
+    pub encryption_key: [u8; 32],
+}
+
+/// Everything `serve` needs.
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub storage: Storage,
+    pub admin_token: String,
+    /// Set when `--dev` made the admin token up: it is printed once.
+    pub generated_admin_token: bool,
+    pub rate_limit: Option<u32>,
+    pub cors: Option<CorsOrigins>,
+}
+
+pub enum CorsOrigins {
+    Any,
+    List(Vec<HeaderValue>),
+}
+
+const DEFAULT_DATABASE: &str = "./credport.db";
+const MIN_ADMIN_TOKEN: usize = 16;
+
+impl SettingArgs {
+    pub fn server(&self) -> Result<ServerConfig, ConfigError> {
+        let listen = listen(&self.listen)?;
+        let rate_limit = self.rate_limit.as_deref().map(rate_limit).transpose()?;
+        let cors = self.cors_origins.as_deref().map(cors_origins).transpose()?;
+        let (admin_token, generated_admin_token) =
+            match (&self.admin_token, self.dev) {
+                (Some(token), _) => (admin_token(token)?, false),
+                (None, true) => (random_setting(crypto::random_base62(40))?, true),
+                (None, false) => return Err(bad(
+                    "CREDPORT_ADMIN_TOKEN is required (or run with --dev for a throwaway server)",
+                )),
+            };
+        Ok(ServerConfig {
+            listen,
+            storage: self.storage_with(self.dev)?,
+            admin_token,
+            generated_admin_token,
+            rate_limit,
+            cors,
+        })
+    }
+
+    /// The settings of `demo`, which writes data meant to be read later: no `--dev`.
+    pub fn storage(&self) -> Result<Storage, ConfigError> {
+        if self.dev {
+            return Err(bad(
+                "--dev cannot be used with demo: its throwaway key would make the data unreadable",
+            ));
+        }
+        self.storage_with(false)
+    }
+
+    fn storage_with(&self, dev: bool) -> Result<Storage, ConfigError> {
+        let encryption_key =
+            match (&self.encryption_key, dev) {
+                (Some(key), _) => encryption_key(key)?,
+                (None, true) => encryption_key(&random_setting(crypto::random_key_hex())?)?,
+                (None, false) => return Err(bad(
+                    "CREDPORT_ENCRYPTION_KEY is required: 64 hex characters (32 random bytes), \
+                     e.g. from `openssl rand -hex 32` (or run with --dev)",
+                )),
+            };
+        let (database, temporary) = match &self.database {
+            Some(path) if path.as_os_str().is_empty() => {
+                return Err(bad("CREDPORT_DATABASE must not be empty"))
+            }
+            Some(path) => (path.clone(), false),
+            None if dev => {
+                let name = format!(
+                    "credport-dev-{}.db",
+                    random_setting(crypto::random_base62(12))?
+                );
+                (std::env::temp_dir().join(name), true)
+            }
+            None => (PathBuf::from(DEFAULT_DATABASE), false),
+        };
+        Ok(Storage {
+            database,
+            temporary,
+            encryption_key,
+        })
+    }
+}
+
+fn random_setting(value: Result<String, crate::error::ApiError>) -> Result<String, ConfigError> {
+    value.map_err(|_| bad("the system random source failed"))
+}
+
+fn listen(value: &str) -> Result<SocketAddr, ConfigError> {
+    value
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| bad("CREDPORT_LISTEN must be HOST:PORT, such as 127.0.0.1:8787"))
+}
+
+fn admin_token(value: &str) -> Result<String, ConfigError> {
+    let visible = value.bytes().all(|b| b.is_ascii_graphic());
+    if value.len() < MIN_ADMIN_TOKEN || !visible {
+        return Err(bad(format!(
+            "CREDPORT_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN} printable ASCII characters without spaces"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+fn encryption_key(value: &str) -> Result<[u8; 32], ConfigError> {
+    let mut key = [0u8; 32];
+    match hex::decode_to_slice(value, &mut key) {
+        Ok(()) => Ok(key),
+        Err(_) => Err(bad(
+            "CREDPORT_ENCRYPTION_KEY must be 64 hex characters (32 bytes)",
+        )),
+    }
+}
+
+fn rate_limit(value: &str) -> Result<u32, ConfigError> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(bad(
+            "CREDPORT_RATE_LIMIT must be a whole number of requests per second, 1 or more",
+        )),
+    }
+}
+
+fn cors_origins(value: &str) -> Result<CorsOrigins, ConfigError> {
+    if value.trim() == "*" {
+        return Ok(CorsOrigins::Any);
+    }
+    let invalid = || {
+        bad("CREDPORT_CORS_ORIGINS must be * or comma-separated origins such as https://app.example.com")
+    };
+    let origins = value
+        .split(',')
+        .map(str::trim)
+        .map(|origin| {
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                .ok_or_else(invalid)?;
+            if rest.is_empty() || rest.contains('/') {
+                return Err(invalid());
+            }
+            HeaderValue::from_str(origin).map_err(|_| invalid())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CorsOrigins::List(origins))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_checked() {
+        assert!(listen("127.0.0.1:0").is_ok());
+        assert!(listen("nonsense").is_err());
+        assert!(encryption_key(&"ab".repeat(32)).is_ok());
+        assert!(encryption_key(&"ab".repeat(31)).is_err());
+        assert!(encryption_key(&"zz".repeat(32)).is_err());
+        assert!(admin_token("short").is_err());
+        assert!(admin_token("a token with spaces!").is_err());
+        assert!(admin_token("0123456789abcdef").is_ok());
+        assert!(rate_limit("0").is_err());
+        assert_eq!(rate_limit("5").unwrap(), 5);
+        assert!(matches!(cors_origins("*"), Ok(CorsOrigins::Any)));
+        assert!(cors_origins("https://a.example, http://localhost:3000").is_ok());
+        assert!(cors_origins("a.example").is_err());
+        assert!(cors_origins("https://a.example/path").is_err());
+    }
+}

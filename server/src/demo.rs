@@ -1,0 +1,155 @@
+//! `credport-server demo`: a demo site with a few connections and a token, written through the
+//! same store functions as the API, in one transaction.
+
+use credport_model::{
+    ConnectionStatus, CreateConnectionParams, CreateSiteParams, CredentialType, CredentialsInput,
+    Scope,
+};
+use rusqlite::Connection;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::clock;
+use crate::crypto::{self, Keys};
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::store;
+use crate::store::tokens::NewToken;
+
+pub const DEMO_USER: &str = "demo-user";
+
+/// The line `demo` prints: what a client needs to talk to the demo site.
+#[derive(Serialize)]
+struct DemoSite {
+    site_id: String,
+    user_id: &'static str,
+    token: String,
+}
+
+/// Adds a demo site and returns the JSON line to print.
+pub fn seed(db: &Db, keys: &Keys) -> Result<String, ApiError> {
+    db.write_blocking(|conn| {
+        let now = clock::now();
+        let site = store::sites::create(
+            conn,
+            &CreateSiteParams {
+                name: "Demo site".to_owned(),
+            },
+            now,
+        )?;
+        for connection in connections(now)? {
+            store::connections::create(conn, keys, &site.id, &connection, now)?;
+        }
+        let token = demo_token(conn, keys, &site.id, now)?;
+        Ok(serde_json::to_string(&DemoSite {
+            site_id: site.id,
+            user_id: DEMO_USER,
+            token,
+        })?)
+    })
+}
+
+fn demo_token(conn: &Connection, keys: &Keys, site_id: &str, now: i64) -> Result<String, ApiError> {
+    let new = NewToken {
+        site_id,
+        user_id: DEMO_USER,
+        name: "Demo token",
+        scopes: &Scope::ALL,
+        expires_at: None,
+    };
+    let created = store::tokens::create(conn, keys, &new, now)?;
+    Ok(created.token.expose().to_owned())
+}
+
+/// Google (OAuth 2, token valid for an hour), Shopify (API key), Konigle Pay (custom) and an
+/// inactive Slack connection. The secrets are random: demo data must not teach anyone a key.
+fn connections(now: i64) -> Result<Vec<CreateConnectionParams>, ApiError> {
+    let in_an_hour = clock::format(now + 3600);
+    let demo_secret = |prefix: &str| -> Result<Value, ApiError> {
+        Ok(Value::String(format!(
+            "{prefix}{}",
+            crypto::random_base62(32)?
+        )))
+    };
+    let fields = |pairs: Vec<(&str, Value)>| -> Map<String, Value> {
+        pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    };
+    let connection = |provider: &str,
+                      config_key: &str,
+                      kind: CredentialType,
+                      status: ConnectionStatus,
+                      expires_at: Option<String>,
+                      fields: Map<String, Value>,
+                      root: (&str, &str),
+                      scopes: &[&str]| CreateConnectionParams {
+        provider: provider.to_owned(),
+        provider_config_key: config_key.to_owned(),
+        root_resource_id: Some(root.0.to_owned()),
+        root_resource_name: Some(root.1.to_owned()),
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        status: Some(status),
+        token_expires_at: expires_at.clone(),
+        credentials: CredentialsInput {
+            kind,
+            expires_at,
+            fields,
+        },
+        metadata: json!({ "demo": true })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    };
+    Ok(vec![
+        connection(
+            "google",
+            "google-prod",
+            CredentialType::OAuth2,
+            ConnectionStatus::Active,
+            Some(in_an_hour),
+            fields(vec![
+                ("access_token", demo_secret("ya29.demo-")?),
+                ("refresh_token", demo_secret("1//demo-")?),
+                ("token_type", Value::from("Bearer")),
+            ]),
+            ("demo@example.com", "Demo Workspace"),
+            &[
+                "openid",
+                "email",
+                "https://www.googleapis.com/auth/gmail.readonly",
+            ],
+        ),
+        connection(
+            "shopify",
+            "shopify-prod",
+            CredentialType::ApiKey,
+            ConnectionStatus::Active,
+            None,
+            fields(vec![("api_key", demo_secret("shpat_demo_")?)]),
+            ("demo-store.myshopify.com", "Demo Store"),
+            &["read_products", "read_orders"],
+        ),
+        connection(
+            "konigle_pay",
+            "konigle-pay-live",
+            CredentialType::Custom,
+            ConnectionStatus::Active,
+            None,
+            fields(vec![
+                ("merchant_id", Value::from("m_demo_0001")),
+                ("secret_key", demo_secret("kp_sk_demo_")?),
+            ]),
+            ("m_demo_0001", "Demo Merchant"),
+            &[],
+        ),
+        connection(
+            "slack",
+            "slack-prod",
+            CredentialType::OAuth2,
+            ConnectionStatus::Inactive,
+            None,
+            fields(vec![("access_token", demo_secret("xoxb-demo-")?)]),
+            ("T0DEMO", "Demo Team"),
+            &["chat:write"],
+        ),
+    ])
+}

@@ -1,0 +1,204 @@
+//! The API's errors. A handler returns an [`ApiError`]; [`crate::request_context`] turns it into
+//! the body `{"error": {"code", "message", "request_id", "details"?}}`, because only it knows the
+//! request id.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use credport_model::{ErrorBody, FieldError, Scope};
+use serde_json::{Map, Value};
+
+/// A failed request. Messages never hold a secret: they are written here or come from input
+/// validation, which names fields, not values.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Option<Map<String, Value>>,
+    retry_after: Option<u64>,
+    /// What went wrong inside, for the log line only (500s).
+    internal: Option<String>,
+}
+
+/// What [`ApiError::into_response`] leaves in the response for the request middleware to render.
+#[derive(Clone, Debug)]
+pub struct PendingError {
+    pub body: ErrorBody,
+    pub internal: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+            retry_after: None,
+            internal: None,
+        }
+    }
+
+    fn with_detail(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details
+            .get_or_insert_with(Map::new)
+            .insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// 400: `field` (its wire name, or a header name) is wrong; `message` says how and names it.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", message).with_detail("field", field)
+    }
+
+    /// 401. Deliberately the same for a missing, malformed, unknown, revoked or expired token.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "a valid bearer token is required for this route",
+        )
+    }
+
+    /// 403: the token lacks `scope`.
+    pub fn missing_scope(scope: Scope) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this token lacks the scope {}", scope.as_str()),
+        )
+        .with_detail("required_scope", scope.as_str())
+    }
+
+    /// 404 for an object: also the answer for another site's object.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+
+    /// 404 with a message of its own, for lookups that are not by id.
+    pub fn not_found_because(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// 404 for a path no route matches.
+    pub fn no_route() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+    }
+
+    /// 405: the path exists, the method does not.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this route does not accept that method",
+        )
+    }
+
+    /// 409 `conflict`.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    /// 409 `idempotency_conflict`: the key was used before for a different request.
+    pub fn idempotency_conflict() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "idempotency_conflict",
+            "this Idempotency-Key was already used with a different request",
+        )
+        .with_detail("field", "Idempotency-Key")
+    }
+
+    /// 413: the body is over `limit` bytes.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body is over {limit} bytes"),
+        )
+        .with_detail("limit_bytes", limit)
+    }
+
+    /// 429 with `Retry-After: seconds`.
+    pub fn rate_limited(seconds: u64) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many requests for this token; retry after {seconds} s"),
+        );
+        error.retry_after = Some(seconds);
+        error
+    }
+
+    /// An internal error, 500. The detail goes to the log (with the request id), never to the
+    /// client; it must not hold a secret either.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        let mut error = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; the server log has the details under this request id",
+        );
+        error.internal = Some(detail.into());
+        error
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+/// The message and, for 500s, the internal detail: for log lines outside a request.
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.internal {
+            Some(detail) => f.write_str(detail),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        Self::invalid(e.field, e.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        // SQLite's messages name tables and constraints, never bound values.
+        Self::internal(format!("database: {e}"))
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    /// Only for JSON the server wrote itself (stored columns, responses); request bodies are
+    /// parsed by [`crate::input`], which answers 400. The category only: the message could quote data.
+    fn from(e: serde_json::Error) -> Self {
+        Self::internal(format!("stored JSON: {:?} error", e.classify()))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response.extensions_mut().insert(PendingError {
+            body: ErrorBody {
+                code: self.code.to_owned(),
+                message: self.message,
+                request_id: None,
+                details: self.details,
+            },
+            internal: self.internal,
+        });
+        response
+    }
+}

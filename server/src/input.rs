@@ -1,0 +1,261 @@
+//! Reading requests: JSON bodies, query strings and path parameters into the model's types,
+//! with every failure a 400 that names the field (its wire name) or 413 for a body over 1 MiB.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use credport_model::validate::Checked;
+use credport_model::{
+    CreateAdminTokenParams, CreateApiKeyParams, CreateConnectionParams, CreateSiteParams,
+    CreateTokenParams, ListApiKeysParams, ListConnectionsParams, RevokeApiKeyParams,
+    UpdateApiKeyParams, UpdateConnectionParams, VerifyApiKeyParams,
+};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::idempotency::IdempotencyKey;
+
+/// Largest accepted request body: 1 MiB.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A request type of the model, with its validation rules.
+pub trait Params: DeserializeOwned {
+    fn check(&self) -> Checked;
+}
+
+macro_rules! params {
+    ($($ty:ty),+ $(,)?) => {
+        $(impl Params for $ty {
+            fn check(&self) -> Checked {
+                self.validate()
+            }
+        })+
+    };
+}
+
+params!(
+    CreateAdminTokenParams,
+    CreateApiKeyParams,
+    CreateConnectionParams,
+    CreateSiteParams,
+    CreateTokenParams,
+    ListApiKeysParams,
+    ListConnectionsParams,
+    RevokeApiKeyParams,
+    UpdateApiKeyParams,
+    UpdateConnectionParams,
+    VerifyApiKeyParams,
+);
+
+/// The body of a `POST` or `PATCH`, read whole (at most [`MAX_BODY_BYTES`]) but not yet parsed,
+/// so that a handler checks the caller's scope before it judges the input.
+pub struct Payload {
+    method: Method,
+    path: String,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Payload {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+            return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
+        }
+        let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|e| {
+                let over_limit = std::error::Error::source(&e)
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+                if over_limit {
+                    ApiError::payload_too_large(MAX_BODY_BYTES)
+                } else {
+                    ApiError::invalid("body", "body: the request body could not be read")
+                }
+            })?;
+        Ok(Self {
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            headers: parts.headers,
+            body,
+        })
+    }
+}
+
+impl Payload {
+    /// The body as `T`, validated. An empty body reads as `{}`, so that bodies whose fields are
+    /// all optional may be left out and a required field is reported by name.
+    pub fn json<T: Params>(&self) -> Result<T, ApiError> {
+        let bytes: &[u8] = if self.body.is_empty() {
+            b"{}"
+        } else {
+            self.check_content_type()?;
+            &self.body
+        };
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            json_error(&path, e.inner())
+        })?;
+        de.end()
+            .map_err(|_| ApiError::invalid("body", "body: unexpected data after the JSON value"))?;
+        value.check()?;
+        Ok(value)
+    }
+
+    /// The request's `Idempotency-Key`, validated, with the fingerprint of this request.
+    pub fn idempotency_key(&self) -> Result<Option<IdempotencyKey>, ApiError> {
+        IdempotencyKey::from_request(&self.headers, &self.method, &self.path, &self.body)
+    }
+
+    fn check_content_type(&self) -> Result<(), ApiError> {
+        let media_type = self
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase());
+        match media_type.as_deref() {
+            Some(t)
+                if t == "application/json"
+                    || (t.starts_with("application/") && t.ends_with("+json")) =>
+            {
+                Ok(())
+            }
+            _ => Err(ApiError::invalid(
+                "Content-Type",
+                "Content-Type: a request body must be sent as application/json",
+            )),
+        }
+    }
+}
+
+/// A query string as `T`. Empty values (`provider=`) count as absent, so that a client may
+/// send every parameter it knows and leave some blank.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: Params> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let raw = parts.uri.query().unwrap_or_default();
+        let kept = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form_urlencoded::parse(raw.as_bytes()).filter(|(_, v)| !v.is_empty()))
+            .finish();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(kept.as_bytes()));
+        let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            field_error(&path, &e.inner().to_string())
+        })?;
+        value.check()?;
+        Ok(Self(value))
+    }
+}
+
+/// Path parameters; a parameter that is not valid percent-encoded UTF-8 is a 400.
+pub struct PathParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| Self(value))
+            .map_err(|_| ApiError::invalid("path", "path: a path parameter is not valid UTF-8"))
+    }
+}
+
+fn json_error(path: &str, error: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    match error.classify() {
+        // Syntax messages are fixed texts with a position: they quote nothing from the input.
+        Category::Syntax | Category::Eof | Category::Io => ApiError::invalid(
+            "body",
+            format!("body: the request body is not valid JSON ({error})"),
+        ),
+        Category::Data => {
+            let message = error.to_string();
+            let message = message
+                .rfind(" at line ")
+                .map_or(message.as_str(), |at| &message[..at]);
+            field_error(path, message)
+        }
+    }
+}
+
+/// A 400 for a deserialisation failure at `path` (serde_path_to_error's form: `.` for the
+/// top level, `credentials.type`, `scopes[0]`). serde's own wording is kept only where it
+/// names fields or types; anything that could quote a value (a secret sent in the wrong field)
+/// is replaced.
+fn field_error(path: &str, message: &str) -> ApiError {
+    let at = |name: &str| match path {
+        "." | "" => name.to_owned(),
+        parent => format!("{parent}.{name}"),
+    };
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('`'))
+            .and_then(|rest| rest.split_once('`'))
+    };
+    if let Some((name, _)) = named("missing field ") {
+        let field = at(name);
+        return ApiError::invalid(&field, format!("{field}: is required"));
+    }
+    if let Some((name, rest)) = named("unknown field ") {
+        // Here the path already ends with the unknown key.
+        let field = match path {
+            "." | "" => name.to_owned(),
+            p => p.to_owned(),
+        };
+        let expected = rest.trim_start_matches(", ");
+        return ApiError::invalid(&field, format!("{field}: unknown field; {expected}"));
+    }
+    if let Some((name, _)) = named("duplicate field ") {
+        let field = at(name);
+        return ApiError::invalid(&field, format!("{field}: given more than once"));
+    }
+    let field = match path {
+        "." | "" | "?" => "body".to_owned(),
+        p => p.to_owned(),
+    };
+    let reason = match message.split_once(", expected ") {
+        Some((_, expected)) => format!("must be {}", plain_type(expected)),
+        None if is_number_error(message) => "must be a whole number in range".to_owned(),
+        None if message.contains("`true` or `false`") => "must be true or false".to_owned(),
+        None => "invalid value".to_owned(),
+    };
+    ApiError::invalid(&field, format!("{field}: {reason}"))
+}
+
+/// serde's name of an expected type, in the words of JSON.
+fn plain_type(expected: &str) -> &str {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" => "a whole number, 0 or more",
+        "i8" | "i16" | "i32" | "i64" => "a whole number",
+        "a sequence" => "a list",
+        "a map" => "a JSON object",
+        e if e.starts_with("struct ") => "a JSON object",
+        e => e,
+    }
+}
+
+/// The messages of `str::parse` for integers, as serde_urlencoded passes them on.
+fn is_number_error(message: &str) -> bool {
+    [
+        "invalid digit",
+        "number too large",
+        "number too small",
+        "cannot parse integer",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+}

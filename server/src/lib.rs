@@ -1,0 +1,23 @@
+//! credport-server: the reference HTTP server of the credport API (`docs/openapi.yaml`).
+//!
+//! The binary (`main.rs`) only parses the command line; everything else lives here so that the
+//! integration tests can check the route table against the OpenAPI document.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod idempotency;
+pub mod input;
+pub mod migrations;
+pub mod ratelimit;
+pub mod reply;
+pub mod request_context;
+pub mod routes;
+pub mod server;
+pub mod store;

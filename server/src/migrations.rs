@@ -1,0 +1,84 @@
+//! Schema migrations: the SQL files in `server/migrations/`, applied in order, each in its own
+//! transaction, with the number applied kept in `PRAGMA user_version`.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+/// Every migration, oldest first. Append only: a released file never changes.
+const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_init.sql", include_str!("../migrations/0001_init.sql"))];
+
+/// Why a database could not be brought up to date.
+#[derive(Debug)]
+pub enum MigrationError {
+    /// Made by a newer credport-server: this one does not know its schema.
+    TooNew { found: i64, known: usize },
+    Failed {
+        migration: &'static str,
+        error: rusqlite::Error,
+    },
+}
+
+impl std::fmt::Display for MigrationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::TooNew { found, known } => write!(
+                f,
+                "its schema version {found} is newer than this credport-server knows ({known})"
+            ),
+            Self::Failed { migration, error } => write!(f, "migration {migration} failed: {error}"),
+        }
+    }
+}
+
+/// Brings the schema up to date. Each step re-reads the version inside its own immediate
+/// transaction, so two servers starting on one file never apply a migration twice.
+pub fn apply(conn: &mut Connection) -> Result<(), MigrationError> {
+    for (index, (name, sql)) in MIGRATIONS.iter().enumerate() {
+        let failed = |error| MigrationError::Failed {
+            migration: name,
+            error,
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(failed)?;
+        let applied = usize::try_from(version).unwrap_or(usize::MAX);
+        if applied > MIGRATIONS.len() {
+            return Err(MigrationError::TooNew {
+                found: version,
+                known: MIGRATIONS.len(),
+            });
+        }
+        if applied > index {
+            continue;
+        }
+        tx.execute_batch(sql).map_err(failed)?;
+        tx.pragma_update(None, "user_version", version + 1)
+            .map_err(failed)?;
+        tx.commit().map_err(failed)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn applies_once_and_refuses_newer_schemas() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply(&mut conn).unwrap();
+        apply(&mut conn).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        assert!(matches!(
+            apply(&mut conn),
+            Err(MigrationError::TooNew { found: 99, .. })
+        ));
+    }
+}

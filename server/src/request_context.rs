@@ -1,0 +1,82 @@
+//! The outermost layer of every request: gives it an id (the `x-request-id` header of every
+//! response), renders [`ApiError`]s as the error body with that id, and logs one line per request.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::crypto;
+use crate::error::{ApiError, PendingError};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub async fn layer(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = new_request_id();
+    let method = request.method().clone();
+    // The path only: a query string may carry data the log must not keep.
+    let path = request.uri().path().to_owned();
+
+    let mut response = next.run(request).await;
+
+    let internal = match response.extensions_mut().remove::<PendingError>() {
+        Some(pending) => render(&mut response, pending, &request_id),
+        None => None,
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+
+    let status = response.status().as_u16();
+    let latency_ms = format!("{:.3}", started.elapsed().as_secs_f64() * 1000.0);
+    match internal {
+        Some(detail) => tracing::error!(
+            request_id, %method, path, status, %latency_ms, error = detail, "request failed"
+        ),
+        None => tracing::info!(request_id, %method, path, status, %latency_ms, "request"),
+    }
+    response
+}
+
+/// Writes the error body into `response`; returns the internal detail to log, if any.
+fn render(response: &mut Response, pending: PendingError, request_id: &str) -> Option<String> {
+    let mut body = pending.body;
+    body.request_id = Some(request_id.to_owned());
+    let envelope = credport_model::ErrorEnvelope { error: body };
+    // Serialising plain strings and maps cannot fail; if it ever did, an empty body still
+    // carries the status and the request id header.
+    let bytes = serde_json::to_vec(&envelope).unwrap_or_default();
+    *response.body_mut() = Body::from(bytes);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response.headers_mut().remove(header::CONTENT_LENGTH);
+    pending.internal
+}
+
+/// `req_` and 20 random characters; if the random source ever failed, a counter keeps requests
+/// apart in the log.
+fn new_request_id() -> String {
+    static FALLBACK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    crypto::new_id("req_").unwrap_or_else(|_| {
+        format!(
+            "req_local{}",
+            FALLBACK.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        )
+    })
+}
+
+/// The 404 of a path no route matches.
+pub async fn no_route() -> ApiError {
+    ApiError::no_route()
+}
+
+/// The 405 of a known path with another method.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
+}

@@ -1,0 +1,127 @@
+//! `/v1/admin/*`: the admin token's routes. Sites, their connections with secret credentials,
+//! and a site's first personal access tokens.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use credport_model::{
+    CreateAdminTokenParams, CreateConnectionParams, CreateSiteParams, Scope, UpdateConnectionParams,
+};
+
+use super::tokens::parse_scopes;
+use crate::app::App;
+use crate::auth::Admin;
+use crate::clock;
+use crate::error::ApiError;
+use crate::idempotency;
+use crate::input::{PathParams, Payload};
+use crate::reply::Reply;
+use crate::store;
+use crate::store::tokens::NewToken;
+
+pub async fn create_site(
+    State(app): State<App>,
+    admin: Admin,
+    payload: Payload,
+) -> Result<Reply, ApiError> {
+    let params: CreateSiteParams = payload.json()?;
+    idempotency::run(
+        &app.db,
+        &app.keys,
+        admin.principal(),
+        payload.idempotency_key()?,
+        move |conn, now| {
+            Reply::json(
+                StatusCode::CREATED,
+                &store::sites::create(conn, &params, now)?,
+            )
+        },
+    )
+    .await
+}
+
+pub async fn create_connection(
+    State(app): State<App>,
+    admin: Admin,
+    PathParams(site): PathParams<String>,
+    payload: Payload,
+) -> Result<Reply, ApiError> {
+    let params: CreateConnectionParams = payload.json()?;
+    let keys = app.keys.clone();
+    idempotency::run(
+        &app.db,
+        &app.keys,
+        admin.principal(),
+        payload.idempotency_key()?,
+        move |conn, now| {
+            store::sites::require(conn, &site)?;
+            let connection = store::connections::create(conn, &keys, &site, &params, now)?;
+            Reply::json(StatusCode::CREATED, &connection)
+        },
+    )
+    .await
+}
+
+pub async fn update_connection(
+    State(app): State<App>,
+    _admin: Admin,
+    PathParams((site, id)): PathParams<(String, String)>,
+    payload: Payload,
+) -> Result<Reply, ApiError> {
+    let params: UpdateConnectionParams = payload.json()?;
+    let keys = app.keys.clone();
+    let connection = app
+        .db
+        .write(move |conn| {
+            store::connections::update(conn, &keys, &site, &id, &params, clock::now())
+        })
+        .await?;
+    Reply::ok(&connection)
+}
+
+/// 204 No Content.
+pub async fn delete_connection(
+    State(app): State<App>,
+    _admin: Admin,
+    PathParams((site, id)): PathParams<(String, String)>,
+) -> Result<Reply, ApiError> {
+    app.db
+        .write(move |conn| store::connections::delete(conn, &site, &id))
+        .await?;
+    Ok(Reply::no_content())
+}
+
+/// A token for any user of the site; without `scopes` (or with none) it gets all of them.
+pub async fn create_token(
+    State(app): State<App>,
+    admin: Admin,
+    PathParams(site): PathParams<String>,
+    payload: Payload,
+) -> Result<Reply, ApiError> {
+    let params: CreateAdminTokenParams = payload.json()?;
+    let scopes = match params.scopes.as_deref() {
+        None | Some([]) => Scope::ALL.to_vec(),
+        Some(asked) => parse_scopes(asked),
+    };
+    let keys = app.keys.clone();
+    idempotency::run(
+        &app.db,
+        &app.keys,
+        admin.principal(),
+        payload.idempotency_key()?,
+        move |conn, now| {
+            store::sites::require(conn, &site)?;
+            let new = NewToken {
+                site_id: &site,
+                user_id: &params.user_id,
+                name: &params.name,
+                scopes: &scopes,
+                expires_at: params.expires_at.as_deref(),
+            };
+            Reply::json(
+                StatusCode::CREATED,
+                &store::tokens::create(conn, &keys, &new, now)?,
+            )
+        },
+    )
+    .await
+}

@@ -1,0 +1,51 @@
+//! `/v1/connections`: read-only for site tokens.
+
+use axum::extract::State;
+use credport_model::{ListConnectionsParams, Scope};
+
+use crate::app::App;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::input::{PathParams, Query};
+use crate::reply::Reply;
+use crate::store;
+
+pub async fn list(
+    State(app): State<App>,
+    caller: Caller,
+    Query(params): Query<ListConnectionsParams>,
+) -> Result<Reply, ApiError> {
+    caller.require(Scope::ConnectionsRead)?;
+    let page = app
+        .db
+        .read(move |conn| store::connections::list(conn, &caller.site_id, &params))
+        .await?;
+    Reply::ok(&page)
+}
+
+pub async fn get(
+    State(app): State<App>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+) -> Result<Reply, ApiError> {
+    caller.require(Scope::ConnectionsRead)?;
+    let connection = app
+        .db
+        .read(move |conn| store::connections::get(conn, &caller.site_id, &id))
+        .await?;
+    Reply::ok(&connection)
+}
+
+pub async fn credentials(
+    State(app): State<App>,
+    caller: Caller,
+    PathParams(provider): PathParams<String>,
+) -> Result<Reply, ApiError> {
+    caller.require(Scope::CredentialsRead)?;
+    let keys = app.keys.clone();
+    let credentials = app
+        .db
+        .read(move |conn| store::connections::credentials(conn, &keys, &caller.site_id, &provider))
+        .await?;
+    Reply::ok(&credentials)
+}

@@ -1,0 +1,70 @@
+//! The route table. [`ROUTES`] is the single list the router is built from; a test checks it
+//! against `docs/openapi.yaml`, so the two cannot drift apart.
+
+use axum::http::Method;
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::Router;
+
+use crate::app::App;
+use crate::request_context;
+
+pub mod admin;
+pub mod api_keys;
+pub mod connections;
+pub mod tokens;
+
+/// One method on one path, and how to build its handler for that method.
+pub struct Route {
+    pub method: Method,
+    /// In the router's and OpenAPI's `{param}` form.
+    pub path: &'static str,
+    handler: fn(MethodFilter) -> MethodRouter<App>,
+}
+
+macro_rules! route {
+    ($method:ident $path:literal => $handler:path) => {
+        Route {
+            method: Method::$method,
+            path: $path,
+            handler: |filter| on(filter, $handler),
+        }
+    };
+}
+
+pub const ROUTES: &[Route] = &[
+    route!(POST "/v1/admin/sites" => admin::create_site),
+    route!(POST "/v1/admin/sites/{site}/connections" => admin::create_connection),
+    route!(PATCH "/v1/admin/sites/{site}/connections/{id}" => admin::update_connection),
+    route!(DELETE "/v1/admin/sites/{site}/connections/{id}" => admin::delete_connection),
+    route!(POST "/v1/admin/sites/{site}/personal_access_tokens" => admin::create_token),
+    route!(GET "/v1/connections" => connections::list),
+    route!(GET "/v1/connections/{id}" => connections::get),
+    route!(GET "/v1/connections/credentials/{provider}" => connections::credentials),
+    route!(POST "/v1/api_keys" => api_keys::create),
+    route!(GET "/v1/api_keys" => api_keys::list),
+    route!(POST "/v1/api_keys/verify" => api_keys::verify),
+    route!(GET "/v1/api_keys/{id}" => api_keys::get),
+    route!(PATCH "/v1/api_keys/{id}" => api_keys::update),
+    route!(DELETE "/v1/api_keys/{id}" => api_keys::delete),
+    route!(GET "/v1/api_keys/{id}/secret" => api_keys::secret),
+    route!(POST "/v1/api_keys/{id}/revoke" => api_keys::revoke),
+    route!(POST "/v1/personal_access_tokens" => tokens::create),
+    route!(GET "/v1/personal_access_tokens" => tokens::list),
+    route!(GET "/v1/personal_access_tokens/{id}" => tokens::get),
+    route!(POST "/v1/personal_access_tokens/{id}/revoke" => tokens::revoke),
+];
+
+/// The API's router: every route of [`ROUTES`], 404 for other paths and 405 for other methods,
+/// both with the error body.
+pub fn router(app: App) -> Result<Router, String> {
+    let mut router = Router::new();
+    for route in ROUTES {
+        let filter = MethodFilter::try_from(route.method.clone())
+            .map_err(|e| format!("route {} {}: {e}", route.method, route.path))?;
+        router = router.route(route.path, (route.handler)(filter));
+    }
+    Ok(router
+        .fallback(request_context::no_route)
+        .method_not_allowed_fallback(request_context::method_not_allowed)
+        .with_state(app))
+}

@@ -1,0 +1,99 @@
+//! Running the API: the layers around the routes, the listener, and a graceful shutdown on
+//! SIGTERM or SIGINT that lets requests in flight finish.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::http::{header, HeaderName, Method};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::app::App;
+use crate::config::CorsOrigins;
+use crate::error::ApiError;
+use crate::idempotency;
+use crate::reply::IDEMPOTENT_REPLAYED;
+use crate::request_context::{self, REQUEST_ID};
+use crate::routes;
+
+/// The whole HTTP service: routes, then (outermost last) panic safety net, CORS, request context.
+pub fn service(app: App, cors: Option<&CorsOrigins>) -> Result<Router, String> {
+    let mut router = routes::router(app)?.layer(CatchPanicLayer::custom(panicked));
+    if let Some(origins) = cors {
+        router = router.layer(cors_layer(origins));
+    }
+    Ok(router.layer(axum::middleware::from_fn(request_context::layer)))
+}
+
+/// Serves until SIGTERM or SIGINT, then waits for the requests in flight.
+pub async fn serve(listener: TcpListener, service: Router) -> std::io::Result<()> {
+    let address = listener.local_addr()?;
+    announce(address);
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The one line on stdout that says the server is ready; tools wait for it.
+fn announce(address: SocketAddr) {
+    tracing::info!(%address, "listening");
+    let mut stdout = std::io::stdout().lock();
+    // Nobody reading stdout is no reason to stop serving.
+    let _ = writeln!(stdout, "credport-server listening on http://{address}");
+    let _ = stdout.flush();
+}
+
+/// Response headers a browser page may read.
+const EXPOSED_HEADERS: [HeaderName; 3] = [REQUEST_ID, header::RETRY_AFTER, IDEMPOTENT_REPLAYED];
+
+fn cors_layer(origins: &CorsOrigins) -> CorsLayer {
+    let allow_origin = match origins {
+        CorsOrigins::Any => AllowOrigin::any(),
+        CorsOrigins::List(list) => AllowOrigin::list(list.iter().cloned()),
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            idempotency::HEADER,
+        ])
+        .expose_headers(EXPOSED_HEADERS)
+        .max_age(Duration::from_secs(600))
+}
+
+/// A handler that panicked answers 500 like any other internal error; the panic message is not
+/// logged, as it could hold request data.
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::internal("a request handler panicked").into_response()
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!(signal = "SIGINT", "shutting down; finishing requests in flight"),
+        () = terminate => tracing::info!(signal = "SIGTERM", "shutting down; finishing requests in flight"),
+    }
+}

@@ -1,0 +1,327 @@
+//! API keys a site issues. The secret is stored twice, never in plaintext: as a keyed hash
+//! (`lookup_hash`) to verify it and as AES-256-GCM ciphertext bound to the key id, because the
+//! API hands it back (`GET /v1/api_keys/{id}/secret`).
+
+use credport_model::{
+    ApiKey, ApiKeyList, ApiKeySecret, CreateApiKeyParams, CreatedApiKey, DeletedApiKey,
+    ListApiKeysParams, RevokeApiKeyParams, Secret, UpdateApiKeyParams, VerifyApiKeyResult,
+    VerifyCode, DEFAULT_API_KEY_TYPE,
+};
+use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
+use serde_json::Value;
+
+use super::{instant, json_column, opt_instant, opt_json_column, to_json};
+use crate::crypto::{self, Keys, API_KEY_PREFIX};
+use crate::db::FOLD_FUNCTION;
+use crate::error::ApiError;
+
+const OBJECT: &str = "api_key";
+
+const COLUMNS: &str = "id, type, name, subject, description, claims, scopes, created_by, \
+    revoked, revocation_reason, expiration, last_used_at, created_at, updated_at";
+
+fn from_row(row: &Row<'_>, now: i64) -> rusqlite::Result<ApiKey> {
+    let expiration: Option<i64> = row.get(10)?;
+    Ok(ApiKey {
+        id: row.get(0)?,
+        object: OBJECT.to_owned(),
+        kind: row.get(1)?,
+        name: row.get(2)?,
+        subject: row.get(3)?,
+        description: row.get(4)?,
+        claims: opt_json_column(row, 5)?,
+        scopes: json_column(row, 6)?,
+        created_by: row.get(7)?,
+        revoked: row.get(8)?,
+        revocation_reason: row.get(9)?,
+        expired: expiration.is_some_and(|at| at <= now),
+        expiration: crate::clock::format_opt(expiration),
+        last_used_at: opt_instant(row, 11)?,
+        created_at: instant(row, 12)?,
+        updated_at: instant(row, 13)?,
+    })
+}
+
+fn secret_aad(id: &str) -> String {
+    format!("api_keys.secret:{id}")
+}
+
+/// `claims` as its column: JSON text, or NULL for none.
+fn claims_column(claims: Option<&Value>) -> Result<Option<String>, ApiError> {
+    claims.map(to_json).transpose()
+}
+
+/// An expiry `seconds` from `now`, as its column.
+fn expiration_column(seconds: Option<u64>, now: i64) -> Option<i64> {
+    seconds.map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)))
+}
+
+/// 409 when another key of the site (`except` aside) has this name and subject. Names stay
+/// taken while a key exists, revoked or expired; deleting it frees them.
+fn ensure_name_free(
+    conn: &Connection,
+    site_id: &str,
+    subject: &str,
+    name: &str,
+    except: &str,
+) -> Result<(), ApiError> {
+    let taken = conn
+        .query_row(
+            "SELECT 1 FROM api_keys WHERE site_id = ?1 AND subject = ?2 AND name = ?3 AND id <> ?4",
+            params![site_id, subject, name, except],
+            |_| Ok(()),
+        )
+        .optional()?;
+    match taken {
+        Some(()) => Err(ApiError::conflict(
+            "the site already has an API key with this name for this subject",
+        )),
+        None => Ok(()),
+    }
+}
+
+pub fn create(
+    conn: &Connection,
+    keys: &Keys,
+    site_id: &str,
+    params: &CreateApiKeyParams,
+    now: i64,
+) -> Result<CreatedApiKey, ApiError> {
+    ensure_name_free(conn, site_id, &params.subject, &params.name, "")?;
+    let id = crypto::new_id("ak_")?;
+    let secret = crypto::new_secret(API_KEY_PREFIX)?;
+    conn.execute(
+        "INSERT INTO api_keys (id, site_id, type, name, subject, description, claims, scopes,
+            created_by, expiration, created_at, updated_at, lookup_hash, secret)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
+        params![
+            id,
+            site_id,
+            params.kind.as_deref().unwrap_or(DEFAULT_API_KEY_TYPE),
+            params.name,
+            params.subject,
+            params.description,
+            claims_column(params.claims.as_ref())?,
+            to_json(params.scopes.as_deref().unwrap_or_default())?,
+            params.created_by,
+            expiration_column(params.seconds_until_expiration, now),
+            now,
+            &keys.lookup_hash(&secret)[..],
+            keys.encrypt(&secret_aad(&id), secret.as_bytes())?,
+        ],
+    )?;
+    Ok(CreatedApiKey {
+        api_key: get(conn, site_id, &id, now)?,
+        secret: Secret::new(secret),
+    })
+}
+
+/// Newest first. Without `include_invalid`, revoked and expired keys are left out; `query` is a
+/// case-insensitive substring of the name or the description.
+pub fn list(
+    conn: &Connection,
+    site_id: &str,
+    params: &ListApiKeysParams,
+    now: i64,
+) -> Result<ApiKeyList, ApiError> {
+    let filter = format!(
+        "site_id = ?1 AND (?2 IS NULL OR subject = ?2) AND (?3 IS NULL OR type = ?3)
+         AND (?4 OR (revoked = 0 AND (expiration IS NULL OR expiration > ?5)))
+         AND (?6 IS NULL OR instr({FOLD_FUNCTION}(name), ?6) > 0
+              OR instr({FOLD_FUNCTION}(COALESCE(description, '')), ?6) > 0)"
+    );
+    let query = params.query.as_deref().map(str::to_lowercase);
+    let include_invalid = params.include_invalid.unwrap_or(false);
+    let filters = params![
+        site_id,
+        params.subject,
+        params.kind,
+        include_invalid,
+        now,
+        query
+    ];
+    let total: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM api_keys WHERE {filter}"),
+        filters,
+        |row| row.get(0),
+    )?;
+    let limit = params.limit.unwrap_or(ListApiKeysParams::DEFAULT_LIMIT);
+    let offset = params.offset.unwrap_or(0);
+    let mut paged = filters.to_vec();
+    paged.extend([&limit as &dyn ToSql, &offset]);
+    let data = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM api_keys WHERE {filter}
+             ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8"
+        ))?
+        .query_map(paged.as_slice(), |row| from_row(row, now))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(ApiKeyList {
+        data,
+        total_count: u64::try_from(total).unwrap_or_default(),
+    })
+}
+
+pub fn get(conn: &Connection, site_id: &str, id: &str, now: i64) -> Result<ApiKey, ApiError> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM api_keys WHERE site_id = ?1 AND id = ?2"),
+        params![site_id, id],
+        |row| from_row(row, now),
+    )
+    .optional()?
+    .ok_or_else(|| ApiError::not_found("API key"))
+}
+
+/// Changes the fields present in `params`; `null` clears `claims`, `description` and the expiry.
+/// An empty update changes nothing, not even `updated_at`.
+pub fn update(
+    conn: &Connection,
+    site_id: &str,
+    id: &str,
+    params: &UpdateApiKeyParams,
+    now: i64,
+) -> Result<ApiKey, ApiError> {
+    let current = get(conn, site_id, id, now)?;
+    if params.is_empty() {
+        return Ok(current);
+    }
+    if let Some(subject) = &params.subject {
+        ensure_name_free(conn, site_id, subject, &current.name, id)?;
+    }
+    let claims = params
+        .claims
+        .as_ref()
+        .map(|c| claims_column(c.as_ref()))
+        .transpose()?;
+    let description = params.description.as_ref();
+    let expiration = params
+        .seconds_until_expiration
+        .map(|seconds| expiration_column(seconds, now));
+    conn.execute(
+        "UPDATE api_keys SET
+            claims = CASE WHEN ?3 THEN ?4 ELSE claims END,
+            scopes = COALESCE(?5, scopes),
+            description = CASE WHEN ?6 THEN ?7 ELSE description END,
+            subject = COALESCE(?8, subject),
+            expiration = CASE WHEN ?9 THEN ?10 ELSE expiration END,
+            updated_at = ?11
+         WHERE site_id = ?1 AND id = ?2",
+        params![
+            site_id,
+            id,
+            claims.is_some(),
+            claims.flatten(),
+            params.scopes.as_ref().map(to_json).transpose()?,
+            description.is_some(),
+            description.cloned().flatten(),
+            params.subject,
+            expiration.is_some(),
+            expiration.flatten(),
+            now,
+        ],
+    )?;
+    get(conn, site_id, id, now)
+}
+
+/// Removes the key and its secret for good.
+pub fn delete(conn: &Connection, site_id: &str, id: &str) -> Result<DeletedApiKey, ApiError> {
+    let deleted = conn.execute(
+        "DELETE FROM api_keys WHERE site_id = ?1 AND id = ?2",
+        params![site_id, id],
+    )?;
+    if deleted == 0 {
+        return Err(ApiError::not_found("API key"));
+    }
+    Ok(DeletedApiKey {
+        id: id.to_owned(),
+        object: OBJECT.to_owned(),
+        deleted: true,
+    })
+}
+
+pub fn secret(
+    conn: &Connection,
+    keys: &Keys,
+    site_id: &str,
+    id: &str,
+) -> Result<ApiKeySecret, ApiError> {
+    let sealed: Vec<u8> = conn
+        .query_row(
+            "SELECT secret FROM api_keys WHERE site_id = ?1 AND id = ?2",
+            params![site_id, id],
+            |row| row.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("API key"))?;
+    let secret = String::from_utf8(keys.decrypt(&secret_aad(id), &sealed)?)
+        .map_err(|_| ApiError::internal("a stored API-key secret is not UTF-8"))?;
+    Ok(ApiKeySecret {
+        secret: Secret::new(secret),
+    })
+}
+
+/// Revokes the key. Revoking it again changes nothing: the first reason stays.
+pub fn revoke(
+    conn: &Connection,
+    site_id: &str,
+    id: &str,
+    params: &RevokeApiKeyParams,
+    now: i64,
+) -> Result<ApiKey, ApiError> {
+    conn.execute(
+        "UPDATE api_keys SET revoked = 1, revocation_reason = ?3, updated_at = ?4
+         WHERE site_id = ?1 AND id = ?2 AND revoked = 0",
+        params![site_id, id, params.revocation_reason, now],
+    )?;
+    get(conn, site_id, id, now)
+}
+
+/// What a presented secret is worth to this site. A valid one records its use.
+pub fn verify(
+    conn: &Connection,
+    keys: &Keys,
+    site_id: &str,
+    secret: &str,
+    now: i64,
+) -> Result<VerifyApiKeyResult, ApiError> {
+    let hash = keys.lookup_hash(secret);
+    let found: Option<(String, String, Vec<u8>)> = conn
+        .query_row(
+            "SELECT id, site_id, lookup_hash FROM api_keys WHERE lookup_hash = ?1",
+            [&hash[..]],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let id = match found {
+        Some((id, owner, stored)) if owner == site_id && crypto::hashes_equal(&stored, &hash) => id,
+        _ => {
+            return Ok(VerifyApiKeyResult {
+                valid: false,
+                code: VerifyCode::NotFound,
+                api_key: None,
+            })
+        }
+    };
+    let key = get(conn, site_id, &id, now)?;
+    let code = if key.revoked {
+        VerifyCode::Revoked
+    } else if key.expired {
+        VerifyCode::Expired
+    } else {
+        VerifyCode::Valid
+    };
+    let key = if code == VerifyCode::Valid {
+        conn.execute(
+            "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        get(conn, site_id, &id, now)?
+    } else {
+        key
+    };
+    Ok(VerifyApiKeyResult {
+        valid: code == VerifyCode::Valid,
+        code,
+        api_key: Some(key),
+    })
+}
