@@ -1,2 +1,3 @@
+/// <reference lib="esnext.disposable" />
 export * from './node/credport.js';
 export * from './errors.js';

@@ -1,8 +1,9 @@
 //! Values across the boundary: JS arguments into Rust (with the argument's path in every error),
 //! Rust results out to plain JS objects.
 
-use serde::{de::DeserializeOwned, Serialize};
-use wasm_bindgen::JsValue;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::errors::Error;
 
@@ -15,7 +16,20 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, Error> {
 }
 
 /// Reads a JS value into `T`; errors name the path under `argument` (`params.pageSize ...`).
+/// A key `T` does not have is refused too: a typo such as `pagesize` must not be ignored silently.
 pub fn from_js<T: DeserializeOwned>(argument: &str, value: JsValue) -> Result<T, Error> {
+    if let (Some(object), Some(fields)) = (value.dyn_ref::<js_sys::Object>(), struct_fields::<T>()) {
+        if !value.is_function() && !js_sys::Array::is_array(&value) {
+            for key in js_sys::Object::keys(object).iter().filter_map(|k| k.as_string()) {
+                if !fields.contains(&key.as_str()) {
+                    return Err(Error::invalid(
+                        format!("{argument}.{key}"),
+                        format!("is not a known field; expected one of {}", fields.join(", ")),
+                    ));
+                }
+            }
+        }
+    }
     let de = serde_wasm_bindgen::Deserializer::from(value);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -29,6 +43,39 @@ pub fn from_js<T: DeserializeOwned>(argument: &str, value: JsValue) -> Result<T,
             None => Error::invalid(at, format!("is not valid: {inner}")),
         }
     })
+}
+
+/// The field names of a struct `T`, as serde reads them; `None` for anything else.
+fn struct_fields<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
+    let mut fields = None;
+    let _ = T::deserialize(FieldNames(&mut fields));
+    fields
+}
+
+/// A deserializer that only records the field list serde hands to `deserialize_struct`.
+struct FieldNames<'a>(&'a mut Option<&'static [&'static str]>);
+
+impl<'de> Deserializer<'de> for FieldNames<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = Some(fields);
+        Err(de::Error::custom("field names recorded"))
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("not a struct"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+    }
 }
 
 /// A string argument such as an id or a provider: present, a string, not blank.

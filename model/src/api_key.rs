@@ -14,6 +14,7 @@ pub const DEFAULT_API_KEY_TYPE: &str = "api_key";
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
+    tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
 )]
 pub struct ApiKey {
@@ -47,6 +48,7 @@ pub struct ApiKey {
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
+    tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
 )]
 pub struct CreatedApiKey {
@@ -223,6 +225,7 @@ impl ListApiKeysParams {
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
+    tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
 )]
 pub struct ApiKeyList {
@@ -236,6 +239,7 @@ pub struct ApiKeyList {
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
+    tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
 )]
 pub struct DeletedApiKey {
@@ -249,6 +253,7 @@ pub struct DeletedApiKey {
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
+    tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
 )]
 pub struct ApiKeySecret {
@@ -313,6 +318,7 @@ open_enum! {
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
+    tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
 )]
 pub struct VerifyApiKeyResult {

@@ -33,6 +33,7 @@ open_enum! {
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
+    tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
 )]
 pub struct CredentialsStatus {
@@ -59,6 +60,7 @@ export interface Connection {
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
+    tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
 )]
 pub struct Connection {
@@ -98,6 +100,7 @@ pub struct Connection {
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
+    tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
 )]
 pub struct ConnectionPage {
@@ -153,6 +156,7 @@ impl ListConnectionsParams {
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
+    tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
 )]
 pub struct ProviderCredentials {

@@ -68,6 +68,7 @@ pub fn validate_token_scopes(scopes: &[String]) -> Checked {
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
+    tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
 )]
 pub struct PersonalAccessToken {
@@ -90,6 +91,7 @@ pub struct PersonalAccessToken {
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
+    tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
 )]
 pub struct CreatedPersonalAccessToken {
@@ -136,6 +138,7 @@ impl CreateTokenParams {
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
+    tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
 )]
 pub struct TokenList {

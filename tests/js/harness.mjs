@@ -15,10 +15,12 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
  * A fresh project with the packed tarball installed. `scripts/test.sh` makes it once per run
  * (CREDPORT_TEST_PROJECT); a test run on its own packs and installs here.
  */
+let project;
 export function testProject() {
   const given = process.env.CREDPORT_TEST_PROJECT;
   if (given && fs.existsSync(path.join(given, 'node_modules/credport'))) return given;
-  return installPackage(fs.mkdtempSync(path.join(os.tmpdir(), 'credport-project-')));
+  project ??= installPackage(fs.mkdtempSync(path.join(os.tmpdir(), 'credport-project-')));
+  return project;
 }
 
 /** `npm pack`s dist/ and installs the tarball into `dir` with two files that import it by name. */

@@ -165,7 +165,8 @@ describe('API keys', () => {
     const after = await client.apiKeys.verify(key.secret);
     assert.deepEqual([after.valid, after.code], [false, 'REVOKED']);
 
-    const unknown = await client.apiKeys.verify('cpk_not_a_real_key_0000000000000000');
+    // Well-formed, never issued: the real secret with its last characters changed.
+    const unknown = await client.apiKeys.verify(`${key.secret.slice(0, -4)}${key.secret.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`);
     assert.deepEqual([unknown.valid, unknown.code, unknown.apiKey], [false, 'NOT_FOUND', null]);
 
     assert.deepEqual(await client.apiKeys.delete(key.id), { id: key.id, object: 'api_key', deleted: true });
@@ -300,11 +301,12 @@ describe('errors', () => {
   });
 
   test('a rate limit is a RateLimitError with retryAfter', async () => {
-    const limited = await startServer({ env: { CREDPORT_RATE_LIMIT: '1' } });
+    // The limit is per token: the admin token sets up the site within its own budget.
+    const limited = await startServer({ env: { CREDPORT_RATE_LIMIT: '2' } });
     try {
       const s = await limited.site();
       const c = new sdk.Credport({ apiKey: s.token, baseUrl: limited.url, maxRetries: 0 });
-      const results = await Promise.allSettled([1, 2, 3, 4].map(() => c.connections.list()));
+      const results = await Promise.allSettled([1, 2, 3, 4, 5, 6].map(() => c.connections.list()));
       const error = results.find((r) => r.status === 'rejected')?.reason;
       assert.ok(error instanceof sdk.RateLimitError, String(error));
       assert.equal(error.status, 429);
