@@ -22,6 +22,8 @@ const env = {
   CREDPORT_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'),
   CREDPORT_ADMIN_TOKEN: crypto.randomBytes(24).toString('hex'),
   CREDPORT_LISTEN: '127.0.0.1:0',
+  // The quickstart's output is what a person reads; the server says only what goes wrong.
+  CREDPORT_LOG: process.env.CREDPORT_LOG ?? 'warn',
 };
 
 const seeded = JSON.parse(execFileSync(server, ['demo'], { env, encoding: 'utf8' }).trim().split('\n').pop());

@@ -34,7 +34,7 @@ const key = await client.apiKeys.create({
   claims: { plan: 'pro' },
   secondsUntilExpiration: 3600,
 });
-console.log(`  created ${key.id} for ${key.subject}, expires ${key.expiration} (secret ${key.secret.slice(0, 8)}…, shown once)`);
+console.log(`  created ${key.id} for ${key.subject}, expires ${key.expiration} (its cpk_… secret is in key.secret, shown this once)`);
 const { data, totalCount } = await client.apiKeys.list({ subject: 'user_123' });
 console.log(`  ${totalCount} key(s) for user_123: ${data.map((k) => k.name).join(', ')}`);
 const check = await client.apiKeys.verify(key.secret);
@@ -47,7 +47,7 @@ console.log(`  deleted: ${deleted.deleted}`);
 // Personal access tokens: a narrower token for a CI job, then revoked.
 console.log('\nPersonal access tokens');
 const token = await client.personalAccessTokens.create({ name: 'ci read-only', scopes: ['connections:read'] });
-console.log(`  created ${token.id} "${token.name}" with scopes ${token.scopes.join(', ')} (token ${token.token.slice(0, 9)}…, shown once)`);
+console.log(`  created ${token.id} "${token.name}" with scopes ${token.scopes.join(', ')} (its cpat_… token is in token.token, shown this once)`);
 const revoked = await client.personalAccessTokens.revoke(token.id);
 console.log(`  revoked: state ${revoked.state} at ${revoked.revokedAt}`);
 
