@@ -99,6 +99,10 @@ impl Payload {
             self.check_content_type()?;
             &self.body
         };
+        // serde would also read a struct from an array of its fields: the API takes objects.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(ApiError::invalid("body", "body: must be a JSON object"));
+        }
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();

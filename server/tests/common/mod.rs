@@ -1,0 +1,445 @@
+//! Test support: the real credport-server binary on 127.0.0.1:0 with its own database, and an
+//! HTTP client with helpers for the admin setup every test needs.
+#![allow(dead_code)] // each test file uses its own part of this module
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, Once, OnceLock};
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_credport-server");
+
+/// Servers still running, killed when the test binary exits (tests share servers through
+/// statics, which are never dropped).
+static RUNNING: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+extern "C" fn kill_running() {
+    if let Ok(pids) = RUNNING.lock() {
+        for pid in pids.iter() {
+            unsafe { libc::kill(*pid, libc::SIGKILL) };
+        }
+    }
+}
+
+fn track(pid: i32) {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| unsafe {
+        libc::atexit(kill_running);
+    });
+    RUNNING.lock().unwrap().push(pid);
+}
+
+fn untrack(pid: i32) {
+    RUNNING.lock().unwrap().retain(|p| *p != pid);
+}
+
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom")
+        .unwrap()
+        .read_exact(&mut buf)
+        .unwrap();
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How to start a server.
+#[derive(Clone, Default)]
+pub struct Options {
+    pub env: Vec<(String, String)>,
+    pub args: Vec<String>,
+    /// Reuse this database and key (restarts); otherwise a fresh one in a temporary folder.
+    pub database: Option<PathBuf>,
+    pub key: Option<String>,
+    pub admin_token: Option<String>,
+}
+
+impl Options {
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+}
+
+pub struct Server {
+    pub url: String,
+    pub admin_token: String,
+    pub key: String,
+    pub database: PathBuf,
+    pid: i32,
+    child: Mutex<Option<Child>>,
+    stderr: Arc<Mutex<String>>,
+    _dir: Option<TempDir>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Self::start_with(Options::default())
+    }
+
+    /// One server per test binary, for tests that keep to their own sites.
+    pub fn shared() -> &'static Server {
+        static SHARED: OnceLock<Server> = OnceLock::new();
+        SHARED.get_or_init(Server::start)
+    }
+
+    pub fn start_with(options: Options) -> Server {
+        let (dir, database) = match &options.database {
+            Some(path) => (None, path.clone()),
+            None => {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("credport.db");
+                (Some(dir), path)
+            }
+        };
+        let key = options.key.clone().unwrap_or_else(|| random_hex(32));
+        let admin_token = options
+            .admin_token
+            .clone()
+            .unwrap_or_else(|| format!("admin_{}", random_hex(16)));
+        let mut command = Command::new(BIN);
+        command
+            .args(&options.args)
+            .env_remove("RUST_LOG")
+            .env("CREDPORT_LISTEN", "127.0.0.1:0")
+            .env("CREDPORT_DATABASE", &database)
+            .env("CREDPORT_ADMIN_TOKEN", &admin_token)
+            .env("CREDPORT_ENCRYPTION_KEY", &key)
+            .env("CREDPORT_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (name, value) in &options.env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let pid = child.id() as i32;
+        track(pid);
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&stderr);
+        let mut err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let (tx, rx) = mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(line);
+            }
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| {
+                panic!("credport-server did not start: {}", stderr.lock().unwrap())
+            });
+        let url = line
+            .strip_prefix("credport-server listening on ")
+            .unwrap_or_else(|| panic!("unexpected first stdout line: {line}"))
+            .to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        Server {
+            url,
+            admin_token,
+            key,
+            database,
+            pid,
+            child: Mutex::new(Some(child)),
+            stderr,
+            _dir: dir,
+        }
+    }
+
+    pub fn api(&self) -> Api {
+        Api {
+            client: reqwest::Client::new(),
+            base: self.url.clone(),
+            admin_token: self.admin_token.clone(),
+        }
+    }
+
+    /// Everything the server wrote to stderr so far.
+    pub fn logs(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    pub fn stop(&self) -> ExitStatus {
+        let mut child = self.child.lock().unwrap().take().expect("already stopped");
+        unsafe { libc::kill(self.pid, libc::SIGTERM) };
+        let status = child.wait().unwrap();
+        untrack(self.pid);
+        status
+    }
+
+    /// Options that start another server on this one's database and key.
+    pub fn same_data(&self) -> Options {
+        Options {
+            database: Some(self.database.clone()),
+            key: Some(self.key.clone()),
+            admin_token: Some(self.admin_token.clone()),
+            ..Options::default()
+        }
+    }
+}
+
+/// Runs the binary to completion (for start-up failures and `demo`).
+pub fn run(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(BIN);
+    command.args(args).env_remove("RUST_LOG");
+    for name in [
+        "CREDPORT_LISTEN",
+        "CREDPORT_DATABASE",
+        "CREDPORT_ADMIN_TOKEN",
+        "CREDPORT_ENCRYPTION_KEY",
+        "CREDPORT_RATE_LIMIT",
+        "CREDPORT_CORS_ORIGINS",
+        "CREDPORT_LOG",
+    ] {
+        command.env_remove(name);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+/// An answer.
+#[derive(Debug)]
+pub struct Res {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Res {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a success status and returns the body.
+    #[track_caller]
+    pub fn ok(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.text);
+        assert!(self.header("x-request-id").is_some());
+        &self.body
+    }
+
+    /// Asserts the error body of `status`/`code` and returns its `details`.
+    #[track_caller]
+    pub fn error(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.text);
+        let error = &self.body["error"];
+        assert_eq!(error["code"], code, "{}", self.text);
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
+        let id = self.header("x-request-id").expect("x-request-id");
+        assert_eq!(error["request_id"], id);
+        &error["details"]
+    }
+
+    /// Asserts a 400 `invalid_request` naming `field` (in details and in the message).
+    #[track_caller]
+    pub fn invalid(&self, field: &str) {
+        let details = self.error(400, "invalid_request");
+        assert_eq!(details["field"], field, "{}", self.text);
+        let message = self.body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(field),
+            "message does not name {field}: {message}"
+        );
+    }
+}
+
+#[derive(Clone)]
+pub struct Api {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub admin_token: String,
+}
+
+/// A site with a token carrying every scope.
+pub struct Site {
+    pub id: String,
+    pub token: String,
+    pub token_id: String,
+    pub user: String,
+}
+
+impl Api {
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Res {
+        let mut request = self
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Res {
+            status,
+            headers,
+            text,
+            body,
+        }
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Res {
+        self.request("GET", path, Some(token), None, &[]).await
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> Res {
+        self.request("POST", path, Some(token), Some(&body), &[])
+            .await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> Res {
+        self.request("PATCH", path, Some(token), Some(&body), &[])
+            .await
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> Res {
+        self.request("DELETE", path, Some(token), None, &[]).await
+    }
+
+    pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Res {
+        self.request(
+            method,
+            path,
+            Some(&self.admin_token.clone()),
+            body.as_ref(),
+            &[],
+        )
+        .await
+    }
+
+    /// A new site and a token for `user` with `scopes` (all when `None`).
+    pub async fn site_with(&self, user: &str, scopes: Option<&[&str]>) -> Site {
+        let site = self
+            .admin(
+                "POST",
+                "/v1/admin/sites",
+                Some(json!({ "name": "Test site" })),
+            )
+            .await;
+        let id = site.ok(201)["id"].as_str().unwrap().to_owned();
+        let mut body = json!({ "user_id": user, "name": format!("{user} token") });
+        if let Some(scopes) = scopes {
+            body["scopes"] = json!(scopes);
+        }
+        let token = self
+            .admin(
+                "POST",
+                &format!("/v1/admin/sites/{id}/personal_access_tokens"),
+                Some(body),
+            )
+            .await;
+        let token = token.ok(201);
+        Site {
+            id,
+            token: token["token"].as_str().unwrap().to_owned(),
+            token_id: token["id"].as_str().unwrap().to_owned(),
+            user: user.to_owned(),
+        }
+    }
+
+    pub async fn site(&self) -> Site {
+        self.site_with("user-1", None).await
+    }
+
+    /// Adds a connection to `site` through the admin API.
+    pub async fn connection(&self, site: &str, body: Value) -> Value {
+        self.admin(
+            "POST",
+            &format!("/v1/admin/sites/{site}/connections"),
+            Some(body),
+        )
+        .await
+        .ok(201)
+        .clone()
+    }
+}
+
+/// A connection body for the admin API, with a random secret.
+pub fn connection_body(provider: &str) -> Value {
+    json!({
+        "provider": provider,
+        "provider_config_key": format!("{provider}-prod"),
+        "root_resource_id": format!("acct-{provider}"),
+        "root_resource_name": format!("{provider} account"),
+        "scopes": ["read"],
+        "status": "active",
+        "credentials": {
+            "type": "api_key",
+            "fields": { "api_key": format!("secret-{provider}-{}", random_hex(12)) }
+        },
+        "metadata": { "tenant": "t-1" }
+    })
+}
+
+/// Sends raw bytes on a new connection and reads the whole answer (the server closes it:
+/// callers send `connection: close`). For what reqwest will not send: chunked uploads, slow
+/// bodies.
+pub fn raw_http(url: &str, parts: Vec<Vec<u8>>, pause: Duration) -> String {
+    use std::io::Write;
+    let address = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            std::thread::sleep(pause);
+        }
+        // The server may answer (413) and close before the rest is sent.
+        if stream.write_all(&part).is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// Every file of a database: the file itself and its WAL companions.
+pub fn database_files(database: &Path) -> Vec<PathBuf> {
+    ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| {
+            let mut name = database.as_os_str().to_owned();
+            name.push(suffix);
+            PathBuf::from(name)
+        })
+        .filter(|p| p.exists())
+        .collect()
+}

@@ -1,0 +1,408 @@
+//! Personal access tokens through HTTP, and authentication: which token may call what.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Server;
+use serde_json::{json, Value};
+
+const ALL_SCOPES: [&str; 5] = [
+    "connections:read",
+    "credentials:read",
+    "api_keys:read",
+    "api_keys:write",
+    "tokens:write",
+];
+
+fn rfc3339_in(seconds: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let t = now + seconds;
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    // Civil date from days (Howard Hinnant), test-side so the server's code is not trusted here.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[tokio::test]
+async fn admin_token_creation_defaults_to_every_scope() {
+    let api = Server::shared().api();
+    let site = api.site().await;
+    let created = api
+        .admin(
+            "POST",
+            &format!("/v1/admin/sites/{}/personal_access_tokens", site.id),
+            Some(json!({ "user_id": "ops", "name": "Jürgen's token" })),
+        )
+        .await;
+    let token = created.ok(201);
+    assert!(token["id"].as_str().unwrap().starts_with("pat_"));
+    assert_eq!(token["user_id"], "ops");
+    assert_eq!(token["name"], "Jürgen's token");
+    assert_eq!(token["state"], "ACTIVE");
+    assert_eq!(token["scopes"], json!(ALL_SCOPES));
+    assert_eq!(token["expires_at"], Value::Null);
+    assert_eq!(token["revoked_at"], Value::Null);
+    assert_eq!(token["revoked_by"], Value::Null);
+    let value = token["token"].as_str().unwrap();
+    assert!(value.starts_with("cpat_") && value.len() >= 37, "{value}");
+
+    let some = api
+        .admin(
+            "POST",
+            &format!("/v1/admin/sites/{}/personal_access_tokens", site.id),
+            Some(json!({ "user_id": "ops", "name": "t", "scopes": ["api_keys:read", "connections:read"] })),
+        )
+        .await;
+    assert_eq!(
+        some.ok(201)["scopes"],
+        json!(["connections:read", "api_keys:read"])
+    );
+    for (body, field) in [
+        (json!({ "name": "t" }), "user_id"),
+        (
+            json!({ "user_id": "u", "name": "t", "scopes": ["everything"] }),
+            "scopes",
+        ),
+        (
+            json!({ "user_id": "u", "name": "t", "expires_at": "2000-01-01T00:00:00Z" }),
+            "expires_at",
+        ),
+        (
+            json!({ "user_id": "u", "name": "t", "expires_at": "soon" }),
+            "expires_at",
+        ),
+    ] {
+        api.admin(
+            "POST",
+            &format!("/v1/admin/sites/{}/personal_access_tokens", site.id),
+            Some(body),
+        )
+        .await
+        .invalid(field);
+    }
+    api.admin(
+        "POST",
+        "/v1/admin/sites/site_nope/personal_access_tokens",
+        Some(json!({ "user_id": "u", "name": "t" })),
+    )
+    .await
+    .error(404, "not_found");
+}
+
+#[tokio::test]
+async fn site_tokens_create_list_get_and_revoke() {
+    let api = Server::shared().api();
+    let site = api.site_with("alice", None).await;
+    let expires = rfc3339_in(3600);
+    let created = api
+        .post(
+            &site.token,
+            "/v1/personal_access_tokens",
+            json!({ "name": "CI", "expires_at": expires, "scopes": ["api_keys:read"] }),
+        )
+        .await;
+    let created = created.ok(201).clone();
+    assert_eq!(created["user_id"], "alice", "belongs to the caller's user");
+    assert_eq!(created["scopes"], json!(["api_keys:read"]));
+    assert_eq!(created["expires_at"], expires.as_str());
+    let id = created["id"].as_str().unwrap();
+    let new_token = created["token"].as_str().unwrap();
+
+    // Without scopes: the caller's.
+    let inherited = api
+        .post(
+            &site.token,
+            "/v1/personal_access_tokens",
+            json!({ "name": "all" }),
+        )
+        .await;
+    assert_eq!(inherited.ok(201)["scopes"], json!(ALL_SCOPES));
+
+    let list = api.get(&site.token, "/v1/personal_access_tokens").await;
+    let list = list.ok(200);
+    assert_eq!(list["total_count"], 3);
+    assert!(
+        !list.to_string().contains("cpat_"),
+        "lists never show tokens"
+    );
+    let fetched = api
+        .get(&site.token, &format!("/v1/personal_access_tokens/{id}"))
+        .await;
+    let fetched = fetched.ok(200);
+    assert!(fetched.get("token").is_none());
+    assert_eq!(fetched["name"], "CI");
+
+    // The new token works for what it may do, and only that.
+    api.get(new_token, "/v1/api_keys").await.ok(200);
+    let denied = api
+        .post(
+            new_token,
+            "/v1/api_keys",
+            json!({ "name": "k", "subject": "s" }),
+        )
+        .await;
+    assert_eq!(
+        denied.error(403, "forbidden")["required_scope"],
+        "api_keys:write"
+    );
+    let denied = api
+        .post(
+            new_token,
+            "/v1/personal_access_tokens",
+            json!({ "name": "x" }),
+        )
+        .await;
+    assert_eq!(
+        denied.error(403, "forbidden")["required_scope"],
+        "tokens:write"
+    );
+
+    // Using a token records it.
+    let used = api
+        .get(&site.token, &format!("/v1/personal_access_tokens/{id}"))
+        .await;
+    assert!(used.ok(200)["last_used_at"].is_string());
+
+    let revoked = api
+        .post(
+            &site.token,
+            &format!("/v1/personal_access_tokens/{id}/revoke"),
+            json!({}),
+        )
+        .await;
+    let revoked = revoked.ok(200);
+    assert_eq!(revoked["state"], "REVOKED");
+    assert_eq!(revoked["revoked_by"], "alice");
+    assert!(revoked["revoked_at"].is_string());
+    api.get(new_token, "/v1/api_keys")
+        .await
+        .error(401, "unauthenticated");
+    let again = api
+        .post(
+            &site.token,
+            &format!("/v1/personal_access_tokens/{id}/revoke"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.ok(200)["revoked_at"], revoked["revoked_at"]);
+    api.post(
+        &site.token,
+        "/v1/personal_access_tokens/pat_nope/revoke",
+        json!({}),
+    )
+    .await
+    .error(404, "not_found");
+    api.get(&site.token, "/v1/personal_access_tokens/pat_nope")
+        .await
+        .error(404, "not_found");
+}
+
+#[tokio::test]
+async fn a_token_cannot_grant_more_than_it_has() {
+    let api = Server::shared().api();
+    let site = api
+        .site_with("bob", Some(&["tokens:write", "api_keys:read"]))
+        .await;
+    let denied = api
+        .post(
+            &site.token,
+            "/v1/personal_access_tokens",
+            json!({ "name": "x", "scopes": ["api_keys:read", "credentials:read"] }),
+        )
+        .await;
+    assert_eq!(
+        denied.error(403, "forbidden")["required_scope"],
+        "credentials:read"
+    );
+    let inherited = api
+        .post(
+            &site.token,
+            "/v1/personal_access_tokens",
+            json!({ "name": "x" }),
+        )
+        .await;
+    assert_eq!(
+        inherited.ok(201)["scopes"],
+        json!(["api_keys:read", "tokens:write"])
+    );
+    for (body, field) in [
+        (
+            json!({ "name": "x", "expires_at": rfc3339_in(-10) }),
+            "expires_at",
+        ),
+        (
+            json!({ "name": "x", "expires_at": "2026-02-30T00:00:00Z" }),
+            "expires_at",
+        ),
+        (json!({ "name": "x", "scopes": ["nope"] }), "scopes"),
+        (json!({ "name": "" }), "name"),
+        (json!({}), "name"),
+        (json!({ "name": "x", "user_id": "someone-else" }), "user_id"),
+    ] {
+        api.post(&site.token, "/v1/personal_access_tokens", body)
+            .await
+            .invalid(field);
+    }
+}
+
+#[tokio::test]
+async fn revoking_your_own_token_locks_you_out() {
+    let api = Server::shared().api();
+    let site = api.site().await;
+    let revoked = api
+        .post(
+            &site.token,
+            &format!("/v1/personal_access_tokens/{}/revoke", site.token_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(revoked.ok(200)["state"], "REVOKED");
+    api.get(&site.token, "/v1/personal_access_tokens")
+        .await
+        .error(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused() {
+    let api = Server::shared().api();
+    let site = api.site().await;
+    let created = api
+        .post(
+            &site.token,
+            "/v1/personal_access_tokens",
+            json!({ "name": "short-lived", "expires_at": rfc3339_in(2) }),
+        )
+        .await;
+    let created = created.ok(201).clone();
+    let short = created["token"].as_str().unwrap();
+    api.get(short, "/v1/connections").await.ok(200);
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    api.get(short, "/v1/connections")
+        .await
+        .error(401, "unauthenticated");
+    let state = api
+        .get(
+            &site.token,
+            &format!(
+                "/v1/personal_access_tokens/{}",
+                created["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(state.ok(200)["state"], "EXPIRED");
+}
+
+#[tokio::test]
+async fn every_bad_credential_is_the_same_401() {
+    let server = Server::shared();
+    let api = server.api();
+    let site = api.site().await;
+    let unknown = format!("cpat_{}", "Z".repeat(40));
+    let cases: Vec<(Option<String>, &str)> = vec![
+        (None, "missing"),
+        (Some("Bearer".into()), "empty"),
+        (Some("Basic dXNlcjpwYXNz".into()), "other scheme"),
+        (Some("Bearer not-a-token".into()), "malformed"),
+        (Some(format!("Bearer {unknown}")), "unknown"),
+        (
+            Some(format!("Bearer {}", server.admin_token)),
+            "admin on a site route",
+        ),
+    ];
+    let mut messages = Vec::new();
+    for (authorization, case) in &cases {
+        let headers: Vec<(&str, &str)> = authorization
+            .as_deref()
+            .map(|a| vec![("authorization", a)])
+            .unwrap_or_default();
+        let res = api
+            .request("GET", "/v1/connections", None, None, &headers)
+            .await;
+        assert_eq!(res.status, 401, "{case}: {}", res.text);
+        res.error(401, "unauthenticated");
+        messages.push(res.body["error"]["message"].clone());
+    }
+    messages.dedup();
+    assert_eq!(messages.len(), 1, "the 401 never says which: {messages:?}");
+
+    // A site token on an admin route; the scheme is case-insensitive.
+    api.request(
+        "POST",
+        "/v1/admin/sites",
+        Some(&site.token),
+        Some(&json!({ "name": "x" })),
+        &[],
+    )
+    .await
+    .error(401, "unauthenticated");
+    api.request(
+        "POST",
+        "/v1/admin/sites",
+        None,
+        Some(&json!({ "name": "x" })),
+        &[],
+    )
+    .await
+    .error(401, "unauthenticated");
+    let lower = format!("bearer {}", site.token);
+    api.request(
+        "GET",
+        "/v1/connections",
+        None,
+        None,
+        &[("authorization", &lower)],
+    )
+    .await
+    .ok(200);
+}
+
+#[tokio::test]
+async fn token_reads_need_only_a_valid_token() {
+    let api = Server::shared().api();
+    let site = api.site_with("carol", Some(&["connections:read"])).await;
+    api.get(&site.token, "/v1/personal_access_tokens")
+        .await
+        .ok(200);
+    api.get(
+        &site.token,
+        &format!("/v1/personal_access_tokens/{}", site.token_id),
+    )
+    .await
+    .ok(200);
+    let denied = api
+        .post(
+            &site.token,
+            &format!("/v1/personal_access_tokens/{}/revoke", site.token_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        denied.error(403, "forbidden")["required_scope"],
+        "tokens:write"
+    );
+    for path in ["/v1/api_keys", "/v1/api_keys/ak_x"] {
+        let denied = api.get(&site.token, path).await;
+        assert_eq!(
+            denied.error(403, "forbidden")["required_scope"],
+            "api_keys:read"
+        );
+    }
+}
