@@ -7,7 +7,9 @@
 
 mod client;
 mod convert;
+mod decode;
 mod errors;
+mod log;
 mod options;
 mod resources;
 mod timers;

@@ -8,6 +8,7 @@ use web_sys::AbortSignal;
 
 use crate::convert::type_name;
 use crate::errors::Error;
+use crate::log::{Level, Logger};
 
 #[wasm_bindgen(typescript_custom_section)]
 const OPTIONS_TS: &'static str = r#"
@@ -25,6 +26,10 @@ export interface ClientOptions {
   fetch?: (input: Request) => Promise<Response>;
   /** A secret token in a browser page must be asked for explicitly. */
   dangerouslyAllowBrowser?: boolean;
+  /** Which SDK log lines to emit; default `CREDPORT_LOG` where the runtime has `process.env`, else `"warn"`. */
+  logLevel?: "debug" | "info" | "warn" | "error" | "off";
+  /** Where log lines go; default the runtime's `console`. Lines never hold tokens, secrets or bodies. */
+  logger?: { debug(line: string): void; info(line: string): void; warn(line: string): void; error(line: string): void };
 }
 
 /** The last, optional argument of every method. */
@@ -50,6 +55,7 @@ pub struct ClientConfig {
     pub max_retries: u32,
     pub timeout_ms: f64,
     pub fetch: Option<Function>,
+    pub logger: Logger,
 }
 
 /// The per-call options, checked.
@@ -142,7 +148,7 @@ impl ClientConfig {
         let props = Props::new(
             "options",
             options,
-            &["apiKey", "baseUrl", "maxRetries", "timeoutMs", "fetch", "dangerouslyAllowBrowser"],
+            &["apiKey", "baseUrl", "maxRetries", "timeoutMs", "fetch", "dangerouslyAllowBrowser", "logLevel", "logger"],
         )?;
         let api_key = match props.string("apiKey")? {
             Some(key) => key,
@@ -175,7 +181,22 @@ impl ClientConfig {
                  who loads it can read. Use a token with the narrowest scopes, or call credport from a server.",
             ));
         }
+        let level = match props.string("logLevel")? {
+            Some(name) => Level::parse(&name).ok_or_else(|| {
+                Error::invalid("options.logLevel", format!("must be one of {}", Level::NAMES.join(", ")))
+            })?,
+            // The environment may hold a server-style filter (`info,tower=warn`): only a plain
+            // level name counts, anything else leaves the default.
+            None => env("CREDPORT_LOG").and_then(|name| Level::parse(&name)).unwrap_or(Level::Warn),
+        };
+        let sink = props.get("logger");
+        if let Some(sink) = &sink {
+            if !sink.is_object() {
+                return Err(props.wrong("logger", "an object with debug, info, warn and error methods", sink));
+            }
+        }
         Ok(ClientConfig {
+            logger: Logger::new(level, sink),
             api_key,
             base_url,
             max_retries: props.retries("maxRetries")?.unwrap_or(DEFAULT_MAX_RETRIES),

@@ -5,7 +5,6 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use credport_model::ErrorEnvelope;
 use gloo_net::http::{Method, RequestBuilder, Response};
 use js_sys::Function;
 use serde::de::DeserializeOwned;
@@ -13,7 +12,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use crate::errors::{ApiFailure, Error};
+use crate::decode;
+use crate::errors::Error;
+use crate::log::{Level, Logger};
 use crate::options::{CallOptions, ClientConfig};
 use crate::timers::{clear_timeout, set_timeout, sleep};
 
@@ -53,6 +54,7 @@ pub struct Transport {
     fetch: Option<Function>,
     max_retries: u32,
     timeout_ms: f64,
+    logger: Logger,
 }
 
 /// What one attempt ended with, when it got no answer.
@@ -70,22 +72,14 @@ impl Transport {
             fetch: config.fetch,
             max_retries: config.max_retries,
             timeout_ms: config.timeout_ms,
+            logger: config.logger,
         }
     }
 
     /// Sends `call`, retrying what may be retried, and decodes a 2xx body into `T`.
     pub async fn send<T: DeserializeOwned>(&self, call: Call, options: &CallOptions) -> Result<T, Error> {
         let (status, request_id, text) = self.exchange(&call, options).await?;
-        let mut de = serde_json::Deserializer::from_str(&text);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let at = e.path().to_string();
-            let at = if at == "." { String::new() } else { format!(" at {at}") };
-            Error::InvalidResponse {
-                status,
-                request_id,
-                message: format!("credport answered {status} with an invalid body{at}: {}", e.into_inner()),
-            }
-        })
+        decode::success(status, request_id, &text)
     }
 
     /// The retry loop: returns the status, request id and body of the first 2xx answer.
@@ -96,19 +90,35 @@ impl Transport {
         // A POST is only safe to repeat under one idempotency key for all its attempts.
         let idempotency_key = (call.method == Method::POST)
             .then(|| options.idempotency_key.clone().unwrap_or_else(new_idempotency_key));
+        let method = call.method.as_ref();
         let mut attempt = 0;
         loop {
+            let number = attempt + 1;
+            self.logger.log(Level::Debug, || format!("{method} {} (attempt {number}/{})", call.path, max_retries + 1));
+            let started = js_sys::Date::now();
             let (error, retry_after_ms) = match self.attempt(call, idempotency_key.as_deref(), timeout_ms, signal).await {
                 Ok(response) => {
                     let status = response.status();
                     let request_id = response.headers().get("x-request-id");
+                    self.logger.log(Level::Debug, || {
+                        let id = request_id.as_deref().unwrap_or("none");
+                        let ms = js_sys::Date::now() - started;
+                        format!("{method} {} answered {status} in {ms} ms (request id {id})", call.path)
+                    });
                     let text = response.text().await.map_err(|e| Error::Connection { message: e.to_string() });
                     if (200..300).contains(&status) {
                         return Ok((status, request_id, text?));
                     }
                     let retry_after = retry_after_ms(&response);
                     let retryable = is_retryable(status, &response);
-                    let failure = api_failure(&response, request_id, text.unwrap_or_default(), retry_after);
+                    let failure = decode::failure(
+                        status,
+                        &response.status_text(),
+                        request_id,
+                        response.headers().entries().collect(),
+                        &text.unwrap_or_default(),
+                        retry_after.map(|ms| ms / 1000.0),
+                    );
                     if !retryable {
                         return Err(Error::Api(failure));
                     }
@@ -121,9 +131,18 @@ impl Transport {
                 }
             };
             if attempt >= max_retries {
+                if attempt > 0 {
+                    self.logger.log(Level::Warn, || {
+                        format!("{method} {} failed after {number} attempts: {}", call.path, error.class_name())
+                    });
+                }
                 return Err(error);
             }
-            sleep(retry_after_ms.unwrap_or_else(|| backoff_ms(attempt)).min(MAX_RETRY_AFTER_MS), signal).await?;
+            let wait = retry_after_ms.unwrap_or_else(|| backoff_ms(attempt)).min(MAX_RETRY_AFTER_MS);
+            self.logger.log(Level::Info, || {
+                format!("{method} {}: {}; retrying in {} ms", call.path, error.class_name(), wait.round())
+            });
+            sleep(wait, signal).await?;
             attempt += 1;
         }
     }
@@ -222,11 +241,10 @@ fn is_retryable(status: u16, response: &Response) -> bool {
 /// `Retry-After` as milliseconds: delta-seconds or an HTTP date.
 fn retry_after_ms(response: &Response) -> Option<f64> {
     let value = response.headers().get("retry-after")?;
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then_some(seconds * 1000.0);
+    if let Some(seconds) = decode::retry_after_seconds(&value) {
+        return Some(seconds * 1000.0);
     }
-    let at = js_sys::Date::parse(value);
+    let at = js_sys::Date::parse(value.trim());
     (!at.is_nan()).then(|| (at - js_sys::Date::now()).max(0.0))
 }
 
@@ -234,33 +252,6 @@ fn retry_after_ms(response: &Response) -> Option<f64> {
 fn backoff_ms(attempt: u32) -> f64 {
     let base = (INITIAL_BACKOFF_MS * 2f64.powi(attempt.min(16) as i32)).min(MAX_BACKOFF_MS);
     base * (1.0 - 0.25 * js_sys::Math::random())
-}
-
-fn api_failure(response: &Response, request_id: Option<String>, text: String, retry_after_ms: Option<f64>) -> ApiFailure {
-    let status = response.status();
-    let headers = response.headers().entries().collect();
-    let retry_after = retry_after_ms.map(|ms| ms / 1000.0);
-    match serde_json::from_str::<ErrorEnvelope>(&text) {
-        Ok(ErrorEnvelope { error }) => ApiFailure {
-            status,
-            code: error.code,
-            message: error.message,
-            request_id: error.request_id.or(request_id),
-            details: error.details,
-            headers,
-            retry_after,
-        },
-        // Not credport's error body (a proxy's HTML page, say): the status is what we know.
-        Err(_) => ApiFailure {
-            status,
-            code: "http_error".to_owned(),
-            message: format!("credport answered {status} {} without an error body", response.status_text()),
-            request_id,
-            details: None,
-            headers,
-            retry_after,
-        },
-    }
 }
 
 /// 128 random bits from the runtime's Web Crypto, as 32 hex characters.

@@ -1,0 +1,68 @@
+//! The SDK's own log lines: what it sends, what comes back, when and why it retries. Off below
+//! `warn` by default; `logLevel: "debug"` (or `CREDPORT_LOG=debug`) shows every attempt.
+//! A line holds the method, the path (never the query), the status, the request id, timings and
+//! attempt numbers: never a header, a body, a token or a secret.
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Off,
+}
+
+impl Level {
+    pub const NAMES: [&'static str; 5] = ["debug", "info", "warn", "error", "off"];
+
+    pub fn parse(name: &str) -> Option<Level> {
+        match name {
+            "debug" => Some(Level::Debug),
+            "info" => Some(Level::Info),
+            "warn" => Some(Level::Warn),
+            "error" => Some(Level::Error),
+            "off" => Some(Level::Off),
+            _ => None,
+        }
+    }
+
+    fn method(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error | Level::Off => "error",
+        }
+    }
+}
+
+/// Where log lines go: the `logger` option (any object with `debug`/`info`/`warn`/`error`
+/// methods), else the runtime's `console`.
+pub struct Logger {
+    level: Level,
+    sink: JsValue,
+}
+
+impl Logger {
+    pub fn new(level: Level, sink: Option<JsValue>) -> Self {
+        let sink = sink.unwrap_or_else(|| Reflect::get(&js_sys::global(), &"console".into()).unwrap_or(JsValue::UNDEFINED));
+        Logger { level, sink }
+    }
+
+    /// Logs the line `message()` makes, if `level` is enabled; the line is only built then.
+    pub fn log(&self, level: Level, message: impl FnOnce() -> String) {
+        if level < self.level || self.level == Level::Off {
+            return;
+        }
+        let Some(method) = Reflect::get(&self.sink, &level.method().into()).ok().and_then(|f| f.dyn_into::<Function>().ok())
+        else {
+            return;
+        };
+        let line = format!("[credport] {}", message());
+        // A logger that throws must not break the call it reports on.
+        let _ = method.call1(&self.sink, &line.into());
+    }
+}
