@@ -179,8 +179,13 @@ impl Server {
 
     /// Sends SIGTERM and waits for the exit.
     pub fn stop(&self) -> ExitStatus {
+        self.signal(libc::SIGTERM)
+    }
+
+    /// Sends `signal` and waits for the exit.
+    pub fn signal(&self, signal: i32) -> ExitStatus {
         let mut child = self.child.lock().unwrap().take().expect("already stopped");
-        unsafe { libc::kill(self.pid, libc::SIGTERM) };
+        unsafe { libc::kill(self.pid, signal) };
         let status = child.wait().unwrap();
         untrack(self.pid);
         status

@@ -1,0 +1,448 @@
+//! Start-up settings: refusals with exit code 2 and one line, `--dev`, `demo`, the rate limit
+//! and CORS.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{random_hex, run, Options, Server};
+use serde_json::Value;
+
+#[test]
+fn bad_settings_stop_the_start_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("settings.db");
+    let database = database.to_str().unwrap();
+    let key = random_hex(32);
+    let admin = "admin-token-0123456789";
+    let secret_key_value = "not-hex-SECRETVALUE";
+    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+        (
+            vec![],
+            vec![("CREDPORT_ENCRYPTION_KEY", &key)],
+            "CREDPORT_ADMIN_TOKEN",
+        ),
+        (
+            vec![],
+            vec![("CREDPORT_ADMIN_TOKEN", admin)],
+            "CREDPORT_ENCRYPTION_KEY",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", secret_key_value),
+            ],
+            "CREDPORT_ENCRYPTION_KEY",
+        ),
+        (
+            vec!["--encryption-key", &key[..62]],
+            vec![("CREDPORT_ADMIN_TOKEN", admin)],
+            "CREDPORT_ENCRYPTION_KEY",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", "short-SECRET"),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+            ],
+            "CREDPORT_ADMIN_TOKEN",
+        ),
+        (
+            vec!["--listen", "nowhere"],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+            ],
+            "CREDPORT_LISTEN",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_RATE_LIMIT", "fast"),
+            ],
+            "CREDPORT_RATE_LIMIT",
+        ),
+        (
+            vec!["--cors-origins", "example.com"],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+            ],
+            "CREDPORT_CORS_ORIGINS",
+        ),
+        (
+            vec!["--database", "/nonexistent-dir/x/credport.db"],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+            ],
+            "CREDPORT_DATABASE",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_LOG", "[[[not a filter"),
+            ],
+            "CREDPORT_LOG",
+        ),
+        (vec!["--no-such-flag"], vec![], "--no-such-flag"),
+        (vec!["demo", "--dev"], vec![], "--dev"),
+        (
+            vec!["demo", "--database", database],
+            vec![],
+            "CREDPORT_ENCRYPTION_KEY",
+        ),
+    ];
+    for (args, env, named) in cases {
+        let output = run(&args, &env);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?} {env:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.starts_with("credport-server: "), "{stderr}");
+        assert!(stderr.contains(named), "{named} not named: {stderr}");
+        assert!(
+            !stderr.contains("SECRET"),
+            "a secret value was echoed: {stderr}"
+        );
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_database_refuses_another_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("keyed.db");
+    let database = database.to_str().unwrap();
+    let key = random_hex(32);
+    let seeded = run(
+        &["demo"],
+        &[
+            ("CREDPORT_DATABASE", database),
+            ("CREDPORT_ENCRYPTION_KEY", &key),
+        ],
+    );
+    assert!(seeded.status.success());
+    let other = random_hex(32);
+    let output = run(
+        &["demo"],
+        &[
+            ("CREDPORT_DATABASE", database),
+            ("CREDPORT_ENCRYPTION_KEY", &other),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("CREDPORT_ENCRYPTION_KEY"), "{stderr}");
+    assert!(!stderr.contains(&other));
+}
+
+#[test]
+fn help_and_version_exit_zero() {
+    let help = run(&["--help"], &[]);
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for flag in [
+        "--listen",
+        "--database",
+        "--admin-token",
+        "--encryption-key",
+        "--rate-limit",
+        "--cors-origins",
+        "--dev",
+        "demo",
+        "serve",
+    ] {
+        assert!(text.contains(flag), "--help does not mention {flag}");
+    }
+    assert!(run(&["--version"], &[]).status.success());
+}
+
+#[tokio::test]
+async fn demo_seeds_a_site_the_server_then_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("demo.db");
+    let key = random_hex(32);
+    let db = database.to_str().unwrap();
+    let output = run(
+        &["demo"],
+        &[("CREDPORT_DATABASE", db), ("CREDPORT_ENCRYPTION_KEY", &key)],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.starts_with(r#"{"site_id":"site_"#), "{stdout}");
+    let seeded: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(seeded["user_id"], "demo-user");
+    let token = seeded["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("cpat_"));
+
+    let again = run(
+        &["demo"],
+        &[("CREDPORT_DATABASE", db), ("CREDPORT_ENCRYPTION_KEY", &key)],
+    );
+    let again: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_ne!(
+        again["site_id"], seeded["site_id"],
+        "a second run adds another site"
+    );
+
+    let server = Server::start_with(Options {
+        database: Some(database.clone()),
+        key: Some(key),
+        args: vec!["serve".into()],
+        ..Options::default()
+    });
+    let api = server.api();
+    let listed = api.get(&token, "/v1/connections").await;
+    let listed = listed.ok(200);
+    assert_eq!(listed["count"], 4);
+    let mut by_provider: Vec<(String, String, String)> = listed["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["provider"].as_str().unwrap().to_owned(),
+                c["credentials"]["type"].as_str().unwrap().to_owned(),
+                c["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    by_provider.sort();
+    let expected = [
+        ("google", "oauth2", "active"),
+        ("konigle_pay", "custom", "active"),
+        ("shopify", "api_key", "active"),
+        ("slack", "oauth2", "inactive"),
+    ];
+    assert_eq!(
+        by_provider,
+        expected.map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
+    );
+    let google = api.get(&token, "/v1/connections/credentials/google").await;
+    let google = google.ok(200);
+    assert!(google["fields"]["access_token"].is_string());
+    assert!(google["fields"]["refresh_token"].is_string());
+    let created_at = listed["payload"][0]["created_at"].as_str().unwrap();
+    assert!(
+        google["expires_at"].as_str().unwrap() > created_at,
+        "the token is not yet expired"
+    );
+    let shopify = api.get(&token, "/v1/connections/credentials/shopify").await;
+    assert!(shopify.ok(200)["fields"]["api_key"].is_string());
+    let konigle = api
+        .get(&token, "/v1/connections/credentials/konigle_pay")
+        .await;
+    assert!(konigle.ok(200)["fields"]["merchant_id"].is_string());
+    api.get(&token, "/v1/connections/credentials/slack")
+        .await
+        .error(404, "not_found");
+    let me = api.get(&token, "/v1/personal_access_tokens").await;
+    assert_eq!(me.ok(200)["data"][0]["scopes"].as_array().unwrap().len(), 5);
+    assert!(server.stop().success());
+}
+
+#[tokio::test]
+async fn dev_mode_makes_throwaway_settings() {
+    let mut child = std::process::Command::new(common::BIN)
+        .args(["--dev", "--listen", "127.0.0.1:0"])
+        .env_remove("CREDPORT_ADMIN_TOKEN")
+        .env_remove("CREDPORT_ENCRYPTION_KEY")
+        .env_remove("CREDPORT_DATABASE")
+        .env("CREDPORT_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as i32;
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    // stderr: the admin token line, then the log line naming the temporary database.
+    let (url, admin_token, database) = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut errors = std::io::BufReader::new(stderr).lines().map(Result::unwrap);
+        let token_line = errors.by_ref().find(|l| l.contains("admin token")).unwrap();
+        let db_line = errors
+            .by_ref()
+            .find(|l| l.contains("database ready"))
+            .unwrap();
+        std::thread::spawn(move || errors.for_each(drop));
+        let database = db_line
+            .rsplit("database=")
+            .next()
+            .unwrap()
+            .trim()
+            .to_owned();
+        let url = std::io::BufReader::new(stdout)
+            .lines()
+            .next()
+            .unwrap()
+            .unwrap();
+        (
+            url,
+            token_line.rsplit(' ').next().unwrap().to_owned(),
+            database,
+        )
+    })
+    .await
+    .unwrap();
+    let url = url
+        .strip_prefix("credport-server listening on ")
+        .unwrap()
+        .to_owned();
+    assert!(std::path::Path::new(&database).exists(), "{database}");
+    let api = common::Api {
+        client: reqwest::Client::new(),
+        base: url,
+        admin_token,
+    };
+    let site = api.site().await;
+    api.get(&site.token, "/v1/connections").await.ok(200);
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    assert!(child.wait().unwrap().success());
+    assert!(
+        !std::path::Path::new(&database).exists(),
+        "the throwaway database is removed"
+    );
+}
+
+#[tokio::test]
+async fn the_rate_limit_answers_429_with_retry_after() {
+    let server = Server::start_with(Options::default().env("CREDPORT_RATE_LIMIT", "5"));
+    let api = server.api();
+    let site = api.site().await;
+    let other = api.site().await;
+    // Site creation above used the admin token's own bucket; this token's is full.
+    let mut limited = None;
+    for _ in 0..10 {
+        let res = api.get(&site.token, "/v1/connections").await;
+        if res.status == 429 {
+            limited = Some(res);
+            break;
+        }
+        res.ok(200);
+    }
+    let limited = limited.expect("no 429 within 10 quick requests at 5/s");
+    limited.error(429, "rate_limited");
+    let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    // Per token: another token is not limited by this one.
+    api.get(&other.token, "/v1/connections").await.ok(200);
+    tokio::time::sleep(Duration::from_secs(retry_after)).await;
+    api.get(&site.token, "/v1/connections").await.ok(200);
+    assert!(server.stop().success());
+}
+
+#[tokio::test]
+async fn cors_answers_allowed_origins_only() {
+    let server = Server::start_with(Options::default().env(
+        "CREDPORT_CORS_ORIGINS",
+        "https://app.example, http://localhost:3000",
+    ));
+    let api = server.api();
+    let site = api.site().await;
+    let preflight = api
+        .request(
+            "OPTIONS",
+            "/v1/api_keys",
+            None,
+            None,
+            &[
+                ("origin", "https://app.example"),
+                ("access-control-request-method", "POST"),
+                (
+                    "access-control-request-headers",
+                    "authorization, content-type, idempotency-key",
+                ),
+            ],
+        )
+        .await;
+    assert!(preflight.status < 300, "{}", preflight.status);
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    let allowed_headers = preflight
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_lowercase();
+    for h in ["authorization", "content-type", "idempotency-key"] {
+        assert!(allowed_headers.contains(h), "{allowed_headers}");
+    }
+    let methods = preflight.header("access-control-allow-methods").unwrap();
+    for m in ["GET", "POST", "PATCH", "DELETE"] {
+        assert!(methods.contains(m), "{methods}");
+    }
+    assert!(preflight.header("x-request-id").is_some());
+
+    let actual = api
+        .request(
+            "GET",
+            "/v1/connections",
+            Some(&site.token),
+            None,
+            &[("origin", "http://localhost:3000")],
+        )
+        .await;
+    actual.ok(200);
+    assert_eq!(
+        actual.header("access-control-allow-origin"),
+        Some("http://localhost:3000")
+    );
+    let exposed = actual
+        .header("access-control-expose-headers")
+        .unwrap()
+        .to_lowercase();
+    for h in ["x-request-id", "retry-after", "idempotent-replayed"] {
+        assert!(exposed.contains(h), "{exposed}");
+    }
+    let denied = api
+        .request(
+            "GET",
+            "/v1/connections",
+            Some(&site.token),
+            None,
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(denied.header("access-control-allow-origin"), None);
+    // Errors carry the CORS headers too, so a page can read them.
+    let error = api
+        .request(
+            "GET",
+            "/v1/connections",
+            None,
+            None,
+            &[("origin", "https://app.example")],
+        )
+        .await;
+    error.error(401, "unauthenticated");
+    assert_eq!(
+        error.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert!(server.stop().success());
+
+    // Off by default.
+    let plain = Server::shared();
+    let res = plain
+        .api()
+        .request(
+            "GET",
+            "/v1/nothing",
+            None,
+            None,
+            &[("origin", "https://app.example")],
+        )
+        .await;
+    assert_eq!(res.header("access-control-allow-origin"), None);
+}
