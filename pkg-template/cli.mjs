@@ -17,3 +17,10 @@ const code = await main(process.argv.slice(2), {
   loadSdk: () => import('./index.mjs'),
 });
 process.exitCode = code;
+// Exit as soon as the output is written, not when idle keep-alive sockets close (~0.2 s later).
+let pending = 2;
+const done = () => {
+  if (--pending === 0) process.exit(code);
+};
+process.stdout.write('', done);
+process.stderr.write('', done);
