@@ -16,7 +16,9 @@ fn bad_settings_stop_the_start_with_one_line() {
     let key = random_hex(32);
     let admin = "admin-token-0123456789";
     let secret_key_value = "not-hex-SECRETVALUE";
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    // (arguments, environment, the setting the one line must name)
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec![],
             vec![("CREDPORT_ENCRYPTION_KEY", &key)],
