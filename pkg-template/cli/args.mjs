@@ -22,6 +22,28 @@ export const globalFlags = {
   version: { help: 'Print the version of credport' },
 };
 
+/** Edit distance, for "did you mean" (short words only, so the quadratic cost is nothing). */
+function distance(a, b) {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** `; did you mean 'list'?` when one candidate is close to `word`, else nothing. */
+function suggest(word, candidates, prefix = '') {
+  const best = candidates
+    .map((c) => [c, distance(word.toLowerCase(), c)])
+    .filter(([c, d]) => d <= Math.min(2, Math.floor(c.length / 3) + 1))
+    .sort((x, y) => x[1] - y[1])[0];
+  return best ? `; did you mean '${prefix}${best[0]}'?` : '';
+}
+
 /** `--page-size` → `pageSize`. */
 export function camel(flag) {
   return flag.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
@@ -71,7 +93,7 @@ export function parse(argv, spec) {
         const flags_ = known();
         const def = Object.hasOwn(flags_, name) ? flags_[name] : undefined;
         if (!def) {
-          const hint = !node && path.length < 2 && !globalFlags[name] ? ' (flags of a command go after it)' : '';
+          const hint = !node && path.length < 2 ? ' (flags of a command go after it)' : suggest(name, Object.keys(flags_), '--');
           throw new UsageError(`unknown flag --${name} for ${where()}${hint}`, { command: path });
         }
         const key = camel(name);
@@ -98,14 +120,18 @@ export function parse(argv, spec) {
       // A positional: the command, then the subcommand, then the subcommand's arguments.
       if (path.length === 0) {
         if (!Object.hasOwn(spec, token)) {
-          throw new UsageError(`unknown command '${token}' (commands: ${Object.keys(spec).join(', ')})`, { command: [] });
+          const names = Object.keys(spec);
+          throw new UsageError(`unknown command '${token}' (commands: ${names.join(', ')})${suggest(token, names)}`, {
+            command: [],
+          });
         }
         path.push(token);
       } else if (path.length === 1) {
         const subs = spec[path[0]].subcommands;
         if (!Object.hasOwn(subs, token)) {
           throw new UsageError(
-            `unknown command '${token}' for 'credport ${path[0]}' (commands: ${Object.keys(subs).join(', ')})`,
+            `unknown command '${token}' for 'credport ${path[0]}' (commands: ${Object.keys(subs).join(', ')})` +
+              suggest(token, Object.keys(subs)),
             { command: path },
           );
         }

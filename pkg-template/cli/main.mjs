@@ -38,6 +38,7 @@ const environment = listLines([
   ['CREDPORT_API_KEY', 'Personal access token, when --api-key is not given'],
   ['CREDPORT_BASE_URL', 'Server address, when --base-url is not given'],
   ['NO_COLOR', 'Set to anything to turn colour off'],
+  ['CREDPORT_LOG', "The SDK's request log on stderr: debug, info, warn (default), error, off"],
 ]);
 
 const exitCodes = 'Exit codes: 0 success, 1 API or network error, 2 usage error.';
@@ -201,7 +202,10 @@ export async function main(argv, io) {
     }
     const baseUrl = flags.baseUrl ?? (env.CREDPORT_BASE_URL || undefined);
     sdk = await io.loadSdk();
-    const client = new sdk.Credport({ apiKey, ...(baseUrl !== undefined ? { baseUrl } : {}) });
+    // The SDK's log lines (CREDPORT_LOG=debug) go to stderr: stdout is for the result alone.
+    const log = (line) => err(`${line}\n`);
+    const logger = { debug: log, info: log, warn: log, error: log };
+    const client = new sdk.Credport({ apiKey, logger, ...(baseUrl !== undefined ? { baseUrl } : {}) });
     const color = useColor({ flags, env, stream: stdout });
     const result = await node.run({ client, flags, args, stdin: () => readAll(io.stdin) });
     out(flags.json ? toJson(result) : node.render(result, { color, flags }));

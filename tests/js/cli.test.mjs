@@ -217,6 +217,9 @@ describe('usage errors exit 2 and name what is wrong', () => {
     assert.match(await fails(2, ['tokens', 'lst']), /unknown command 'lst' for 'credport tokens'/);
     assert.match(await fails(2, ['connections', 'list', '--pagesize', '5']), /unknown flag --pagesize for 'credport connections list'/);
     assert.match(await fails(2, ['tokens', 'list', '-x']), /unknown flag -x/);
+    // A near miss gets a suggestion.
+    assert.match(await fails(2, ['tokens', 'lst']), /did you mean 'list'\?/);
+    assert.match(await fails(2, ['connections', 'list', '--pagesize', '5']), /did you mean '--page-size'\?/);
     // A flag of another command is unknown here.
     assert.match(await fails(2, ['api-keys', 'get', 'ak_1', '--page', '2']), /unknown flag --page for 'credport api-keys get'/);
   });
@@ -324,6 +327,14 @@ describe('configuration', () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     await ok(['tokens', 'list', '--base-url', server.url], { env: { CREDPORT_BASE_URL: url } });
     await ok(['tokens', 'list', '--api-key', site.token], { env: { CREDPORT_API_KEY: 'cpat_wrong' } });
+  });
+
+  test("CREDPORT_LOG=debug: the SDK's request log goes to stderr, --json stays clean on stdout", async () => {
+    const r = await run(['connections', 'list', '--json'], { env: { CREDPORT_LOG: 'debug' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).count, 5);
+    assert.match(r.stderr, /^\[credport\] GET \/v1\/connections answered 200 .*request id/m);
+    assert.ok(!r.stderr.includes(site.token));
   });
 
   test('global flags may come before the command', async () => {
