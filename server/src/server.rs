@@ -29,13 +29,34 @@ pub fn service(app: App, cors: Option<&CorsOrigins>) -> Result<Router, String> {
     Ok(router.layer(axum::middleware::from_fn(request_context::layer)))
 }
 
-/// Serves until SIGTERM or SIGINT, then waits for the requests in flight.
+/// How long requests in flight may take to finish after a shutdown signal, so that a client
+/// that never completes its request cannot keep the server up.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// Serves until SIGTERM or SIGINT, then waits (at most [`SHUTDOWN_GRACE`]) for the requests in
+/// flight.
 pub async fn serve(listener: TcpListener, service: Router) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     announce(address);
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = signalled.send(true);
+    });
+    let deadline = async {
+        if on_signal.changed().await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        served = server => served?,
+        () = deadline => tracing::warn!(
+            grace_seconds = SHUTDOWN_GRACE.as_secs(),
+            "requests still in flight after the grace period; stopping anyway"
+        ),
+    }
     tracing::info!("stopped");
     Ok(())
 }
