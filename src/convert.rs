@@ -1,82 +1,93 @@
-//! Values across the boundary: JS arguments into Rust (with the argument's path in every error),
-//! Rust results out to plain JS objects.
+//! Values across the boundary. Both ways they travel as one JSON string: the engine's
+//! `JSON.stringify`/`JSON.parse` on the JS side, serde_json inside wasm. One crossing per value
+//! instead of one per field keeps large results cheap, and one JSON codec keeps the wasm small.
 
-use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use std::cell::RefCell;
+
+use js_sys::{Function, JSON};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
 
 use crate::errors::Error;
+use crate::json_path;
 
-/// A result as a plain JS object: written as JSON (with the JS field names) inside wasm and
-/// handed over in one piece to the engine's `JSON.parse`. One crossing of the boundary per
-/// result, instead of one per field, keeps a 100-item list cheap; absent values arrive as `null`
-/// and free-form JSON as plain objects.
+/// A result as a plain JS object, with the JS field names; absent values arrive as `null` and
+/// free-form JSON as plain objects.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, Error> {
-    let json = serde_json::to_string(value).map_err(|e| Error::Connection { message: format!("could not convert a result: {e}") })?;
-    js_sys::JSON::parse(&json).map_err(|_| Error::Connection { message: "could not convert a result".to_owned() })
+    let failed = || Error::Connection { message: "could not convert a result".to_owned() };
+    let json = serde_json::to_string(value).map_err(|_| failed())?;
+    JSON::parse(&json).map_err(|_| failed())
+}
+
+/// Stands in, in the JSON text, for a value JSON cannot carry (a function, a symbol, `NaN`,
+/// `Infinity`), so that it is refused by name instead of silently dropped or turned into `null`.
+const NOT_JSON: &str = "\u{0}credport:not-json";
+
+thread_local! {
+    /// The `JSON.stringify` replacer, made once.
+    static REPLACER: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+fn replacer() -> Function {
+    REPLACER.with(|cell| {
+        cell.borrow_mut()
+            .get_or_insert_with(|| {
+                Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(|_key: JsValue, value: JsValue| {
+                    let not_json = value.is_function()
+                        || value.is_symbol()
+                        || value.as_f64().is_some_and(|n| !n.is_finite());
+                    if not_json {
+                        JsValue::from_str(NOT_JSON)
+                    } else {
+                        value
+                    }
+                })
+                .into_js_value()
+                .unchecked_into()
+            })
+            .clone()
+    })
 }
 
 /// Reads a JS value into `T`; errors name the path under `argument` (`params.pageSize ...`).
-/// A key `T` does not have is refused too: a typo such as `pagesize` must not be ignored silently.
+/// Unknown keys are refused (the parameter types deny them): a typo such as `pagesize` must not
+/// be ignored silently.
 pub fn from_js<T: DeserializeOwned>(argument: &str, value: JsValue) -> Result<T, Error> {
-    if let (Some(object), Some(fields)) = (value.dyn_ref::<js_sys::Object>(), struct_fields::<T>()) {
-        if !value.is_function() && !js_sys::Array::is_array(&value) {
-            for key in js_sys::Object::keys(object).iter().filter_map(|k| k.as_string()) {
-                if !fields.contains(&key.as_str()) {
-                    return Err(Error::invalid(
-                        format!("{argument}.{key}"),
-                        format!("is not a known field; expected one of {}", fields.join(", ")),
-                    ));
-                }
-            }
-        }
+    let json = JSON::stringify_with_replacer(&value, &replacer())
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| Error::invalid(argument, "must be plain data (no BigInt, no cycles)"))?;
+    if let Some(at) = json.find(NOT_JSON) {
+        let path = json_path::at(&json, at, false);
+        return Err(Error::invalid(join(argument, &path), "must be plain JSON data (not a function, NaN or Infinity)"));
     }
-    let de = serde_wasm_bindgen::Deserializer::from(value);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let at = if path == "." || path.is_empty() { argument.to_owned() } else { format!("{argument}.{path}") };
-        let inner = e.into_inner().to_string();
-        // Errors raised on the JS side arrive as `Error: …` / `TypeError: …`.
-        let inner = inner.split_once(": ").filter(|(kind, _)| kind.ends_with("Error")).map_or(inner.as_str(), |(_, m)| m);
-        let inner = redact_values(inner);
-        match inner.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
-            Some(field) => Error::invalid(format!("{at}.{field}"), "is required"),
-            None => Error::invalid(at, format!("is not valid: {inner}")),
+    serde_json::from_str(&json).map_err(|e| {
+        let (path, message) = json_path::locate(&json, &e);
+        let message = redact_values(&message);
+        if let Some(field) = quoted(&message, "missing field `") {
+            Error::invalid(join(argument, &join(&path, field)), "is required")
+        } else if let Some(field) = quoted(&message, "unknown field `") {
+            let expected = message.split_once(", expected ").map_or(String::new(), |(_, e)| format!("; expected {e}"));
+            Error::invalid(join(argument, &join(&path, field)), format!("is not a known field{expected}"))
+        } else {
+            Error::invalid(join(argument, &path), format!("is not valid: {message}"))
         }
     })
 }
 
-/// The field names of a struct `T`, as serde reads them; `None` for anything else.
-fn struct_fields<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
-    let mut fields = None;
-    let _ = T::deserialize(FieldNames(&mut fields));
-    fields
+/// `a.b`, or whichever of the two is not empty.
+fn join(head: &str, tail: &str) -> String {
+    match (head.is_empty(), tail.is_empty()) {
+        (_, true) => head.to_owned(),
+        (true, false) => tail.to_owned(),
+        (false, false) => format!("{head}.{tail}"),
+    }
 }
 
-/// A deserializer that only records the field list serde hands to `deserialize_struct`.
-struct FieldNames<'a>(&'a mut Option<&'static [&'static str]>);
-
-impl<'de> Deserializer<'de> for FieldNames<'_> {
-    type Error = de::value::Error;
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        *self.0 = Some(fields);
-        Err(de::Error::custom("field names recorded"))
-    }
-
-    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
-        Err(de::Error::custom("not a struct"))
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
-        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
-    }
+/// The name in backquotes after `prefix` at the start of `message`.
+fn quoted<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    message.strip_prefix(prefix)?.split('`').next()
 }
 
 /// A string argument such as an id or a provider: present, a string, not blank.
@@ -121,12 +132,22 @@ fn redact_values(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn quoted_values_are_dropped() {
         assert_eq!(
-            super::redact_values("invalid type: string \"cpk_secret\", expected a sequence"),
+            redact_values("invalid type: string \"cpk_secret\", expected a sequence"),
             "invalid type: string, expected a sequence"
         );
-        assert_eq!(super::redact_values("unknown field `scope`"), "unknown field `scope`");
+        assert_eq!(redact_values("unknown field `scope`"), "unknown field `scope`");
+    }
+
+    #[test]
+    fn paths_join() {
+        assert_eq!(join("params", ""), "params");
+        assert_eq!(join("params", "scopes[1]"), "params.scopes[1]");
+        assert_eq!(join("", "name"), "name");
+        assert_eq!(quoted("missing field `name`", "missing field `"), Some("name"));
     }
 }

@@ -6,23 +6,61 @@ use credport_model::ErrorEnvelope;
 use serde::de::DeserializeOwned;
 
 use crate::errors::{ApiFailure, Error};
+use crate::json_path;
 
 /// A 2xx body as `T`; anything else is an [`Error::InvalidResponse`] naming where it went wrong.
 pub fn success<T: DeserializeOwned>(status: u16, request_id: Option<String>, text: &str) -> Result<T, Error> {
-    let invalid = |detail: String| Error::InvalidResponse {
-        status,
-        request_id: request_id.clone(),
-        message: format!("credport answered {status} with an invalid body{detail}"),
-    };
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let at = e.path().to_string();
-        let at = if at == "." { String::new() } else { format!(" at {at}") };
-        invalid(format!("{at}: {}", e.into_inner()))
-    })?;
-    // Trailing garbage after the JSON value is a broken answer too.
-    de.end().map_err(|e| invalid(format!(": {e}")))?;
-    Ok(value)
+    serde_json::from_str(text).map_err(|e| {
+        let (path, message) = json_path::locate(text, &e);
+        let at = if path.is_empty() { String::new() } else { format!(" at {path}") };
+        Error::InvalidResponse {
+            status,
+            request_id,
+            message: format!("credport answered {status} with an invalid body{at}: {}", without_values(&message)),
+        }
+    })
+}
+
+/// serde's message without the values it quotes from the body (`invalid type: string "cpk_…",
+/// expected a boolean`, `unknown variant `…``): a wrongly typed field may hold a secret, and no
+/// error message may ever show one. What was expected, and where, stay.
+fn without_values(message: &str) -> String {
+    let mut message = message.to_owned();
+    // `unknown variant `<value>`, expected …`: the value is written as is, backticks and all, so
+    // it ends where serde's own words start, not at the next backtick; without them, everything
+    // after the opening backtick goes.
+    const VARIANT: &str = "unknown variant `";
+    if let Some(start) = message.find(VARIANT) {
+        let from = start + VARIANT.len() - 1;
+        let rest = message.get(from..).unwrap_or_default();
+        let end = ["`, expected ", "`, there are no variants"]
+            .iter()
+            .find_map(|words| rest.rfind(words))
+            .map_or(message.len(), |i| from + i + 1);
+        message.replace_range(from.saturating_sub(1)..end, "");
+    }
+    // `string "<value>"`: Debug-quoted, so a quote inside the value is always escaped.
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            out.push(c);
+            continue;
+        }
+        if out.ends_with(' ') {
+            out.pop();
+        }
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => break,
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// What the server said went wrong. A body that is not credport's error envelope (a proxy's HTML
@@ -64,6 +102,10 @@ pub fn retry_after_seconds(value: &str) -> Option<f64> {
 }
 
 #[cfg(test)]
+#[path = "decode_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use credport_model::{ConnectionPage, VerifyApiKeyResult, VerifyCode};
@@ -98,6 +140,21 @@ mod tests {
         let f = failure(502, "Bad Gateway", Some("req_h".into()), vec![], "<html><body>Bad gateway</body></html>", Some(3.0));
         assert_eq!((f.code.as_str(), f.request_id.as_deref(), f.retry_after), ("http_error", Some("req_h"), Some(3.0)));
         assert!(f.message.contains("502"));
+    }
+
+    #[test]
+    fn quoted_values_are_left_out_of_messages() {
+        assert_eq!(
+            without_values(r#"invalid type: string "cpk_\"x\" y", expected a boolean at line 1 column 9"#),
+            "invalid type: string, expected a boolean at line 1 column 9"
+        );
+        assert_eq!(
+            without_values("unknown variant `a`, b`, expected one of `x`, `y`"),
+            "unknown variant, expected one of `x`, `y`"
+        );
+        assert_eq!(without_values("unknown variant `secret"), "unknown variant");
+        assert_eq!(without_values("missing field `provider`"), "missing field `provider`");
+        assert_eq!(without_values("EOF while parsing a string at line 1 column 3"), "EOF while parsing a string at line 1 column 3");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod client;
 mod convert;
 mod decode;
 mod errors;
+mod json_path;
 mod log;
 mod options;
 mod resources;
