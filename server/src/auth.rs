@@ -47,13 +47,13 @@ impl FromRequestParts<App> for Caller {
             return Err(ApiError::unauthenticated());
         }
         let hash = app.keys.lookup_hash(token);
-        limit(app, &hex::encode(hash))?;
         let now = clock::now();
         let owner = app
             .db
             .read(move |conn| store::tokens::authenticate(conn, &hash, now))
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
+        limit(app, &owner.token_id)?;
         // Reads stay reads: `last_used_at` is written at most once a second per token.
         if owner.last_used_at.is_none_or(|at| at < now) {
             let id = owner.token_id.clone();
@@ -94,7 +94,8 @@ impl FromRequestParts<App> for Admin {
     }
 }
 
-/// The per-token rate limit, keyed by something that is not the token itself.
+/// The per-token rate limit, keyed by the token's id (never the token itself). Counted after
+/// authentication, so that unknown tokens do not fill the limiter with buckets.
 fn limit(app: &App, key: &str) -> Result<(), ApiError> {
     match &app.rate_limiter {
         Some(limiter) => limiter.check(key),

@@ -125,7 +125,10 @@ impl SettingArgs {
         let (admin_token, generated_admin_token) =
             match (&self.admin_token, self.dev) {
                 (Some(token), _) => (admin_token(token)?, false),
-                (None, true) => (random_setting(crypto::random_base62(40))?, true),
+                (None, true) => (
+                    crypto::random_base62(40).map_err(|_| random_failed())?,
+                    true,
+                ),
                 (None, false) => return Err(bad(
                     "CREDPORT_ADMIN_TOKEN is required (or run with --dev for a throwaway server)",
                 )),
@@ -154,7 +157,7 @@ impl SettingArgs {
         let encryption_key =
             match (&self.encryption_key, dev) {
                 (Some(key), _) => encryption_key(key)?,
-                (None, true) => encryption_key(&random_setting(crypto::random_key_hex())?)?,
+                (None, true) => crypto::random_key().map_err(|_| random_failed())?,
                 (None, false) => return Err(bad(
                     "CREDPORT_ENCRYPTION_KEY is required: 64 hex characters (32 random bytes), \
                      e.g. from `openssl rand -hex 32` (or run with --dev)",
@@ -166,10 +169,8 @@ impl SettingArgs {
             }
             Some(path) => (path.clone(), false),
             None if dev => {
-                let name = format!(
-                    "credport-dev-{}.db",
-                    random_setting(crypto::random_base62(12))?
-                );
+                let suffix = crypto::random_base62(12).map_err(|_| random_failed())?;
+                let name = format!("credport-dev-{suffix}.db");
                 (std::env::temp_dir().join(name), true)
             }
             None => (PathBuf::from(DEFAULT_DATABASE), false),
@@ -182,8 +183,8 @@ impl SettingArgs {
     }
 }
 
-fn random_setting(value: Result<String, crate::error::ApiError>) -> Result<String, ConfigError> {
-    value.map_err(|_| bad("the system random source failed"))
+fn random_failed() -> ConfigError {
+    bad("--dev needs the system random source, which failed")
 }
 
 fn listen(value: &str) -> Result<SocketAddr, ConfigError> {

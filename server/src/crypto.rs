@@ -69,12 +69,12 @@ pub fn is_well_formed(value: &str, prefix: &str) -> bool {
     })
 }
 
-/// 32 random bytes as 64 hex characters: a throwaway `--dev` encryption key.
-pub fn random_key_hex() -> Result<String, ApiError> {
+/// 32 random bytes: a throwaway `--dev` encryption key.
+pub fn random_key() -> Result<[u8; 32], ApiError> {
     let mut key = [0u8; 32];
     getrandom::getrandom(&mut key)
         .map_err(|e| ApiError::internal(format!("random source failed: {e}")))?;
-    Ok(hex::encode(key))
+    Ok(key)
 }
 
 /// The keys derived from `CREDPORT_ENCRYPTION_KEY`.
