@@ -70,7 +70,7 @@ const connections = {
             { header: 'RESOURCE', value: (c) => c.rootResourceName ?? c.rootResourceId },
             { header: 'STATUS', value: (c) => c.status, status: true },
             { header: 'CREDENTIALS', value: (c) => c.credentials?.type },
-            { header: 'TOKEN EXPIRES', value: (c) => c.tokenExpiresAt },
+            { header: 'TOKEN EXPIRES', value: (c) => (c.tokenExpiresAt && c.isExpired ? `${c.tokenExpiresAt} (expired)` : c.tokenExpiresAt) },
           ],
           { color },
         );

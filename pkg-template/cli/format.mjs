@@ -72,10 +72,12 @@ export function table(rows, columns, { color = false } = {}) {
 
 /** `label  value` lines, labels aligned: `pairs` is `[[label, value, { status? }]]`. */
 export function details(pairs, { color = false } = {}) {
-  const labelWidth = Math.max(...pairs.map(([label]) => width(label)));
+  if (pairs.length === 0) return '';
+  const labelWidth = Math.max(...pairs.map(([label]) => width(clean(label))));
   return (
     pairs
-      .map(([label, value, opts = {}]) => {
+      .map(([rawLabel, value, opts = {}]) => {
+        const label = clean(rawLabel);
         const text = cell(value);
         const shown = opts.status && text !== '-' ? status(text, color) : text;
         return `${paint('dim', `${label}:`, color)}${' '.repeat(labelWidth - width(label))}  ${shown}`;

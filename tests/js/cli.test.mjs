@@ -353,7 +353,7 @@ describe('connections', () => {
     assert.deepEqual(starts.map(([name]) => name), ['ID', 'PROVIDER', 'CONFIG KEY', 'RESOURCE', 'STATUS', 'CREDENTIALS', 'TOKEN EXPIRES']);
     assert.equal(rows.length, 5);
     assert.ok(rows.some((r) => /\bgoogle-prod\b.*\bactive\b.*\boauth2\b/.test(r)));
-    assert.ok(rows.some((r) => /\bslack\b.*\binactive\b/.test(r)));
+    assert.ok(rows.some((r) => /\bslack\b.*\binactive\b.*2020-01-01T00:00:00Z \(expired\)$/.test(r)));
     assert.match(footer, /Page 1 of 1, 5 connections/);
     assertNoSecrets(out, 'connections list');
   });
