@@ -95,10 +95,14 @@ pub fn failure(
     }
 }
 
-/// `Retry-After` as delta-seconds; `None` for anything else (an HTTP date is read by the caller).
+/// `Retry-After` as delta-seconds (RFC 9110: a whole number); `None` for anything else (an
+/// HTTP date is read by the caller).
 pub fn retry_after_seconds(value: &str) -> Option<f64> {
-    let seconds = value.trim().parse::<f64>().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then_some(seconds)
+    let digits = value.trim();
+    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u32>().ok().map(f64::from)
 }
 
 #[cfg(test)]
@@ -160,7 +164,8 @@ mod tests {
     #[test]
     fn retry_after_seconds_only() {
         assert_eq!(retry_after_seconds(" 3 "), Some(3.0));
-        assert_eq!(retry_after_seconds("1.5"), Some(1.5));
+        assert_eq!(retry_after_seconds("1.5"), None);
+        assert_eq!(retry_after_seconds("+3"), None);
         assert_eq!(retry_after_seconds("-1"), None);
         assert_eq!(retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(retry_after_seconds("NaN"), None);

@@ -73,7 +73,7 @@ impl Error {
             Error::Api(failure) => failure.message.clone(),
             Error::InvalidResponse { message, .. } => message.clone(),
             Error::Connection { message } => format!("Connection error: {message}"),
-            Error::Timeout { timeout_ms } => format!("Request timed out after {timeout_ms} ms"),
+            Error::Timeout { timeout_ms } => format!("Request timed out after {} ms", *timeout_ms as u64),
             Error::Aborted => "Request was aborted".to_owned(),
         }
     }

@@ -138,7 +138,11 @@ impl Props {
     }
 
     fn wrong(&self, key: &str, expected: &str, got: &JsValue) -> Error {
-        let got = if got.as_f64().is_some() { format!("{}", got.as_f64().unwrap_or_default()) } else { type_name(got) };
+        // Numbers are shown (JS formats them); other values only by type: they may be secrets.
+        let got = match got.as_f64() {
+            Some(_) => String::from(js_sys::Number::from(got.clone()).to_string_with_radix(10).unwrap_or_default()),
+            None => type_name(got),
+        };
         Error::invalid(format!("{}.{key}", self.name), format!("must be {expected}, got {got}"))
     }
 }

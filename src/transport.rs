@@ -7,7 +7,6 @@ use std::rc::Rc;
 
 use gloo_net::http::{Method, RequestBuilder, Response};
 use js_sys::Function;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
@@ -76,14 +75,10 @@ impl Transport {
         }
     }
 
-    /// Sends `call`, retrying what may be retried, and decodes a 2xx body into `T`.
-    pub async fn send<T: DeserializeOwned>(&self, call: Call, options: &CallOptions) -> Result<T, Error> {
-        let (status, request_id, text) = self.exchange(&call, options).await?;
-        decode::success(status, request_id, &text)
-    }
-
-    /// The retry loop: returns the status, request id and body of the first 2xx answer.
-    async fn exchange(&self, call: &Call, options: &CallOptions) -> Result<(u16, Option<String>, String), Error> {
+    /// Sends `call`, retrying what may be retried: returns the status, request id and body of
+    /// the first 2xx answer. Not generic over the result type, so that one copy of this state
+    /// machine serves every method.
+    pub async fn exchange(&self, call: &Call, options: &CallOptions) -> Result<(u16, Option<String>, String), Error> {
         let max_retries = options.max_retries.unwrap_or(self.max_retries);
         let timeout_ms = options.timeout_ms.unwrap_or(self.timeout_ms);
         let signal = options.signal.as_ref();
@@ -102,7 +97,7 @@ impl Transport {
                     let request_id = response.headers().get("x-request-id");
                     self.logger.log(Level::Debug, || {
                         let id = request_id.as_deref().unwrap_or("none");
-                        let ms = js_sys::Date::now() - started;
+                        let ms = (js_sys::Date::now() - started) as u64;
                         format!("{method} {} answered {status} in {ms} ms (request id {id})", call.path)
                     });
                     let text = response.text().await.map_err(|e| Error::Connection { message: e.to_string() });
@@ -140,7 +135,7 @@ impl Transport {
             }
             let wait = retry_after_ms.unwrap_or_else(|| backoff_ms(attempt)).min(MAX_RETRY_AFTER_MS);
             self.logger.log(Level::Info, || {
-                format!("{method} {}: {}; retrying in {} ms", call.path, error.class_name(), wait.round())
+                format!("{method} {}: {}; retrying in {} ms", call.path, error.class_name(), wait as u64)
             });
             sleep(wait, signal).await?;
             attempt += 1;

@@ -12,7 +12,8 @@ use wasm_bindgen::prelude::*;
 
 use super::pager::{PageSource, Pager};
 use super::{as_is, optional, required, send};
-use crate::convert::{string_arg, type_name};
+use crate::convert::{string_arg, to_js, type_name};
+use crate::decode;
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::transport::{Call, Transport};
@@ -41,7 +42,7 @@ impl ApiKeys {
     ) -> Promise {
         let call = required(params, CreateApiKeyParams::validate)
             .and_then(|p| Ok(Call::with_body(Method::POST, "/v1/api_keys".into(), wire::body(&p)?)));
-        send(&self.transport, call, &options, as_is::<CreatedApiKey>)
+        send(&self.transport, call, &options, reply_created)
     }
 
     /// One page of keys: `{ data, totalCount }`. Revoked and expired keys only with `includeInvalid`.
@@ -147,6 +148,14 @@ impl ApiKeys {
         };
         send(&self.transport, call, &options, as_is::<VerifyApiKeyResult>)
     }
+}
+
+/// A created key: the key and its secret read as two plain structs (serde's `flatten` would
+/// buffer the whole body and cost the wasm several kilobytes).
+fn reply_created(status: u16, request_id: Option<String>, text: &str) -> Result<JsValue, Error> {
+    let api_key: ApiKey = decode::success(status, request_id.clone(), text)?;
+    let ApiKeySecret { secret } = decode::success(status, request_id, text)?;
+    to_js(&CreatedApiKey { api_key, secret })
 }
 
 /// `/v1/api_keys/{id}{suffix}` with the id checked and escaped.

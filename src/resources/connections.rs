@@ -9,7 +9,8 @@ use wasm_bindgen::prelude::*;
 
 use super::pager::{PageSource, Pager};
 use super::{as_is, optional, send};
-use crate::convert::string_arg;
+use crate::convert::{string_arg, to_js};
+use crate::decode;
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::transport::Call;
@@ -38,7 +39,7 @@ impl Connections {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let call = optional(params, ListConnectionsParams::validate).and_then(|p| list_call(&p));
-        send(&self.transport, call, &options, annotate_page)
+        send(&self.transport, call, &options, reply_page)
     }
 
     /// Every connection, page after page: `for await (const c of client.connections.listAll())`.
@@ -61,7 +62,7 @@ impl Connections {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let call = string_arg("id", &id).map(|id| Call::get(format!("/v1/connections/{}", wire::escape(&id))));
-        send(&self.transport, call, &options, annotate)
+        send(&self.transport, call, &options, reply_connection)
     }
 
     /// The secret credentials of the site's active connection to `provider`. Fetch them when
@@ -81,6 +82,14 @@ impl Connections {
 /// `GET /v1/connections` with these filters.
 pub fn list_call(params: &ListConnectionsParams) -> Result<Call, Error> {
     Ok(Call::get("/v1/connections".to_owned()).with_query(wire::query(params)?))
+}
+
+fn reply_page(status: u16, request_id: Option<String>, text: &str) -> Result<JsValue, Error> {
+    to_js(&annotate_page(decode::success(status, request_id, text)?))
+}
+
+fn reply_connection(status: u16, request_id: Option<String>, text: &str) -> Result<JsValue, Error> {
+    to_js(&annotate(decode::success(status, request_id, text)?))
 }
 
 pub fn annotate_page(mut page: ConnectionPage) -> ConnectionPage {

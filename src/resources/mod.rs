@@ -6,7 +6,6 @@ pub mod connections;
 pub mod pager;
 pub mod tokens;
 
-use std::future::Future;
 use std::rc::Rc;
 
 use credport_model::FieldError;
@@ -17,29 +16,33 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::convert::{from_js, to_js};
+use crate::decode;
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::transport::{Call, Transport};
 
-/// Sends `call` and resolves with the decoded `T` passed through `then`; a bad argument or bad
-/// options reject at once, before any request.
-pub fn send<T, U>(transport: &Rc<Transport>, call: Result<Call, Error>, options: &JsValue, then: fn(T) -> U) -> Promise
-where
-    T: DeserializeOwned + 'static,
-    U: Serialize + 'static,
-{
+/// How a method turns the body of a 2xx answer into its JS result: a plain function per result
+/// type, so that the async machinery around it exists once.
+pub type Reply = fn(u16, Option<String>, &str) -> Result<JsValue, Error>;
+
+/// The reply of a method whose result goes out as it came in.
+pub fn as_is<T: DeserializeOwned + Serialize>(status: u16, request_id: Option<String>, text: &str) -> Result<JsValue, Error> {
+    to_js(&decode::success::<T>(status, request_id, text)?)
+}
+
+/// Sends `call` and resolves with its `reply`; a bad argument or bad options reject at once,
+/// before any request.
+pub fn send(transport: &Rc<Transport>, call: Result<Call, Error>, options: &JsValue, reply: Reply) -> Promise {
     match (call, CallOptions::from_js(options)) {
         (Ok(call), Ok(options)) => {
             let transport = transport.clone();
-            promise(async move { transport.send::<T>(call, &options).await.map(then) })
+            future_to_promise(async move {
+                let (status, request_id, text) = transport.exchange(&call, &options).await?;
+                Ok(reply(status, request_id, &text)?)
+            })
         }
         (Err(e), _) | (_, Err(e)) => rejected(e),
     }
-}
-
-/// The identity, for calls whose result goes out as it came in.
-pub fn as_is<T>(value: T) -> T {
-    value
 }
 
 /// Optional parameters: `undefined`/`null` for the defaults, else read and checked.
@@ -62,18 +65,6 @@ fn checked<T: DeserializeOwned>(params: JsValue, validate: fn(&T) -> Result<(), 
     let params: T = from_js("params", params)?;
     validate(&params).map_err(|e| invalid_field("params", e))?;
     Ok(params)
-}
-
-/// Runs a call as a `Promise` of its plain-object result; failures reject with the SDK's errors.
-pub fn promise<T, F>(call: F) -> Promise
-where
-    T: Serialize,
-    F: Future<Output = Result<T, Error>> + 'static,
-{
-    future_to_promise(async move {
-        let value = call.await?;
-        Ok(to_js(&value)?)
-    })
 }
 
 /// A promise already rejected with `error`: bad arguments fail before any request.

@@ -11,6 +11,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::{api_keys, connections};
 use crate::convert::to_js;
+use crate::decode;
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::transport::Transport;
@@ -90,7 +91,8 @@ async fn fetch_page(state: &Rc<RefCell<State>>) -> Result<(), Error> {
     };
     let (items, next) = match source {
         PageSource::Connections(mut params) => {
-            let page: ConnectionPage = transport.send(connections::list_call(&params)?, &options).await?;
+            let (status, request_id, text) = transport.exchange(&connections::list_call(&params)?, &options).await?;
+            let page: ConnectionPage = decode::success(status, request_id, &text)?;
             let page = connections::annotate_page(page);
             let items = page.payload.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
             // A page past the end is empty: stop there even if the server still names a next one.
@@ -103,7 +105,8 @@ async fn fetch_page(state: &Rc<RefCell<State>>) -> Result<(), Error> {
         PageSource::ApiKeys(mut params) => {
             let limit = params.limit.unwrap_or(ListApiKeysParams::DEFAULT_LIMIT);
             let offset = u64::from(params.offset.unwrap_or(0));
-            let list: ApiKeyList = transport.send(api_keys::list_call(&params)?, &options).await?;
+            let (status, request_id, text) = transport.exchange(&api_keys::list_call(&params)?, &options).await?;
+            let list: ApiKeyList = decode::success(status, request_id, &text)?;
             let items = list.data.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
             let next_offset = offset + items.len() as u64;
             let full_page = items.len() as u64 == u64::from(limit);

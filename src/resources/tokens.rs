@@ -2,13 +2,14 @@
 
 use std::rc::Rc;
 
-use credport_model::{CreateTokenParams, CreatedPersonalAccessToken, PersonalAccessToken, TokenList};
+use credport_model::{CreateTokenParams, CreatedPersonalAccessToken, PersonalAccessToken, Secret, TokenList};
 use gloo_net::http::Method;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::{as_is, required, send};
-use crate::convert::string_arg;
+use crate::convert::{string_arg, to_js};
+use crate::decode;
 use crate::errors::Error;
 use crate::transport::{Call, Transport};
 use crate::wire;
@@ -36,7 +37,7 @@ impl PersonalAccessTokens {
     ) -> Promise {
         let call = required(params, CreateTokenParams::validate)
             .and_then(|p| Ok(Call::with_body(Method::POST, "/v1/personal_access_tokens".into(), wire::body(&p)?)));
-        send(&self.transport, call, &options, as_is::<CreatedPersonalAccessToken>)
+        send(&self.transport, call, &options, reply_created)
     }
 
     /// The site's tokens: `{ data, totalCount }`.
@@ -65,6 +66,20 @@ impl PersonalAccessTokens {
         let call = token_path(&id, "/revoke").map(|path| Call::with_body(Method::POST, path, "{}".to_owned()));
         send(&self.transport, call, &options, as_is::<PersonalAccessToken>)
     }
+}
+
+/// A created token: the token object and its value read as two plain structs (see
+/// `api_keys::reply_created`).
+fn reply_created(status: u16, request_id: Option<String>, text: &str) -> Result<JsValue, Error> {
+    let personal_access_token: PersonalAccessToken = decode::success(status, request_id.clone(), text)?;
+    let TokenValue { token } = decode::success(status, request_id, text)?;
+    to_js(&CreatedPersonalAccessToken { personal_access_token, token })
+}
+
+/// The `token` field of a create answer.
+#[derive(serde::Deserialize)]
+struct TokenValue {
+    token: Secret,
 }
 
 fn token_path(id: &JsValue, suffix: &str) -> Result<String, Error> {
