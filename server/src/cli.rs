@@ -104,7 +104,17 @@ fn open(storage: &Storage) -> Result<(Arc<Db>, Arc<Keys>), Failure> {
     Ok((db, keys))
 }
 
+/// Binds, opens the database, then serves; every setting is judged before the first log line,
+/// so that a refusal is the only line on stderr.
 fn serve(config: ServerConfig) -> Result<(), Failure> {
+    let listener = std::net::TcpListener::bind(config.listen)
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .map_err(|e| {
+            ConfigError(format!(
+                "CREDPORT_LISTEN {} cannot be listened on: {e}",
+                config.listen
+            ))
+        })?;
     let (db, keys) = open(&config.storage)?;
     if config.generated_admin_token {
         eprintln!(
@@ -125,22 +135,13 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
         .build()
         .map_err(|e| runtime_failure(format!("cannot start the runtime: {e}")))?;
     let served = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|e| {
-                Failure::from(ConfigError(format!(
-                    "CREDPORT_LISTEN {} cannot be listened on: {e}",
-                    config.listen
-                )))
-            })?;
-        server::serve(listener, service)
-            .await
-            .map_err(|e| runtime_failure(format!("server failed: {e}")))
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        server::serve(listener, service).await
     });
     if config.storage.temporary {
         remove_database(&config.storage.database);
     }
-    served
+    served.map_err(|e| runtime_failure(format!("server failed: {e}")))
 }
 
 /// Removes a `--dev` database and its WAL files.

@@ -16,6 +16,8 @@ fn bad_settings_stop_the_start_with_one_line() {
     let key = random_hex(32);
     let admin = "admin-token-0123456789";
     let secret_key_value = "not-hex-SECRETVALUE";
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
     // (arguments, environment, the setting the one line must name)
     type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
     let cases: Vec<Case> = vec![
@@ -52,6 +54,14 @@ fn bad_settings_stop_the_start_with_one_line() {
         ),
         (
             vec!["--listen", "nowhere"],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+            ],
+            "CREDPORT_LISTEN",
+        ),
+        (
+            vec!["--listen", &taken, "--database", database],
             vec![
                 ("CREDPORT_ADMIN_TOKEN", admin),
                 ("CREDPORT_ENCRYPTION_KEY", &key),
