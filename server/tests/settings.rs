@@ -335,7 +335,7 @@ async fn the_rate_limit_answers_429_with_retry_after() {
     let other = api.site().await;
     // Site creation above used the admin token's own bucket; this token's is full.
     let mut limited = None;
-    for _ in 0..10 {
+    for _ in 0..20 {
         let res = api.get(&site.token, "/v1/connections").await;
         if res.status == 429 {
             limited = Some(res);
@@ -343,7 +343,7 @@ async fn the_rate_limit_answers_429_with_retry_after() {
         }
         res.ok(200);
     }
-    let limited = limited.expect("no 429 within 10 quick requests at 5/s");
+    let limited = limited.expect("no 429 within 20 quick requests at 5/s");
     limited.error(429, "rate_limited");
     let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=2).contains(&retry_after), "{retry_after}");
