@@ -411,14 +411,17 @@ async fn verify_reports_every_outcome() {
         &json!({ "valid": false, "code": "NOT_FOUND", "api_key": null })
     );
 
-    for malformed in [
-        "",
-        "not-a-key",
-        "cpk_short",
-        "cpat_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-    ] {
-        verify(malformed).await.invalid("secret");
+    // Whatever a caller was handed is a result: a string that is no credport secret at all is
+    // simply not found. Only a request that is not a verification (no secret) is a 400.
+    for not_a_key in ["not-a-key", "cpk_short", "cpat_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "Bearer ключ"] {
+        let result = verify(not_a_key).await;
+        assert_eq!(
+            result.ok(200),
+            &json!({ "valid": false, "code": "NOT_FOUND", "api_key": null })
+        );
     }
+    verify("").await.invalid("secret");
+    verify(&"x".repeat(513)).await.invalid("secret");
     api.post(&site.token, "/v1/api_keys/verify", json!({}))
         .await
         .invalid("secret");

@@ -168,6 +168,8 @@ describe('API keys', () => {
     // Well-formed, never issued: the real secret with its last characters changed.
     const unknown = await client.apiKeys.verify(`${key.secret.slice(0, -4)}${key.secret.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`);
     assert.deepEqual([unknown.valid, unknown.code, unknown.apiKey], [false, 'NOT_FOUND', null]);
+    const garbage = await client.apiKeys.verify('Bearer something-else');
+    assert.deepEqual([garbage.valid, garbage.code], [false, 'NOT_FOUND'], 'any string gets an answer, not an exception');
 
     assert.deepEqual(await client.apiKeys.delete(key.id), { id: key.id, object: 'api_key', deleted: true });
     const gone = await client.apiKeys.get(key.id).catch((e) => e);
