@@ -20,18 +20,18 @@ function version() {
 
 // ---------------------------------------------------------------- help
 
-function flagLines(flags) {
-  const rows = Object.entries(flags).map(([name, def]) => [
-    `${def.short ? `-${def.short}, ` : ''}--${name}${def.value ? ` ${def.value}` : ''}`,
-    def.help,
-  ]);
+function listLines(rows) {
   const width = Math.max(...rows.map(([left]) => left.length));
   return rows.map(([left, help]) => `  ${left.padEnd(width)}  ${help}`).join('\n');
 }
 
-function listLines(rows) {
-  const width = Math.max(...rows.map(([left]) => left.length));
-  return rows.map(([left, help]) => `  ${left.padEnd(width)}  ${help}`).join('\n');
+function flagLines(flags) {
+  return listLines(
+    Object.entries(flags).map(([name, def]) => [
+      `${def.short ? `-${def.short}, ` : ''}--${name}${def.value ? ` ${def.value}` : ''}`,
+      def.help,
+    ]),
+  );
 }
 
 const environment = listLines([
