@@ -1,0 +1,231 @@
+// Runs in its own `node` process (forked by run.mjs, with --expose-gc): the SDK against raw fetch,
+// against a running credport-server. Modes: percall, throughput, memory. Sends its result over IPC.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { median, percentile, round } from './util.mjs';
+
+const config = JSON.parse(process.argv[2]);
+const { mode, url, token, keyId, dist } = config;
+// The raw-fetch memory baseline runs without the SDK loaded at all.
+const { Credport } = config.useRaw ? {} : await import('credport');
+
+const now = () => process.hrtime.bigint();
+const micros = (from, to) => Number(to - from) / 1e3;
+
+function gc() {
+  if (global.gc) {
+    global.gc();
+    global.gc();
+  }
+}
+
+/** The requests the SDK makes for each call, as sent (URL and headers), so raw fetch sends the same. */
+async function sdkRequest(call) {
+  let seen;
+  const probe = new Credport({
+    apiKey: token,
+    baseUrl: url,
+    maxRetries: 0,
+    fetch: (input, init) => {
+      const request = new Request(input, init);
+      seen = { url: request.url, method: request.method, headers: Object.fromEntries(request.headers) };
+      return fetch(request);
+    },
+  });
+  await call(probe);
+  return seen;
+}
+
+/** Raw fetch + JSON.parse with the SDK's URL and headers; throws on a non-2xx answer like the SDK. */
+function rawCall(request) {
+  return async () => {
+    const response = await fetch(request.url, { method: request.method, headers: request.headers });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return JSON.parse(text);
+  };
+}
+
+const client = Credport ? new Credport({ apiKey: token, baseUrl: url, maxRetries: 0 }) : null;
+
+const calls = {
+  list5: { name: 'connections.list (5 items)', sdk: (c) => c.connections.list({ pageSize: 5 }), items: 5, target: 1.05 },
+  list100: { name: 'connections.list (100 items)', sdk: (c) => c.connections.list({ pageSize: 100 }), items: 100, target: 1.3 },
+  get: { name: 'apiKeys.get', sdk: (c) => c.apiKeys.get(keyId), target: 1.05 },
+};
+
+async function prepare(key) {
+  const spec = calls[key];
+  const request = await sdkRequest(spec.sdk);
+  const sdk = () => spec.sdk(client);
+  const raw = rawCall(request);
+  // Both answer the same thing.
+  const [a, b] = [await sdk(), await raw()];
+  if (spec.items !== undefined && (a.payload.length !== spec.items || b.payload.length !== spec.items)) {
+    throw new Error(`${spec.name}: expected ${spec.items} items, got ${a.payload.length} (SDK) and ${b.payload.length} (raw)`);
+  }
+  return { ...spec, request, sdk, raw };
+}
+
+async function perCall() {
+  const { rounds, callsPerRound, warmup } = config;
+  const out = [];
+  for (const key of ['list5', 'list100', 'get']) {
+    const c = await prepare(key);
+    for (let i = 0; i < warmup; i++) {
+      await c.sdk();
+      await c.raw();
+    }
+    const samples = { sdk: [], raw: [] };
+    const roundRatios = [];
+    for (let r = 0; r < rounds; r++) {
+      const round = { sdk: [], raw: [] };
+      const order = r % 2 === 0 ? ['sdk', 'raw'] : ['raw', 'sdk'];
+      for (const which of order) {
+        const fn = c[which];
+        for (let i = 0; i < callsPerRound; i++) {
+          const t0 = now();
+          await fn();
+          round[which].push(micros(t0, now()));
+        }
+      }
+      samples.sdk.push(...round.sdk);
+      samples.raw.push(...round.raw);
+      roundRatios.push(median(round.sdk) / median(round.raw));
+    }
+    const sdkUs = median(samples.sdk);
+    const rawUs = median(samples.raw);
+    out.push({
+      name: c.name,
+      path: new URL(c.request.url).pathname + new URL(c.request.url).search,
+      headers: Object.keys(c.request.headers).sort(),
+      calls: samples.sdk.length,
+      sdkUs: round(sdkUs, 1),
+      rawUs: round(rawUs, 1),
+      sdkP90Us: round(percentile(samples.sdk, 90), 1),
+      rawP90Us: round(percentile(samples.raw, 90), 1),
+      overheadUs: round(sdkUs - rawUs, 1),
+      ratio: round(median(roundRatios), 3),
+      ratioOfMedians: round(sdkUs / rawUs, 3),
+      target: c.target,
+      meetsTarget: median(roundRatios) <= c.target,
+    });
+  }
+  return { cases: out };
+}
+
+async function inFlight(fn, total, concurrency) {
+  let started = 0;
+  let errors = 0;
+  const worker = async () => {
+    while (started < total) {
+      started++;
+      try {
+        await fn();
+      } catch {
+        errors++;
+      }
+    }
+  };
+  const t0 = now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = Number(now() - t0) / 1e9;
+  return { seconds, callsPerSec: total / seconds, errors };
+}
+
+async function throughput() {
+  const { total, concurrency, reps } = config;
+  const c = await prepare('get');
+  const warmup = Math.min(2000, Math.ceil(total / 5));
+  await inFlight(c.sdk, warmup, concurrency);
+  await inFlight(c.raw, warmup, concurrency);
+  const runs = { sdk: [], raw: [] };
+  for (let r = 0; r < reps; r++) {
+    for (const which of r % 2 === 0 ? ['sdk', 'raw'] : ['raw', 'sdk']) runs[which].push(await inFlight(c[which], total, concurrency));
+  }
+  const sdk = median(runs.sdk.map((x) => x.callsPerSec));
+  const raw = median(runs.raw.map((x) => x.callsPerSec));
+  return {
+    call: c.name,
+    calls: total,
+    inFlight: concurrency,
+    reps,
+    sdkCallsPerSec: round(sdk, 0),
+    rawCallsPerSec: round(raw, 0),
+    // As a cost, like the per-call ratio: > 1 means the SDK gets fewer calls done.
+    ratio: round(raw / sdk, 3),
+    errors: { sdk: runs.sdk.reduce((a, x) => a + x.errors, 0), raw: runs.raw.reduce((a, x) => a + x.errors, 0) },
+  };
+}
+
+async function memory() {
+  const { total, concurrency, warmupCalls, checkpoints, useRaw } = config;
+  const require = createRequire(import.meta.url);
+  const wasmMemory = useRaw ? null : require(path.join(dist, 'node/credport.js')).__wasmMemory?.();
+  const snapshot = (calls) => {
+    gc();
+    const m = process.memoryUsage();
+    return { calls, rss: m.rss, heapUsed: m.heapUsed, external: m.external, wasm: wasmMemory ? wasmMemory.buffer.byteLength : null };
+  };
+  // A mix: a small object, a 5-item list and a 404 that becomes a thrown NotFoundError.
+  // The same requests as the SDK sends (checked by the per-call section): Authorization and Accept.
+  const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
+  const raw = (route) => rawCall({ url: `${url}${route}`, method: 'GET', headers });
+  const mix = useRaw
+    ? [raw(`/v1/api_keys/${encodeURIComponent(keyId)}`), raw('/v1/connections?page_size=5'), raw('/v1/connections/conn_missing')]
+    : [() => client.apiKeys.get(keyId), () => client.connections.list({ pageSize: 5 }), () => client.connections.get('conn_missing')];
+  let n = 0;
+  const next = () => mix[n++ % mix.length]();
+  const start = snapshot(0);
+  let done = 0;
+  let errors = 0;
+  const runCalls = async (count) => {
+    let started = 0;
+    const worker = async () => {
+      while (started < count) {
+        started++;
+        try {
+          await next();
+        } catch {
+          errors++;
+        }
+        done++;
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  };
+  await runCalls(warmupCalls);
+  const afterWarmup = snapshot(done);
+  const points = [afterWarmup];
+  const step = Math.ceil((total - warmupCalls) / checkpoints);
+  while (done < total) {
+    await runCalls(Math.min(step, total - done));
+    points.push(snapshot(done));
+  }
+  const end = points[points.length - 1];
+  return {
+    client: useRaw ? 'raw fetch' : 'credport',
+    calls: done,
+    inFlight: concurrency,
+    mix: ['apiKeys.get', 'connections.list (5 items)', 'connections.get (404 → NotFoundError)'],
+    expectedErrors: Math.floor(done / 3),
+    errors,
+    start,
+    afterWarmup,
+    end,
+    growthSinceWarmup: {
+      rss: end.rss - afterWarmup.rss,
+      heapUsed: end.heapUsed - afterWarmup.heapUsed,
+      wasm: end.wasm === null ? null : end.wasm - afterWarmup.wasm,
+    },
+    checkpoints: points,
+  };
+}
+
+const modes = { percall: perCall, throughput, memory };
+try {
+  const result = await modes[mode]();
+  process.send({ ok: true, result }, () => process.exit(0));
+} catch (error) {
+  process.send({ ok: false, error: error.stack ?? String(error) }, () => process.exit(1));
+}

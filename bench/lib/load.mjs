@@ -1,0 +1,135 @@
+// credport-server under load: requests per second and latency percentiles for `verify` and
+// `connections.list`, with wrk (Debian's package, installed here when missing and allowed) or, where
+// wrk cannot be had, a keep-alive node:http load generator (loadgen.mjs) in its own process.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchDir, run, log, round } from './util.mjs';
+
+async function which(cmd) {
+  const result = await run('sh', ['-c', `command -v ${cmd}`]);
+  return result.code === 0 ? result.stdout.trim() : null;
+}
+
+/** wrk's path, installing it from Debian when `install` and it is missing; null when it can't be had. */
+export async function ensureWrk({ install }) {
+  const found = await which('wrk');
+  if (found || !install) return found;
+  if (!(await which('apt-get')) || process.getuid?.() !== 0) return null;
+  log('installing wrk (apt-get)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let result = await run('apt-get', ['install', '-y', '-qq', 'wrk'], { env });
+  if (result.code !== 0) {
+    await run('apt-get', ['update', '-qq'], { env });
+    result = await run('apt-get', ['install', '-y', '-qq', 'wrk'], { env });
+  }
+  if (result.code !== 0) log(`wrk could not be installed: ${result.stderr.trim().split('\n').pop()}`);
+  return which('wrk');
+}
+
+/** "1.23ms" / "456.00us" / "1.2s" → milliseconds. */
+function wrkDuration(text) {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text.trim());
+  if (!m) return null;
+  return Number(m[1]) * { us: 1e-3, ms: 1, s: 1e3, m: 60e3 }[m[2]];
+}
+
+export function parseWrk(out) {
+  const percentile = (p) => {
+    const m = new RegExp(`^\\s*${p}%\\s+(\\S+)`, 'm').exec(out);
+    return m ? wrkDuration(m[1]) : null;
+  };
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  const total = /(\d+) requests in/.exec(out);
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
+  const socket = /Socket errors:\s+connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    rps: rps ? Number(rps[1]) : null,
+    requests: total ? Number(total[1]) : null,
+    p50Ms: percentile(50),
+    p90Ms: percentile(90),
+    p99Ms: percentile(99),
+    errors: (non2xx ? Number(non2xx[1]) : 0) + (socket ? socket.slice(1).reduce((a, x) => a + Number(x), 0) : 0),
+  };
+}
+
+function luaString(value) {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+async function wrkRun(wrk, target, { seconds, connections, threads }) {
+  const dir = path.join(benchDir, '.cache/load');
+  fs.mkdirSync(dir, { recursive: true });
+  const script = path.join(dir, `${target.name.replace(/\W+/g, '_')}.lua`);
+  const lines = [`wrk.method = ${luaString(target.method)}`];
+  for (const [k, v] of Object.entries(target.headers)) lines.push(`wrk.headers[${luaString(k)}] = ${luaString(v)}`);
+  if (target.body) lines.push(`wrk.body = ${luaString(target.body)}`);
+  fs.writeFileSync(script, `${lines.join('\n')}\n`, { mode: 0o600 });
+  const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, target.url];
+  const result = await run(wrk, args, { timeoutMs: (seconds + 30) * 1000 });
+  fs.rmSync(script, { force: true }); // it holds the throwaway server's token
+  if (result.code !== 0) throw new Error(`wrk failed: ${result.stderr || result.stdout}`);
+  return parseWrk(result.stdout);
+}
+
+async function nodeRun(target, { seconds, connections }) {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'loadgen.mjs');
+  const result = await run(process.execPath, [script, JSON.stringify({ ...target, seconds, connections })], {
+    timeoutMs: (seconds + 30) * 1000,
+  });
+  if (result.code !== 0) throw new Error(`load generator failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+export async function measureServer({ seeded, seconds, warmupSeconds, install, log: say }) {
+  const wrk = await ensureWrk({ install });
+  const connections = 64;
+  const threads = 2;
+  const auth = { Authorization: `Bearer ${seeded.token}` };
+  const targets = [
+    {
+      name: 'verify',
+      method: 'POST',
+      url: `${seeded.server.url}/v1/api_keys/verify`,
+      headers: { ...auth, 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ secret: seeded.secret }),
+    },
+    {
+      name: 'connections.list',
+      method: 'GET',
+      url: `${seeded.server.url}/v1/connections?page_size=20`,
+      headers: { ...auth, Accept: 'application/json' },
+    },
+  ];
+  const wrkVersion = wrk ? /wrk (?:\S*\/)?([\d.]+)/.exec((await run(wrk, ['-v'])).stdout)?.[1] : null;
+  const tool = wrk ? `wrk ${wrkVersion ?? ''} (${threads} threads)`.replace('  ', ' ') : 'node:http keep-alive load generator (bench/lib/loadgen.mjs, 1 thread)';
+  const results = [];
+  for (const target of targets) {
+    say(`server: ${target.name} for ${seconds}s with ${tool.split(' (')[0]}`);
+    const opts = { seconds, connections, threads };
+    // A short warm-up, discarded.
+    if (warmupSeconds > 0) {
+      if (wrk) await wrkRun(wrk, target, { ...opts, seconds: warmupSeconds });
+      else await nodeRun(target, { ...opts, seconds: warmupSeconds });
+    }
+    const measured = wrk ? await wrkRun(wrk, target, opts) : await nodeRun(target, opts);
+    results.push({
+      name: target.name,
+      request: `${target.method} ${new URL(target.url).pathname}${new URL(target.url).search}`,
+      rps: round(measured.rps, 0),
+      p50Ms: round(measured.p50Ms, 3),
+      p90Ms: round(measured.p90Ms, 3),
+      p99Ms: round(measured.p99Ms, 3),
+      requests: measured.requests,
+      errors: measured.errors,
+    });
+  }
+  return {
+    tool,
+    connections,
+    threads: wrk ? threads : 1,
+    seconds,
+    method: `${seconds} s per route after a ${warmupSeconds} s warm-up, ${connections} keep-alive connections, load tool and server on the same machine (loopback)`,
+    routes: results,
+  };
+}

@@ -1,0 +1,65 @@
+// A credport-server for the benchmark: the test harness' startServer() with the binary chosen by
+// run.mjs, quiet logs, and one site seeded with 100 connections, a PAT and an API key.
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, connectionBody } from '../../tests/js/harness.mjs';
+import { root, runInherit, log } from './util.mjs';
+
+/**
+ * The server binary: CREDPORT_SERVER_BIN if set; else a release build (built here, idempotent);
+ * in smoke mode the debug build that the test command makes, when it is there.
+ */
+export async function serverBinary({ smoke }) {
+  if (process.env.CREDPORT_SERVER_BIN) return { path: process.env.CREDPORT_SERVER_BIN, profile: 'given (CREDPORT_SERVER_BIN)' };
+  const debug = path.join(root, 'target/debug/credport-server');
+  const release = path.join(root, 'target/release/credport-server');
+  if (smoke) {
+    if (fs.existsSync(debug)) return { path: debug, profile: 'debug' };
+    if (fs.existsSync(release)) return { path: release, profile: 'release' };
+    log('building credport-server (debug, smoke mode)');
+    await runInherit('cargo', ['build', '-p', 'credport-server']);
+    return { path: debug, profile: 'debug' };
+  }
+  log('building credport-server (release; nothing to do when up to date)');
+  await runInherit('cargo', ['build', '--release', '-p', 'credport-server']);
+  return { path: release, profile: 'release' };
+}
+
+export async function startSeededServer(binary) {
+  const previous = process.env.CREDPORT_SERVER_BIN;
+  process.env.CREDPORT_SERVER_BIN = binary;
+  let server;
+  try {
+    server = await startServer({ env: { CREDPORT_LOG: 'warn' } });
+  } finally {
+    if (previous === undefined) delete process.env.CREDPORT_SERVER_BIN;
+    else process.env.CREDPORT_SERVER_BIN = previous;
+  }
+  const { site, token } = await server.site({ name: 'Bench site', user: 'bench-user' });
+  const providers = [];
+  for (let i = 0; i < 100; i++) {
+    const provider = `provider_${String(i).padStart(3, '0')}`;
+    providers.push(provider);
+    await server.connection(site.id, connectionBody(provider, { metadata: { tenantId: `t-${i}`, region: 'eu-west-1', tier: 'pro' } }));
+  }
+  const response = await fetch(`${server.url}/v1/api_keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'bench key',
+      subject: 'bench-user',
+      description: 'made by the benchmark',
+      claims: { plan: 'pro', seats: 5 },
+      scopes: ['read', 'write'],
+    }),
+  });
+  const key = await response.json();
+  if (!response.ok) throw new Error(`could not create an API key: ${JSON.stringify(key)}`);
+  const verified = await fetch(`${server.url}/v1/api_keys/verify`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ secret: key.secret }),
+  }).then((r) => r.json());
+  if (verified.valid !== true) throw new Error(`the seeded API key does not verify: ${JSON.stringify(verified.code)}`);
+  return { server, siteId: site.id, token, keyId: key.id, secret: key.secret, connections: providers.length };
+}
