@@ -2,8 +2,11 @@
 //! `fetch`) or the user's `fetch`, with a timeout per attempt, backoff with jitter that honours
 //! `Retry-After`, and the same `Idempotency-Key` on every attempt of a POST.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 
 use gloo_net::http::{Method, RequestBuilder, Response};
 use js_sys::Function;
@@ -19,8 +22,10 @@ use crate::timers::{clear_timeout, set_timeout, sleep};
 
 /// First backoff wait, doubled per retry.
 const INITIAL_BACKOFF_MS: f64 = 500.0;
-/// Longest wait between attempts, `Retry-After` included.
+/// Longest backoff wait the SDK chooses itself.
 const MAX_BACKOFF_MS: f64 = 8_000.0;
+/// Longest wait a `Retry-After` can ask for: a server asking for more still gets a retry after
+/// this long, and an abort signal ends the wait at any time.
 const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
 
 /// A request to make: method, path below the base URL (already escaped), query, JSON body.
@@ -56,11 +61,23 @@ pub struct Transport {
     logger: Logger,
 }
 
-/// What one attempt ended with, when it got no answer.
+/// What one attempt ended with, when it got no (whole) answer.
 enum Failure {
     Aborted,
     Timeout,
     Network(String),
+}
+
+/// One whole answer: the head, and the body read to its end.
+struct Answer {
+    status: u16,
+    status_text: String,
+    request_id: Option<String>,
+    headers: Vec<(String, String)>,
+    /// From `Retry-After`, in milliseconds.
+    retry_after_ms: Option<f64>,
+    retryable: bool,
+    text: String,
 }
 
 impl Transport {
@@ -92,32 +109,28 @@ impl Transport {
             self.logger.log(Level::Debug, || format!("{method} {} (attempt {number}/{})", call.path, max_retries + 1));
             let started = js_sys::Date::now();
             let (error, retry_after_ms) = match self.attempt(call, idempotency_key.as_deref(), timeout_ms, signal).await {
-                Ok(response) => {
-                    let status = response.status();
-                    let request_id = response.headers().get("x-request-id");
+                Ok(answer) => {
+                    let Answer { status, status_text, request_id, headers, retry_after_ms, retryable, text } = answer;
                     self.logger.log(Level::Debug, || {
                         let id = request_id.as_deref().unwrap_or("none");
                         let ms = (js_sys::Date::now() - started) as u64;
                         format!("{method} {} answered {status} in {ms} ms (request id {id})", call.path)
                     });
-                    let text = response.text().await.map_err(|e| Error::Connection { message: e.to_string() });
                     if (200..300).contains(&status) {
-                        return Ok((status, request_id, text?));
+                        return Ok((status, request_id, text));
                     }
-                    let retry_after = retry_after_ms(&response);
-                    let retryable = is_retryable(status, &response);
                     let failure = decode::failure(
                         status,
-                        &response.status_text(),
+                        &status_text,
                         request_id,
-                        response.headers().entries().collect(),
-                        &text.unwrap_or_default(),
-                        retry_after.map(|ms| ms / 1000.0),
+                        headers,
+                        &text,
+                        retry_after_ms.map(|ms| ms / 1000.0),
                     );
                     if !retryable {
                         return Err(Error::Api(failure));
                     }
-                    (Error::Api(failure), retry_after)
+                    (Error::Api(failure), retry_after_ms)
                 }
                 Err(Failure::Aborted) => return Err(Error::Aborted),
                 Err(Failure::Timeout) => (Error::Timeout { timeout_ms }, None),
@@ -142,19 +155,23 @@ impl Transport {
         }
     }
 
-    /// One request with its own timeout; the caller's signal aborts it too.
+    /// One request, its answer read to the end, within its own timeout; the caller's signal
+    /// aborts it too. The timeout and the abort cover the body as well as the head (a body that
+    /// stops half-way must not hang the call), and they end the attempt even where a custom
+    /// `fetch` or a runtime's body stream ignores the abort signal.
     async fn attempt(
         &self,
         call: &Call,
         idempotency_key: Option<&str>,
         timeout_ms: f64,
         signal: Option<&AbortSignal>,
-    ) -> Result<Response, Failure> {
+    ) -> Result<Answer, Failure> {
         if signal.is_some_and(AbortSignal::aborted) {
             return Err(Failure::Aborted);
         }
         let controller = AbortController::new().map_err(|e| Failure::Network(js_message(&e)))?;
         let timed_out = Rc::new(Cell::new(false));
+        let ended = Rc::new(Ended::default());
         let on_timeout = {
             let (controller, timed_out) = (controller.clone(), timed_out.clone());
             Closure::<dyn FnMut()>::new(move || {
@@ -166,25 +183,48 @@ impl Transport {
             let controller = controller.clone();
             Closure::<dyn FnMut()>::new(move || controller.abort())
         };
+        let on_end = {
+            let ended = ended.clone();
+            Closure::<dyn FnMut()>::new(move || ended.fire())
+        };
+        let own_signal = controller.signal();
+        let _ = own_signal.add_event_listener_with_callback("abort", on_end.as_ref().unchecked_ref());
         let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout_ms);
         if let Some(signal) = signal {
             let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
 
-        let result = self.fetch(call, idempotency_key, &controller.signal()).await;
+        let result = until(&ended, self.answer(call, idempotency_key, &own_signal)).await;
 
         clear_timeout(&timer);
         if let Some(signal) = signal {
             let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
-        result.map_err(|message| {
-            if signal.is_some_and(AbortSignal::aborted) {
-                Failure::Aborted
-            } else if timed_out.get() {
-                Failure::Timeout
-            } else {
-                Failure::Network(message)
-            }
+        let _ = own_signal.remove_event_listener_with_callback("abort", on_end.as_ref().unchecked_ref());
+        match result {
+            Some(Ok(answer)) => Ok(answer),
+            // Ended by the abort, or failed because of it: tell which of the two aborted.
+            None | Some(Err(_)) if signal.is_some_and(AbortSignal::aborted) => Err(Failure::Aborted),
+            None | Some(Err(_)) if timed_out.get() => Err(Failure::Timeout),
+            None => Err(Failure::Network("the request was aborted".to_owned())),
+            Some(Err(message)) => Err(Failure::Network(message)),
+        }
+    }
+
+    /// Sends the request and reads the whole answer. A body cut off half-way (a reset, a closed
+    /// connection) is a network failure like a refused connection, and so is retried.
+    async fn answer(&self, call: &Call, idempotency_key: Option<&str>, signal: &AbortSignal) -> Result<Answer, String> {
+        let response = self.fetch(call, idempotency_key, signal).await?;
+        let text = response.text().await.map_err(|e| e.to_string())?;
+        let status = response.status();
+        Ok(Answer {
+            status,
+            status_text: response.status_text(),
+            request_id: response.headers().get("x-request-id"),
+            headers: response.headers().entries().collect(),
+            retry_after_ms: retry_after_ms(&response),
+            retryable: is_retryable(status, &response),
+            text,
         })
     }
 
@@ -220,6 +260,39 @@ impl Transport {
             }
         }
     }
+}
+
+/// Whether an attempt's abort signal fired; wakes the attempt waiting on it.
+#[derive(Default)]
+struct Ended {
+    fired: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl Ended {
+    fn fire(&self) {
+        self.fired.set(true);
+        if let Some(waker) = self.waker.borrow_mut().take() {
+            waker.wake();
+        }
+    }
+}
+
+/// `work`'s output, or `None` as soon as `ended` fires, whichever comes first. Dropping `work`
+/// then is safe: its request was aborted by the same signal.
+async fn until<T>(ended: &Ended, work: impl Future<Output = T>) -> Option<T> {
+    let mut work = pin!(work);
+    poll_fn(|cx| {
+        if let Poll::Ready(out) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        if ended.fired.get() {
+            return Poll::Ready(None);
+        }
+        *ended.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    })
+    .await
 }
 
 /// SDK.md: connection failures, timeouts, 408, 429 and 5xx are retried, and a 409 only when the
