@@ -26,12 +26,23 @@ function cargoVersion() {
   return pkg.match(/^version\s*=\s*"([^"]+)"/m)[1];
 }
 
-run('wasm-pack', ['build', '--release', '--target', 'nodejs', '--out-dir', 'pkg/node', '--out-name', 'credport', '--no-pack']);
+// Two builds of the same crate (cargo compiles once; wasm-bindgen writes the glue per target):
+// `nodejs` for Node and Bun (CommonJS, reads the .wasm file next to it), `web` for everything else
+// (an ES module that web/index.mjs or web/workerd.mjs instantiates; see docs/runtimes.md).
+const targets = [
+  { target: 'nodejs', dir: 'node', files: { 'credport.js': 'credport.js', 'credport.d.ts': 'credport.d.ts', 'credport_bg.wasm': 'credport_bg.wasm' } },
+  // .mjs: an ES module whatever the package's "type" ("commonjs", for node/credport.js).
+  { target: 'web', dir: 'web', files: { 'credport.js': 'credport.mjs', 'credport_bg.wasm': 'credport_bg.wasm' } },
+];
+// `--skip-wasm` re-assembles dist/ from the last wasm-pack output in pkg/ (for work on pkg-template/).
+for (const { target, dir } of process.argv.includes('--skip-wasm') ? [] : targets) {
+  run('wasm-pack', ['build', '--release', '--target', target, '--out-dir', `pkg/${dir}`, '--out-name', 'credport', '--no-pack']);
+}
 
 fs.rmSync(dist, { recursive: true, force: true });
-fs.mkdirSync(path.join(dist, 'node'), { recursive: true });
-for (const file of ['credport.js', 'credport.d.ts', 'credport_bg.wasm']) {
-  fs.copyFileSync(path.join(root, 'pkg/node', file), path.join(dist, 'node', file));
+for (const { dir, files } of targets) {
+  fs.mkdirSync(path.join(dist, dir), { recursive: true });
+  for (const [from, to] of Object.entries(files)) fs.copyFileSync(path.join(root, 'pkg', dir, from), path.join(dist, dir, to));
 }
 // Every template file goes in as it is; the manifest and the CommonJS errors are derived below.
 fs.cpSync(template, dist, { recursive: true, filter: (src) => path.basename(src) !== 'package.json' });
@@ -43,5 +54,5 @@ const manifest = JSON.parse(fs.readFileSync(path.join(template, 'package.json'),
 manifest.version = cargoVersion();
 fs.writeFileSync(path.join(dist, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
-const wasm = fs.statSync(path.join(dist, 'node/credport_bg.wasm')).size;
-console.log(`built dist/ (credport ${manifest.version}, wasm ${(wasm / 1024).toFixed(1)} KiB)`);
+const kib = (dir) => (fs.statSync(path.join(dist, dir, 'credport_bg.wasm')).size / 1024).toFixed(1);
+console.log(`built dist/ (credport ${manifest.version}, wasm ${kib('node')} KiB for node, ${kib('web')} KiB for web)`);

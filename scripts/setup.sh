@@ -29,9 +29,18 @@ cargo_install wasm-pack 0.15.1 wasm-pack
 wb_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)
 cargo_install wasm-bindgen-cli "$wb_version" wasm-bindgen
 
-# JS tooling (binaryen's wasm-opt, TypeScript, test runtimes) from package-lock.json.
+# JS tooling from package-lock.json: binaryen's wasm-opt, TypeScript, and the packaging tests'
+# runtimes and tools (deno, bun, wrangler/workerd, playwright-core, esbuild, vite, attw, publint).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dev dependencies"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# Chromium for the browser tests, from Debian (playwright-core drives it; it never downloads one).
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing chromium"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 log "ready"

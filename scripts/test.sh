@@ -22,3 +22,6 @@ node -e "import('./tests/js/harness.mjs').then((h) => h.installPackage(process.a
 
 echo "== JS tests (node:test) against credport-server"
 CREDPORT_TEST_PROJECT="$project" node --test --test-concurrency=1 tests/js/
+
+echo "== Packaging: the tarball in Node, TypeScript, Deno, Bun, workerd, Chromium, esbuild and Vite"
+node tests/packaging/run.mjs

@@ -1,0 +1,20 @@
+// The public names of the entries built on the `web` wasm (index.mjs for browsers, Deno and
+// bundlers; workerd.mjs for Cloudflare Workers): the wasm core's classes and the error classes.
+// ../index.cjs lists the same names for Node and Bun; the packaging tests check every entry.
+export { Credport, Connections, ApiKeys, PersonalAccessTokens } from './credport.mjs';
+export {
+  CredportError,
+  APIError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  RateLimitError,
+  InternalServerError,
+  APIResponseValidationError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIUserAbortError,
+  InvalidArgumentError,
+} from '../errors.mjs';
