@@ -21,12 +21,13 @@ function usage(code) {
   --only LIST   run these sections only; latest.* keep the other sections of the previous run
   --out DIR     write <timestamp>.json, latest.json, latest.md and bench.svg into DIR
   --no-install  do not install a load tool (wrk); the built-in load generator is used if wrk is missing
+  --render      measure nothing: write latest.md and the chart again from latest.json
 `);
   process.exit(code);
 }
 
 function parseArgs(argv) {
-  const args = { smoke: false, only: null, out: null, install: true };
+  const args = { smoke: false, only: null, out: null, install: true, render: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -36,6 +37,7 @@ function parseArgs(argv) {
     };
     if (a === '--smoke') args.smoke = true;
     else if (a === '--no-install') args.install = false;
+    else if (a === '--render') args.render = true;
     else if (a === '--only' || a.startsWith('--only=')) args.only = value().split(',').map((s) => s.trim()).filter(Boolean);
     else if (a === '--out' || a.startsWith('--out=')) args.out = path.resolve(value());
     else if (a === '--help' || a === '-h') usage(0);
@@ -165,7 +167,30 @@ function forkChild(config) {
   });
 }
 
+function outputDir() {
+  return args.out ?? path.join(benchDir, smoke ? 'results/smoke' : 'results');
+}
+
+/** latest.md and the chart from a report. */
+async function render(report, outDir) {
+  const { markdown, chart } = await import('./lib/report.mjs');
+  const md = markdown(report);
+  fs.writeFileSync(path.join(outDir, 'latest.md'), md);
+  const svgPath = args.out || smoke ? path.join(outDir, 'bench.svg') : path.join(root, 'docs/bench.svg');
+  fs.mkdirSync(path.dirname(svgPath), { recursive: true });
+  fs.writeFileSync(svgPath, chart(report));
+  return { md, svgPath };
+}
+
 async function main() {
+  if (args.render) {
+    const outDir = outputDir();
+    const { md, svgPath } = await render(JSON.parse(fs.readFileSync(path.join(outDir, 'latest.json'), 'utf8')), outDir);
+    process.stdout.write(`\n${md}\n`);
+    log(`rendered ${path.relative(process.cwd(), path.join(outDir, 'latest.md'))} and ${path.relative(process.cwd(), svgPath)}`);
+    return;
+  }
+
   const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const t0 = Date.now();
   let compilersSeenMax = compilersRunning();
@@ -239,6 +264,9 @@ async function main() {
             wasmGrowthSinceStart: sdk.end.wasm === null ? null : sdk.end.wasm - sdk.start.wasm,
             rssGrowth: sdk.growthSinceWarmup.rss,
             rawRssGrowth: raw.growthSinceWarmup.rss,
+            rssTrendPer10k: sdk.trendPer10kCalls.rss,
+            rawRssTrendPer10k: raw.trendPer10kCalls.rss,
+            heapTrendPer10k: sdk.trendPer10kCalls.heapUsed,
           },
         };
       });
@@ -276,7 +304,7 @@ async function main() {
   };
 
   // Output: the JSON report, the table and the chart.
-  const outDir = args.out ?? path.join(benchDir, smoke ? 'results/smoke' : 'results');
+  const outDir = outputDir();
   fs.mkdirSync(outDir, { recursive: true });
   const latestPath = path.join(outDir, 'latest.json');
   const merged = structuredClone(report);
@@ -291,16 +319,10 @@ async function main() {
       }
     } catch {}
   }
-  const { markdown, chart } = await import('./lib/report.mjs');
   const stamp = startedAt.replace(/[:]/g, '-');
   fs.writeFileSync(path.join(outDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(latestPath, `${JSON.stringify(merged, null, 2)}\n`);
-  const md = markdown(merged);
-  fs.writeFileSync(path.join(outDir, 'latest.md'), md);
-  const svgPath = args.out || smoke ? path.join(outDir, 'bench.svg') : path.join(root, 'docs/bench.svg');
-  fs.mkdirSync(path.dirname(svgPath), { recursive: true });
-  fs.writeFileSync(svgPath, chart(merged));
-
+  const { md, svgPath } = await render(merged, outDir);
   process.stdout.write(`\n${md}\n`);
   log(`report: ${path.relative(process.cwd(), latestPath)}, table: ${path.relative(process.cwd(), path.join(outDir, 'latest.md'))}, chart: ${path.relative(process.cwd(), svgPath)} (${report.seconds} s)`);
   const failed = Object.entries(sections).filter(([, s]) => s.error);

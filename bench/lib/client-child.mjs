@@ -203,6 +203,18 @@ async function memory() {
     points.push(snapshot(done));
   }
   const end = points[points.length - 1];
+  // The trend after warm-up (least squares over the checkpoints): single readings of RSS swing by
+  // tens of MiB as the allocator keeps or returns pages; a leak shows as a steady slope.
+  const slope = (key) => {
+    const xs = points.map((p) => p.calls);
+    const ys = points.map((p) => p[key]);
+    if (xs.length < 2 || ys.some((y) => y === null)) return null;
+    const mx = xs.reduce((a, b) => a + b) / xs.length;
+    const my = ys.reduce((a, b) => a + b) / ys.length;
+    const num = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0);
+    const den = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+    return den === 0 ? 0 : (num / den) * 10_000;
+  };
   return {
     client: useRaw ? 'raw fetch' : 'credport',
     calls: done,
@@ -218,6 +230,7 @@ async function memory() {
       heapUsed: end.heapUsed - afterWarmup.heapUsed,
       wasm: end.wasm === null ? null : end.wasm - afterWarmup.wasm,
     },
+    trendPer10kCalls: { rss: round(slope('rss'), 0), heapUsed: round(slope('heapUsed'), 0), wasm: slope('wasm') === null ? null : round(slope('wasm'), 0) },
     checkpoints: points,
   };
 }

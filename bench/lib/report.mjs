@@ -138,7 +138,7 @@ export function markdown(report) {
   if (mem?.runs) {
     out.push(
       table(
-        ['client', 'calls', 'RSS start', 'RSS after warm-up', 'RSS end', 'RSS growth since warm-up', 'JS heap growth', 'wasm memory start → end'],
+        ['client', 'calls', 'RSS start', 'RSS after warm-up', 'RSS end', 'RSS growth since warm-up', 'RSS trend per 10k calls', 'JS heap growth', 'wasm memory start → end'],
         mem.runs.map((r) => [
           r.client === 'credport' ? '**credport**' : r.client,
           int(r.calls),
@@ -146,13 +146,16 @@ export function markdown(report) {
           MiB(r.afterWarmup.rss),
           MiB(r.end.rss),
           `**${signedMiB(r.growthSinceWarmup.rss)}**`,
+          r.trendPer10kCalls ? signedMiB(r.trendPer10kCalls.rss) : '—',
           signedMiB(r.growthSinceWarmup.heapUsed),
           r.start.wasm === null ? '—' : `${MiB(r.start.wasm)} → ${MiB(r.end.wasm)}`,
         ]),
       ),
       '',
       `${mem.method} Target: no growth — wasm memory ${mem.verdict.wasmGrowth === 0 ? 'flat ✅' : `grew by ${signedMiB(mem.verdict.wasmGrowth)} ❌`}; ` +
-        `RSS growth since warm-up ${signedMiB(mem.verdict.rssGrowth)} (raw fetch: ${signedMiB(mem.verdict.rawRssGrowth)}).`,
+        `RSS growth since warm-up ${signedMiB(mem.verdict.rssGrowth)} (raw fetch: ${signedMiB(mem.verdict.rawRssGrowth)}); ` +
+        `RSS trend ${signedMiB(mem.verdict.rssTrendPer10k)} per 10k calls (raw fetch: ${signedMiB(mem.verdict.rawRssTrendPer10k)}), ` +
+        `JS heap trend ${signedMiB(mem.verdict.heapTrendPer10k)} per 10k calls. Single RSS readings swing with the allocator; the trend is the least-squares slope over the ${mem.runs[0].checkpoints.length} readings from warm-up to the end.`,
       '',
     );
   }

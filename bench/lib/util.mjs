@@ -64,7 +64,7 @@ export const kib = (bytes) => (bytes === null || bytes === undefined ? null : by
 /** Runs a command, resolves with { code, stdout, stderr }; never rejects on a non-zero exit. */
 export function run(cmd, args, { cwd = root, env, input, timeoutMs } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env: env ?? process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -75,7 +75,10 @@ export function run(cmd, args, { cwd = root, env, input, timeoutMs } = {}) {
       if (timer) clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : 1), signal, stdout, stderr });
     });
-    child.stdin.end(input ?? '');
+    if (input !== undefined) {
+      child.stdin.on('error', () => {}); // a child that exits without reading its input
+      child.stdin.end(input);
+    }
   });
 }
 
