@@ -85,7 +85,8 @@ export function run(cmd, args, { cwd = root, env, input, timeoutMs } = {}) {
 /** Like `run`, with the child's output passed through to ours; rejects on a non-zero exit. */
 export function runInherit(cmd, args, { cwd = root, env } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'inherit', 'inherit'] });
+    // The child's output goes to stderr: stdout carries the report table alone.
+    const child = spawn(cmd, args, { cwd, env: env ?? process.env, stdio: ['ignore', 2, 'inherit'] });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`))));
   });
