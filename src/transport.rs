@@ -71,13 +71,19 @@ enum Failure {
 /// One whole answer: the head, and the body read to its end.
 struct Answer {
     status: u16,
-    status_text: String,
     request_id: Option<String>,
+    text: String,
+    /// Read only for an error status: a success needs none of it.
+    refusal: Option<Refusal>,
+}
+
+/// What an error answer says beyond its body.
+struct Refusal {
+    status_text: String,
     headers: Vec<(String, String)>,
     /// From `Retry-After`, in milliseconds.
     retry_after_ms: Option<f64>,
     retryable: bool,
-    text: String,
 }
 
 impl Transport {
@@ -110,15 +116,15 @@ impl Transport {
             let started = js_sys::Date::now();
             let (error, retry_after_ms) = match self.attempt(call, idempotency_key.as_deref(), timeout_ms, signal).await {
                 Ok(answer) => {
-                    let Answer { status, status_text, request_id, headers, retry_after_ms, retryable, text } = answer;
+                    let Answer { status, request_id, text, refusal } = answer;
                     self.logger.log(Level::Debug, || {
                         let id = request_id.as_deref().unwrap_or("none");
                         let ms = (js_sys::Date::now() - started) as u64;
                         format!("{method} {} answered {status} in {ms} ms (request id {id})", call.path)
                     });
-                    if (200..300).contains(&status) {
+                    let Some(Refusal { status_text, headers, retry_after_ms, retryable }) = refusal else {
                         return Ok((status, request_id, text));
-                    }
+                    };
                     let failure = decode::failure(
                         status,
                         &status_text,
@@ -217,15 +223,13 @@ impl Transport {
         let response = self.fetch(call, idempotency_key, signal).await?;
         let text = response.text().await.map_err(|e| e.to_string())?;
         let status = response.status();
-        Ok(Answer {
-            status,
+        let refusal = (!(200..300).contains(&status)).then(|| Refusal {
             status_text: response.status_text(),
-            request_id: response.headers().get("x-request-id"),
             headers: response.headers().entries().collect(),
             retry_after_ms: retry_after_ms(&response),
             retryable: is_retryable(status, &response),
-            text,
-        })
+        });
+        Ok(Answer { status, request_id: response.headers().get("x-request-id"), text, refusal })
     }
 
     async fn fetch(&self, call: &Call, idempotency_key: Option<&str>, signal: &AbortSignal) -> Result<Response, String> {
