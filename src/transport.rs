@@ -8,7 +8,7 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-use gloo_net::http::{Method, RequestBuilder, Response};
+use gloo_net::http::{Method, Response};
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -238,32 +238,47 @@ impl Transport {
             url.push('?');
             url.push_str(&call.query);
         }
-        let mut builder = RequestBuilder::new(&url)
-            .method(call.method.clone())
-            .header("authorization", &self.authorization)
-            .header("accept", "application/json")
-            .abort_signal(Some(signal));
+        // A plain init object for the runtime's `fetch(url, init)`: no `Request` and `Headers`
+        // objects to build and copy on every call.
+        let headers = js_sys::Object::new();
+        let set = |name: &str, value: &str| {
+            let _ = js_sys::Reflect::set(&headers, &name.into(), &value.into());
+        };
+        set("authorization", &self.authorization);
+        set("accept", "application/json");
         if let Some(key) = idempotency_key {
-            builder = builder.header("idempotency-key", key);
+            set("idempotency-key", key);
         }
-        let request = match &call.body {
-            Some(body) => builder.header("content-type", "application/json").body(body.as_str()),
-            None => builder.build(),
+        let init = web_sys::RequestInit::new();
+        init.set_method(call.method.as_ref());
+        init.set_signal(Some(signal));
+        if let Some(body) = &call.body {
+            set("content-type", "application/json");
+            init.set_body(&JsValue::from_str(body));
         }
-        .map_err(|e| e.to_string())?;
-        match &self.fetch {
-            None => request.send().await.map_err(|e| e.to_string()),
+        init.set_headers(&headers);
+        let promise = match &self.fetch {
+            None => global_fetch(&url, &init),
+            // The user's fetch gets one `Request`, as its type promises.
             Some(fetch) => {
-                let raw: web_sys::Request = request.into();
-                let promise = fetch.call1(&JsValue::UNDEFINED, &raw).map_err(|e| js_message(&e))?;
-                let response = JsFuture::from(js_sys::Promise::resolve(&promise)).await.map_err(|e| js_message(&e))?;
-                response
-                    .dyn_into::<web_sys::Response>()
-                    .map(Response::from)
-                    .map_err(|_| "the fetch option resolved to something other than a Response".to_owned())
+                let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(|e| js_message(&e))?;
+                let promise = fetch.call1(&JsValue::UNDEFINED, &request).map_err(|e| js_message(&e))?;
+                js_sys::Promise::resolve(&promise)
             }
-        }
+        };
+        let response = JsFuture::from(promise).await.map_err(|e| js_message(&e))?;
+        response
+            .dyn_into::<web_sys::Response>()
+            .map(Response::from)
+            .map_err(|_| "fetch resolved to something other than a Response".to_owned())
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The runtime's global `fetch`.
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(url: &str, init: &web_sys::RequestInit) -> js_sys::Promise;
 }
 
 /// Whether an attempt's abort signal fired; wakes the attempt waiting on it.
