@@ -178,35 +178,36 @@ impl Transport {
         let controller = AbortController::new().map_err(|e| Failure::Network(js_message(&e)))?;
         let timed_out = Rc::new(Cell::new(false));
         let ended = Rc::new(Ended::default());
+        // The timer and the caller's signal are the only two ways this attempt's controller is
+        // aborted: each aborts the request and ends the wait for it.
         let on_timeout = {
-            let (controller, timed_out) = (controller.clone(), timed_out.clone());
+            let (controller, timed_out, ended) = (controller.clone(), timed_out.clone(), ended.clone());
             Closure::<dyn FnMut()>::new(move || {
                 timed_out.set(true);
                 controller.abort();
+                ended.fire();
             })
         };
-        let on_abort = {
-            let controller = controller.clone();
-            Closure::<dyn FnMut()>::new(move || controller.abort())
-        };
-        let on_end = {
-            let ended = ended.clone();
-            Closure::<dyn FnMut()>::new(move || ended.fire())
-        };
+        // Made only when there is a caller's signal to follow: a closure costs a JS function.
+        let on_abort = signal.map(|_| {
+            let (controller, ended) = (controller.clone(), ended.clone());
+            Closure::<dyn FnMut()>::new(move || {
+                controller.abort();
+                ended.fire();
+            })
+        });
         let own_signal = controller.signal();
-        let _ = own_signal.add_event_listener_with_callback("abort", on_end.as_ref().unchecked_ref());
         let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout_ms);
-        if let Some(signal) = signal {
+        if let (Some(signal), Some(on_abort)) = (signal, &on_abort) {
             let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
 
         let result = until(&ended, self.answer(call, idempotency_key, &own_signal)).await;
 
         clear_timeout(&timer);
-        if let Some(signal) = signal {
+        if let (Some(signal), Some(on_abort)) = (signal, &on_abort) {
             let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
-        let _ = own_signal.remove_event_listener_with_callback("abort", on_end.as_ref().unchecked_ref());
         match result {
             Some(Ok(answer)) => Ok(answer),
             // Ended by the abort, or failed because of it: tell which of the two aborted.
