@@ -1,7 +1,7 @@
 // Browsers: headless Chromium (Debian's, driven by playwright-core) loads pages from a static
 // server on one loopback origin and runs the scenario against credport-server on another, which
-// answers CORS for that origin only (CREDPORT_CORS_ORIGINS). Three ways to get the package into a
-// page: native ES modules with an import map, an esbuild bundle, a Vite build.
+// answers CORS for the allowed origins only (CREDPORT_CORS_ORIGINS). The ways into a page: native
+// ES modules with an import map, an esbuild bundle, a Vite build and the Vite dev server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
