@@ -17,7 +17,7 @@ pub enum Error {
     /// The caller passed something the API cannot take. Raised before any request is sent.
     InvalidArgument { argument: String, message: String },
     /// The server answered with an error status.
-    Api(ApiFailure),
+    Api(Box<ApiFailure>),
     /// The server answered, but not with what the API promises.
     InvalidResponse { status: u16, request_id: Option<String>, message: String },
     /// The request never got an answer.

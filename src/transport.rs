@@ -134,9 +134,9 @@ impl Transport {
                         retry_after_ms.map(|ms| ms / 1000.0),
                     );
                     if !retryable {
-                        return Err(Error::Api(failure));
+                        return Err(Error::Api(Box::new(failure)));
                     }
-                    (Error::Api(failure), retry_after_ms)
+                    (Error::Api(Box::new(failure)), retry_after_ms)
                 }
                 Err(Failure::Aborted) => return Err(Error::Aborted),
                 Err(Failure::Timeout) => (Error::Timeout { timeout_ms }, None),

@@ -196,7 +196,7 @@ mod tests {
             parse_rfc3339("2026-11-22T12:00:00.250+02:00"),
             Some(1_795_341_600)
         );
-        assert_eq!(parse_rfc3339("2024-02-29T00:00:00Z").is_some(), true);
+        assert!(parse_rfc3339("2024-02-29T00:00:00Z").is_some());
     }
 
     #[test]
