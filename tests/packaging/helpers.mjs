@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { root, startServer, connectionBody } from '../js/harness.mjs';
 import { PUBLIC_NAMES } from './scenario.mjs';
 
@@ -61,6 +61,43 @@ export async function freshProject(name, { type = 'module', files = {} } = {}) {
     fs.writeFileSync(path.join(dir, file), text);
   }
   return dir;
+}
+
+/** What a user's checkout of an example holds that a copy into a fresh project must not take. */
+const NOT_COPIED = new Set(['node_modules', 'package.json', 'package-lock.json', '.gitignore', '.dev.vars', '.wrangler']);
+
+/**
+ * Copies `examples/<name>` into the fresh project `dir` (which has the tarball installed, so the
+ * example imports the packed package by name), without its package.json and installed modules.
+ * Checks that the example's package.json depends on the package built here. The copied paths.
+ */
+export function copyExample(name, dir) {
+  const from = path.join(root, 'examples', name);
+  const manifest = JSON.parse(fs.readFileSync(path.join(from, 'package.json'), 'utf8'));
+  assert.equal(manifest.dependencies?.credport, 'file:../../dist', `examples/${name}/package.json depends on the package built here`);
+  const copied = [];
+  const walk = (rel) => {
+    for (const entry of fs.readdirSync(path.join(from, rel), { withFileTypes: true })) {
+      if (NOT_COPIED.has(entry.name)) continue;
+      const file = path.join(rel, entry.name);
+      if (entry.isDirectory()) {
+        fs.mkdirSync(path.join(dir, file), { recursive: true });
+        walk(file);
+      } else {
+        fs.copyFileSync(path.join(from, file), path.join(dir, file));
+        copied.push(file);
+      }
+    }
+  };
+  walk('');
+  return copied;
+}
+
+/** The packed package as Node imports it from the fresh project `dir`, for a test to set up and check state. */
+export async function importPackage(dir) {
+  const entry = path.join(dir, 'credport-node.mjs');
+  fs.writeFileSync(entry, "export * from 'credport';\n");
+  return import(pathToFileURL(entry).href);
 }
 
 /** Runs a command to its end; rejects with its output when it fails or outlives `timeout`. */
