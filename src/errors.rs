@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 
 use js_sys::{Function, Object, Reflect};
-use serde_json::{Map, Value};
+use credport_model::JsonObject;
 use wasm_bindgen::prelude::*;
 
 /// Everything that can go wrong in a call.
@@ -35,7 +35,7 @@ pub struct ApiFailure {
     pub code: String,
     pub message: String,
     pub request_id: Option<String>,
-    pub details: Option<Map<String, Value>>,
+    pub details: Option<JsonObject>,
     pub headers: Vec<(String, String)>,
     /// Seconds, from `Retry-After`.
     pub retry_after: Option<f64>,
@@ -143,7 +143,7 @@ impl From<Error> for JsValue {
     }
 }
 
-fn to_js(value: &Map<String, Value>) -> JsValue {
+fn to_js(value: &JsonObject) -> JsValue {
     crate::convert::to_js(value).unwrap_or(JsValue::NULL)
 }
 

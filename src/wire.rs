@@ -5,7 +5,6 @@
 //! the translation to the wire and never touches data the user owns.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use crate::errors::Error;
 
@@ -23,27 +22,76 @@ fn snake_case(key: &str) -> String {
     out
 }
 
-/// The wire form of a parameters object: top-level keys in `snake_case`, absent fields left out.
-pub fn fields<T: Serialize>(params: &T) -> Result<Map<String, Value>, Error> {
-    match serde_json::to_value(params) {
-        Ok(Value::Object(map)) => Ok(map.into_iter().map(|(k, v)| (snake_case(&k), v)).collect()),
-        Ok(_) | Err(_) => Err(Error::invalid("params", "must be an object")),
+/// The wire form of a parameters object as `(snake_case key, JSON text of the value)`, absent
+/// fields left out. serde_json writes the object; its top-level members are then split off the
+/// text, so no JSON tree is built.
+pub fn fields<T: Serialize>(params: &T) -> Result<Vec<(String, String)>, Error> {
+    let not_object = || Error::invalid("params", "must be an object");
+    let text = serde_json::to_string(params).map_err(|_| not_object())?;
+    let members = members(&text).ok_or_else(not_object)?;
+    Ok(members.into_iter().map(|(key, value)| (snake_case(&key), value.to_owned())).collect())
+}
+
+/// The top-level members of a compact JSON object written by serde_json, with each value's text.
+fn members(object: &str) -> Option<Vec<(String, &str)>> {
+    let inner = object.strip_prefix('{')?.strip_suffix('}')?;
+    let mut out = Vec::new();
+    let mut rest = inner;
+    while !rest.is_empty() {
+        let key_len = value_len(rest)?;
+        let key: String = serde_json::from_str(rest.get(..key_len)?).ok()?;
+        rest = rest.get(key_len..)?.strip_prefix(':')?;
+        let len = value_len(rest)?;
+        out.push((key, rest.get(..len)?));
+        rest = rest.get(len..)?;
+        rest = rest.strip_prefix(',').unwrap_or(rest);
     }
+    Some(out)
+}
+
+/// The length of the JSON value at the start of `text`: up to the first `,` (or the end) outside
+/// strings and nested brackets.
+fn value_len(text: &str) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, b) in text.bytes().enumerate() {
+        match (in_string, escaped, b) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (true, false, b'"') => in_string = false,
+            (true, false, _) => {}
+            (false, _, b'"') => in_string = true,
+            (false, _, b'{' | b'[') => depth += 1,
+            (false, _, b'}' | b']') => depth = depth.checked_sub(1)?,
+            (false, _, b',' | b':') if depth == 0 => return Some(i),
+            _ => {}
+        }
+    }
+    Some(text.len())
 }
 
 /// A JSON request body.
 pub fn body<T: Serialize>(params: &T) -> Result<String, Error> {
-    Ok(Value::Object(fields(params)?).to_string())
+    let mut out = String::from("{");
+    for (i, (key, value)) in fields(params)?.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(&key).map_err(|_| Error::invalid("params", "must be an object"))?);
+        out.push(':');
+        out.push_str(&value);
+    }
+    out.push('}');
+    Ok(out)
 }
 
 /// A query string (without `?`) from a parameters object; null and absent fields are left out.
 pub fn query<T: Serialize>(params: &T) -> Result<String, Error> {
     let mut out = String::new();
     for (key, value) in fields(params)? {
-        let text = match value {
-            Value::Null => continue,
-            Value::String(s) => s,
-            other => other.to_string(),
+        let text = match value.as_str() {
+            "null" => continue,
+            quoted if quoted.starts_with('"') => serde_json::from_str::<String>(quoted).unwrap_or_default(),
+            other => other.to_owned(),
         };
         if !out.is_empty() {
             out.push('&');
@@ -80,12 +128,14 @@ mod tests {
 
     #[test]
     fn keys_become_snake_case_and_values_stay() {
-        let params = serde_json::json!({"pageSize": 5, "includeInvalid": true, "claims": {"orgId": 1}, "type": "x"});
-        let map = fields(&params).unwrap_or_default();
-        assert_eq!(map.get("page_size"), Some(&Value::from(5)));
-        assert_eq!(map.get("include_invalid"), Some(&Value::from(true)));
-        assert_eq!(map.get("claims"), Some(&serde_json::json!({"orgId": 1})));
-        assert_eq!(map.get("type"), Some(&Value::from("x")));
+        let params = serde_json::json!({"pageSize": 5, "includeInvalid": true, "claims": {"orgId": [1, {"a,b": "c:\\\"d"}]}, "type": "x"});
+        let body = body(&params).unwrap_or_default();
+        let back: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        assert_eq!(
+            back,
+            serde_json::json!({"page_size": 5, "include_invalid": true, "claims": {"orgId": [1, {"a,b": "c:\\\"d"}]}, "type": "x"})
+        );
+        assert!(fields(&5).is_err());
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! API keys a site issues to its own users and machines (seed 004).
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
+use crate::json::Json;
 use crate::secret::Secret;
 use crate::validate::{self, Checked, FieldError, MAX_LABEL, MAX_TEXT};
 
@@ -30,7 +30,7 @@ pub struct ApiKey {
     pub description: Option<String>,
     /// Any JSON the site attaches, passed through unchanged.
     #[cfg_attr(feature = "wasm", tsify(type = "unknown"))]
-    pub claims: Option<Value>,
+    pub claims: Option<Json>,
     pub scopes: Vec<String>,
     pub created_by: Option<String>,
     pub revoked: bool,
@@ -77,7 +77,7 @@ pub struct CreateApiKeyParams {
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "wasm", tsify(type = "unknown"))]
-    pub claims: Option<Value>,
+    pub claims: Option<Json>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,7 +119,7 @@ pub struct UpdateApiKeyParams {
         deserialize_with = "nullable"
     )]
     #[cfg_attr(feature = "wasm", tsify(type = "unknown"))]
-    pub claims: Option<Option<Value>>,
+    pub claims: Option<Option<Json>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     #[serde(

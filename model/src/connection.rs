@@ -1,8 +1,8 @@
 //! Connections: a site's authenticated links to third-party services (seeds 000, 001, 002).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
+use crate::json::JsonObject;
 use crate::validate::{self, Checked};
 
 open_enum! {
@@ -81,7 +81,7 @@ pub struct Connection {
     pub credentials: CredentialsStatus,
     /// The site's own key-value data, passed through unchanged.
     #[cfg_attr(feature = "wasm", tsify(type = "Record<string, unknown>"))]
-    pub metadata: Map<String, Value>,
+    pub metadata: JsonObject,
     pub created_at: String,
     pub updated_at: String,
     /// `status` is `active` (seed 001's `is_active`). Computed by the SDK, never sent.
@@ -166,7 +166,7 @@ pub struct ProviderCredentials {
     pub expires_at: Option<String>,
     /// Provider-specific secret fields (`access_token`, `api_key`, `username`, ...), unchanged.
     #[cfg_attr(feature = "wasm", tsify(type = "Record<string, unknown>"))]
-    pub fields: Map<String, Value>,
+    pub fields: JsonObject,
 }
 
 impl std::fmt::Debug for ProviderCredentials {
@@ -175,7 +175,7 @@ impl std::fmt::Debug for ProviderCredentials {
             .field("provider", &self.provider)
             .field("type", &self.kind)
             .field("expires_at", &self.expires_at)
-            .field("fields", &self.fields.keys().collect::<Vec<_>>())
+            .field("fields", &"[redacted]")
             .finish()
     }
 }

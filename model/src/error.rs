@@ -1,7 +1,7 @@
 //! The error body every failed request answers with.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use crate::json::JsonObject;
 
 /// `{"error": {...}}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -19,5 +19,5 @@ pub struct ErrorBody {
     pub request_id: Option<String>,
     /// For `invalid_request`, `{"field": "<wire name>"}`; more for some codes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub details: Option<Map<String, Value>>,
+    pub details: Option<JsonObject>,
 }

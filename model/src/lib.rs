@@ -17,6 +17,9 @@ mod secret;
 pub mod token;
 pub mod validate;
 
+mod json;
+pub use json::{Json, JsonObject};
+
 pub use admin::*;
 pub use api_key::*;
 pub use connection::*;
