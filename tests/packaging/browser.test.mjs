@@ -1,12 +1,13 @@
 // Browsers: headless Chromium (Debian's, driven by playwright-core) loads pages from a static
 // server on one loopback origin and runs the scenario against credport-server on another, which
 // answers CORS for the allowed origins only (CREDPORT_CORS_ORIGINS). The ways into a page: native
-// ES modules with an import map, an esbuild bundle, a Vite build and the Vite dev server.
+// ES modules with an import map, an esbuild bundle, a Vite build and the Vite dev server. Then
+// examples/browser, the admin page, driven as a person would: the form, the lists, a revoke button.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bin, checkScenario, freePort, freshProject, root, run, scratch, seed, service, serveStatic, startServer } from './helpers.mjs';
+import { bin, checkScenario, copyExample, freePort, freshProject, importPackage, root, run, scratch, seed, service, serveStatic, startServer } from './helpers.mjs';
 
 const CHROMIUM = process.env.CREDPORT_CHROMIUM ?? '/usr/bin/chromium';
 let server, pages, browser, vitePort;
@@ -158,5 +159,62 @@ test(`Vite ${viteVersion}: vite build and the dev server, no configuration`, { t
     await runScenario(dev.match[1], 'vite-dev');
   } finally {
     await dev.stop();
+  }
+});
+
+test('examples/browser: the admin page lists connections and API keys, and revokes one', { timeout: 120_000 }, async () => {
+  const dir = await freshProject('browser-example');
+  copyExample('browser', dir);
+  const { Credport } = await importPackage(dir);
+
+  const seeded = await seed(server, 'browser-example');
+  const admin = new Credport({ apiKey: seeded.params.apiKey, baseUrl: server.url, maxRetries: 0 });
+  // The page gets a token with only the scopes it says it needs.
+  const pageToken = await admin.personalAccessTokens.create({ name: 'admin page', scopes: ['connections:read', 'api_keys:read', 'api_keys:write'] });
+  const alice = await admin.apiKeys.create({ name: 'alice key', subject: 'user_alice', scopes: ['orders:read'] });
+  const bob = await admin.apiKeys.create({ name: 'bob key', subject: 'user_bob' });
+
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  try {
+    await page.goto(`${pages.origin}/browser-example/`);
+    assert.match(await page.textContent('#why-dangerous'), /dangerouslyAllowBrowser: true/);
+    const submit = async (token) => {
+      await page.evaluate(() => delete document.body.dataset.state);
+      await page.fill('input[name=baseUrl]', server.url);
+      await page.fill('input[name=token]', token);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('body[data-state=ready], body[data-state=error]', { timeout: 30_000 });
+      return page.evaluate(() => [document.body.dataset.state, document.querySelector('#message').textContent]);
+    };
+
+    // A wrong token: said on the page, nothing listed.
+    const [state, text] = await submit('cpat_wrong');
+    assert.deepEqual([state, text], ['error', 'The token was refused: check it, or make a new one.'], errors.join('\n'));
+
+    assert.equal((await submit(pageToken.token))[0], 'ready', errors.join('\n'));
+    const connections = await page.$$eval('#connections tr', (rows) => rows.map((r) => [r.dataset.connectionId, r.dataset.provider, r.dataset.status]));
+    const expected = (await admin.connections.list()).payload.map((c) => [c.id, c.provider, c.status]);
+    assert.deepEqual(connections, expected);
+    assert.deepEqual(expected.map(([, provider, status]) => [provider, status]), [['github', 'active'], ['slack', 'inactive']]);
+
+    const keyRows = () => page.$$eval('#keys tr', (rows) => rows.map((r) => [r.dataset.keyId, r.dataset.name, r.dataset.state]).sort());
+    assert.deepEqual(await keyRows(), [[alice.id, 'alice key', 'valid'], [bob.id, 'bob key', 'valid']].sort());
+
+    // Revoke alice's key from the page: the server has it revoked, bob's untouched.
+    await page.evaluate(() => delete document.body.dataset.state);
+    await page.click(`#keys tr[data-key-id="${alice.id}"] button[data-action=revoke]`);
+    await page.waitForSelector('body[data-state=ready], body[data-state=error]', { timeout: 30_000 });
+    assert.equal(await page.textContent('#message'), 'Revoked alice key (user_alice).', errors.join('\n'));
+    const revoked = await admin.apiKeys.get(alice.id);
+    assert.deepEqual([revoked.revoked, revoked.revocationReason], [true, 'revoked from the admin page']);
+    assert.equal((await admin.apiKeys.verify(alice.secret)).code, 'REVOKED');
+    assert.equal((await admin.apiKeys.get(bob.id)).revoked, false);
+    assert.deepEqual(await keyRows(), [[alice.id, 'alice key', 'revoked'], [bob.id, 'bob key', 'valid']].sort());
+    assert.equal(await page.isDisabled(`#keys tr[data-key-id="${alice.id}"] button`), true);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
   }
 });
