@@ -197,7 +197,7 @@ test('examples/browser: the admin page lists connections and API keys, and revok
     const connections = await page.$$eval('#connections tr', (rows) => rows.map((r) => [r.dataset.connectionId, r.dataset.provider, r.dataset.status]));
     const expected = (await admin.connections.list()).payload.map((c) => [c.id, c.provider, c.status]);
     assert.deepEqual(connections, expected);
-    assert.deepEqual(expected.map(([, provider, status]) => [provider, status]), [['github', 'active'], ['slack', 'inactive']]);
+    assert.deepEqual(expected.map(([, provider, status]) => [provider, status]).sort(), [['github', 'active'], ['slack', 'inactive']]);
 
     const keyRows = () => page.$$eval('#keys tr', (rows) => rows.map((r) => [r.dataset.keyId, r.dataset.name, r.dataset.state]).sort());
     assert.deepEqual(await keyRows(), [[alice.id, 'alice key', 'valid'], [bob.id, 'bob key', 'valid']].sort());
