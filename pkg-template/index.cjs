@@ -4,25 +4,14 @@
 const errors = require('./errors.cjs');
 const core = require('./node/credport.js');
 
-core.__setErrorFactory(errors.createError);
+// Every error class of ./errors.cjs; `createError` is the wasm core's, not the user's.
+const { createError, ...errorClasses } = errors;
+core.__setErrorFactory(createError);
 
 module.exports = {
   Credport: core.Credport,
   Connections: core.Connections,
   ApiKeys: core.ApiKeys,
   PersonalAccessTokens: core.PersonalAccessTokens,
-  CredportError: errors.CredportError,
-  APIError: errors.APIError,
-  BadRequestError: errors.BadRequestError,
-  AuthenticationError: errors.AuthenticationError,
-  PermissionDeniedError: errors.PermissionDeniedError,
-  NotFoundError: errors.NotFoundError,
-  ConflictError: errors.ConflictError,
-  RateLimitError: errors.RateLimitError,
-  InternalServerError: errors.InternalServerError,
-  APIResponseValidationError: errors.APIResponseValidationError,
-  APIConnectionError: errors.APIConnectionError,
-  APIConnectionTimeoutError: errors.APIConnectionTimeoutError,
-  APIUserAbortError: errors.APIUserAbortError,
-  InvalidArgumentError: errors.InvalidArgumentError,
+  ...errorClasses,
 };
