@@ -170,7 +170,22 @@ impl From<FieldError> for ApiError {
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
         // SQLite's messages name tables and constraints, never bound values.
-        Self::internal(format!("database: {e}"))
+        let detail = format!("database: {e}");
+        match e.sqlite_error_code() {
+            // Still locked after the busy timeout: nothing was written, and trying again soon is
+            // the right move, so say so (clients retry a 503 after `Retry-After`).
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                let mut error = Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is busy; retry after 1 s",
+                );
+                error.retry_after = Some(1);
+                error.internal = Some(detail);
+                error
+            }
+            _ => Self::internal(detail),
+        }
     }
 }
 

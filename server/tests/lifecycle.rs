@@ -304,3 +304,28 @@ async fn sigint_also_stops_cleanly() {
     assert!(status.success(), "{status:?}");
     assert!(server.logs().contains("SIGINT"));
 }
+
+#[tokio::test]
+async fn a_database_locked_past_the_busy_timeout_is_a_retryable_503_and_nothing_is_written() {
+    let server = Server::start();
+    let api = server.api();
+    let site = api.site().await;
+    // Another process holds the write lock for longer than the server's busy timeout (10 s).
+    let database = server.database.clone();
+    let holder = std::thread::spawn(move || {
+        let conn = rusqlite::Connection::open(&database).unwrap();
+        conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        std::thread::sleep(Duration::from_secs(12));
+        conn.execute_batch("ROLLBACK").unwrap();
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let create = json!({ "name": "during the lock", "subject": "locked" });
+    let refused = api.post(&site.token, "/v1/api_keys", create.clone()).await;
+    refused.error(503, "unavailable");
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    holder.join().unwrap();
+
+    api.post(&site.token, "/v1/api_keys", create).await.ok(201);
+    let listed = api.get(&site.token, "/v1/api_keys?subject=locked").await;
+    assert_eq!(listed.ok(200)["total_count"], 1, "the refused create left nothing behind");
+}
