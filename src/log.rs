@@ -52,9 +52,14 @@ impl Logger {
         Logger { level, sink }
     }
 
+    /// Whether lines of `level` are written.
+    pub fn enabled(&self, level: Level) -> bool {
+        level >= self.level && self.level != Level::Off
+    }
+
     /// Logs the line `message()` makes, if `level` is enabled; the line is only built then.
     pub fn log(&self, level: Level, message: impl FnOnce() -> String) {
-        if level < self.level || self.level == Level::Off {
+        if !self.enabled(level) {
             return;
         }
         let Some(method) = Reflect::get(&self.sink, &level.method().into()).ok().and_then(|f| f.dyn_into::<Function>().ok())

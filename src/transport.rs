@@ -113,13 +113,14 @@ impl Transport {
         loop {
             let number = attempt + 1;
             self.logger.log(Level::Debug, || format!("{method} {} (attempt {number}/{})", call.path, max_retries + 1));
-            let started = js_sys::Date::now();
+            // Read the clock only for the debug line that reports the time taken.
+            let started = self.logger.enabled(Level::Debug).then(js_sys::Date::now);
             let (error, retry_after_ms) = match self.attempt(call, idempotency_key.as_deref(), timeout_ms, signal).await {
                 Ok(answer) => {
                     let Answer { status, request_id, text, refusal } = answer;
                     self.logger.log(Level::Debug, || {
                         let id = request_id.as_deref().unwrap_or("none");
-                        let ms = (js_sys::Date::now() - started) as u64;
+                        let ms = (js_sys::Date::now() - started.unwrap_or_default()) as u64;
                         format!("{method} {} answered {status} in {ms} ms (request id {id})", call.path)
                     });
                     let Some(Refusal { status_text, headers, retry_after_ms, retryable }) = refusal else {
