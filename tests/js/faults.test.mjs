@@ -272,13 +272,14 @@ describe('answers that ask for a retry', () => {
     record('429 (maxRetries 0)', outcome, proxy.attempts.length, 'read only');
   });
 
-  test('a Retry-After of an hour is capped, and an abort ends that wait at once', async () => {
+  /** A create whose first attempt fails with `fault`; aborted once the SDK logs the wait that follows. */
+  async function abortDuringWait(fault, name, waitLine, label) {
     const s = subject();
     const controller = new AbortController();
-    plan(rateLimited('3600'));
+    plan(fault);
     const from = sdkLog.length;
-    const waiting = run(() => client.apiKeys.create({ name: 'capped', subject: s }, { signal: controller.signal }));
-    assert.match(await logged('retrying in', from), /RateLimitError; retrying in 60000 ms/);
+    const waiting = run(() => client.apiKeys.create({ name, subject: s }, { signal: controller.signal }));
+    assert.match(await logged('retrying in', from), waitLine);
     const aborted = Date.now();
     controller.abort();
     const outcome = await waiting;
@@ -286,25 +287,14 @@ describe('answers that ask for a retry', () => {
     assert.ok(Date.now() - aborted < 500, `the wait ended ${Date.now() - aborted} ms after the abort`);
     assert.equal(proxy.attempts.length, 1);
     assert.equal((await keysOf(s)).length, 0);
-    record('429 Retry-After: 3600 (capped at 60 s), abort in the wait', outcome, proxy.attempts.length, '0 keys');
-  });
+    record(label, outcome, proxy.attempts.length, '0 keys');
+  }
 
-  test('an abort during the backoff after a connection failure ends the wait at once', async () => {
-    const s = subject();
-    const controller = new AbortController();
-    plan({ close: true });
-    const from = sdkLog.length;
-    const waiting = run(() => client.apiKeys.create({ name: 'abort in backoff', subject: s }, { signal: controller.signal }));
-    assert.match(await logged('retrying in', from), /APIConnectionError; retrying in \d+ ms/);
-    const aborted = Date.now();
-    controller.abort();
-    const outcome = await waiting;
-    assert.ok(outcome.error instanceof sdk.APIUserAbortError, String(outcome.error));
-    assert.ok(Date.now() - aborted < 500, `the wait ended ${Date.now() - aborted} ms after the abort`);
-    assert.equal(proxy.attempts.length, 1);
-    assert.equal((await keysOf(s)).length, 0);
-    record('abort during a backoff wait', outcome, proxy.attempts.length, '0 keys');
-  });
+  test('a Retry-After of an hour is capped, and an abort ends that wait at once', () =>
+    abortDuringWait(rateLimited('3600'), 'capped', /RateLimitError; retrying in 60000 ms/, '429 Retry-After: 3600 (capped at 60 s), abort in the wait'));
+
+  test('an abort during the backoff after a connection failure ends the wait at once', () =>
+    abortDuringWait({ close: true }, 'abort in backoff', /APIConnectionError; retrying in \d+ ms/, 'abort during a backoff wait'));
 
   test('an abort while the answer is on its way: APIUserAbortError, no retry', async () => {
     const controller = new AbortController();
