@@ -1,66 +1,209 @@
-//! Reading credport's answers: a 2xx body into the type the call promises, an error body into the
-//! fields of an `APIError`. Pure functions over the status and the text, so that they can be
-//! fuzzed natively: whatever bytes arrive, they return an error, never panic.
+//! Reading credport's answers: a 2xx body checked against the shape the call promises and
+//! rewritten with the JS field names, an error body into the fields of an `APIError`. Pure
+//! functions over the status and the text, so that they can be fuzzed natively: whatever bytes
+//! arrive, they return an error, never panic.
 
-use credport_model::ErrorEnvelope;
-use serde::de::DeserializeOwned;
+use credport_model::shape::{Field, Kind, Presence, Shape};
 
 use crate::errors::{ApiFailure, Error};
-use crate::json_path;
+use crate::json::{self, Fault, Scanner};
 
-/// A 2xx body as `T`; anything else is an [`Error::InvalidResponse`] naming where it went wrong.
-pub fn success<T: DeserializeOwned>(status: u16, request_id: Option<String>, text: &str) -> Result<T, Error> {
-    serde_json::from_str(text).map_err(|e| {
-        let (path, message) = json_path::locate(text, &e);
-        let at = if path.is_empty() { String::new() } else { format!(" at {path}") };
-        Error::InvalidResponse {
-            status,
-            request_id,
-            message: format!("credport answered {status} with an invalid body{at}: {}", without_values(&message)),
+/// Values read from one object, by field position: the raw text of each field's value.
+pub type Values<'a> = [Option<&'a str>; MAX_RECORDED];
+
+/// How many fields of an object are recorded for [`Extra`]; later fields are read all the same.
+const MAX_RECORDED: usize = 20;
+
+/// Adds computed members to an object of `shape` (`isActive` of a connection), from the values
+/// read: written after the object's last member, each starting with `,`.
+pub type Extra<'x> = &'x dyn Fn(&Shape, &Values, &mut String);
+
+/// A 2xx body as JSON text with the JS field names (`camelCase`), every optional field present
+/// (null when the answer left it out) and unknown fields dropped; anything that is not `shape` is
+/// an [`Error::InvalidResponse`] naming where it went wrong.
+pub fn success(status: u16, request_id: Option<String>, text: &str, shape: &'static Shape, extra: Option<Extra>) -> Result<String, Error> {
+    let mut reader = Reader { scan: Scanner::new(text), out: String::with_capacity(text.len() + text.len() / 8), extra };
+    let read = reader.object(shape).and_then(|()| reader.scan.end());
+    match read {
+        Ok(()) => Ok(reader.out),
+        Err(Fault { path, message }) => {
+            let mut text = String::from("credport answered ");
+            json::push_uint(&mut text, u64::from(status));
+            text.push_str(" with an invalid body");
+            if !path.is_empty() {
+                text.push_str(" at ");
+                text.push_str(&path);
+            }
+            text.push_str(": ");
+            text.push_str(&message);
+            Err(Error::InvalidResponse { status, request_id, message: text })
         }
-    })
+    }
 }
 
-/// serde's message without the values it quotes from the body (`invalid type: string "cpk_…",
-/// expected a boolean`, `unknown variant `…``): a wrongly typed field may hold a secret, and no
-/// error message may ever show one. What was expected, and where, stay.
-fn without_values(message: &str) -> String {
-    let mut message = message.to_owned();
-    // `unknown variant `<value>`, expected …`: the value is written as is, backticks and all, so
-    // it ends where serde's own words start, not at the next backtick; without them, everything
-    // after the opening backtick goes.
-    const VARIANT: &str = "unknown variant `";
-    if let Some(start) = message.find(VARIANT) {
-        let from = start + VARIANT.len() - 1;
-        let rest = message.get(from..).unwrap_or_default();
-        let end = ["`, expected ", "`, there are no variants"]
-            .iter()
-            .find_map(|words| rest.rfind(words))
-            .map_or(message.len(), |i| from + i + 1);
-        message.replace_range(from.saturating_sub(1)..end, "");
-    }
-    // `string "<value>"`: Debug-quoted, so a quote inside the value is always escaped.
-    let mut out = String::with_capacity(message.len());
-    let mut chars = message.chars();
-    while let Some(c) = chars.next() {
-        if c != '"' {
-            out.push(c);
-            continue;
+struct Reader<'a, 'x> {
+    scan: Scanner<'a>,
+    out: String,
+    extra: Option<Extra<'x>>,
+}
+
+impl<'a> Reader<'a, '_> {
+    fn object(&mut self, shape: &'static Shape) -> Result<(), Fault> {
+        if self.scan.peek() != Some(b'{') {
+            return Err(self.wrong_type(shape.name));
         }
-        if out.ends_with(' ') {
-            out.pop();
-        }
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => {
-                    chars.next();
-                }
-                '"' => break,
-                _ => {}
+        self.scan.open_object()?;
+        self.out.push('{');
+        let mut seen: u64 = 0;
+        let mut values: Values = [None; MAX_RECORDED];
+        // Answers list their fields in the order of the tables: look at the next one first.
+        let mut next = 0;
+        let mut first = true;
+        while let Some(key) = self.scan.next_member(first)? {
+            first = false;
+            let Some((index, field)) = find(shape, key, next) else {
+                self.scan.value()?;
+                continue;
+            };
+            next = index + 1;
+            let bit = 1u64.checked_shl(index as u32).unwrap_or(0);
+            if seen & bit != 0 {
+                return Err(self.scan.fault(concat_words(&["duplicate field `", field.wire, "`"])));
+            }
+            seen |= bit;
+            self.key(field);
+            let start = self.scan.pos();
+            self.value(field)?;
+            if let Some(slot) = values.get_mut(index) {
+                *slot = Some(self.scan.slice(start, self.scan.pos()).trim_start());
             }
         }
+        for (index, field) in shape.fields().enumerate() {
+            if seen & 1u64.checked_shl(index as u32).unwrap_or(0) != 0 {
+                continue;
+            }
+            if field.presence == Presence::Required {
+                return Err(self.scan.fault(concat_words(&["missing field `", field.wire, "`"])));
+            }
+            self.key(field);
+            self.out.push_str("null");
+        }
+        if let Some(extra) = self.extra {
+            extra(shape, &values, &mut self.out);
+        }
+        self.out.push('}');
+        Ok(())
     }
-    out
+
+    /// Writes `"name":`, after a `,` unless it is the object's first member.
+    fn key(&mut self, field: &Field) {
+        if !self.out.ends_with('{') {
+            self.out.push(',');
+        }
+        self.out.push('"');
+        self.out.push_str(field.js);
+        self.out.push_str("\":");
+    }
+
+    fn value(&mut self, field: &Field) -> Result<(), Fault> {
+        if self.scan.peek() == Some(b'n') && field.presence != Presence::Required && self.scan.null() {
+            self.out.push_str("null");
+            return Ok(());
+        }
+        match field.kind {
+            Kind::Str => {
+                let raw = self.scan.string().map_err(|_| self.wrong_type("a string"))?;
+                self.push_string(raw);
+            }
+            Kind::Bool => {
+                let value = self.scan.boolean().ok_or_else(|| self.wrong_type("a boolean"))?;
+                self.out.push_str(if value { "true" } else { "false" });
+            }
+            Kind::Uint(max) => {
+                if !matches!(self.scan.peek(), Some(b'-' | b'0'..=b'9')) {
+                    return Err(self.wrong_type("a whole number"));
+                }
+                let text = self.scan.number()?;
+                if json::uint(text, max).is_none() {
+                    return Err(self.scan.fault("expected a whole number in range"));
+                }
+                self.out.push_str(text);
+            }
+            Kind::Json => {
+                let text = self.scan.value()?;
+                self.out.push_str(text);
+            }
+            Kind::Object => {
+                if self.scan.peek() != Some(b'{') {
+                    return Err(self.wrong_type("an object"));
+                }
+                let text = self.scan.value()?;
+                self.out.push_str(text);
+            }
+            Kind::Strs => {
+                if self.scan.peek() != Some(b'[') {
+                    return Err(self.wrong_type("an array of strings"));
+                }
+                self.scan.open_array()?;
+                self.out.push('[');
+                let mut index = 0;
+                while self.scan.next_element(index)? {
+                    if index > 0 {
+                        self.out.push(',');
+                    }
+                    index += 1;
+                    let raw = self.scan.string().map_err(|_| self.wrong_type("a string"))?;
+                    self.push_string(raw);
+                }
+                self.out.push(']');
+            }
+            Kind::One(shape) => self.object(shape)?,
+            Kind::Many(shape) => {
+                if self.scan.peek() != Some(b'[') {
+                    return Err(self.wrong_type("an array"));
+                }
+                self.scan.open_array()?;
+                self.out.push('[');
+                let mut index = 0;
+                while self.scan.next_element(index)? {
+                    if index > 0 {
+                        self.out.push(',');
+                    }
+                    index += 1;
+                    self.object(shape)?;
+                }
+                self.out.push(']');
+            }
+        }
+        Ok(())
+    }
+
+    fn push_string(&mut self, raw: &str) {
+        self.out.push('"');
+        self.out.push_str(raw);
+        self.out.push('"');
+    }
+
+    /// `invalid type: number, expected a string` (the kind of value, never the value).
+    fn wrong_type(&mut self, expected: &str) -> Fault {
+        let found = self.scan.kind();
+        self.scan.fault(concat_words(&["invalid type: ", found, ", expected ", expected]))
+    }
+}
+
+/// The field with wire name `key` and its position, looking from position `from` on first.
+fn find(shape: &'static Shape, key: &str, from: usize) -> Option<(usize, &'static Field)> {
+    let matches = |(_, f): &(usize, &'static Field)| f.wire == key;
+    let found = shape.fields().enumerate().skip(from).find(matches).or_else(|| shape.fields().enumerate().take(from).find(matches));
+    match found {
+        // A key written with escapes (`"\u0069d"`) still names its field.
+        None if key.contains('\\') => json::unescape(key).and_then(|key| shape.fields().enumerate().find(|(_, f)| f.wire == key)),
+        found => found,
+    }
+}
+
+fn concat_words(words: &[&str]) -> String {
+    words.concat()
 }
 
 /// What the server said went wrong. A body that is not credport's error envelope (a proxy's HTML
@@ -73,36 +216,84 @@ pub fn failure(
     text: &str,
     retry_after_s: Option<f64>,
 ) -> ApiFailure {
-    match serde_json::from_str::<ErrorEnvelope>(text) {
-        Ok(ErrorEnvelope { error }) => ApiFailure {
+    match envelope(text) {
+        Some(body) => ApiFailure {
             status,
-            code: error.code,
-            message: error.message,
-            request_id: error.request_id.or(request_id),
-            details: error.details,
+            code: body.code,
+            message: body.message,
+            request_id: body.request_id.or(request_id),
+            details: body.details,
             headers,
             retry_after: retry_after_s,
         },
-        Err(_) => ApiFailure {
-            status,
-            code: "http_error".to_owned(),
-            message: format!("credport answered {status} {status_text} without an error body").trim_end().to_owned(),
-            request_id,
-            details: None,
-            headers,
-            retry_after: retry_after_s,
-        },
+        None => {
+            let mut message = String::from("credport answered ");
+            json::push_uint(&mut message, u64::from(status));
+            if !status_text.trim().is_empty() {
+                message.push(' ');
+                message.push_str(status_text.trim());
+            }
+            message.push_str(" without an error body");
+            ApiFailure { status, code: "http_error".to_owned(), message, request_id, details: None, headers, retry_after: retry_after_s }
+        }
     }
+}
+
+/// The `error` object of an error body: `{"error": {"code", "message", "request_id", "details"}}`.
+struct ErrorBody {
+    code: String,
+    message: String,
+    request_id: Option<String>,
+    /// Raw JSON text.
+    details: Option<String>,
+}
+
+fn envelope(text: &str) -> Option<ErrorBody> {
+    let mut scan = Scanner::new(text);
+    scan.open_object().ok()?;
+    let mut body = None;
+    let mut first = true;
+    while let Some(key) = scan.next_member(first).ok()? {
+        first = false;
+        if key == "error" && body.is_none() {
+            body = Some(error_body(&mut scan)?);
+        } else {
+            scan.value().ok()?;
+        }
+    }
+    scan.end().ok()?;
+    body
+}
+
+fn error_body(scan: &mut Scanner) -> Option<ErrorBody> {
+    let (mut code, mut message, mut request_id, mut details) = (None, None, None, None);
+    scan.open_object().ok()?;
+    let mut first = true;
+    while let Some(key) = scan.next_member(first).ok()? {
+        first = false;
+        match key {
+            "code" => code = Some(json::unescape(scan.string().ok()?)?),
+            "message" => message = Some(json::unescape(scan.string().ok()?)?),
+            "request_id" if scan.null() => request_id = None,
+            "request_id" => request_id = Some(json::unescape(scan.string().ok()?)?),
+            "details" if scan.null() => details = None,
+            "details" => details = Some(scan.value().ok()?.to_owned()),
+            _ => {
+                scan.value().ok()?;
+            }
+        }
+    }
+    Some(ErrorBody { code: code?, message: message?, request_id, details })
 }
 
 /// `Retry-After` as delta-seconds (RFC 9110: a whole number); `None` for anything else (an
 /// HTTP date is read by the caller).
 pub fn retry_after_seconds(value: &str) -> Option<f64> {
     let digits = value.trim();
-    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.len() > 9 {
         return None;
     }
-    digits.parse::<u32>().ok().map(f64::from)
+    json::uint(digits, u64::MAX).map(|n| n as f64)
 }
 
 #[cfg(test)]
@@ -112,12 +303,12 @@ mod fuzz;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use credport_model::{ConnectionPage, VerifyApiKeyResult, VerifyCode};
+    use credport_model::{CONNECTION_PAGE, VERIFY_API_KEY_RESULT};
 
     #[test]
     fn a_missing_field_is_named_with_its_path() {
         let body = r#"{"count":1,"page":1,"page_size":20,"next":null,"previous":null,"payload":[{"id":"c"}]}"#;
-        let Err(Error::InvalidResponse { message, .. }) = success::<ConnectionPage>(200, None, body) else {
+        let Err(Error::InvalidResponse { message, .. }) = success(200, None, body, &CONNECTION_PAGE, None) else {
             panic!("decoded a connection without its fields");
         };
         assert!(message.contains("payload[0]"), "{message}");
@@ -125,40 +316,36 @@ mod tests {
     }
 
     #[test]
-    fn unknown_fields_are_ignored_and_unknown_enum_values_kept() {
-        let body = r#"{"valid":false,"code":"SUSPENDED","api_key":null,"new_field":[1,2]}"#;
-        let result = success::<VerifyApiKeyResult>(200, None, body).ok();
-        assert_eq!(result.map(|r| r.code), Some(VerifyCode::Other("SUSPENDED".into())));
+    fn unknown_fields_are_dropped_absent_optionals_are_null_and_names_are_js() {
+        let body = r#"{"valid":false,"code":"SUSPENDED","new_field":[1,{"a":2}]}"#;
+        assert_eq!(success(200, None, body, &VERIFY_API_KEY_RESULT, None).ok().as_deref(), Some(r#"{"valid":false,"code":"SUSPENDED","apiKey":null}"#));
     }
 
     #[test]
     fn truncated_and_trailing_bodies_are_invalid() {
-        assert!(success::<VerifyApiKeyResult>(200, None, r#"{"valid":true,"code":"VALID""#).is_err());
-        assert!(success::<VerifyApiKeyResult>(200, None, r#"{"valid":true,"code":"VALID","api_key":null} x"#).is_err());
+        assert!(success(200, None, r#"{"valid":true,"code":"VALID""#, &VERIFY_API_KEY_RESULT, None).is_err());
+        assert!(success(200, None, r#"{"valid":true,"code":"VALID","api_key":null} x"#, &VERIFY_API_KEY_RESULT, None).is_err());
+    }
+
+    #[test]
+    fn wrong_types_are_named_without_the_value() {
+        let body = r#"{"valid":"cpk_secret_value","code":"VALID","api_key":null}"#;
+        let Err(Error::InvalidResponse { message, .. }) = success(200, None, body, &VERIFY_API_KEY_RESULT, None) else {
+            panic!("decoded a string as a boolean");
+        };
+        assert_eq!(message, "credport answered 200 with an invalid body at valid: invalid type: string, expected a boolean");
     }
 
     #[test]
     fn error_bodies_and_html_pages() {
-        let f = failure(404, "Not Found", Some("req_h".into()), vec![], r#"{"error":{"code":"not_found","message":"no such key","request_id":"req_b"}}"#, None);
+        let f = failure(404, "Not Found", Some("req_h".into()), vec![], r#"{"error":{"code":"not_found","message":"no such key","request_id":"req_b","details":{"field":"id"}}}"#, None);
         assert_eq!((f.code.as_str(), f.message.as_str(), f.request_id.as_deref()), ("not_found", "no such key", Some("req_b")));
+        assert_eq!(f.details.as_deref(), Some(r#"{"field":"id"}"#));
         let f = failure(502, "Bad Gateway", Some("req_h".into()), vec![], "<html><body>Bad gateway</body></html>", Some(3.0));
         assert_eq!((f.code.as_str(), f.request_id.as_deref(), f.retry_after), ("http_error", Some("req_h"), Some(3.0)));
-        assert!(f.message.contains("502"));
-    }
-
-    #[test]
-    fn quoted_values_are_left_out_of_messages() {
-        assert_eq!(
-            without_values(r#"invalid type: string "cpk_\"x\" y", expected a boolean at line 1 column 9"#),
-            "invalid type: string, expected a boolean at line 1 column 9"
-        );
-        assert_eq!(
-            without_values("unknown variant `a`, b`, expected one of `x`, `y`"),
-            "unknown variant, expected one of `x`, `y`"
-        );
-        assert_eq!(without_values("unknown variant `secret"), "unknown variant");
-        assert_eq!(without_values("missing field `provider`"), "missing field `provider`");
-        assert_eq!(without_values("EOF while parsing a string at line 1 column 3"), "EOF while parsing a string at line 1 column 3");
+        assert_eq!(f.message, "credport answered 502 Bad Gateway without an error body");
+        let f = failure(500, "", None, vec![], r#"{"error":{"message":"no code"}}"#, None);
+        assert_eq!(f.code, "http_error");
     }
 
     #[test]
@@ -169,5 +356,6 @@ mod tests {
         assert_eq!(retry_after_seconds("-1"), None);
         assert_eq!(retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(retry_after_seconds("NaN"), None);
+        assert_eq!(retry_after_seconds("9999999999"), None);
     }
 }

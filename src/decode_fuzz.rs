@@ -1,19 +1,22 @@
-//! Property tests ("fuzzing") of the decoding functions: whatever bytes or JSON credport, a proxy
-//! or a broken network hands over, decoding returns a value or an error, never panics (a panic
-//! in wasm is a trap that kills the instance), and no string value of the body is ever echoed in
-//! an error message (a body may hold a secret). Bounded: a few thousand cases per property, so
-//! the whole module runs in seconds under `cargo test -p credport --lib`.
+//! Property tests ("fuzzing") of the decoding functions, and their agreement with the model's
+//! serde types. Whatever bytes or JSON credport, a proxy or a broken network hands over,
+//! decoding returns a value or an error, never panics (a panic in wasm is a trap that kills the
+//! instance), and no string value of the body is ever echoed in an error message (a body may hold
+//! a secret). The shape tables are checked against the serde types they describe: the same
+//! answers and parameters are accepted, with the same result. Bounded: a few thousand cases per
+//! property, so the whole module runs in seconds under `cargo test -p credport --lib`.
 
-use credport_model::{
-    ApiKey, ApiKeyList, ApiKeySecret, Connection, ConnectionPage, CreatedApiKey, CreatedPersonalAccessToken,
-    DeletedApiKey, PersonalAccessToken, ProviderCredentials, TokenList, VerifyApiKeyResult,
-};
+use credport_model::shape::Shape;
+use credport_model::*;
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{failure, retry_after_seconds, success};
 use crate::errors::Error;
+use crate::params;
+use crate::wire;
 
 const CASES: u32 = 2_000;
 
@@ -31,25 +34,97 @@ const FIELDS: &[&str] = &[
     "revoked_at", "token", "error", "message", "request_id", "details",
 ];
 
+/// A response type, its shape table, and what the serde type makes of a body: its JSON with the
+/// JS names, or `None` when serde refuses it.
+struct Answer {
+    shape: &'static Shape,
+    oracle: fn(&str) -> Option<Value>,
+}
+
+fn oracle<T: DeserializeOwned + Serialize>(text: &str) -> Option<Value> {
+    serde_json::from_str::<T>(text).ok().and_then(|v| serde_json::to_value(v).ok())
+}
+
+/// A type that embeds another with `#[serde(flatten)]` (which cannot hold raw JSON): the
+/// embedded type and the one extra field, read apart and merged.
+fn flattened<T: DeserializeOwned + Serialize>(text: &str, field: &str) -> Option<Value> {
+    let Value::Object(mut map) = oracle::<T>(text)? else { return None };
+    let Value::Object(whole) = serde_json::from_str::<Value>(text).ok()? else { return None };
+    match whole.get(field)? {
+        Value::String(s) => map.insert(field.to_owned(), Value::String(s.clone())),
+        _ => return None,
+    };
+    Some(Value::Object(map))
+}
+
+const ANSWERS: &[Answer] = &[
+    Answer { shape: &CONNECTION_PAGE, oracle: oracle::<ConnectionPage> },
+    Answer { shape: &CONNECTION, oracle: oracle::<Connection> },
+    Answer { shape: &PROVIDER_CREDENTIALS, oracle: oracle::<ProviderCredentials> },
+    Answer { shape: &CREATED_API_KEY, oracle: |t| flattened::<ApiKey>(t, "secret") },
+    Answer { shape: &API_KEY_LIST, oracle: oracle::<ApiKeyList> },
+    Answer { shape: &API_KEY, oracle: oracle::<ApiKey> },
+    Answer { shape: &DELETED_API_KEY, oracle: oracle::<DeletedApiKey> },
+    Answer { shape: &API_KEY_SECRET, oracle: oracle::<ApiKeySecret> },
+    Answer { shape: &VERIFY_API_KEY_RESULT, oracle: oracle::<VerifyApiKeyResult> },
+    Answer { shape: &CREATED_PERSONAL_ACCESS_TOKEN, oracle: |t| flattened::<PersonalAccessToken>(t, "token") },
+    Answer { shape: &TOKEN_LIST, oracle: oracle::<TokenList> },
+    Answer { shape: &PERSONAL_ACCESS_TOKEN, oracle: oracle::<PersonalAccessToken> },
+];
+
 /// Decodes `text` as every response type; each must return, whatever the input.
-fn decode_all(text: &str) -> Vec<Result<(), Error>> {
-    fn one<T: DeserializeOwned>(text: &str) -> Result<(), Error> {
-        success::<T>(200, Some("req_fuzz".into()), text).map(|_| ())
+fn decode_all(text: &str) -> Vec<Result<String, Error>> {
+    ANSWERS.iter().map(|a| success(200, Some("req_fuzz".into()), text, a.shape, None)).collect()
+}
+
+/// The decoder and the serde type agree on `text`: both refuse it, or both accept it with the
+/// same result. Two differences are by design: free-form objects (`metadata`, `fields`) are raw
+/// JSON of any kind in the SDK's serde build, and serde also reads a struct from an array of its
+/// fields in order; the table, like the server, wants objects.
+fn agree(text: &str) -> Result<(), TestCaseError> {
+    for answer in ANSWERS {
+        let ours = success(200, None, text, answer.shape, None);
+        let theirs = (answer.oracle)(text).map(without_flags);
+        match (ours, theirs) {
+            (Ok(ours), Some(theirs)) => {
+                let ours: Value = serde_json::from_str(&ours).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(ours, theirs, "{} of {}", answer.shape.name, text);
+            }
+            (Err(_), None) => {}
+            (Err(e), Some(_)) if e.message().contains("expected an object") || struct_as_array(&e.message()) => {}
+            (ours, theirs) => {
+                prop_assert!(false, "{}: table {:?}, serde {:?}, for {}", answer.shape.name, ours.map_err(|e| e.message()), theirs, text);
+            }
+        }
     }
-    vec![
-        one::<ConnectionPage>(text),
-        one::<Connection>(text),
-        one::<ProviderCredentials>(text),
-        one::<CreatedApiKey>(text),
-        one::<ApiKeyList>(text),
-        one::<ApiKey>(text),
-        one::<DeletedApiKey>(text),
-        one::<ApiKeySecret>(text),
-        one::<VerifyApiKeyResult>(text),
-        one::<CreatedPersonalAccessToken>(text),
-        one::<TokenList>(text),
-        one::<PersonalAccessToken>(text),
-    ]
+    Ok(())
+}
+
+/// `invalid type: array, expected ApiKey`: an array where an object of a shape was wanted.
+fn struct_as_array(message: &str) -> bool {
+    message
+        .split_once("invalid type: array, expected ")
+        .is_some_and(|(_, expected)| expected.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+/// Drops the flags the SDK computes (`isActive`, `isExpired`), which serde fills with defaults.
+fn without_flags(mut value: Value) -> Value {
+    match &mut value {
+        Value::Object(map) => {
+            map.remove("isActive");
+            map.remove("isExpired");
+            for v in map.values_mut() {
+                *v = without_flags(v.take());
+            }
+        }
+        Value::Array(items) => {
+            for v in items.iter_mut() {
+                *v = without_flags(v.take());
+            }
+        }
+        _ => {}
+    }
+    value
 }
 
 /// Runs `failure` on `text` for a few statuses; it always gives an error with that status.
@@ -199,7 +274,7 @@ fn assert_no_mark(messages: impl IntoIterator<Item = String>) -> Result<(), Test
     Ok(())
 }
 
-fn messages(results: Vec<Result<(), Error>>) -> Vec<String> {
+fn messages(results: Vec<Result<String, Error>>) -> Vec<String> {
     results.into_iter().filter_map(Result::err).map(|e| e.message()).collect()
 }
 
@@ -226,6 +301,7 @@ proptest! {
     fn arbitrary_json_never_panics_nor_echoes_values(value in json_value()) {
         let text = value.to_string();
         assert_no_mark(messages(decode_all(&text)))?;
+        agree(&text)?;
         fail_all(&text);
     }
 
@@ -245,6 +321,7 @@ proptest! {
         mutate(&mut broken, path, with);
         let text = broken.to_string();
         assert_no_mark(messages(decode_all(&text)))?;
+        agree(&text)?;
         fail_all(&text);
     }
 
@@ -286,6 +363,9 @@ fn the_valid_bodies_decode() {
         .iter()
         .map(|b| decode_all(&b.to_string()).iter().any(Result::is_ok))
         .collect();
+    for body in &bodies {
+        agree(&body.to_string()).unwrap();
+    }
     assert_eq!(decoded.iter().filter(|ok| **ok).count(), bodies.len() - 1, "{decoded:?}");
     let error = bodies.last().map(Value::to_string).unwrap_or_default();
     assert_eq!(failure(404, "Not Found", None, vec![], &error, None).code, "not_found");
@@ -295,11 +375,128 @@ fn the_valid_bodies_decode() {
 #[test]
 fn a_wrongly_typed_secret_is_not_echoed() {
     let body = r#"{"secret": 42}"#;
-    let Err(error) = success::<ApiKeySecret>(200, None, body) else { panic!("decoded") };
+    let Err(error) = success(200, None, body, &API_KEY_SECRET, None) else { panic!("decoded") };
     assert!(error.message().contains("at secret"), "{}", error.message());
     let body = r#"{"valid": "cpk_live_0123456789", "code": "VALID", "api_key": null}"#;
-    let Err(error) = success::<VerifyApiKeyResult>(200, None, body) else { panic!("decoded") };
+    let Err(error) = success(200, None, body, &VERIFY_API_KEY_RESULT, None) else { panic!("decoded") };
     let message = error.message();
     assert!(message.contains("at valid") && message.contains("expected a boolean"), "{message}");
     assert!(!message.contains("cpk_live"), "{message}");
+}
+
+/// A parameters type, its shape table, and what serde and the type's `validate` make of the
+/// `JSON.stringify` text of a JS argument: the wire body (top-level names in `snake_case`), or
+/// `None` when either refuses it.
+struct Parameters {
+    shape: &'static Shape,
+    names: &'static [&'static str],
+    oracle: fn(&str) -> Option<Value>,
+}
+
+fn checked<T: DeserializeOwned + Serialize>(text: &str, validate: fn(&T) -> Result<(), FieldError>) -> Option<Value> {
+    let value: T = serde_json::from_str(text).ok()?;
+    validate(&value).ok()?;
+    let Value::Object(map) = serde_json::to_value(value).ok()? else { return None };
+    let snake = |key: &str| key.chars().flat_map(|c| if c.is_ascii_uppercase() { vec!['_', c.to_ascii_lowercase()] } else { vec![c] }).collect::<String>();
+    Some(Value::Object(map.into_iter().map(|(k, v)| (snake(&k), v)).collect()))
+}
+
+const PARAMETERS: &[Parameters] = &[
+    Parameters {
+        shape: &CREATE_API_KEY_PARAMS,
+        names: &["name", "subject", "type", "description", "claims", "scopes", "createdBy", "secondsUntilExpiration"],
+        oracle: |t| checked(t, CreateApiKeyParams::validate),
+    },
+    Parameters {
+        shape: &UPDATE_API_KEY_PARAMS,
+        names: &["claims", "scopes", "description", "subject", "secondsUntilExpiration"],
+        oracle: |t| checked(t, UpdateApiKeyParams::validate),
+    },
+    Parameters {
+        shape: &LIST_API_KEYS_PARAMS,
+        names: &["subject", "type", "includeInvalid", "limit", "offset", "query"],
+        oracle: |t| checked(t, ListApiKeysParams::validate),
+    },
+    Parameters {
+        shape: &REVOKE_API_KEY_PARAMS,
+        names: &["revocationReason"],
+        oracle: |t| checked(t, RevokeApiKeyParams::validate),
+    },
+    Parameters {
+        shape: &LIST_CONNECTIONS_PARAMS,
+        names: &["page", "pageSize", "provider", "status"],
+        oracle: |t| checked(t, ListConnectionsParams::validate),
+    },
+    Parameters {
+        shape: &CREATE_TOKEN_PARAMS,
+        names: &["name", "expiresAt", "scopes"],
+        oracle: |t| checked(t, CreateTokenParams::validate),
+    },
+];
+
+/// Values a parameter might be given: the edges of each rule, and arbitrary JSON.
+fn param_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        prop::sample::select(vec![
+            json!(null), json!(0), json!(1), json!(100), json!(101), json!(-1), json!(2.5), json!(4294967295u64),
+            json!(4294967296u64), json!(315360000), json!(315360001), json!(""), json!("  "), json!("name"),
+            json!("a\u{0}b"), json!("x".repeat(257)), json!("x".repeat(4097)), json!("2026-11-22T10:00:00Z"),
+            json!("tomorrow"), json!(["api_keys:read"]), json!(["everything"]), json!([]), json!(["", "a"]),
+            json!([1]), json!({"a": [1, {"b": null}]}), json!(true), json!("active"),
+        ]),
+        json_value(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: CASES, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// What the table accepts, serde and `validate` accept, and the body sent is the same.
+    #[test]
+    fn parameter_tables_agree_with_the_types(
+        which in any::<prop::sample::Index>(),
+        members in prop::collection::vec((any::<prop::sample::Index>(), param_value()), 0..6),
+        unknown in prop::option::weighted(0.1, "[a-zA-Z]{1,10}"),
+    ) {
+        let Some(p) = PARAMETERS.get(which.index(PARAMETERS.len())) else { return Ok(()) };
+        let mut object = serde_json::Map::new();
+        for (name, value) in members {
+            if let Some(name) = p.names.get(name.index(p.names.len())) {
+                object.insert((*name).to_owned(), value);
+            }
+        }
+        if let Some(key) = unknown {
+            object.insert(key, json!(1));
+        }
+        let text = Value::Object(object).to_string();
+        let ours = params::from_json("params", &text, p.shape).map(|params| wire::body(&params));
+        match (ours, (p.oracle)(&text)) {
+            (Ok(ours), Some(theirs)) => {
+                let ours: Value = serde_json::from_str(&ours).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(ours, theirs, "{} of {}", p.shape.name, text);
+            }
+            (Err(Error::InvalidArgument { argument, .. }), None) => {
+                prop_assert!(argument.starts_with("params"), "{}", argument);
+            }
+            (ours, theirs) => {
+                prop_assert!(false, "{}: table {:?}, serde {:?}, for {}", p.shape.name, ours.map_err(|e| e.message()), theirs, text);
+            }
+        }
+    }
+}
+
+/// The agreement above also holds for parameters that are accepted (not only refused alike).
+#[test]
+fn accepted_parameters_agree() {
+    let cases = [
+        (&CREATE_API_KEY_PARAMS, r#"{"name":"n","subject":"s","scopes":["a"],"claims":{"x":[1]},"secondsUntilExpiration":60}"#),
+        (&UPDATE_API_KEY_PARAMS, r#"{"description":null,"claims":null,"secondsUntilExpiration":null,"scopes":[]}"#),
+        (&CREATE_TOKEN_PARAMS, r#"{"name":"t","expiresAt":"2030-01-01T00:00:00Z","scopes":["api_keys:read"]}"#),
+        (&LIST_API_KEYS_PARAMS, r#"{"limit":100,"offset":0,"includeInvalid":true,"query":"q é"}"#),
+    ];
+    for (shape, text) in cases {
+        let p = PARAMETERS.iter().find(|p| std::ptr::eq(p.shape, shape)).unwrap();
+        let ours: Value = serde_json::from_str(&wire::body(&params::from_json("params", text, shape).unwrap())).unwrap();
+        assert_eq!(Some(ours), (p.oracle)(text), "{text}");
+    }
 }

@@ -8,7 +8,6 @@
 use std::cell::RefCell;
 
 use js_sys::{Function, Object, Reflect};
-use credport_model::JsonObject;
 use wasm_bindgen::prelude::*;
 
 /// Everything that can go wrong in a call.
@@ -35,7 +34,8 @@ pub struct ApiFailure {
     pub code: String,
     pub message: String,
     pub request_id: Option<String>,
-    pub details: Option<JsonObject>,
+    /// Raw JSON text.
+    pub details: Option<String>,
     pub headers: Vec<(String, String)>,
     /// Seconds, from `Retry-After`.
     pub retry_after: Option<f64>,
@@ -95,7 +95,8 @@ impl Error {
                 set("status", failure.status.into());
                 set("code", failure.code.as_str().into());
                 set("requestId", opt_str(&failure.request_id));
-                set("details", failure.details.as_ref().map_or(JsValue::NULL, to_js));
+                let details = failure.details.as_deref().and_then(|json| crate::convert::parse(json).ok());
+                set("details", details.unwrap_or(JsValue::NULL));
                 let headers = Object::new();
                 for (name, value) in &failure.headers {
                     let _ = Reflect::set(&headers, &name.into(), &value.into());
@@ -141,10 +142,6 @@ impl From<Error> for JsValue {
     fn from(error: Error) -> JsValue {
         error.into_js()
     }
-}
-
-fn to_js(value: &JsonObject) -> JsValue {
-    crate::convert::to_js(value).unwrap_or(JsValue::NULL)
 }
 
 thread_local! {

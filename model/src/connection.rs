@@ -179,3 +179,65 @@ impl std::fmt::Debug for ProviderCredentials {
             .finish()
     }
 }
+
+use crate::shape::{Field as F, Kind::*, Rule, Shape, U32, U64};
+
+/// [`CredentialsStatus`].
+pub static CREDENTIALS_STATUS: Shape = Shape {
+    name: "CredentialsStatus",
+    groups: &[&[F::required("type", "type", Str), F::optional("expires_at", "expiresAt", Str)]],
+};
+
+/// [`Connection`] as received; the SDK adds `isActive` and `isExpired`.
+pub static CONNECTION: Shape = Shape {
+    name: "Connection",
+    groups: &[&[
+        F::required("id", "id", Str),
+        F::required("provider", "provider", Str),
+        F::required("provider_config_key", "providerConfigKey", Str),
+        F::optional("root_resource_id", "rootResourceId", Str),
+        F::optional("root_resource_name", "rootResourceName", Str),
+        F::required("scopes", "scopes", Strs),
+        F::required("status", "status", Str),
+        F::optional("token_expires_at", "tokenExpiresAt", Str),
+        F::required("credentials", "credentials", One(&CREDENTIALS_STATUS)),
+        F::required("metadata", "metadata", Object),
+        F::required("created_at", "createdAt", Str),
+        F::required("updated_at", "updatedAt", Str),
+    ]],
+};
+
+/// [`ConnectionPage`].
+pub static CONNECTION_PAGE: Shape = Shape {
+    name: "ConnectionPage",
+    groups: &[&[
+        F::required("count", "count", U64),
+        F::required("page", "page", U32),
+        F::required("page_size", "pageSize", U32),
+        F::optional("next", "next", U32),
+        F::optional("previous", "previous", U32),
+        F::required("payload", "payload", Many(&CONNECTION)),
+    ]],
+};
+
+/// [`ProviderCredentials`].
+pub static PROVIDER_CREDENTIALS: Shape = Shape {
+    name: "ProviderCredentials",
+    groups: &[&[
+        F::required("provider", "provider", Str),
+        F::required("type", "type", Str),
+        F::optional("expires_at", "expiresAt", Str),
+        F::required("fields", "fields", Object),
+    ]],
+};
+
+/// [`ListConnectionsParams`], with the rules of its `validate`.
+pub static LIST_CONNECTIONS_PARAMS: Shape = Shape {
+    name: "ListConnectionsParams",
+    groups: &[&[
+        F::optional("page", "page", U32).with(Rule::Range(1, (u32::MAX / validate::MAX_PAGE_SIZE) as u64)),
+        F::optional("page_size", "pageSize", U32).with(Rule::Range(1, validate::MAX_PAGE_SIZE as u64)),
+        F::optional("provider", "provider", Str).with(Rule::Label),
+        F::optional("status", "status", Str).with(Rule::Label),
+    ]],
+};

@@ -14,6 +14,7 @@ pub mod api_key;
 pub mod connection;
 pub mod error;
 mod secret;
+pub mod shape;
 pub mod token;
 pub mod validate;
 

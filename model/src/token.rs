@@ -145,3 +145,45 @@ pub struct TokenList {
     pub data: Vec<PersonalAccessToken>,
     pub total_count: u64,
 }
+
+use crate::shape::{Field as F, Kind::*, Rule, Shape, U64};
+
+/// The fields of [`PersonalAccessToken`], also the first group of [`CREATED_PERSONAL_ACCESS_TOKEN`].
+const PERSONAL_ACCESS_TOKEN_FIELDS: &[F] = &[
+    F::required("id", "id", Str),
+    F::required("user_id", "userId", Str),
+    F::required("name", "name", Str),
+    F::required("state", "state", Str),
+    F::required("scopes", "scopes", Strs),
+    F::optional("revoked_by", "revokedBy", Str),
+    F::required("created_at", "createdAt", Str),
+    F::required("updated_at", "updatedAt", Str),
+    F::optional("last_used_at", "lastUsedAt", Str),
+    F::optional("expires_at", "expiresAt", Str),
+    F::optional("revoked_at", "revokedAt", Str),
+];
+
+/// [`PersonalAccessToken`].
+pub static PERSONAL_ACCESS_TOKEN: Shape = Shape { name: "PersonalAccessToken", groups: &[PERSONAL_ACCESS_TOKEN_FIELDS] };
+
+/// [`CreatedPersonalAccessToken`].
+pub static CREATED_PERSONAL_ACCESS_TOKEN: Shape = Shape {
+    name: "CreatedPersonalAccessToken",
+    groups: &[PERSONAL_ACCESS_TOKEN_FIELDS, &[F::required("token", "token", Str)]],
+};
+
+/// [`TokenList`].
+pub static TOKEN_LIST: Shape = Shape {
+    name: "TokenList",
+    groups: &[&[F::required("data", "data", Many(&PERSONAL_ACCESS_TOKEN)), F::required("total_count", "totalCount", U64)]],
+};
+
+/// [`CreateTokenParams`], with the rules of its `validate`.
+pub static CREATE_TOKEN_PARAMS: Shape = Shape {
+    name: "CreateTokenParams",
+    groups: &[&[
+        F::required("name", "name", Str).with(Rule::Label),
+        F::optional("expires_at", "expiresAt", Str).with(Rule::Timestamp),
+        F::optional("scopes", "scopes", Strs).with(Rule::TokenScopes),
+    ]],
+};

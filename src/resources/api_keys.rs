@@ -2,20 +2,21 @@
 
 use std::rc::Rc;
 
+use credport_model::shape;
 use credport_model::{
-    ApiKey, ApiKeyList, ApiKeySecret, CreateApiKeyParams, CreatedApiKey, DeletedApiKey, ListApiKeysParams,
-    RevokeApiKeyParams, Secret, UpdateApiKeyParams, VerifyApiKeyParams, VerifyApiKeyResult,
+    API_KEY, API_KEY_LIST, API_KEY_SECRET, CREATED_API_KEY, CREATE_API_KEY_PARAMS, DELETED_API_KEY, LIST_API_KEYS_PARAMS,
+    REVOKE_API_KEY_PARAMS, UPDATE_API_KEY_PARAMS, VERIFY_API_KEY_RESULT,
 };
 use gloo_net::http::Method;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::pager::{PageSource, Pager};
-use super::{as_is, optional, required, send};
-use crate::convert::{string_arg, to_js, type_name};
-use crate::decode;
+use super::send;
+use crate::convert::{string_arg, type_name};
 use crate::errors::Error;
 use crate::options::CallOptions;
+use crate::params::{optional, required, Params};
 use crate::transport::{Call, Transport};
 use crate::wire;
 
@@ -40,9 +41,9 @@ impl ApiKeys {
         #[wasm_bindgen(unchecked_param_type = "CreateApiKeyParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = required(params, CreateApiKeyParams::validate)
-            .and_then(|p| Ok(Call::with_body(Method::POST, "/v1/api_keys".into(), wire::body(&p)?)));
-        send(&self.transport, call, &options, reply_created)
+        let call = required(&params, &CREATE_API_KEY_PARAMS)
+            .map(|p| Call::with_body(Method::POST, "/v1/api_keys".into(), wire::body(&p)));
+        send(&self.transport, call, &options, &CREATED_API_KEY)
     }
 
     /// One page of keys: `{ data, totalCount }`. Revoked and expired keys only with `includeInvalid`.
@@ -52,8 +53,8 @@ impl ApiKeys {
         #[wasm_bindgen(unchecked_optional_param_type = "ListApiKeysParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = optional(params, ListApiKeysParams::validate).and_then(|p| list_call(&p));
-        send(&self.transport, call, &options, as_is::<ApiKeyList>)
+        let call = optional(&params, &LIST_API_KEYS_PARAMS).map(|p| list_call(&p));
+        send(&self.transport, call, &options, &API_KEY_LIST)
     }
 
     /// Every key, page after page: `for await (const key of client.apiKeys.listAll())`.
@@ -63,7 +64,7 @@ impl ApiKeys {
         #[wasm_bindgen(unchecked_optional_param_type = "ListApiKeysParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let params = optional(params, ListApiKeysParams::validate)?;
+        let params = optional(&params, &LIST_API_KEYS_PARAMS)?;
         let options = CallOptions::from_js(&options)?;
         Ok(Pager::start(self.transport.clone(), PageSource::ApiKeys(params), options))
     }
@@ -75,7 +76,7 @@ impl ApiKeys {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        send(&self.transport, key_path(&id, "").map(Call::get), &options, as_is::<ApiKey>)
+        send(&self.transport, key_path(&id, "").map(Call::get), &options, &API_KEY)
     }
 
     /// Changes a key's claims, scopes, description, subject or expiry; `null` clears a nullable field.
@@ -87,10 +88,10 @@ impl ApiKeys {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let call = key_path(&id, "").and_then(|path| {
-            let p = required(params, UpdateApiKeyParams::validate)?;
-            Ok(Call::with_body(Method::PATCH, path, wire::body(&p)?))
+            let p = required(&params, &UPDATE_API_KEY_PARAMS)?;
+            Ok(Call::with_body(Method::PATCH, path, wire::body(&p)))
         });
-        send(&self.transport, call, &options, as_is::<ApiKey>)
+        send(&self.transport, call, &options, &API_KEY)
     }
 
     /// Deletes a key for good: `{ id, object, deleted }`.
@@ -101,7 +102,7 @@ impl ApiKeys {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let call = key_path(&id, "").map(|path| Call { method: Method::DELETE, ..Call::get(path) });
-        send(&self.transport, call, &options, as_is::<DeletedApiKey>)
+        send(&self.transport, call, &options, &DELETED_API_KEY)
     }
 
     /// The key's secret: `{ secret }`.
@@ -111,7 +112,7 @@ impl ApiKeys {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        send(&self.transport, key_path(&id, "/secret").map(Call::get), &options, as_is::<ApiKeySecret>)
+        send(&self.transport, key_path(&id, "/secret").map(Call::get), &options, &API_KEY_SECRET)
     }
 
     /// Revokes a key: it fails verification from now on and is listed only with `includeInvalid`.
@@ -123,10 +124,10 @@ impl ApiKeys {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let call = key_path(&id, "/revoke").and_then(|path| {
-            let p = optional(params, RevokeApiKeyParams::validate)?;
-            Ok(Call::with_body(Method::POST, path, wire::body(&p)?))
+            let p = optional(&params, &REVOKE_API_KEY_PARAMS)?;
+            Ok(Call::with_body(Method::POST, path, wire::body(&p)))
         });
-        send(&self.transport, call, &options, as_is::<ApiKey>)
+        send(&self.transport, call, &options, &API_KEY)
     }
 
     /// Checks a secret: `{ valid, code, apiKey }`. An invalid key is a result, not an error.
@@ -136,34 +137,27 @@ impl ApiKeys {
         #[wasm_bindgen(unchecked_param_type = "string")] secret: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = match secret.as_string() {
-            Some(secret) => {
-                let p = VerifyApiKeyParams { secret: Secret::new(secret) };
-                match p.validate() {
-                    Ok(()) => wire::body(&p).map(|body| Call::with_body(Method::POST, "/v1/api_keys/verify".into(), body)),
-                    Err(e) => Err(Error::invalid("secret", e.message)),
-                }
-            }
-            None => Err(Error::invalid("secret", format!("must be a string, got {}", type_name(&secret)))),
-        };
-        send(&self.transport, call, &options, as_is::<VerifyApiKeyResult>)
+        let call = verify_body(&secret).map(|body| Call::with_body(Method::POST, "/v1/api_keys/verify".into(), body));
+        send(&self.transport, call, &options, &VERIFY_API_KEY_RESULT)
     }
 }
 
-/// A created key: the key and its secret read as two plain structs (serde's `flatten` would
-/// buffer the whole body and cost the wasm several kilobytes).
-fn reply_created(status: u16, request_id: Option<String>, text: &str) -> Result<JsValue, Error> {
-    let api_key: ApiKey = decode::success(status, request_id.clone(), text)?;
-    let ApiKeySecret { secret } = decode::success(status, request_id, text)?;
-    to_js(&CreatedApiKey { api_key, secret })
+/// `{"secret": …}`, the secret checked first.
+fn verify_body(secret: &JsValue) -> Result<String, Error> {
+    let Some(value) = secret.as_string() else {
+        return Err(Error::invalid("secret", ["must be a string, got ", &type_name(secret)].concat()));
+    };
+    shape::secret("secret", &value).map_err(|e| Error::invalid("secret", e.message))?;
+    let quoted = js_sys::JSON::stringify(secret).ok().and_then(|s| s.as_string()).unwrap_or_default();
+    Ok(["{\"secret\":", &quoted, "}"].concat())
 }
 
 /// `/v1/api_keys/{id}{suffix}` with the id checked and escaped.
 fn key_path(id: &JsValue, suffix: &str) -> Result<String, Error> {
-    Ok(format!("/v1/api_keys/{}{suffix}", wire::escape(&string_arg("id", id)?)))
+    Ok(["/v1/api_keys/", &wire::escape(&string_arg("id", id)?), suffix].concat())
 }
 
 /// `GET /v1/api_keys` with these filters.
-pub fn list_call(params: &ListApiKeysParams) -> Result<Call, Error> {
-    Ok(Call::get("/v1/api_keys".to_owned()).with_query(wire::query(params)?))
+pub fn list_call(params: &Params) -> Call {
+    Call::get("/v1/api_keys".to_owned()).with_query(wire::query(params))
 }

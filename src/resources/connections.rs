@@ -2,19 +2,20 @@
 
 use std::rc::Rc;
 
+use credport_model::shape::Shape;
 use credport_model::validate::parse_rfc3339;
-use credport_model::{Connection, ConnectionPage, ConnectionStatus, ListConnectionsParams, ProviderCredentials};
+use credport_model::{CONNECTION, CONNECTION_PAGE, LIST_CONNECTIONS_PARAMS, PROVIDER_CREDENTIALS};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::pager::{PageSource, Pager};
-use super::{as_is, optional, send};
-use crate::convert::{string_arg, to_js};
-use crate::decode;
-use crate::errors::Error;
+use super::send;
+use crate::convert::string_arg;
+use crate::decode::Values;
+use crate::json;
 use crate::options::CallOptions;
-use crate::transport::Call;
-use crate::transport::Transport;
+use crate::params::{optional, Params};
+use crate::transport::{Call, Transport};
 use crate::wire;
 
 /// The site's connections to third-party services.
@@ -38,8 +39,8 @@ impl Connections {
         #[wasm_bindgen(unchecked_optional_param_type = "ListConnectionsParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = optional(params, ListConnectionsParams::validate).and_then(|p| list_call(&p));
-        send(&self.transport, call, &options, reply_page)
+        let call = optional(&params, &LIST_CONNECTIONS_PARAMS).map(|p| list_call(&p));
+        send(&self.transport, call, &options, &CONNECTION_PAGE)
     }
 
     /// Every connection, page after page: `for await (const c of client.connections.listAll())`.
@@ -49,7 +50,7 @@ impl Connections {
         #[wasm_bindgen(unchecked_optional_param_type = "ListConnectionsParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let params = optional(params, ListConnectionsParams::validate)?;
+        let params = optional(&params, &LIST_CONNECTIONS_PARAMS)?;
         let options = CallOptions::from_js(&options)?;
         Ok(Pager::start(self.transport.clone(), PageSource::Connections(params), options))
     }
@@ -61,8 +62,8 @@ impl Connections {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = string_arg("id", &id).map(|id| Call::get(format!("/v1/connections/{}", wire::escape(&id))));
-        send(&self.transport, call, &options, reply_connection)
+        let call = string_arg("id", &id).map(|id| Call::get(["/v1/connections/", &wire::escape(&id)].concat()));
+        send(&self.transport, call, &options, &CONNECTION)
     }
 
     /// The secret credentials of the site's active connection to `provider`. Fetch them when
@@ -74,37 +75,30 @@ impl Connections {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let call = string_arg("provider", &provider)
-            .map(|p| Call::get(format!("/v1/connections/credentials/{}", wire::escape(&p))));
-        send(&self.transport, call, &options, as_is::<ProviderCredentials>)
+            .map(|p| Call::get(["/v1/connections/credentials/", &wire::escape(&p)].concat()));
+        send(&self.transport, call, &options, &PROVIDER_CREDENTIALS)
     }
 }
 
 /// `GET /v1/connections` with these filters.
-pub fn list_call(params: &ListConnectionsParams) -> Result<Call, Error> {
-    Ok(Call::get("/v1/connections".to_owned()).with_query(wire::query(params)?))
+pub fn list_call(params: &Params) -> Call {
+    Call::get("/v1/connections".to_owned()).with_query(wire::query(params))
 }
 
-fn reply_page(status: u16, request_id: Option<String>, text: &str) -> Result<JsValue, Error> {
-    to_js(&annotate_page(decode::success(status, request_id, text)?))
-}
-
-fn reply_connection(status: u16, request_id: Option<String>, text: &str) -> Result<JsValue, Error> {
-    to_js(&annotate(decode::success(status, request_id, text)?))
-}
-
-pub fn annotate_page(mut page: ConnectionPage) -> ConnectionPage {
-    page.payload = page.payload.into_iter().map(annotate).collect();
-    page
-}
-
-/// Sets `isActive` and `isExpired`, seed 001's properties, as of now.
-fn annotate(mut connection: Connection) -> Connection {
-    connection.is_active = connection.status == ConnectionStatus::Active;
-    let now_s = js_sys::Date::now() / 1000.0;
-    connection.is_expired = connection
-        .token_expires_at
-        .as_deref()
-        .and_then(parse_rfc3339)
-        .is_some_and(|expires| (expires as f64) <= now_s);
-    connection
+/// Adds `isActive` and `isExpired` (seed 001's properties, as of now) to each connection read.
+pub fn flags(shape: &Shape, values: &Values, out: &mut String) {
+    if !std::ptr::eq(shape, &CONNECTION) {
+        return;
+    }
+    // A string field's value, unescaped; null and absent are `None`.
+    let value = |name: &str| {
+        let raw = CONNECTION.index_of(name).and_then(|i| values.get(i).copied().flatten())?;
+        json::unescape(raw.strip_prefix('"')?.strip_suffix('"')?)
+    };
+    let active = value("status").as_deref() == Some("active");
+    let expired = value("token_expires_at")
+        .and_then(|at| parse_rfc3339(&at))
+        .is_some_and(|expires| (expires as f64) <= js_sys::Date::now() / 1000.0);
+    out.push_str(if active { ",\"isActive\":true" } else { ",\"isActive\":false" });
+    out.push_str(if expired { ",\"isExpired\":true" } else { ",\"isExpired\":false" });
 }

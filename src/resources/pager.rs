@@ -4,25 +4,24 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use credport_model::{ApiKeyList, ConnectionPage, ListApiKeysParams, ListConnectionsParams};
-use js_sys::{Object, Promise, Reflect};
+use credport_model::{ListApiKeysParams, API_KEY_LIST, CONNECTION_PAGE};
+use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::{api_keys, connections};
-use crate::convert::to_js;
-use crate::decode;
+use super::{api_keys, connections, fetch_as};
 use crate::errors::Error;
 use crate::options::CallOptions;
+use crate::params::Params;
 use crate::transport::Transport;
 
 /// Which list, and where the next page starts.
 #[derive(Clone)]
 pub enum PageSource {
     /// Page-numbered (`page`, `next`).
-    Connections(ListConnectionsParams),
+    Connections(Params),
     /// Offset-based (`offset`, `limit`, `totalCount`).
-    ApiKeys(ListApiKeysParams),
+    ApiKeys(Params),
 }
 
 struct State {
@@ -91,39 +90,47 @@ async fn fetch_page(state: &Rc<RefCell<State>>) -> Result<(), Error> {
     };
     let (items, next) = match source {
         PageSource::Connections(mut params) => {
-            let (status, request_id, text) = transport.exchange(&connections::list_call(&params)?, &options).await?;
-            let page: ConnectionPage = decode::success(status, request_id, &text)?;
-            let page = connections::annotate_page(page);
-            let items = page.payload.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
+            let page = fetch_as(&transport, &connections::list_call(&params), &options, &CONNECTION_PAGE).await?;
+            let items = array(&page, "payload");
             // A page past the end is empty: stop there even if the server still names a next one.
-            let next = page.next.filter(|_| !items.is_empty()).map(|n| {
-                params.page = Some(n);
+            let next = number(&page, "next").filter(|_| items.length() > 0).map(|n| {
+                params.set_uint("page", n);
                 PageSource::Connections(params)
             });
             (items, next)
         }
         PageSource::ApiKeys(mut params) => {
-            let limit = params.limit.unwrap_or(ListApiKeysParams::DEFAULT_LIMIT);
-            let offset = u64::from(params.offset.unwrap_or(0));
-            let (status, request_id, text) = transport.exchange(&api_keys::list_call(&params)?, &options).await?;
-            let list: ApiKeyList = decode::success(status, request_id, &text)?;
-            let items = list.data.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
-            let next_offset = offset + items.len() as u64;
-            let full_page = items.len() as u64 == u64::from(limit);
-            let next = u32::try_from(next_offset).ok().filter(|_| full_page && next_offset < list.total_count).map(|o| {
-                params.offset = Some(o);
+            let limit = params.uint("limit").unwrap_or(u64::from(ListApiKeysParams::DEFAULT_LIMIT));
+            let offset = params.uint("offset").unwrap_or(0);
+            let list = fetch_as(&transport, &api_keys::list_call(&params), &options, &API_KEY_LIST).await?;
+            let items = array(&list, "data");
+            let count = u64::from(items.length());
+            let next_offset = offset + count;
+            let more = count == limit && number(&list, "totalCount").is_some_and(|total| next_offset < total);
+            let next = (more && next_offset <= u64::from(u32::MAX)).then(|| {
+                params.set_uint("offset", next_offset);
                 PageSource::ApiKeys(params)
             });
             (items, next)
         }
     };
     let mut s = state.borrow_mut();
-    s.buffer.extend(items);
+    s.buffer.extend(items.iter());
     match next {
         Some(source) => s.source = source,
         None => s.done = true,
     }
     Ok(())
+}
+
+/// The array in `key` of a decoded page (the decoder has checked that it is one).
+fn array(page: &JsValue, key: &str) -> Array {
+    Reflect::get(page, &key.into()).ok().and_then(|v| v.dyn_into::<Array>().ok()).unwrap_or_default()
+}
+
+/// The whole number in `key` of a decoded page; `None` for null.
+fn number(page: &JsValue, key: &str) -> Option<u64> {
+    Reflect::get(page, &key.into()).ok()?.as_f64().filter(|n| *n >= 0.0).map(|n| n as u64)
 }
 
 fn iter_result(value: JsValue, done: bool) -> JsValue {

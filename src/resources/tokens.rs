@@ -2,15 +2,15 @@
 
 use std::rc::Rc;
 
-use credport_model::{CreateTokenParams, CreatedPersonalAccessToken, PersonalAccessToken, Secret, TokenList};
+use credport_model::{CREATED_PERSONAL_ACCESS_TOKEN, CREATE_TOKEN_PARAMS, PERSONAL_ACCESS_TOKEN, TOKEN_LIST};
 use gloo_net::http::Method;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use super::{as_is, required, send};
-use crate::convert::{string_arg, to_js};
-use crate::decode;
+use super::send;
+use crate::convert::string_arg;
 use crate::errors::Error;
+use crate::params::required;
 use crate::transport::{Call, Transport};
 use crate::wire;
 
@@ -35,15 +35,15 @@ impl PersonalAccessTokens {
         #[wasm_bindgen(unchecked_param_type = "CreateTokenParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = required(params, CreateTokenParams::validate)
-            .and_then(|p| Ok(Call::with_body(Method::POST, "/v1/personal_access_tokens".into(), wire::body(&p)?)));
-        send(&self.transport, call, &options, reply_created)
+        let call = required(&params, &CREATE_TOKEN_PARAMS)
+            .map(|p| Call::with_body(Method::POST, "/v1/personal_access_tokens".into(), wire::body(&p)));
+        send(&self.transport, call, &options, &CREATED_PERSONAL_ACCESS_TOKEN)
     }
 
     /// The site's tokens: `{ data, totalCount }`.
     #[wasm_bindgen(unchecked_return_type = "Promise<TokenList>")]
     pub fn list(&self, #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue) -> Promise {
-        send(&self.transport, Ok(Call::get("/v1/personal_access_tokens".into())), &options, as_is::<TokenList>)
+        send(&self.transport, Ok(Call::get("/v1/personal_access_tokens".into())), &options, &TOKEN_LIST)
     }
 
     /// One token by id.
@@ -53,7 +53,7 @@ impl PersonalAccessTokens {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        send(&self.transport, token_path(&id, "").map(Call::get), &options, as_is::<PersonalAccessToken>)
+        send(&self.transport, token_path(&id, "").map(Call::get), &options, &PERSONAL_ACCESS_TOKEN)
     }
 
     /// Revokes a token: every call made with it fails from now on.
@@ -64,24 +64,10 @@ impl PersonalAccessTokens {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let call = token_path(&id, "/revoke").map(|path| Call::with_body(Method::POST, path, "{}".to_owned()));
-        send(&self.transport, call, &options, as_is::<PersonalAccessToken>)
+        send(&self.transport, call, &options, &PERSONAL_ACCESS_TOKEN)
     }
 }
 
-/// A created token: the token object and its value read as two plain structs (see
-/// `api_keys::reply_created`).
-fn reply_created(status: u16, request_id: Option<String>, text: &str) -> Result<JsValue, Error> {
-    let personal_access_token: PersonalAccessToken = decode::success(status, request_id.clone(), text)?;
-    let TokenValue { token } = decode::success(status, request_id, text)?;
-    to_js(&CreatedPersonalAccessToken { personal_access_token, token })
-}
-
-/// The `token` field of a create answer.
-#[derive(serde::Deserialize)]
-struct TokenValue {
-    token: Secret,
-}
-
 fn token_path(id: &JsValue, suffix: &str) -> Result<String, Error> {
-    Ok(format!("/v1/personal_access_tokens/{}{suffix}", wire::escape(&string_arg("id", id)?)))
+    Ok(["/v1/personal_access_tokens/", &wire::escape(&string_arg("id", id)?), suffix].concat())
 }

@@ -1,0 +1,152 @@
+//! The JSON shape of the wire types the SDK reads and writes, as data.
+//!
+//! The SDK checks answers and parameters against these tables with one small JSON scanner instead
+//! of serde code generated per type: in WebAssembly, generated code is what users download, and
+//! a table costs a few bytes per field. Each table sits next to the struct it describes, and the
+//! SDK's tests hold the two in agreement (what serde accepts, the table accepts, with the same
+//! result).
+
+use crate::validate::{self, Checked, FieldError, MAX_SECONDS_UNTIL_EXPIRATION};
+
+/// A JSON object with known fields.
+pub struct Shape {
+    /// The type's name, for messages.
+    pub name: &'static str,
+    /// The fields, in groups: a type that embeds another (a created key is a key plus its
+    /// secret) lists the other's fields as one group instead of repeating them.
+    pub groups: &'static [&'static [Field]],
+}
+
+impl Shape {
+    /// Every field, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &'static Field> + Clone {
+        self.groups.iter().flat_map(|group| group.iter())
+    }
+
+    /// The position of the field with this wire name.
+    pub fn index_of(&self, wire: &str) -> Option<usize> {
+        self.fields().position(|f| f.wire == wire)
+    }
+}
+
+/// One field: its names, what its value must be, and the rule its value must meet.
+pub struct Field {
+    /// `snake_case`, as on the wire.
+    pub wire: &'static str,
+    /// `camelCase`, as JavaScript sees it.
+    pub js: &'static str,
+    pub kind: Kind,
+    pub presence: Presence,
+    pub rule: Rule,
+}
+
+impl Field {
+    /// A field that must be there and not null.
+    pub const fn required(wire: &'static str, js: &'static str, kind: Kind) -> Self {
+        Field { wire, js, kind, presence: Presence::Required, rule: Rule::None }
+    }
+
+    /// A field that may be left out or null: an answer shows it as null; a request leaves it out.
+    pub const fn optional(wire: &'static str, js: &'static str, kind: Kind) -> Self {
+        Field { wire, js, kind, presence: Presence::Optional, rule: Rule::None }
+    }
+
+    /// A request field whose null is sent, to clear the value it stands for.
+    pub const fn clearable(wire: &'static str, js: &'static str, kind: Kind) -> Self {
+        Field { wire, js, kind, presence: Presence::Clearable, rule: Rule::None }
+    }
+
+    /// The same field, checked by `rule`.
+    pub const fn with(self, rule: Rule) -> Self {
+        Field { rule, ..self }
+    }
+}
+
+/// What a field's value must be.
+#[derive(Clone, Copy)]
+pub enum Kind {
+    Str,
+    Bool,
+    /// A whole number from 0 to this bound (the Rust type's largest value).
+    Uint(u64),
+    /// Any JSON value, carried unchanged.
+    Json,
+    /// Any JSON object, carried unchanged.
+    Object,
+    /// An array of strings.
+    Strs,
+    /// An object of this shape.
+    One(&'static Shape),
+    /// An array of objects of this shape.
+    Many(&'static Shape),
+}
+
+pub const U32: Kind = Kind::Uint(u32::MAX as u64);
+pub const U64: Kind = Kind::Uint(u64::MAX);
+
+/// Whether a field may be absent or null.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    Optional,
+    Clearable,
+}
+
+/// The input rule a parameter's value must meet (see [`crate::validate`]).
+#[derive(Clone, Copy)]
+pub enum Rule {
+    None,
+    /// [`validate::label`].
+    Label,
+    /// [`validate::text`] with this many characters at most.
+    Text(usize),
+    /// [`validate::scopes`].
+    Scopes,
+    /// [`crate::validate_token_scopes`].
+    TokenScopes,
+    /// [`validate::range`].
+    Range(u64, u64),
+    /// [`validate::timestamp`].
+    Timestamp,
+    /// An API-key secret to verify: 1 to 512 bytes.
+    Secret,
+    /// An API key's lifetime in seconds.
+    Lifetime,
+}
+
+/// A parameter's value, as far as a rule needs it.
+pub enum Value<'a> {
+    Str(&'a str),
+    Strs(&'a [String]),
+    Uint(u64),
+    /// A value no rule looks into.
+    Other,
+}
+
+impl Rule {
+    /// Checks `value` of the field whose wire name is `field`.
+    pub fn check(self, field: &'static str, value: &Value) -> Checked {
+        match (self, value) {
+            (Rule::Label, Value::Str(s)) => validate::label(field, s),
+            (Rule::Text(max), Value::Str(s)) => validate::text(field, s, max),
+            (Rule::Scopes, Value::Strs(list)) => validate::scopes(field, list),
+            (Rule::TokenScopes, Value::Strs(list)) => crate::validate_token_scopes(list),
+            (Rule::Range(min, max), Value::Uint(n)) => validate::range(field, *n, min, max),
+            (Rule::Lifetime, Value::Uint(n)) => validate::range(field, *n, 1, MAX_SECONDS_UNTIL_EXPIRATION),
+            (Rule::Timestamp, Value::Str(s)) => validate::timestamp(field, s),
+            (Rule::Secret, Value::Str(s)) => secret(field, s),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// An API-key secret offered for verification.
+pub fn secret(field: &'static str, value: &str) -> Checked {
+    if value.is_empty() {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    if value.len() > 512 {
+        return Err(FieldError::new(field, "must be at most 512 characters"));
+    }
+    Ok(())
+}
