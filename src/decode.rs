@@ -4,6 +4,7 @@
 //! arrive, they return an error, never panic.
 
 use credport_model::shape::{Field, Kind, Presence, Shape};
+use credport_model::validate::decimal;
 
 use crate::errors::{ApiFailure, Error};
 use crate::json::{self, Fault, Scanner};
@@ -28,7 +29,7 @@ pub fn success(status: u16, request_id: Option<String>, text: &str, shape: &'sta
         Ok(()) => Ok(reader.out),
         Err(Fault { path, message }) => {
             let mut text = String::from("credport answered ");
-            json::push_uint(&mut text, u64::from(status));
+            text.push_str(&decimal(status.into()));
             text.push_str(" with an invalid body");
             if !path.is_empty() {
                 text.push_str(" at ");
@@ -228,7 +229,7 @@ pub fn failure(
         },
         None => {
             let mut message = String::from("credport answered ");
-            json::push_uint(&mut message, u64::from(status));
+            message.push_str(&decimal(status.into()));
             if !status_text.trim().is_empty() {
                 message.push(' ');
                 message.push_str(status_text.trim());

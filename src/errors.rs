@@ -7,6 +7,7 @@
 
 use std::cell::RefCell;
 
+use credport_model::validate::decimal;
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -69,11 +70,11 @@ impl Error {
 
     pub fn message(&self) -> String {
         match self {
-            Error::InvalidArgument { argument, message } => format!("{argument} {message}"),
+            Error::InvalidArgument { argument, message } => [argument.as_str(), " ", message].concat(),
             Error::Api(failure) => failure.message.clone(),
             Error::InvalidResponse { message, .. } => message.clone(),
-            Error::Connection { message } => format!("Connection error: {message}"),
-            Error::Timeout { timeout_ms } => format!("Request timed out after {} ms", *timeout_ms as u64),
+            Error::Connection { message } => ["Connection error: ", message].concat(),
+            Error::Timeout { timeout_ms } => ["Request timed out after ", &decimal(*timeout_ms as u64), " ms"].concat(),
             Error::Aborted => "Request was aborted".to_owned(),
         }
     }

@@ -20,6 +20,8 @@ enum Step<'a> {
     Index(usize),
 }
 
+use credport_model::validate::decimal;
+
 /// Deeper nesting is refused (a value this deep is no credport answer, and recursion must stay
 /// bounded).
 const MAX_DEPTH: usize = 128;
@@ -56,7 +58,7 @@ impl<'a> Scanner<'a> {
                 }
                 Step::Index(i) => {
                     path.push('[');
-                    push_uint(&mut path, *i as u64);
+                    path.push_str(&decimal(*i as u64));
                     path.push(']');
                 }
             }
@@ -381,25 +383,6 @@ pub fn uint(text: &str, max: u64) -> Option<u64> {
     (n <= max).then_some(n)
 }
 
-/// Appends `n` in decimal (without `core::fmt`, which costs the wasm kilobytes).
-pub fn push_uint(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        if let Some(d) = digits.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    for &d in digits.get(i..).unwrap_or_default() {
-        out.push(char::from(d));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,11 +422,5 @@ mod tests {
         assert_eq!(uint("18446744073709551616", u64::MAX), None);
         assert_eq!(uint("-1", u64::MAX), None);
         assert_eq!(uint("1.0", u64::MAX), None);
-        let mut s = String::new();
-        for n in [0, 7, 10, 12345, u64::MAX] {
-            s.clear();
-            push_uint(&mut s, n);
-            assert_eq!(s, n.to_string());
-        }
     }
 }

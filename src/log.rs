@@ -66,7 +66,7 @@ impl Logger {
         else {
             return;
         };
-        let line = format!("[credport] {}", message());
+        let line = ["[credport] ", &message()].concat();
         // A logger that throws must not break the call it reports on.
         let _ = method.call1(&self.sink, &line.into());
     }

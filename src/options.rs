@@ -6,6 +6,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
+use credport_model::validate::decimal;
+
 use crate::convert::type_name;
 use crate::errors::Error;
 use crate::log::{Level, Logger};
@@ -93,14 +95,14 @@ impl Props {
         }
         let Some(object) = value.dyn_ref::<Object>().filter(|_| !value.is_function() && !js_sys::Array::is_array(value))
         else {
-            return Err(Error::invalid(name, format!("must be an object, got {}", type_name(value))));
+            return Err(Error::invalid(name, ["must be an object, got ", &type_name(value)].concat()));
         };
         for key in Object::keys(object).iter() {
             let key = key.as_string().unwrap_or_default();
             if !known.contains(&key.as_str()) {
                 return Err(Error::invalid(
-                    format!("{name}.{key}"),
-                    format!("is not a known option; expected one of {}", known.join(", ")),
+                    [name, ".", &key].concat(),
+                    ["is not a known option; expected one of ", &known.join(", ")].concat(),
                 ));
             }
         }
@@ -132,7 +134,7 @@ impl Props {
         self.get(key)
             .map(|v| match v.as_f64() {
                 Some(n) if n.fract() == 0.0 && (0.0..=f64::from(MAX_RETRIES_CAP)).contains(&n) => Ok(n as u32),
-                _ => Err(self.wrong(key, &format!("a whole number from 0 to {MAX_RETRIES_CAP}"), &v)),
+                _ => Err(self.wrong(key, &["a whole number from 0 to ", &decimal(MAX_RETRIES_CAP.into())].concat(), &v)),
             })
             .transpose()
     }
@@ -143,7 +145,7 @@ impl Props {
             Some(_) => String::from(js_sys::Number::from(got.clone()).to_string_with_radix(10).unwrap_or_default()),
             None => type_name(got),
         };
-        Error::invalid(format!("{}.{key}", self.name), format!("must be {expected}, got {got}"))
+        Error::invalid([self.name, ".", key].concat(), ["must be ", expected, ", got ", &got].concat())
     }
 }
 
@@ -187,7 +189,7 @@ impl ClientConfig {
         }
         let level = match props.string("logLevel")? {
             Some(name) => Level::parse(&name).ok_or_else(|| {
-                Error::invalid("options.logLevel", format!("must be one of {}", Level::NAMES.join(", ")))
+                Error::invalid("options.logLevel", ["must be one of ", &Level::NAMES.join(", ")].concat())
             })?,
             // The environment may hold a server-style filter (`info,tower=warn`): only a plain
             // level name counts, anything else leaves the default.

@@ -4,6 +4,7 @@
 //! member, ready for a body or a query string.
 
 use credport_model::shape::{Field, Kind, Presence, Rule, Shape, Value};
+use credport_model::validate::decimal;
 use wasm_bindgen::JsValue;
 
 use crate::convert;
@@ -28,8 +29,7 @@ impl Params {
 
     /// Sets a whole-number member (a pager's next page or offset).
     pub fn set_uint(&mut self, name: &'static str, value: u64) {
-        let mut text = String::new();
-        json::push_uint(&mut text, value);
+        let text = decimal(value);
         match self.members.iter_mut().find(|(n, _)| *n == name) {
             Some(member) => member.1 = text,
             None => self.members.push((name, text)),
@@ -138,9 +138,7 @@ fn member(scan: &mut Scanner, field: &Field) -> Result<String, Bad> {
             }
             let text = scan.number()?;
             let n = json::uint(text, max).ok_or_else(|| {
-                let mut message = String::from("must be a whole number from 0 to ");
-                json::push_uint(&mut message, max);
-                Bad::Field(message)
+                Bad::Field(["must be a whole number from 0 to ", &decimal(max)].concat())
             })?;
             check(field, &Value::Uint(n))?;
         }

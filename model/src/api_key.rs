@@ -211,7 +211,7 @@ impl ListApiKeysParams {
         validate::opt_label("subject", self.subject.as_deref())?;
         validate::opt_label("type", self.kind.as_deref())?;
         if let Some(limit) = self.limit {
-            validate::range("limit", limit, 1, validate::MAX_PAGE_SIZE)?;
+            validate::range("limit", limit.into(), 1, validate::MAX_PAGE_SIZE.into())?;
         }
         if let Some(query) = &self.query {
             validate::text("query", query, MAX_LABEL)?;

@@ -141,10 +141,10 @@ impl ListConnectionsParams {
 
     pub fn validate(&self) -> Checked {
         if let Some(page) = self.page {
-            validate::range("page", page, 1, u32::MAX / validate::MAX_PAGE_SIZE)?;
+            validate::range("page", page.into(), 1, (u32::MAX / validate::MAX_PAGE_SIZE).into())?;
         }
         if let Some(size) = self.page_size {
-            validate::range("page_size", size, 1, validate::MAX_PAGE_SIZE)?;
+            validate::range("page_size", size.into(), 1, validate::MAX_PAGE_SIZE.into())?;
         }
         validate::opt_label("provider", self.provider.as_deref())?;
         validate::opt_label("status", self.status.as_ref().map(ConnectionStatus::as_str))

@@ -58,7 +58,7 @@ pub fn text(field: &'static str, value: &str, max: usize) -> Checked {
     if value.chars().count() > max {
         return Err(FieldError::new(
             field,
-            format!("must be at most {max} characters"),
+            ["must be at most ", &decimal(max as u64), " characters"].concat(),
         ));
     }
     if value
@@ -78,26 +78,36 @@ pub fn scopes(field: &'static str, values: &[String]) -> Checked {
     if values.len() > MAX_SCOPES {
         return Err(FieldError::new(
             field,
-            format!("must hold at most {MAX_SCOPES} scopes"),
+            ["must hold at most ", &decimal(MAX_SCOPES as u64), " scopes"].concat(),
         ));
     }
     values.iter().try_for_each(|s| label(field, s))
 }
 
-/// A number within `min..=max`.
-pub fn range<T: PartialOrd + fmt::Display>(
-    field: &'static str,
-    value: T,
-    min: T,
-    max: T,
-) -> Checked {
+/// A whole number within `min..=max`.
+pub fn range(field: &'static str, value: u64, min: u64, max: u64) -> Checked {
     if value < min || value > max {
         return Err(FieldError::new(
             field,
-            format!("must be between {min} and {max}, got {value}"),
+            ["must be between ", &decimal(min), " and ", &decimal(max), ", got ", &decimal(value)].concat(),
         ));
     }
     Ok(())
+}
+
+/// `n` in decimal. The messages above are built without `core::fmt`: in the SDK's WebAssembly,
+/// its machinery costs kilobytes every user downloads.
+pub fn decimal(n: u64) -> String {
+    let mut digits = Vec::with_capacity(20);
+    let mut rest = n;
+    loop {
+        digits.push(b'0' + (rest % 10) as u8);
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    digits.iter().rev().map(|&d| char::from(d)).collect()
 }
 
 /// An RFC 3339 timestamp such as `2026-11-22T10:00:00Z` or `2026-11-22T12:00:00.5+02:00`.
@@ -222,8 +232,11 @@ mod tests {
         assert!(label("name", "ключ 🔑").is_ok());
         assert!(label("name", "a\u{0}b").is_err());
         assert!(label("name", &"x".repeat(MAX_LABEL + 1)).is_err());
+        for n in [0, 7, 10, 4096, u64::MAX] {
+            assert_eq!(decimal(n), n.to_string());
+        }
         assert_eq!(
-            range("limit", 0u32, 1, 100).unwrap_err().to_string(),
+            range("limit", 0, 1, 100).unwrap_err().to_string(),
             "limit: must be between 1 and 100, got 0"
         );
     }
