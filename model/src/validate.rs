@@ -130,7 +130,7 @@ pub fn parse_rfc3339(value: &str) -> Option<i64> {
         if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        std::str::from_utf8(digits).ok()?.parse().ok()
+        Some(digits.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -156,8 +156,8 @@ pub fn parse_rfc3339(value: &str) -> Option<i64> {
     let offset = match rest {
         [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let hh = std::str::from_utf8(&[*h1, *h2]).ok()?.parse::<i64>().ok()?;
-            let mm = std::str::from_utf8(&[*m1, *m2]).ok()?.parse::<i64>().ok()?;
+            let two = |a: u8, b: u8| (a.is_ascii_digit() && b.is_ascii_digit()).then(|| i64::from((a - b'0') * 10 + (b - b'0')));
+            let (hh, mm) = (two(*h1, *h2)?, two(*m1, *m2)?);
             if hh > 23 || mm > 59 {
                 return None;
             }
