@@ -2,23 +2,17 @@
 //! `fetch`) or the user's `fetch`, with a timeout per attempt, backoff with jitter that honours
 //! `Retry-After`, and the same `Idempotency-Key` on every attempt of a POST.
 
-use std::cell::{Cell, RefCell};
-use std::future::{poll_fn, Future};
-use std::pin::pin;
-use std::rc::Rc;
-use std::task::{Poll, Waker};
-
 use gloo_net::http::{Method, Response};
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::AbortSignal;
 
 use crate::decode;
 use crate::errors::Error;
 use crate::log::{Level, Logger};
 use crate::options::{CallOptions, ClientConfig};
-use crate::timers::{clear_timeout, set_timeout, sleep};
+use crate::timers::sleep;
 
 /// First backoff wait, doubled per retry.
 const INITIAL_BACKOFF_MS: f64 = 500.0;
@@ -54,7 +48,9 @@ impl Call {
 /// The client's connection settings; shared by the resources.
 pub struct Transport {
     base_url: String,
-    authorization: String,
+    /// `base_url` and the `Authorization` header as JS strings, made once per client.
+    base_url_js: JsValue,
+    authorization: JsValue,
     fetch: Option<Function>,
     max_retries: u32,
     timeout_ms: f64,
@@ -89,7 +85,8 @@ struct Refusal {
 impl Transport {
     pub fn new(config: ClientConfig) -> Self {
         Transport {
-            authorization: format!("Bearer {}", config.api_key),
+            authorization: JsValue::from_str(&format!("Bearer {}", config.api_key)),
+            base_url_js: JsValue::from_str(&config.base_url),
             base_url: config.base_url,
             fetch: config.fetch,
             max_retries: config.max_retries,
@@ -165,7 +162,9 @@ impl Transport {
     /// One request, its answer read to the end, within its own timeout; the caller's signal
     /// aborts it too. The timeout and the abort cover the body as well as the head (a body that
     /// stops half-way must not hang the call), and they end the attempt even where a custom
-    /// `fetch` or a runtime's body stream ignores the abort signal.
+    /// `fetch` or a runtime's body stream ignores the abort signal. The attempt runs in
+    /// `attempt.js` as one promise: done from Rust, its closures, promise hops and crossings cost
+    /// more than the request's own JavaScript (docs/performance.md).
     async fn attempt(
         &self,
         call: &Call,
@@ -176,144 +175,86 @@ impl Transport {
         if signal.is_some_and(AbortSignal::aborted) {
             return Err(Failure::Aborted);
         }
-        let controller = AbortController::new().map_err(|e| Failure::Network(js_message(&e)))?;
-        let timed_out = Rc::new(Cell::new(false));
-        let ended = Rc::new(Ended::default());
-        // The timer and the caller's signal are the only two ways this attempt's controller is
-        // aborted: each aborts the request and ends the wait for it.
-        let on_timeout = {
-            let (controller, timed_out, ended) = (controller.clone(), timed_out.clone(), ended.clone());
-            Closure::<dyn FnMut()>::new(move || {
-                timed_out.set(true);
-                controller.abort();
-                ended.fire();
-            })
-        };
-        // Made only when there is a caller's signal to follow: a closure costs a JS function.
-        let on_abort = signal.map(|_| {
-            let (controller, ended) = (controller.clone(), ended.clone());
-            Closure::<dyn FnMut()>::new(move || {
-                controller.abort();
-                ended.fire();
-            })
-        });
-        let own_signal = controller.signal();
-        let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout_ms);
-        if let (Some(signal), Some(on_abort)) = (signal, &on_abort) {
-            let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-        }
-
-        let result = until(&ended, self.answer(call, idempotency_key, &own_signal)).await;
-
-        clear_timeout(&timer);
-        if let (Some(signal), Some(on_abort)) = (signal, &on_abort) {
-            let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-        }
-        match result {
-            Some(Ok(answer)) => Ok(answer),
-            // Ended by the abort, or failed because of it: tell which of the two aborted.
-            None | Some(Err(_)) if signal.is_some_and(AbortSignal::aborted) => Err(Failure::Aborted),
-            None | Some(Err(_)) if timed_out.get() => Err(Failure::Timeout),
-            None => Err(Failure::Network("the request was aborted".to_owned())),
-            Some(Err(message)) => Err(Failure::Network(message)),
+        let promise = run_attempt(
+            self.fetch.as_ref(),
+            &self.base_url_js,
+            &call.path,
+            (!call.query.is_empty()).then_some(call.query.as_str()),
+            call.method.as_ref(),
+            &self.authorization,
+            idempotency_key,
+            call.body.as_deref(),
+            timeout_ms,
+            signal,
+        );
+        // `runAttempt` resolves with how the attempt ended; it never rejects.
+        let outcome: Outcome = JsFuture::from(promise)
+            .await
+            .map_err(|e| Failure::Network(js_message(&e)))?
+            .unchecked_into();
+        match outcome.kind() {
+            OUTCOME_ANSWER => Ok(answer(&outcome)),
+            OUTCOME_ABORTED => Err(Failure::Aborted),
+            OUTCOME_TIMEOUT => Err(Failure::Timeout),
+            _ => Err(Failure::Network(outcome.message())),
         }
     }
+}
 
-    /// Sends the request and reads the whole answer. A body cut off half-way (a reset, a closed
-    /// connection) is a network failure like a refused connection, and so is retried.
-    async fn answer(&self, call: &Call, idempotency_key: Option<&str>, signal: &AbortSignal) -> Result<Answer, String> {
-        let response = self.fetch(call, idempotency_key, signal).await?;
-        let text = response.text().await.map_err(|e| e.to_string())?;
-        let status = response.status();
-        let refusal = (!(200..300).contains(&status)).then(|| Refusal {
+/// The answer of an attempt that got one. What an error answer says beyond its body is read
+/// only for an error status: a success needs none of it.
+fn answer(outcome: &Outcome) -> Answer {
+    let status = outcome.status();
+    let refusal = (!(200..300).contains(&status)).then(|| {
+        let response = Response::from(outcome.response());
+        Refusal {
             status_text: response.status_text(),
             headers: response.headers().entries().collect(),
             retry_after_ms: retry_after_ms(&response),
             retryable: is_retryable(status, &response),
-        });
-        Ok(Answer { status, request_id: response.headers().get("x-request-id"), text, refusal })
-    }
-
-    async fn fetch(&self, call: &Call, idempotency_key: Option<&str>, signal: &AbortSignal) -> Result<Response, String> {
-        let mut url = format!("{}{}", self.base_url, call.path);
-        if !call.query.is_empty() {
-            url.push('?');
-            url.push_str(&call.query);
         }
-        // A plain init object for the runtime's `fetch(url, init)`: no `Request` and `Headers`
-        // objects to build and copy on every call.
-        let headers = js_sys::Object::new();
-        let set = |name: &str, value: &str| {
-            let _ = js_sys::Reflect::set(&headers, &name.into(), &value.into());
-        };
-        set("authorization", &self.authorization);
-        set("accept", "application/json");
-        if let Some(key) = idempotency_key {
-            set("idempotency-key", key);
-        }
-        let init = web_sys::RequestInit::new();
-        init.set_method(call.method.as_ref());
-        init.set_signal(Some(signal));
-        if let Some(body) = &call.body {
-            set("content-type", "application/json");
-            init.set_body(&JsValue::from_str(body));
-        }
-        init.set_headers(&headers);
-        let promise = match &self.fetch {
-            None => global_fetch(&url, &init),
-            // The user's fetch gets one `Request`, as its type promises.
-            Some(fetch) => {
-                let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(|e| js_message(&e))?;
-                let promise = fetch.call1(&JsValue::UNDEFINED, &request).map_err(|e| js_message(&e))?;
-                js_sys::Promise::resolve(&promise)
-            }
-        };
-        let response = JsFuture::from(promise).await.map_err(|e| js_message(&e))?;
-        response
-            .dyn_into::<web_sys::Response>()
-            .map(Response::from)
-            .map_err(|_| "fetch resolved to something other than a Response".to_owned())
-    }
+    });
+    Answer { status, request_id: outcome.request_id(), text: outcome.text(), refusal }
 }
 
-#[wasm_bindgen]
+/// `Outcome.kind` in `attempt.js`; any other kind is a network failure with a `message`.
+const OUTCOME_ANSWER: u32 = 0;
+const OUTCOME_ABORTED: u32 = 1;
+const OUTCOME_TIMEOUT: u32 = 2;
+
+#[wasm_bindgen(module = "/src/attempt.js")]
 extern "C" {
-    /// The runtime's global `fetch`.
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(url: &str, init: &web_sys::RequestInit) -> js_sys::Promise;
-}
+    /// How one attempt ended (`attempt.js`): `status`, `text`, `requestId` and `response` are
+    /// set for an answer, `message` for a network failure.
+    type Outcome;
+    #[wasm_bindgen(method, getter, structural)]
+    fn kind(this: &Outcome) -> u32;
+    #[wasm_bindgen(method, getter, structural)]
+    fn status(this: &Outcome) -> u16;
+    #[wasm_bindgen(method, getter, structural)]
+    fn text(this: &Outcome) -> String;
+    #[wasm_bindgen(method, getter, structural, js_name = requestId)]
+    fn request_id(this: &Outcome) -> Option<String>;
+    #[wasm_bindgen(method, getter, structural)]
+    fn response(this: &Outcome) -> web_sys::Response;
+    #[wasm_bindgen(method, getter, structural)]
+    fn message(this: &Outcome) -> String;
 
-/// Whether an attempt's abort signal fired; wakes the attempt waiting on it.
-#[derive(Default)]
-struct Ended {
-    fired: Cell<bool>,
-    waker: RefCell<Option<Waker>>,
-}
-
-impl Ended {
-    fn fire(&self) {
-        self.fired.set(true);
-        if let Some(waker) = self.waker.borrow_mut().take() {
-            waker.wake();
-        }
-    }
-}
-
-/// `work`'s output, or `None` as soon as `ended` fires, whichever comes first. Dropping `work`
-/// then is safe: its request was aborted by the same signal.
-async fn until<T>(ended: &Ended, work: impl Future<Output = T>) -> Option<T> {
-    let mut work = pin!(work);
-    poll_fn(|cx| {
-        if let Poll::Ready(out) = work.as_mut().poll(cx) {
-            return Poll::Ready(Some(out));
-        }
-        if ended.fired.get() {
-            return Poll::Ready(None);
-        }
-        *ended.waker.borrow_mut() = Some(cx.waker().clone());
-        Poll::Pending
-    })
-    .await
+    /// One attempt; resolves with its `Outcome`.
+    #[wasm_bindgen(js_name = runAttempt)]
+    #[allow(clippy::too_many_arguments)]
+    fn run_attempt(
+        fetch: Option<&Function>,
+        base_url: &JsValue,
+        path: &str,
+        query: Option<&str>,
+        method: &str,
+        authorization: &JsValue,
+        idempotency_key: Option<&str>,
+        body: Option<&str>,
+        timeout_ms: f64,
+        signal: Option<&AbortSignal>,
+    ) -> js_sys::Promise;
 }
 
 /// SDK.md: connection failures, timeouts, 408, 429 and 5xx are retried, and a 409 only when the
