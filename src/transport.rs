@@ -2,10 +2,15 @@
 //! `fetch`) or the user's `fetch`, with a timeout per attempt, backoff with jitter that honours
 //! `Retry-After`, and the same `Idempotency-Key` on every attempt of a POST.
 
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
 use gloo_net::http::{Method, Response};
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use crate::decode;
@@ -51,6 +56,9 @@ pub struct Transport {
     /// `base_url` and the `Authorization` header as JS strings, made once per client.
     base_url_js: JsValue,
     authorization: JsValue,
+    /// The attempts in flight, and the one JS function `attempt.js` reports their ends to.
+    pending: Rc<Pending>,
+    settle: Closure<dyn Fn(u32, JsValue)>,
     fetch: Option<Function>,
     max_retries: u32,
     timeout_ms: f64,
@@ -84,7 +92,14 @@ struct Refusal {
 
 impl Transport {
     pub fn new(config: ClientConfig) -> Self {
+        let pending = Rc::new(Pending::default());
+        let settle = {
+            let pending = pending.clone();
+            Closure::<dyn Fn(u32, JsValue)>::new(move |id, outcome| pending.settle(id, outcome))
+        };
         Transport {
+            pending,
+            settle,
             authorization: JsValue::from_str(&format!("Bearer {}", config.api_key)),
             base_url_js: JsValue::from_str(&config.base_url),
             base_url: config.base_url,
@@ -163,8 +178,8 @@ impl Transport {
     /// aborts it too. The timeout and the abort cover the body as well as the head (a body that
     /// stops half-way must not hang the call), and they end the attempt even where a custom
     /// `fetch` or a runtime's body stream ignores the abort signal. The attempt runs in
-    /// `attempt.js` as one promise: done from Rust, its closures, promise hops and crossings cost
-    /// more than the request's own JavaScript (docs/performance.md).
+    /// `attempt.js`, which reports its end to the client's one `settle` function: done from Rust,
+    /// its closures, promise hops and crossings cost more than the request's own JavaScript.
     async fn attempt(
         &self,
         call: &Call,
@@ -175,7 +190,10 @@ impl Transport {
         if signal.is_some_and(AbortSignal::aborted) {
             return Err(Failure::Aborted);
         }
-        let promise = run_attempt(
+        let wait = Wait { pending: &self.pending, id: self.pending.open() };
+        let started = run_attempt(
+            self.settle.as_ref().unchecked_ref(),
+            wait.id,
             self.fetch.as_ref(),
             &self.base_url_js,
             &call.path,
@@ -187,11 +205,14 @@ impl Transport {
             timeout_ms,
             signal,
         );
-        // `runAttempt` resolves with how the attempt ended; it never rejects.
-        let outcome: Outcome = JsFuture::from(promise)
-            .await
-            .map_err(|e| Failure::Network(js_message(&e)))?
-            .unchecked_into();
+        // `runAttempt` catches everything it calls; a throw here would be a bug in it.
+        if let Err(e) = started {
+            return Err(Failure::Network(js_message(&e)));
+        }
+        let Some(outcome) = wait.await else {
+            return Err(Failure::Network("the attempt ended without an outcome".to_owned()));
+        };
+        let outcome: Outcome = outcome.unchecked_into();
         match outcome.kind() {
             OUTCOME_ANSWER => Ok(answer(&outcome)),
             OUTCOME_ABORTED => Err(Failure::Aborted),
@@ -240,10 +261,12 @@ extern "C" {
     #[wasm_bindgen(method, getter, structural)]
     fn message(this: &Outcome) -> String;
 
-    /// One attempt; resolves with its `Outcome`.
-    #[wasm_bindgen(js_name = runAttempt)]
+    /// Starts one attempt; `settle(id, outcome)` is called once, when it ends.
+    #[wasm_bindgen(catch, js_name = runAttempt)]
     #[allow(clippy::too_many_arguments)]
     fn run_attempt(
+        settle: &Function,
+        id: u32,
         fetch: Option<&Function>,
         base_url: &JsValue,
         path: &str,
@@ -254,7 +277,86 @@ extern "C" {
         body: Option<&str>,
         timeout_ms: f64,
         signal: Option<&AbortSignal>,
-    ) -> js_sys::Promise;
+    ) -> Result<(), JsValue>;
+}
+
+/// The attempts in flight, by the id `attempt.js` reports their ends with: one JS function per
+/// client instead of a promise and two closures per attempt. Ids are not reused (until they wrap
+/// around), so a late report can never settle another attempt.
+#[derive(Default)]
+struct Pending {
+    next_id: Cell<u32>,
+    slots: RefCell<Vec<(u32, Slot)>>,
+}
+
+enum Slot {
+    Free,
+    Waiting(Option<Waker>),
+    Settled(JsValue),
+}
+
+impl Pending {
+    /// A slot for a new attempt: its id.
+    fn open(&self) -> u32 {
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1));
+        let mut slots = self.slots.borrow_mut();
+        match slots.iter_mut().find(|(_, slot)| matches!(slot, Slot::Free)) {
+            Some(entry) => *entry = (id, Slot::Waiting(None)),
+            None => slots.push((id, Slot::Waiting(None))),
+        }
+        id
+    }
+
+    /// Called by `attempt.js` when attempt `id` ends; a late or unknown id is ignored.
+    fn settle(&self, id: u32, outcome: JsValue) {
+        let waker = {
+            let mut slots = self.slots.borrow_mut();
+            let Some((_, slot)) = slots.iter_mut().find(|(i, _)| *i == id) else { return };
+            let Slot::Waiting(waker) = slot else { return };
+            let waker = waker.take();
+            *slot = Slot::Settled(outcome);
+            waker
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// The outcome of attempt `id`, once `attempt.js` has reported it (`None` if its slot is gone,
+/// which would be a bug); frees the slot when done or dropped.
+struct Wait<'a> {
+    pending: &'a Pending,
+    id: u32,
+}
+
+impl Future for Wait<'_> {
+    type Output = Option<JsValue>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<JsValue>> {
+        let mut slots = self.pending.slots.borrow_mut();
+        let Some((_, slot)) = slots.iter_mut().find(|(i, slot)| *i == self.id && !matches!(slot, Slot::Free)) else {
+            return Poll::Ready(None);
+        };
+        if let Slot::Waiting(waker) = slot {
+            *waker = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        match std::mem::replace(slot, Slot::Free) {
+            Slot::Settled(outcome) => Poll::Ready(Some(outcome)),
+            _ => Poll::Ready(None),
+        }
+    }
+}
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        let mut slots = self.pending.slots.borrow_mut();
+        if let Some((_, slot)) = slots.iter_mut().find(|(i, _)| *i == self.id) {
+            *slot = Slot::Free;
+        }
+    }
 }
 
 /// SDK.md: connection failures, timeouts, 408, 429 and 5xx are retried, and a 409 only when the
