@@ -24,6 +24,20 @@ function messageOf(error) {
   return typeof error === 'string' ? error : 'fetch failed';
 }
 
+const encoder = new TextEncoder();
+
+/** `text` as UTF-8 into `view` (wasm memory): the bytes written, or -1 if they do not fit. */
+export function encodeText(text, view) {
+  if (encoder.encodeInto) {
+    const { read, written } = encoder.encodeInto(text, view);
+    return read === text.length ? written : -1;
+  }
+  const bytes = encoder.encode(text);
+  if (bytes.length > view.length) return -1;
+  view.set(bytes);
+  return bytes.length;
+}
+
 export function runAttempt(settle, id, userFetch, baseUrl, path, query, method, authorization, idempotencyKey, body, timeoutMs, signal) {
   const controller = new AbortController();
   let ended = false;
