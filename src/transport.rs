@@ -1,6 +1,6 @@
-//! One HTTP exchange with credport, retried as SDK.md says: through gloo-net (the runtime's own
-//! `fetch`) or the user's `fetch`, with a timeout per attempt, backoff with jitter that honours
-//! `Retry-After`, and the same `Idempotency-Key` on every attempt of a POST.
+//! One HTTP exchange with credport, retried as SDK.md says: through the runtime's own `fetch` or
+//! the user's (each attempt in `attempt.js`), with a timeout per attempt, backoff with jitter that
+//! honours `Retry-After`, and the same `Idempotency-Key` on every attempt of a POST.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
