@@ -20,6 +20,23 @@ export function errorsToCommonJs(source) {
   return `'use strict';\n${body}\nmodule.exports = { ${names.join(', ')} };\n`;
 }
 
+/**
+ * The JS snippets wasm-bindgen writes next to the glue (`#[wasm_bindgen(module = "/src/….js")]`,
+ * e.g. src/attempt.js), put inside the glue: each is an ES module, which the CommonJS glue of the
+ * `nodejs` build could not `require` on Node 18-20, and the package ships no extra files. Each
+ * snippet runs in its own function scope, so its names cannot meet the glue's.
+ */
+export function inlineSnippets(glue, dir) {
+  const importLine = /^(?:const \{ ([\w, ]+) \} = require\(String\.raw`\.\/(snippets\/[^`]+)`\);|import \{ ([\w, ]+) \} from '\.\/(snippets\/[^']+)';)$/gm;
+  const out = glue.replace(importLine, (_line, cjsNames, cjsPath, esmNames, esmPath) => {
+    const names = cjsNames ?? esmNames;
+    const source = fs.readFileSync(path.join(dir, cjsPath ?? esmPath), 'utf8').replace(/^export (function|const|let|class) /gm, '$1 ');
+    return `const { ${names} } = (() => {\n${source}\nreturn { ${names} };\n})();`;
+  });
+  if (out.includes('snippets/')) throw new Error(`${dir}: a snippet import the build does not know how to inline`);
+  return out;
+}
+
 function cargoVersion() {
   const toml = fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8');
   const pkg = toml.slice(toml.indexOf('[package]'));
@@ -42,7 +59,11 @@ for (const { target, dir } of process.argv.includes('--skip-wasm') ? [] : target
 fs.rmSync(dist, { recursive: true, force: true });
 for (const { dir, files } of targets) {
   fs.mkdirSync(path.join(dist, dir), { recursive: true });
-  for (const [from, to] of Object.entries(files)) fs.copyFileSync(path.join(root, 'pkg', dir, from), path.join(dist, dir, to));
+  for (const [from, to] of Object.entries(files)) {
+    const source = path.join(root, 'pkg', dir, from);
+    if (from === 'credport.js') fs.writeFileSync(path.join(dist, dir, to), inlineSnippets(fs.readFileSync(source, 'utf8'), path.dirname(source)));
+    else fs.copyFileSync(source, path.join(dist, dir, to));
+  }
 }
 // Every template file goes in as it is; the manifest and the CommonJS errors are derived below.
 fs.cpSync(template, dist, { recursive: true, filter: (src) => path.basename(src) !== 'package.json' });

@@ -1,24 +1,23 @@
-//! One HTTP exchange with credport, retried as SDK.md says: through gloo-net (the runtime's own
-//! `fetch`) or the user's `fetch`, with a timeout per attempt, backoff with jitter that honours
-//! `Retry-After`, and the same `Idempotency-Key` on every attempt of a POST.
+//! One HTTP exchange with credport, retried as SDK.md says: through the runtime's own `fetch` or
+//! the user's (each attempt in `attempt.js`), with a timeout per attempt, backoff with jitter that
+//! honours `Retry-After`, and the same `Idempotency-Key` on every attempt of a POST.
 
 use std::cell::{Cell, RefCell};
-use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 
 use gloo_net::http::{Method, Response};
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::AbortSignal;
 
 use crate::decode;
 use crate::errors::Error;
 use crate::log::{Level, Logger};
 use crate::options::{CallOptions, ClientConfig};
-use crate::timers::{clear_timeout, set_timeout, sleep};
+use crate::timers::sleep;
 
 /// First backoff wait, doubled per retry.
 const INITIAL_BACKOFF_MS: f64 = 500.0;
@@ -54,7 +53,12 @@ impl Call {
 /// The client's connection settings; shared by the resources.
 pub struct Transport {
     base_url: String,
-    authorization: String,
+    /// `base_url` and the `Authorization` header as JS strings, made once per client.
+    base_url_js: JsValue,
+    authorization: JsValue,
+    /// The attempts in flight, and the one JS function `attempt.js` reports their ends to.
+    pending: Rc<Pending>,
+    settle: Closure<dyn Fn(u32, JsValue)>,
     fetch: Option<Function>,
     max_retries: u32,
     timeout_ms: f64,
@@ -88,8 +92,16 @@ struct Refusal {
 
 impl Transport {
     pub fn new(config: ClientConfig) -> Self {
+        let pending = Rc::new(Pending::default());
+        let settle = {
+            let pending = pending.clone();
+            Closure::<dyn Fn(u32, JsValue)>::new(move |id, outcome| pending.settle(id, outcome))
+        };
         Transport {
-            authorization: format!("Bearer {}", config.api_key),
+            pending,
+            settle,
+            authorization: JsValue::from_str(&format!("Bearer {}", config.api_key)),
+            base_url_js: JsValue::from_str(&config.base_url),
             base_url: config.base_url,
             fetch: config.fetch,
             max_retries: config.max_retries,
@@ -165,7 +177,9 @@ impl Transport {
     /// One request, its answer read to the end, within its own timeout; the caller's signal
     /// aborts it too. The timeout and the abort cover the body as well as the head (a body that
     /// stops half-way must not hang the call), and they end the attempt even where a custom
-    /// `fetch` or a runtime's body stream ignores the abort signal.
+    /// `fetch` or a runtime's body stream ignores the abort signal. The attempt runs in
+    /// `attempt.js`, which reports its end to the client's one `settle` function: done from Rust,
+    /// its closures, promise hops and crossings cost more than the request's own JavaScript.
     async fn attempt(
         &self,
         call: &Call,
@@ -176,144 +190,194 @@ impl Transport {
         if signal.is_some_and(AbortSignal::aborted) {
             return Err(Failure::Aborted);
         }
-        let controller = AbortController::new().map_err(|e| Failure::Network(js_message(&e)))?;
-        let timed_out = Rc::new(Cell::new(false));
-        let ended = Rc::new(Ended::default());
-        // The timer and the caller's signal are the only two ways this attempt's controller is
-        // aborted: each aborts the request and ends the wait for it.
-        let on_timeout = {
-            let (controller, timed_out, ended) = (controller.clone(), timed_out.clone(), ended.clone());
-            Closure::<dyn FnMut()>::new(move || {
-                timed_out.set(true);
-                controller.abort();
-                ended.fire();
-            })
+        let wait = Wait { pending: &self.pending, id: self.pending.open() };
+        let started = run_attempt(
+            self.settle.as_ref().unchecked_ref(),
+            wait.id,
+            self.fetch.as_ref(),
+            &self.base_url_js,
+            &call.path,
+            (!call.query.is_empty()).then_some(call.query.as_str()),
+            call.method.as_ref(),
+            &self.authorization,
+            idempotency_key,
+            call.body.as_deref(),
+            timeout_ms,
+            signal,
+        );
+        // `runAttempt` catches everything it calls; a throw here would be a bug in it.
+        if let Err(e) = started {
+            return Err(Failure::Network(js_message(&e)));
+        }
+        let Some(outcome) = wait.await else {
+            return Err(Failure::Network("the attempt ended without an outcome".to_owned()));
         };
-        // Made only when there is a caller's signal to follow: a closure costs a JS function.
-        let on_abort = signal.map(|_| {
-            let (controller, ended) = (controller.clone(), ended.clone());
-            Closure::<dyn FnMut()>::new(move || {
-                controller.abort();
-                ended.fire();
-            })
-        });
-        let own_signal = controller.signal();
-        let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout_ms);
-        if let (Some(signal), Some(on_abort)) = (signal, &on_abort) {
-            let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-        }
-
-        let result = until(&ended, self.answer(call, idempotency_key, &own_signal)).await;
-
-        clear_timeout(&timer);
-        if let (Some(signal), Some(on_abort)) = (signal, &on_abort) {
-            let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-        }
-        match result {
-            Some(Ok(answer)) => Ok(answer),
-            // Ended by the abort, or failed because of it: tell which of the two aborted.
-            None | Some(Err(_)) if signal.is_some_and(AbortSignal::aborted) => Err(Failure::Aborted),
-            None | Some(Err(_)) if timed_out.get() => Err(Failure::Timeout),
-            None => Err(Failure::Network("the request was aborted".to_owned())),
-            Some(Err(message)) => Err(Failure::Network(message)),
+        let outcome: Outcome = outcome.unchecked_into();
+        match outcome.kind() {
+            OUTCOME_ANSWER => Ok(answer(&outcome)),
+            OUTCOME_ABORTED => Err(Failure::Aborted),
+            OUTCOME_TIMEOUT => Err(Failure::Timeout),
+            _ => Err(Failure::Network(outcome.message())),
         }
     }
+}
 
-    /// Sends the request and reads the whole answer. A body cut off half-way (a reset, a closed
-    /// connection) is a network failure like a refused connection, and so is retried.
-    async fn answer(&self, call: &Call, idempotency_key: Option<&str>, signal: &AbortSignal) -> Result<Answer, String> {
-        let response = self.fetch(call, idempotency_key, signal).await?;
-        let text = response.text().await.map_err(|e| e.to_string())?;
-        let status = response.status();
-        let refusal = (!(200..300).contains(&status)).then(|| Refusal {
+/// The answer of an attempt that got one. What an error answer says beyond its body is read
+/// only for an error status: a success needs none of it.
+fn answer(outcome: &Outcome) -> Answer {
+    let status = outcome.status();
+    let refusal = (!(200..300).contains(&status)).then(|| {
+        let response = Response::from(outcome.response());
+        Refusal {
             status_text: response.status_text(),
             headers: response.headers().entries().collect(),
             retry_after_ms: retry_after_ms(&response),
             retryable: is_retryable(status, &response),
-        });
-        Ok(Answer { status, request_id: response.headers().get("x-request-id"), text, refusal })
-    }
-
-    async fn fetch(&self, call: &Call, idempotency_key: Option<&str>, signal: &AbortSignal) -> Result<Response, String> {
-        let mut url = format!("{}{}", self.base_url, call.path);
-        if !call.query.is_empty() {
-            url.push('?');
-            url.push_str(&call.query);
         }
-        // A plain init object for the runtime's `fetch(url, init)`: no `Request` and `Headers`
-        // objects to build and copy on every call.
-        let headers = js_sys::Object::new();
-        let set = |name: &str, value: &str| {
-            let _ = js_sys::Reflect::set(&headers, &name.into(), &value.into());
-        };
-        set("authorization", &self.authorization);
-        set("accept", "application/json");
-        if let Some(key) = idempotency_key {
-            set("idempotency-key", key);
-        }
-        let init = web_sys::RequestInit::new();
-        init.set_method(call.method.as_ref());
-        init.set_signal(Some(signal));
-        if let Some(body) = &call.body {
-            set("content-type", "application/json");
-            init.set_body(&JsValue::from_str(body));
-        }
-        init.set_headers(&headers);
-        let promise = match &self.fetch {
-            None => global_fetch(&url, &init),
-            // The user's fetch gets one `Request`, as its type promises.
-            Some(fetch) => {
-                let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(|e| js_message(&e))?;
-                let promise = fetch.call1(&JsValue::UNDEFINED, &request).map_err(|e| js_message(&e))?;
-                js_sys::Promise::resolve(&promise)
-            }
-        };
-        let response = JsFuture::from(promise).await.map_err(|e| js_message(&e))?;
-        response
-            .dyn_into::<web_sys::Response>()
-            .map(Response::from)
-            .map_err(|_| "fetch resolved to something other than a Response".to_owned())
-    }
+    });
+    Answer { status, request_id: outcome.request_id(), text: body_text(&outcome.text()), refusal }
 }
 
-#[wasm_bindgen]
+/// A body as a Rust string, copied by the engine's `TextEncoder.encodeInto` straight into wasm
+/// memory: wasm-bindgen's own copy of a returned `String` goes one UTF-16 unit at a time in JS,
+/// about 80 µs for a 100-item list (43 KB) against 2 µs.
+fn body_text(text: &js_sys::JsString) -> String {
+    let units = text.length() as usize;
+    // Enough for ASCII, the usual case; else the most UTF-8 a UTF-16 unit can take.
+    let mut bytes = vec![0u8; units];
+    let mut written = encode_text(text, &mut bytes);
+    if written < 0.0 {
+        bytes = vec![0u8; units.saturating_mul(3)];
+        written = encode_text(text, &mut bytes);
+    }
+    bytes.truncate(written.max(0.0) as usize);
+    // `encodeInto` writes valid UTF-8 (a lone surrogate becomes U+FFFD), so this never copies.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// `Outcome.kind` in `attempt.js`; any other kind is a network failure with a `message`.
+const OUTCOME_ANSWER: u32 = 0;
+const OUTCOME_ABORTED: u32 = 1;
+const OUTCOME_TIMEOUT: u32 = 2;
+
+#[wasm_bindgen(module = "/src/attempt.js")]
 extern "C" {
-    /// The runtime's global `fetch`.
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(url: &str, init: &web_sys::RequestInit) -> js_sys::Promise;
+    /// How one attempt ended (`attempt.js`): `status`, `text`, `requestId` and `response` are
+    /// set for an answer, `message` for a network failure.
+    type Outcome;
+    #[wasm_bindgen(method, getter, structural)]
+    fn kind(this: &Outcome) -> u32;
+    #[wasm_bindgen(method, getter, structural)]
+    fn status(this: &Outcome) -> u16;
+    #[wasm_bindgen(method, getter, structural)]
+    fn text(this: &Outcome) -> js_sys::JsString;
+    #[wasm_bindgen(method, getter, structural, js_name = requestId)]
+    fn request_id(this: &Outcome) -> Option<String>;
+    #[wasm_bindgen(method, getter, structural)]
+    fn response(this: &Outcome) -> web_sys::Response;
+    #[wasm_bindgen(method, getter, structural)]
+    fn message(this: &Outcome) -> String;
+
+    /// Writes `text` as UTF-8 into `into`: the bytes written, or -1 if they do not fit.
+    #[wasm_bindgen(js_name = encodeText)]
+    fn encode_text(text: &js_sys::JsString, into: &mut [u8]) -> f64;
+
+    /// Starts one attempt; `settle(id, outcome)` is called once, when it ends.
+    #[wasm_bindgen(catch, js_name = runAttempt)]
+    #[allow(clippy::too_many_arguments)]
+    fn run_attempt(
+        settle: &Function,
+        id: u32,
+        fetch: Option<&Function>,
+        base_url: &JsValue,
+        path: &str,
+        query: Option<&str>,
+        method: &str,
+        authorization: &JsValue,
+        idempotency_key: Option<&str>,
+        body: Option<&str>,
+        timeout_ms: f64,
+        signal: Option<&AbortSignal>,
+    ) -> Result<(), JsValue>;
 }
 
-/// Whether an attempt's abort signal fired; wakes the attempt waiting on it.
+/// The attempts in flight, by the id `attempt.js` reports their ends with: one JS function per
+/// client instead of a promise and two closures per attempt. Ids are not reused (until they wrap
+/// around), so a late report can never settle another attempt.
 #[derive(Default)]
-struct Ended {
-    fired: Cell<bool>,
-    waker: RefCell<Option<Waker>>,
+struct Pending {
+    next_id: Cell<u32>,
+    slots: RefCell<Vec<(u32, Slot)>>,
 }
 
-impl Ended {
-    fn fire(&self) {
-        self.fired.set(true);
-        if let Some(waker) = self.waker.borrow_mut().take() {
+enum Slot {
+    Free,
+    Waiting(Option<Waker>),
+    Settled(JsValue),
+}
+
+impl Pending {
+    /// A slot for a new attempt: its id.
+    fn open(&self) -> u32 {
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1));
+        let mut slots = self.slots.borrow_mut();
+        match slots.iter_mut().find(|(_, slot)| matches!(slot, Slot::Free)) {
+            Some(entry) => *entry = (id, Slot::Waiting(None)),
+            None => slots.push((id, Slot::Waiting(None))),
+        }
+        id
+    }
+
+    /// Called by `attempt.js` when attempt `id` ends; a late or unknown id is ignored.
+    fn settle(&self, id: u32, outcome: JsValue) {
+        let waker = {
+            let mut slots = self.slots.borrow_mut();
+            let Some((_, slot)) = slots.iter_mut().find(|(i, _)| *i == id) else { return };
+            let Slot::Waiting(waker) = slot else { return };
+            let waker = waker.take();
+            *slot = Slot::Settled(outcome);
+            waker
+        };
+        if let Some(waker) = waker {
             waker.wake();
         }
     }
 }
 
-/// `work`'s output, or `None` as soon as `ended` fires, whichever comes first. Dropping `work`
-/// then is safe: its request was aborted by the same signal.
-async fn until<T>(ended: &Ended, work: impl Future<Output = T>) -> Option<T> {
-    let mut work = pin!(work);
-    poll_fn(|cx| {
-        if let Poll::Ready(out) = work.as_mut().poll(cx) {
-            return Poll::Ready(Some(out));
-        }
-        if ended.fired.get() {
+/// The outcome of attempt `id`, once `attempt.js` has reported it (`None` if its slot is gone,
+/// which would be a bug); frees the slot when done or dropped.
+struct Wait<'a> {
+    pending: &'a Pending,
+    id: u32,
+}
+
+impl Future for Wait<'_> {
+    type Output = Option<JsValue>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<JsValue>> {
+        let mut slots = self.pending.slots.borrow_mut();
+        let Some((_, slot)) = slots.iter_mut().find(|(i, slot)| *i == self.id && !matches!(slot, Slot::Free)) else {
             return Poll::Ready(None);
+        };
+        if let Slot::Waiting(waker) = slot {
+            *waker = Some(cx.waker().clone());
+            return Poll::Pending;
         }
-        *ended.waker.borrow_mut() = Some(cx.waker().clone());
-        Poll::Pending
-    })
-    .await
+        match std::mem::replace(slot, Slot::Free) {
+            Slot::Settled(outcome) => Poll::Ready(Some(outcome)),
+            _ => Poll::Ready(None),
+        }
+    }
+}
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        let mut slots = self.pending.slots.borrow_mut();
+        if let Some((_, slot)) = slots.iter_mut().find(|(i, _)| *i == self.id) {
+            *slot = Slot::Free;
+        }
+    }
 }
 
 /// SDK.md: connection failures, timeouts, 408, 429 and 5xx are retried, and a 409 only when the

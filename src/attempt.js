@@ -1,0 +1,107 @@
+// One attempt of a credport request, for src/transport.rs (imported by the wasm glue). Done in
+// Rust, each step (the controller, the timer, its closure, the headers, the init, two promise
+// hops, the header reads) was a crossing or a Rust closure, and cost more than the request's own
+// JavaScript; here the attempt is plain JavaScript that reports its end once, to the client's
+// one `settle(id, outcome)` function.
+//
+// The attempt has its own AbortController: the timer and the caller's signal abort it and end the
+// wait for the answer, body included, even if a `fetch` or a body stream ignores the signal.
+// Outcomes (`runAttempt` itself never throws):
+//   { kind: 0, status, text, requestId, response }  an answer, read to its end
+//   { kind: 1 }                                     the caller's signal aborted it
+//   { kind: 2 }                                     its timeout aborted it
+//   { kind: 3, message }                            a network failure (retried like a refusal)
+// A failure is the caller's abort if their signal fired, else the timeout if the timer did,
+// whatever the fetch or the body read said.
+
+const ACCEPT = 'application/json';
+const ABORTED = { kind: 1 };
+const TIMEOUT = { kind: 2 };
+
+/** The message of a thrown value, as the Rust side read it (`js_message`). */
+function messageOf(error) {
+  if (error instanceof Error) return String(error.message);
+  return typeof error === 'string' ? error : 'fetch failed';
+}
+
+const encoder = new TextEncoder();
+
+/** `text` as UTF-8 into `view` (wasm memory): the bytes written, or -1 if they do not fit. */
+export function encodeText(text, view) {
+  if (encoder.encodeInto) {
+    const { read, written } = encoder.encodeInto(text, view);
+    return read === text.length ? written : -1;
+  }
+  const bytes = encoder.encode(text);
+  if (bytes.length > view.length) return -1;
+  view.set(bytes);
+  return bytes.length;
+}
+
+export function runAttempt(settle, id, userFetch, baseUrl, path, query, method, authorization, idempotencyKey, body, timeoutMs, signal) {
+  const controller = new AbortController();
+  let ended = false;
+  let timedOut = false;
+  const end = (outcome) => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(timer);
+    if (signal) signal.removeEventListener('abort', onAbort);
+    settle(id, outcome);
+  };
+  const fail = (message) => {
+    if (signal && signal.aborted) end(ABORTED);
+    else if (timedOut) end(TIMEOUT);
+    else end({ kind: 3, message });
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+    fail('the request was aborted');
+  }, timeoutMs);
+  const onAbort = () => {
+    controller.abort();
+    fail('the request was aborted');
+  };
+  if (signal) signal.addEventListener('abort', onAbort);
+
+  const url = query ? `${baseUrl}${path}?${query}` : `${baseUrl}${path}`;
+  // A plain init object for the runtime's `fetch(url, init)`: no `Request` and `Headers`
+  // objects to build and copy on every call.
+  const headers = { authorization, accept: ACCEPT };
+  if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
+  if (body !== undefined) headers['content-type'] = ACCEPT;
+  const init = body === undefined ? { method, headers, signal: controller.signal } : { method, headers, signal: controller.signal, body };
+
+  let sent;
+  try {
+    // The user's fetch gets one `Request`, as its type promises.
+    sent = userFetch === undefined ? fetch(url, init) : Promise.resolve(userFetch.call(undefined, new Request(url, init)));
+  } catch (error) {
+    fail(messageOf(error));
+    return;
+  }
+  sent.then(
+    (response) => {
+      if (ended) return;
+      if (!(response instanceof Response)) {
+        fail('fetch resolved to something other than a Response');
+        return;
+      }
+      let reading;
+      try {
+        reading = response.text();
+      } catch (error) {
+        fail(messageOf(error));
+        return;
+      }
+      reading.then(
+        (text) => end({ kind: 0, status: response.status, text, requestId: response.headers.get('x-request-id'), response }),
+        // A body cut off half-way (a reset, a closed connection) is a network failure like a
+        // refused connection, and so is retried.
+        (error) => fail(error instanceof Error ? String(error) : messageOf(error)),
+      );
+    },
+    (error) => fail(messageOf(error)),
+  );
+}
