@@ -13,6 +13,8 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
+use credport_model::validate::decimal;
+
 use crate::decode;
 use crate::errors::Error;
 use crate::log::{Level, Logger};
@@ -100,7 +102,7 @@ impl Transport {
         Transport {
             pending,
             settle,
-            authorization: JsValue::from_str(&format!("Bearer {}", config.api_key)),
+            authorization: JsValue::from_str(&["Bearer ", &config.api_key].concat()),
             base_url_js: JsValue::from_str(&config.base_url),
             base_url: config.base_url,
             fetch: config.fetch,
@@ -124,7 +126,9 @@ impl Transport {
         let mut attempt = 0;
         loop {
             let number = attempt + 1;
-            self.logger.log(Level::Debug, || format!("{method} {} (attempt {number}/{})", call.path, max_retries + 1));
+            self.logger.log(Level::Debug, || {
+                [method, " ", &call.path, " (attempt ", &decimal(number.into()), "/", &decimal((max_retries + 1).into()), ")"].concat()
+            });
             // Read the clock only for the debug line that reports the time taken.
             let started = self.logger.enabled(Level::Debug).then(js_sys::Date::now);
             let (error, retry_after_ms) = match self.attempt(call, idempotency_key.as_deref(), timeout_ms, signal).await {
@@ -133,7 +137,8 @@ impl Transport {
                     self.logger.log(Level::Debug, || {
                         let id = request_id.as_deref().unwrap_or("none");
                         let ms = (js_sys::Date::now() - started.unwrap_or_default()) as u64;
-                        format!("{method} {} answered {status} in {ms} ms (request id {id})", call.path)
+                        [method, " ", &call.path, " answered ", &decimal(status.into()), " in ", &decimal(ms), " ms (request id ", id, ")"]
+                            .concat()
                     });
                     let Some(Refusal { status_text, headers, retry_after_ms, retryable }) = refusal else {
                         return Ok((status, request_id, text));
@@ -154,20 +159,20 @@ impl Transport {
                 Err(Failure::Aborted) => return Err(Error::Aborted),
                 Err(Failure::Timeout) => (Error::Timeout { timeout_ms }, None),
                 Err(Failure::Network(message)) => {
-                    (Error::Connection { message: format!("{message} (is credport reachable at {}?)", self.base_url) }, None)
+                    (Error::Connection { message: [&message, " (is credport reachable at ", &self.base_url, "?)"].concat() }, None)
                 }
             };
             if attempt >= max_retries {
                 if attempt > 0 {
                     self.logger.log(Level::Warn, || {
-                        format!("{method} {} failed after {number} attempts: {}", call.path, error.class_name())
+                        [method, " ", &call.path, " failed after ", &decimal(number.into()), " attempts: ", error.class_name()].concat()
                     });
                 }
                 return Err(error);
             }
             let wait = retry_after_ms.unwrap_or_else(|| backoff_ms(attempt)).min(MAX_RETRY_AFTER_MS);
             self.logger.log(Level::Info, || {
-                format!("{method} {}: {}; retrying in {} ms", call.path, error.class_name(), wait as u64)
+                [method, " ", &call.path, ": ", error.class_name(), "; retrying in ", &decimal(wait as u64), " ms"].concat()
             });
             sleep(wait, signal).await?;
             attempt += 1;
@@ -415,7 +420,9 @@ fn new_idempotency_key() -> String {
             *b = (js_sys::Math::random() * 256.0) as u8;
         }
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digit = |nibble: u8| HEX.get(usize::from(nibble)).map_or('0', |&h| char::from(h));
+    bytes.iter().flat_map(|&b| [digit(b >> 4), digit(b & 0xF)]).collect()
 }
 
 #[wasm_bindgen]
