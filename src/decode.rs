@@ -73,13 +73,15 @@ impl<'a> Reader<'a, '_> {
             }
             seen |= bit;
             self.key(field);
+            self.scan.peek();
             let start = self.scan.pos();
             self.value(field)?;
             if let Some(slot) = values.get_mut(index) {
-                *slot = Some(self.scan.slice(start, self.scan.pos()).trim_start());
+                *slot = Some(self.scan.slice(start, self.scan.pos()));
             }
         }
-        for (index, field) in shape.fields().enumerate() {
+        for index in 0..shape.field_count() {
+            let Some(field) = shape.field(index) else { break };
             if seen & 1u64.checked_shl(index as u32).unwrap_or(0) != 0 {
                 continue;
             }
@@ -192,11 +194,13 @@ impl<'a> Reader<'a, '_> {
     }
 }
 
-/// The field with wire name `key` and its position, looking from position `from` on first.
+/// The field with wire name `key` and its position, looking at position `from` first: answers
+/// list their fields in the order of the tables.
 fn find(shape: &'static Shape, key: &str, from: usize) -> Option<(usize, &'static Field)> {
-    let matches = |(_, f): &(usize, &'static Field)| f.wire == key;
-    let found = shape.fields().enumerate().skip(from).find(matches).or_else(|| shape.fields().enumerate().take(from).find(matches));
-    match found {
+    if let Some(field) = shape.field(from).filter(|f| f.wire == key) {
+        return Some((from, field));
+    }
+    match shape.fields().enumerate().find(|(_, f)| f.wire == key) {
         // A key written with escapes (`"\u0069d"`) still names its field.
         None if key.contains('\\') => json::unescape(key).and_then(|key| shape.fields().enumerate().find(|(_, f)| f.wire == key)),
         found => found,

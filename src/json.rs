@@ -67,19 +67,23 @@ impl<'a> Scanner<'a> {
     }
 
     /// The text between two positions.
+    #[inline(always)]
     pub fn slice(&self, start: usize, end: usize) -> &'a str {
         self.text.get(start..end).unwrap_or_default()
     }
 
+    #[inline(always)]
     pub fn pos(&self) -> usize {
         self.pos
     }
 
+    #[inline(always)]
     fn byte(&self) -> Option<u8> {
         self.text.as_bytes().get(self.pos).copied()
     }
 
     /// The next byte that is not white space.
+    #[inline(always)]
     pub fn peek(&mut self) -> Option<u8> {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.byte() {
             self.pos += 1;
@@ -101,6 +105,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline(always)]
     fn expect(&mut self, byte: u8, message: &'static str) -> Result<(), Fault> {
         if self.peek() == Some(byte) {
             self.pos += 1;
@@ -184,6 +189,10 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let bytes = self.text.as_bytes();
         loop {
+            // Most of a string is plain: skip it in one tight loop.
+            while bytes.get(self.pos).is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20) {
+                self.pos += 1;
+            }
             match bytes.get(self.pos).copied() {
                 None => return Err(self.fault("the text ends inside a string")),
                 Some(b'"') => {

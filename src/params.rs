@@ -119,6 +119,7 @@ impl From<Fault> for Bad {
 /// One member's value, checked: its wire text.
 fn member(scan: &mut Scanner, field: &Field) -> Result<String, Bad> {
     let wrong = |scan: &mut Scanner, expected: &str| Bad::Field(["must be ", expected, ", got ", scan.kind()].concat());
+    scan.peek();
     let start = scan.pos();
     match field.kind {
         Kind::Str => {
@@ -164,7 +165,7 @@ fn member(scan: &mut Scanner, field: &Field) -> Result<String, Bad> {
             check(field, &Value::Other)?;
         }
     }
-    Ok(scan.slice(start, scan.pos()).trim_start().to_owned())
+    Ok(scan.slice(start, scan.pos()).to_owned())
 }
 
 fn check(field: &Field, value: &Value) -> Result<(), Bad> {

@@ -23,6 +23,23 @@ impl Shape {
         self.groups.iter().flat_map(|group| group.iter())
     }
 
+    /// How many fields there are.
+    pub fn field_count(&self) -> usize {
+        self.groups.iter().map(|group| group.len()).sum()
+    }
+
+    /// The field at position `index` of [`Self::fields`] (a plain loop: the SDK looks fields up
+    /// for every member of every object it reads).
+    pub fn field(&self, mut index: usize) -> Option<&'static Field> {
+        for group in self.groups {
+            match group.get(index) {
+                Some(field) => return Some(field),
+                None => index -= group.len(),
+            }
+        }
+        None
+    }
+
     /// The position of the field with this wire name.
     pub fn index_of(&self, wire: &str) -> Option<usize> {
         self.fields().position(|f| f.wire == wire)

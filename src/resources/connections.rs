@@ -90,13 +90,12 @@ pub fn flags(shape: &Shape, values: &Values, out: &mut String) {
     if !std::ptr::eq(shape, &CONNECTION) {
         return;
     }
-    // A string field's value, unescaped; null and absent are `None`.
-    let value = |name: &str| {
-        let raw = CONNECTION.index_of(name).and_then(|i| values.get(i).copied().flatten())?;
-        json::unescape(raw.strip_prefix('"')?.strip_suffix('"')?)
-    };
-    let active = value("status").as_deref() == Some("active");
-    let expired = value("token_expires_at")
+    // A field's raw value (strings with their quotes); null and absent are `None`.
+    let raw = |name: &str| CONNECTION.index_of(name).and_then(|i| values.get(i).copied().flatten());
+    let text = |raw: &str| json::unescape(raw.strip_prefix('"')?.strip_suffix('"')?);
+    let active = raw("status").is_some_and(|r| r == "\"active\"" || text(r).as_deref() == Some("active"));
+    let expired = raw("token_expires_at")
+        .and_then(text)
         .and_then(|at| parse_rfc3339(&at))
         .is_some_and(|expires| (expires as f64) <= js_sys::Date::now() / 1000.0);
     out.push_str(if active { ",\"isActive\":true" } else { ",\"isActive\":false" });
