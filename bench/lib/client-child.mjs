@@ -46,6 +46,26 @@ function rawCall(request) {
   };
 }
 
+/**
+ * rawCall plus what any production call needs and the SDK does on every attempt: a timeout that
+ * aborts the request (an AbortController, its signal passed to fetch, a timer). The SDK's cost
+ * beyond this one is the SDK's own.
+ */
+function rawTimedCall(request, timeoutMs = 60_000) {
+  return async () => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const response = await fetch(request.url, { method: request.method, headers: request.headers, signal: controller.signal });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return JSON.parse(text);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
 const client = Credport ? new Credport({ apiKey: token, baseUrl: url, maxRetries: 0 }) : null;
 
 const calls = {
@@ -59,12 +79,14 @@ async function prepare(key) {
   const request = await sdkRequest(spec.sdk);
   const sdk = () => spec.sdk(client);
   const raw = rawCall(request);
-  // Both answer the same thing.
+  const rawTimed = rawTimedCall(request);
+  // All answer the same thing.
   const [a, b] = [await sdk(), await raw()];
+  await rawTimed();
   if (spec.items !== undefined && (a.payload.length !== spec.items || b.payload.length !== spec.items)) {
     throw new Error(`${spec.name}: expected ${spec.items} items, got ${a.payload.length} (SDK) and ${b.payload.length} (raw)`);
   }
-  return { ...spec, request, sdk, raw };
+  return { ...spec, request, sdk, raw, rawTimed };
 }
 
 async function perCall() {
@@ -75,12 +97,16 @@ async function perCall() {
     for (let i = 0; i < warmup; i++) {
       await c.sdk();
       await c.raw();
+      await c.rawTimed();
     }
-    const samples = { sdk: [], raw: [] };
+    const samples = { sdk: [], raw: [], rawTimed: [] };
     const roundRatios = [];
+    const timedRatios = [];
+    // Three orders in turn, so that none of the clients always runs first.
+    const orders = [['sdk', 'raw', 'rawTimed'], ['raw', 'rawTimed', 'sdk'], ['rawTimed', 'sdk', 'raw']];
     for (let r = 0; r < rounds; r++) {
-      const round = { sdk: [], raw: [] };
-      const order = r % 2 === 0 ? ['sdk', 'raw'] : ['raw', 'sdk'];
+      const round = { sdk: [], raw: [], rawTimed: [] };
+      const order = orders[r % orders.length];
       for (const which of order) {
         const fn = c[which];
         for (let i = 0; i < callsPerRound; i++) {
@@ -91,10 +117,13 @@ async function perCall() {
       }
       samples.sdk.push(...round.sdk);
       samples.raw.push(...round.raw);
+      samples.rawTimed.push(...round.rawTimed);
       roundRatios.push(median(round.sdk) / median(round.raw));
+      timedRatios.push(median(round.sdk) / median(round.rawTimed));
     }
     const sdkUs = median(samples.sdk);
     const rawUs = median(samples.raw);
+    const rawTimedUs = median(samples.rawTimed);
     out.push({
       name: c.name,
       path: new URL(c.request.url).pathname + new URL(c.request.url).search,
@@ -105,6 +134,8 @@ async function perCall() {
       sdkP90Us: round(percentile(samples.sdk, 90), 1),
       rawP90Us: round(percentile(samples.raw, 90), 1),
       overheadUs: round(sdkUs - rawUs, 1),
+      rawTimedUs: round(rawTimedUs, 1),
+      ratioToTimed: round(median(timedRatios), 3),
       ratio: round(median(roundRatios), 3),
       ratioOfMedians: round(sdkUs / rawUs, 3),
       target: c.target,
