@@ -43,12 +43,13 @@ impl Level {
 /// methods), else the runtime's `console`.
 pub struct Logger {
     level: Level,
-    sink: JsValue,
+    /// `None` for the runtime's `console`, looked up when a line is written: in Node, the first
+    /// read of `globalThis.console` sets the console up, about a millisecond of every cold start.
+    sink: Option<JsValue>,
 }
 
 impl Logger {
     pub fn new(level: Level, sink: Option<JsValue>) -> Self {
-        let sink = sink.unwrap_or_else(|| Reflect::get(&js_sys::global(), &"console".into()).unwrap_or(JsValue::UNDEFINED));
         Logger { level, sink }
     }
 
@@ -62,12 +63,15 @@ impl Logger {
         if !self.enabled(level) {
             return;
         }
-        let Some(method) = Reflect::get(&self.sink, &level.method().into()).ok().and_then(|f| f.dyn_into::<Function>().ok())
-        else {
+        let sink = match &self.sink {
+            Some(sink) => sink.clone(),
+            None => Reflect::get(&js_sys::global(), &"console".into()).unwrap_or(JsValue::UNDEFINED),
+        };
+        let Some(method) = Reflect::get(&sink, &level.method().into()).ok().and_then(|f| f.dyn_into::<Function>().ok()) else {
             return;
         };
         let line = ["[credport] ", &message()].concat();
         // A logger that throws must not break the call it reports on.
-        let _ = method.call1(&self.sink, &line.into());
+        let _ = method.call1(&sink, &line.into());
     }
 }
