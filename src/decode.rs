@@ -69,7 +69,7 @@ impl<'a> Reader<'a, '_> {
             next = index + 1;
             let bit = 1u64.checked_shl(index as u32).unwrap_or(0);
             if seen & bit != 0 {
-                return Err(self.scan.fault(concat_words(&["duplicate field `", field.wire, "`"])));
+                return Err(self.scan.fault(["duplicate field `", field.wire, "`"].concat()));
             }
             seen |= bit;
             self.key(field);
@@ -86,7 +86,7 @@ impl<'a> Reader<'a, '_> {
                 continue;
             }
             if field.presence == Presence::Required {
-                return Err(self.scan.fault(concat_words(&["missing field `", field.wire, "`"])));
+                return Err(self.scan.fault(["missing field `", field.wire, "`"].concat()));
             }
             self.key(field);
             self.out.push_str("null");
@@ -132,52 +132,40 @@ impl<'a> Reader<'a, '_> {
                 }
                 self.out.push_str(text);
             }
-            Kind::Json => {
+            Kind::Object if self.scan.peek() != Some(b'{') => return Err(self.wrong_type("an object")),
+            Kind::Json | Kind::Object => {
                 let text = self.scan.value()?;
                 self.out.push_str(text);
             }
-            Kind::Object => {
-                if self.scan.peek() != Some(b'{') {
-                    return Err(self.wrong_type("an object"));
-                }
-                let text = self.scan.value()?;
-                self.out.push_str(text);
+            Kind::Strs => self.array("an array of strings", None)?,
+            Kind::One(shape) => self.object(shape)?,
+            Kind::Many(shape) => self.array("an array", Some(shape))?,
+        }
+        Ok(())
+    }
+
+    /// An array of strings (`of` is `None`) or of objects of a shape, copied through.
+    fn array(&mut self, expected: &str, of: Option<&'static Shape>) -> Result<(), Fault> {
+        if self.scan.peek() != Some(b'[') {
+            return Err(self.wrong_type(expected));
+        }
+        self.scan.open_array()?;
+        self.out.push('[');
+        let mut index = 0;
+        while self.scan.next_element(index)? {
+            if index > 0 {
+                self.out.push(',');
             }
-            Kind::Strs => {
-                if self.scan.peek() != Some(b'[') {
-                    return Err(self.wrong_type("an array of strings"));
-                }
-                self.scan.open_array()?;
-                self.out.push('[');
-                let mut index = 0;
-                while self.scan.next_element(index)? {
-                    if index > 0 {
-                        self.out.push(',');
-                    }
-                    index += 1;
+            index += 1;
+            match of {
+                Some(shape) => self.object(shape)?,
+                None => {
                     let raw = self.scan.string().map_err(|_| self.wrong_type("a string"))?;
                     self.push_string(raw);
                 }
-                self.out.push(']');
-            }
-            Kind::One(shape) => self.object(shape)?,
-            Kind::Many(shape) => {
-                if self.scan.peek() != Some(b'[') {
-                    return Err(self.wrong_type("an array"));
-                }
-                self.scan.open_array()?;
-                self.out.push('[');
-                let mut index = 0;
-                while self.scan.next_element(index)? {
-                    if index > 0 {
-                        self.out.push(',');
-                    }
-                    index += 1;
-                    self.object(shape)?;
-                }
-                self.out.push(']');
             }
         }
+        self.out.push(']');
         Ok(())
     }
 
@@ -190,7 +178,7 @@ impl<'a> Reader<'a, '_> {
     /// `invalid type: number, expected a string` (the kind of value, never the value).
     fn wrong_type(&mut self, expected: &str) -> Fault {
         let found = self.scan.kind();
-        self.scan.fault(concat_words(&["invalid type: ", found, ", expected ", expected]))
+        self.scan.fault(["invalid type: ", found, ", expected ", expected].concat())
     }
 }
 
@@ -205,10 +193,6 @@ fn find(shape: &'static Shape, key: &str, from: usize) -> Option<(usize, &'stati
         None if key.contains('\\') => json::unescape(key).and_then(|key| shape.fields().enumerate().find(|(_, f)| f.wire == key)),
         found => found,
     }
-}
-
-fn concat_words(words: &[&str]) -> String {
-    words.concat()
 }
 
 /// What the server said went wrong. A body that is not credport's error envelope (a proxy's HTML
