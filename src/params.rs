@@ -55,6 +55,10 @@ pub fn required(value: &JsValue, shape: &Shape) -> Result<Params, Error> {
 
 /// Reads `value`, the JS argument named `argument`, as an object of `shape`.
 fn read(argument: &str, value: &JsValue, shape: &Shape) -> Result<Params, Error> {
+    // Named by its JS type: `JSON.stringify` would turn a function into a string.
+    if !value.is_object() || value.is_function() || js_sys::Array::is_array(value) {
+        return Err(Error::invalid(argument, ["must be an object, got ", &convert::type_name(value)].concat()));
+    }
     from_json(argument, &convert::stringify(argument, value)?, shape)
 }
 

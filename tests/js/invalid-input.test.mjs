@@ -97,6 +97,27 @@ test('every bad call is an InvalidArgumentError naming the argument, and sends n
   assert.equal(requests, 1);
 });
 
+test('messages name what was wrong: the type, the field, the expected fields, the path', async () => {
+  const cases = [
+    [(c) => c.connections.list(() => 1), 'params must be an object, got function'],
+    [(c) => c.connections.list([1]), 'params must be an object, got array'],
+    [(c) => c.connections.list({ pagesize: 5 }), 'params.pagesize is not a known field; expected one of `page`, `pageSize`, `provider`, `status`'],
+    [(c) => c.connections.list({ pageSize: 2.5 }), 'params.pageSize must be a whole number from 0 to 4294967295'],
+    [(c) => c.connections.list({ pageSize: 101 }), 'params.pageSize must be between 1 and 100, got 101'],
+    [(c) => c.apiKeys.create({ name: 'n', subject: 's', scopes: ['a', 7] }), 'params.scopes[1] must be a string, got number'],
+    [(c) => c.apiKeys.create({ name: 'n', subject: 's', claims: { at: { f() {} } } }), 'params.claims.at.f must be plain JSON data (not a function, NaN or Infinity)'],
+    [(c) => c.apiKeys.create({ subject: 's' }), 'params.name is required'],
+  ];
+  for (const [call, message] of cases) {
+    const error = await call(client).then(
+      () => assert.fail(`${call} resolved`),
+      (e) => e,
+    );
+    assert.ok(error instanceof sdk.InvalidArgumentError, `${call}: ${error}`);
+    assert.equal(error.message, message);
+  }
+});
+
 test('listAll with bad parameters throws at once', () => {
   assert.throws(() => client.connections.listAll({ pageSize: 0 }), sdk.InvalidArgumentError);
   assert.throws(() => client.apiKeys.listAll({ limit: -1 }), sdk.InvalidArgumentError);
