@@ -85,8 +85,9 @@ pub fn list_call(params: &Params) -> Call {
     Call::get("/v1/connections".to_owned()).with_query(wire::query(params))
 }
 
-/// Adds `isActive` and `isExpired` (seed 001's properties, as of now) to each connection read.
-pub fn flags(shape: &Shape, values: &Values, out: &mut String) {
+/// Adds `isActive` and `isExpired` (seed 001's properties, as of `now_s`, in Unix seconds) to
+/// each connection read.
+pub fn flags(shape: &Shape, values: &Values, out: &mut String, now_s: &dyn Fn() -> f64) {
     if !std::ptr::eq(shape, &CONNECTION) {
         return;
     }
@@ -97,7 +98,7 @@ pub fn flags(shape: &Shape, values: &Values, out: &mut String) {
     let expired = raw("token_expires_at")
         .and_then(text)
         .and_then(|at| parse_rfc3339(&at))
-        .is_some_and(|expires| (expires as f64) <= js_sys::Date::now() / 1000.0);
+        .is_some_and(|expires| (expires as f64) <= now_s());
     out.push_str(if active { ",\"isActive\":true" } else { ",\"isActive\":false" });
     out.push_str(if expired { ",\"isExpired\":true" } else { ",\"isExpired\":false" });
 }

@@ -6,6 +6,7 @@ pub mod connections;
 pub mod pager;
 pub mod tokens;
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use credport_model::shape::Shape;
@@ -34,7 +35,16 @@ pub fn send(transport: &Rc<Transport>, call: Result<Call, Error>, options: &JsVa
 /// Sends `call` and reads its answer as `shape`, into a plain JS object.
 pub async fn fetch_as(transport: &Transport, call: &Call, options: &CallOptions, shape: &'static Shape) -> Result<JsValue, Error> {
     let (status, request_id, text) = transport.exchange(call, options).await?;
-    let json = decode::success(status, request_id, &text, shape, Some(&connections::flags))?;
+    // One clock reading per answer, and only if a connection in it has an expiry: every
+    // connection of a page is judged as of the same instant.
+    let now = Cell::new(None);
+    let now_s = || {
+        let at = now.get().unwrap_or_else(|| js_sys::Date::now() / 1000.0);
+        now.set(Some(at));
+        at
+    };
+    let flags = |shape: &Shape, values: &decode::Values, out: &mut String| connections::flags(shape, values, out, &now_s);
+    let json = decode::success(status, request_id, &text, shape, Some(&flags))?;
     convert::parse(&json)
 }
 
