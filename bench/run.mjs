@@ -82,7 +82,7 @@ const builtDist = path.join(root, 'dist');
 // The bench measures a copy of dist/ taken at its start, so a rebuild of dist/ during a run (other
 // people work in this tree) can't mix two builds or pull files away mid-section.
 const dist = distDir;
-const isBuilt = (dir) => fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'node/credport_bg.wasm'));
+const isBuilt = (dir) => fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'web/credport_bg.wasm'));
 
 async function snapshotDist() {
   for (let attempt = 0; attempt < 20; attempt++) {

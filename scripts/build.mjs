@@ -37,6 +37,13 @@ export function inlineSnippets(glue, dir) {
   return out;
 }
 
+/** The Node glue reading the web build's .wasm (the same bytes) instead of a copy beside it. */
+export function sharedWasm(glue) {
+  const own = 'const wasmPath = `${__dirname}/credport_bg.wasm`;';
+  if (!glue.includes(own)) throw new Error('the nodejs glue no longer reads its .wasm as the build expects: see sharedWasm()');
+  return glue.replace(own, "const wasmPath = require('path').join(__dirname, '..', 'web', 'credport_bg.wasm');");
+}
+
 function cargoVersion() {
   const toml = fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8');
   const pkg = toml.slice(toml.indexOf('[package]'));
@@ -44,10 +51,11 @@ function cargoVersion() {
 }
 
 // Two builds of the same crate (cargo compiles once; wasm-bindgen writes the glue per target):
-// `nodejs` for Node and Bun (CommonJS, reads the .wasm file next to it), `web` for everything else
-// (an ES module that web/index.mjs or web/workerd.mjs instantiates; see docs/runtimes.md).
+// `nodejs` for Node and Bun (CommonJS), `web` for everything else (an ES module that web/index.mjs
+// or web/workerd.mjs instantiates; see docs/runtimes.md). The two .wasm files are the same bytes,
+// so the package ships one, web/credport_bg.wasm, and the Node glue reads that one.
 const targets = [
-  { target: 'nodejs', dir: 'node', files: { 'credport.js': 'credport.js', 'credport.d.ts': 'credport.d.ts', 'credport_bg.wasm': 'credport_bg.wasm' } },
+  { target: 'nodejs', dir: 'node', files: { 'credport.js': 'credport.js', 'credport.d.ts': 'credport.d.ts' } },
   // .mjs: an ES module whatever the package's "type" ("commonjs", for node/credport.js).
   { target: 'web', dir: 'web', files: { 'credport.js': 'credport.mjs', 'credport_bg.wasm': 'credport_bg.wasm' } },
 ];
@@ -56,13 +64,20 @@ for (const { target, dir } of process.argv.includes('--skip-wasm') ? [] : target
   run('wasm-pack', ['build', '--release', '--target', target, '--out-dir', `pkg/${dir}`, '--out-name', 'credport', '--no-pack']);
 }
 
+const sameWasm = ['node', 'web'].map((dir) => fs.readFileSync(path.join(root, 'pkg', dir, 'credport_bg.wasm')));
+if (!sameWasm[0].equals(sameWasm[1])) throw new Error('pkg/node and pkg/web hold different .wasm files: the package ships only one');
+
 fs.rmSync(dist, { recursive: true, force: true });
 for (const { dir, files } of targets) {
   fs.mkdirSync(path.join(dist, dir), { recursive: true });
   for (const [from, to] of Object.entries(files)) {
     const source = path.join(root, 'pkg', dir, from);
-    if (from === 'credport.js') fs.writeFileSync(path.join(dist, dir, to), inlineSnippets(fs.readFileSync(source, 'utf8'), path.dirname(source)));
-    else fs.copyFileSync(source, path.join(dist, dir, to));
+    if (from === 'credport.js') {
+      const glue = inlineSnippets(fs.readFileSync(source, 'utf8'), path.dirname(source));
+      fs.writeFileSync(path.join(dist, dir, to), dir === 'node' ? sharedWasm(glue) : glue);
+    } else {
+      fs.copyFileSync(source, path.join(dist, dir, to));
+    }
   }
 }
 // Every template file goes in as it is; the manifest and the CommonJS errors are derived below.
@@ -75,5 +90,5 @@ const manifest = JSON.parse(fs.readFileSync(path.join(template, 'package.json'),
 manifest.version = cargoVersion();
 fs.writeFileSync(path.join(dist, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
-const kib = (dir) => (fs.statSync(path.join(dist, dir, 'credport_bg.wasm')).size / 1024).toFixed(1);
-console.log(`built dist/ (credport ${manifest.version}, wasm ${kib('node')} KiB for node, ${kib('web')} KiB for web)`);
+const wasmKib = (fs.statSync(path.join(dist, 'web', 'credport_bg.wasm')).size / 1024).toFixed(1);
+console.log(`built dist/ (credport ${manifest.version}, wasm ${wasmKib} KiB, one file for node and web)`);

@@ -131,9 +131,9 @@ export async function measureWeight({ log }) {
       if (wasm.files.length) row.wasm = addSizes(...wasm.files.map((f) => sizes(fs.readFileSync(f))));
       row.total = addSizes(js, row.wasm);
       // The parts, whatever the bundle did with them: the package's wasm and its wasm-bindgen glue.
-      const source = wasm.files.find((f) => !f.startsWith(built.dir)) ?? path.join(distDir, 'node/credport_bg.wasm');
-      const wasmFile = fs.existsSync(source) ? source : path.join(distDir, 'node/credport_bg.wasm');
-      const glueFile = glueFor(wasmFile) ?? glueFor(path.join(distDir, 'node/credport_bg.wasm'));
+      const source = wasm.files.find((f) => !f.startsWith(built.dir)) ?? path.join(distDir, 'web/credport_bg.wasm');
+      const wasmFile = fs.existsSync(source) ? source : path.join(distDir, 'web/credport_bg.wasm');
+      const glueFile = glueFor(wasmFile) ?? glueFor(path.join(distDir, 'web/credport_bg.wasm'));
       const glueSource = fs.readFileSync(glueFile);
       const minified = await esbuild.transform(glueSource.toString('utf8'), { minify: true, loader: 'js', legalComments: 'none' });
       row.parts = {
