@@ -3,7 +3,7 @@
 //! functions over the status and the text, so that they can be fuzzed natively: whatever bytes
 //! arrive, they return an error, never panic.
 
-use credport_model::shape::{Field, Kind, Presence, Shape};
+use credport_model::shape::{Field, FieldSet, Kind, Presence, Shape};
 use credport_model::validate::decimal;
 
 use crate::errors::{ApiFailure, Error};
@@ -55,7 +55,7 @@ impl<'a> Reader<'a, '_> {
         }
         self.scan.open_object()?;
         self.out.push('{');
-        let mut seen: u64 = 0;
+        let mut seen = FieldSet::default();
         let mut values: Values = [None; MAX_RECORDED];
         // Answers list their fields in the order of the tables: look at the next one first.
         let mut next = 0;
@@ -67,11 +67,9 @@ impl<'a> Reader<'a, '_> {
                 continue;
             };
             next = index + 1;
-            let bit = 1u64.checked_shl(index as u32).unwrap_or(0);
-            if seen & bit != 0 {
+            if !seen.insert(index) {
                 return Err(self.scan.fault(["duplicate field `", field.wire, "`"].concat()));
             }
-            seen |= bit;
             self.key(field);
             self.scan.peek();
             let start = self.scan.pos();
@@ -82,7 +80,7 @@ impl<'a> Reader<'a, '_> {
         }
         for index in 0..shape.field_count() {
             let Some(field) = shape.field(index) else { break };
-            if seen & 1u64.checked_shl(index as u32).unwrap_or(0) != 0 {
+            if seen.contains(index) {
                 continue;
             }
             if field.presence == Presence::Required {

@@ -3,7 +3,7 @@
 //! ignored), the right types, the rules of the API. What comes out is the wire form, member by
 //! member, ready for a body or a query string.
 
-use credport_model::shape::{Field, Kind, Presence, Rule, Shape, Value};
+use credport_model::shape::{Field, FieldSet, Kind, Presence, Shape, Value};
 use credport_model::validate::decimal;
 use wasm_bindgen::JsValue;
 
@@ -71,7 +71,7 @@ pub fn from_json(argument: &str, text: &str, shape: &Shape) -> Result<Params, Er
     }
     scan.open_object().map_err(fault)?;
     let mut params = Params::default();
-    let mut seen: u64 = 0;
+    let mut seen = FieldSet::default();
     let mut first = true;
     while let Some(key) = scan.next_member(first).map_err(fault)? {
         first = false;
@@ -84,7 +84,7 @@ pub fn from_json(argument: &str, text: &str, shape: &Shape) -> Result<Params, Er
             }
             return Err(Error::invalid(join(argument, key), ["is not a known field; expected one of ", &expected].concat()));
         };
-        seen |= 1u64.checked_shl(index as u32).unwrap_or(0);
+        seen.insert(index);
         let name = || join(argument, field.js);
         if scan.peek() == Some(b'n') && field.presence != Presence::Required && scan.null() {
             if field.presence == Presence::Clearable {
@@ -100,7 +100,7 @@ pub fn from_json(argument: &str, text: &str, shape: &Shape) -> Result<Params, Er
     }
     scan.end().map_err(fault)?;
     for (index, field) in shape.fields().enumerate() {
-        if field.presence == Presence::Required && seen & 1u64.checked_shl(index as u32).unwrap_or(0) == 0 {
+        if field.presence == Presence::Required && !seen.contains(index) {
             return Err(Error::invalid(join(argument, field.js), "is required"));
         }
     }
@@ -166,17 +166,14 @@ fn member(scan: &mut Scanner, field: &Field) -> Result<String, Bad> {
         Kind::Object if scan.peek() != Some(b'{') => return Err(wrong(scan, "an object")),
         Kind::Json | Kind::Object | Kind::One(_) | Kind::Many(_) => {
             scan.value()?;
-            check(field, &Value::Other)?;
         }
     }
     Ok(scan.slice(start, scan.pos()).to_owned())
 }
 
+/// The field's rule (none for most), on its value.
 fn check(field: &Field, value: &Value) -> Result<(), Bad> {
-    match field.rule {
-        Rule::None => Ok(()),
-        rule => rule.check(field.wire, value).map_err(|e| Bad::Field(e.message)),
-    }
+    field.rule.check(field.wire, value).map_err(|e| Bad::Field(e.message))
 }
 
 /// `a.b`, or whichever of the two is not empty.

@@ -46,6 +46,25 @@ impl Shape {
     }
 }
 
+/// Which fields of a shape (by position) an object has named so far: for refusing a field named
+/// twice and finding the ones left out. Shapes have fewer than 64 fields.
+#[derive(Clone, Copy, Default)]
+pub struct FieldSet(u64);
+
+impl FieldSet {
+    /// Adds field `index`; false if it was there already.
+    pub fn insert(&mut self, index: usize) -> bool {
+        let bit = 1u64.checked_shl(index as u32).unwrap_or(0);
+        let new = self.0 & bit == 0;
+        self.0 |= bit;
+        new
+    }
+
+    pub fn contains(&self, index: usize) -> bool {
+        self.0 & 1u64.checked_shl(index as u32).unwrap_or(0) != 0
+    }
+}
+
 /// One field: its names, what its value must be, and the rule its value must meet.
 pub struct Field {
     /// `snake_case`, as on the wire.
@@ -136,8 +155,6 @@ pub enum Value<'a> {
     Str(&'a str),
     Strs(&'a [String]),
     Uint(u64),
-    /// A value no rule looks into.
-    Other,
 }
 
 impl Rule {
