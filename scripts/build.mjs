@@ -22,7 +22,7 @@ export function errorsToCommonJs(source) {
 
 /**
  * The JS snippets wasm-bindgen writes next to the glue (`#[wasm_bindgen(module = "/src/….js")]`,
- * e.g. src/attempt.js), put inside the glue: each is an ES module, which the CommonJS glue of the
+ * e.g. src/exchange.js), put inside the glue: each is an ES module, which the CommonJS glue of the
  * `nodejs` build could not `require` on Node 18-20, and the package ships no extra files. Each
  * snippet runs in its own function scope, so its names cannot meet the glue's.
  */
@@ -30,7 +30,7 @@ export function inlineSnippets(glue, dir) {
   const importLine = /^(?:const \{ ([\w, ]+) \} = require\(String\.raw`\.\/(snippets\/[^`]+)`\);|import \{ ([\w, ]+) \} from '\.\/(snippets\/[^']+)';)$/gm;
   const out = glue.replace(importLine, (_line, cjsNames, cjsPath, esmNames, esmPath) => {
     const names = cjsNames ?? esmNames;
-    const source = fs.readFileSync(path.join(dir, cjsPath ?? esmPath), 'utf8').replace(/^export (function|const|let|class) /gm, '$1 ');
+    const source = fs.readFileSync(path.join(dir, cjsPath ?? esmPath), 'utf8').replace(/^export (async function\*?|function|const|let|class) /gm, '$1 ');
     return `const { ${names} } = (() => {\n${source}\nreturn { ${names} };\n})();`;
   });
   if (out.includes('snippets/')) throw new Error(`${dir}: a snippet import the build does not know how to inline`);

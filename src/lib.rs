@@ -16,7 +16,6 @@ mod log;
 mod options;
 mod params;
 mod resources;
-mod timers;
 mod transport;
 mod wire;
 

@@ -1,15 +1,14 @@
-//! One HTTP exchange with credport, retried as SDK.md says: through the runtime's own `fetch` or
-//! the user's (each attempt in `attempt.js`), with a timeout per attempt, backoff with jitter that
-//! honours `Retry-After`, and the same `Idempotency-Key` on every attempt of a POST.
+//! One call to credport, retried as SDK.md says: through the runtime's own `fetch` or the user's,
+//! with a timeout per attempt, backoff with jitter that honours `Retry-After`, and the same
+//! `Idempotency-Key` on every attempt of a POST. The attempts and the waits between them run in
+//! `exchange.js`; what to send, whether to retry, how long to wait and what an answer means is
+//! decided here, by the [`Exchange`] it drives.
 
-use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 
+use credport_model::shape::Shape;
 use gloo_net::http::{Method, Response};
-use js_sys::Function;
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -19,7 +18,6 @@ use crate::decode;
 use crate::errors::Error;
 use crate::log::{Level, Logger};
 use crate::options::{CallOptions, ClientConfig};
-use crate::timers::sleep;
 
 /// First backoff wait, doubled per retry.
 const INITIAL_BACKOFF_MS: f64 = 500.0;
@@ -58,9 +56,6 @@ pub struct Transport {
     /// `base_url` and the `Authorization` header as JS strings, made once per client.
     base_url_js: JsValue,
     authorization: JsValue,
-    /// The attempts in flight, and the one JS function `attempt.js` reports their ends to.
-    pending: Rc<Pending>,
-    settle: Closure<dyn Fn(u32, JsValue)>,
     fetch: Option<Function>,
     max_retries: u32,
     timeout_ms: f64,
@@ -94,14 +89,7 @@ struct Refusal {
 
 impl Transport {
     pub fn new(config: ClientConfig) -> Self {
-        let pending = Rc::new(Pending::default());
-        let settle = {
-            let pending = pending.clone();
-            Closure::<dyn Fn(u32, JsValue)>::new(move |id, outcome| pending.settle(id, outcome))
-        };
         Transport {
-            pending,
-            settle,
             authorization: JsValue::from_str(&["Bearer ", &config.api_key].concat()),
             base_url_js: JsValue::from_str(&config.base_url),
             base_url: config.base_url,
@@ -112,119 +100,140 @@ impl Transport {
         }
     }
 
-    /// Sends `call`, retrying what may be retried: returns the status, request id and body of
-    /// the first 2xx answer. Not generic over the result type, so that one copy of this state
-    /// machine serves every method.
-    pub async fn exchange(&self, call: &Call, options: &CallOptions) -> Result<(u16, Option<String>, String), Error> {
-        let max_retries = options.max_retries.unwrap_or(self.max_retries);
-        let timeout_ms = options.timeout_ms.unwrap_or(self.timeout_ms);
-        let signal = options.signal.as_ref();
-        // A POST is only safe to repeat under one idempotency key for all its attempts.
+    /// Sends `call` and resolves with its answer read as `shape`, into a plain JS object.
+    pub fn send(self: &Rc<Self>, call: Call, options: CallOptions, shape: &'static Shape) -> Promise {
         let idempotency_key = (call.method == Method::POST)
             .then(|| options.idempotency_key.clone().unwrap_or_else(new_idempotency_key));
-        let method = call.method.as_ref();
-        let mut attempt = 0;
-        loop {
-            let number = attempt + 1;
-            self.logger.log(Level::Debug, || {
-                [method, " ", &call.path, " (attempt ", &decimal(number.into()), "/", &decimal((max_retries + 1).into()), ")"].concat()
-            });
-            // Read the clock only for the debug line that reports the time taken.
-            let started = self.logger.enabled(Level::Debug).then(js_sys::Date::now);
-            let (error, retry_after_ms) = match self.attempt(call, idempotency_key.as_deref(), timeout_ms, signal).await {
-                Ok(answer) => {
-                    let Answer { status, request_id, text, refusal } = answer;
-                    self.logger.log(Level::Debug, || {
-                        let id = request_id.as_deref().unwrap_or("none");
-                        let ms = (js_sys::Date::now() - started.unwrap_or_default()) as u64;
-                        [method, " ", &call.path, " answered ", &decimal(status.into()), " in ", &decimal(ms), " ms (request id ", id, ")"]
-                            .concat()
-                    });
-                    let Some(Refusal { status_text, headers, retry_after_ms, retryable }) = refusal else {
-                        return Ok((status, request_id, text));
-                    };
-                    let failure = decode::failure(
-                        status,
-                        &status_text,
-                        request_id,
-                        headers,
-                        &text,
-                        retry_after_ms.map(|ms| ms / 1000.0),
-                    );
-                    if !retryable {
-                        return Err(Error::Api(Box::new(failure)));
-                    }
-                    (Error::Api(Box::new(failure)), retry_after_ms)
-                }
-                Err(Failure::Aborted) => return Err(Error::Aborted),
-                Err(Failure::Timeout) => (Error::Timeout { timeout_ms }, None),
-                Err(Failure::Network(message)) => {
-                    (Error::Connection { message: [&message, " (is credport reachable at ", &self.base_url, "?)"].concat() }, None)
-                }
-            };
-            if attempt >= max_retries {
-                if attempt > 0 {
-                    self.logger.log(Level::Warn, || {
-                        [method, " ", &call.path, " failed after ", &decimal(number.into()), " attempts: ", error.class_name()].concat()
-                    });
-                }
-                return Err(error);
-            }
-            let wait = retry_after_ms.unwrap_or_else(|| backoff_ms(attempt)).min(MAX_RETRY_AFTER_MS);
-            self.logger.log(Level::Info, || {
-                [method, " ", &call.path, ": ", error.class_name(), "; retrying in ", &decimal(wait as u64), " ms"].concat()
-            });
-            sleep(wait, signal).await?;
-            attempt += 1;
-        }
-    }
-
-    /// One request, its answer read to the end, within its own timeout; the caller's signal
-    /// aborts it too. The timeout and the abort cover the body as well as the head (a body that
-    /// stops half-way must not hang the call), and they end the attempt even where a custom
-    /// `fetch` or a runtime's body stream ignores the abort signal. The attempt runs in
-    /// `attempt.js`, which reports its end to the client's one `settle` function: done from Rust,
-    /// its closures, promise hops and crossings cost more than the request's own JavaScript.
-    async fn attempt(
-        &self,
-        call: &Call,
-        idempotency_key: Option<&str>,
-        timeout_ms: f64,
-        signal: Option<&AbortSignal>,
-    ) -> Result<Answer, Failure> {
-        if signal.is_some_and(AbortSignal::aborted) {
-            return Err(Failure::Aborted);
-        }
-        let wait = Wait { pending: &self.pending, id: self.pending.open() };
-        let started = run_attempt(
-            self.settle.as_ref().unchecked_ref(),
-            wait.id,
+        let exchange = Exchange {
+            max_retries: options.max_retries.unwrap_or(self.max_retries),
+            timeout_ms: options.timeout_ms.unwrap_or(self.timeout_ms),
+            transport: self.clone(),
+            shape,
+            attempt: 0,
+            started: None,
+            method: call.method.clone(),
+            path: call.path.clone(),
+        };
+        drive(
+            exchange,
             self.fetch.as_ref(),
             &self.base_url_js,
             &call.path,
             (!call.query.is_empty()).then_some(call.query.as_str()),
             call.method.as_ref(),
             &self.authorization,
-            idempotency_key,
+            idempotency_key.as_deref(),
             call.body.as_deref(),
-            timeout_ms,
-            signal,
-        );
-        // `runAttempt` catches everything it calls; a throw here would be a bug in it.
-        if let Err(e) = started {
-            return Err(Failure::Network(js_message(&e)));
-        }
-        let Some(outcome) = wait.await else {
-            return Err(Failure::Network("the attempt ended without an outcome".to_owned()));
-        };
-        let outcome: Outcome = outcome.unchecked_into();
-        match outcome.kind() {
+            options.timeout_ms.unwrap_or(self.timeout_ms),
+            options.signal.as_ref(),
+        )
+    }
+}
+
+/// One call in flight, driven by `drive` in `exchange.js`: it logs each attempt, and after each
+/// one says what happens next.
+#[wasm_bindgen(skip_typescript)]
+pub struct Exchange {
+    transport: Rc<Transport>,
+    shape: &'static Shape,
+    method: Method,
+    path: String,
+    max_retries: u32,
+    timeout_ms: f64,
+    /// Attempts made before the current one.
+    attempt: u32,
+    /// When the current attempt started, for the debug line that reports the time taken.
+    started: Option<f64>,
+}
+
+#[wasm_bindgen]
+impl Exchange {
+    /// Called before each attempt.
+    pub fn begin(&mut self) {
+        let logger = &self.transport.logger;
+        logger.log(Level::Debug, || {
+            let (number, of) = (decimal((self.attempt + 1).into()), decimal((self.max_retries + 1).into()));
+            [self.method.as_ref(), " ", &self.path, " (attempt ", &number, "/", &of, ")"].concat()
+        });
+        // Read the clock only for the debug line that reports the time taken.
+        self.started = logger.enabled(Level::Debug).then(js_sys::Date::now);
+    }
+
+    /// Called with each attempt's outcome: the result read as the call's shape, or the number of
+    /// milliseconds to wait before the next attempt; throws the call's error.
+    pub fn settle(&mut self, outcome: Outcome) -> Result<JsValue, JsValue> {
+        let failure = match outcome.kind() {
             OUTCOME_ANSWER => Ok(answer(&outcome)),
             OUTCOME_ABORTED => Err(Failure::Aborted),
             OUTCOME_TIMEOUT => Err(Failure::Timeout),
             _ => Err(Failure::Network(outcome.message())),
-        }
+        };
+        Ok(self.next(failure)?)
     }
+}
+
+impl Exchange {
+    fn next(&mut self, outcome: Result<Answer, Failure>) -> Result<JsValue, Error> {
+        let method = self.method.as_ref();
+        let logger = &self.transport.logger;
+        let (error, retry_after_ms) = match outcome {
+            Ok(Answer { status, request_id, text, refusal }) => {
+                logger.log(Level::Debug, || {
+                    let id = request_id.as_deref().unwrap_or("none");
+                    let ms = (js_sys::Date::now() - self.started.unwrap_or_default()) as u64;
+                    [method, " ", &self.path, " answered ", &decimal(status.into()), " in ", &decimal(ms), " ms (request id ", id, ")"]
+                        .concat()
+                });
+                let Some(Refusal { status_text, headers, retry_after_ms, retryable }) = refusal else {
+                    return read(status, request_id, &text, self.shape);
+                };
+                let failure =
+                    decode::failure(status, &status_text, request_id, headers, &text, retry_after_ms.map(|ms| ms / 1000.0));
+                if !retryable {
+                    return Err(Error::Api(Box::new(failure)));
+                }
+                (Error::Api(Box::new(failure)), retry_after_ms)
+            }
+            Err(Failure::Aborted) => return Err(Error::Aborted),
+            Err(Failure::Timeout) => (Error::Timeout { timeout_ms: self.timeout_ms }, None),
+            Err(Failure::Network(message)) => {
+                let message = [&message, " (is credport reachable at ", &self.transport.base_url, "?)"].concat();
+                (Error::Connection { message }, None)
+            }
+        };
+        if self.attempt >= self.max_retries {
+            if self.attempt > 0 {
+                logger.log(Level::Warn, || {
+                    let attempts = decimal((self.attempt + 1).into());
+                    [method, " ", &self.path, " failed after ", &attempts, " attempts: ", error.class_name()].concat()
+                });
+            }
+            return Err(error);
+        }
+        let wait = retry_after_ms.unwrap_or_else(|| backoff_ms(self.attempt)).min(MAX_RETRY_AFTER_MS);
+        logger.log(Level::Info, || {
+            [method, " ", &self.path, ": ", error.class_name(), "; retrying in ", &decimal(wait as u64), " ms"].concat()
+        });
+        self.attempt += 1;
+        Ok(JsValue::from_f64(wait))
+    }
+}
+
+/// A 2xx answer read as `shape`, into a plain JS object.
+fn read(status: u16, request_id: Option<String>, text: &str, shape: &'static Shape) -> Result<JsValue, Error> {
+    // One clock reading per answer, and only if a connection in it has an expiry: every
+    // connection of a page is judged as of the same instant.
+    let now = std::cell::Cell::new(None);
+    let now_s = || {
+        let at = now.get().unwrap_or_else(|| js_sys::Date::now() / 1000.0);
+        now.set(Some(at));
+        at
+    };
+    let flags = |shape: &Shape, values: &decode::Values, out: &mut String| {
+        crate::resources::connections::flags(shape, values, out, &now_s)
+    };
+    let json = decode::success(status, request_id, text, shape, Some(&flags))?;
+    crate::convert::parse(&json)
 }
 
 /// The answer of an attempt that got one. What an error answer says beyond its body is read
@@ -265,11 +274,11 @@ const OUTCOME_ANSWER: u32 = 0;
 const OUTCOME_ABORTED: u32 = 1;
 const OUTCOME_TIMEOUT: u32 = 2;
 
-#[wasm_bindgen(module = "/src/attempt.js")]
+#[wasm_bindgen(module = "/src/exchange.js")]
 extern "C" {
-    /// How one attempt ended (`attempt.js`): `status`, `text`, `requestId` and `response` are
+    /// How one attempt ended (`exchange.js`): `status`, `text`, `requestId` and `response` are
     /// set for an answer, `message` for a network failure.
-    type Outcome;
+    pub type Outcome;
     #[wasm_bindgen(method, getter, structural)]
     fn kind(this: &Outcome) -> u32;
     #[wasm_bindgen(method, getter, structural)]
@@ -287,12 +296,10 @@ extern "C" {
     #[wasm_bindgen(js_name = encodeText)]
     fn encode_text(text: &js_sys::JsString, into: &mut [u8]) -> f64;
 
-    /// Starts one attempt; `settle(id, outcome)` is called once, when it ends.
-    #[wasm_bindgen(catch, js_name = runAttempt)]
+    /// Runs `exchange`'s attempts with this request: the promise of the call.
     #[allow(clippy::too_many_arguments)]
-    fn run_attempt(
-        settle: &Function,
-        id: u32,
+    fn drive(
+        exchange: Exchange,
         fetch: Option<&Function>,
         base_url: &JsValue,
         path: &str,
@@ -303,86 +310,7 @@ extern "C" {
         body: Option<&str>,
         timeout_ms: f64,
         signal: Option<&AbortSignal>,
-    ) -> Result<(), JsValue>;
-}
-
-/// The attempts in flight, by the id `attempt.js` reports their ends with: one JS function per
-/// client instead of a promise and two closures per attempt. Ids are not reused (until they wrap
-/// around), so a late report can never settle another attempt.
-#[derive(Default)]
-struct Pending {
-    next_id: Cell<u32>,
-    slots: RefCell<Vec<(u32, Slot)>>,
-}
-
-enum Slot {
-    Free,
-    Waiting(Option<Waker>),
-    Settled(JsValue),
-}
-
-impl Pending {
-    /// A slot for a new attempt: its id.
-    fn open(&self) -> u32 {
-        let id = self.next_id.get();
-        self.next_id.set(id.wrapping_add(1));
-        let mut slots = self.slots.borrow_mut();
-        match slots.iter_mut().find(|(_, slot)| matches!(slot, Slot::Free)) {
-            Some(entry) => *entry = (id, Slot::Waiting(None)),
-            None => slots.push((id, Slot::Waiting(None))),
-        }
-        id
-    }
-
-    /// Called by `attempt.js` when attempt `id` ends; a late or unknown id is ignored.
-    fn settle(&self, id: u32, outcome: JsValue) {
-        let waker = {
-            let mut slots = self.slots.borrow_mut();
-            let Some((_, slot)) = slots.iter_mut().find(|(i, _)| *i == id) else { return };
-            let Slot::Waiting(waker) = slot else { return };
-            let waker = waker.take();
-            *slot = Slot::Settled(outcome);
-            waker
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-}
-
-/// The outcome of attempt `id`, once `attempt.js` has reported it (`None` if its slot is gone,
-/// which would be a bug); frees the slot when done or dropped.
-struct Wait<'a> {
-    pending: &'a Pending,
-    id: u32,
-}
-
-impl Future for Wait<'_> {
-    type Output = Option<JsValue>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<JsValue>> {
-        let mut slots = self.pending.slots.borrow_mut();
-        let Some((_, slot)) = slots.iter_mut().find(|(i, slot)| *i == self.id && !matches!(slot, Slot::Free)) else {
-            return Poll::Ready(None);
-        };
-        if let Slot::Waiting(waker) = slot {
-            *waker = Some(cx.waker().clone());
-            return Poll::Pending;
-        }
-        match std::mem::replace(slot, Slot::Free) {
-            Slot::Settled(outcome) => Poll::Ready(Some(outcome)),
-            _ => Poll::Ready(None),
-        }
-    }
-}
-
-impl Drop for Wait<'_> {
-    fn drop(&mut self) {
-        let mut slots = self.pending.slots.borrow_mut();
-        if let Some((_, slot)) = slots.iter_mut().find(|(i, _)| *i == self.id) {
-            *slot = Slot::Free;
-        }
-    }
+    ) -> Promise;
 }
 
 /// SDK.md: connection failures, timeouts, 408, 429 and 5xx are retried, and a 409 only when the
@@ -429,13 +357,4 @@ fn new_idempotency_key() -> String {
 extern "C" {
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
-}
-
-/// The message of a thrown JS value.
-fn js_message(value: &JsValue) -> String {
-    value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| "fetch failed".to_owned())
 }

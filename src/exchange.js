@@ -1,12 +1,13 @@
-// One attempt of a credport request, for src/transport.rs (imported by the wasm glue). Done in
-// Rust, each step (the controller, the timer, its closure, the headers, the init, two promise
-// hops, the header reads) was a crossing or a Rust closure, and cost more than the request's own
-// JavaScript; here the attempt is plain JavaScript that reports its end once, to the client's
-// one `settle(id, outcome)` function.
+// The JavaScript half of a credport call (imported by the wasm glue, inlined into it by the
+// build): the attempts, the waits between them, and `listAll`'s iterator. The Rust half
+// (src/transport.rs, src/resources/) checks the arguments, builds the request, decides after each
+// attempt whether to retry, how long to wait and what the answer means. Done in Rust, the loop
+// needed an async state machine, a task queue, promises and closures across the boundary: a
+// third of the wasm, and more time per call than the request's own JavaScript.
 //
-// The attempt has its own AbortController: the timer and the caller's signal abort it and end the
+// An attempt has its own AbortController: the timer and the caller's signal abort it and end the
 // wait for the answer, body included, even if a `fetch` or a body stream ignores the signal.
-// Outcomes (`runAttempt` itself never throws):
+// Outcomes, handed to `exchange.settle` (`runAttempt` itself never throws):
 //   { kind: 0, status, text, requestId, response }  an answer, read to its end
 //   { kind: 1 }                                     the caller's signal aborted it
 //   { kind: 2 }                                     its timeout aborted it
@@ -38,7 +39,7 @@ export function encodeText(text, view) {
   return bytes.length;
 }
 
-export function runAttempt(settle, id, userFetch, baseUrl, path, query, method, authorization, idempotencyKey, body, timeoutMs, signal) {
+function runAttempt(settle, userFetch, baseUrl, path, query, method, authorization, idempotencyKey, body, timeoutMs, signal) {
   const controller = new AbortController();
   let ended = false;
   let timedOut = false;
@@ -47,7 +48,7 @@ export function runAttempt(settle, id, userFetch, baseUrl, path, query, method, 
     ended = true;
     clearTimeout(timer);
     if (signal) signal.removeEventListener('abort', onAbort);
-    settle(id, outcome);
+    settle(outcome);
   };
   const fail = (message) => {
     if (signal && signal.aborted) end(ABORTED);
@@ -63,7 +64,13 @@ export function runAttempt(settle, id, userFetch, baseUrl, path, query, method, 
     controller.abort();
     fail('the request was aborted');
   };
-  if (signal) signal.addEventListener('abort', onAbort);
+  if (signal) {
+    if (signal.aborted) {
+      end(ABORTED);
+      return;
+    }
+    signal.addEventListener('abort', onAbort);
+  }
 
   const url = query ? `${baseUrl}${path}?${query}` : `${baseUrl}${path}`;
   // A plain init object for the runtime's `fetch(url, init)`: no `Request` and `Headers`
@@ -104,4 +111,66 @@ export function runAttempt(settle, id, userFetch, baseUrl, path, query, method, 
     },
     (error) => fail(messageOf(error)),
   );
+}
+
+/**
+ * Runs `exchange` (a Rust `Exchange`) to its end: the promise of a call. Before each attempt
+ * `exchange.begin()`; after it `exchange.settle(outcome)`, which returns the result, throws the
+ * error, or returns a number: milliseconds to wait before the next attempt. The request is the
+ * same on every attempt, so its parts cross once.
+ */
+export function drive(exchange, userFetch, baseUrl, path, query, method, authorization, idempotencyKey, body, timeoutMs, signal) {
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      exchange.begin();
+      runAttempt(settle, userFetch, baseUrl, path, query, method, authorization, idempotencyKey, body, timeoutMs, signal);
+    };
+    const settle = (outcome) => {
+      let next;
+      try {
+        next = exchange.settle(outcome);
+      } catch (error) {
+        exchange.free();
+        reject(error);
+        return;
+      }
+      if (typeof next === 'number') wait(next, signal, attempt, () => settle(ABORTED));
+      else {
+        exchange.free();
+        resolve(next);
+      }
+    };
+    attempt();
+  });
+}
+
+/** Calls `then` after `ms` milliseconds, or `aborted` as soon as `signal` fires. */
+function wait(ms, signal, then, aborted) {
+  if (signal && signal.aborted) {
+    aborted();
+    return;
+  }
+  const onAbort = () => {
+    clearTimeout(timer);
+    aborted();
+  };
+  const timer = setTimeout(() => {
+    if (signal) signal.removeEventListener('abort', onAbort);
+    then();
+  }, ms);
+  if (signal) signal.addEventListener('abort', onAbort, { once: true });
+}
+
+/**
+ * `listAll`: every item of a list, one page at a time, from `pager` (a Rust `Pager`): `fetch()`
+ * is the promise of the next page, or undefined after the last; `items(page)` its items. An
+ * async generator queues overlapping `next()` calls, so no page is fetched twice, and it ends at
+ * the first error.
+ */
+export async function* pages(pager) {
+  try {
+    for (let page = pager.fetch(); page !== undefined; page = pager.fetch()) yield* pager.items(await page);
+  } finally {
+    pager.free();
+  }
 }
