@@ -24,16 +24,30 @@ export function errorsToCommonJs(source) {
  * The JS snippets wasm-bindgen writes next to the glue (`#[wasm_bindgen(module = "/src/….js")]`,
  * e.g. src/exchange.js), put inside the glue: each is an ES module, which the CommonJS glue of the
  * `nodejs` build could not `require` on Node 18-20, and the package ships no extra files. Each
- * snippet runs in its own function scope, so its names cannot meet the glue's.
+ * snippet runs once, in its own function scope, so its names cannot meet the glue's; the glue
+ * reads it both by name (`{ drive, … }`) and as a namespace (the wasm's imports of it).
  */
 export function inlineSnippets(glue, dir) {
-  const importLine = /^(?:const \{ ([\w, ]+) \} = require\(String\.raw`\.\/(snippets\/[^`]+)`\);|import \{ ([\w, ]+) \} from '\.\/(snippets\/[^']+)';)$/gm;
-  const out = glue.replace(importLine, (_line, cjsNames, cjsPath, esmNames, esmPath) => {
+  const importLine =
+    /^(?:const \{ ([\w, ]+) \} = require\(String\.raw`\.\/(snippets\/[^`]+)`\);|import \{ ([\w, ]+) \} from '\.\/(snippets\/[^']+)';|const (\w+) = require\("\.\/(snippets\/[^"]+)"\);|import \* as (\w+) from "\.\/(snippets\/[^"]+)";?)$/gm;
+  const inlined = new Map();
+  const out = glue.replace(importLine, (_line, cjsNames, cjsPath, esmNames, esmPath, cjsSpace, cjsSpacePath, esmSpace, esmSpacePath) => {
+    const file = cjsPath ?? esmPath ?? cjsSpacePath ?? esmSpacePath;
+    let module = inlined.get(file);
+    let definition = '';
+    if (!module) {
+      module = `__snippet${inlined.size}`;
+      inlined.set(file, module);
+      const exported = /^export (async function\*?|function|const|let|class) (\w+)/gm;
+      const source = fs.readFileSync(path.join(dir, file), 'utf8');
+      const names = [...source.matchAll(exported)].map((m) => m[2]);
+      definition = `const ${module} = (() => {\n${source.replace(exported, '$1 $2')}\nreturn { ${names.join(', ')} };\n})();\n`;
+    }
     const names = cjsNames ?? esmNames;
-    const source = fs.readFileSync(path.join(dir, cjsPath ?? esmPath), 'utf8').replace(/^export (async function\*?|function|const|let|class) /gm, '$1 ');
-    return `const { ${names} } = (() => {\n${source}\nreturn { ${names} };\n})();`;
+    return `${definition}const ${names ? `{ ${names} }` : cjsSpace ?? esmSpace} = ${module};`;
   });
-  if (out.includes('snippets/')) throw new Error(`${dir}: a snippet import the build does not know how to inline`);
+  // What is left is the wasm's import module name (a key of its imports object), not a file.
+  if (/(?:require\(\S*|from \S*)snippets\//.test(out)) throw new Error(`${dir}: a snippet import the build does not know how to inline`);
   return out;
 }
 

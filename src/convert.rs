@@ -2,9 +2,7 @@
 //! `JSON.stringify`/`JSON.parse` on the JS side, the SDK's scanner inside wasm. One crossing per
 //! value instead of one per field keeps large results cheap.
 
-use std::cell::RefCell;
-
-use js_sys::{Function, JSON};
+use js_sys::JSON;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::Error;
@@ -15,43 +13,24 @@ pub fn parse(json: &str) -> Result<JsValue, Error> {
 }
 
 /// Stands in, in the JSON text, for a value JSON cannot carry (a function, a symbol, `NaN`,
-/// `Infinity`), so that it is refused by name instead of silently dropped or turned into `null`.
-const NOT_JSON_VALUE: &str = "\u{0}credport:not-json";
-/// [`NOT_JSON_VALUE`] as `JSON.stringify` writes it, between the quotes.
+/// `Infinity`), so that it is refused by name instead of silently dropped or turned into `null`:
+/// `stringify` in `exchange.js` writes `"\u0000credport:not-json"` for it; this is its text
+/// between the quotes.
 pub const NOT_JSON: &str = "\\u0000credport:not-json";
 
-thread_local! {
-    /// The `JSON.stringify` replacer, made once.
-    static REPLACER: RefCell<Option<Function>> = const { RefCell::new(None) };
-}
-
-fn replacer() -> Function {
-    REPLACER.with(|cell| {
-        cell.borrow_mut()
-            .get_or_insert_with(|| {
-                Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(|_key: JsValue, value: JsValue| {
-                    let not_json = value.is_function()
-                        || value.is_symbol()
-                        || value.as_f64().is_some_and(|n| !n.is_finite());
-                    if not_json {
-                        JsValue::from_str(NOT_JSON_VALUE)
-                    } else {
-                        value
-                    }
-                })
-                .into_js_value()
-                .unchecked_into()
-            })
-            .clone()
-    })
+#[wasm_bindgen(module = "/src/exchange.js")]
+extern "C" {
+    /// `JSON.stringify` with the replacer that marks values JSON cannot carry.
+    #[wasm_bindgen(catch, js_name = stringify)]
+    fn stringify_marked(value: &JsValue) -> Result<Option<String>, JsValue>;
 }
 
 /// The JSON text of the JS argument named `argument`; values JSON cannot carry are written as
 /// [`NOT_JSON`] for the reader to refuse by path.
 pub fn stringify(argument: &str, value: &JsValue) -> Result<String, Error> {
-    JSON::stringify_with_replacer(value, &replacer())
+    stringify_marked(value)
         .ok()
-        .and_then(|s| s.as_string())
+        .flatten()
         .ok_or_else(|| Error::invalid(argument, "must be plain data (no BigInt, no cycles)"))
 }
 

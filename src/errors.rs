@@ -5,8 +5,6 @@
 //! instance at load time (`__setErrorFactory`). Each variant maps to one class and carries a
 //! stable `code` JS can branch on.
 
-use std::cell::RefCell;
-
 use credport_model::validate::decimal;
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -119,23 +117,7 @@ impl Error {
 
     /// The JavaScript error to throw.
     pub fn into_js(self) -> JsValue {
-        let message = self.message();
-        let factory = FACTORY.with(|f| f.borrow().clone());
-        if let Some(factory) = factory {
-            let made = factory.call3(
-                &JsValue::UNDEFINED,
-                &self.class_name().into(),
-                &message.as_str().into(),
-                &self.props(),
-            );
-            if let Ok(error) = made {
-                return error;
-            }
-        }
-        // Loaded without the package's entry point: still a real Error with the right name.
-        let error = js_sys::Error::new(&message);
-        error.set_name(self.class_name());
-        error.into()
+        make_error(self.class_name(), &self.message(), &self.props())
     }
 }
 
@@ -145,12 +127,18 @@ impl From<Error> for JsValue {
     }
 }
 
-thread_local! {
-    static FACTORY: RefCell<Option<Function>> = const { RefCell::new(None) };
+#[wasm_bindgen(module = "/src/exchange.js")]
+extern "C" {
+    /// The error from the factory the entry point handed over; without one (the glue loaded
+    /// directly) still a real `Error` with the right name.
+    #[wasm_bindgen(js_name = makeError)]
+    fn make_error(class_name: &str, message: &str, props: &Object) -> JsValue;
+    #[wasm_bindgen(js_name = setErrorFactory)]
+    fn keep_error_factory(factory: &Function);
 }
 
 /// Called once by the package's entry point with `(className, message, props) => Error`.
 #[wasm_bindgen(js_name = "__setErrorFactory", skip_typescript)]
 pub fn set_error_factory(factory: Function) {
-    FACTORY.with(|f| *f.borrow_mut() = Some(factory));
+    keep_error_factory(&factory);
 }

@@ -174,3 +174,35 @@ export async function* pages(pager) {
     pager.free();
   }
 }
+
+const NOT_JSON = '\u0000credport:not-json';
+
+/** Marks what JSON cannot carry, for the Rust reader to refuse by path (`convert::NOT_JSON`). */
+function markNotJson(_key, value) {
+  return typeof value === 'function' || typeof value === 'symbol' || (typeof value === 'number' && !Number.isFinite(value)) ? NOT_JSON : value;
+}
+
+/** A JS argument's JSON text, with what JSON cannot carry marked instead of dropped. */
+export function stringify(value) {
+  return JSON.stringify(value, markNotJson);
+}
+
+/** `(className, message, props) => Error` from the package's errors module (errors.rs). */
+let errorFactory;
+
+export function setErrorFactory(factory) {
+  errorFactory = factory;
+}
+
+export function makeError(className, message, props) {
+  if (errorFactory) {
+    try {
+      return errorFactory(className, message, props);
+    } catch {
+      // Fall through to a plain Error: the call still fails with its message and name.
+    }
+  }
+  const error = new Error(message);
+  error.name = className;
+  return error;
+}
