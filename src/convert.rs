@@ -14,11 +14,11 @@ pub fn parse(json: &str) -> Result<JsValue, Error> {
 
 /// Stands in, in the JSON text, for a value JSON cannot carry (a function, a symbol, `NaN`,
 /// `Infinity`), so that it is refused by name instead of silently dropped or turned into `null`:
-/// `stringify` in `exchange.js` writes `"\u0000credport:not-json"` for it; this is its text
+/// `stringify` in `host.js` writes `"\u0000credport:not-json"` for it; this is its text
 /// between the quotes.
 pub const NOT_JSON: &str = "\\u0000credport:not-json";
 
-#[wasm_bindgen(module = "/src/exchange.js")]
+#[wasm_bindgen(module = "/src/host.js")]
 extern "C" {
     /// `JSON.stringify` with the replacer that marks values JSON cannot carry.
     #[wasm_bindgen(catch, js_name = stringify)]

@@ -8,6 +8,7 @@ use credport_model::validate::decimal;
 
 use crate::errors::{ApiFailure, Error};
 use crate::json::{self, Fault, Scanner};
+use wasm_bindgen::JsValue;
 
 /// Values read from one object, by field position: the raw text of each field's value.
 pub type Values<'a> = [Option<&'a str>; MAX_RECORDED];
@@ -199,7 +200,6 @@ pub fn failure(
     status: u16,
     status_text: &str,
     request_id: Option<String>,
-    headers: Vec<(String, String)>,
     text: &str,
     retry_after_s: Option<f64>,
 ) -> ApiFailure {
@@ -210,7 +210,7 @@ pub fn failure(
             message: body.message,
             request_id: body.request_id.or(request_id),
             details: body.details,
-            headers,
+            headers: JsValue::UNDEFINED,
             retry_after: retry_after_s,
         },
         None => {
@@ -221,7 +221,7 @@ pub fn failure(
                 message.push_str(status_text.trim());
             }
             message.push_str(" without an error body");
-            ApiFailure { status, code: "http_error".to_owned(), message, request_id, details: None, headers, retry_after: retry_after_s }
+            ApiFailure { status, code: "http_error".to_owned(), message, request_id, details: None, headers: JsValue::UNDEFINED, retry_after: retry_after_s }
         }
     }
 }
@@ -325,13 +325,13 @@ mod tests {
 
     #[test]
     fn error_bodies_and_html_pages() {
-        let f = failure(404, "Not Found", Some("req_h".into()), vec![], r#"{"error":{"code":"not_found","message":"no such key","request_id":"req_b","details":{"field":"id"}}}"#, None);
+        let f = failure(404, "Not Found", Some("req_h".into()), r#"{"error":{"code":"not_found","message":"no such key","request_id":"req_b","details":{"field":"id"}}}"#, None);
         assert_eq!((f.code.as_str(), f.message.as_str(), f.request_id.as_deref()), ("not_found", "no such key", Some("req_b")));
         assert_eq!(f.details.as_deref(), Some(r#"{"field":"id"}"#));
-        let f = failure(502, "Bad Gateway", Some("req_h".into()), vec![], "<html><body>Bad gateway</body></html>", Some(3.0));
+        let f = failure(502, "Bad Gateway", Some("req_h".into()), "<html><body>Bad gateway</body></html>", Some(3.0));
         assert_eq!((f.code.as_str(), f.request_id.as_deref(), f.retry_after), ("http_error", Some("req_h"), Some(3.0)));
         assert_eq!(f.message, "credport answered 502 Bad Gateway without an error body");
-        let f = failure(500, "", None, vec![], r#"{"error":{"message":"no code"}}"#, None);
+        let f = failure(500, "", None, r#"{"error":{"message":"no code"}}"#, None);
         assert_eq!(f.code, "http_error");
     }
 

@@ -132,7 +132,7 @@ fn fail_all(text: &str) -> Vec<String> {
     [400u16, 404, 409, 429, 500, 503, 599]
         .into_iter()
         .map(|status| {
-            let f = failure(status, "Status Text", Some("req_h".into()), vec![], text, Some(1.0));
+            let f = failure(status, "Status Text", Some("req_h".into()), text, Some(1.0));
             assert_eq!(f.status, status);
             assert!(!f.code.is_empty());
             f.message
@@ -368,7 +368,7 @@ fn the_valid_bodies_decode() {
     }
     assert_eq!(decoded.iter().filter(|ok| **ok).count(), bodies.len() - 1, "{decoded:?}");
     let error = bodies.last().map(Value::to_string).unwrap_or_default();
-    assert_eq!(failure(404, "Not Found", None, vec![], &error, None).code, "not_found");
+    assert_eq!(failure(404, "Not Found", None, &error, None).code, "not_found");
 }
 
 /// A value of the wrong type where a secret sits must not appear in the message.

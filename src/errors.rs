@@ -35,7 +35,8 @@ pub struct ApiFailure {
     pub request_id: Option<String>,
     /// Raw JSON text.
     pub details: Option<String>,
-    pub headers: Vec<(String, String)>,
+    /// The answer's headers, as a plain JS object (made in `exchange.js`).
+    pub headers: JsValue,
     /// Seconds, from `Retry-After`.
     pub retry_after: Option<f64>,
 }
@@ -96,11 +97,7 @@ impl Error {
                 set("requestId", opt_str(&failure.request_id));
                 let details = failure.details.as_deref().and_then(|json| crate::convert::parse(json).ok());
                 set("details", details.unwrap_or(JsValue::NULL));
-                let headers = Object::new();
-                for (name, value) in &failure.headers {
-                    let _ = Reflect::set(&headers, &name.into(), &value.into());
-                }
-                set("headers", headers.into());
+                set("headers", failure.headers.clone());
                 set("retryAfter", failure.retry_after.map_or(JsValue::NULL, JsValue::from_f64));
             }
             Error::InvalidResponse { status, request_id, .. } => {
@@ -127,7 +124,7 @@ impl From<Error> for JsValue {
     }
 }
 
-#[wasm_bindgen(module = "/src/exchange.js")]
+#[wasm_bindgen(module = "/src/host.js")]
 extern "C" {
     /// The error from the factory the entry point handed over; without one (the glue loaded
     /// directly) still a real `Error` with the right name.

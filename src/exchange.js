@@ -8,7 +8,9 @@
 // An attempt has its own AbortController: the timer and the caller's signal abort it and end the
 // wait for the answer, body included, even if a `fetch` or a body stream ignores the signal.
 // Outcomes, handed to `exchange.settle` (`runAttempt` itself never throws):
-//   { kind: 0, status, text, requestId, response }  an answer, read to its end
+//   { kind: 0, status, text, requestId }            an answer, read to its end; for an error
+//                                                   status also statusText, headers (an object),
+//                                                   retryAfter and shouldRetry (header values)
 //   { kind: 1 }                                     the caller's signal aborted it
 //   { kind: 2 }                                     its timeout aborted it
 //   { kind: 3, message }                            a network failure (retried like a refusal)
@@ -37,6 +39,23 @@ export function encodeText(text, view) {
   if (bytes.length > view.length) return -1;
   view.set(bytes);
   return bytes.length;
+}
+
+/** The outcome of an answer read to its end: what an error answer says beyond its body only for one. */
+function answer(response, text) {
+  const { status, headers } = response;
+  const requestId = headers.get('x-request-id');
+  if (response.ok) return { kind: 0, status, text, requestId };
+  return {
+    kind: 0,
+    status,
+    text,
+    requestId,
+    statusText: response.statusText,
+    headers: Object.fromEntries(headers),
+    retryAfter: headers.get('retry-after'),
+    shouldRetry: headers.get('x-should-retry'),
+  };
 }
 
 function runAttempt(settle, userFetch, baseUrl, path, query, method, authorization, idempotencyKey, body, timeoutMs, signal) {
@@ -103,7 +122,7 @@ function runAttempt(settle, userFetch, baseUrl, path, query, method, authorizati
         return;
       }
       reading.then(
-        (text) => end({ kind: 0, status: response.status, text, requestId: response.headers.get('x-request-id'), response }),
+        (text) => end(answer(response, text)),
         // A body cut off half-way (a reset, a closed connection) is a network failure like a
         // refused connection, and so is retried.
         (error) => fail(error instanceof Error ? String(error) : messageOf(error)),
@@ -173,36 +192,4 @@ export async function* pages(pager) {
   } finally {
     pager.free();
   }
-}
-
-const NOT_JSON = '\u0000credport:not-json';
-
-/** Marks what JSON cannot carry, for the Rust reader to refuse by path (`convert::NOT_JSON`). */
-function markNotJson(_key, value) {
-  return typeof value === 'function' || typeof value === 'symbol' || (typeof value === 'number' && !Number.isFinite(value)) ? NOT_JSON : value;
-}
-
-/** A JS argument's JSON text, with what JSON cannot carry marked instead of dropped. */
-export function stringify(value) {
-  return JSON.stringify(value, markNotJson);
-}
-
-/** `(className, message, props) => Error` from the package's errors module (errors.rs). */
-let errorFactory;
-
-export function setErrorFactory(factory) {
-  errorFactory = factory;
-}
-
-export function makeError(className, message, props) {
-  if (errorFactory) {
-    try {
-      return errorFactory(className, message, props);
-    } catch {
-      // Fall through to a plain Error: the call still fails with its message and name.
-    }
-  }
-  const error = new Error(message);
-  error.name = className;
-  return error;
 }

@@ -234,39 +234,11 @@ impl CallOptions {
     }
 }
 
-/// `process.env[name]` where the runtime has it (Node, Bun, Deno's Node layer); never imported.
-/// Under Deno only where reading that variable is already allowed: a program that passes its
-/// options must not be stopped by a permission prompt for a default it does not use.
-fn env(name: &str) -> Option<String> {
-    let global = js_sys::global();
-    if let Ok(deno) = Reflect::get(&global, &"Deno".into()) {
-        if deno.is_object() && !deno_env_granted(&deno, name) {
-            return None;
-        }
-    }
-    let process = Reflect::get(&global, &"process".into()).ok().filter(JsValue::is_object)?;
-    let env = Reflect::get(&process, &"env".into()).ok().filter(JsValue::is_object)?;
-    Reflect::get(&env, &name.into()).ok()?.as_string().filter(|v| !v.is_empty())
-}
-
-/// `Deno.permissions.querySync({ name: "env", variable })` says `granted`; anything else (an older
-/// Deno without `querySync`, an error) counts as not granted.
-fn deno_env_granted(deno: &JsValue, variable: &str) -> bool {
-    let query = || -> Option<bool> {
-        let permissions = Reflect::get(deno, &"permissions".into()).ok()?;
-        let query_sync = Reflect::get(&permissions, &"querySync".into()).ok()?.dyn_into::<Function>().ok()?;
-        let descriptor = Object::new();
-        Reflect::set(&descriptor, &"name".into(), &"env".into()).ok()?;
-        Reflect::set(&descriptor, &"variable".into(), &variable.into()).ok()?;
-        let status = query_sync.call1(&permissions, &descriptor).ok()?;
-        Some(Reflect::get(&status, &"state".into()).ok()?.as_string()? == "granted")
-    };
-    query().unwrap_or(false)
-}
-
-/// A page with a DOM: `window` and `document` both exist.
-fn is_browser() -> bool {
-    let global = js_sys::global();
-    let has = |name: &str| Reflect::get(&global, &name.into()).is_ok_and(|v| !v.is_undefined());
-    has("window") && has("document")
+#[wasm_bindgen(module = "/src/host.js")]
+extern "C" {
+    /// `process.env[name]` where the runtime has it, and Deno allows reading it; never empty.
+    fn env(name: &str) -> Option<String>;
+    /// A page with a DOM: `window` and `document` both exist.
+    #[wasm_bindgen(js_name = isBrowser)]
+    fn is_browser() -> bool;
 }

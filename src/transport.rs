@@ -7,7 +7,6 @@
 use std::rc::Rc;
 
 use credport_model::shape::Shape;
-use gloo_net::http::{Method, Response};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
@@ -27,6 +26,26 @@ const MAX_BACKOFF_MS: f64 = 8_000.0;
 /// this long, and an abort signal ends the wait at any time.
 const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
 
+/// The HTTP methods of the API.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
 /// A request to make: method, path below the base URL (already escaped), query, JSON body.
 pub struct Call {
     pub method: Method,
@@ -37,7 +56,7 @@ pub struct Call {
 
 impl Call {
     pub fn get(path: String) -> Self {
-        Call { method: Method::GET, path, query: String::new(), body: None }
+        Call { method: Method::Get, path, query: String::new(), body: None }
     }
 
     pub fn with_query(mut self, query: String) -> Self {
@@ -81,7 +100,8 @@ struct Answer {
 /// What an error answer says beyond its body.
 struct Refusal {
     status_text: String,
-    headers: Vec<(String, String)>,
+    /// The answer's headers, as a plain object.
+    headers: JsValue,
     /// From `Retry-After`, in milliseconds.
     retry_after_ms: Option<f64>,
     retryable: bool,
@@ -102,7 +122,7 @@ impl Transport {
 
     /// Sends `call` and resolves with its answer read as `shape`, into a plain JS object.
     pub fn send(self: &Rc<Self>, call: Call, options: CallOptions, shape: &'static Shape) -> Promise {
-        let idempotency_key = (call.method == Method::POST)
+        let idempotency_key = (call.method == Method::Post)
             .then(|| options.idempotency_key.clone().unwrap_or_else(new_idempotency_key));
         let exchange = Exchange {
             max_retries: options.max_retries.unwrap_or(self.max_retries),
@@ -111,7 +131,7 @@ impl Transport {
             shape,
             attempt: 0,
             started: None,
-            method: call.method.clone(),
+            method: call.method,
             path: call.path.clone(),
         };
         drive(
@@ -120,7 +140,7 @@ impl Transport {
             &self.base_url_js,
             &call.path,
             (!call.query.is_empty()).then_some(call.query.as_str()),
-            call.method.as_ref(),
+            call.method.as_str(),
             &self.authorization,
             idempotency_key.as_deref(),
             call.body.as_deref(),
@@ -153,7 +173,7 @@ impl Exchange {
         let logger = &self.transport.logger;
         logger.log(Level::Debug, || {
             let (number, of) = (decimal((self.attempt + 1).into()), decimal((self.max_retries + 1).into()));
-            [self.method.as_ref(), " ", &self.path, " (attempt ", &number, "/", &of, ")"].concat()
+            [self.method.as_str(), " ", &self.path, " (attempt ", &number, "/", &of, ")"].concat()
         });
         // Read the clock only for the debug line that reports the time taken.
         self.started = logger.enabled(Level::Debug).then(js_sys::Date::now);
@@ -174,7 +194,7 @@ impl Exchange {
 
 impl Exchange {
     fn next(&mut self, outcome: Result<Answer, Failure>) -> Result<JsValue, Error> {
-        let method = self.method.as_ref();
+        let method = self.method.as_str();
         let logger = &self.transport.logger;
         let (error, retry_after_ms) = match outcome {
             Ok(Answer { status, request_id, text, refusal }) => {
@@ -187,8 +207,8 @@ impl Exchange {
                 let Some(Refusal { status_text, headers, retry_after_ms, retryable }) = refusal else {
                     return read(status, request_id, &text, self.shape);
                 };
-                let failure =
-                    decode::failure(status, &status_text, request_id, headers, &text, retry_after_ms.map(|ms| ms / 1000.0));
+                let mut failure = decode::failure(status, &status_text, request_id, &text, retry_after_ms.map(|ms| ms / 1000.0));
+                failure.headers = headers;
                 if !retryable {
                     return Err(Error::Api(Box::new(failure)));
                 }
@@ -240,14 +260,11 @@ fn read(status: u16, request_id: Option<String>, text: &str, shape: &'static Sha
 /// only for an error status: a success needs none of it.
 fn answer(outcome: &Outcome) -> Answer {
     let status = outcome.status();
-    let refusal = (!(200..300).contains(&status)).then(|| {
-        let response = Response::from(outcome.response());
-        Refusal {
-            status_text: response.status_text(),
-            headers: response.headers().entries().collect(),
-            retry_after_ms: retry_after_ms(&response),
-            retryable: is_retryable(status, &response),
-        }
+    let refusal = (!(200..300).contains(&status)).then(|| Refusal {
+        status_text: outcome.status_text(),
+        headers: outcome.headers(),
+        retry_after_ms: outcome.retry_after().and_then(|value| retry_after_ms(&value)),
+        retryable: is_retryable(status, outcome.should_retry().as_deref()),
     });
     Answer { status, request_id: outcome.request_id(), text: body_text(&outcome.text()), refusal }
 }
@@ -266,7 +283,7 @@ fn body_text(text: &js_sys::JsString) -> String {
     }
     bytes.truncate(written.max(0.0) as usize);
     // `encodeInto` writes valid UTF-8 (a lone surrogate becomes U+FFFD), so this never copies.
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// `Outcome.kind` in `attempt.js`; any other kind is a network failure with a `message`.
@@ -276,8 +293,9 @@ const OUTCOME_TIMEOUT: u32 = 2;
 
 #[wasm_bindgen(module = "/src/exchange.js")]
 extern "C" {
-    /// How one attempt ended (`exchange.js`): `status`, `text`, `requestId` and `response` are
-    /// set for an answer, `message` for a network failure.
+    /// How one attempt ended (`exchange.js`): `status`, `text` and `requestId` are set for an
+    /// answer, and for an error status also `statusText`, `headers`, `retryAfter` and
+    /// `shouldRetry`; `message` for a network failure.
     pub type Outcome;
     #[wasm_bindgen(method, getter, structural)]
     fn kind(this: &Outcome) -> u32;
@@ -287,8 +305,14 @@ extern "C" {
     fn text(this: &Outcome) -> js_sys::JsString;
     #[wasm_bindgen(method, getter, structural, js_name = requestId)]
     fn request_id(this: &Outcome) -> Option<String>;
+    #[wasm_bindgen(method, getter, structural, js_name = statusText)]
+    fn status_text(this: &Outcome) -> String;
     #[wasm_bindgen(method, getter, structural)]
-    fn response(this: &Outcome) -> web_sys::Response;
+    fn headers(this: &Outcome) -> JsValue;
+    #[wasm_bindgen(method, getter, structural, js_name = retryAfter)]
+    fn retry_after(this: &Outcome) -> Option<String>;
+    #[wasm_bindgen(method, getter, structural, js_name = shouldRetry)]
+    fn should_retry(this: &Outcome) -> Option<String>;
     #[wasm_bindgen(method, getter, structural)]
     fn message(this: &Outcome) -> String;
 
@@ -315,8 +339,8 @@ extern "C" {
 
 /// SDK.md: connection failures, timeouts, 408, 429 and 5xx are retried, and a 409 only when the
 /// server says so (`x-should-retry: true`); `x-should-retry: false` always wins.
-fn is_retryable(status: u16, response: &Response) -> bool {
-    match response.headers().get("x-should-retry").as_deref() {
+fn is_retryable(status: u16, should_retry: Option<&str>) -> bool {
+    match should_retry {
         Some("true") => return true,
         Some("false") => return false,
         _ => {}
@@ -325,9 +349,8 @@ fn is_retryable(status: u16, response: &Response) -> bool {
 }
 
 /// `Retry-After` as milliseconds: delta-seconds or an HTTP date.
-fn retry_after_ms(response: &Response) -> Option<f64> {
-    let value = response.headers().get("retry-after")?;
-    if let Some(seconds) = decode::retry_after_seconds(&value) {
+fn retry_after_ms(value: &str) -> Option<f64> {
+    if let Some(seconds) = decode::retry_after_seconds(value) {
         return Some(seconds * 1000.0);
     }
     let at = js_sys::Date::parse(value.trim());

@@ -7,7 +7,6 @@ use credport_model::{
     API_KEY, API_KEY_LIST, API_KEY_SECRET, CREATED_API_KEY, CREATE_API_KEY_PARAMS, DELETED_API_KEY, LIST_API_KEYS_PARAMS,
     REVOKE_API_KEY_PARAMS, UPDATE_API_KEY_PARAMS, VERIFY_API_KEY_RESULT,
 };
-use gloo_net::http::Method;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
@@ -17,7 +16,7 @@ use crate::convert::{string_arg, type_name};
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::params::{optional, required, Params};
-use crate::transport::{Call, Transport};
+use crate::transport::{Call, Method, Transport};
 use crate::wire;
 
 /// API keys of the site.
@@ -42,7 +41,7 @@ impl ApiKeys {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let call = required(&params, &CREATE_API_KEY_PARAMS)
-            .map(|p| Call::with_body(Method::POST, "/v1/api_keys".into(), wire::body(&p)));
+            .map(|p| Call::with_body(Method::Post, "/v1/api_keys".into(), wire::body(&p)));
         send(&self.transport, call, &options, &CREATED_API_KEY)
     }
 
@@ -89,7 +88,7 @@ impl ApiKeys {
     ) -> Promise {
         let call = key_path(&id, "").and_then(|path| {
             let p = required(&params, &UPDATE_API_KEY_PARAMS)?;
-            Ok(Call::with_body(Method::PATCH, path, wire::body(&p)))
+            Ok(Call::with_body(Method::Patch, path, wire::body(&p)))
         });
         send(&self.transport, call, &options, &API_KEY)
     }
@@ -101,7 +100,7 @@ impl ApiKeys {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = key_path(&id, "").map(|path| Call { method: Method::DELETE, ..Call::get(path) });
+        let call = key_path(&id, "").map(|path| Call { method: Method::Delete, ..Call::get(path) });
         send(&self.transport, call, &options, &DELETED_API_KEY)
     }
 
@@ -125,7 +124,7 @@ impl ApiKeys {
     ) -> Promise {
         let call = key_path(&id, "/revoke").and_then(|path| {
             let p = optional(&params, &REVOKE_API_KEY_PARAMS)?;
-            Ok(Call::with_body(Method::POST, path, wire::body(&p)))
+            Ok(Call::with_body(Method::Post, path, wire::body(&p)))
         });
         send(&self.transport, call, &options, &API_KEY)
     }
@@ -137,7 +136,7 @@ impl ApiKeys {
         #[wasm_bindgen(unchecked_param_type = "string")] secret: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = verify_body(&secret).map(|body| Call::with_body(Method::POST, "/v1/api_keys/verify".into(), body));
+        let call = verify_body(&secret).map(|body| Call::with_body(Method::Post, "/v1/api_keys/verify".into(), body));
         send(&self.transport, call, &options, &VERIFY_API_KEY_RESULT)
     }
 }

@@ -3,7 +3,6 @@
 use std::rc::Rc;
 
 use credport_model::{CREATED_PERSONAL_ACCESS_TOKEN, CREATE_TOKEN_PARAMS, PERSONAL_ACCESS_TOKEN, TOKEN_LIST};
-use gloo_net::http::Method;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
@@ -11,7 +10,7 @@ use super::send;
 use crate::convert::string_arg;
 use crate::errors::Error;
 use crate::params::required;
-use crate::transport::{Call, Transport};
+use crate::transport::{Call, Method, Transport};
 use crate::wire;
 
 /// Personal access tokens of the site.
@@ -36,7 +35,7 @@ impl PersonalAccessTokens {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
         let call = required(&params, &CREATE_TOKEN_PARAMS)
-            .map(|p| Call::with_body(Method::POST, "/v1/personal_access_tokens".into(), wire::body(&p)));
+            .map(|p| Call::with_body(Method::Post, "/v1/personal_access_tokens".into(), wire::body(&p)));
         send(&self.transport, call, &options, &CREATED_PERSONAL_ACCESS_TOKEN)
     }
 
@@ -63,7 +62,7 @@ impl PersonalAccessTokens {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let call = token_path(&id, "/revoke").map(|path| Call::with_body(Method::POST, path, "{}".to_owned()));
+        let call = token_path(&id, "/revoke").map(|path| Call::with_body(Method::Post, path, "{}".to_owned()));
         send(&self.transport, call, &options, &PERSONAL_ACCESS_TOKEN)
     }
 }
