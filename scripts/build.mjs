@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renameInGlue, shortenWasmNames } from './wasm-names.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -80,6 +81,9 @@ for (const { target, dir } of process.argv.includes('--skip-wasm') ? [] : target
 
 const sameWasm = ['node', 'web'].map((dir) => fs.readFileSync(path.join(root, 'pkg', dir, 'credport_bg.wasm')));
 if (!sameWasm[0].equals(sameWasm[1])) throw new Error('pkg/node and pkg/web hold different .wasm files: the package ships only one');
+// The one .wasm with short import and export names; both glues get the same names (wasm-names.mjs).
+const glues = Object.fromEntries(targets.map(({ dir }) => [dir, fs.readFileSync(path.join(root, 'pkg', dir, 'credport.js'), 'utf8')]));
+const { wasm, names } = shortenWasmNames(sameWasm[1], Object.values(glues));
 
 fs.rmSync(dist, { recursive: true, force: true });
 for (const { dir, files } of targets) {
@@ -87,8 +91,11 @@ for (const { dir, files } of targets) {
   for (const [from, to] of Object.entries(files)) {
     const source = path.join(root, 'pkg', dir, from);
     if (from === 'credport.js') {
-      const glue = inlineSnippets(fs.readFileSync(source, 'utf8'), path.dirname(source));
+      const renamed = renameInGlue(glues[dir], names, source);
+      const glue = inlineSnippets(renamed, path.dirname(source));
       fs.writeFileSync(path.join(dist, dir, to), dir === 'node' ? sharedWasm(glue) : glue);
+    } else if (from === 'credport_bg.wasm') {
+      fs.writeFileSync(path.join(dist, dir, to), wasm);
     } else {
       fs.copyFileSync(source, path.join(dist, dir, to));
     }
@@ -104,5 +111,6 @@ const manifest = JSON.parse(fs.readFileSync(path.join(template, 'package.json'),
 manifest.version = cargoVersion();
 fs.writeFileSync(path.join(dist, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
-const wasmKib = (fs.statSync(path.join(dist, 'web', 'credport_bg.wasm')).size / 1024).toFixed(1);
-console.log(`built dist/ (credport ${manifest.version}, wasm ${wasmKib} KiB, one file for node and web)`);
+const wasmKib = (wasm.length / 1024).toFixed(1);
+const dropped = names.dropped.join(', ') || 'none';
+console.log(`built dist/ (credport ${manifest.version}, wasm ${wasmKib} KiB, one file for node and web; exports dropped as unread: ${dropped})`);
