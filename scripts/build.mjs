@@ -91,8 +91,8 @@ for (const { dir, files } of targets) {
   for (const [from, to] of Object.entries(files)) {
     const source = path.join(root, 'pkg', dir, from);
     if (from === 'credport.js') {
-      const renamed = renameInGlue(glues[dir], names, source);
-      const glue = inlineSnippets(renamed, path.dirname(source));
+      // Snippets first: after them, a snippet module's path is left only as the wasm's import module.
+      const glue = renameInGlue(inlineSnippets(glues[dir], path.dirname(source)), names, source);
       fs.writeFileSync(path.join(dist, dir, to), dir === 'node' ? sharedWasm(glue) : glue);
     } else if (from === 'credport_bg.wasm') {
       fs.writeFileSync(path.join(dist, dir, to), wasm);
