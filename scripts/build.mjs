@@ -2,6 +2,7 @@
 // pkg-template/ into dist/, ready for `npm pack`.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renameInGlue, shortenWasmNames } from './wasm-names.mjs';
@@ -10,8 +11,21 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const template = path.join(root, 'pkg-template');
 
-function run(cmd, args) {
-  execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, PATH: `${path.join(root, 'node_modules/.bin')}:${process.env.PATH}` } });
+function run(cmd, args, env = {}) {
+  const PATH = `${path.join(root, 'node_modules/.bin')}:${process.env.PATH}`;
+  execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, PATH, ...env } });
+}
+
+/**
+ * RUSTFLAGS for the wasm: the source paths a panic location names (the standard library's and
+ * the crates' from the cargo registry) without the build machine's directories. The shipped file
+ * should not say where it was built, and is the same on every machine; shorter, too.
+ */
+function remapPaths() {
+  const cargoHome = process.env.CARGO_HOME ?? path.join(os.homedir(), '.cargo');
+  const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { encoding: 'utf8' }).trim();
+  const remaps = [`${path.join(cargoHome, 'registry', 'src')}=/cargo`, `${sysroot}=/rust`, `${root}=/credport`];
+  return [process.env.RUSTFLAGS, ...remaps.map((r) => `--remap-path-prefix=${r}`)].filter(Boolean).join(' ');
 }
 
 /** The errors module is written once, as an ES module; CommonJS entries get this translation. */
@@ -74,9 +88,10 @@ const targets = [
   // .mjs: an ES module whatever the package's "type" ("commonjs", for node/credport.js).
   { target: 'web', dir: 'web', files: { 'credport.js': 'credport.mjs', 'credport_bg.wasm': 'credport_bg.wasm' } },
 ];
+const rustflags = remapPaths();
 // `--skip-wasm` re-assembles dist/ from the last wasm-pack output in pkg/ (for work on pkg-template/).
 for (const { target, dir } of process.argv.includes('--skip-wasm') ? [] : targets) {
-  run('wasm-pack', ['build', '--release', '--target', target, '--out-dir', `pkg/${dir}`, '--out-name', 'credport', '--no-pack']);
+  run('wasm-pack', ['build', '--release', '--target', target, '--out-dir', `pkg/${dir}`, '--out-name', 'credport', '--no-pack'], { RUSTFLAGS: rustflags });
 }
 
 const sameWasm = ['node', 'web'].map((dir) => fs.readFileSync(path.join(root, 'pkg', dir, 'credport_bg.wasm')));
