@@ -2,14 +2,13 @@
 //! `JSON.stringify`/`JSON.parse` on the JS side, the SDK's scanner inside wasm. One crossing per
 //! value instead of one per field keeps large results cheap.
 
-use js_sys::JSON;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::Error;
 
-/// A result's JSON text (with the JS field names) as a plain JS object.
-pub fn parse(json: &str) -> Result<JsValue, Error> {
-    JSON::parse(json).map_err(|_| Error::Connection { message: "could not convert a result".to_owned() })
+/// A result's JSON text (UTF-8, with the JS field names) as a plain JS object.
+pub fn parse(json: &[u8]) -> Result<JsValue, Error> {
+    parse_json(json).map_err(|_| Error::Connection { message: "could not convert a result".to_owned() })
 }
 
 /// Stands in, in the JSON text, for a value JSON cannot carry (a function, a symbol, `NaN`,
@@ -20,6 +19,9 @@ pub const NOT_JSON: &str = "\\u0000credport:not-json";
 
 #[wasm_bindgen(module = "/src/host.js")]
 extern "C" {
+    /// `JSON.parse` of UTF-8 text read straight from wasm memory.
+    #[wasm_bindgen(catch, js_name = parseJson)]
+    fn parse_json(json: &[u8]) -> Result<JsValue, JsValue>;
     /// `JSON.stringify` with the replacer that marks values JSON cannot carry.
     #[wasm_bindgen(catch, js_name = stringify)]
     fn stringify_marked(value: &JsValue) -> Result<Option<String>, JsValue>;

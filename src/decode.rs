@@ -18,13 +18,15 @@ const MAX_RECORDED: usize = 20;
 
 /// Adds computed members to an object of `shape` (`isActive` of a connection), from the values
 /// read: written after the object's last member, each starting with `,`.
-pub type Extra<'x> = &'x dyn Fn(&Shape, &Values, &mut String);
+pub type Extra<'x> = &'x dyn Fn(&Shape, &Values, &mut Vec<u8>);
 
-/// A 2xx body as JSON text with the JS field names (`camelCase`), every optional field present
-/// (null when the answer left it out) and unknown fields dropped; anything that is not `shape` is
-/// an [`Error::InvalidResponse`] naming where it went wrong.
-pub fn success(status: u16, request_id: Option<String>, text: &str, shape: &'static Shape, extra: Option<Extra>) -> Result<String, Error> {
-    let mut reader = Reader { scan: Scanner::new(text), out: String::with_capacity(text.len() + text.len() / 8), extra };
+/// A 2xx body as JSON text (UTF-8 bytes) with the JS field names (`camelCase`), every optional
+/// field present (null when the answer left it out) and unknown fields dropped; anything that is
+/// not `shape` is an [`Error::InvalidResponse`] naming where it went wrong. Bytes, not a `String`:
+/// they are copied from valid UTF-8 at ASCII boundaries, and JS decodes them anyway, so a second
+/// UTF-8 check would only cost time.
+pub fn success(status: u16, request_id: Option<String>, text: &str, shape: &'static Shape, extra: Option<Extra>) -> Result<Vec<u8>, Error> {
+    let mut reader = Reader { scan: Scanner::new(text), out: Vec::with_capacity(text.len() + text.len() / 8), extra };
     let read = reader.object(shape).and_then(|()| reader.scan.end());
     match read {
         Ok(()) => Ok(reader.out),
@@ -45,7 +47,7 @@ pub fn success(status: u16, request_id: Option<String>, text: &str, shape: &'sta
 
 struct Reader<'a, 'x> {
     scan: Scanner<'a>,
-    out: String,
+    out: Vec<u8>,
     extra: Option<Extra<'x>>,
 }
 
@@ -55,7 +57,7 @@ impl<'a> Reader<'a, '_> {
             return Err(self.wrong_type(shape.name));
         }
         self.scan.open_object()?;
-        self.out.push('{');
+        self.out.push(b'{');
         let mut seen = FieldSet::default();
         let mut values: Values = [None; MAX_RECORDED];
         // Answers list their fields in the order of the tables: look at the next one first.
@@ -88,38 +90,35 @@ impl<'a> Reader<'a, '_> {
                 return Err(self.scan.fault(["missing field `", field.wire, "`"].concat()));
             }
             self.key(field);
-            self.out.push_str("null");
+            self.out.extend_from_slice(b"null");
         }
         if let Some(extra) = self.extra {
             extra(shape, &values, &mut self.out);
         }
-        self.out.push('}');
+        self.out.push(b'}');
         Ok(())
     }
 
     /// Writes `"name":`, after a `,` unless it is the object's first member.
     fn key(&mut self, field: &Field) {
-        if !self.out.ends_with('{') {
-            self.out.push(',');
+        if self.out.last() != Some(&b'{') {
+            self.out.push(b',');
         }
-        self.out.push('"');
-        self.out.push_str(field.js);
-        self.out.push_str("\":");
+        self.out.push(b'"');
+        self.out.extend_from_slice(field.js.as_bytes());
+        self.out.extend_from_slice(b"\":");
     }
 
     fn value(&mut self, field: &Field) -> Result<(), Fault> {
         if self.scan.peek() == Some(b'n') && field.presence != Presence::Required && self.scan.null() {
-            self.out.push_str("null");
+            self.out.extend_from_slice(b"null");
             return Ok(());
         }
         match field.kind {
-            Kind::Str => {
-                let raw = self.scan.string().map_err(|_| self.wrong_type("a string"))?;
-                self.push_string(raw);
-            }
+            Kind::Str => self.string()?,
             Kind::Bool => {
                 let value = self.scan.boolean().ok_or_else(|| self.wrong_type("a boolean"))?;
-                self.out.push_str(if value { "true" } else { "false" });
+                self.out.extend_from_slice(if value { b"true" } else { b"false" });
             }
             Kind::Uint(max) => {
                 if !matches!(self.scan.peek(), Some(b'-' | b'0'..=b'9')) {
@@ -129,12 +128,12 @@ impl<'a> Reader<'a, '_> {
                 if json::uint(text, max).is_none() {
                     return Err(self.scan.fault("expected a whole number in range"));
                 }
-                self.out.push_str(text);
+                self.out.extend_from_slice(text.as_bytes());
             }
             Kind::Object if self.scan.peek() != Some(b'{') => return Err(self.wrong_type("an object")),
             Kind::Json | Kind::Object => {
                 let text = self.scan.value()?;
-                self.out.push_str(text);
+                self.out.extend_from_slice(text.as_bytes());
             }
             Kind::Strs => self.array("an array of strings", None)?,
             Kind::One(shape) => self.object(shape)?,
@@ -149,29 +148,29 @@ impl<'a> Reader<'a, '_> {
             return Err(self.wrong_type(expected));
         }
         self.scan.open_array()?;
-        self.out.push('[');
+        self.out.push(b'[');
         let mut index = 0;
         while self.scan.next_element(index)? {
             if index > 0 {
-                self.out.push(',');
+                self.out.push(b',');
             }
             index += 1;
             match of {
                 Some(shape) => self.object(shape)?,
-                None => {
-                    let raw = self.scan.string().map_err(|_| self.wrong_type("a string"))?;
-                    self.push_string(raw);
-                }
+                None => self.string()?,
             }
         }
-        self.out.push(']');
+        self.out.push(b']');
         Ok(())
     }
 
-    fn push_string(&mut self, raw: &str) {
-        self.out.push('"');
-        self.out.push_str(raw);
-        self.out.push('"');
+    /// A string, copied with its quotes (and escapes) as it is.
+    fn string(&mut self) -> Result<(), Fault> {
+        self.scan.peek();
+        let start = self.scan.pos();
+        self.scan.string().map_err(|_| self.wrong_type("a string"))?;
+        self.out.extend_from_slice(self.scan.slice(start, self.scan.pos()).as_bytes());
+        Ok(())
     }
 
     /// `invalid type: number, expected a string` (the kind of value, never the value).
@@ -305,7 +304,7 @@ mod tests {
     #[test]
     fn unknown_fields_are_dropped_absent_optionals_are_null_and_names_are_js() {
         let body = r#"{"valid":false,"code":"SUSPENDED","new_field":[1,{"a":2}]}"#;
-        assert_eq!(success(200, None, body, &VERIFY_API_KEY_RESULT, None).ok().as_deref(), Some(r#"{"valid":false,"code":"SUSPENDED","apiKey":null}"#));
+        assert_eq!(success(200, None, body, &VERIFY_API_KEY_RESULT, None).ok().and_then(|b| String::from_utf8(b).ok()).as_deref(), Some(r#"{"valid":false,"code":"SUSPENDED","apiKey":null}"#));
     }
 
     #[test]

@@ -95,7 +95,7 @@ impl Error {
                 set("status", failure.status.into());
                 set("code", failure.code.as_str().into());
                 set("requestId", opt_str(&failure.request_id));
-                let details = failure.details.as_deref().and_then(|json| crate::convert::parse(json).ok());
+                let details = failure.details.as_deref().and_then(|json| crate::convert::parse(json.as_bytes()).ok());
                 set("details", details.unwrap_or(JsValue::NULL));
                 set("headers", failure.headers.clone());
                 set("retryAfter", failure.retry_after.map_or(JsValue::NULL, JsValue::from_f64));

@@ -42,6 +42,13 @@ function markNotJson(_key, value) {
   return typeof value === 'function' || typeof value === 'symbol' || (typeof value === 'number' && !Number.isFinite(value)) ? NOT_JSON : value;
 }
 
+const decoder = new TextDecoder();
+
+/** A result's JSON text, UTF-8 in a view of wasm memory, as a value. */
+export function parseJson(bytes) {
+  return JSON.parse(decoder.decode(bytes));
+}
+
 /** A JS argument's JSON text, with what JSON cannot carry marked instead of dropped. */
 export function stringify(value) {
   return JSON.stringify(value, markNotJson);

@@ -249,7 +249,7 @@ fn read(status: u16, request_id: Option<String>, text: &str, shape: &'static Sha
         now.set(Some(at));
         at
     };
-    let flags = |shape: &Shape, values: &decode::Values, out: &mut String| {
+    let flags = |shape: &Shape, values: &decode::Values, out: &mut Vec<u8>| {
         crate::resources::connections::flags(shape, values, out, &now_s)
     };
     let json = decode::success(status, request_id, text, shape, Some(&flags))?;

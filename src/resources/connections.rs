@@ -87,7 +87,7 @@ pub fn list_call(params: &Params) -> Call {
 
 /// Adds `isActive` and `isExpired` (seed 001's properties, as of `now_s`, in Unix seconds) to
 /// each connection read.
-pub fn flags(shape: &Shape, values: &Values, out: &mut String, now_s: &dyn Fn() -> f64) {
+pub fn flags(shape: &Shape, values: &Values, out: &mut Vec<u8>, now_s: &dyn Fn() -> f64) {
     if !std::ptr::eq(shape, &CONNECTION) {
         return;
     }
@@ -99,6 +99,6 @@ pub fn flags(shape: &Shape, values: &Values, out: &mut String, now_s: &dyn Fn() 
         .and_then(text)
         .and_then(|at| parse_rfc3339(&at))
         .is_some_and(|expires| (expires as f64) <= now_s());
-    out.push_str(if active { ",\"isActive\":true" } else { ",\"isActive\":false" });
-    out.push_str(if expired { ",\"isExpired\":true" } else { ",\"isExpired\":false" });
+    out.extend_from_slice(if active { b",\"isActive\":true" } else { b",\"isActive\":false" });
+    out.extend_from_slice(if expired { b",\"isExpired\":true" } else { b",\"isExpired\":false" });
 }
