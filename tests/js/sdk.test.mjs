@@ -87,6 +87,37 @@ describe('connections', () => {
     assert.equal(new Set(seen).size, 5);
   });
 
+  test('listAll: overlapping next() calls fetch each page once; an error ends the iteration', async () => {
+    const pages = [];
+    let failPage = 0;
+    const counting = new sdk.Credport({
+      apiKey: site.token,
+      baseUrl: server.url,
+      maxRetries: 0,
+      fetch: (request) => {
+        const page = Number(new URL(request.url).searchParams.get('page') ?? 1);
+        pages.push(page);
+        return page === failPage ? Promise.reject(new TypeError('network down')) : fetch(request);
+      },
+    });
+    // Five next() calls at once over pages of two: pages 1, 2 and 3, each asked for once.
+    const iterator = counting.connections.listAll({ pageSize: 2 })[Symbol.asyncIterator]();
+    const results = await Promise.all([1, 2, 3, 4, 5, 6].map(() => iterator.next()));
+    assert.deepEqual(results.map((r) => r.done), [false, false, false, false, false, true]);
+    assert.equal(new Set(results.slice(0, 5).map((r) => r.value.id)).size, 5);
+    assert.deepEqual(pages, [1, 2, 3]);
+
+    // The second page fails: the first page's items, then the error, then the end.
+    pages.length = 0;
+    failPage = 2;
+    const failing = counting.connections.listAll({ pageSize: 2 })[Symbol.asyncIterator]();
+    assert.equal((await failing.next()).done, false);
+    assert.equal((await failing.next()).done, false);
+    await assert.rejects(failing.next(), sdk.APIConnectionError);
+    assert.deepEqual(await failing.next(), { value: undefined, done: true });
+    assert.deepEqual(pages, [1, 2]);
+  });
+
   test('filters by provider and status', async () => {
     const active = await client.connections.list({ status: 'active' });
     assert.equal(active.count, 3);
