@@ -1,6 +1,6 @@
 'use strict';
 // Node entry (CommonJS). The ES module entry re-exports this one, so both share one wasm instance
-// and one set of error classes.
+// and one set of error classes. The build bundles the two files required here into this one.
 const errors = require('./errors.cjs');
 const core = require('./node/credport.js');
 
@@ -15,3 +15,7 @@ module.exports = {
   PersonalAccessTokens: core.PersonalAccessTokens,
   ...errorClasses,
 };
+// For the package's node/credport.js, once the core is bundled in here: the core's own exports
+// (`__wasmMemory`, read by the leak tests and the benchmark) from this instance. Not enumerable
+// and under a symbol: not part of the API.
+Object.defineProperty(module.exports, Symbol.for('credport.core'), { value: core });
