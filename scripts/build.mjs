@@ -158,7 +158,8 @@ for (const { dir, files } of targets) {
     if (from === 'credport.js') {
       // Snippets first: after them, a snippet module's path is left only as the wasm's import module.
       const glue = renameInGlue(inlineSnippets(glues[dir], path.dirname(source)), names, source);
-      fs.writeFileSync(path.join(dist, dir, to), dir === 'node' ? arityMatchedImports(sharedWasm(glue)) : glue);
+      const matched = arityMatchedImports(glue);
+      fs.writeFileSync(path.join(dist, dir, to), dir === 'node' ? sharedWasm(matched) : matched);
     } else if (from === 'credport_bg.wasm') {
       fs.writeFileSync(path.join(dist, dir, to), wasm);
     } else {
