@@ -70,7 +70,7 @@ const params = smoke
       coldstartRuns: 15,
       // V8 is still optimising after a few hundred calls: 2,000 warm-up calls per client.
       percall: { rounds: 12, callsPerRound: 200, warmup: 2000 },
-      throughput: { total: 20000, concurrency: 64, reps: 3 },
+      throughput: { total: 20000, concurrency: 64, reps: 10 },
       memory: { total: 100000, concurrency: 8, warmupCalls: 5000, checkpoints: 10 },
       server: { seconds: 10, warmupSeconds: 1 },
     };

@@ -131,11 +131,11 @@ export function markdown(report) {
   if (tp?.sdkCallsPerSec) {
     out.push(
       table(
-        ['client', `calls/s (${tp.call}, ${tp.inFlight} in flight, ${int(tp.calls)} calls, median of ${tp.reps})`, 'errors'],
+        ['client', `calls/s (${tp.call}, ${tp.inFlight} in flight, ${int(tp.calls)} calls in ${tp.reps} alternating chunks)`, 'errors'],
         [
           ['**credport**', int(tp.sdkCallsPerSec), tp.errors.sdk],
           ['raw fetch + JSON.parse', int(tp.rawCallsPerSec), tp.errors.raw],
-          ['cost ratio (raw/SDK calls per second)', `**${tp.ratio.toFixed(3)}×**`, ''],
+          ['cost ratio (raw/SDK calls per second, median over the chunk pairs)', `**${tp.ratio.toFixed(3)}×**`, ''],
         ],
       ),
       '',
