@@ -124,9 +124,10 @@ impl Transport {
     pub fn send(self: &Rc<Self>, call: Call, options: CallOptions, shape: &'static Shape) -> Promise {
         let idempotency_key = (call.method == Method::Post)
             .then(|| options.idempotency_key.clone().unwrap_or_else(new_idempotency_key));
+        let timeout_ms = options.timeout_ms.unwrap_or(self.timeout_ms);
         let exchange = Exchange {
             max_retries: options.max_retries.unwrap_or(self.max_retries),
-            timeout_ms: options.timeout_ms.unwrap_or(self.timeout_ms),
+            timeout_ms,
             transport: self.clone(),
             shape,
             attempt: 0,
@@ -144,7 +145,7 @@ impl Transport {
             &self.authorization,
             idempotency_key.as_deref(),
             call.body.as_deref(),
-            options.timeout_ms.unwrap_or(self.timeout_ms),
+            timeout_ms,
             options.signal.as_ref(),
         )
     }
@@ -182,21 +183,22 @@ impl Exchange {
     /// Called with each attempt's outcome: the result read as the call's shape, or the number of
     /// milliseconds to wait before the next attempt; throws the call's error.
     pub fn settle(&mut self, outcome: Outcome) -> Result<JsValue, JsValue> {
-        let failure = match outcome.kind() {
+        let ended = match outcome.kind() {
             OUTCOME_ANSWER => Ok(answer(&outcome)),
             OUTCOME_ABORTED => Err(Failure::Aborted),
             OUTCOME_TIMEOUT => Err(Failure::Timeout),
             _ => Err(Failure::Network(outcome.message())),
         };
-        Ok(self.next(failure)?)
+        Ok(self.next(ended)?)
     }
 }
 
 impl Exchange {
-    fn next(&mut self, outcome: Result<Answer, Failure>) -> Result<JsValue, Error> {
+    /// What follows an attempt that ended so: the result, the error, or the wait before a retry.
+    fn next(&mut self, ended: Result<Answer, Failure>) -> Result<JsValue, Error> {
         let method = self.method.as_str();
         let logger = &self.transport.logger;
-        let (error, retry_after_ms) = match outcome {
+        let (error, retry_after_ms) = match ended {
             Ok(Answer { status, request_id, text, refusal }) => {
                 logger.log(Level::Debug, || {
                     let id = request_id.as_deref().unwrap_or("none");
