@@ -25,6 +25,7 @@ pub enum PageSource {
 #[wasm_bindgen(skip_typescript)]
 pub struct Pager {
     transport: Rc<Transport>,
+    /// The caller's options; each page gets them without the idempotency key (pages are GETs).
     options: CallOptions,
     /// The next page; `None` after the last.
     next: Option<PageSource>,
@@ -33,7 +34,7 @@ pub struct Pager {
 impl Pager {
     /// The async-iterable iterator over the items of `source`'s pages.
     pub fn start(transport: Rc<Transport>, source: PageSource, options: CallOptions) -> JsValue {
-        pages(Pager { transport, options: options.for_page(), next: Some(source) })
+        pages(Pager { transport, options, next: Some(source) })
     }
 }
 
