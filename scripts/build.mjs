@@ -29,10 +29,15 @@ function remapPaths() {
   return [process.env.RUSTFLAGS, ...remaps.map((r) => `--remap-path-prefix=${r}`)].filter(Boolean).join(' ');
 }
 
+/** An ES module's top-level `export` declarations as plain ones (`body`), and their `names`. */
+function unexport(source) {
+  const declaration = /^export (async function\*?|function|const|let|class) (\w+)/gm;
+  return { body: source.replace(declaration, '$1 $2'), names: [...source.matchAll(declaration)].map((m) => m[2]) };
+}
+
 /** The errors module is written once, as an ES module; CommonJS entries get this translation. */
 export function errorsToCommonJs(source) {
-  const names = [...source.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]);
-  const body = source.replace(/^export (class|function) /gm, '$1 ');
+  const { body, names } = unexport(source);
   return `'use strict';\n${body}\nmodule.exports = { ${names.join(', ')} };\n`;
 }
 
@@ -54,10 +59,8 @@ export function inlineSnippets(glue, dir) {
     if (!module) {
       module = `__snippet${inlined.size}`;
       inlined.set(file, module);
-      const exported = /^export (async function\*?|function|const|let|class) (\w+)/gm;
-      const source = fs.readFileSync(path.join(dir, file), 'utf8');
-      const names = [...source.matchAll(exported)].map((m) => m[2]);
-      definition = `const ${module} = (() => {\n${source.replace(exported, '$1 $2')}\nreturn { ${names.join(', ')} };\n})();\n`;
+      const { body, names } = unexport(fs.readFileSync(path.join(dir, file), 'utf8'));
+      definition = `const ${module} = (() => {\n${body}\nreturn { ${names.join(', ')} };\n})();\n`;
     }
     const names = cjsNames ?? esmNames;
     return `${definition}const ${names ? `{ ${names} }` : cjsSpace ?? esmSpace} = ${module};`;
