@@ -21,7 +21,7 @@ const ACCEPT = 'application/json';
 const ABORTED = { kind: 1 };
 const TIMEOUT = { kind: 2 };
 
-/** The message of a thrown value, as the Rust side read it (`js_message`). */
+/** The message of a thrown value: an Error's message, a thrown string, else a stand-in. */
 function messageOf(error) {
   if (error instanceof Error) return String(error.message);
   return typeof error === 'string' ? error : 'fetch failed';

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use super::pager::{PageSource, Pager};
 use super::send;
-use crate::convert::{string_arg, type_name};
+use crate::convert::{self, string_arg, type_name};
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::params::{optional, required, Params};
@@ -147,8 +147,7 @@ fn verify_body(secret: &JsValue) -> Result<String, Error> {
         return Err(Error::invalid("secret", ["must be a string, got ", &type_name(secret)].concat()));
     };
     shape::secret("secret", &value).map_err(|e| Error::invalid("secret", e.message))?;
-    let quoted = js_sys::JSON::stringify(secret).ok().and_then(|s| s.as_string()).unwrap_or_default();
-    Ok(["{\"secret\":", &quoted, "}"].concat())
+    Ok(["{\"secret\":", &convert::stringify("secret", secret)?, "}"].concat())
 }
 
 /// `/v1/api_keys/{id}{suffix}` with the id checked and escaped.
