@@ -25,7 +25,15 @@ pub type Extra<'x> = &'x dyn Fn(&Shape, &Values, &mut Vec<u8>);
 /// not `shape` is an [`Error::InvalidResponse`] naming where it went wrong. Bytes, not a `String`:
 /// they are copied from valid UTF-8 at ASCII boundaries, and JS decodes them anyway, so a second
 /// UTF-8 check would only cost time.
-pub fn success(status: u16, request_id: Option<String>, text: &str, shape: &'static Shape, extra: Option<Extra>) -> Result<Vec<u8>, Error> {
+///
+/// `request_id` is asked for only for an error: reading it costs a header lookup in JS.
+pub fn success(
+    status: u16,
+    request_id: &dyn Fn() -> Option<String>,
+    text: &str,
+    shape: &'static Shape,
+    extra: Option<Extra>,
+) -> Result<Vec<u8>, Error> {
     let mut reader = Reader { scan: Scanner::new(text), out: Vec::with_capacity(text.len() + text.len() / 8), extra };
     let read = reader.object(shape).and_then(|()| reader.scan.end());
     match read {
@@ -40,7 +48,7 @@ pub fn success(status: u16, request_id: Option<String>, text: &str, shape: &'sta
             }
             text.push_str(": ");
             text.push_str(&message);
-            Err(Error::InvalidResponse { status, request_id, message: text })
+            Err(Error::InvalidResponse { status, request_id: request_id(), message: text })
         }
     }
 }
@@ -294,7 +302,7 @@ mod tests {
     #[test]
     fn a_missing_field_is_named_with_its_path() {
         let body = r#"{"count":1,"page":1,"page_size":20,"next":null,"previous":null,"payload":[{"id":"c"}]}"#;
-        let Err(Error::InvalidResponse { message, .. }) = success(200, None, body, &CONNECTION_PAGE, None) else {
+        let Err(Error::InvalidResponse { message, .. }) = success(200, &|| None, body, &CONNECTION_PAGE, None) else {
             panic!("decoded a connection without its fields");
         };
         assert!(message.contains("payload[0]"), "{message}");
@@ -304,19 +312,19 @@ mod tests {
     #[test]
     fn unknown_fields_are_dropped_absent_optionals_are_null_and_names_are_js() {
         let body = r#"{"valid":false,"code":"SUSPENDED","new_field":[1,{"a":2}]}"#;
-        assert_eq!(success(200, None, body, &VERIFY_API_KEY_RESULT, None).ok().and_then(|b| String::from_utf8(b).ok()).as_deref(), Some(r#"{"valid":false,"code":"SUSPENDED","apiKey":null}"#));
+        assert_eq!(success(200, &|| None, body, &VERIFY_API_KEY_RESULT, None).ok().and_then(|b| String::from_utf8(b).ok()).as_deref(), Some(r#"{"valid":false,"code":"SUSPENDED","apiKey":null}"#));
     }
 
     #[test]
     fn truncated_and_trailing_bodies_are_invalid() {
-        assert!(success(200, None, r#"{"valid":true,"code":"VALID""#, &VERIFY_API_KEY_RESULT, None).is_err());
-        assert!(success(200, None, r#"{"valid":true,"code":"VALID","api_key":null} x"#, &VERIFY_API_KEY_RESULT, None).is_err());
+        assert!(success(200, &|| None, r#"{"valid":true,"code":"VALID""#, &VERIFY_API_KEY_RESULT, None).is_err());
+        assert!(success(200, &|| None, r#"{"valid":true,"code":"VALID","api_key":null} x"#, &VERIFY_API_KEY_RESULT, None).is_err());
     }
 
     #[test]
     fn wrong_types_are_named_without_the_value() {
         let body = r#"{"valid":"cpk_secret_value","code":"VALID","api_key":null}"#;
-        let Err(Error::InvalidResponse { message, .. }) = success(200, None, body, &VERIFY_API_KEY_RESULT, None) else {
+        let Err(Error::InvalidResponse { message, .. }) = success(200, &|| None, body, &VERIFY_API_KEY_RESULT, None) else {
             panic!("decoded a string as a boolean");
         };
         assert_eq!(message, "credport answered 200 with an invalid body at valid: invalid type: string, expected a boolean");

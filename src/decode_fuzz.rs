@@ -74,7 +74,7 @@ const ANSWERS: &[Answer] = &[
 
 /// Decodes `text` as every response type; each must return, whatever the input.
 fn decode_all(text: &str) -> Vec<Result<Vec<u8>, Error>> {
-    ANSWERS.iter().map(|a| success(200, Some("req_fuzz".into()), text, a.shape, None)).collect()
+    ANSWERS.iter().map(|a| success(200, &|| Some("req_fuzz".into()), text, a.shape, None)).collect()
 }
 
 /// The decoder and the serde type agree on `text`: both refuse it, or both accept it with the
@@ -83,7 +83,7 @@ fn decode_all(text: &str) -> Vec<Result<Vec<u8>, Error>> {
 /// fields in order; the table, like the server, wants objects.
 fn agree(text: &str) -> Result<(), TestCaseError> {
     for answer in ANSWERS {
-        let ours = success(200, None, text, answer.shape, None);
+        let ours = success(200, &|| None, text, answer.shape, None);
         let theirs = (answer.oracle)(text).map(without_flags);
         match (ours, theirs) {
             (Ok(ours), Some(theirs)) => {
@@ -375,10 +375,10 @@ fn the_valid_bodies_decode() {
 #[test]
 fn a_wrongly_typed_secret_is_not_echoed() {
     let body = r#"{"secret": 42}"#;
-    let Err(error) = success(200, None, body, &API_KEY_SECRET, None) else { panic!("decoded") };
+    let Err(error) = success(200, &|| None, body, &API_KEY_SECRET, None) else { panic!("decoded") };
     assert!(error.message().contains("at secret"), "{}", error.message());
     let body = r#"{"valid": "cpk_live_0123456789", "code": "VALID", "api_key": null}"#;
-    let Err(error) = success(200, None, body, &VERIFY_API_KEY_RESULT, None) else { panic!("decoded") };
+    let Err(error) = success(200, &|| None, body, &VERIFY_API_KEY_RESULT, None) else { panic!("decoded") };
     let message = error.message();
     assert!(message.contains("at valid") && message.contains("expected a boolean"), "{message}");
     assert!(!message.contains("cpk_live"), "{message}");

@@ -7,26 +7,17 @@
 //
 // An attempt has its own AbortController: the timer and the caller's signal abort it and end the
 // wait for the answer, body included, even if a `fetch` or a body stream ignores the signal.
-// Outcomes, handed to `exchange.settle` (`runAttempt` itself never throws):
-//   { kind: 0, status, text, requestId }            an answer, read to its end; for an error
-//                                                   status also statusText, headers (an object),
-//                                                   retryAfter and shouldRetry (header values)
-//   { kind: 1 }                                     the caller's signal aborted it
-//   { kind: 2 }                                     its timeout aborted it
-//   { kind: 3, message }                            a network failure (retried like a refusal)
+// Outcomes, handed to `exchange.settle(kind, status, body, headers, detail)` as arguments
+// (`runAttempt` itself never throws):
+//   kind 0  an answer: its status, its body read to its end (text), its `Headers` (the Rust
+//           side reads a header only when it needs one: a success needs none) and statusText
+//   kind 1  the caller's signal aborted it
+//   kind 2  its timeout aborted it
+//   kind 3  a network failure (retried like a refusal), its message as `detail`
 // A failure is the caller's abort if their signal fired, else the timeout if the timer did,
 // whatever the fetch or the body read said.
 
 const ACCEPT = 'application/json';
-const ABORTED = { kind: 1 };
-const TIMEOUT = { kind: 2 };
-
-/** The message of a thrown value: an Error's message, a thrown string, else a stand-in. */
-function messageOf(error) {
-  if (error instanceof Error) return String(error.message);
-  return typeof error === 'string' ? error : 'fetch failed';
-}
-
 const encoder = new TextEncoder();
 
 /** `text` as UTF-8 into `view` (wasm memory): the bytes written, or -1 if they do not fit. */
@@ -41,38 +32,42 @@ export function encodeText(text, view) {
   return bytes.length;
 }
 
-/** The outcome of an answer read to its end: what an error answer says beyond its body only for one. */
-function answer(response, text) {
-  const { status, headers } = response;
-  const requestId = headers.get('x-request-id');
-  if (response.ok) return { kind: 0, status, text, requestId };
-  return {
-    kind: 0,
-    status,
-    text,
-    requestId,
-    statusText: response.statusText,
-    headers: Object.fromEntries(headers),
-    retryAfter: headers.get('retry-after'),
-    shouldRetry: headers.get('x-should-retry'),
-  };
+const ANSWER = 0;
+const ABORTED = 1;
+const TIMEOUT = 2;
+const NETWORK = 3;
+
+/** The message of a thrown value: an Error's message, a thrown string, else a stand-in. */
+function messageOf(error) {
+  if (error instanceof Error) return String(error.message);
+  return typeof error === 'string' ? error : 'fetch failed';
+}
+
+/** A header of an answer (`Headers`), or undefined. */
+export function header(headers, name) {
+  return headers.get(name) ?? undefined;
+}
+
+/** An answer's headers as a plain object, for an `APIError`. */
+export function headerObject(headers) {
+  return Object.fromEntries(headers);
 }
 
 function runAttempt(settle, userFetch, baseUrl, path, query, method, authorization, idempotencyKey, body, timeoutMs, signal) {
   const controller = new AbortController();
   let ended = false;
   let timedOut = false;
-  const end = (outcome) => {
+  const end = (kind, status, body, headers, detail) => {
     if (ended) return;
     ended = true;
     clearTimeout(timer);
     if (signal) signal.removeEventListener('abort', onAbort);
-    settle(outcome);
+    settle(kind, status, body, headers, detail);
   };
   const fail = (message) => {
     if (signal && signal.aborted) end(ABORTED);
     else if (timedOut) end(TIMEOUT);
-    else end({ kind: 3, message });
+    else end(NETWORK, 0, undefined, undefined, message);
   };
   const timer = setTimeout(() => {
     timedOut = true;
@@ -122,7 +117,7 @@ function runAttempt(settle, userFetch, baseUrl, path, query, method, authorizati
         return;
       }
       reading.then(
-        (text) => end(answer(response, text)),
+        (text) => end(ANSWER, response.status, text, response.headers, response.statusText),
         // A body cut off half-way (a reset, a closed connection) is a network failure like a
         // refused connection, and so is retried.
         (error) => fail(error instanceof Error ? String(error) : messageOf(error)),
@@ -134,7 +129,7 @@ function runAttempt(settle, userFetch, baseUrl, path, query, method, authorizati
 
 /**
  * Runs `exchange` (a Rust `Exchange`) to its end: the promise of a call. Before each attempt
- * `exchange.begin()`; after it `exchange.settle(outcome)`, which returns the result, throws the
+ * `exchange.begin()`; after it `exchange.settle(...outcome)`, which returns the result, throws the
  * error, or returns a number: milliseconds to wait before the next attempt. The request is the
  * same on every attempt, so its parts cross once.
  */
@@ -144,10 +139,10 @@ export function drive(exchange, userFetch, baseUrl, path, query, method, authori
       exchange.begin();
       runAttempt(settle, userFetch, baseUrl, path, query, method, authorization, idempotencyKey, body, timeoutMs, signal);
     };
-    const settle = (outcome) => {
+    const settle = (kind, status, body, headers, detail) => {
       let next;
       try {
-        next = exchange.settle(outcome);
+        next = exchange.settle(kind, status, body, headers, detail);
       } catch (error) {
         exchange.free();
         reject(error);

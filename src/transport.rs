@@ -91,20 +91,17 @@ enum Failure {
 /// One whole answer: the head, and the body read to its end.
 struct Answer {
     status: u16,
-    request_id: Option<String>,
+    /// The status text, a JS string.
+    status_text: JsValue,
+    /// The answer's `Headers`, read only where a header is needed: a success needs none.
+    headers: JsValue,
     text: String,
-    /// Read only for an error status: a success needs none of it.
-    refusal: Option<Refusal>,
 }
 
-/// What an error answer says beyond its body.
-struct Refusal {
-    status_text: String,
-    /// The answer's headers, as a plain object.
-    headers: JsValue,
-    /// From `Retry-After`, in milliseconds.
-    retry_after_ms: Option<f64>,
-    retryable: bool,
+impl Answer {
+    fn request_id(&self) -> Option<String> {
+        header(&self.headers, "x-request-id")
+    }
 }
 
 impl Transport {
@@ -180,14 +177,23 @@ impl Exchange {
         self.started = logger.enabled(Level::Debug).then(js_sys::Date::now);
     }
 
-    /// Called with each attempt's outcome: the result read as the call's shape, or the number of
-    /// milliseconds to wait before the next attempt; throws the call's error.
-    pub fn settle(&mut self, outcome: Outcome) -> Result<JsValue, JsValue> {
-        let ended = match outcome.kind() {
-            OUTCOME_ANSWER => Ok(answer(&outcome)),
+    /// Called with each attempt's outcome (`kind`, see `exchange.js`): for an answer its status,
+    /// body, `Headers` and status text (`detail`); for a network failure its message (`detail`).
+    /// Returns the result read as the call's shape, or the number of milliseconds to wait before
+    /// the next attempt; throws the call's error.
+    pub fn settle(
+        &mut self,
+        kind: u32,
+        status: u16,
+        body: Option<js_sys::JsString>,
+        headers: JsValue,
+        detail: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let ended = match kind {
+            OUTCOME_ANSWER => Ok(Answer { status, status_text: detail, headers, text: body.as_ref().map(body_text).unwrap_or_default() }),
             OUTCOME_ABORTED => Err(Failure::Aborted),
             OUTCOME_TIMEOUT => Err(Failure::Timeout),
-            _ => Err(Failure::Network(outcome.message())),
+            _ => Err(Failure::Network(detail.as_string().unwrap_or_default())),
         };
         Ok(self.next(ended)?)
     }
@@ -199,18 +205,22 @@ impl Exchange {
         let method = self.method.as_str();
         let logger = &self.transport.logger;
         let (error, retry_after_ms) = match ended {
-            Ok(Answer { status, request_id, text, refusal }) => {
+            Ok(answer) => {
+                let status = answer.status;
                 logger.log(Level::Debug, || {
-                    let id = request_id.as_deref().unwrap_or("none");
+                    let id = answer.request_id().unwrap_or_else(|| "none".to_owned());
                     let ms = (js_sys::Date::now() - self.started.unwrap_or_default()) as u64;
-                    [method, " ", &self.path, " answered ", &decimal(status.into()), " in ", &decimal(ms), " ms (request id ", id, ")"]
+                    [method, " ", &self.path, " answered ", &decimal(status.into()), " in ", &decimal(ms), " ms (request id ", &id, ")"]
                         .concat()
                 });
-                let Some(Refusal { status_text, headers, retry_after_ms, retryable }) = refusal else {
-                    return read(status, request_id, &text, self.shape);
-                };
-                let mut failure = decode::failure(status, &status_text, request_id, &text, retry_after_ms.map(|ms| ms / 1000.0));
-                failure.headers = headers;
+                if (200..300).contains(&status) {
+                    return read(&answer, self.shape);
+                }
+                let retry_after_ms = header(&answer.headers, "retry-after").and_then(|value| retry_after_ms(&value));
+                let retryable = is_retryable(status, header(&answer.headers, "x-should-retry").as_deref());
+                let retry_after_s = retry_after_ms.map(|ms| ms / 1000.0);
+                let mut failure = decode::failure(status, &answer.status_text.as_string().unwrap_or_default(), answer.request_id(), &answer.text, retry_after_s);
+                failure.headers = header_object(&answer.headers);
                 if !retryable {
                     return Err(Error::Api(Box::new(failure)));
                 }
@@ -242,7 +252,7 @@ impl Exchange {
 }
 
 /// A 2xx answer read as `shape`, into a plain JS object.
-fn read(status: u16, request_id: Option<String>, text: &str, shape: &'static Shape) -> Result<JsValue, Error> {
+fn read(answer: &Answer, shape: &'static Shape) -> Result<JsValue, Error> {
     // One clock reading per answer, and only if a connection in it has an expiry: every
     // connection of a page is judged as of the same instant.
     let now = std::cell::Cell::new(None);
@@ -254,25 +264,12 @@ fn read(status: u16, request_id: Option<String>, text: &str, shape: &'static Sha
     let flags = |shape: &Shape, values: &decode::Values, out: &mut Vec<u8>| {
         crate::resources::connections::flags(shape, values, out, &now_s)
     };
-    let json = decode::success(status, request_id, text, shape, Some(&flags))?;
+    let json = decode::success(answer.status, &|| answer.request_id(), &answer.text, shape, Some(&flags))?;
     crate::convert::parse(&json)
 }
 
-/// The answer of an attempt that got one. What an error answer says beyond its body is read
-/// only for an error status: a success needs none of it.
-fn answer(outcome: &Outcome) -> Answer {
-    let status = outcome.status();
-    let refusal = (!(200..300).contains(&status)).then(|| Refusal {
-        status_text: outcome.status_text(),
-        headers: outcome.headers(),
-        retry_after_ms: outcome.retry_after().and_then(|value| retry_after_ms(&value)),
-        retryable: is_retryable(status, outcome.should_retry().as_deref()),
-    });
-    Answer { status, request_id: outcome.request_id(), text: body_text(&outcome.text()), refusal }
-}
-
 /// A body as a Rust string, copied by the engine's `TextEncoder.encodeInto` straight into wasm
-/// memory: wasm-bindgen's own copy of a returned `String` goes one UTF-16 unit at a time in JS,
+/// memory: wasm-bindgen's own copy of a `String` argument goes one UTF-16 unit at a time in JS,
 /// about 80 µs for a 100-item list (43 KB) against 2 µs.
 fn body_text(text: &js_sys::JsString) -> String {
     let units = text.length() as usize;
@@ -288,35 +285,18 @@ fn body_text(text: &js_sys::JsString) -> String {
     String::from_utf8(bytes).unwrap_or_default()
 }
 
-/// `Outcome.kind` in `attempt.js`; any other kind is a network failure with a `message`.
+/// The `kind` of an outcome in `exchange.js`; any other kind is a network failure.
 const OUTCOME_ANSWER: u32 = 0;
 const OUTCOME_ABORTED: u32 = 1;
 const OUTCOME_TIMEOUT: u32 = 2;
 
 #[wasm_bindgen(module = "/src/exchange.js")]
 extern "C" {
-    /// How one attempt ended (`exchange.js`): `status`, `text` and `requestId` are set for an
-    /// answer, and for an error status also `statusText`, `headers`, `retryAfter` and
-    /// `shouldRetry`; `message` for a network failure.
-    pub type Outcome;
-    #[wasm_bindgen(method, getter, structural)]
-    fn kind(this: &Outcome) -> u32;
-    #[wasm_bindgen(method, getter, structural)]
-    fn status(this: &Outcome) -> u16;
-    #[wasm_bindgen(method, getter, structural)]
-    fn text(this: &Outcome) -> js_sys::JsString;
-    #[wasm_bindgen(method, getter, structural, js_name = requestId)]
-    fn request_id(this: &Outcome) -> Option<String>;
-    #[wasm_bindgen(method, getter, structural, js_name = statusText)]
-    fn status_text(this: &Outcome) -> String;
-    #[wasm_bindgen(method, getter, structural)]
-    fn headers(this: &Outcome) -> JsValue;
-    #[wasm_bindgen(method, getter, structural, js_name = retryAfter)]
-    fn retry_after(this: &Outcome) -> Option<String>;
-    #[wasm_bindgen(method, getter, structural, js_name = shouldRetry)]
-    fn should_retry(this: &Outcome) -> Option<String>;
-    #[wasm_bindgen(method, getter, structural)]
-    fn message(this: &Outcome) -> String;
+    /// One header of an answer's `Headers`.
+    fn header(headers: &JsValue, name: &str) -> Option<String>;
+    /// An answer's headers as a plain object.
+    #[wasm_bindgen(js_name = headerObject)]
+    fn header_object(headers: &JsValue) -> JsValue;
 
     /// Writes `text` as UTF-8 into `into`: the bytes written, or -1 if they do not fit.
     #[wasm_bindgen(js_name = encodeText)]
