@@ -1,21 +1,31 @@
 'use strict';
-// Node entry (CommonJS). The ES module entry re-exports this one, so both share one wasm instance
-// and one set of error classes. The build bundles the two files required here into this one.
-const errors = require('./errors.cjs');
-const core = require('./node/credport.js');
+// Node entry (CommonJS). The build bundles the two files required here into this file, and the
+// same code once more into index.mjs, the ES module entry (see scripts/build.mjs). Whichever of
+// the two a process loads first makes the wasm instance and the classes; the other hands out the
+// same ones (no dual-package hazard): they are kept under a symbol of this version on globalThis.
+const shared = Symbol.for(`credport ${CREDPORT_VERSION}`);
 
-// Every error class of ./errors.cjs; `createError` is the wasm core's, not the user's.
-const { createError, ...errorClasses } = errors;
-core.__setErrorFactory(createError);
+module.exports = globalThis[shared] ?? load();
 
-module.exports = {
-  Credport: core.Credport,
-  Connections: core.Connections,
-  ApiKeys: core.ApiKeys,
-  PersonalAccessTokens: core.PersonalAccessTokens,
-  ...errorClasses,
-};
-// For the package's node/credport.js, once the core is bundled in here: the core's own exports
-// (`__wasmMemory`, read by the leak tests and the benchmark) from this instance. Not enumerable
-// and under a symbol: not part of the API.
-Object.defineProperty(module.exports, Symbol.for('credport.core'), { value: core });
+function load() {
+  const errors = require('./errors.cjs');
+  const core = require('./node/credport.js');
+
+  // Every error class of ./errors.cjs; `createError` is the wasm core's, not the user's.
+  const { createError, ...errorClasses } = errors;
+  core.__setErrorFactory(createError);
+
+  const api = {
+    Credport: core.Credport,
+    Connections: core.Connections,
+    ApiKeys: core.ApiKeys,
+    PersonalAccessTokens: core.PersonalAccessTokens,
+    ...errorClasses,
+  };
+  // For the package's node/credport.js, once the core is bundled in here: the core's own exports
+  // (`__wasmMemory`, read by the leak tests and the benchmark) from this instance. Not enumerable
+  // and under a symbol: not part of the API.
+  Object.defineProperty(api, Symbol.for('credport.core'), { value: core });
+  Object.defineProperty(globalThis, shared, { value: api });
+  return api;
+}

@@ -35,11 +35,21 @@ import('./scenario.mjs')
   });
 `;
 
+// Node before 20.16 and 22.3 has no process.getBuiltinModule: index.mjs then imports the builtins
+// it reads the .wasm with (scripts/build.mjs, esmPrelude).
+const esmWithoutGetBuiltinModule = `delete process.getBuiltinModule;
+const credport = await import('credport');
+const { scenario } = await import('./scenario.mjs');
+const result = await scenario(credport, JSON.parse(process.argv[2]));
+console.log('RESULT ' + JSON.stringify({ ...result, entry: import.meta.resolve('credport') }));
+`;
+
 test(`Node ESM and CJS (${process.version})`, { timeout: 120_000 }, async () => {
-  const dir = await freshProject('node', { files: { 'main.mjs': esm, 'main.cjs': cjs } });
+  const dir = await freshProject('node', { files: { 'main.mjs': esm, 'main.cjs': cjs, 'older.mjs': esmWithoutGetBuiltinModule } });
   for (const [target, file, entry] of [
     ['node-esm', 'main.mjs', 'index.mjs'],
     ['node-cjs', 'main.cjs', 'index.cjs'],
+    ['node-esm-older', 'older.mjs', 'index.mjs'],
   ]) {
     const seeded = await seed(server, target);
     const { entry: resolved, ...result } = resultOf(await run(process.execPath, [file, JSON.stringify(seeded.params)], { cwd: dir }));
