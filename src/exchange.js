@@ -18,6 +18,8 @@
 // whatever the fetch or the body read said.
 
 const ACCEPT = 'application/json';
+/** By the number of a `Method` in transport.rs. */
+const METHODS = ['GET', 'POST', 'PATCH', 'DELETE'];
 const encoder = new TextEncoder();
 
 /** `text` as UTF-8 into `view` (wasm memory): the bytes written, or -1 if they do not fit. */
@@ -53,7 +55,7 @@ export function headerObject(headers) {
   return Object.fromEntries(headers);
 }
 
-function runAttempt(settle, userFetch, baseUrl, path, query, method, authorization, idempotencyKey, body, timeoutMs, signal) {
+function runAttempt(settle, userFetch, url, method, authorization, idempotencyKey, body, timeoutMs, signal) {
   const controller = new AbortController();
   let ended = false;
   let timedOut = false;
@@ -86,7 +88,6 @@ function runAttempt(settle, userFetch, baseUrl, path, query, method, authorizati
     signal.addEventListener('abort', onAbort);
   }
 
-  const url = query ? `${baseUrl}${path}?${query}` : `${baseUrl}${path}`;
   // A plain init object for the runtime's `fetch(url, init)`: no `Request` and `Headers`
   // objects to build and copy on every call.
   const headers = { authorization, accept: ACCEPT };
@@ -133,11 +134,12 @@ function runAttempt(settle, userFetch, baseUrl, path, query, method, authorizati
  * error, or returns a number: milliseconds to wait before the next attempt. The request is the
  * same on every attempt, so its parts cross once.
  */
-export function drive(exchange, userFetch, baseUrl, path, query, method, authorization, idempotencyKey, body, timeoutMs, signal) {
+export function drive(exchange, userFetch, url, methodNumber, authorization, idempotencyKey, body, timeoutMs, signal) {
+  const method = METHODS[methodNumber];
   return new Promise((resolve, reject) => {
     const attempt = () => {
       exchange.begin();
-      runAttempt(settle, userFetch, baseUrl, path, query, method, authorization, idempotencyKey, body, timeoutMs, signal);
+      runAttempt(settle, userFetch, url, method, authorization, idempotencyKey, body, timeoutMs, signal);
     };
     const settle = (kind, status, body, headers, detail) => {
       let next;
