@@ -1,6 +1,6 @@
 // What the SDK reads from, and makes in, the JavaScript host, for the Rust side (imported by the
 // wasm glue, inlined into it by the build): environment variables, whether this is a browser
-// page, JSON text of the caller's values, and the package's error classes. These are plain
+// page, JSON text of the caller's values, log lines, and the package's error classes. These are plain
 // property reads and calls in JavaScript; each done from Rust was a crossing and more wasm.
 
 /**
@@ -52,6 +52,24 @@ export function parseJson(bytes) {
 /** A JS argument's JSON text, with what JSON cannot carry marked instead of dropped. */
 export function stringify(value) {
   return JSON.stringify(value, markNotJson);
+}
+
+/** The logger methods by the number of a `Level` in log.rs. */
+const LOG_METHODS = ['debug', 'info', 'warn', 'error'];
+
+/**
+ * An SDK log line to `logger` (the `logger` option), else to the runtime's `console`, looked up
+ * only now: in Node, the first read of `globalThis.console` sets the console up, about a
+ * millisecond of every cold start. A logger that throws must not break the call it reports on.
+ */
+export function writeLog(logger, level, line) {
+  const sink = logger ?? globalThis.console;
+  try {
+    const method = sink?.[LOG_METHODS[level]];
+    if (typeof method === 'function') method.call(sink, `[credport] ${line}`);
+  } catch {
+    // The line is lost; the call goes on.
+  }
 }
 
 /** `(className, message, props) => Error` from the package's errors module (errors.rs). */

@@ -3,16 +3,24 @@
 //! A line holds the method, the path (never the query), the status, the request id, timings and
 //! attempt numbers: never a header, a body, a token or a secret.
 
-use js_sys::{Function, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
 
+#[wasm_bindgen(module = "/src/host.js")]
+extern "C" {
+    /// Writes `line` to `logger`'s method for `level` (`Level` as a number), or to the runtime's
+    /// `console` when `logger` is undefined.
+    #[wasm_bindgen(js_name = writeLog)]
+    fn write_log(logger: &JsValue, level: u32, line: &str);
+}
+
+/// A line's level; its number indexes `LOG_METHODS` in host.js.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
-    Debug,
-    Info,
-    Warn,
-    Error,
-    Off,
+    Debug = 0,
+    Info = 1,
+    Warn = 2,
+    Error = 3,
+    Off = 4,
 }
 
 impl Level {
@@ -28,23 +36,13 @@ impl Level {
             _ => None,
         }
     }
-
-    fn method(self) -> &'static str {
-        match self {
-            Level::Debug => "debug",
-            Level::Info => "info",
-            Level::Warn => "warn",
-            Level::Error | Level::Off => "error",
-        }
-    }
 }
 
 /// Where log lines go: the `logger` option (any object with `debug`/`info`/`warn`/`error`
 /// methods), else the runtime's `console`.
 pub struct Logger {
     level: Level,
-    /// `None` for the runtime's `console`, looked up when a line is written: in Node, the first
-    /// read of `globalThis.console` sets the console up, about a millisecond of every cold start.
+    /// `None` for the runtime's `console` (see `writeLog` in host.js).
     sink: Option<JsValue>,
 }
 
@@ -63,15 +61,6 @@ impl Logger {
         if !self.enabled(level) {
             return;
         }
-        let sink = match &self.sink {
-            Some(sink) => sink.clone(),
-            None => Reflect::get(&js_sys::global(), &"console".into()).unwrap_or(JsValue::UNDEFINED),
-        };
-        let Some(method) = Reflect::get(&sink, &level.method().into()).ok().and_then(|f| f.dyn_into::<Function>().ok()) else {
-            return;
-        };
-        let line = ["[credport] ", &message()].concat();
-        // A logger that throws must not break the call it reports on.
-        let _ = method.call1(&sink, &line.into());
+        write_log(self.sink.as_ref().unwrap_or(&JsValue::UNDEFINED), level as u32, &message());
     }
 }

@@ -362,3 +362,43 @@ describe('errors', () => {
     }
   });
 });
+
+describe('logging', () => {
+  test('lines go to the console by default, prefixed, without the token', async () => {
+    const lines = [];
+    const original = console.debug;
+    console.debug = (line) => lines.push(line);
+    try {
+      const logging = new sdk.Credport({ apiKey: site.token, baseUrl: server.url, maxRetries: 0, logLevel: 'debug' });
+      await logging.connections.list({ pageSize: 1 });
+    } finally {
+      console.debug = original;
+    }
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[0], /^\[credport\] GET \/v1\/connections \(attempt 1\/1\)$/);
+    assert.match(lines[1], /^\[credport\] GET \/v1\/connections answered 200 in \d+ ms \(request id req_\w+\)$/);
+    for (const line of lines) assert.ok(!line.includes(site.token));
+  });
+
+  test('a logger that throws does not break the call, and a level below the one set writes nothing', async () => {
+    const seen = [];
+    const throwing = Object.fromEntries(
+      ['debug', 'info', 'warn', 'error'].map((level) => [
+        level,
+        (line) => {
+          seen.push([level, line]);
+          throw new Error('logger down');
+        },
+      ]),
+    );
+    const logging = new sdk.Credport({ apiKey: site.token, baseUrl: server.url, maxRetries: 0, logLevel: 'debug', logger: throwing });
+    const page = await logging.connections.list({ pageSize: 1 });
+    assert.equal(page.payload.length, 1);
+    assert.deepEqual(seen.map(([level]) => level), ['debug', 'debug']);
+
+    seen.length = 0;
+    const quiet = new sdk.Credport({ apiKey: site.token, baseUrl: server.url, maxRetries: 0, logLevel: 'warn', logger: throwing });
+    await quiet.connections.list({ pageSize: 1 });
+    assert.deepEqual(seen, []);
+  });
+});
