@@ -138,6 +138,9 @@ function bundleNodeEntries(version) {
     });
   // The ES module first: it bundles index.cjs as the template has it.
   bundle('index.mjs', 'esm', esmPrelude);
+  const required = [...fs.readFileSync(path.join(dist, 'index.mjs'), 'utf8').matchAll(/__require\("([^"]+)"\)/g)].map((m) => m[1]);
+  const unserved = required.filter((name) => name !== 'fs' && name !== 'path');
+  if (unserved.length) throw new Error(`index.mjs requires ${unserved.join(', ')}: esmPrelude serves only fs and path on older Node`);
   bundle('index.cjs', 'cjs');
   fs.rmSync(path.join(dist, 'errors.cjs'));
   const core = `'use strict';
