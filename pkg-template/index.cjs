@@ -3,6 +3,7 @@
 // same code once more into index.mjs, the ES module entry (see scripts/build.mjs). Whichever of
 // the two a process loads first makes the wasm instance and the classes; the other hands out the
 // same ones (no dual-package hazard): they are kept under a symbol of this version on globalThis.
+// CREDPORT_VERSION is the package's version, written in by the build (esbuild's `define`).
 const shared = Symbol.for(`credport ${CREDPORT_VERSION}`);
 
 module.exports = globalThis[shared] ?? load();

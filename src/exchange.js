@@ -20,6 +20,11 @@
 const ACCEPT = 'application/json';
 /** By the number of a `Method` in transport.rs. */
 const METHODS = ['GET', 'POST', 'PATCH', 'DELETE'];
+const ANSWER = 0;
+const ABORTED = 1;
+const TIMEOUT = 2;
+const NETWORK = 3;
+
 const encoder = new TextEncoder();
 
 /** `text` as UTF-8 into `view` (wasm memory): the bytes written, or -1 if they do not fit. */
@@ -33,11 +38,6 @@ export function encodeText(text, view) {
   view.set(bytes);
   return bytes.length;
 }
-
-const ANSWER = 0;
-const ABORTED = 1;
-const TIMEOUT = 2;
-const NETWORK = 3;
 
 /** The message of a thrown value: an Error's message, a thrown string, else a stand-in. */
 function messageOf(error) {

@@ -54,19 +54,17 @@ export function stringify(value) {
   return JSON.stringify(value, markNotJson);
 }
 
-/** The logger methods by the number of a `Level` in log.rs. */
-const LOG_METHODS = ['debug', 'info', 'warn', 'error'];
-
 /**
- * An SDK log line to `logger` (the `logger` option), else to the runtime's `console`, looked up
- * only now: in Node, the first read of `globalThis.console` sets the console up, about a
- * millisecond of every cold start. A logger that throws must not break the call it reports on.
+ * An SDK log line, through `method` (`debug`, `info`, `warn`, `error`) of `logger` (the `logger`
+ * option), else of the runtime's `console`, looked up only now: in Node, the first read of
+ * `globalThis.console` sets the console up, about a millisecond of every cold start. A logger
+ * that throws must not break the call it reports on.
  */
-export function writeLog(logger, level, line) {
+export function writeLog(logger, method, line) {
   const sink = logger ?? globalThis.console;
   try {
-    const method = sink?.[LOG_METHODS[level]];
-    if (typeof method === 'function') method.call(sink, `[credport] ${line}`);
+    const write = sink?.[method];
+    if (typeof write === 'function') write.call(sink, `[credport] ${line}`);
   } catch {
     // The line is lost; the call goes on.
   }

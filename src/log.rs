@@ -7,20 +7,19 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/host.js")]
 extern "C" {
-    /// Writes `line` to `logger`'s method for `level` (`Level` as a number), or to the runtime's
-    /// `console` when `logger` is undefined.
+    /// Writes `line` with `logger`'s method named `method`, or the runtime's `console`'s when
+    /// `logger` is undefined.
     #[wasm_bindgen(js_name = writeLog)]
-    fn write_log(logger: &JsValue, level: u32, line: &str);
+    fn write_log(logger: &JsValue, method: &str, line: &str);
 }
 
-/// A line's level; its number indexes `LOG_METHODS` in host.js.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
-    Debug = 0,
-    Info = 1,
-    Warn = 2,
-    Error = 3,
-    Off = 4,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Off,
 }
 
 impl Level {
@@ -34,6 +33,16 @@ impl Level {
             "error" => Some(Level::Error),
             "off" => Some(Level::Off),
             _ => None,
+        }
+    }
+
+    /// The logger's (and `console`'s) method for a line of this level.
+    fn method(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error | Level::Off => "error",
         }
     }
 }
@@ -61,6 +70,6 @@ impl Logger {
         if !self.enabled(level) {
             return;
         }
-        write_log(self.sink.as_ref().unwrap_or(&JsValue::UNDEFINED), level as u32, &message());
+        write_log(self.sink.as_ref().unwrap_or(&JsValue::UNDEFINED), level.method(), &message());
     }
 }

@@ -205,7 +205,7 @@ impl Exchange {
     fn next(&mut self, ended: Result<Answer, Failure>) -> Result<JsValue, Error> {
         let method = self.method.as_str();
         let logger = &self.transport.logger;
-        let (error, retry_after_ms) = match ended {
+        let (error, retry_after) = match ended {
             Ok(answer) => {
                 let status = answer.status;
                 logger.log(Level::Debug, || {
@@ -217,15 +217,15 @@ impl Exchange {
                 if (200..300).contains(&status) {
                     return read(&answer, self.shape);
                 }
-                let retry_after_ms = header(&answer.headers, "retry-after").and_then(|value| retry_after_ms(&value));
+                let retry_after = header(&answer.headers, "retry-after").and_then(|value| retry_after_ms(&value));
                 let retryable = is_retryable(status, header(&answer.headers, "x-should-retry").as_deref());
-                let retry_after_s = retry_after_ms.map(|ms| ms / 1000.0);
-                let mut failure = decode::failure(status, &answer.status_text.as_string().unwrap_or_default(), answer.request_id(), &answer.text, retry_after_s);
+                let status_text = answer.status_text.as_string().unwrap_or_default();
+                let mut failure = decode::failure(status, &status_text, answer.request_id(), &answer.text, retry_after.map(|ms| ms / 1000.0));
                 failure.headers = header_object(&answer.headers);
                 if !retryable {
                     return Err(Error::Api(Box::new(failure)));
                 }
-                (Error::Api(Box::new(failure)), retry_after_ms)
+                (Error::Api(Box::new(failure)), retry_after)
             }
             Err(Failure::Aborted) => return Err(Error::Aborted),
             Err(Failure::Timeout) => (Error::Timeout { timeout_ms: self.timeout_ms }, None),
@@ -243,7 +243,7 @@ impl Exchange {
             }
             return Err(error);
         }
-        let wait = retry_after_ms.unwrap_or_else(|| backoff_ms(self.attempt)).min(MAX_RETRY_AFTER_MS);
+        let wait = retry_after.unwrap_or_else(|| backoff_ms(self.attempt)).min(MAX_RETRY_AFTER_MS);
         logger.log(Level::Info, || {
             [method, " ", &self.path, ": ", error.class_name(), "; retrying in ", &decimal(wait as u64), " ms"].concat()
         });
