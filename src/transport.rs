@@ -222,10 +222,11 @@ impl Exchange {
                 let status_text = answer.status_text.as_string().unwrap_or_default();
                 let mut failure = decode::failure(status, &status_text, answer.request_id(), &answer.text, retry_after.map(|ms| ms / 1000.0));
                 failure.headers = header_object(&answer.headers);
+                let error = Error::Api(Box::new(failure));
                 if !retryable {
-                    return Err(Error::Api(Box::new(failure)));
+                    return Err(error);
                 }
-                (Error::Api(Box::new(failure)), retry_after)
+                (error, retry_after)
             }
             Err(Failure::Aborted) => return Err(Error::Aborted),
             Err(Failure::Timeout) => (Error::Timeout { timeout_ms: self.timeout_ms }, None),
