@@ -245,7 +245,8 @@ async function main() {
             'per client, the three clients taking turns at going first; median µs per call over all calls; ratio = median over rounds of ' +
             '(SDK median / raw median) in the same round. Raw: fetch + text() + JSON.parse with the URL and headers the SDK sent. ' +
             'Raw fetch with a timeout: the same plus what the SDK does on every attempt, an AbortController whose signal goes to fetch and a ' +
-            '60 s timer; the last column is the SDK against it (the cost that is the SDK\'s own). SDK: maxRetries 0, default timeouts.',
+            '60 s timer; "that/raw" is what the timeout alone costs (no client that keeps SDK.md\'s timeout can go below it), and the last ' +
+            'column is the SDK against it (the cost that is the SDK\'s own). SDK: maxRetries 0, default timeouts.',
           ...result,
         };
       });
