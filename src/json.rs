@@ -189,10 +189,13 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let bytes = self.text.as_bytes();
         loop {
-            // Most of a string is plain: skip it in one tight loop.
-            while bytes.get(self.pos).is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20) {
-                self.pos += 1;
+            // Most of a string is plain: skip it in one tight loop, on a local position (the
+            // field is stored once, not per byte).
+            let mut pos = self.pos;
+            while bytes.get(pos).is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20) {
+                pos += 1;
             }
+            self.pos = pos;
             match bytes.get(self.pos).copied() {
                 None => return Err(self.fault("the text ends inside a string")),
                 Some(b'"') => {

@@ -40,10 +40,39 @@ impl Shape {
         None
     }
 
-    /// The position of the field with this wire name.
-    pub fn index_of(&self, wire: &str) -> Option<usize> {
-        self.fields().position(|f| f.wire == wire)
+    /// The position of the field with this wire name. `const`, so that a field the SDK reads by
+    /// name (`connections::flags`, for every connection of a page) is found when it is compiled.
+    pub const fn index_of(&self, wire: &str) -> Option<usize> {
+        let mut index = 0;
+        let mut groups = self.groups;
+        while let Some((group, rest)) = groups.split_first() {
+            let mut fields = *group;
+            while let Some((field, more)) = fields.split_first() {
+                if same_bytes(field.wire.as_bytes(), wire.as_bytes()) {
+                    return Some(index);
+                }
+                index += 1;
+                fields = more;
+            }
+            groups = rest;
+        }
+        None
     }
+}
+
+/// `a == b`, in a `const fn`.
+const fn same_bytes(mut a: &[u8], mut b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    while let (Some((x, rest_a)), Some((y, rest_b))) = (a.split_first(), b.split_first()) {
+        if *x != *y {
+            return false;
+        }
+        a = rest_a;
+        b = rest_b;
+    }
+    true
 }
 
 /// Which fields of a shape (by position) an object has named so far: for refusing a field named
@@ -183,4 +212,22 @@ pub fn secret(field: &'static str, value: &str) -> Checked {
         return Err(FieldError::new(field, "must be at most 512 characters"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{API_KEY, CREATED_API_KEY};
+
+    #[test]
+    fn index_of_counts_across_groups_like_field() {
+        let secret = CREATED_API_KEY.index_of("secret");
+        assert_eq!(secret, Some(API_KEY.field_count()));
+        assert_eq!(secret.and_then(|i| CREATED_API_KEY.field(i)).map(|f| f.wire), Some("secret"));
+        for (i, field) in CREATED_API_KEY.fields().enumerate() {
+            assert_eq!(CREATED_API_KEY.index_of(field.wire), Some(i), "{}", field.wire);
+        }
+        assert_eq!(API_KEY.index_of("secret"), None);
+        assert_eq!(API_KEY.index_of("i"), None);
+        assert_eq!(API_KEY.index_of(""), None);
+    }
 }

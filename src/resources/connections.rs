@@ -85,6 +85,12 @@ pub fn list_call(params: &Params) -> Call {
     Call::get("/v1/connections".to_owned()).with_query(wire::query(params))
 }
 
+/// Where `flags` finds the fields it reads among an object's values, found when the SDK is
+/// compiled (a lookup by name for every connection of a page cost as much as reading its keys).
+const STATUS: Option<usize> = CONNECTION.index_of("status");
+const TOKEN_EXPIRES_AT: Option<usize> = CONNECTION.index_of("token_expires_at");
+const _: () = assert!(STATUS.is_some() && TOKEN_EXPIRES_AT.is_some(), "flags reads fields the Connection shape has");
+
 /// Adds `isActive` and `isExpired` (seed 001's properties, as of `now_s`, in Unix seconds) to
 /// each connection read.
 pub fn flags(shape: &Shape, values: &Values, out: &mut Vec<u8>, now_s: &dyn Fn() -> f64) {
@@ -92,10 +98,10 @@ pub fn flags(shape: &Shape, values: &Values, out: &mut Vec<u8>, now_s: &dyn Fn()
         return;
     }
     // A field's raw value (strings with their quotes); null and absent are `None`.
-    let raw = |name: &str| CONNECTION.index_of(name).and_then(|i| values.get(i).copied().flatten());
+    let raw = |at: Option<usize>| at.and_then(|i| values.get(i).copied().flatten());
     let text = |raw: &str| json::unescape(raw.strip_prefix('"')?.strip_suffix('"')?);
-    let active = raw("status").is_some_and(|r| r == "\"active\"" || text(r).as_deref() == Some("active"));
-    let expired = raw("token_expires_at")
+    let active = raw(STATUS).is_some_and(|r| r == "\"active\"" || text(r).as_deref() == Some("active"));
+    let expired = raw(TOKEN_EXPIRES_AT)
         .and_then(text)
         .and_then(|at| parse_rfc3339(&at))
         .is_some_and(|expires| (expires as f64) <= now_s());
