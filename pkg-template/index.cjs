@@ -1,6 +1,6 @@
 'use strict';
-// Node entry (CommonJS). The build bundles the two files required here into this file, and the
-// same code once more into index.mjs, the ES module entry (see scripts/build.mjs). Whichever of
+// Node entry (CommonJS). The build bundles the two files required here into this file; index.mjs,
+// the ES module entry, is the same core through the `web` glue (see scripts/build.mjs). Whichever of
 // the two a process loads first makes the wasm instance and the classes; the other hands out the
 // same ones (no dual-package hazard): they are kept under a symbol of this version on globalThis.
 // CREDPORT_VERSION is the package's version, written in by the build (esbuild's `define`).

@@ -1,8 +1,48 @@
-// Node entry (ES module). The build bundles index.cjs and what it requires into this file, so
-// that `import` never loads Node's CommonJS loader (about 1.5 ms of a cold start): the glue's
-// `require` of `fs` and `path` is served by process.getBuiltinModule (Node 20.16+, 22.3+, Bun),
-// and by `import` on older versions. Both entries hand out one instance (see index.cjs).
-import api from './index.cjs';
+// Node entry (ES module). The build bundles it with the `web` glue (web/credport.mjs) and
+// errors.mjs into this one file. All three are ES modules, so the bundle is one flat module
+// scope: bundled CommonJS parts each sit in a wrapper function that V8 parses twice (once with
+// the module, once when it runs) and hand their exports over by copying them, about 0.5 ms of a
+// cold start. The .wasm is the same file the web entries load. Both Node entries hand out one
+// instance (see index.cjs): whichever a process loads first makes it, the other returns it.
+// CREDPORT_VERSION is the package's version, written in by the build (esbuild's `define`).
+import * as core from './web/credport.mjs';
+import * as errors from './errors.mjs';
+
+const shared = Symbol.for(`credport ${CREDPORT_VERSION}`);
+
+const api = globalThis[shared] ?? load(await wasmBytes());
+
+/**
+ * The .wasm's bytes, read from beside this file: `fs` and `path` from process.getBuiltinModule
+ * (Node 20.16+, 22.3+, Bun; an `import` of node:fs costs about 1.5 ms more), by `import` on older
+ * versions.
+ */
+async function wasmBytes() {
+  if (process.getBuiltinModule && import.meta.dirname) {
+    const file = process.getBuiltinModule('path').join(import.meta.dirname, 'web', 'credport_bg.wasm');
+    return process.getBuiltinModule('fs').readFileSync(file);
+  }
+  const [fs, url] = await Promise.all([import('node:fs'), import('node:url')]);
+  return fs.readFileSync(url.fileURLToPath(new URL('./web/credport_bg.wasm', import.meta.url)));
+}
+
+function load(bytes) {
+  core.initSync({ module: bytes });
+  // Every error class of ./errors.mjs; `createError` is the wasm core's, not the user's.
+  const { createError, ...errorClasses } = errors;
+  core.__setErrorFactory(createError);
+  const made = {
+    Credport: core.Credport,
+    Connections: core.Connections,
+    ApiKeys: core.ApiKeys,
+    PersonalAccessTokens: core.PersonalAccessTokens,
+    ...errorClasses,
+  };
+  // As in index.cjs: the core's own exports (`__wasmMemory`) for the package's node/credport.js.
+  Object.defineProperty(made, Symbol.for('credport.core'), { value: core });
+  Object.defineProperty(globalThis, shared, { value: made });
+  return made;
+}
 
 // Exported under other local names: bundled, a top-level name would make the bundler rename the
 // class of that name inside, and a class is named after its binding (`APIError2`).

@@ -96,30 +96,18 @@ export function arityMatchedImports(glue) {
 }
 
 /**
- * What the glue bundled into index.mjs takes from CommonJS: `require` of Node's `fs` and `path`
- * and `__dirname`, here without Node's CommonJS loader, whose first use costs about 1.5 ms of a
- * cold start (and `import` of node:fs as much again, for the module around the builtin):
- * process.getBuiltinModule on Node 20.16+, 22.3+ and Bun, `import` on older versions.
- */
-const esmPrelude = `const { require, __dirname } = process.getBuiltinModule
-  ? { require: (name) => process.getBuiltinModule(name), __dirname: import.meta.dirname }
-  : await (async () => {
-      const [fs, path, url] = await Promise.all([import('node:fs'), import('node:path'), import('node:url')]);
-      return { require: (name) => ({ fs, path })[name], __dirname: path.dirname(url.fileURLToPath(import.meta.url)) };
-    })();`;
-
-/**
  * Node's two entries, each one file: index.cjs with errors.cjs and the nodejs glue bundled in,
- * and index.mjs with the same inside (it imports index.cjs). Node resolves, reads and compiles
- * each file it loads: one file instead of three takes about 0.5 ms off a cold start, and an ES
- * module that loads no CommonJS about 1.5 ms more. The two share one instance at run time (see
- * pkg-template/index.cjs). Not minified: parsing 21 KiB instead of 37 KiB measured 0.06 ms faster,
- * not worth code that people cannot read in their node_modules. node/credport.js stays for readers
- * of the core's internals (`__wasmMemory`: the leak tests, the benchmark) as that same instance,
- * not a second one.
+ * and index.mjs with errors.mjs and the web glue (the same core, as an ES module) bundled in.
+ * Node resolves, reads and compiles each file it loads: one file instead of three takes about
+ * 0.5 ms off a cold start, an ES module that loads no CommonJS about 1.5 ms more, and one built
+ * from ES modules only (no CommonJS wrappers inside) about 0.5 ms more. The two share one
+ * instance at run time (see pkg-template/index.cjs). Not minified: parsing 21 KiB instead of
+ * 37 KiB measured 0.06 ms faster, not worth code that people cannot read in their node_modules.
+ * node/credport.js stays for readers of the core's internals (`__wasmMemory`: the leak tests,
+ * the benchmark) as that same instance, not a second one.
  */
 function bundleNodeEntries(version) {
-  const bundle = (file, format, banner) =>
+  const bundle = (file, format) =>
     buildSync({
       entryPoints: [path.join(dist, file)],
       outfile: path.join(dist, file),
@@ -129,18 +117,16 @@ function bundleNodeEntries(version) {
       platform: 'node',
       format,
       target: 'node18',
-      banner: banner && { js: banner },
       define: { CREDPORT_VERSION: JSON.stringify(version) },
       logLevel: 'warning',
       // wasm-bindgen names the snippet module twice in its imports object (imported from two Rust
       // files): the same key, the same value.
       logOverride: { 'duplicate-object-key': 'silent' },
     });
-  // The ES module first: it bundles index.cjs as the template has it.
-  bundle('index.mjs', 'esm', esmPrelude);
-  const required = [...fs.readFileSync(path.join(dist, 'index.mjs'), 'utf8').matchAll(/__require\("([^"]+)"\)/g)].map((m) => m[1]);
-  const unserved = required.filter((name) => name !== 'fs' && name !== 'path');
-  if (unserved.length) throw new Error(`index.mjs requires ${unserved.join(', ')}: esmPrelude serves only fs and path on older Node`);
+  bundle('index.mjs', 'esm');
+  if (/\b__(commonJS|require|toESM)\b/.test(fs.readFileSync(path.join(dist, 'index.mjs'), 'utf8'))) {
+    throw new Error('index.mjs bundles CommonJS: it must be built from ES modules only (see bundleNodeEntries())');
+  }
   bundle('index.cjs', 'cjs');
   fs.rmSync(path.join(dist, 'errors.cjs'));
   const core = `'use strict';
