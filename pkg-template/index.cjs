@@ -23,10 +23,10 @@ function load() {
     PersonalAccessTokens: core.PersonalAccessTokens,
     ...errorClasses,
   };
-  // For the package's node/credport.js, once the core is bundled in here: the core's own exports
+  // For the package's node/credport.js, once the core is bundled in here: the core's internals
   // (`__wasmMemory`, read by the leak tests and the benchmark) from this instance. Not enumerable
   // and under a symbol: not part of the API.
-  Object.defineProperty(api, Symbol.for('credport.core'), { value: core });
+  Object.defineProperty(api, Symbol.for('credport.core'), { value: { __wasmMemory: core.__wasmMemory } });
   Object.defineProperty(globalThis, shared, { value: api });
   return api;
 }

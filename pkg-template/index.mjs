@@ -5,7 +5,7 @@
 // cold start. The .wasm is the same file the web entries load. Both Node entries hand out one
 // instance (see index.cjs): whichever a process loads first makes it, the other returns it.
 // CREDPORT_VERSION is the package's version, written in by the build (esbuild's `define`).
-import * as core from './web/credport.mjs';
+import { initSync, __setErrorFactory, __wasmMemory, Credport, Connections, ApiKeys, PersonalAccessTokens } from './web/credport.mjs';
 import * as errors from './errors.mjs';
 
 const shared = Symbol.for(`credport ${CREDPORT_VERSION}`);
@@ -27,19 +27,14 @@ async function wasmBytes() {
 }
 
 function load(bytes) {
-  core.initSync({ module: bytes });
+  initSync({ module: bytes });
   // Every error class of ./errors.mjs; `createError` is the wasm core's, not the user's.
   const { createError, ...errorClasses } = errors;
-  core.__setErrorFactory(createError);
-  const made = {
-    Credport: core.Credport,
-    Connections: core.Connections,
-    ApiKeys: core.ApiKeys,
-    PersonalAccessTokens: core.PersonalAccessTokens,
-    ...errorClasses,
-  };
-  // As in index.cjs: the core's own exports (`__wasmMemory`) for the package's node/credport.js.
-  Object.defineProperty(made, Symbol.for('credport.core'), { value: core });
+  __setErrorFactory(createError);
+  const made = { Credport, Connections, ApiKeys, PersonalAccessTokens, ...errorClasses };
+  // As in index.cjs: the core's internals for the package's node/credport.js. Only those, so
+  // that the bundler leaves out what Node never runs (the glue's fetching `init`).
+  Object.defineProperty(made, Symbol.for('credport.core'), { value: { __wasmMemory } });
   Object.defineProperty(globalThis, shared, { value: made });
   return made;
 }

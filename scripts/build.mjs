@@ -130,7 +130,7 @@ function bundleNodeEntries(version) {
   bundle('index.cjs', 'cjs');
   fs.rmSync(path.join(dist, 'errors.cjs'));
   const core = `'use strict';
-// The wasm core's exports, from the one instance of ../index.cjs (or ../index.mjs).
+// The wasm core's internals (\`__wasmMemory\`), from the one instance of ../index.cjs (or ../index.mjs).
 module.exports = require('../index.cjs')[Symbol.for('credport.core')];
 `;
   fs.writeFileSync(path.join(dist, 'node', 'credport.js'), core);
