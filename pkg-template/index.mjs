@@ -10,18 +10,20 @@ import * as errors from './errors.mjs';
 
 const shared = Symbol.for(`credport ${CREDPORT_VERSION}`);
 
-const api = globalThis[shared] ?? load(await wasmBytes());
+const api = globalThis[shared] ?? load(process.getBuiltinModule && import.meta.dirname ? wasmBytes() : await olderNodeWasmBytes());
 
 /**
- * The .wasm's bytes, read from beside this file: `fs` and `path` from process.getBuiltinModule
- * (Node 20.16+, 22.3+, Bun; an `import` of node:fs costs about 1.5 ms more), by `import` on older
- * versions.
+ * The .wasm's bytes, read from beside this file with `fs` and `path` from
+ * process.getBuiltinModule (Node 20.16+, 22.3+, Bun): an `import` of node:fs costs about 1.5 ms
+ * more.
  */
-async function wasmBytes() {
-  if (process.getBuiltinModule && import.meta.dirname) {
-    const file = process.getBuiltinModule('path').join(import.meta.dirname, 'web', 'credport_bg.wasm');
-    return process.getBuiltinModule('fs').readFileSync(file);
-  }
+function wasmBytes() {
+  const file = process.getBuiltinModule('path').join(import.meta.dirname, 'web', 'credport_bg.wasm');
+  return process.getBuiltinModule('fs').readFileSync(file);
+}
+
+/** The same on older Node, with the builtins imported. */
+async function olderNodeWasmBytes() {
   const [fs, url] = await Promise.all([import('node:fs'), import('node:url')]);
   return fs.readFileSync(url.fileURLToPath(new URL('./web/credport_bg.wasm', import.meta.url)));
 }
