@@ -96,6 +96,17 @@ export function arityMatchedImports(glue) {
 }
 
 /**
+ * A bundled class keeps the name it is exported under. esbuild writes a class that refers to
+ * itself (wasm-bindgen's `static __wrap` does) as `var ApiKeys = class _ApiKeys`, and then
+ * `ApiKeys.name`, and every stack frame of its methods, says `_ApiKeys`. Inside its body a class's
+ * own name is bound to the class itself, so the inner name can be the outer one.
+ */
+export function classNamesKept(code) {
+  const renamed = [...code.matchAll(/\bvar (\w+) = class _\1\b/g)].map((m) => m[1]);
+  return renamed.reduce((out, name) => out.replace(new RegExp(`\\b_${name}\\b`, 'g'), name), code);
+}
+
+/**
  * Node's two entries, each one file: index.cjs with errors.cjs and the nodejs glue bundled in,
  * and index.mjs with errors.mjs and the web glue (the same core, as an ES module) bundled in.
  * Node resolves, reads and compiles each file it loads: one file instead of three takes about
@@ -107,7 +118,7 @@ export function arityMatchedImports(glue) {
  * the benchmark) as that same instance, not a second one.
  */
 function bundleNodeEntries(version) {
-  const bundle = (file, format) =>
+  const bundleOnly = (file, format) =>
     buildSync({
       entryPoints: [path.join(dist, file)],
       outfile: path.join(dist, file),
@@ -123,6 +134,11 @@ function bundleNodeEntries(version) {
       // files): the same key, the same value.
       logOverride: { 'duplicate-object-key': 'silent' },
     });
+  const bundle = (file, format) => {
+    bundleOnly(file, format);
+    const out = path.join(dist, file);
+    fs.writeFileSync(out, classNamesKept(fs.readFileSync(out, 'utf8')));
+  };
   bundle('index.mjs', 'esm');
   if (/\b__(commonJS|require|toESM)\b/.test(fs.readFileSync(path.join(dist, 'index.mjs'), 'utf8'))) {
     throw new Error('index.mjs bundles CommonJS: it must be built from ES modules only (see bundleNodeEntries())');

@@ -2,7 +2,8 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { importEsm, requireCjs, startServer, connectionBody } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { importEsm, requireCjs, startServer, connectionBody, testProject } from './harness.mjs';
 
 let sdk, cjs, server, site, client;
 const created = []; // every secret this file sees, to check none leaks into errors
@@ -42,6 +43,17 @@ describe('packaging', () => {
       assert.equal(typeof sdk[name], 'function', name);
       assert.equal(sdk[name], cjs[name], `${name} is one class`);
     }
+  });
+
+  test('every class is named as it is exported, whichever entry a process loads first', () => {
+    const misnamed = (load) =>
+      `${load}.then((m) => console.log(JSON.stringify(Object.keys(m).filter((n) => typeof m[n] === 'function' && m[n].name !== n))))`;
+    for (const load of ["import('credport')", "Promise.resolve(require('credport'))"]) {
+      const out = execFileSync(process.execPath, ['-e', misnamed(load)], { cwd: testProject(), encoding: 'utf8' });
+      assert.deepEqual(JSON.parse(out), [], load);
+    }
+    assert.equal(sdk.ApiKeys.name, 'ApiKeys');
+    assert.equal(client.apiKeys.constructor, sdk.ApiKeys);
   });
 
   test('an error thrown through the ESM entry is an instance of the CJS classes', async () => {
