@@ -112,10 +112,10 @@ export function classNamesKept(code) {
  * Node resolves, reads and compiles each file it loads: one file instead of three takes about
  * 0.5 ms off a cold start, an ES module that loads no CommonJS about 1.5 ms more, and one built
  * from ES modules only (no CommonJS wrappers inside) about 0.5 ms more. The two share one
- * instance at run time (see pkg-template/index.cjs). Not minified: parsing 21 KiB instead of
- * 37 KiB measured 0.06 ms faster, not worth code that people cannot read in their node_modules.
- * node/credport.js stays for readers of the core's internals (`__wasmMemory`: the leak tests,
- * the benchmark) as that same instance, not a second one.
+ * instance at run time (see pkg-template/index.cjs). Not minified: parsing 22 KB instead of
+ * 34 KB measured 0.06 ms faster (again for index.mjs as it is now), not worth code that people
+ * cannot read in their node_modules. node/credport.js stays for readers of the core's internals
+ * (`__wasmMemory`: the leak tests, the benchmark) as that same instance, not a second one.
  */
 function bundleNodeEntries(version) {
   /** Bundles `file` in place, class names kept (classNamesKept()); returns the bundle's text. */
