@@ -35,12 +35,20 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   log "installing npm dev dependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi
-# Chromium for the browser tests, from Debian (playwright-core drives it; it never downloads one).
-if [ ! -x /usr/bin/chromium ]; then
-  log "installing chromium"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+# Debian packages, installed only when missing (apt-get update once, before the first).
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+apt_updated=""
+apt_install() {
+  log "installing $*"
+  [ -n "$apt_updated" ] || { $sudo apt-get update -qq; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+# Chromium for the browser tests (playwright-core drives it; it never downloads one).
+[ -x /usr/bin/chromium ] || apt_install chromium
+# PostgreSQL for the server's tests on its second store: scripts/with-postgres.sh runs a
+# throwaway cluster with initdb and pg_ctl (Debian keeps them in /usr/lib/postgresql/*/bin).
+if ! command -v initdb >/dev/null 2>&1 && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  apt_install postgresql
 fi
 log "ready"

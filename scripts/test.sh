@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Everything the project tests, from a fresh clone: set-up, Rust tests (model, server, SDK), the
-# npm package built and packed, and the JS tests against the real server.
+# Everything the project tests, from a fresh clone: set-up, Rust tests (model, server on SQLite
+# and on PostgreSQL, SDK), the npm package built and packed, and the JS tests against the real
+# server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
-echo "== Rust: model and server"
+echo "== Rust: model, and server on SQLite"
 cargo test -p credport-model
 cargo test -p credport-server
 cargo build -p credport-server
+
+echo "== Rust: server on PostgreSQL (a throwaway cluster, stopped whatever happens)"
+CREDPORT_TEST_STORE=postgres bash scripts/with-postgres.sh cargo test -p credport-server
 
 echo "== Rust: SDK unit tests (native)"
 cargo test -p credport --lib

@@ -53,7 +53,7 @@ impl FromRequestParts<App> for Caller {
             .read(move |conn| store::tokens::authenticate(conn, &hash, now))
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
-        limit(app, &owner.token_id)?;
+        limit(app, &owner.token_id).await?;
         // Reads stay reads: `last_used_at` is written at most once a second per token.
         if owner.last_used_at.is_none_or(|at| at < now) {
             let id = owner.token_id.clone();
@@ -89,16 +89,16 @@ impl FromRequestParts<App> for Admin {
         if !crypto::hashes_equal(&app.keys.lookup_hash(token), &app.admin_token_hash) {
             return Err(ApiError::unauthenticated());
         }
-        limit(app, "admin")?;
+        limit(app, "admin").await?;
         Ok(Admin)
     }
 }
 
 /// The per-token rate limit, keyed by the token's id (never the token itself). Counted after
 /// authentication, so that unknown tokens do not fill the limiter with buckets.
-fn limit(app: &App, key: &str) -> Result<(), ApiError> {
+async fn limit(app: &App, key: &str) -> Result<(), ApiError> {
     match &app.rate_limiter {
-        Some(limiter) => limiter.check(key),
+        Some(limiter) => limiter.check(&app.db, key).await,
         None => Ok(()),
     }
 }

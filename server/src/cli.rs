@@ -9,11 +9,11 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use crate::app::App;
-use crate::config::{Cli, Command, ConfigError, ServerConfig, Storage};
+use crate::config::{Cli, Command, ConfigError, Database, ServerConfig, Storage};
 use crate::crypto::Keys;
 use crate::db::{Db, OpenError};
-use crate::ratelimit::RateLimiter;
-use crate::{demo, server};
+use crate::ratelimit::{self, RateLimiter};
+use crate::{demo, idempotency, server};
 
 /// Why the program stops early.
 struct Failure {
@@ -89,18 +89,28 @@ fn init_logging() -> Result<(), Failure> {
         .map_err(|e| runtime_failure(format!("logging could not start: {e}")))
 }
 
+/// The async runtime the server (and PostgreSQL's connections) run on.
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| runtime_failure(format!("cannot start the runtime: {e}")))
+}
+
 /// Opens the database of `storage` with its key.
-fn open(storage: &Storage) -> Result<(Arc<Db>, Arc<Keys>), Failure> {
+async fn open(storage: &Storage) -> Result<(Arc<Db>, Arc<Keys>), Failure> {
     let keys = Arc::new(Keys::new(&storage.encryption_key));
-    let db = Db::open(&storage.database, &keys).map_err(|e| match e {
-        OpenError::Database(reason) => ConfigError(format!(
-            "CREDPORT_DATABASE {} cannot be used: {reason}",
-            storage.database.display()
-        )),
-        OpenError::WrongKey => ConfigError(
-            "CREDPORT_ENCRYPTION_KEY is not the key this database was created with".to_owned(),
-        ),
-    })?;
+    let db = Db::open(&storage.database, &keys)
+        .await
+        .map_err(|e| match e {
+            OpenError::Database(reason) => ConfigError(format!(
+                "CREDPORT_DATABASE {} cannot be used: {reason}",
+                storage.database.describe()
+            )),
+            OpenError::WrongKey => ConfigError(
+                "CREDPORT_ENCRYPTION_KEY is not the key this database was created with".to_owned(),
+            ),
+        })?;
     Ok((db, keys))
 }
 
@@ -115,33 +125,40 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
                 config.listen
             ))
         })?;
-    let (db, keys) = open(&config.storage)?;
-    if config.generated_admin_token {
-        eprintln!(
-            "credport-server: --dev admin token (shown once): {}",
-            config.admin_token
-        );
-    }
-    tracing::info!(database = %config.storage.database.display(), "database ready");
-    let app = App {
-        db,
-        admin_token_hash: keys.lookup_hash(&config.admin_token),
-        keys,
-        rate_limiter: config.rate_limit.map(|n| Arc::new(RateLimiter::new(n))),
-    };
-    let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| runtime_failure(format!("cannot start the runtime: {e}")))?;
+    let runtime = runtime()?;
     let served = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::from_std(listener)?;
-        server::serve(listener, service).await
+        let (db, keys) = open(&config.storage).await?;
+        if config.generated_admin_token {
+            eprintln!(
+                "credport-server: --dev admin token (shown once): {}",
+                config.admin_token
+            );
+        }
+        tracing::info!(database = %config.storage.database.describe(), "database ready");
+        let rate_limiter = config
+            .rate_limit
+            .map(|n| Arc::new(RateLimiter::new(&db, n)));
+        if matches!(rate_limiter.as_deref(), Some(RateLimiter::Shared { .. })) {
+            tokio::spawn(ratelimit::purge_periodically(Arc::clone(&db)));
+        }
+        tokio::spawn(idempotency::purge_periodically(Arc::clone(&db)));
+        let app = App {
+            db,
+            admin_token_hash: keys.lookup_hash(&config.admin_token),
+            keys,
+            rate_limiter,
+        };
+        let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| runtime_failure(format!("server failed: {e}")))?;
+        server::serve(listener, service)
+            .await
+            .map_err(|e| runtime_failure(format!("server failed: {e}")))
     });
-    if config.storage.temporary {
-        remove_database(&config.storage.database);
+    if let (true, Database::Sqlite(path)) = (config.storage.temporary, &config.storage.database) {
+        remove_database(path);
     }
-    served.map_err(|e| runtime_failure(format!("server failed: {e}")))
+    served
 }
 
 /// Removes a `--dev` database and its WAL files.
@@ -154,9 +171,12 @@ fn remove_database(path: &std::path::Path) {
 }
 
 fn run_demo(storage: Storage) -> Result<(), Failure> {
-    let (db, keys) = open(&storage)?;
-    let line = demo::seed(&db, &keys)
-        .map_err(|e| runtime_failure(format!("demo data could not be written: {e}")))?;
+    let line = runtime()?.block_on(async {
+        let (db, keys) = open(&storage).await?;
+        demo::seed(&db, &keys)
+            .await
+            .map_err(|e| runtime_failure(format!("demo data could not be written: {e}")))
+    })?;
     println!("{line}");
     Ok(())
 }

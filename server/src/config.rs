@@ -8,6 +8,7 @@ use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
 
 use crate::crypto;
+use crate::db::postgres::PgLocation;
 
 #[derive(Parser)]
 #[command(
@@ -44,8 +45,8 @@ pub struct SettingArgs {
         global = true
     )]
     listen: String,
-    /// SQLite database file, created on first start [default: ./credport.db; with --dev a
-    /// temporary file].
+    /// SQLite database file, created on first start, or a postgres:// URL [default:
+    /// ./credport.db; with --dev a temporary file].
     #[arg(long, env = "CREDPORT_DATABASE", global = true)]
     database: Option<PathBuf>,
     /// Bearer token of the /v1/admin routes, at least 16 characters (required unless --dev).
@@ -90,9 +91,27 @@ fn bad(message: impl Into<String>) -> ConfigError {
     ConfigError(message.into())
 }
 
+/// Which store, and where.
+pub enum Database {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database, possibly shared with other instances.
+    Postgres(Box<PgLocation>),
+}
+
+impl Database {
+    /// Where the data is, for logs and messages: a PostgreSQL URL without user and password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.display().to_string(),
+            Self::Postgres(location) => location.describe(),
+        }
+    }
+}
+
 /// Where the data is and the key that protects it.
 pub struct Storage {
-    pub database: PathBuf,
+    pub database: Database,
     /// A `--dev` database, removed when the server stops.
     pub temporary: bool,
     pub encryption_key: [u8; 32],
@@ -167,13 +186,22 @@ impl SettingArgs {
             Some(path) if path.as_os_str().is_empty() => {
                 return Err(bad("CREDPORT_DATABASE must not be empty"))
             }
-            Some(path) => (path.clone(), false),
+            Some(path) => match path.to_str().filter(|p| is_postgres_url(p)) {
+                Some(url) => (
+                    Database::Postgres(Box::new(
+                        PgLocation::parse(url)
+                            .map_err(|why| bad(format!("CREDPORT_DATABASE {why}")))?,
+                    )),
+                    false,
+                ),
+                None => (Database::Sqlite(path.clone()), false),
+            },
             None if dev => {
                 let suffix = crypto::random_base62(12).map_err(|_| random_failed())?;
                 let name = format!("credport-dev-{suffix}.db");
-                (std::env::temp_dir().join(name), true)
+                (Database::Sqlite(std::env::temp_dir().join(name)), true)
             }
-            None => (PathBuf::from(DEFAULT_DATABASE), false),
+            None => (Database::Sqlite(PathBuf::from(DEFAULT_DATABASE)), false),
         };
         Ok(Storage {
             database,
@@ -181,6 +209,15 @@ impl SettingArgs {
             encryption_key,
         })
     }
+}
+
+/// A `postgres://` or `postgresql://` URL chooses PostgreSQL; anything else is a file path.
+fn is_postgres_url(value: &str) -> bool {
+    ["postgres://", "postgresql://"].iter().any(|scheme| {
+        value
+            .get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    })
 }
 
 fn random_failed() -> ConfigError {
@@ -268,5 +305,21 @@ mod tests {
         assert!(cors_origins("https://a.example, http://localhost:3000").is_ok());
         assert!(cors_origins("a.example").is_err());
         assert!(cors_origins("https://a.example/path").is_err());
+        assert!(is_postgres_url("postgres://db/credport"));
+        assert!(is_postgres_url(
+            "PostgreSQL://u@/credport?host=/run/postgresql"
+        ));
+        assert!(!is_postgres_url("./postgres.db"));
+        let socket =
+            PgLocation::parse("postgres://credport:pw@/credport?host=/run/postgresql").unwrap();
+        assert_eq!(
+            socket.describe(),
+            "postgres:///run/postgresql:5432/credport"
+        );
+        assert!(PgLocation::parse("postgres://db/x?sslmode=verify-full").is_ok());
+        let refused = PgLocation::parse("postgres://u:secret@db/x?nonsense=1")
+            .err()
+            .unwrap();
+        assert!(!refused.contains("secret"), "{refused}");
     }
 }

@@ -1,11 +1,12 @@
 //! `credport-server demo`: a demo site with a few connections and a token, written through the
 //! same store functions as the API, in one transaction.
 
+use std::sync::Arc;
+
 use credport_model::{
     ConnectionStatus, CreateConnectionParams, CreateSiteParams, CredentialType, CredentialsInput,
     Scope,
 };
-use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -13,6 +14,7 @@ use crate::clock;
 use crate::crypto::{self, Keys};
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::sql::Conn;
 use crate::store;
 use crate::store::tokens::NewToken;
 
@@ -27,8 +29,10 @@ struct DemoSite {
 }
 
 /// Adds a demo site and returns the JSON line to print.
-pub fn seed(db: &Db, keys: &Keys) -> Result<String, ApiError> {
-    db.write_blocking(|conn| {
+pub async fn seed(db: &Db, keys: &Arc<Keys>) -> Result<String, ApiError> {
+    let keys = Arc::clone(keys);
+    db.write(move |conn| {
+        let keys = &*keys;
         let now = clock::now();
         let site = store::sites::create(
             conn,
@@ -47,9 +51,10 @@ pub fn seed(db: &Db, keys: &Keys) -> Result<String, ApiError> {
             token,
         })?)
     })
+    .await
 }
 
-fn demo_token(conn: &Connection, keys: &Keys, site_id: &str, now: i64) -> Result<String, ApiError> {
+fn demo_token(conn: &Conn<'_>, keys: &Keys, site_id: &str, now: i64) -> Result<String, ApiError> {
     let new = NewToken {
         site_id,
         user_id: DEMO_USER,

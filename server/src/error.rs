@@ -123,6 +123,21 @@ impl ApiError {
         .with_detail("limit_bytes", limit)
     }
 
+    /// 409 for a unique value another request took first (two instances creating one name at
+    /// once); the store turns it into its own message where it knows which value.
+    pub fn already_exists() -> Self {
+        Self::conflict("an object with this unique value already exists")
+    }
+
+    /// 503 `unavailable` with `Retry-After: 1`: the database is busy or out of reach, nothing
+    /// was written, and the same request may be sent again.
+    pub fn unavailable(message: &str, detail: String) -> Self {
+        let mut error = Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message);
+        error.retry_after = Some(1);
+        error.internal = Some(detail);
+        error
+    }
+
     /// 429 with `Retry-After: seconds`.
     pub fn rate_limited(seconds: u64) -> Self {
         let mut error = Self::new(
@@ -175,17 +190,70 @@ impl From<rusqlite::Error> for ApiError {
             // Still locked after the busy timeout: nothing was written, and trying again soon is
             // the right move, so say so (clients retry a 503 after `Retry-After`).
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                let mut error = Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "the database is busy; retry after 1 s",
-                );
-                error.retry_after = Some(1);
-                error.internal = Some(detail);
-                error
+                Self::unavailable("the database is busy; retry after 1 s", detail)
+            }
+            Some(rusqlite::ErrorCode::ConstraintViolation)
+                if matches!(
+                    &e,
+                    rusqlite::Error::SqliteFailure(f, _)
+                        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                ) =>
+            {
+                Self::already_exists()
             }
             _ => Self::internal(detail),
         }
+    }
+}
+
+/// A PostgreSQL error for a log line: its SQLSTATE and message, which name constraints and
+/// tables but never bound values (the `DETAIL` that may quote a value is left out).
+pub fn postgres_error_text(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("database: {} {}", db.code().code(), db.message()),
+        None => format!("database: {e}"),
+    }
+}
+
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        use tokio_postgres::error::SqlState;
+        let detail = postgres_error_text(&e);
+        let Some(code) = e.code() else {
+            // No SQLSTATE: the connection broke or could not be made. Nothing acknowledged was
+            // lost, and another try may well reach a healthy connection.
+            return Self::unavailable("the database could not be reached; retry after 1 s", detail);
+        };
+        if *code == SqlState::UNIQUE_VIOLATION {
+            return Self::already_exists();
+        }
+        let transient = [
+            SqlState::T_R_SERIALIZATION_FAILURE,
+            SqlState::T_R_DEADLOCK_DETECTED,
+            SqlState::LOCK_NOT_AVAILABLE,
+            SqlState::QUERY_CANCELED,
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+            SqlState::TOO_MANY_CONNECTIONS,
+        ];
+        if transient.contains(code) {
+            Self::unavailable("the database is busy; retry after 1 s", detail)
+        } else {
+            Self::internal(detail)
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ApiError {
+    /// No connection free within the pool's wait, or none could be made: retry soon.
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        Self::unavailable(
+            "the database is busy; retry after 1 s",
+            format!(
+                "database pool: {}",
+                crate::db::postgres::pool_error_text(&e)
+            ),
+        )
     }
 }
 

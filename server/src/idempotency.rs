@@ -1,14 +1,17 @@
 //! `Idempotency-Key` on `POST`: the first successful answer to a (token, key) pair is stored,
 //! encrypted, in the same transaction as the writes that produced it, and repeated for 24 hours
-//! instead of acting again. Because the writer connection is serialised, two concurrent requests
-//! with one key cannot both act: the second one finds the first one's record.
+//! instead of acting again. The key is claimed by the transaction's first write, so two
+//! concurrent requests with one key cannot both act, on one instance or on several sharing a
+//! PostgreSQL database: the second one waits for the first one's transaction and replays its
+//! record ([`crate::store::idempotency_keys::claim`]).
 //!
-//! Failures are not stored: they changed nothing, so trying again is safe.
+//! Failures are not stored: they changed nothing, so trying again is safe. Expired records are
+//! deleted by [`purge_periodically`], not by requests.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
-use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use crate::clock;
@@ -16,10 +19,12 @@ use crate::crypto::{self, Keys};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::reply::Reply;
+use crate::sql::Conn;
+use crate::store::idempotency_keys;
 
 pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
-/// How long a stored answer is replayed.
-pub const RETENTION_SECONDS: i64 = 24 * 3600;
+/// How often expired records are deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(600);
 const MAX_KEY_LEN: usize = 255;
 
 /// A validated `Idempotency-Key` and the fingerprint of the request that carried it.
@@ -76,7 +81,7 @@ pub async fn run<F>(
     action: F,
 ) -> Result<Reply, ApiError>
 where
-    F: FnOnce(&Connection, i64) -> Result<Reply, ApiError> + Send + 'static,
+    F: FnOnce(&Conn<'_>, i64) -> Result<Reply, ApiError> + Send + 'static,
 {
     let keys = Arc::clone(keys);
     db.write(move |conn| {
@@ -84,45 +89,43 @@ where
         let Some(key) = key else {
             return action(conn, now);
         };
-        conn.execute(
-            "DELETE FROM idempotency_keys WHERE created_at <= ?1",
-            [now - RETENTION_SECONDS],
-        )?;
         let aad = format!("idempotency_keys.response:{principal}:{}", key.key);
-        let stored: Option<(Vec<u8>, u16, Vec<u8>)> = conn
-            .query_row(
-                "SELECT request_hash, status, response FROM idempotency_keys
-                 WHERE principal = ?1 AND key = ?2",
-                params![principal, key.key],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )
-            .optional()?;
-        if let Some((fingerprint, status, response)) = stored {
-            if !crypto::hashes_equal(&fingerprint, &key.fingerprint) {
+        if !idempotency_keys::claim(conn, &principal, &key.key, &key.fingerprint, now)? {
+            let stored = idempotency_keys::find(conn, &principal, &key.key)?
+                .ok_or_else(|| ApiError::internal("a claimed idempotency record vanished"))?;
+            if !crypto::hashes_equal(&stored.fingerprint, &key.fingerprint) {
                 return Err(ApiError::idempotency_conflict());
             }
-            let status = StatusCode::from_u16(status)
-                .map_err(|_| ApiError::internal("stored idempotent status is not a status"))?;
+            let status = u16::try_from(stored.status)
+                .ok()
+                .and_then(|s| StatusCode::from_u16(s).ok())
+                .ok_or_else(|| ApiError::internal("stored idempotent status is not a status"))?;
             return Ok(Reply {
                 status,
-                body: keys.decrypt(&aad, &response)?,
+                body: keys.decrypt(&aad, &stored.response)?,
                 replayed: true,
             });
         }
         let reply = action(conn, now)?;
-        conn.execute(
-            "INSERT INTO idempotency_keys (principal, key, request_hash, status, response, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                principal,
-                key.key,
-                &key.fingerprint[..],
-                reply.status.as_u16(),
-                keys.encrypt(&aad, &reply.body)?,
-                now
-            ],
-        )?;
+        let sealed = keys.encrypt(&aad, &reply.body)?;
+        idempotency_keys::record(conn, &principal, &key.key, reply.status.as_u16(), sealed)?;
         Ok(reply)
     })
     .await
+}
+
+/// Deletes expired records now and every [`PURGE_EVERY`], for as long as the server runs.
+/// A failure is logged and tried again next time; requests never wait for it.
+pub async fn purge_periodically(db: Arc<Db>) {
+    let mut every = tokio::time::interval(PURGE_EVERY);
+    loop {
+        every.tick().await;
+        match db
+            .write(|conn| idempotency_keys::purge(conn, clock::now()))
+            .await
+        {
+            Ok(deleted) => tracing::debug!(deleted, "expired idempotency records purged"),
+            Err(e) => tracing::warn!(error = %e, "expired idempotency records could not be purged"),
+        }
+    }
 }

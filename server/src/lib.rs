@@ -20,4 +20,5 @@ pub mod reply;
 pub mod request_context;
 pub mod routes;
 pub mod server;
+pub mod sql;
 pub mod store;

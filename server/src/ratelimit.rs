@@ -1,16 +1,80 @@
 //! The optional per-token rate limit (`CREDPORT_RATE_LIMIT` requests per second): a token
-//! bucket per caller that holds one second's worth of requests.
+//! bucket per caller that holds one second's worth of requests. On PostgreSQL the buckets are
+//! in the database ([`crate::store::rate_limits`]), so that several instances count each caller
+//! once; on SQLite, which one instance serves, they are in memory, where counting costs no write.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::db::Db;
 use crate::error::ApiError;
+use crate::sql::Dialect;
+use crate::store::rate_limits;
 
 /// Buckets kept before idle ones are dropped; a full bucket and a missing one behave the same.
 const PRUNE_ABOVE: usize = 10_000;
+/// How often idle buckets are deleted from the database.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
 
-pub struct RateLimiter {
+pub enum RateLimiter {
+    /// SQLite: this process's buckets.
+    InProcess(Buckets),
+    /// PostgreSQL: the buckets every instance shares.
+    Shared { per_second: u32 },
+}
+
+impl RateLimiter {
+    /// The limiter for `db`'s store.
+    pub fn new(db: &Db, per_second: u32) -> Self {
+        match db.dialect() {
+            Dialect::Sqlite => Self::InProcess(Buckets::new(per_second)),
+            Dialect::Postgres => Self::Shared { per_second },
+        }
+    }
+
+    /// Takes one request from `caller`'s bucket, or answers 429 with the whole seconds until
+    /// one is there again.
+    pub async fn check(&self, db: &Db, caller: &str) -> Result<(), ApiError> {
+        match self {
+            Self::InProcess(buckets) => buckets.check(caller),
+            Self::Shared { per_second } => {
+                let (caller, per_second) = (caller.to_owned(), *per_second);
+                let wait_ms = db
+                    .write(move |conn| rate_limits::take(conn, &caller, per_second, now_ms()))
+                    .await?;
+                match wait_ms {
+                    None => Ok(()),
+                    // Retry-After counts whole seconds: round up, and never say 0.
+                    Some(ms) => Err(ApiError::rate_limited(
+                        u64::try_from((ms + 999) / 1000).unwrap_or(1).max(1),
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// Deletes idle shared buckets every [`PURGE_EVERY`], for as long as the server runs.
+pub async fn purge_periodically(db: Arc<Db>) {
+    let mut every = tokio::time::interval(PURGE_EVERY);
+    loop {
+        every.tick().await;
+        if let Err(e) = db.write(|conn| rate_limits::purge(conn, now_ms())).await {
+            tracing::warn!(error = %e, "idle rate-limit buckets could not be purged");
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch: the shared buckets' clock.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// In-process token buckets.
+pub struct Buckets {
     per_second: f64,
     buckets: Mutex<HashMap<String, Bucket>>,
 }
@@ -20,7 +84,7 @@ struct Bucket {
     updated: Instant,
 }
 
-impl RateLimiter {
+impl Buckets {
     pub fn new(per_second: u32) -> Self {
         Self {
             per_second: f64::from(per_second),
@@ -71,7 +135,7 @@ mod tests {
 
     #[test]
     fn allows_the_rate_then_refuses_until_refilled() {
-        let limiter = RateLimiter::new(2);
+        let limiter = Buckets::new(2);
         let t0 = Instant::now();
         assert!(limiter.check_at("a", t0).is_ok());
         assert!(limiter.check_at("a", t0).is_ok());

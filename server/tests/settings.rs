@@ -102,6 +102,23 @@ fn bad_settings_stop_the_start_with_one_line() {
             ],
             "CREDPORT_LOG",
         ),
+        (
+            // Nothing listens there: the start stops, without echoing the password.
+            vec!["--database", "postgres://u:SECRET@/credport?host=/nonexistent-dir"],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+            ],
+            "CREDPORT_DATABASE",
+        ),
+        (
+            vec!["--database", "postgres://u:SECRET@db/credport?sslmode=sometimes"],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+            ],
+            "CREDPORT_DATABASE",
+        ),
         (vec!["--no-such-flag"], vec![], "--no-such-flag"),
         (vec!["demo", "--dev"], vec![], "--dev"),
         (
@@ -127,8 +144,7 @@ fn bad_settings_stop_the_start_with_one_line() {
 
 #[test]
 fn a_database_refuses_another_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("keyed.db");
+    let (_dir, database) = common::fresh_database();
     let database = database.to_str().unwrap();
     let key = random_hex(32);
     let seeded = run(
@@ -176,8 +192,7 @@ fn help_and_version_exit_zero() {
 
 #[tokio::test]
 async fn demo_seeds_a_site_the_server_then_serves() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("demo.db");
+    let (_dir, database) = common::fresh_database();
     let key = random_hex(32);
     let db = database.to_str().unwrap();
     let output = run(

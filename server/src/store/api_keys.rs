@@ -7,33 +7,32 @@ use credport_model::{
     ListApiKeysParams, RevokeApiKeyParams, Secret, UpdateApiKeyParams, VerifyApiKeyResult,
     VerifyCode, DEFAULT_API_KEY_TYPE,
 };
-use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 use serde_json::Value;
 
 use super::{instant, json_column, opt_instant, opt_json_column, to_json};
 use crate::crypto::{self, Keys, API_KEY_PREFIX};
-use crate::db::FOLD_FUNCTION;
 use crate::error::ApiError;
+use crate::sql::{self, Conn, Row};
 
 const OBJECT: &str = "api_key";
 
 const COLUMNS: &str = "id, type, name, subject, description, claims, scopes, created_by, \
     revoked, revocation_reason, expiration, last_used_at, created_at, updated_at";
 
-fn from_row(row: &Row<'_>, now: i64) -> rusqlite::Result<ApiKey> {
-    let expiration: Option<i64> = row.get(10)?;
+fn from_row(row: &Row, now: i64) -> Result<ApiKey, ApiError> {
+    let expiration = row.opt_int(10)?;
     Ok(ApiKey {
-        id: row.get(0)?,
+        id: row.text(0)?,
         object: OBJECT.to_owned(),
-        kind: row.get(1)?,
-        name: row.get(2)?,
-        subject: row.get(3)?,
-        description: row.get(4)?,
+        kind: row.text(1)?,
+        name: row.text(2)?,
+        subject: row.text(3)?,
+        description: row.opt_text(4)?,
         claims: opt_json_column(row, 5)?,
         scopes: json_column(row, 6)?,
-        created_by: row.get(7)?,
-        revoked: row.get(8)?,
-        revocation_reason: row.get(9)?,
+        created_by: row.opt_text(7)?,
+        revoked: row.bool(8)?,
+        revocation_reason: row.opt_text(9)?,
         expired: expiration.is_some_and(|at| at <= now),
         expiration: crate::clock::format_opt(expiration),
         last_used_at: opt_instant(row, 11)?,
@@ -56,32 +55,43 @@ fn expiration_column(seconds: Option<u64>, now: i64) -> Option<i64> {
     seconds.map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)))
 }
 
-/// 409 when another key of the site (`except` aside) has this name and subject. Names stay
-/// taken while a key exists, revoked or expired; deleting it frees them.
+/// The 409 of a name and subject another key of the site has. Names stay taken while a key
+/// exists, revoked or expired; deleting it frees them.
+fn name_taken() -> ApiError {
+    ApiError::conflict("the site already has an API key with this name for this subject")
+}
+
+/// [`name_taken`] when another key of the site (`except` aside) has this name and subject.
+/// Two requests racing past this check (two instances on one PostgreSQL) meet the unique
+/// constraint instead, which [`unique_is_name_taken`] turns into the same answer.
 fn ensure_name_free(
-    conn: &Connection,
+    conn: &Conn<'_>,
     site_id: &str,
     subject: &str,
     name: &str,
     except: &str,
 ) -> Result<(), ApiError> {
-    let taken = conn
-        .query_row(
-            "SELECT 1 FROM api_keys WHERE site_id = ?1 AND subject = ?2 AND name = ?3 AND id <> ?4",
-            params![site_id, subject, name, except],
-            |_| Ok(()),
-        )
-        .optional()?;
+    let taken = conn.query_opt(
+        "SELECT 1 FROM api_keys WHERE site_id = ?1 AND subject = ?2 AND name = ?3 AND id <> ?4",
+        &[site_id.into(), subject.into(), name.into(), except.into()],
+    )?;
     match taken {
-        Some(()) => Err(ApiError::conflict(
-            "the site already has an API key with this name for this subject",
-        )),
+        Some(_) => Err(name_taken()),
         None => Ok(()),
     }
 }
 
+/// A unique violation of a statement that sets a key's name or subject: the name was taken.
+fn unique_is_name_taken(e: ApiError) -> ApiError {
+    if e.status().as_u16() == 409 {
+        name_taken()
+    } else {
+        e
+    }
+}
+
 pub fn create(
-    conn: &Connection,
+    conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
     params: &CreateApiKeyParams,
@@ -94,22 +104,27 @@ pub fn create(
         "INSERT INTO api_keys (id, site_id, type, name, subject, description, claims, scopes,
             created_by, expiration, created_at, updated_at, lookup_hash, secret)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
-        params![
-            id,
-            site_id,
-            params.kind.as_deref().unwrap_or(DEFAULT_API_KEY_TYPE),
-            params.name,
-            params.subject,
-            params.description,
-            claims_column(params.claims.as_ref())?,
-            to_json(params.scopes.as_deref().unwrap_or_default())?,
-            params.created_by,
-            expiration_column(params.seconds_until_expiration, now),
-            now,
-            &keys.lookup_hash(&secret)[..],
-            keys.encrypt(&secret_aad(&id), secret.as_bytes())?,
+        &[
+            id.as_str().into(),
+            site_id.into(),
+            params
+                .kind
+                .as_deref()
+                .unwrap_or(DEFAULT_API_KEY_TYPE)
+                .into(),
+            params.name.as_str().into(),
+            params.subject.as_str().into(),
+            params.description.as_deref().into(),
+            claims_column(params.claims.as_ref())?.into(),
+            to_json(params.scopes.as_deref().unwrap_or_default())?.into(),
+            params.created_by.as_deref().into(),
+            expiration_column(params.seconds_until_expiration, now).into(),
+            now.into(),
+            keys.lookup_hash(&secret)[..].into(),
+            keys.encrypt(&secret_aad(&id), secret.as_bytes())?.into(),
         ],
-    )?;
+    )
+    .map_err(unique_is_name_taken)?;
     Ok(CreatedApiKey {
         api_key: get(conn, site_id, &id, now)?,
         secret: Secret::new(secret),
@@ -119,63 +134,74 @@ pub fn create(
 /// Newest first. Without `include_invalid`, revoked and expired keys are left out; `query` is a
 /// case-insensitive substring of the name or the description.
 pub fn list(
-    conn: &Connection,
+    conn: &Conn<'_>,
     site_id: &str,
     params: &ListApiKeysParams,
     now: i64,
 ) -> Result<ApiKeyList, ApiError> {
+    // The casts tell PostgreSQL the parameters' type, which `IS NULL` alone does not.
+    let query_matches = format!(
+        "({} OR {})",
+        conn.dialect().folded_contains("name", "?6"),
+        conn.dialect()
+            .folded_contains("COALESCE(description, '')", "?6")
+    );
     let filter = format!(
-        "site_id = ?1 AND (?2 IS NULL OR subject = ?2) AND (?3 IS NULL OR type = ?3)
-         AND (?4 OR (revoked = 0 AND (expiration IS NULL OR expiration > ?5)))
-         AND (?6 IS NULL OR instr({FOLD_FUNCTION}(name), ?6) > 0
-              OR instr({FOLD_FUNCTION}(COALESCE(description, '')), ?6) > 0)"
+        "site_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR subject = ?2)
+         AND (CAST(?3 AS TEXT) IS NULL OR type = ?3)
+         AND (?4 OR (revoked = FALSE AND (expiration IS NULL OR expiration > ?5)))
+         AND (CAST(?6 AS TEXT) IS NULL OR {query_matches})"
     );
     let query = params.query.as_deref().map(str::to_lowercase);
     let include_invalid = params.include_invalid.unwrap_or(false);
-    let filters = params![
-        site_id,
-        params.subject,
-        params.kind,
-        include_invalid,
-        now,
-        query
+    let mut args: Vec<sql::Value> = vec![
+        site_id.into(),
+        params.subject.as_deref().into(),
+        params.kind.as_deref().into(),
+        include_invalid.into(),
+        now.into(),
+        query.into(),
     ];
-    let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM api_keys WHERE {filter}"),
-        filters,
-        |row| row.get(0),
-    )?;
+    let total = conn
+        .query_one(
+            &format!("SELECT COUNT(*) FROM api_keys WHERE {filter}"),
+            &args,
+        )?
+        .int(0)?;
     let limit = params.limit.unwrap_or(ListApiKeysParams::DEFAULT_LIMIT);
     let offset = params.offset.unwrap_or(0);
-    let mut paged = filters.to_vec();
-    paged.extend([&limit as &dyn ToSql, &offset]);
+    args.extend([limit.into(), offset.into()]);
     let data = conn
-        .prepare(&format!(
-            "SELECT {COLUMNS} FROM api_keys WHERE {filter}
-             ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8"
-        ))?
-        .query_map(paged.as_slice(), |row| from_row(row, now))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM api_keys WHERE {filter}
+                 ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8"
+            ),
+            &args,
+        )?
+        .iter()
+        .map(|row| from_row(row, now))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(ApiKeyList {
         data,
         total_count: u64::try_from(total).unwrap_or_default(),
     })
 }
 
-pub fn get(conn: &Connection, site_id: &str, id: &str, now: i64) -> Result<ApiKey, ApiError> {
-    conn.query_row(
+pub fn get(conn: &Conn<'_>, site_id: &str, id: &str, now: i64) -> Result<ApiKey, ApiError> {
+    conn.query_opt(
         &format!("SELECT {COLUMNS} FROM api_keys WHERE site_id = ?1 AND id = ?2"),
-        params![site_id, id],
-        |row| from_row(row, now),
-    )
-    .optional()?
+        &[site_id.into(), id.into()],
+    )?
+    .map(|row| from_row(&row, now))
+    .transpose()?
     .ok_or_else(|| ApiError::not_found("API key"))
 }
 
 /// Changes the fields present in `params`; `null` clears `claims`, `description` and the expiry.
 /// An empty update changes nothing, not even `updated_at`.
 pub fn update(
-    conn: &Connection,
+    conn: &Conn<'_>,
     site_id: &str,
     id: &str,
     params: &UpdateApiKeyParams,
@@ -206,28 +232,29 @@ pub fn update(
             expiration = CASE WHEN ?9 THEN ?10 ELSE expiration END,
             updated_at = ?11
          WHERE site_id = ?1 AND id = ?2",
-        params![
-            site_id,
-            id,
-            claims.is_some(),
-            claims.flatten(),
-            params.scopes.as_ref().map(to_json).transpose()?,
-            description.is_some(),
-            description.cloned().flatten(),
-            params.subject,
-            expiration.is_some(),
-            expiration.flatten(),
-            now,
+        &[
+            site_id.into(),
+            id.into(),
+            claims.is_some().into(),
+            claims.flatten().into(),
+            params.scopes.as_ref().map(to_json).transpose()?.into(),
+            description.is_some().into(),
+            description.cloned().flatten().into(),
+            params.subject.as_deref().into(),
+            expiration.is_some().into(),
+            expiration.flatten().into(),
+            now.into(),
         ],
-    )?;
+    )
+    .map_err(unique_is_name_taken)?;
     get(conn, site_id, id, now)
 }
 
 /// Removes the key and its secret for good.
-pub fn delete(conn: &Connection, site_id: &str, id: &str) -> Result<DeletedApiKey, ApiError> {
+pub fn delete(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<DeletedApiKey, ApiError> {
     let deleted = conn.execute(
         "DELETE FROM api_keys WHERE site_id = ?1 AND id = ?2",
-        params![site_id, id],
+        &[site_id.into(), id.into()],
     )?;
     if deleted == 0 {
         return Err(ApiError::not_found("API key"));
@@ -240,19 +267,18 @@ pub fn delete(conn: &Connection, site_id: &str, id: &str) -> Result<DeletedApiKe
 }
 
 pub fn secret(
-    conn: &Connection,
+    conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
     id: &str,
 ) -> Result<ApiKeySecret, ApiError> {
-    let sealed: Vec<u8> = conn
-        .query_row(
+    let sealed = conn
+        .query_opt(
             "SELECT secret FROM api_keys WHERE site_id = ?1 AND id = ?2",
-            params![site_id, id],
-            |row| row.get(0),
-        )
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("API key"))?;
+            &[site_id.into(), id.into()],
+        )?
+        .ok_or_else(|| ApiError::not_found("API key"))?
+        .blob(0)?;
     let secret = String::from_utf8(keys.decrypt(&secret_aad(id), &sealed)?)
         .map_err(|_| ApiError::internal("a stored API-key secret is not UTF-8"))?;
     Ok(ApiKeySecret {
@@ -262,36 +288,42 @@ pub fn secret(
 
 /// Revokes the key. Revoking it again changes nothing: the first reason stays.
 pub fn revoke(
-    conn: &Connection,
+    conn: &Conn<'_>,
     site_id: &str,
     id: &str,
     params: &RevokeApiKeyParams,
     now: i64,
 ) -> Result<ApiKey, ApiError> {
     conn.execute(
-        "UPDATE api_keys SET revoked = 1, revocation_reason = ?3, updated_at = ?4
-         WHERE site_id = ?1 AND id = ?2 AND revoked = 0",
-        params![site_id, id, params.revocation_reason, now],
+        "UPDATE api_keys SET revoked = TRUE, revocation_reason = ?3, updated_at = ?4
+         WHERE site_id = ?1 AND id = ?2 AND revoked = FALSE",
+        &[
+            site_id.into(),
+            id.into(),
+            params.revocation_reason.as_deref().into(),
+            now.into(),
+        ],
     )?;
     get(conn, site_id, id, now)
 }
 
 /// What a presented secret is worth to this site. A valid one records its use.
 pub fn verify(
-    conn: &Connection,
+    conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
     secret: &str,
     now: i64,
 ) -> Result<VerifyApiKeyResult, ApiError> {
     let hash = keys.lookup_hash(secret);
-    let found: Option<(String, String, Vec<u8>)> = conn
-        .query_row(
-            "SELECT id, site_id, lookup_hash FROM api_keys WHERE lookup_hash = ?1",
-            [&hash[..]],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()?;
+    let found = conn.query_opt(
+        "SELECT id, site_id, lookup_hash FROM api_keys WHERE lookup_hash = ?1",
+        &[hash[..].into()],
+    )?;
+    let found = match found {
+        Some(row) => Some((row.text(0)?, row.text(1)?, row.blob(2)?)),
+        None => None,
+    };
     let id = match found {
         Some((id, owner, stored)) if owner == site_id && crypto::hashes_equal(&stored, &hash) => id,
         _ => {
@@ -313,7 +345,7 @@ pub fn verify(
     let key = if code == VerifyCode::Valid {
         conn.execute(
             "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
-            params![id, now],
+            &[id.as_str().into(), now.into()],
         )?;
         get(conn, site_id, &id, now)?
     } else {

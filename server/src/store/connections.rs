@@ -5,29 +5,29 @@ use credport_model::{
     Connection, ConnectionPage, ConnectionStatus, CreateConnectionParams, CredentialsInput,
     CredentialsStatus, ListConnectionsParams, ProviderCredentials, UpdateConnectionParams,
 };
-use rusqlite::{params, Connection as Db, OptionalExtension, Row};
 use serde_json::{Map, Value};
 
 use super::{instant, json_column, opt_input_instant, opt_instant, to_json};
 use crate::crypto::{self, Keys};
 use crate::error::ApiError;
+use crate::sql::{Conn as Db, Row};
 
 const COLUMNS: &str = "id, provider, provider_config_key, root_resource_id, root_resource_name, \
     scopes, status, token_expires_at, credential_type, credential_expires_at, metadata, \
     created_at, updated_at";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Connection> {
+fn from_row(row: &Row) -> Result<Connection, ApiError> {
     Ok(Connection {
-        id: row.get(0)?,
-        provider: row.get(1)?,
-        provider_config_key: row.get(2)?,
-        root_resource_id: row.get(3)?,
-        root_resource_name: row.get(4)?,
+        id: row.text(0)?,
+        provider: row.text(1)?,
+        provider_config_key: row.text(2)?,
+        root_resource_id: row.opt_text(3)?,
+        root_resource_name: row.opt_text(4)?,
         scopes: json_column(row, 5)?,
-        status: ConnectionStatus::from(row.get_ref(6)?.as_str()?),
+        status: ConnectionStatus::from(row.text(6)?.as_str()),
         token_expires_at: opt_instant(row, 7)?,
         credentials: CredentialsStatus {
-            kind: row.get_ref(8)?.as_str()?.into(),
+            kind: row.text(8)?.as_str().into(),
             expires_at: opt_instant(row, 9)?,
         },
         metadata: json_column(row, 10)?,
@@ -55,7 +55,7 @@ fn sealed_credentials(
 }
 
 pub fn create(
-    conn: &Db,
+    conn: &Db<'_>,
     keys: &Keys,
     site_id: &str,
     params: &CreateConnectionParams,
@@ -71,21 +71,21 @@ pub fn create(
             "INSERT INTO connections (site_id, {COLUMNS}, credential_fields)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)"
         ),
-        params![
-            site_id,
-            id,
-            params.provider,
-            params.provider_config_key,
-            params.root_resource_id,
-            params.root_resource_name,
-            to_json(&params.scopes)?,
-            status.as_str(),
-            token_expires_at,
-            kind,
-            credential_expires_at,
-            to_json(&params.metadata)?,
-            now,
-            fields,
+        &[
+            site_id.into(),
+            id.as_str().into(),
+            params.provider.as_str().into(),
+            params.provider_config_key.as_str().into(),
+            params.root_resource_id.as_deref().into(),
+            params.root_resource_name.as_deref().into(),
+            to_json(&params.scopes)?.into(),
+            status.as_str().into(),
+            token_expires_at.into(),
+            kind.into(),
+            credential_expires_at.into(),
+            to_json(&params.metadata)?.into(),
+            now.into(),
+            fields.into(),
         ],
     )?;
     get(conn, site_id, &id)
@@ -93,7 +93,7 @@ pub fn create(
 
 /// Changes the fields present in `params`; new `credentials` replace the old ones whole.
 pub fn update(
-    conn: &Db,
+    conn: &Db<'_>,
     keys: &Keys,
     site_id: &str,
     id: &str,
@@ -128,20 +128,20 @@ pub fn update(
             credential_fields = COALESCE(?12, credential_fields),
             updated_at = ?13
          WHERE site_id = ?1 AND id = ?2",
-        params![
-            site_id,
-            id,
-            params.provider_config_key,
-            params.root_resource_id,
-            params.root_resource_name,
-            params.scopes.as_ref().map(to_json).transpose()?,
-            params.status.as_ref().map(ConnectionStatus::as_str),
-            token_expires_at,
-            params.metadata.as_ref().map(to_json).transpose()?,
-            kind,
-            credential_expires_at,
-            fields,
-            now,
+        &[
+            site_id.into(),
+            id.into(),
+            params.provider_config_key.as_deref().into(),
+            params.root_resource_id.as_deref().into(),
+            params.root_resource_name.as_deref().into(),
+            params.scopes.as_ref().map(to_json).transpose()?.into(),
+            params.status.as_ref().map(ConnectionStatus::as_str).into(),
+            token_expires_at.into(),
+            params.metadata.as_ref().map(to_json).transpose()?.into(),
+            kind.into(),
+            credential_expires_at.into(),
+            fields.into(),
+            now.into(),
         ],
     )?;
     if changed == 0 {
@@ -150,10 +150,10 @@ pub fn update(
     get(conn, site_id, id)
 }
 
-pub fn delete(conn: &Db, site_id: &str, id: &str) -> Result<(), ApiError> {
+pub fn delete(conn: &Db<'_>, site_id: &str, id: &str) -> Result<(), ApiError> {
     let deleted = conn.execute(
         "DELETE FROM connections WHERE site_id = ?1 AND id = ?2",
-        params![site_id, id],
+        &[site_id.into(), id.into()],
     )?;
     if deleted == 0 {
         return Err(ApiError::not_found("connection"));
@@ -161,19 +161,19 @@ pub fn delete(conn: &Db, site_id: &str, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub fn get(conn: &Db, site_id: &str, id: &str) -> Result<Connection, ApiError> {
-    conn.query_row(
+pub fn get(conn: &Db<'_>, site_id: &str, id: &str) -> Result<Connection, ApiError> {
+    conn.query_opt(
         &format!("SELECT {COLUMNS} FROM connections WHERE site_id = ?1 AND id = ?2"),
-        params![site_id, id],
-        from_row,
-    )
-    .optional()?
+        &[site_id.into(), id.into()],
+    )?
+    .map(|row| from_row(&row))
+    .transpose()?
     .ok_or_else(|| ApiError::not_found("connection"))
 }
 
 /// One page, oldest first (creation time, then id, so pages never overlap).
 pub fn list(
-    conn: &Db,
+    conn: &Db<'_>,
     site_id: &str,
     params: &ListConnectionsParams,
 ) -> Result<ConnectionPage, ApiError> {
@@ -184,22 +184,32 @@ pub fn list(
     let offset = (i64::from(page) - 1) * i64::from(page_size);
     let provider = params.provider.as_deref();
     let status = params.status.as_ref().map(ConnectionStatus::as_str);
-    let filter = "site_id = ?1 AND (?2 IS NULL OR provider = ?2) AND (?3 IS NULL OR status = ?3)";
-    let count: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM connections WHERE {filter}"),
-        params![site_id, provider, status],
-        |row| row.get(0),
-    )?;
-    let payload = conn
-        .prepare(&format!(
-            "SELECT {COLUMNS} FROM connections WHERE {filter}
-             ORDER BY created_at, id LIMIT ?4 OFFSET ?5"
-        ))?
-        .query_map(
-            params![site_id, provider, status, page_size, offset],
-            from_row,
+    // The casts tell PostgreSQL the parameters' type, which `IS NULL` alone does not.
+    let filter = "site_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR provider = ?2)
+        AND (CAST(?3 AS TEXT) IS NULL OR status = ?3)";
+    let count = conn
+        .query_one(
+            &format!("SELECT COUNT(*) FROM connections WHERE {filter}"),
+            &[site_id.into(), provider.into(), status.into()],
         )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .int(0)?;
+    let payload = conn
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM connections WHERE {filter}
+                 ORDER BY created_at, id LIMIT ?4 OFFSET ?5"
+            ),
+            &[
+                site_id.into(),
+                provider.into(),
+                status.into(),
+                page_size.into(),
+                offset.into(),
+            ],
+        )?
+        .iter()
+        .map(from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(ConnectionPage {
         count: u64::try_from(count).unwrap_or_default(),
         page,
@@ -212,34 +222,33 @@ pub fn list(
 
 /// The credentials of the site's active connection for `provider` that changed last.
 pub fn credentials(
-    conn: &Db,
+    conn: &Db<'_>,
     keys: &Keys,
     site_id: &str,
     provider: &str,
 ) -> Result<ProviderCredentials, ApiError> {
-    let found: Option<(String, String, Option<i64>, Vec<u8>)> = conn
-        .query_row(
-            "SELECT id, credential_type, credential_expires_at, credential_fields
-             FROM connections WHERE site_id = ?1 AND provider = ?2 AND status = 'active'
-             ORDER BY updated_at DESC, id DESC LIMIT 1",
-            params![site_id, provider],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-        )
-        .optional()?;
-    let Some((id, kind, expires_at, sealed)) = found else {
-        let inactive: i64 = conn.query_row(
-            "SELECT COUNT(*) FROM connections WHERE site_id = ?1 AND provider = ?2",
-            params![site_id, provider],
-            |row| row.get(0),
-        )?;
+    let found = conn.query_opt(
+        "SELECT id, credential_type, credential_expires_at, credential_fields
+         FROM connections WHERE site_id = ?1 AND provider = ?2 AND status = 'active'
+         ORDER BY updated_at DESC, id DESC LIMIT 1",
+        &[site_id.into(), provider.into()],
+    )?;
+    let Some(row) = found else {
+        let inactive = conn
+            .query_one(
+                "SELECT COUNT(*) FROM connections WHERE site_id = ?1 AND provider = ?2",
+                &[site_id.into(), provider.into()],
+            )?
+            .int(0)?;
         return Err(ApiError::not_found_because(if inactive > 0 {
             "the site's connections for this provider are not active"
         } else {
             "the site has no connection for this provider"
         }));
     };
+    let (id, kind, expires_at) = (row.text(0)?, row.text(1)?, row.opt_int(2)?);
     let fields: Map<String, Value> =
-        serde_json::from_slice(&keys.decrypt(&fields_aad(&id), &sealed)?)?;
+        serde_json::from_slice(&keys.decrypt(&fields_aad(&id), &row.blob(3)?)?)?;
     Ok(ProviderCredentials {
         provider: provider.to_owned(),
         kind: kind.as_str().into(),

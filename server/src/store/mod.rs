@@ -1,41 +1,31 @@
-//! The SQL of each resource. Functions take a connection inside a transaction opened by
-//! [`crate::db::Db`] (so a request's reads share one snapshot and its writes commit together),
+//! The SQL of each resource, for both stores. Functions take a [`crate::sql::Conn`] inside a
+//! transaction opened by [`crate::db::Db`] (so a request's reads share one snapshot and its writes commit together),
 //! the caller's site (every query is scoped to it: another site's object is simply not found),
 //! and `now`. They answer in the model's wire types.
 
-use rusqlite::Row;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::ApiError;
+use crate::sql::Row;
 
 pub mod api_keys;
 pub mod connections;
+pub mod idempotency_keys;
+pub mod rate_limits;
 pub mod sites;
 pub mod tokens;
 
 /// A JSON text column as `T`.
-fn json_column<T: DeserializeOwned>(row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
-    let text: String = row.get(index)?;
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(
-            index,
-            rusqlite::types::Type::Text,
-            // The category only: serde's message could quote the stored value.
-            format!("stored JSON: {:?} error", e.classify()).into(),
-        )
-    })
+fn json_column<T: DeserializeOwned>(row: &Row, index: usize) -> Result<T, ApiError> {
+    serde_json::from_str(&row.text(index)?).map_err(ApiError::from)
 }
 
 /// A nullable JSON text column as `Option<T>`.
-fn opt_json_column<T: DeserializeOwned>(
-    row: &Row<'_>,
-    index: usize,
-) -> rusqlite::Result<Option<T>> {
-    match row.get_ref(index)? {
-        rusqlite::types::ValueRef::Null => Ok(None),
-        _ => json_column(row, index).map(Some),
-    }
+fn opt_json_column<T: DeserializeOwned>(row: &Row, index: usize) -> Result<Option<T>, ApiError> {
+    row.opt_text(index)?
+        .map(|text| serde_json::from_str(&text).map_err(ApiError::from))
+        .transpose()
 }
 
 /// A value as JSON text for a column.
@@ -44,14 +34,13 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
 }
 
 /// A column read as a [`crate::clock::format`]ted instant.
-fn instant(row: &Row<'_>, index: usize) -> rusqlite::Result<String> {
-    row.get::<_, i64>(index).map(crate::clock::format)
+fn instant(row: &Row, index: usize) -> Result<String, ApiError> {
+    row.int(index).map(crate::clock::format)
 }
 
 /// A nullable column read as an optional formatted instant.
-fn opt_instant(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<String>> {
-    row.get::<_, Option<i64>>(index)
-        .map(crate::clock::format_opt)
+fn opt_instant(row: &Row, index: usize) -> Result<Option<String>, ApiError> {
+    row.opt_int(index).map(crate::clock::format_opt)
 }
 
 /// An input timestamp the model already validated, as seconds. `field` names it in the 400 the

@@ -1,17 +1,17 @@
 //! Sites: the tenants.
 
 use credport_model::{CreateSiteParams, Site};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::clock;
 use crate::crypto;
 use crate::error::ApiError;
+use crate::sql::Conn;
 
-pub fn create(conn: &Connection, params: &CreateSiteParams, now: i64) -> Result<Site, ApiError> {
+pub fn create(conn: &Conn<'_>, params: &CreateSiteParams, now: i64) -> Result<Site, ApiError> {
     let id = crypto::new_id("site_")?;
     conn.execute(
         "INSERT INTO sites (id, name, created_at) VALUES (?1, ?2, ?3)",
-        params![id, params.name, now],
+        &[id.as_str().into(), params.name.as_str().into(), now.into()],
     )?;
     Ok(Site {
         id,
@@ -21,8 +21,8 @@ pub fn create(conn: &Connection, params: &CreateSiteParams, now: i64) -> Result<
 }
 
 /// 404 unless the site exists.
-pub fn require(conn: &Connection, site_id: &str) -> Result<(), ApiError> {
-    conn.query_row("SELECT 1 FROM sites WHERE id = ?1", [site_id], |_| Ok(()))
-        .optional()?
+pub fn require(conn: &Conn<'_>, site_id: &str) -> Result<(), ApiError> {
+    conn.query_opt("SELECT 1 FROM sites WHERE id = ?1", &[site_id.into()])?
+        .map(drop)
         .ok_or_else(|| ApiError::not_found("site"))
 }

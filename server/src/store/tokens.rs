@@ -1,33 +1,32 @@
 //! Personal access tokens. A token is stored only as its keyed hash; `state` is derived:
 //! `REVOKED` once revoked, else `EXPIRED` once `expires_at` has passed, else `ACTIVE`.
 
-use credport_model::{
-    CreatedPersonalAccessToken, PersonalAccessToken, Scope, Secret, TokenList, TokenState,
-};
-use rusqlite::{params, Connection, OptionalExtension, Row};
-
 use super::{instant, json_column, opt_instant, to_json};
 use crate::crypto::{self, Keys, TOKEN_PREFIX};
 use crate::error::ApiError;
+use crate::sql::{Conn, Row};
+use credport_model::{
+    CreatedPersonalAccessToken, PersonalAccessToken, Scope, Secret, TokenList, TokenState,
+};
 
 const COLUMNS: &str = "id, user_id, name, scopes, revoked_by, created_at, updated_at, \
     last_used_at, expires_at, revoked_at";
 
-fn from_row(row: &Row<'_>, now: i64) -> rusqlite::Result<PersonalAccessToken> {
-    let expires_at: Option<i64> = row.get(8)?;
-    let revoked_at: Option<i64> = row.get(9)?;
+fn from_row(row: &Row, now: i64) -> Result<PersonalAccessToken, ApiError> {
+    let expires_at = row.opt_int(8)?;
+    let revoked_at = row.opt_int(9)?;
     let state = match (revoked_at, expires_at) {
         (Some(_), _) => TokenState::Revoked,
         (None, Some(at)) if at <= now => TokenState::Expired,
         _ => TokenState::Active,
     };
     Ok(PersonalAccessToken {
-        id: row.get(0)?,
-        user_id: row.get(1)?,
-        name: row.get(2)?,
+        id: row.text(0)?,
+        user_id: row.text(1)?,
+        name: row.text(2)?,
         state,
         scopes: json_column(row, 3)?,
-        revoked_by: row.get(4)?,
+        revoked_by: row.opt_text(4)?,
         created_at: instant(row, 5)?,
         updated_at: instant(row, 6)?,
         last_used_at: opt_instant(row, 7)?,
@@ -47,7 +46,7 @@ pub struct NewToken<'a> {
 }
 
 pub fn create(
-    conn: &Connection,
+    conn: &Conn<'_>,
     keys: &Keys,
     new: &NewToken<'_>,
     now: i64,
@@ -66,15 +65,15 @@ pub fn create(
         "INSERT INTO personal_access_tokens (id, site_id, user_id, name, scopes, lookup_hash,
             created_at, updated_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
-        params![
-            id,
-            new.site_id,
-            new.user_id,
-            new.name,
-            to_json(&scopes)?,
-            &keys.lookup_hash(&token)[..],
-            now,
-            expires_at,
+        &[
+            id.as_str().into(),
+            new.site_id.into(),
+            new.user_id.into(),
+            new.name.into(),
+            to_json(&scopes)?.into(),
+            keys.lookup_hash(&token)[..].into(),
+            now.into(),
+            expires_at.into(),
         ],
     )?;
     Ok(CreatedPersonalAccessToken {
@@ -84,14 +83,18 @@ pub fn create(
 }
 
 /// Every token of the site, newest first.
-pub fn list(conn: &Connection, site_id: &str, now: i64) -> Result<TokenList, ApiError> {
+pub fn list(conn: &Conn<'_>, site_id: &str, now: i64) -> Result<TokenList, ApiError> {
     let data = conn
-        .prepare(&format!(
-            "SELECT {COLUMNS} FROM personal_access_tokens WHERE site_id = ?1
-             ORDER BY created_at DESC, id DESC"
-        ))?
-        .query_map([site_id], |row| from_row(row, now))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM personal_access_tokens WHERE site_id = ?1
+                 ORDER BY created_at DESC, id DESC"
+            ),
+            &[site_id.into()],
+        )?
+        .iter()
+        .map(|row| from_row(row, now))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(TokenList {
         total_count: data.len() as u64,
         data,
@@ -99,23 +102,23 @@ pub fn list(conn: &Connection, site_id: &str, now: i64) -> Result<TokenList, Api
 }
 
 pub fn get(
-    conn: &Connection,
+    conn: &Conn<'_>,
     site_id: &str,
     id: &str,
     now: i64,
 ) -> Result<PersonalAccessToken, ApiError> {
-    conn.query_row(
+    conn.query_opt(
         &format!("SELECT {COLUMNS} FROM personal_access_tokens WHERE site_id = ?1 AND id = ?2"),
-        params![site_id, id],
-        |row| from_row(row, now),
-    )
-    .optional()?
+        &[site_id.into(), id.into()],
+    )?
+    .map(|row| from_row(&row, now))
+    .transpose()?
     .ok_or_else(|| ApiError::not_found("personal access token"))
 }
 
 /// Revokes the token on behalf of `revoked_by`. Revoking it again changes nothing.
 pub fn revoke(
-    conn: &Connection,
+    conn: &Conn<'_>,
     site_id: &str,
     id: &str,
     revoked_by: &str,
@@ -124,7 +127,7 @@ pub fn revoke(
     conn.execute(
         "UPDATE personal_access_tokens SET revoked_at = ?3, revoked_by = ?4, updated_at = ?3
          WHERE site_id = ?1 AND id = ?2 AND revoked_at IS NULL",
-        params![site_id, id, now, revoked_by],
+        &[site_id.into(), id.into(), now.into(), revoked_by.into()],
     )?;
     get(conn, site_id, id, now)
 }
@@ -140,45 +143,40 @@ pub struct TokenOwner {
 
 /// The owner of the token with this lookup hash, if it is neither revoked nor expired.
 pub fn authenticate(
-    conn: &Connection,
+    conn: &Conn<'_>,
     hash: &[u8; 32],
     now: i64,
 ) -> Result<Option<TokenOwner>, ApiError> {
-    let found = conn
-        .query_row(
-            "SELECT id, site_id, user_id, scopes, lookup_hash, last_used_at, expires_at, revoked_at
-             FROM personal_access_tokens WHERE lookup_hash = ?1",
-            [&hash[..]],
-            |row| {
-                let scopes: Vec<String> = json_column(row, 3)?;
-                let stored: Vec<u8> = row.get(4)?;
-                let expires_at: Option<i64> = row.get(6)?;
-                let revoked_at: Option<i64> = row.get(7)?;
-                let usable = crypto::hashes_equal(&stored, hash)
-                    && revoked_at.is_none()
-                    && expires_at.is_none_or(|at| at > now);
-                if !usable {
-                    return Ok(None);
-                }
-                Ok(Some(TokenOwner {
-                    token_id: row.get(0)?,
-                    site_id: row.get(1)?,
-                    user_id: row.get(2)?,
-                    scopes: scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
-                    last_used_at: row.get(5)?,
-                }))
-            },
-        )
-        .optional()?;
-    Ok(found.flatten())
+    let Some(row) = conn.query_opt(
+        "SELECT id, site_id, user_id, scopes, lookup_hash, last_used_at, expires_at, revoked_at
+         FROM personal_access_tokens WHERE lookup_hash = ?1",
+        &[hash[..].into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let scopes: Vec<String> = json_column(&row, 3)?;
+    let usable = crypto::hashes_equal(&row.blob(4)?, hash)
+        && row.opt_int(7)?.is_none()
+        && row.opt_int(6)?.is_none_or(|at| at > now);
+    if !usable {
+        return Ok(None);
+    }
+    Ok(Some(TokenOwner {
+        token_id: row.text(0)?,
+        site_id: row.text(1)?,
+        user_id: row.text(2)?,
+        scopes: scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
+        last_used_at: row.opt_int(5)?,
+    }))
 }
 
 /// Records a use of the token at `now`; a no-op if one was recorded this second already.
-pub fn touch(conn: &Connection, token_id: &str, now: i64) -> Result<(), ApiError> {
+pub fn touch(conn: &Conn<'_>, token_id: &str, now: i64) -> Result<(), ApiError> {
     conn.execute(
         "UPDATE personal_access_tokens SET last_used_at = ?2
          WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
-        params![token_id, now],
+        &[token_id.into(), now.into()],
     )?;
     Ok(())
 }

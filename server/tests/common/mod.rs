@@ -1,5 +1,10 @@
 //! Test support: the real credport-server binary on 127.0.0.1:0 with its own database, and an
 //! HTTP client with helpers for the admin setup every test needs.
+//!
+//! The store is SQLite (a file in a temporary folder) unless `CREDPORT_TEST_STORE=postgres`:
+//! then each server gets a fresh database on the PostgreSQL cluster that `PGHOST` (its unix
+//! socket directory) and `PGUSER` point at, as `scripts/with-postgres.sh` sets them.
+//! `scripts/test.sh` runs every suite both ways.
 #![allow(dead_code)] // each test file uses its own part of this module
 
 use std::io::{BufRead, BufReader, Read};
@@ -48,12 +53,99 @@ pub fn random_hex(bytes: usize) -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// True when the tests run on PostgreSQL (`CREDPORT_TEST_STORE=postgres`).
+pub fn on_postgres() -> bool {
+    match std::env::var("CREDPORT_TEST_STORE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("CREDPORT_TEST_STORE must be sqlite or postgres, not {other}"),
+    }
+}
+
+fn pg_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run PostgreSQL tests under scripts/with-postgres.sh")
+    })
+}
+
+/// A new, empty PostgreSQL database on the test cluster: its `postgres://` URL (unix socket).
+pub fn new_postgres_database() -> String {
+    let name = format!("credport_test_{}", random_hex(8));
+    let created = Command::new("createdb").arg(&name).output().unwrap();
+    assert!(
+        created.status.success(),
+        "createdb: {}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    format!(
+        "postgres://{}@/{name}?host={}",
+        pg_env("PGUSER"),
+        pg_env("PGHOST")
+    )
+}
+
+/// The name of the PostgreSQL database of a `postgres://` URL made by [`new_postgres_database`].
+pub fn postgres_name(url: &str) -> String {
+    let path = url.split_once("@/").unwrap().1;
+    path.split('?').next().unwrap().to_owned()
+}
+
+/// Runs `psql` on the test database of `url` and returns its unaligned output.
+pub fn psql(url: &str, sql: &str) -> String {
+    let output = Command::new("psql")
+        .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
+        .arg(postgres_name(url))
+        .args(["-c", sql])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A fresh database for the store under test, and the folder that holds it (SQLite), which
+/// must live as long as it is used.
+pub fn fresh_database() -> (Option<TempDir>, PathBuf) {
+    if on_postgres() {
+        return (None, PathBuf::from(new_postgres_database()));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credport.db");
+    (Some(dir), path)
+}
+
+/// Everything the store holds, as bytes to search: the SQLite file and its WAL companions, or
+/// a `pg_dump` of the PostgreSQL database (schema and data, as text).
+pub fn stored_bytes(database: &Path) -> Vec<u8> {
+    let Some(url) = database.to_str().filter(|_| on_postgres()) else {
+        let files = database_files(database);
+        assert!(!files.is_empty(), "no database files at {database:?}");
+        return files
+            .iter()
+            .flat_map(|file| std::fs::read(file).unwrap())
+            .collect();
+    };
+    let dump = Command::new("pg_dump")
+        .arg(postgres_name(url))
+        .output()
+        .unwrap();
+    assert!(
+        dump.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    dump.stdout
+}
+
 /// How to start a server.
 #[derive(Clone, Default)]
 pub struct Options {
     pub env: Vec<(String, String)>,
     pub args: Vec<String>,
-    /// Reuse this database and key (restarts); otherwise a fresh one in a temporary folder.
+    /// Reuse this database and key (restarts); otherwise a fresh one ([`fresh_database`]).
     pub database: Option<PathBuf>,
     pub key: Option<String>,
     pub admin_token: Option<String>,
@@ -70,6 +162,7 @@ pub struct Server {
     pub url: String,
     pub admin_token: String,
     pub key: String,
+    /// `CREDPORT_DATABASE`: a file path, or a `postgres://` URL.
     pub database: PathBuf,
     pid: i32,
     child: Mutex<Option<Child>>,
@@ -91,11 +184,7 @@ impl Server {
     pub fn start_with(options: Options) -> Server {
         let (dir, database) = match &options.database {
             Some(path) => (None, path.clone()),
-            None => {
-                let dir = tempfile::tempdir().unwrap();
-                let path = dir.path().join("credport.db");
-                (Some(dir), path)
-            }
+            None => fresh_database(),
         };
         let key = options.key.clone().unwrap_or_else(|| random_hex(32));
         let admin_token = options
@@ -436,7 +525,7 @@ pub fn raw_http(url: &str, parts: Vec<Vec<u8>>, pause: Duration) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
-/// Every file of a database: the file itself and its WAL companions.
+/// Every file of an SQLite database: the file itself and its WAL companions.
 pub fn database_files(database: &Path) -> Vec<PathBuf> {
     ["", "-wal", "-shm"]
         .iter()

@@ -1,42 +1,23 @@
-//! Schema migrations: the SQL files in `server/migrations/`, applied in order, each in its own
-//! transaction, with the number applied kept in `PRAGMA user_version`.
+//! SQLite's migrations: the SQL files in `server/migrations/sqlite/`, applied in order, each in
+//! its own transaction, with the number applied kept in `PRAGMA user_version`.
 
 use rusqlite::{Connection, TransactionBehavior};
 
+use super::MigrationError;
+
 /// Every migration, oldest first. Append only: a released file never changes.
-const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_init.sql", include_str!("../migrations/0001_init.sql"))];
-
-/// Why a database could not be brought up to date.
-#[derive(Debug)]
-pub enum MigrationError {
-    /// Made by a newer credport-server: this one does not know its schema.
-    TooNew { found: i64, known: usize },
-    Failed {
-        migration: &'static str,
-        error: rusqlite::Error,
-    },
-}
-
-impl std::fmt::Display for MigrationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::TooNew { found, known } => write!(
-                f,
-                "its schema version {found} is newer than this credport-server knows ({known})"
-            ),
-            Self::Failed { migration, error } => write!(f, "migration {migration} failed: {error}"),
-        }
-    }
-}
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init.sql",
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+)];
 
 /// Brings the schema up to date. Each step re-reads the version inside its own immediate
 /// transaction, so two servers starting on one file never apply a migration twice.
 pub fn apply(conn: &mut Connection) -> Result<(), MigrationError> {
     for (index, (name, sql)) in MIGRATIONS.iter().enumerate() {
-        let failed = |error| MigrationError::Failed {
+        let failed = |error: rusqlite::Error| MigrationError::Failed {
             migration: name,
-            error,
+            error: error.to_string(),
         };
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

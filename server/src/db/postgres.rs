@@ -1,0 +1,253 @@
+//! PostgreSQL: a pool of tokio-postgres connections (deadpool-postgres), shared by any number of
+//! credport-server instances. The store code is synchronous (the same code runs on SQLite), so
+//! a transaction runs on tokio's blocking pool and waits there for each statement, which the
+//! connection's task on the async runtime sends; statements are prepared once per connection.
+//!
+//! Reads run in one `REPEATABLE READ READ ONLY` transaction (a page and its count see one
+//! snapshot); writes in `READ COMMITTED`, where unique constraints and `ON CONFLICT` settle
+//! races between instances. Every connection has `statement_timeout` and `lock_timeout`, so a
+//! stuck lock answers a retryable 503 instead of hanging the request.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction};
+use tokio::runtime::Handle;
+use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::IsolationLevel;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use crate::error::ApiError;
+use crate::migrations;
+use crate::sql::{Conn, Value};
+
+use super::OpenError;
+
+/// Connections per instance. Each in-flight request holds one for its transaction; more would
+/// mostly queue inside PostgreSQL (`max_connections` is 100 by default: mind it with many
+/// instances).
+const POOL_SIZE: usize = 16;
+/// How long a request waits for a free connection before answering 503.
+const POOL_WAIT: Duration = Duration::from_secs(5);
+/// Connecting to the database, and checking a pooled connection before reuse.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Session settings of every connection: a statement may run 15 s, wait 5 s for a lock, and a
+/// transaction left open (a crashed request) is ended after 60 s.
+const SESSION_OPTIONS: &str = "-c statement_timeout=15000 -c lock_timeout=5000 \
+    -c idle_in_transaction_session_timeout=60000";
+
+/// A `postgres://` URL, checked: what to connect to, and the extra trust anchor, if any.
+#[derive(Clone)]
+pub struct PgLocation {
+    config: tokio_postgres::Config,
+    /// `sslrootcert=PATH`: a PEM file of certificates to trust besides the system's.
+    root_cert: Option<PathBuf>,
+}
+
+impl PgLocation {
+    /// Parses a `postgres://` or `postgresql://` URL. libpq's `sslmode=verify-ca|verify-full`
+    /// and `sslrootcert` are understood too: TLS here always verifies the server's certificate.
+    /// The error never quotes the URL, which may hold a password.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let mut root_cert = None;
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some(("sslrootcert", path)) => {
+                    let path: String = form_urlencoded::parse(format!("p={path}").as_bytes())
+                        .map(|(_, v)| v.into_owned())
+                        .collect();
+                    root_cert = Some(PathBuf::from(path));
+                }
+                Some(("sslmode", "verify-ca" | "verify-full")) => kept.push("sslmode=require"),
+                _ => kept.push(pair),
+            }
+        }
+        let url = if kept.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| format!("is not a usable PostgreSQL URL ({e})"))?;
+        if config.get_hosts().is_empty() {
+            return Err(
+                "names no host: add one, or ?host=/run/postgresql for a unix socket".into(),
+            );
+        }
+        let options = match config.get_options() {
+            Some(theirs) => format!("{theirs} {SESSION_OPTIONS}"),
+            None => SESSION_OPTIONS.to_owned(),
+        };
+        config
+            .options(&options)
+            .application_name("credport-server")
+            .connect_timeout(CONNECT_TIMEOUT);
+        Ok(Self { config, root_cert })
+    }
+
+    /// Where it points, without user or password: for logs and error messages.
+    pub fn describe(&self) -> String {
+        let hosts: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .map(|host| match host {
+                Host::Tcp(name) => name.clone(),
+                Host::Unix(dir) => dir.display().to_string(),
+            })
+            .collect();
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        let dbname = self.config.get_dbname().unwrap_or("(the user's database)");
+        format!("postgres://{}:{port}/{dbname}", hosts.join(","))
+    }
+
+    /// TLS for TCP hosts unless `sslmode=disable`, verified against the system's trust store
+    /// and `sslrootcert`; rustls with the ring provider builds from crates.io alone.
+    fn tls(&self) -> Result<MakeRustlsConnect, String> {
+        let mut roots = rustls::RootCertStore::empty();
+        if self.config.get_ssl_mode() != SslMode::Disable {
+            for cert in rustls_native_certs::load_native_certs().certs {
+                // A broken system certificate is not ours to refuse the start over.
+                let _ = roots.add(cert);
+            }
+            if let Some(path) = &self.root_cert {
+                let pem = std::fs::read(path)
+                    .map_err(|e| format!("sslrootcert {} cannot be read: {e}", path.display()))?;
+                for cert in rustls_pemfile_certs(&pem)? {
+                    roots.add(cert).map_err(|e| format!("sslrootcert: {e}"))?;
+                }
+            }
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS: {e}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(MakeRustlsConnect::new(config))
+    }
+}
+
+/// The certificates of a PEM file.
+fn rustls_pemfile_certs(
+    pem: &[u8],
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("sslrootcert is not PEM certificates: {e}"))
+}
+
+pub struct PgDb {
+    pool: Pool,
+}
+
+impl PgDb {
+    /// Connects, then brings the schema up to date (under an advisory lock, so instances
+    /// starting together migrate once).
+    pub async fn open(location: &PgLocation) -> Result<Self, OpenError> {
+        let manager = Manager::from_config(
+            location.config.clone(),
+            location.tls().map_err(OpenError::Database)?,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .recycle_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(|e| OpenError::Database(e.to_string()))?;
+        let mut client = pool
+            .get()
+            .await
+            .map_err(|e| OpenError::Database(pool_error_text(&e)))?;
+        migrations::postgres::apply(&mut client)
+            .await
+            .map_err(|e| OpenError::Database(e.to_string()))?;
+        drop(client);
+        Ok(Self { pool })
+    }
+
+    /// Runs `f` in one transaction on a pooled connection: committed if it returns `Ok`, rolled
+    /// back otherwise.
+    pub async fn transaction<T, F>(&self, read_only: bool, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        let mut client = self.pool.get().await?;
+        let runtime = Handle::current();
+        let isolation = if read_only {
+            IsolationLevel::RepeatableRead
+        } else {
+            IsolationLevel::ReadCommitted
+        };
+        super::blocking(move || {
+            let tx = runtime.block_on(
+                client
+                    .build_transaction()
+                    .isolation_level(isolation)
+                    .read_only(read_only)
+                    .start(),
+            )?;
+            let out = f(&Conn::Postgres(PgConn {
+                tx: &tx,
+                runtime: &runtime,
+            }))?;
+            runtime.block_on(tx.commit())?;
+            Ok(out)
+        })
+        .await
+    }
+}
+
+/// A pool error without the connection details.
+pub fn pool_error_text(e: &deadpool_postgres::PoolError) -> String {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => e.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A transaction's connection, used from a blocking thread.
+pub struct PgConn<'a> {
+    tx: &'a Transaction<'a>,
+    runtime: &'a Handle,
+}
+
+impl PgConn<'_> {
+    pub fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, ApiError> {
+        self.runtime.block_on(async {
+            let statement = self.tx.prepare_cached(sql).await?;
+            Ok(self.tx.execute(&statement, &bound(args)).await?)
+        })
+    }
+
+    pub fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Vec<Value>>, ApiError> {
+        self.runtime.block_on(async {
+            let statement = self.tx.prepare_cached(sql).await?;
+            let rows = self.tx.query(&statement, &bound(args)).await?;
+            rows.iter()
+                .map(|row| {
+                    (0..row.len())
+                        .map(|i| row.try_get::<_, Value>(i).map_err(ApiError::from))
+                        .collect()
+                })
+                .collect()
+        })
+    }
+}
+
+fn bound(args: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+    args.iter()
+        .map(|a| a as &(dyn tokio_postgres::types::ToSql + Sync))
+        .collect()
+}

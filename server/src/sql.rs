@@ -1,0 +1,332 @@
+//! SQL that runs on either store. The store modules are written once against [`Conn`]: each
+//! statement is written with SQLite's numbered parameters (`?1`), which [`Conn`] rewrites to
+//! PostgreSQL's (`$1`); where the dialects really differ, [`Conn::dialect`] says which one to
+//! write. Values cross the boundary as [`Value`]s and come back as [`Row`]s, so neither
+//! rusqlite's nor tokio-postgres' types leak into the store code.
+
+use std::error::Error as StdError;
+
+use bytes::BytesMut;
+use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+
+use crate::error::ApiError;
+
+/// Which SQL a statement must be written in, where the two differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// A condition: the case-folded text of `column` contains `needle` (already folded).
+    /// SQLite's `lower` folds ASCII only, so it calls [`crate::db::sqlite::FOLD_FUNCTION`];
+    /// PostgreSQL's `lower` folds by the database's locale.
+    pub fn folded_contains(self, column: &str, needle: &str) -> String {
+        match self {
+            Self::Sqlite => format!(
+                "instr({}({column}), {needle}) > 0",
+                crate::db::sqlite::FOLD_FUNCTION
+            ),
+            Self::Postgres => format!("strpos(lower({column}), {needle}) > 0"),
+        }
+    }
+}
+
+/// A bound parameter or a column value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Bool(bool),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Self::Int(v)
+    }
+}
+
+impl From<u32> for Value {
+    fn from(v: u32) -> Self {
+        Self::Int(i64::from(v))
+    }
+}
+
+impl From<u16> for Value {
+    fn from(v: u16) -> Self {
+        Self::Int(i64::from(v))
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Self::Bool(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Self::Text(v.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Self::Text(v)
+    }
+}
+
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Self::Text(v.clone())
+    }
+}
+
+impl From<&[u8]> for Value {
+    fn from(v: &[u8]) -> Self {
+        Self::Blob(v.to_vec())
+    }
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Self::Blob(v)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Self::Null, Into::into)
+    }
+}
+
+/// One result row, read eagerly. A column of an unexpected type is an internal error naming
+/// the column's index, never its value.
+#[derive(Debug)]
+pub struct Row(Vec<Value>);
+
+fn wrong_type(index: usize, wanted: &str) -> ApiError {
+    ApiError::internal(format!("database: column {index} is not {wanted}"))
+}
+
+impl Row {
+    fn value(&self, index: usize) -> Result<&Value, ApiError> {
+        self.0
+            .get(index)
+            .ok_or_else(|| ApiError::internal(format!("database: no column {index}")))
+    }
+
+    pub fn opt_text(&self, index: usize) -> Result<Option<String>, ApiError> {
+        match self.value(index)? {
+            Value::Null => Ok(None),
+            Value::Text(s) => Ok(Some(s.clone())),
+            _ => Err(wrong_type(index, "text")),
+        }
+    }
+
+    pub fn text(&self, index: usize) -> Result<String, ApiError> {
+        self.opt_text(index)?
+            .ok_or_else(|| wrong_type(index, "non-null text"))
+    }
+
+    pub fn opt_int(&self, index: usize) -> Result<Option<i64>, ApiError> {
+        match self.value(index)? {
+            Value::Null => Ok(None),
+            Value::Int(n) => Ok(Some(*n)),
+            _ => Err(wrong_type(index, "an integer")),
+        }
+    }
+
+    pub fn int(&self, index: usize) -> Result<i64, ApiError> {
+        self.opt_int(index)?
+            .ok_or_else(|| wrong_type(index, "a non-null integer"))
+    }
+
+    /// A boolean: SQLite stores it as an integer, PostgreSQL as `boolean`.
+    pub fn bool(&self, index: usize) -> Result<bool, ApiError> {
+        match self.value(index)? {
+            Value::Bool(b) => Ok(*b),
+            Value::Int(n) => Ok(*n != 0),
+            _ => Err(wrong_type(index, "a boolean")),
+        }
+    }
+
+    pub fn blob(&self, index: usize) -> Result<Vec<u8>, ApiError> {
+        match self.value(index)? {
+            Value::Blob(b) => Ok(b.clone()),
+            _ => Err(wrong_type(index, "a blob")),
+        }
+    }
+}
+
+/// A connection inside a transaction opened by [`crate::db::Db`], on either store.
+pub enum Conn<'a> {
+    Sqlite(&'a rusqlite::Connection),
+    Postgres(crate::db::postgres::PgConn<'a>),
+}
+
+impl Conn<'_> {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Self::Sqlite(_) => Dialect::Sqlite,
+            Self::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Runs a statement; the number of rows it changed.
+    pub fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, ApiError> {
+        match self {
+            Self::Sqlite(conn) => {
+                let changed = conn
+                    .prepare_cached(sql)?
+                    .execute(rusqlite::params_from_iter(args))?;
+                Ok(changed as u64)
+            }
+            Self::Postgres(conn) => conn.execute(&numbered_for_postgres(sql), args),
+        }
+    }
+
+    /// Every row of a query.
+    pub fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, ApiError> {
+        match self {
+            Self::Sqlite(conn) => {
+                let mut statement = conn.prepare_cached(sql)?;
+                let width = statement.column_count();
+                let rows = statement
+                    .query_map(rusqlite::params_from_iter(args), |row| {
+                        (0..width)
+                            .map(|i| row.get_ref(i).map(Value::from))
+                            .collect::<rusqlite::Result<Vec<_>>>()
+                            .map(Row)
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            }
+            Self::Postgres(conn) => Ok(conn
+                .query(&numbered_for_postgres(sql), args)?
+                .into_iter()
+                .map(Row)
+                .collect()),
+        }
+    }
+
+    /// The first row of a query, if any.
+    pub fn query_opt(&self, sql: &str, args: &[Value]) -> Result<Option<Row>, ApiError> {
+        Ok(self.query(sql, args)?.into_iter().next())
+    }
+
+    /// The first row of a query that always has one (`COUNT(*)`).
+    pub fn query_one(&self, sql: &str, args: &[Value]) -> Result<Row, ApiError> {
+        self.query_opt(sql, args)?
+            .ok_or_else(|| ApiError::internal("database: a query answered no row"))
+    }
+}
+
+/// `?N` parameters as PostgreSQL's `$N`. The store's SQL has no `?` inside string literals.
+fn numbered_for_postgres(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '?' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('$');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl From<rusqlite::types::ValueRef<'_>> for Value {
+    fn from(value: rusqlite::types::ValueRef<'_>) -> Self {
+        use rusqlite::types::ValueRef;
+        match value {
+            ValueRef::Null => Self::Null,
+            ValueRef::Integer(n) => Self::Int(n),
+            // The schema has no REAL column; a float would be a bug, shown as what it is.
+            ValueRef::Real(f) => Self::Text(f.to_string()),
+            ValueRef::Text(t) => Self::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Self::Blob(b.to_vec()),
+        }
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Self::Null => ValueRef::Null,
+            Self::Int(n) => ValueRef::Integer(*n),
+            Self::Bool(b) => ValueRef::Integer(i64::from(*b)),
+            Self::Text(s) => ValueRef::Text(s.as_bytes()),
+            Self::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+type BoxError = Box<dyn StdError + Sync + Send>;
+
+/// Binds by the type PostgreSQL inferred for the parameter, so one [`Value::Int`] serves
+/// `integer` and `bigint` columns alike.
+impl ToSql for Value {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        match self {
+            Self::Null => Ok(IsNull::Yes),
+            Self::Int(n) => match *ty {
+                Type::INT8 => n.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*n)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*n)?.to_sql(ty, out),
+                Type::BOOL => (*n != 0).to_sql(ty, out),
+                _ => Err(format!("an integer cannot be bound as {ty}").into()),
+            },
+            Self::Bool(b) => b.to_sql(ty, out),
+            Self::Text(s) => s.to_sql(ty, out),
+            Self::Blob(b) => b.as_slice().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+impl<'a> FromSql<'a> for Value {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        Ok(match *ty {
+            Type::INT8 => Self::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Self::Int(i64::from(i32::from_sql(ty, raw)?)),
+            Type::INT2 => Self::Int(i64::from(i16::from_sql(ty, raw)?)),
+            Type::BOOL => Self::Bool(bool::from_sql(ty, raw)?),
+            Type::BYTEA => Self::Blob(Vec::<u8>::from_sql(ty, raw)?),
+            _ => Self::Text(String::from_sql(ty, raw)?),
+        })
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
+        Ok(Self::Null)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(
+            *ty,
+            Type::INT8 | Type::INT4 | Type::INT2 | Type::BOOL | Type::BYTEA
+        ) || <String as FromSql>::accepts(ty)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_renumbered_for_postgres() {
+        assert_eq!(
+            numbered_for_postgres("SELECT 1 WHERE a = ?1 AND b = ?12 OR ?1 IS NULL"),
+            "SELECT 1 WHERE a = $1 AND b = $12 OR $1 IS NULL"
+        );
+    }
+}
