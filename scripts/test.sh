@@ -26,6 +26,8 @@ node -e "import('./tests/js/harness.mjs').then((h) => h.installPackage(process.a
 
 echo "== JS tests (node:test) against credport-server"
 CREDPORT_TEST_PROJECT="$project" node --test --test-concurrency=1 tests/js/
+# The 413 of an oversized body through Node's fetch, on PostgreSQL too.
+bash scripts/with-postgres.sh node --test tests/js/oversized-body.test.mjs
 
 echo "== Packaging: the tarball in Node, TypeScript, Deno, Bun, workerd, Chromium, esbuild and Vite"
 node tests/packaging/run.mjs

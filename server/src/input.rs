@@ -13,11 +13,9 @@ use credport_model::{
 };
 use serde::de::DeserializeOwned;
 
+use crate::body_limit;
 use crate::error::ApiError;
 use crate::idempotency::IdempotencyKey;
-
-/// Largest accepted request body: 1 MiB.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// A request type of the model, with its validation rules.
 pub trait Params: DeserializeOwned {
@@ -48,8 +46,8 @@ params!(
     VerifyApiKeyParams,
 );
 
-/// The body of a `POST` or `PATCH`, read whole (at most [`MAX_BODY_BYTES`]) but not yet parsed,
-/// so that a handler checks the caller's scope before it judges the input.
+/// The body of a `POST` or `PATCH`, read whole (at most [`body_limit::MAX_BODY_BYTES`]) but not
+/// yet parsed, so that a handler checks the caller's scope before it judges the input.
 pub struct Payload {
     method: Method,
     path: String,
@@ -62,24 +60,7 @@ impl<S: Send + Sync> FromRequest<S> for Payload {
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
-        let declared = parts
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-            return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
-        }
-        let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
-            .await
-            .map_err(|e| {
-                let over_limit = std::error::Error::source(&e)
-                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-                if over_limit {
-                    ApiError::payload_too_large(MAX_BODY_BYTES)
-                } else {
-                    ApiError::invalid("body", "body: the request body could not be read")
-                }
-            })?;
+        let body = body_limit::read(body).await?;
         Ok(Self {
             method: parts.method,
             path: parts.uri.path().to_owned(),

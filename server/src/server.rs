@@ -13,6 +13,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::app::App;
+use crate::body_limit;
 use crate::config::CorsOrigins;
 use crate::error::ApiError;
 use crate::idempotency;
@@ -20,9 +21,14 @@ use crate::reply::IDEMPOTENT_REPLAYED;
 use crate::request_context::{self, REQUEST_ID};
 use crate::routes;
 
-/// The whole HTTP service: routes, then (outermost last) panic safety net, CORS, request context.
+/// The whole HTTP service: routes, then (outermost last) panic safety net, the body limit, CORS,
+/// request context.
 pub fn service(app: App, cors: Option<&CorsOrigins>) -> Result<Router, String> {
-    let mut router = routes::router(app)?.layer(CatchPanicLayer::custom(panicked));
+    let mut router = routes::router(app)?
+        .layer(CatchPanicLayer::custom(panicked))
+        .layer(axum::middleware::from_fn(
+            body_limit::refuse_declared_oversize,
+        ));
     if let Some(origins) = cors {
         router = router.layer(cors_layer(origins));
     }
