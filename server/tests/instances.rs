@@ -87,7 +87,11 @@ async fn one_idempotency_key_sent_to_both_instances_acts_once() {
     }
     let url = a.database.to_str().unwrap();
     assert_eq!(
-        psql(url, "SELECT COUNT(*) FROM idempotency_keys WHERE key = 'one-key'").trim(),
+        psql(
+            url,
+            "SELECT COUNT(*) FROM idempotency_keys WHERE key = 'one-key'"
+        )
+        .trim(),
         "1"
     );
 }
@@ -243,7 +247,11 @@ async fn sigkill_of_one_instance_loses_no_acknowledged_write() {
         .get(&site.token, "/v1/api_keys?subject=burst&limit=1")
         .await;
     let total = listed.ok(200)["total_count"].as_u64().unwrap() as usize;
-    assert!(total >= acked.len(), "{total} stored, {} acknowledged", acked.len());
+    assert!(
+        total >= acked.len(),
+        "{total} stored, {} acknowledged",
+        acked.len()
+    );
     println!(
         "{} writes acknowledged by both instances, all readable on B after A's SIGKILL",
         acked.len()
@@ -278,7 +286,10 @@ async fn both_restart_on_their_data_without_migrating_again() {
             "pg_dump holds a secret in plaintext"
         );
     }
-    assert!(dump.windows(4).any(|w| w == b"kept"), "the dump is readable");
+    assert!(
+        dump.windows(4).any(|w| w == b"kept"),
+        "the dump is readable"
+    );
 
     let options = a.same_data();
     let other = options.clone();

@@ -104,7 +104,10 @@ fn bad_settings_stop_the_start_with_one_line() {
         ),
         (
             // Nothing listens there: the start stops, without echoing the password.
-            vec!["--database", "postgres://u:SECRET@/credport?host=/nonexistent-dir"],
+            vec![
+                "--database",
+                "postgres://u:SECRET@/credport?host=/nonexistent-dir",
+            ],
             vec![
                 ("CREDPORT_ADMIN_TOKEN", admin),
                 ("CREDPORT_ENCRYPTION_KEY", &key),
@@ -112,7 +115,10 @@ fn bad_settings_stop_the_start_with_one_line() {
             "CREDPORT_DATABASE",
         ),
         (
-            vec!["--database", "postgres://u:SECRET@db/credport?sslmode=sometimes"],
+            vec![
+                "--database",
+                "postgres://u:SECRET@db/credport?sslmode=sometimes",
+            ],
             vec![
                 ("CREDPORT_ADMIN_TOKEN", admin),
                 ("CREDPORT_ENCRYPTION_KEY", &key),
