@@ -183,6 +183,29 @@ async function render(report, outDir) {
   return { md, svgPath };
 }
 
+/**
+ * The server section on PostgreSQL (the cluster of PGHOST): one instance, then two on one
+ * database, each seeded like the SQLite server.
+ */
+async function measurePostgres(binary, options) {
+  const { measureServer } = await import('./lib/load.mjs');
+  const { postgresDatabase, startInstance, startSeededServer } = await import('./lib/server.mjs');
+  const results = [];
+  for (const instances of [1, 2]) {
+    log(`server: PostgreSQL, ${instances} instance(s), seeding 100 connections`);
+    const seeded = await startSeededServer(binary, { database: postgresDatabase() });
+    const servers = [seeded.server];
+    try {
+      while (servers.length < instances) servers.push(await startInstance(binary, seeded));
+      const measured = await measureServer({ seeded, urls: servers.map((s) => s.url), ...options });
+      results.push({ store: 'PostgreSQL', instances, routes: measured.routes });
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+  }
+  return results;
+}
+
 async function main() {
   if (args.render) {
     const outDir = outputDir();
@@ -219,13 +242,15 @@ async function main() {
 
   let server = null;
   let serverInfo = null;
+  let binaryPath = null;
   if (selected.some((s) => SERVER_SECTIONS.includes(s))) {
     const { serverBinary, startSeededServer } = await import('./lib/server.mjs');
     try {
       const binary = await serverBinary({ smoke });
+      binaryPath = binary.path;
       log(`starting credport-server (${binary.profile}) and seeding 100 connections`);
       server = await startSeededServer(binary.path);
-      serverInfo = `${binary.profile} build, CREDPORT_LOG=warn, SQLite in a temporary directory, on ${server.server.url}`;
+      serverInfo = `${binary.profile} build, CREDPORT_LOG=warn, SQLite in a temporary directory, on ${server.server.url}${process.env.PGHOST ? '; PostgreSQL (server section) on a throwaway local cluster, unix socket' : ''}`;
     } catch (error) {
       log(`credport-server could not be started: ${error.stack ?? error}`);
       for (const s of SERVER_SECTIONS.filter((x) => selected.includes(x))) {
@@ -276,7 +301,12 @@ async function main() {
       });
       await measure('server', async () => {
         const { measureServer } = await import('./lib/load.mjs');
-        return measureServer({ seeded: server, ...params.server, install: args.install && !smoke, log });
+        const options = { ...params.server, install: args.install && !smoke, log };
+        const sqlite = await measureServer({ seeded: server, ...options });
+        const stores = [{ store: 'SQLite', instances: 1, routes: sqlite.routes }];
+        if (process.env.PGHOST) stores.push(...(await measurePostgres(binaryPath, options)));
+        else log('server: PostgreSQL left out (no PGHOST; `npm run bench` runs under scripts/with-postgres.sh)');
+        return { ...sqlite, stores };
       });
     }
   } finally {

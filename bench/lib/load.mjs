@@ -57,10 +57,13 @@ function luaString(value) {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+let scriptCount = 0;
+
 async function wrkRun(wrk, target, { seconds, connections, threads }) {
   const dir = path.join(benchDir, '.cache/load');
   fs.mkdirSync(dir, { recursive: true });
-  const script = path.join(dir, `${target.name.replace(/\W+/g, '_')}.lua`);
+  // One file per run: runs against several instances go at once.
+  const script = path.join(dir, `${target.name.replace(/\W+/g, '_')}-${(scriptCount += 1)}.lua`);
   const lines = [`wrk.method = ${luaString(target.method)}`];
   for (const [k, v] of Object.entries(target.headers)) lines.push(`wrk.headers[${luaString(k)}] = ${luaString(v)}`);
   if (target.body) lines.push(`wrk.body = ${luaString(target.body)}`);
@@ -81,7 +84,29 @@ async function nodeRun(target, { seconds, connections }) {
   return JSON.parse(result.stdout);
 }
 
-export async function measureServer({ seeded, seconds, warmupSeconds, install, log: say }) {
+/**
+ * Load on every instance at once, `connections` split evenly between them (one load process per
+ * instance): requests per second add up, latency percentiles are the worst instance's.
+ */
+async function spread(wrk, target, urls, { seconds, connections, threads }) {
+  const share = Math.max(1, Math.round(connections / urls.length));
+  const perInstance = { seconds, connections: share, threads: Math.max(1, Math.round(threads / urls.length)) };
+  const runs = await Promise.all(
+    urls.map((base) => {
+      const one = { ...target, url: `${base}${target.path}` };
+      return wrk ? wrkRun(wrk, one, perInstance) : nodeRun(one, perInstance);
+    }),
+  );
+  const worst = (key) => (runs.some((r) => r[key] === null) ? null : Math.max(...runs.map((r) => r[key])));
+  const sum = (key) => (runs.some((r) => r[key] === null) ? null : runs.reduce((a, r) => a + r[key], 0));
+  return { rps: sum('rps'), requests: sum('requests'), errors: sum('errors'), p50Ms: worst('p50Ms'), p90Ms: worst('p90Ms'), p99Ms: worst('p99Ms') };
+}
+
+/**
+ * `verify` and `connections.list` against `urls`: one instance, or several sharing one database
+ * (all seeded through the first, with the same token).
+ */
+export async function measureServer({ seeded, urls = [seeded.server.url], seconds, warmupSeconds, install, log: say }) {
   const wrk = await ensureWrk({ install });
   const connections = 64;
   const threads = 2;
@@ -90,14 +115,14 @@ export async function measureServer({ seeded, seconds, warmupSeconds, install, l
     {
       name: 'verify',
       method: 'POST',
-      url: `${seeded.server.url}/v1/api_keys/verify`,
+      path: '/v1/api_keys/verify',
       headers: { ...auth, 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify({ secret: seeded.secret }),
     },
     {
       name: 'connections.list',
       method: 'GET',
-      url: `${seeded.server.url}/v1/connections?page_size=20`,
+      path: '/v1/connections?page_size=20',
       headers: { ...auth, Accept: 'application/json' },
     },
   ];
@@ -105,17 +130,14 @@ export async function measureServer({ seeded, seconds, warmupSeconds, install, l
   const tool = wrk ? `wrk ${wrkVersion ?? ''} (${threads} threads)`.replace('  ', ' ') : 'node:http keep-alive load generator (bench/lib/loadgen.mjs, 1 thread)';
   const results = [];
   for (const target of targets) {
-    say(`server: ${target.name} for ${seconds}s with ${tool.split(' (')[0]}`);
+    say(`server: ${target.name} on ${urls.length} instance(s) for ${seconds}s with ${tool.split(' (')[0]}`);
     const opts = { seconds, connections, threads };
     // A short warm-up, discarded.
-    if (warmupSeconds > 0) {
-      if (wrk) await wrkRun(wrk, target, { ...opts, seconds: warmupSeconds });
-      else await nodeRun(target, { ...opts, seconds: warmupSeconds });
-    }
-    const measured = wrk ? await wrkRun(wrk, target, opts) : await nodeRun(target, opts);
+    if (warmupSeconds > 0) await spread(wrk, target, urls, { ...opts, seconds: warmupSeconds });
+    const measured = await spread(wrk, target, urls, opts);
     results.push({
       name: target.name,
-      request: `${target.method} ${new URL(target.url).pathname}${new URL(target.url).search}`,
+      request: `${target.method} ${target.path}`,
       rps: round(measured.rps, 0),
       p50Ms: round(measured.p50Ms, 3),
       p90Ms: round(measured.p90Ms, 3),
@@ -129,7 +151,10 @@ export async function measureServer({ seeded, seconds, warmupSeconds, install, l
     connections,
     threads: wrk ? threads : 1,
     seconds,
-    method: `${seconds} s per route after a ${warmupSeconds} s warm-up, ${connections} keep-alive connections, load tool and server on the same machine (loopback)`,
+    method:
+      `${seconds} s per route after a ${warmupSeconds} s warm-up, ${connections} keep-alive connections` +
+      (urls.length > 1 ? ` split between the ${urls.length} instances (one load process each; requests/s summed, percentiles of the slower)` : '') +
+      ', load tool and server on the same machine (loopback)',
     routes: results,
   };
 }

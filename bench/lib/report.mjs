@@ -175,15 +175,28 @@ export function markdown(report) {
   out.push(...sectionHeader(report, 'server', '6. credport-server under load'));
   const sv = report.sections.server;
   if (sv?.routes) {
-    out.push(
-      table(
-        ['route', 'request', 'requests/s', 'p50', 'p90', 'p99', 'errors'],
-        sv.routes.map((r) => [r.name, `\`${r.request}\``, `**${int(r.rps)}**`, ms(r.p50Ms), ms(r.p90Ms), ms(r.p99Ms), r.errors]),
-      ),
-      '',
-      `${sv.tool}; ${sv.method}.`,
-      '',
+    // Reports before PostgreSQL have the SQLite server's routes only.
+    const stores = sv.stores ?? [{ store: 'SQLite', instances: 1, routes: sv.routes }];
+    const rows = stores.flatMap((st) =>
+      st.routes.map((r) => [
+        `${st.store}, ${st.instances} instance${st.instances > 1 ? 's' : ''}`,
+        r.name,
+        `\`${r.request}\``,
+        `**${int(r.rps)}**`,
+        ms(r.p50Ms),
+        ms(r.p90Ms),
+        ms(r.p99Ms),
+        r.errors,
+      ]),
     );
+    out.push(table(['store', 'route', 'request', 'requests/s', 'p50', 'p90', 'p99', 'errors'], rows), '');
+    const one = stores.find((st) => st.store === 'PostgreSQL' && st.instances === 1);
+    const two = stores.find((st) => st.store === 'PostgreSQL' && st.instances === 2);
+    if (one && two) {
+      const ratios = two.routes.map((r, i) => `${r.name} ${(r.rps / one.routes[i].rps).toFixed(2)}×`);
+      out.push(`Two PostgreSQL instances against one: ${ratios.join(', ')} (target ≥ 1.6×).`, '');
+    }
+    out.push(`${sv.tool}; ${sv.method}.`, '');
   }
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
 }

@@ -1,5 +1,9 @@
 // A credport-server for the benchmark: the test harness' startServer() with the binary chosen by
-// run.mjs, quiet logs, and one site seeded with 100 connections, a PAT and an API key.
+// run.mjs, quiet logs, and one site seeded with 100 connections, a PAT and an API key; on SQLite
+// (a temporary file) or on a fresh database of the PostgreSQL cluster PGHOST points at, where
+// more instances can join it.
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, connectionBody } from '../../tests/js/harness.mjs';
@@ -25,16 +29,33 @@ export async function serverBinary({ smoke }) {
   return { path: release, profile: 'release' };
 }
 
-export async function startSeededServer(binary) {
+/** A new database on the PostgreSQL cluster of PGHOST (unix socket), as a postgres:// URL. */
+export function postgresDatabase() {
+  const name = `credport_bench_${crypto.randomBytes(6).toString('hex')}`;
+  execFileSync('createdb', [name]);
+  return `postgres://${process.env.PGUSER ?? 'postgres'}@/${name}?host=${process.env.PGHOST}`;
+}
+
+/** The harness' server with `binary`, quiet logs and `env`/`database` (default: SQLite). */
+async function start(binary, { env = {}, database } = {}) {
   const previous = process.env.CREDPORT_SERVER_BIN;
   process.env.CREDPORT_SERVER_BIN = binary;
-  let server;
   try {
-    server = await startServer({ env: { CREDPORT_LOG: 'warn' } });
+    return await startServer({ env: { CREDPORT_LOG: 'warn', ...env }, database });
   } finally {
     if (previous === undefined) delete process.env.CREDPORT_SERVER_BIN;
     else process.env.CREDPORT_SERVER_BIN = previous;
   }
+}
+
+/** Another instance on the database of `seeded` (PostgreSQL), with the same secrets. */
+export function startInstance(binary, seeded) {
+  const { CREDPORT_DATABASE, CREDPORT_ADMIN_TOKEN, CREDPORT_ENCRYPTION_KEY } = seeded.server.settings;
+  return start(binary, { database: CREDPORT_DATABASE, env: { CREDPORT_ADMIN_TOKEN, CREDPORT_ENCRYPTION_KEY } });
+}
+
+export async function startSeededServer(binary, { database } = {}) {
+  const server = await start(binary, { database });
   const { site, token } = await server.site({ name: 'Bench site', user: 'bench-user' });
   const providers = [];
   for (let i = 0; i < 100; i++) {
