@@ -73,6 +73,8 @@ fn known_members(argument: &str, value: &JsValue, fields: &'static [&'static str
 /// SDK's words: `must be a string, got number`, `is required`. The value's JavaScript type is
 /// read from the value itself, and nothing of serde's text that could quote a value is kept.
 fn type_error(argument: &str, path: &str, value: &Object, message: &str) -> Error {
+    // serde-wasm-bindgen's errors are JS `Error`s, written as `String(error)` does.
+    let message = message.strip_prefix("Error: ").unwrap_or(message);
     if let Some(field) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
         return Error::invalid(join(argument, &join(path, field)), "is required");
     }
@@ -85,6 +87,10 @@ fn type_error(argument: &str, path: &str, value: &Object, message: &str) -> Erro
         "a boolean" | "a string" => expected.to_owned(),
         _ => "a valid value".to_owned(),
     };
+    // A number out of range or with a fraction: the range says it all.
+    if got == "number" && expected.starts_with("a whole number") {
+        return Error::invalid(join(argument, path), ["must be ", &expected].concat());
+    }
     Error::invalid(join(argument, path), ["must be ", &expected, ", got ", &got].concat())
 }
 

@@ -87,15 +87,17 @@ impl<'a> Deadline<'a> {
     /// body read that ignores its signal is not waited for.
     pub async fn run<T>(&self, work: impl Future<Output = T>) -> Result<T, Stopped> {
         let signal = self.controller.signal();
+        let mut settle = None;
         let stopped = Promise::new(&mut |resolve, _reject| {
             let _ = signal.add_event_listener_with_callback("abort", &resolve);
+            settle = Some(resolve);
         });
         if signal.aborted() {
             return Err(self.why());
         }
         let mut work = pin!(work);
         let mut stopped = pin!(JsFuture::from(stopped));
-        std::future::poll_fn(|cx| {
+        let out = std::future::poll_fn(|cx| {
             if let Poll::Ready(out) = work.as_mut().poll(cx) {
                 return Poll::Ready(Ok(out));
             }
@@ -104,7 +106,13 @@ impl<'a> Deadline<'a> {
                 Poll::Pending => Poll::Pending,
             }
         })
-        .await
+        .await;
+        // A promise left pending would keep its `JsFuture`'s callbacks (wasm memory) for ever:
+        // settle it, whoever won.
+        if let Some(settle) = settle {
+            let _ = settle.call0(&JsValue::UNDEFINED);
+        }
+        out
     }
 
     /// Whether the attempt was stopped, and by what: the caller's abort wins over the timeout,

@@ -66,10 +66,10 @@ impl ApiKeys {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListApiKeysParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Result<Pager, Error> {
+    ) -> Result<JsValue, Error> {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::api_keys(self.transport.clone(), params, options))
+        Ok(Pager::api_keys(self.transport.clone(), params, options).into_iterable())
     }
 
     /// One key by id.

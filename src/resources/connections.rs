@@ -49,10 +49,10 @@ impl Connections {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListConnectionsParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Result<Pager, Error> {
+    ) -> Result<JsValue, Error> {
         let params = optional(&params, ListConnectionsParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::connections(self.transport.clone(), params, options))
+        Ok(Pager::connections(self.transport.clone(), params, options).into_iterable())
     }
 
     /// One connection by id.

@@ -36,8 +36,8 @@ struct State {
     next: Option<Source>,
 }
 
-/// The async iterator `listAll` returns (`Symbol.asyncIterator` returns it; the package's entry
-/// sets that on the class, a symbol-named method wasm-bindgen cannot export).
+/// The async iterator `listAll` returns; its `Symbol.asyncIterator` method returns itself (see
+/// [`Pager::into_iterable`]).
 #[wasm_bindgen(skip_typescript)]
 pub struct Pager {
     state: Rc<RefCell<State>>,
@@ -53,6 +53,21 @@ impl Pager {
 
     pub fn api_keys(transport: Rc<Transport>, params: ListApiKeysParams, options: CallOptions) -> Self {
         Pager::new(transport, Source::ApiKeys(params), options)
+    }
+
+    /// The pager as the value `listAll` returns: an async iterator that is also async-iterable
+    /// (`for await`). wasm-bindgen cannot export a symbol-named method, so the class's prototype
+    /// gets one here: `Object.prototype.valueOf` (as every object inherits it), which returns its `this`, so
+    /// `pager[Symbol.asyncIterator]()` is the pager itself, with no JavaScript of the SDK's own.
+    pub fn into_iterable(self) -> JsValue {
+        let pager = JsValue::from(self);
+        let prototype = Object::get_prototype_of(&pager);
+        let key = js_sys::Symbol::async_iterator();
+        if !Reflect::has(&prototype, &key).unwrap_or(true) {
+            let value_of = Reflect::get(&Object::new(), &"valueOf".into()).unwrap_or(JsValue::UNDEFINED);
+            let _ = Reflect::set(&prototype, &key, &value_of);
+        }
+        pager
     }
 
     fn new(transport: Rc<Transport>, source: Source, options: CallOptions) -> Self {
