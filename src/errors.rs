@@ -5,6 +5,8 @@
 //! instance at load time (`__setErrorFactory`). Each variant maps to one class and carries a
 //! stable `code` JS can branch on.
 
+use std::cell::RefCell;
+
 use credport_model::validate::decimal;
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -33,9 +35,9 @@ pub struct ApiFailure {
     pub code: String,
     pub message: String,
     pub request_id: Option<String>,
-    /// Raw JSON text.
+    /// Raw JSON text of an object.
     pub details: Option<String>,
-    /// The answer's headers, as a plain JS object (made in `exchange.js`).
+    /// The answer's headers, as a plain JS object.
     pub headers: JsValue,
     /// Seconds, from `Retry-After`.
     pub retry_after: Option<f64>,
@@ -95,7 +97,7 @@ impl Error {
                 set("status", failure.status.into());
                 set("code", failure.code.as_str().into());
                 set("requestId", opt_str(&failure.request_id));
-                let details = failure.details.as_deref().and_then(|json| crate::convert::parse(json.as_bytes()).ok());
+                let details = failure.details.as_deref().and_then(|json| js_sys::JSON::parse(json).ok());
                 set("details", details.unwrap_or(JsValue::NULL));
                 set("headers", failure.headers.clone());
                 set("retryAfter", failure.retry_after.map_or(JsValue::NULL, JsValue::from_f64));
@@ -124,18 +126,31 @@ impl From<Error> for JsValue {
     }
 }
 
-#[wasm_bindgen(module = "/src/host.js")]
-extern "C" {
-    /// The error from the factory the entry point handed over; without one (the glue loaded
-    /// directly) still a real `Error` with the right name.
-    #[wasm_bindgen(js_name = makeError)]
-    fn make_error(class_name: &str, message: &str, props: &Object) -> JsValue;
-    #[wasm_bindgen(js_name = setErrorFactory)]
-    fn keep_error_factory(factory: &Function);
+thread_local! {
+    /// `(className, message, props) => Error` from the package's errors module.
+    static FACTORY: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// The error from the factory the entry point handed over; without one (the glue loaded
+/// directly), or if it throws, still a real `Error` with the right name and message.
+fn make_error(class_name: &str, message: &str, props: &Object) -> JsValue {
+    let made = FACTORY.with(|factory| {
+        let factory = factory.try_borrow().ok()?.clone()?;
+        factory.call3(&JsValue::UNDEFINED, &class_name.into(), &message.into(), props).ok()
+    });
+    made.unwrap_or_else(|| {
+        let error = js_sys::Error::new(message);
+        error.set_name(class_name);
+        error.into()
+    })
 }
 
 /// Called once by the package's entry point with `(className, message, props) => Error`.
 #[wasm_bindgen(js_name = "__setErrorFactory", skip_typescript)]
 pub fn set_error_factory(factory: Function) {
-    keep_error_factory(&factory);
+    FACTORY.with(|slot| {
+        if let Ok(mut slot) = slot.try_borrow_mut() {
+            *slot = Some(factory);
+        }
+    });
 }

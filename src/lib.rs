@@ -1,6 +1,11 @@
 //! The credport SDK, compiled to WebAssembly: connections, API keys and personal access tokens
 //! against the credport HTTP API, from any JavaScript runtime with `fetch`.
 //!
+//! Every method is Rust: parameters are read with serde-wasm-bindgen into the model crate's types,
+//! requests are `gloo_net` requests sent through the runtime's `fetch`, the retry loop, its waits
+//! and timeouts are Rust futures, and wasm-bindgen-futures makes each call the JavaScript
+//! `Promise`.
+//!
 //! A panic would kill the wasm instance for the whole host process, so nothing here may panic:
 //! the lints below forbid the usual ways in.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
@@ -8,14 +13,14 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 mod client;
-mod convert;
 mod decode;
 mod errors;
-mod json;
+mod host;
 mod log;
 mod options;
 mod params;
 mod resources;
+mod timer;
 mod transport;
 mod wire;
 

@@ -3,14 +3,26 @@
 //! A line holds the method, the path (never the query), the status, the request id, timings and
 //! attempt numbers: never a header, a body, a token or a secret.
 
-use wasm_bindgen::prelude::*;
+use js_sys::Function;
+use wasm_bindgen::{JsCast, JsValue};
 
-#[wasm_bindgen(module = "/src/host.js")]
-extern "C" {
-    /// Writes `line` with `logger`'s method named `method`, or the runtime's `console`'s when
-    /// `logger` is undefined.
-    #[wasm_bindgen(js_name = writeLog)]
-    fn write_log(logger: &JsValue, method: &str, line: &str);
+use crate::host::property;
+
+/// Writes `line` with `logger`'s method named `method`, or the runtime's `console`'s when there
+/// is no logger. The console is looked up only now: in Node, the first read of
+/// `globalThis.console` sets it up, about a millisecond of every cold start. A logger that throws
+/// must not break the call it reports on: the line is lost, the call goes on.
+fn write_log(logger: Option<&JsValue>, method: &str, line: &str) {
+    let sink = match logger {
+        Some(sink) => sink.clone(),
+        None => match property(&js_sys::global(), "console") {
+            Some(console) => console,
+            None => return,
+        },
+    };
+    if let Some(write) = property(&sink, method).and_then(|f| f.dyn_into::<Function>().ok()) {
+        let _ = write.call1(&sink, &JsValue::from_str(&["[credport] ", line].concat()));
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -51,7 +63,7 @@ impl Level {
 /// methods), else the runtime's `console`.
 pub struct Logger {
     level: Level,
-    /// `None` for the runtime's `console` (see `writeLog` in host.js).
+    /// `None` for the runtime's `console`.
     sink: Option<JsValue>,
 }
 
@@ -70,6 +82,6 @@ impl Logger {
         if !self.enabled(level) {
             return;
         }
-        write_log(self.sink.as_ref().unwrap_or(&JsValue::UNDEFINED), level.method(), &message());
+        write_log(self.sink.as_ref(), level.method(), &message());
     }
 }

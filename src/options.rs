@@ -8,8 +8,8 @@ use web_sys::AbortSignal;
 
 use credport_model::validate::decimal;
 
-use crate::convert::type_name;
 use crate::errors::Error;
+use crate::host::{env, is_browser, type_name};
 use crate::log::{Level, Logger};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -61,7 +61,7 @@ pub struct ClientConfig {
 }
 
 /// The per-call options, checked.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct CallOptions {
     pub signal: Option<AbortSignal>,
     pub timeout_ms: Option<f64>,
@@ -73,12 +73,7 @@ impl CallOptions {
     /// The options of each page request of a `listAll`: the caller's, without an idempotency key
     /// (pages are GETs).
     pub fn for_page(&self) -> CallOptions {
-        CallOptions {
-            signal: self.signal.clone(),
-            timeout_ms: self.timeout_ms,
-            max_retries: self.max_retries,
-            idempotency_key: None,
-        }
+        CallOptions { idempotency_key: None, ..self.clone() }
     }
 }
 
@@ -232,13 +227,4 @@ impl CallOptions {
             idempotency_key,
         })
     }
-}
-
-#[wasm_bindgen(module = "/src/host.js")]
-extern "C" {
-    /// `process.env[name]` where the runtime has it, and Deno allows reading it; never empty.
-    fn env(name: &str) -> Option<String>;
-    /// A page with a DOM: `window` and `document` both exist.
-    #[wasm_bindgen(js_name = isBrowser)]
-    fn is_browser() -> bool;
 }

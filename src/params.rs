@@ -1,179 +1,177 @@
-//! A method's parameters object, read from JavaScript and checked against the model's shape table
-//! before anything is sent: the right names (an unknown key such as `pagesize` is refused, not
-//! ignored), the right types, the rules of the API. What comes out is the wire form, member by
-//! member, ready for a body or a query string.
+//! A method's arguments, read from JavaScript into the model crate's serde types with
+//! serde-wasm-bindgen, and checked against the API's rules before anything is sent. A bad argument
+//! is an `InvalidArgumentError` naming its path (`params.scopes[1]`) and what was wrong, never
+//! quoting the value (it may be a secret).
 
-use credport_model::shape::{Field, FieldSet, Kind, Presence, Shape, Value};
-use credport_model::validate::decimal;
-use wasm_bindgen::JsValue;
+use js_sys::{Array, Object, Reflect};
+use serde::de::{self, DeserializeOwned, Visitor};
+use wasm_bindgen::{JsCast, JsValue};
 
-use crate::convert;
+use credport_model::validate::{decimal, Checked};
+
 use crate::errors::Error;
-use crate::json::{self, Fault, Scanner};
-
-/// Parameters in wire form: `(snake_case name, JSON text of the value)`, absent fields left out.
-#[derive(Clone, Default)]
-pub struct Params {
-    members: Vec<(&'static str, String)>,
-}
-
-impl Params {
-    pub fn members(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.members.iter().map(|(name, value)| (*name, value.as_str()))
-    }
-
-    /// A whole-number member.
-    pub fn uint(&self, name: &str) -> Option<u64> {
-        self.members.iter().find(|(n, _)| *n == name).and_then(|(_, value)| json::uint(value, u64::MAX))
-    }
-
-    /// Sets a whole-number member (a pager's next page or offset).
-    pub fn set_uint(&mut self, name: &'static str, value: u64) {
-        let text = decimal(value);
-        match self.members.iter_mut().find(|(n, _)| *n == name) {
-            Some(member) => member.1 = text,
-            None => self.members.push((name, text)),
-        }
-    }
-}
+use crate::host::type_name;
 
 /// Optional parameters: `undefined`/`null` for none.
-pub fn optional(value: &JsValue, shape: &Shape) -> Result<Params, Error> {
+pub fn optional<T: DeserializeOwned + Default>(value: &JsValue, rules: fn(&T) -> Checked) -> Result<T, Error> {
     if value.is_undefined() || value.is_null() {
-        return Ok(Params::default());
+        return Ok(T::default());
     }
-    read("params", value, shape)
+    read("params", value, rules)
 }
 
 /// Required parameters.
-pub fn required(value: &JsValue, shape: &Shape) -> Result<Params, Error> {
+pub fn required<T: DeserializeOwned>(value: &JsValue, rules: fn(&T) -> Checked) -> Result<T, Error> {
     if value.is_undefined() || value.is_null() {
         return Err(Error::invalid("params", "is required"));
     }
-    read("params", value, shape)
+    read("params", value, rules)
 }
 
-/// Reads `value`, the JS argument named `argument`, as an object of `shape`.
-fn read(argument: &str, value: &JsValue, shape: &Shape) -> Result<Params, Error> {
-    // Named by its JS type: `JSON.stringify` would turn a function into a string.
-    if !value.is_object() || value.is_function() || js_sys::Array::is_array(value) {
-        return Err(Error::invalid(argument, ["must be an object, got ", &convert::type_name(value)].concat()));
+/// Reads `value`, the JS argument named `argument`, as a `T`, then checks `T`'s rules.
+fn read<T: DeserializeOwned>(argument: &str, value: &JsValue, rules: fn(&T) -> Checked) -> Result<T, Error> {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(Error::invalid(argument, ["must be an object, got ", &type_name(value)].concat()));
     }
-    from_json(argument, &convert::stringify(argument, value)?, shape)
+    let own = known_members(argument, value, fields_of::<T>())?;
+    let deserializer = serde_wasm_bindgen::Deserializer::from(JsValue::from(own.clone()));
+    let parsed: T = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        type_error(argument, &path, &own, &e.into_inner().to_string())
+    })?;
+    rules(&parsed).map_err(|e| Error::invalid(join(argument, &js_path(e.field)), e.message))?;
+    Ok(parsed)
 }
 
-/// Reads the `JSON.stringify` text of the JS argument named `argument` as an object of `shape`.
-pub fn from_json(argument: &str, text: &str, shape: &Shape) -> Result<Params, Error> {
-    let mut scan = Scanner::new(text).refusing(convert::NOT_JSON, "must be plain JSON data (not a function, NaN or Infinity)");
-    let fault = |Fault { path, message }: Fault| Error::invalid(join(argument, &path), message);
-    if scan.peek() != Some(b'{') {
-        return Err(Error::invalid(argument, ["must be an object, got ", scan.kind()].concat()));
-    }
-    scan.open_object().map_err(fault)?;
-    let mut params = Params::default();
-    let mut seen = FieldSet::default();
-    let mut first = true;
-    while let Some(key) = scan.next_member(first).map_err(fault)? {
-        first = false;
-        let Some((index, field)) = shape.fields().enumerate().find(|(_, f)| f.js == key) else {
-            let mut expected = String::new();
-            for (i, f) in shape.fields().enumerate() {
-                expected.push_str(if i == 0 { "`" } else { ", `" });
-                expected.push_str(f.js);
-                expected.push('`');
-            }
-            return Err(Error::invalid(join(argument, key), ["is not a known field; expected one of ", &expected].concat()));
-        };
-        seen.insert(index);
-        let name = || join(argument, field.js);
-        if scan.peek() == Some(b'n') && field.presence != Presence::Required && scan.null() {
-            if field.presence == Presence::Clearable {
-                params.members.push((field.wire, "null".to_owned()));
-            }
+/// A copy of `value`'s own members whose values are not `undefined` (as `JSON.stringify` would
+/// see it: `{ limit: undefined }` is no limit), each of them a field of the type: an unknown key
+/// such as `pagesize` is refused, not ignored.
+fn known_members(argument: &str, value: &JsValue, fields: &'static [&'static str]) -> Result<Object, Error> {
+    let own = Object::new();
+    let entries = Object::entries(value.unchecked_ref());
+    for entry in entries.iter() {
+        let entry: Array = entry.unchecked_into();
+        let (key, member) = (entry.get(0), entry.get(1));
+        if member.is_undefined() {
             continue;
         }
-        let text = member(&mut scan, field).map_err(|e| match e {
-            Bad::Fault(f) => fault(f),
-            Bad::Field(message) => Error::invalid(name(), message),
-        })?;
-        params.members.push((field.wire, text));
-    }
-    scan.end().map_err(fault)?;
-    for (index, field) in shape.fields().enumerate() {
-        if field.presence == Presence::Required && !seen.contains(index) {
-            return Err(Error::invalid(join(argument, field.js), "is required"));
+        let name = key.as_string().unwrap_or_default();
+        if !fields.contains(&name.as_str()) {
+            let expected: Vec<String> = fields.iter().map(|f| ["`", f, "`"].concat()).collect();
+            return Err(Error::invalid(
+                join(argument, &name),
+                ["is not a known field; expected one of ", &expected.join(", ")].concat(),
+            ));
         }
+        let _ = Reflect::set(&own, &key, &member);
     }
-    Ok(params)
+    Ok(own)
 }
 
-enum Bad {
-    /// From the scanner, with its own path.
-    Fault(Fault),
-    /// About the field's value as a whole.
-    Field(String),
-}
-
-impl From<Fault> for Bad {
-    fn from(fault: Fault) -> Self {
-        Bad::Fault(fault)
+/// The message for serde's complaint `message` about the member at `path` of `value`, in the
+/// SDK's words: `must be a string, got number`, `is required`. The value's JavaScript type is
+/// read from the value itself, and nothing of serde's text that could quote a value is kept.
+fn type_error(argument: &str, path: &str, value: &Object, message: &str) -> Error {
+    // serde-wasm-bindgen's errors are JS `Error`s, written as `String(error)` does.
+    let message = message.strip_prefix("Error: ").unwrap_or(message);
+    if let Some(field) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
+        return Error::invalid(join(argument, &join(path, field)), "is required");
     }
+    let got = type_name(&member_at(value, path));
+    let expected = message.rsplit_once(", expected ").map_or("a valid value", |(_, expected)| expected);
+    let expected = match expected {
+        "u32" => ["a whole number from 0 to ", &decimal(u32::MAX.into())].concat(),
+        "u64" => ["a whole number from 0 to ", &decimal(MAX_SAFE_INTEGER)].concat(),
+        "a sequence" => "an array".to_owned(),
+        "a boolean" | "a string" => expected.to_owned(),
+        _ => "a valid value".to_owned(),
+    };
+    // A number out of range or with a fraction: the range says it all.
+    if got == "number" && expected.starts_with("a whole number") {
+        return Error::invalid(join(argument, path), ["must be ", &expected].concat());
+    }
+    Error::invalid(join(argument, path), ["must be ", &expected, ", got ", &got].concat())
 }
 
-/// One member's value, checked: its wire text.
-fn member(scan: &mut Scanner, field: &Field) -> Result<String, Bad> {
-    let wrong = |scan: &mut Scanner, expected: &str| Bad::Field(["must be ", expected, ", got ", scan.kind()].concat());
-    scan.peek();
-    let start = scan.pos();
-    match field.kind {
-        Kind::Str => {
-            if scan.peek() != Some(b'"') {
-                return Err(wrong(scan, "a string"));
-            }
-            let raw = scan.string()?;
-            let value = json::unescape(raw).ok_or_else(|| Bad::Field("must be valid Unicode text".to_owned()))?;
-            check(field, &Value::Str(&value))?;
+/// The largest whole number a JS number holds exactly.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// The member at a serde path (`scopes[1]`, `claims.at`) of a JS value; `undefined` if absent.
+fn member_at(value: &JsValue, path: &str) -> JsValue {
+    let mut at = value.clone();
+    for part in path.split(['.', '[']).filter(|p| !p.is_empty()) {
+        let key = match part.strip_suffix(']').and_then(|i| i.parse::<u32>().ok()) {
+            Some(index) => JsValue::from(index),
+            None => JsValue::from_str(part),
+        };
+        at = Reflect::get(&at, &key).unwrap_or(JsValue::UNDEFINED);
+    }
+    at
+}
+
+/// Free-form JSON the caller passes (`claims`): plain JSON data, checked before it is sent. A
+/// function, a symbol, `NaN` or `Infinity` would be dropped or turned into `null` by
+/// `JSON.stringify`, a `BigInt` or a cycle would make it throw: each is refused by its path.
+pub fn check_json(path: &str, value: &JsValue) -> Result<(), Error> {
+    check_json_at(path, value, 0)
+}
+
+/// Deeper than this is taken for a cycle.
+const MAX_DEPTH: u32 = 128;
+
+fn check_json_at(path: &str, value: &JsValue, depth: u32) -> Result<(), Error> {
+    const NOT_JSON: &str = "must be plain JSON data (not a function, NaN or Infinity)";
+    if depth > MAX_DEPTH {
+        return Err(Error::invalid(path, "must be plain data (no BigInt, no cycles)"));
+    }
+    if let Some(n) = value.as_f64() {
+        return if n.is_finite() { Ok(()) } else { Err(Error::invalid(path, NOT_JSON)) };
+    }
+    if value.is_function() || value.is_symbol() {
+        return Err(Error::invalid(path, NOT_JSON));
+    }
+    if value.is_bigint() {
+        return Err(Error::invalid(path, "must be plain data (no BigInt, no cycles)"));
+    }
+    if !value.is_object() {
+        return Ok(()); // null, a string, a boolean
+    }
+    if let Some(array) = value.dyn_ref::<Array>() {
+        for (index, item) in array.iter().enumerate() {
+            check_json_at(&[path, "[", &decimal(index as u64), "]"].concat(), &item, depth + 1)?;
         }
-        Kind::Bool => {
-            scan.boolean().ok_or_else(|| wrong(scan, "a boolean"))?;
-        }
-        Kind::Uint(max) => {
-            if !matches!(scan.peek(), Some(b'-' | b'0'..=b'9')) {
-                return Err(wrong(scan, "a whole number"));
-            }
-            let text = scan.number()?;
-            let n = json::uint(text, max).ok_or_else(|| {
-                Bad::Field(["must be a whole number from 0 to ", &decimal(max)].concat())
-            })?;
-            check(field, &Value::Uint(n))?;
-        }
-        Kind::Strs => {
-            if scan.peek() != Some(b'[') {
-                return Err(wrong(scan, "an array of strings"));
-            }
-            scan.open_array()?;
-            let mut values = Vec::new();
-            while scan.next_element(values.len())? {
-                if scan.peek() != Some(b'"') {
-                    let found = scan.kind();
-                    return Err(Bad::Fault(scan.fault(["must be a string, got ", found].concat())));
-                }
-                let raw = scan.string()?;
-                values.push(json::unescape(raw).ok_or_else(|| Bad::Fault(scan.fault("must be valid Unicode text")))?);
-            }
-            check(field, &Value::Strs(&values))?;
-        }
-        Kind::Object if scan.peek() != Some(b'{') => return Err(wrong(scan, "an object")),
-        Kind::Json | Kind::Object | Kind::One(_) | Kind::Many(_) => {
-            scan.value()?;
+        return Ok(());
+    }
+    if crate::host::property(value, "toJSON").is_some() {
+        return Ok(()); // a Date, or a value that says how it is written
+    }
+    for entry in Object::entries(value.unchecked_ref()).iter() {
+        let entry: Array = entry.unchecked_into();
+        let key = entry.get(0).as_string().unwrap_or_default();
+        let member = entry.get(1);
+        if !member.is_undefined() {
+            check_json_at(&join(path, &key), &member, depth + 1)?;
         }
     }
-    Ok(scan.slice(start, scan.pos()).to_owned())
+    Ok(())
 }
 
-/// The field's rule (none for most), on its value.
-fn check(field: &Field, value: &Value) -> Result<(), Bad> {
-    field.rule.check(field.wire, value).map_err(|e| Bad::Field(e.message))
+/// The wire name of a field (`page_size`, `scopes[1]`) as JavaScript writes it (`pageSize`).
+fn js_path(wire: &str) -> String {
+    let mut out = String::with_capacity(wire.len());
+    let mut upper = false;
+    for c in wire.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `a.b`, or whichever of the two is not empty.
@@ -181,18 +179,63 @@ fn join(head: &str, tail: &str) -> String {
     match (head.is_empty(), tail.is_empty()) {
         (_, true) => head.to_owned(),
         (true, false) => tail.to_owned(),
+        (false, false) if tail.starts_with('[') => [head, tail].concat(),
         (false, false) => [head, ".", tail].concat(),
+    }
+}
+
+/// The names a struct type is read from (its JS names, as its serde derive declares them): asked
+/// of the type's own `Deserialize`, so the model stays the one list of them.
+fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(FieldNames(&mut fields));
+    fields
+}
+
+/// A deserializer that only records the fields a struct asks for.
+struct FieldNames<'a>(&'a mut &'static [&'static str]);
+
+impl<'de> de::Deserializer<'de> for FieldNames<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = fields;
+        Err(de::Error::custom("fields recorded"))
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("not a struct"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use credport_model::{CreateApiKeyParams, ListConnectionsParams};
 
     #[test]
-    fn paths_join() {
+    fn paths_join_and_read_as_javascript() {
         assert_eq!(join("params", ""), "params");
         assert_eq!(join("params", "scopes[1]"), "params.scopes[1]");
+        assert_eq!(join("params.scopes", "[1]"), "params.scopes[1]");
         assert_eq!(join("", "name"), "name");
+        assert_eq!(js_path("seconds_until_expiration"), "secondsUntilExpiration");
+        assert_eq!(js_path("scopes[1]"), "scopes[1]");
+    }
+
+    #[test]
+    fn a_types_fields_are_its_js_names() {
+        assert_eq!(fields_of::<ListConnectionsParams>(), ["page", "pageSize", "provider", "status"]);
+        assert!(fields_of::<CreateApiKeyParams>().contains(&"secondsUntilExpiration"));
     }
 }

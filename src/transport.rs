@@ -1,22 +1,21 @@
-//! One call to credport, retried as SDK.md says: through the runtime's own `fetch` or the user's,
-//! with a timeout per attempt, backoff with jitter that honours `Retry-After`, and the same
-//! `Idempotency-Key` on every attempt of a POST. The attempts and the waits between them run in
-//! `exchange.js`; what to send, whether to retry, how long to wait and what an answer means is
-//! decided here, by the [`Exchange`] it drives.
+//! One call to credport, retried as SDK.md says: a `gloo_net` request through the runtime's own
+//! `fetch` or the caller's, a timeout per attempt, backoff with jitter that honours `Retry-After`,
+//! and the same `Idempotency-Key` on every attempt of a POST. All of it is Rust awaiting futures.
 
-use std::rc::Rc;
-
-use credport_model::shape::Shape;
-use js_sys::{Function, Promise};
+use gloo_net::http::{Headers, Method, RequestBuilder, Response};
+use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use credport_model::validate::decimal;
 
-use crate::decode;
+use crate::decode::{self, Reader};
 use crate::errors::Error;
 use crate::log::{Level, Logger};
 use crate::options::{CallOptions, ClientConfig};
+use crate::timer::{self, Deadline, Stopped};
 
 /// First backoff wait, doubled per retry.
 const INITIAL_BACKOFF_MS: f64 = 500.0;
@@ -25,27 +24,6 @@ const MAX_BACKOFF_MS: f64 = 8_000.0;
 /// Longest wait a `Retry-After` can ask for: a server asking for more still gets a retry after
 /// this long, and an abort signal ends the wait at any time.
 const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
-
-/// The HTTP methods of the API. They cross to `exchange.js` as their number, an index into its
-/// `METHODS`: no string to copy per call.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Get = 0,
-    Post = 1,
-    Patch = 2,
-    Delete = 3,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-}
 
 /// A request to make: method, path below the base URL (already escaped), query, JSON body.
 pub struct Call {
@@ -57,7 +35,11 @@ pub struct Call {
 
 impl Call {
     pub fn get(path: String) -> Self {
-        Call { method: Method::Get, path, query: String::new(), body: None }
+        Call { method: Method::GET, path, query: String::new(), body: None }
+    }
+
+    pub fn delete(path: String) -> Self {
+        Call { method: Method::DELETE, ..Call::get(path) }
     }
 
     pub fn with_query(mut self, query: String) -> Self {
@@ -73,8 +55,7 @@ impl Call {
 /// The client's connection settings; shared by the resources.
 pub struct Transport {
     base_url: String,
-    /// The `Authorization` header as a JS string, made once per client.
-    authorization: JsValue,
+    authorization: String,
     fetch: Option<Function>,
     max_retries: u32,
     timeout_ms: f64,
@@ -91,23 +72,21 @@ enum Failure {
 /// One whole answer: the head, and the body read to its end.
 struct Answer {
     status: u16,
-    /// The status text, a JS string.
-    status_text: JsValue,
-    /// The answer's `Headers`, read only where a header is needed: a success needs none.
-    headers: JsValue,
+    status_text: String,
+    headers: Headers,
     text: String,
 }
 
 impl Answer {
     fn request_id(&self) -> Option<String> {
-        header(&self.headers, "x-request-id")
+        self.headers.get("x-request-id")
     }
 }
 
 impl Transport {
     pub fn new(config: ClientConfig) -> Self {
         Transport {
-            authorization: JsValue::from_str(&["Bearer ", &config.api_key].concat()),
+            authorization: ["Bearer ", &config.api_key].concat(),
             base_url: config.base_url,
             fetch: config.fetch,
             max_retries: config.max_retries,
@@ -116,207 +95,173 @@ impl Transport {
         }
     }
 
-    /// Sends `call` and resolves with its answer read as `shape`, into a plain JS object.
-    pub fn send(self: &Rc<Self>, call: Call, options: CallOptions, shape: &'static Shape) -> Promise {
-        let idempotency_key = (call.method == Method::Post)
+    /// Sends `call`, retrying what may be retried, and reads the answer with `read`.
+    pub async fn send<T>(&self, call: Call, options: &CallOptions, read: Reader<T>) -> Result<T, Error> {
+        let idempotency_key = (call.method == Method::POST)
             .then(|| options.idempotency_key.clone().unwrap_or_else(new_idempotency_key));
         let timeout_ms = options.timeout_ms.unwrap_or(self.timeout_ms);
-        let exchange = Exchange {
-            max_retries: options.max_retries.unwrap_or(self.max_retries),
-            timeout_ms,
-            transport: self.clone(),
-            shape,
-            attempt: 0,
-            started: None,
-            method: call.method,
-            path: call.path.clone(),
-        };
+        let max_retries = options.max_retries.unwrap_or(self.max_retries);
+        let signal = options.signal.as_ref();
         let url = match call.query.as_str() {
             "" => [self.base_url.as_str(), &call.path].concat(),
             query => [self.base_url.as_str(), &call.path, "?", query].concat(),
         };
-        drive(
-            exchange,
-            self.fetch.as_ref(),
-            &url,
-            call.method as u32,
-            &self.authorization,
-            idempotency_key.as_deref(),
-            call.body.as_deref(),
-            timeout_ms,
-            options.signal.as_ref(),
-        )
-    }
-}
-
-/// One call in flight, driven by `drive` in `exchange.js`: it logs each attempt, and after each
-/// one says what happens next.
-#[wasm_bindgen(skip_typescript)]
-pub struct Exchange {
-    transport: Rc<Transport>,
-    shape: &'static Shape,
-    method: Method,
-    path: String,
-    max_retries: u32,
-    timeout_ms: f64,
-    /// Attempts made before the current one.
-    attempt: u32,
-    /// When the current attempt started, for the debug line that reports the time taken.
-    started: Option<f64>,
-}
-
-#[wasm_bindgen]
-impl Exchange {
-    /// Called before each attempt.
-    pub fn begin(&mut self) {
-        let logger = &self.transport.logger;
-        logger.log(Level::Debug, || {
-            let (number, of) = (decimal((self.attempt + 1).into()), decimal((self.max_retries + 1).into()));
-            [self.method.as_str(), " ", &self.path, " (attempt ", &number, "/", &of, ")"].concat()
-        });
-        // Read the clock only for the debug line that reports the time taken.
-        self.started = logger.enabled(Level::Debug).then(js_sys::Date::now);
-    }
-
-    /// Called with each attempt's outcome (`kind`, see `exchange.js`): for an answer its status,
-    /// body, `Headers` and status text (`detail`); for a network failure its message (`detail`).
-    /// Returns the result read as the call's shape, or the number of milliseconds to wait before
-    /// the next attempt; throws the call's error.
-    pub fn settle(
-        &mut self,
-        kind: u32,
-        status: u16,
-        body: Option<js_sys::JsString>,
-        headers: JsValue,
-        detail: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let ended = match kind {
-            OUTCOME_ANSWER => Ok(Answer { status, status_text: detail, headers, text: body.as_ref().map(body_text).unwrap_or_default() }),
-            OUTCOME_ABORTED => Err(Failure::Aborted),
-            OUTCOME_TIMEOUT => Err(Failure::Timeout),
-            _ => Err(Failure::Network(detail.as_string().unwrap_or_default())),
-        };
-        Ok(self.next(ended)?)
-    }
-}
-
-impl Exchange {
-    /// What follows an attempt that ended so: the result, the error, or the wait before a retry.
-    fn next(&mut self, ended: Result<Answer, Failure>) -> Result<JsValue, Error> {
-        let method = self.method.as_str();
-        let logger = &self.transport.logger;
-        let (error, retry_after) = match ended {
-            Ok(answer) => {
-                let status = answer.status;
-                logger.log(Level::Debug, || {
-                    let id = answer.request_id().unwrap_or_else(|| "none".to_owned());
-                    let ms = (js_sys::Date::now() - self.started.unwrap_or_default()) as u64;
-                    [method, " ", &self.path, " answered ", &decimal(status.into()), " in ", &decimal(ms), " ms (request id ", &id, ")"]
-                        .concat()
-                });
-                if (200..300).contains(&status) {
-                    return read(&answer, self.shape);
+        let (method, path, logger) = (call.method.as_str(), call.path.as_str(), &self.logger);
+        let mut attempt = 0;
+        loop {
+            logger.log(Level::Debug, || {
+                let (number, of) = (decimal((attempt + 1).into()), decimal((max_retries + 1).into()));
+                [method, " ", path, " (attempt ", &number, "/", &of, ")"].concat()
+            });
+            // Read the clock only for the debug line that reports the time taken.
+            let started = logger.enabled(Level::Debug).then(js_sys::Date::now);
+            let ended = self.attempt(&call, &url, idempotency_key.as_deref(), timeout_ms, signal).await;
+            let (error, retry_after) = match ended {
+                Ok(answer) => {
+                    let status = answer.status;
+                    logger.log(Level::Debug, || {
+                        let id = answer.request_id().unwrap_or_else(|| "none".to_owned());
+                        let ms = (js_sys::Date::now() - started.unwrap_or_default()) as u64;
+                        [method, " ", path, " answered ", &decimal(status.into()), " in ", &decimal(ms), " ms (request id ", &id, ")"]
+                            .concat()
+                    });
+                    if (200..300).contains(&status) {
+                        return decode::success(status, || answer.request_id(), &answer.text, read);
+                    }
+                    let retry_after = answer.headers.get("retry-after").and_then(|value| retry_after_ms(&value));
+                    let retryable = is_retryable(status, answer.headers.get("x-should-retry").as_deref());
+                    let mut failure = decode::failure(
+                        status,
+                        &answer.status_text,
+                        answer.request_id(),
+                        &answer.text,
+                        retry_after.map(|ms| ms / 1000.0),
+                    );
+                    failure.headers = header_object(&answer.headers);
+                    let error = Error::Api(Box::new(failure));
+                    if !retryable {
+                        return Err(error);
+                    }
+                    (error, retry_after)
                 }
-                let retry_after = header(&answer.headers, "retry-after").and_then(|value| retry_after_ms(&value));
-                let retryable = is_retryable(status, header(&answer.headers, "x-should-retry").as_deref());
-                let status_text = answer.status_text.as_string().unwrap_or_default();
-                let mut failure = decode::failure(status, &status_text, answer.request_id(), &answer.text, retry_after.map(|ms| ms / 1000.0));
-                failure.headers = header_object(&answer.headers);
-                let error = Error::Api(Box::new(failure));
-                if !retryable {
-                    return Err(error);
+                Err(Failure::Aborted) => return Err(Error::Aborted),
+                Err(Failure::Timeout) => (Error::Timeout { timeout_ms }, None),
+                Err(Failure::Network(message)) => {
+                    let message = [&message, " (is credport reachable at ", &self.base_url, "?)"].concat();
+                    (Error::Connection { message }, None)
                 }
-                (error, retry_after)
+            };
+            if attempt >= max_retries {
+                if attempt > 0 {
+                    logger.log(Level::Warn, || {
+                        let attempts = decimal((attempt + 1).into());
+                        [method, " ", path, " failed after ", &attempts, " attempts: ", error.class_name()].concat()
+                    });
+                }
+                return Err(error);
             }
-            Err(Failure::Aborted) => return Err(Error::Aborted),
-            Err(Failure::Timeout) => (Error::Timeout { timeout_ms: self.timeout_ms }, None),
-            Err(Failure::Network(message)) => {
-                let message = [&message, " (is credport reachable at ", &self.transport.base_url, "?)"].concat();
-                (Error::Connection { message }, None)
+            let wait = retry_after.unwrap_or_else(|| backoff_ms(attempt)).min(MAX_RETRY_AFTER_MS);
+            logger.log(Level::Info, || {
+                [method, " ", path, ": ", error.class_name(), "; retrying in ", &decimal(wait as u64), " ms"].concat()
+            });
+            attempt += 1;
+            if !timer::sleep(wait, signal).await {
+                return Err(Error::Aborted);
             }
-        };
-        if self.attempt >= self.max_retries {
-            if self.attempt > 0 {
-                logger.log(Level::Warn, || {
-                    let attempts = decimal((self.attempt + 1).into());
-                    [method, " ", &self.path, " failed after ", &attempts, " attempts: ", error.class_name()].concat()
-                });
-            }
-            return Err(error);
         }
-        let wait = retry_after.unwrap_or_else(|| backoff_ms(self.attempt)).min(MAX_RETRY_AFTER_MS);
-        logger.log(Level::Info, || {
-            [method, " ", &self.path, ": ", error.class_name(), "; retrying in ", &decimal(wait as u64), " ms"].concat()
-        });
-        self.attempt += 1;
-        Ok(JsValue::from_f64(wait))
     }
-}
 
-/// A 2xx answer read as `shape`, into a plain JS object.
-fn read(answer: &Answer, shape: &'static Shape) -> Result<JsValue, Error> {
-    // One clock reading per answer, and only if a connection in it has an expiry: every
-    // connection of a page is judged as of the same instant.
-    let now = std::cell::Cell::new(None);
-    let now_s = || {
-        let at = now.get().unwrap_or_else(|| js_sys::Date::now() / 1000.0);
-        now.set(Some(at));
-        at
-    };
-    let flags = |shape: &Shape, values: &decode::Values, out: &mut Vec<u8>| {
-        crate::resources::connections::flags(shape, values, out, &now_s)
-    };
-    let json = decode::success(answer.status, &|| answer.request_id(), &answer.text, shape, Some(&flags))?;
-    crate::convert::parse(&json)
-}
-
-/// A body as a Rust string, copied by the engine's `TextEncoder.encodeInto` straight into wasm
-/// memory: wasm-bindgen's own copy of a `String` argument goes one UTF-16 unit at a time in JS,
-/// about 80 µs for a 100-item list (43 KB) against 2 µs.
-fn body_text(text: &js_sys::JsString) -> String {
-    let units = text.length() as usize;
-    // Enough for ASCII, the usual case; else the most UTF-8 a UTF-16 unit can take.
-    let mut bytes = vec![0u8; units];
-    let mut written = encode_text(text, &mut bytes);
-    if written < 0.0 {
-        bytes = vec![0u8; units.saturating_mul(3)];
-        written = encode_text(text, &mut bytes);
-    }
-    bytes.truncate(written.max(0.0) as usize);
-    // `encodeInto` writes valid UTF-8 (a lone surrogate becomes U+FFFD), so this never copies.
-    String::from_utf8(bytes).unwrap_or_default()
-}
-
-/// The `kind` of an outcome in `exchange.js`; any other kind is a network failure.
-const OUTCOME_ANSWER: u32 = 0;
-const OUTCOME_ABORTED: u32 = 1;
-const OUTCOME_TIMEOUT: u32 = 2;
-
-#[wasm_bindgen(module = "/src/exchange.js")]
-extern "C" {
-    /// One header of an answer's `Headers`.
-    fn header(headers: &JsValue, name: &str) -> Option<String>;
-    /// An answer's headers as a plain object.
-    #[wasm_bindgen(js_name = headerObject)]
-    fn header_object(headers: &JsValue) -> JsValue;
-
-    /// Writes `text` as UTF-8 into `into`: the bytes written, or -1 if they do not fit.
-    #[wasm_bindgen(js_name = encodeText)]
-    fn encode_text(text: &js_sys::JsString, into: &mut [u8]) -> f64;
-
-    /// Runs `exchange`'s attempts with this request: the promise of the call.
-    #[allow(clippy::too_many_arguments)]
-    fn drive(
-        exchange: Exchange,
-        fetch: Option<&Function>,
+    /// One attempt, to its end: an answer read whole, the caller's abort, the timeout, or a
+    /// network failure. The caller's abort wins over the timeout, and both over whatever the
+    /// request said when it was stopped.
+    async fn attempt(
+        &self,
+        call: &Call,
         url: &str,
-        method: u32,
-        authorization: &JsValue,
         idempotency_key: Option<&str>,
-        body: Option<&str>,
         timeout_ms: f64,
         signal: Option<&AbortSignal>,
-    ) -> Promise;
+    ) -> Result<Answer, Failure> {
+        if signal.is_some_and(AbortSignal::aborted) {
+            return Err(Failure::Aborted);
+        }
+        let deadline = Deadline::start(timeout_ms, signal).ok_or_else(|| Failure::Network("no AbortController in this runtime".into()))?;
+        let mut request = RequestBuilder::new(url)
+            .method(call.method.clone())
+            .header("authorization", &self.authorization)
+            .header("accept", "application/json")
+            .abort_signal(Some(&deadline.signal()));
+        if let Some(key) = idempotency_key {
+            request = request.header("idempotency-key", key);
+        }
+        let request = match &call.body {
+            Some(body) => request.header("content-type", "application/json").body(body.as_str()),
+            None => request.build(),
+        }
+        .map_err(|e| Failure::Network(gloo_message(e)))?;
+        let stopped = |stopped: Stopped| match stopped {
+            Stopped::Aborted => Failure::Aborted,
+            Stopped::TimedOut => Failure::Timeout,
+        };
+        match deadline.run(self.exchange(request)).await {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(message)) => Err(deadline.stopped().map_or(Failure::Network(message), stopped)),
+            Err(why) => Err(stopped(why)),
+        }
+    }
+
+    /// Sends `request` and reads its answer whole. Any rejection, whatever value it carries, is a
+    /// message here: nothing a `fetch` does can make the SDK trap.
+    async fn exchange(&self, request: gloo_net::http::Request) -> Result<Answer, String> {
+        let response = match &self.fetch {
+            // The runtime's global `fetch`. It is only ever given the attempt's own signal,
+            // aborted without a reason, so it rejects with an `Error` as gloo-net expects.
+            None => request.send().await.map_err(gloo_message)?,
+            // The caller's `fetch` gets the `Request` gloo-net built; whatever it returns, throws
+            // or rejects with is checked here, not by gloo-net.
+            Some(fetch) => {
+                let request: web_sys::Request = request.into();
+                let answer = fetch.call1(&JsValue::UNDEFINED, &request).map_err(|e| message_of(&e))?;
+                let answer = JsFuture::from(Promise::resolve(&answer)).await.map_err(|e| message_of(&e))?;
+                let answer = answer
+                    .dyn_into::<web_sys::Response>()
+                    .map_err(|_| "fetch resolved to something other than a Response".to_owned())?;
+                Response::from(answer)
+            }
+        };
+        let (status, status_text, headers) = (response.status(), response.status_text(), response.headers());
+        // The body is read here rather than by gloo-net's `text()`, which expects an `Error` from
+        // a body stream that fails; a stream may fail with any value.
+        let response: web_sys::Response = response.into();
+        let text = response.text().map_err(|e| message_of(&e))?;
+        let text = JsFuture::from(text).await.map_err(|e| message_of(&e))?;
+        Ok(Answer { status, status_text, headers, text: text.as_string().unwrap_or_default() })
+    }
+}
+
+/// The message of a thrown or rejected value: an `Error`'s message, a thrown string, else a
+/// stand-in (an object could hold anything).
+fn message_of(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    value.as_string().unwrap_or_else(|| "fetch failed".to_owned())
+}
+
+fn gloo_message(error: gloo_net::Error) -> String {
+    match error {
+        gloo_net::Error::JsError(error) => error.message,
+        gloo_net::Error::GlooError(message) => message,
+    }
+}
+
+/// An answer's headers as a plain object, for an `APIError`.
+fn header_object(headers: &Headers) -> JsValue {
+    let object = Object::new();
+    for (name, value) in headers.entries() {
+        let _ = Reflect::set(&object, &name.into(), &value.into());
+    }
+    object.into()
 }
 
 /// SDK.md: connection failures, timeouts, 408, 429 and 5xx are retried, and a 409 only when the

@@ -1,44 +1,84 @@
-//! The shape of requests on the wire: JSON bodies and query strings from checked parameters,
+//! Requests on the wire: JSON bodies and query strings from the model's parameter types, and
 //! escaped path segments.
+//!
+//! With the SDK's build the model's parameter types carry their JavaScript (`camelCase`) names, so
+//! that tsify declares them as JavaScript writes them; the wire's names are the `snake_case` ones
+//! they were made from (`rename_all = "camelCase"`), written back here: `pageSize` is `page_size`.
+//! Free-form values (`claims`) are written as raw JSON by serde_json and keep their keys.
 
-use crate::json;
-use crate::params::Params;
+use std::io;
 
-/// A JSON request body.
-pub fn body(params: &Params) -> String {
-    let mut out = String::from("{");
-    for (name, value) in params.members() {
-        if out.len() > 1 {
-            out.push(',');
+use serde::Serialize;
+
+use crate::errors::Error;
+
+/// The JSON body of `params`.
+pub fn body<T: Serialize>(argument: &str, params: &T) -> Result<String, Error> {
+    let mut out = Vec::with_capacity(128);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, SnakeKeys { in_key: false });
+    params
+        .serialize(&mut serializer)
+        .map_err(|_| Error::invalid(argument, "must be plain data (no BigInt, no cycles)"))?;
+    String::from_utf8(out).map_err(|_| Error::invalid(argument, "must be valid Unicode text"))
+}
+
+/// The query string (without `?`) of `params`; absent members are left out.
+pub fn query<T: Serialize>(argument: &str, params: &T) -> Result<String, Error> {
+    let query = serde_urlencoded::to_string(params).map_err(|_| Error::invalid(argument, "must be plain data"))?;
+    // Keys are field names (ASCII identifiers, never escaped); values are left as they are.
+    Ok(query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) => [snake_case(key).as_str(), "=", value].concat(),
+            None => snake_case(pair),
+        })
+        .collect::<Vec<_>>()
+        .join("&"))
+}
+
+/// `pageSize` → `page_size`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
         }
-        out.push('"');
-        out.push_str(name);
-        out.push_str("\":");
-        out.push_str(value);
     }
-    out.push('}');
     out
 }
 
-/// A query string (without `?`); null members are left out.
-pub fn query(params: &Params) -> String {
-    let mut out = String::new();
-    for (name, value) in params.members() {
-        let text = match value {
-            "null" => continue,
-            quoted if quoted.starts_with('"') => {
-                json::unescape(quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default()).unwrap_or_default()
-            }
-            other => other.to_owned(),
-        };
-        if !out.is_empty() {
-            out.push('&');
+/// serde_json's compact output with object keys in `snake_case`. Raw values (free-form JSON) are
+/// written through `write_raw_fragment`, never as keys, so their keys stay as they are.
+struct SnakeKeys {
+    in_key: bool,
+}
+
+impl serde_json::ser::Formatter for SnakeKeys {
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        self.in_key = true;
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b",")
         }
-        out.push_str(&escape(name));
-        out.push('=');
-        out.push_str(&escape(&text));
     }
-    out
+
+    fn end_object_key<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.in_key = false;
+        Ok(())
+    }
+
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        if self.in_key {
+            writer.write_all(snake_case(fragment).as_bytes())
+        } else {
+            writer.write_all(fragment.as_bytes())
+        }
+    }
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters, so an id can never change the
@@ -67,26 +107,33 @@ pub fn escape(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::from_json;
-    use credport_model::{CREATE_API_KEY_PARAMS, LIST_API_KEYS_PARAMS};
+    use credport_model::{ConnectionStatus, ListApiKeysParams, ListConnectionsParams, UpdateApiKeyParams};
 
     #[test]
-    fn names_become_wire_names_and_values_stay() {
-        let params = from_json(
-            "params",
-            r#"{"name":"n","subject":"s","claims":{"orgId":[1,{"a,b":"c:\\\"d"}]},"type":"x","secondsUntilExpiration":60}"#,
-            &CREATE_API_KEY_PARAMS,
-        );
+    fn bodies_have_wire_names() {
+        let update = UpdateApiKeyParams {
+            scopes: Some(vec!["a".into()]),
+            description: Some(None),
+            seconds_until_expiration: Some(Some(60)),
+            ..Default::default()
+        };
         assert_eq!(
-            params.map(|p| body(&p)).ok().as_deref(),
-            Some(r#"{"name":"n","subject":"s","claims":{"orgId":[1,{"a,b":"c:\\\"d"}]},"type":"x","seconds_until_expiration":60}"#)
+            body("params", &update).unwrap(),
+            r#"{"scopes":["a"],"description":null,"seconds_until_expiration":60}"#
         );
     }
 
     #[test]
-    fn query_and_path_escape() {
-        let params = from_json("params", r#"{"query":"a b&c=d\u00e9","limit":10,"subject":null}"#, &LIST_API_KEYS_PARAMS);
-        assert_eq!(params.map(|p| query(&p)).ok().as_deref(), Some("query=a%20b%26c%3Dd%C3%A9&limit=10"));
+    fn queries_have_wire_names_and_escape_values() {
+        let list = ListConnectionsParams { page_size: Some(5), status: Some(ConnectionStatus::Active), ..Default::default() };
+        assert_eq!(query("params", &list).unwrap(), "page_size=5&status=active");
+        let keys = ListApiKeysParams { query: Some("a b&c=dé".into()), include_invalid: Some(true), ..Default::default() };
+        assert_eq!(query("params", &keys).unwrap(), "include_invalid=true&query=a+b%26c%3Dd%C3%A9");
+        assert_eq!(query("params", &ListApiKeysParams::default()).unwrap(), "");
+    }
+
+    #[test]
+    fn path_segments_escape() {
         assert_eq!(escape("../admin"), "..%2Fadmin");
         assert_eq!(escape(".."), "%2E%2E");
         assert_eq!(escape("ключ"), "%D0%BA%D0%BB%D1%8E%D1%87");

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::json::Json;
+use crate::json::{Json, JsonInput};
 use crate::secret::Secret;
 use crate::validate::{self, Checked, MAX_LABEL, MAX_TEXT};
 
@@ -77,7 +77,7 @@ pub struct CreateApiKeyParams {
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "wasm", tsify(type = "unknown"))]
-    pub claims: Option<Json>,
+    pub claims: Option<JsonInput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,7 +119,7 @@ pub struct UpdateApiKeyParams {
         deserialize_with = "nullable"
     )]
     #[cfg_attr(feature = "wasm", tsify(type = "unknown"))]
-    pub claims: Option<Option<Json>>,
+    pub claims: Option<Option<JsonInput>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     #[serde(
@@ -292,7 +292,7 @@ pub struct VerifyApiKeyParams {
 
 impl VerifyApiKeyParams {
     pub fn validate(&self) -> Checked {
-        crate::shape::secret("secret", self.secret.expose())
+        validate::secret("secret", self.secret.expose())
     }
 }
 
@@ -319,109 +319,3 @@ pub struct VerifyApiKeyResult {
     pub code: VerifyCode,
     pub api_key: Option<ApiKey>,
 }
-
-use crate::shape::{Field as F, Kind::*, Rule, Shape, U32, U64};
-
-/// The fields of [`ApiKey`], also the first group of [`CREATED_API_KEY`].
-const API_KEY_FIELDS: &[F] = &[
-    F::required("id", "id", Str),
-    F::required("object", "object", Str),
-    F::required("type", "type", Str),
-    F::required("name", "name", Str),
-    F::required("subject", "subject", Str),
-    F::optional("description", "description", Str),
-    F::optional("claims", "claims", Json),
-    F::required("scopes", "scopes", Strs),
-    F::optional("created_by", "createdBy", Str),
-    F::required("revoked", "revoked", Bool),
-    F::optional("revocation_reason", "revocationReason", Str),
-    F::required("expired", "expired", Bool),
-    F::optional("expiration", "expiration", Str),
-    F::optional("last_used_at", "lastUsedAt", Str),
-    F::required("created_at", "createdAt", Str),
-    F::required("updated_at", "updatedAt", Str),
-];
-
-/// [`ApiKey`].
-pub static API_KEY: Shape = Shape { name: "ApiKey", groups: &[API_KEY_FIELDS] };
-
-/// [`CreatedApiKey`].
-pub static CREATED_API_KEY: Shape = Shape {
-    name: "CreatedApiKey",
-    groups: &[API_KEY_FIELDS, &[F::required("secret", "secret", Str)]],
-};
-
-/// [`ApiKeyList`].
-pub static API_KEY_LIST: Shape = Shape {
-    name: "ApiKeyList",
-    groups: &[&[F::required("data", "data", Many(&API_KEY)), F::required("total_count", "totalCount", U64)]],
-};
-
-/// [`DeletedApiKey`].
-pub static DELETED_API_KEY: Shape = Shape {
-    name: "DeletedApiKey",
-    groups: &[&[
-        F::required("id", "id", Str),
-        F::required("object", "object", Str),
-        F::required("deleted", "deleted", Bool),
-    ]],
-};
-
-/// [`ApiKeySecret`].
-pub static API_KEY_SECRET: Shape = Shape { name: "ApiKeySecret", groups: &[&[F::required("secret", "secret", Str)]] };
-
-/// [`VerifyApiKeyResult`].
-pub static VERIFY_API_KEY_RESULT: Shape = Shape {
-    name: "VerifyApiKeyResult",
-    groups: &[&[
-        F::required("valid", "valid", Bool),
-        F::required("code", "code", Str),
-        F::optional("api_key", "apiKey", One(&API_KEY)),
-    ]],
-};
-
-/// [`CreateApiKeyParams`], with the rules of its `validate`.
-pub static CREATE_API_KEY_PARAMS: Shape = Shape {
-    name: "CreateApiKeyParams",
-    groups: &[&[
-        F::required("name", "name", Str).with(Rule::Label),
-        F::required("subject", "subject", Str).with(Rule::Label),
-        F::optional("type", "type", Str).with(Rule::Label),
-        F::optional("description", "description", Str).with(Rule::Text(MAX_TEXT)),
-        F::optional("claims", "claims", Json),
-        F::optional("scopes", "scopes", Strs).with(Rule::Scopes),
-        F::optional("created_by", "createdBy", Str).with(Rule::Label),
-        F::optional("seconds_until_expiration", "secondsUntilExpiration", U64).with(Rule::Lifetime),
-    ]],
-};
-
-/// [`UpdateApiKeyParams`], with the rules of its `validate`.
-pub static UPDATE_API_KEY_PARAMS: Shape = Shape {
-    name: "UpdateApiKeyParams",
-    groups: &[&[
-        F::clearable("claims", "claims", Json),
-        F::optional("scopes", "scopes", Strs).with(Rule::Scopes),
-        F::clearable("description", "description", Str).with(Rule::Text(MAX_TEXT)),
-        F::optional("subject", "subject", Str).with(Rule::Label),
-        F::clearable("seconds_until_expiration", "secondsUntilExpiration", U64).with(Rule::Lifetime),
-    ]],
-};
-
-/// [`ListApiKeysParams`], with the rules of its `validate`.
-pub static LIST_API_KEYS_PARAMS: Shape = Shape {
-    name: "ListApiKeysParams",
-    groups: &[&[
-        F::optional("subject", "subject", Str).with(Rule::Label),
-        F::optional("type", "type", Str).with(Rule::Label),
-        F::optional("include_invalid", "includeInvalid", Bool),
-        F::optional("limit", "limit", U32).with(Rule::Range(1, validate::MAX_PAGE_SIZE as u64)),
-        F::optional("offset", "offset", U32),
-        F::optional("query", "query", Str).with(Rule::Text(MAX_LABEL)),
-    ]],
-};
-
-/// [`RevokeApiKeyParams`], with the rules of its `validate`.
-pub static REVOKE_API_KEY_PARAMS: Shape = Shape {
-    name: "RevokeApiKeyParams",
-    groups: &[&[F::optional("revocation_reason", "revocationReason", Str).with(Rule::Text(MAX_TEXT))]],
-};

@@ -1,29 +1,114 @@
 //! Free-form JSON the site owns: API-key `claims`, connection `metadata`, credential `fields`,
 //! error `details`. It is passed through with its keys unchanged.
 //!
-//! The server works with parsed values. The SDK only carries them from the wire to JavaScript, so
-//! its build keeps them as raw JSON text: no tree to build and write back, and no map code in the
-//! wasm.
+//! The server works with parsed values. The SDK only carries them between the wire and
+//! JavaScript, so its build never builds a Rust tree of them: an answer's value is kept as the JSON
+//! text it arrived in and handed to JavaScript by the engine's `JSON.parse`; a parameter's value
+//! stays the caller's JavaScript value until the engine's `JSON.stringify` writes it into the
+//! request body. Either way the keys are never touched, and no map code is in the wasm.
 
+/// Free-form JSON in an answer.
 #[cfg(not(feature = "wasm"))]
 pub type Json = serde_json::Value;
+/// A free-form JSON object in an answer.
 #[cfg(not(feature = "wasm"))]
 pub type JsonObject = serde_json::Map<String, serde_json::Value>;
+/// Free-form JSON in a request's parameters.
+#[cfg(not(feature = "wasm"))]
+pub type JsonInput = serde_json::Value;
 
 #[cfg(feature = "wasm")]
-pub type Json = RawJson;
-#[cfg(feature = "wasm")]
-pub type JsonObject = RawJson;
-
-/// A JSON value kept as the text it arrived in.
-#[cfg(feature = "wasm")]
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct RawJson(Box<serde_json::value::RawValue>);
+pub use sdk::{JsonInput, RawJson as Json, RawObject as JsonObject};
 
 #[cfg(feature = "wasm")]
-impl PartialEq for RawJson {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.get() == other.0.get()
+mod sdk {
+    use serde::de::{Error as _, Unexpected};
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::value::RawValue;
+    use wasm_bindgen::JsValue;
+
+    /// A JSON value of an answer, kept as the text it arrived in. Written out (through
+    /// serde-wasm-bindgen only) as the value `JSON.parse` makes of it.
+    #[derive(Clone, Debug)]
+    pub struct RawJson(Box<RawValue>);
+
+    impl RawJson {
+        /// The JSON text.
+        pub fn text(&self) -> &str {
+            self.0.get()
+        }
+    }
+
+    impl PartialEq for RawJson {
+        fn eq(&self, other: &Self) -> bool {
+            self.0.get() == other.0.get()
+        }
+    }
+
+    impl<'de> Deserialize<'de> for RawJson {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            Box::<RawValue>::deserialize(deserializer).map(RawJson)
+        }
+    }
+
+    impl Serialize for RawJson {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            // serde_json accepted this text, so the engine's parser does too.
+            let value = js_sys::JSON::parse(self.0.get()).map_err(|_| S::Error::custom("unreadable JSON"))?;
+            serde_wasm_bindgen::preserve::serialize(&value, serializer)
+        }
+    }
+
+    /// A JSON object of an answer (`metadata`, `fields`, `details`): [`RawJson`] that is an object.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(transparent)]
+    pub struct RawObject(RawJson);
+
+    impl RawObject {
+        /// The JSON text.
+        pub fn text(&self) -> &str {
+            self.0.text()
+        }
+    }
+
+    impl<'de> Deserialize<'de> for RawObject {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let raw = RawJson::deserialize(deserializer)?;
+            if !raw.text().starts_with('{') {
+                return Err(D::Error::invalid_type(Unexpected::Other("another JSON value"), &"an object"));
+            }
+            Ok(RawObject(raw))
+        }
+    }
+
+    /// A free-form value among a method's parameters (`claims`): the caller's JavaScript value,
+    /// read as it is (through serde-wasm-bindgen only) and written into the request body by the
+    /// engine's `JSON.stringify`. The SDK checks that it is plain JSON data before it sends it.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct JsonInput(JsValue);
+
+    impl JsonInput {
+        /// The JavaScript value.
+        pub fn value(&self) -> &JsValue {
+            &self.0
+        }
+    }
+
+    impl<'de> Deserialize<'de> for JsonInput {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            serde_wasm_bindgen::preserve::deserialize(deserializer).map(JsonInput)
+        }
+    }
+
+    impl Serialize for JsonInput {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let text = js_sys::JSON::stringify(&self.0)
+                .ok()
+                .and_then(|text| text.as_string())
+                .ok_or_else(|| S::Error::custom("must be plain JSON data"))?;
+            let raw = RawValue::from_string(text).map_err(|_| S::Error::custom("must be plain JSON data"))?;
+            raw.serialize(serializer)
+        }
     }
 }

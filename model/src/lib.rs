@@ -14,12 +14,11 @@ pub mod api_key;
 pub mod connection;
 pub mod error;
 mod secret;
-pub mod shape;
 pub mod token;
 pub mod validate;
 
 mod json;
-pub use json::{Json, JsonObject};
+pub use json::{Json, JsonInput, JsonObject};
 
 pub use admin::*;
 pub use api_key::*;

@@ -84,6 +84,17 @@ pub fn scopes(field: &'static str, values: &[String]) -> Checked {
     values.iter().try_for_each(|s| label(field, s))
 }
 
+/// An API-key secret as a caller hands it over: 1 to 512 bytes.
+pub fn secret(field: &'static str, value: &str) -> Checked {
+    if value.is_empty() {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    if value.len() > 512 {
+        return Err(FieldError::new(field, "must be at most 512 characters"));
+    }
+    Ok(())
+}
+
 /// A whole number within `min..=max`.
 pub fn range(field: &'static str, value: u64, min: u64, max: u64) -> Checked {
     if value < min || value > max {

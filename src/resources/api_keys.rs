@@ -2,21 +2,22 @@
 
 use std::rc::Rc;
 
-use credport_model::shape;
+use credport_model::validate;
 use credport_model::{
-    API_KEY, API_KEY_LIST, API_KEY_SECRET, CREATED_API_KEY, CREATE_API_KEY_PARAMS, DELETED_API_KEY, LIST_API_KEYS_PARAMS,
-    REVOKE_API_KEY_PARAMS, UPDATE_API_KEY_PARAMS, VERIFY_API_KEY_RESULT,
+    ApiKey, ApiKeyList, ApiKeySecret, CreateApiKeyParams, DeletedApiKey, JsonInput, ListApiKeysParams, RevokeApiKeyParams,
+    UpdateApiKeyParams, VerifyApiKeyResult,
 };
-use js_sys::Promise;
+use gloo_net::http::Method;
 use wasm_bindgen::prelude::*;
 
-use super::pager::{PageSource, Pager};
-use super::send;
-use crate::convert::{self, string_arg, type_name};
+use super::pager::Pager;
+use super::{string_arg, to_js};
+use crate::decode::{self, json};
 use crate::errors::Error;
+use crate::host::type_name;
 use crate::options::CallOptions;
-use crate::params::{optional, required, Params};
-use crate::transport::{Call, Method, Transport};
+use crate::params::{check_json, optional, required};
+use crate::transport::{Call, Transport};
 use crate::wire;
 
 /// API keys of the site.
@@ -34,26 +35,29 @@ impl ApiKeys {
 #[wasm_bindgen]
 impl ApiKeys {
     /// Creates a key. The result holds its `secret`, this once.
-    #[wasm_bindgen(unchecked_return_type = "Promise<CreatedApiKey>")]
-    pub fn create(
+    #[wasm_bindgen(unchecked_return_type = "CreatedApiKey")]
+    pub async fn create(
         &self,
         #[wasm_bindgen(unchecked_param_type = "CreateApiKeyParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        let call = required(&params, &CREATE_API_KEY_PARAMS)
-            .map(|p| Call::with_body(Method::Post, "/v1/api_keys".into(), wire::body(&p)));
-        send(&self.transport, call, &options, &CREATED_API_KEY)
+    ) -> Result<JsValue, Error> {
+        let params = required(&params, CreateApiKeyParams::validate)?;
+        check_claims(params.claims.as_ref())?;
+        let options = CallOptions::from_js(&options)?;
+        let call = Call::with_body(Method::POST, "/v1/api_keys".into(), wire::body("params", &params)?);
+        to_js(&self.transport.send(call, &options, decode::created_api_key).await?)
     }
 
     /// One page of keys: `{ data, totalCount }`. Revoked and expired keys only with `includeInvalid`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<ApiKeyList>")]
-    pub fn list(
+    #[wasm_bindgen(unchecked_return_type = "ApiKeyList")]
+    pub async fn list(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListApiKeysParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        let call = optional(&params, &LIST_API_KEYS_PARAMS).map(|p| list_call(&p));
-        send(&self.transport, call, &options, &API_KEY_LIST)
+    ) -> Result<JsValue, Error> {
+        let params = optional(&params, ListApiKeysParams::validate)?;
+        let options = CallOptions::from_js(&options)?;
+        to_js(&self.transport.send(list_call(&params)?, &options, json::<ApiKeyList>).await?)
     }
 
     /// Every key, page after page: `for await (const key of client.apiKeys.listAll())`.
@@ -62,92 +66,100 @@ impl ApiKeys {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListApiKeysParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let params = optional(&params, &LIST_API_KEYS_PARAMS)?;
+    ) -> Result<JsValue, Error> {
+        let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::start(self.transport.clone(), PageSource::ApiKeys(params), options))
+        Ok(Pager::api_keys(self.transport.clone(), params, options).into_iterable())
     }
 
     /// One key by id.
-    #[wasm_bindgen(unchecked_return_type = "Promise<ApiKey>")]
-    pub fn get(
+    #[wasm_bindgen(unchecked_return_type = "ApiKey")]
+    pub async fn get(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        send(&self.transport, key_path(&id, "").map(Call::get), &options, &API_KEY)
+    ) -> Result<JsValue, Error> {
+        let call = Call::get(key_path(&id, "")?);
+        let options = CallOptions::from_js(&options)?;
+        to_js(&self.transport.send(call, &options, json::<ApiKey>).await?)
     }
 
     /// Changes a key's claims, scopes, description, subject or expiry; `null` clears a nullable field.
-    #[wasm_bindgen(unchecked_return_type = "Promise<ApiKey>")]
-    pub fn update(
+    #[wasm_bindgen(unchecked_return_type = "ApiKey")]
+    pub async fn update(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "UpdateApiKeyParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        let call = key_path(&id, "").and_then(|path| {
-            let p = required(&params, &UPDATE_API_KEY_PARAMS)?;
-            Ok(Call::with_body(Method::Patch, path, wire::body(&p)))
-        });
-        send(&self.transport, call, &options, &API_KEY)
+    ) -> Result<JsValue, Error> {
+        let path = key_path(&id, "")?;
+        let params = required(&params, UpdateApiKeyParams::validate)?;
+        check_claims(params.claims.as_ref().and_then(Option::as_ref))?;
+        let options = CallOptions::from_js(&options)?;
+        let call = Call::with_body(Method::PATCH, path, wire::body("params", &params)?);
+        to_js(&self.transport.send(call, &options, json::<ApiKey>).await?)
     }
 
     /// Deletes a key for good: `{ id, object, deleted }`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<DeletedApiKey>")]
-    pub fn delete(
+    #[wasm_bindgen(unchecked_return_type = "DeletedApiKey")]
+    pub async fn delete(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        let call = key_path(&id, "").map(|path| Call { method: Method::Delete, ..Call::get(path) });
-        send(&self.transport, call, &options, &DELETED_API_KEY)
+    ) -> Result<JsValue, Error> {
+        let call = Call::delete(key_path(&id, "")?);
+        let options = CallOptions::from_js(&options)?;
+        to_js(&self.transport.send(call, &options, json::<DeletedApiKey>).await?)
     }
 
     /// The key's secret: `{ secret }`.
-    #[wasm_bindgen(js_name = getSecret, unchecked_return_type = "Promise<ApiKeySecret>")]
-    pub fn get_secret(
+    #[wasm_bindgen(js_name = getSecret, unchecked_return_type = "ApiKeySecret")]
+    pub async fn get_secret(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        send(&self.transport, key_path(&id, "/secret").map(Call::get), &options, &API_KEY_SECRET)
+    ) -> Result<JsValue, Error> {
+        let call = Call::get(key_path(&id, "/secret")?);
+        let options = CallOptions::from_js(&options)?;
+        to_js(&self.transport.send(call, &options, json::<ApiKeySecret>).await?)
     }
 
     /// Revokes a key: it fails verification from now on and is listed only with `includeInvalid`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<ApiKey>")]
-    pub fn revoke(
+    #[wasm_bindgen(unchecked_return_type = "ApiKey")]
+    pub async fn revoke(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RevokeApiKeyParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        let call = key_path(&id, "/revoke").and_then(|path| {
-            let p = optional(&params, &REVOKE_API_KEY_PARAMS)?;
-            Ok(Call::with_body(Method::Post, path, wire::body(&p)))
-        });
-        send(&self.transport, call, &options, &API_KEY)
+    ) -> Result<JsValue, Error> {
+        let path = key_path(&id, "/revoke")?;
+        let params = optional(&params, RevokeApiKeyParams::validate)?;
+        let options = CallOptions::from_js(&options)?;
+        let call = Call::with_body(Method::POST, path, wire::body("params", &params)?);
+        to_js(&self.transport.send(call, &options, json::<ApiKey>).await?)
     }
 
     /// Checks a secret: `{ valid, code, apiKey }`. An invalid key is a result, not an error.
-    #[wasm_bindgen(unchecked_return_type = "Promise<VerifyApiKeyResult>")]
-    pub fn verify(
+    #[wasm_bindgen(unchecked_return_type = "VerifyApiKeyResult")]
+    pub async fn verify(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] secret: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        let call = verify_body(&secret).map(|body| Call::with_body(Method::Post, "/v1/api_keys/verify".into(), body));
-        send(&self.transport, call, &options, &VERIFY_API_KEY_RESULT)
+    ) -> Result<JsValue, Error> {
+        let Some(secret) = secret.as_string() else {
+            return Err(Error::invalid("secret", ["must be a string, got ", &type_name(&secret)].concat()));
+        };
+        validate::secret("secret", &secret).map_err(|e| Error::invalid("secret", e.message))?;
+        let options = CallOptions::from_js(&options)?;
+        let body = wire::body("secret", &credport_model::VerifyApiKeyParams { secret: credport_model::Secret::new(secret) })?;
+        let call = Call::with_body(Method::POST, "/v1/api_keys/verify".into(), body);
+        to_js(&self.transport.send(call, &options, json::<VerifyApiKeyResult>).await?)
     }
 }
 
-/// `{"secret": …}`, the secret checked first.
-fn verify_body(secret: &JsValue) -> Result<String, Error> {
-    let Some(value) = secret.as_string() else {
-        return Err(Error::invalid("secret", ["must be a string, got ", &type_name(secret)].concat()));
-    };
-    shape::secret("secret", &value).map_err(|e| Error::invalid("secret", e.message))?;
-    Ok(["{\"secret\":", &convert::stringify("secret", secret)?, "}"].concat())
+/// `claims`, if given, must be plain JSON data.
+fn check_claims(claims: Option<&JsonInput>) -> Result<(), Error> {
+    claims.map_or(Ok(()), |claims| check_json("params.claims", claims.value()))
 }
 
 /// `/v1/api_keys/{id}{suffix}` with the id checked and escaped.
@@ -156,6 +168,6 @@ fn key_path(id: &JsValue, suffix: &str) -> Result<String, Error> {
 }
 
 /// `GET /v1/api_keys` with these filters.
-pub fn list_call(params: &Params) -> Call {
-    Call::get("/v1/api_keys".to_owned()).with_query(wire::query(params))
+pub fn list_call(params: &ListApiKeysParams) -> Result<Call, Error> {
+    Ok(Call::get("/v1/api_keys".to_owned()).with_query(wire::query("params", params)?))
 }

@@ -2,19 +2,16 @@
 
 use std::rc::Rc;
 
-use credport_model::shape::Shape;
 use credport_model::validate::parse_rfc3339;
-use credport_model::{CONNECTION, CONNECTION_PAGE, LIST_CONNECTIONS_PARAMS, PROVIDER_CREDENTIALS};
-use js_sys::Promise;
+use credport_model::{Connection, ConnectionPage, ConnectionStatus, ListConnectionsParams, ProviderCredentials};
 use wasm_bindgen::prelude::*;
 
-use super::pager::{PageSource, Pager};
-use super::send;
-use crate::convert::string_arg;
-use crate::decode::Values;
-use crate::json;
+use super::pager::Pager;
+use super::{string_arg, to_js};
+use crate::decode::json;
+use crate::errors::Error;
 use crate::options::CallOptions;
-use crate::params::{optional, Params};
+use crate::params::optional;
 use crate::transport::{Call, Transport};
 use crate::wire;
 
@@ -33,14 +30,17 @@ impl Connections {
 #[wasm_bindgen]
 impl Connections {
     /// One page of connections: `{ count, page, pageSize, next, previous, payload }`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<ConnectionPage>")]
-    pub fn list(
+    #[wasm_bindgen(unchecked_return_type = "ConnectionPage")]
+    pub async fn list(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListConnectionsParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        let call = optional(&params, &LIST_CONNECTIONS_PARAMS).map(|p| list_call(&p));
-        send(&self.transport, call, &options, &CONNECTION_PAGE)
+    ) -> Result<JsValue, Error> {
+        let params = optional(&params, ListConnectionsParams::validate)?;
+        let options = CallOptions::from_js(&options)?;
+        let mut page = self.transport.send(list_call(&params)?, &options, json::<ConnectionPage>).await?;
+        flag_all(&mut page.payload);
+        to_js(&page)
     }
 
     /// Every connection, page after page: `for await (const c of client.connections.listAll())`.
@@ -49,62 +49,55 @@ impl Connections {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListConnectionsParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let params = optional(&params, &LIST_CONNECTIONS_PARAMS)?;
+    ) -> Result<JsValue, Error> {
+        let params = optional(&params, ListConnectionsParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::start(self.transport.clone(), PageSource::Connections(params), options))
+        Ok(Pager::connections(self.transport.clone(), params, options).into_iterable())
     }
 
     /// One connection by id.
-    #[wasm_bindgen(unchecked_return_type = "Promise<Connection>")]
-    pub fn get(
+    #[wasm_bindgen(unchecked_return_type = "Connection")]
+    pub async fn get(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        let call = string_arg("id", &id).map(|id| Call::get(["/v1/connections/", &wire::escape(&id)].concat()));
-        send(&self.transport, call, &options, &CONNECTION)
+    ) -> Result<JsValue, Error> {
+        let call = Call::get(["/v1/connections/", &wire::escape(&string_arg("id", &id)?)].concat());
+        let options = CallOptions::from_js(&options)?;
+        let mut connection = self.transport.send(call, &options, json::<Connection>).await?;
+        flag_all(std::slice::from_mut(&mut connection));
+        to_js(&connection)
     }
 
     /// The secret credentials of the site's active connection to `provider`. Fetch them when
     /// needed rather than storing them.
-    #[wasm_bindgen(js_name = getCredentials, unchecked_return_type = "Promise<ProviderCredentials>")]
-    pub fn get_credentials(
+    #[wasm_bindgen(js_name = getCredentials, unchecked_return_type = "ProviderCredentials")]
+    pub async fn get_credentials(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] provider: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        let call = string_arg("provider", &provider)
-            .map(|p| Call::get(["/v1/connections/credentials/", &wire::escape(&p)].concat()));
-        send(&self.transport, call, &options, &PROVIDER_CREDENTIALS)
+    ) -> Result<JsValue, Error> {
+        let call = Call::get(["/v1/connections/credentials/", &wire::escape(&string_arg("provider", &provider)?)].concat());
+        let options = CallOptions::from_js(&options)?;
+        to_js(&self.transport.send(call, &options, json::<ProviderCredentials>).await?)
     }
 }
 
 /// `GET /v1/connections` with these filters.
-pub fn list_call(params: &Params) -> Call {
-    Call::get("/v1/connections".to_owned()).with_query(wire::query(params))
+pub fn list_call(params: &ListConnectionsParams) -> Result<Call, Error> {
+    Ok(Call::get("/v1/connections".to_owned()).with_query(wire::query("params", params)?))
 }
 
-/// Where `flags` finds the fields it reads among an object's values, found when the SDK is
-/// compiled (a lookup by name for every connection of a page cost as much as reading its keys).
-const STATUS: Option<usize> = CONNECTION.index_of("status");
-const TOKEN_EXPIRES_AT: Option<usize> = CONNECTION.index_of("token_expires_at");
-const _: () = assert!(STATUS.is_some() && TOKEN_EXPIRES_AT.is_some(), "flags reads fields the Connection shape has");
-
-/// Adds `isActive` and `isExpired` (seed 001's properties, as of `now_s`, in Unix seconds) to
-/// each connection read.
-pub fn flags(shape: &Shape, values: &Values, out: &mut Vec<u8>, now_s: &dyn Fn() -> f64) {
-    if !std::ptr::eq(shape, &CONNECTION) {
-        return;
+/// Sets `isActive` and `isExpired` (seed 001's properties) on connections just received, every
+/// one judged as of the same instant.
+pub fn flag_all(connections: &mut [Connection]) {
+    let now_s = js_sys::Date::now() / 1000.0;
+    for connection in connections {
+        connection.is_active = connection.status == ConnectionStatus::Active;
+        connection.is_expired = connection
+            .token_expires_at
+            .as_deref()
+            .and_then(parse_rfc3339)
+            .is_some_and(|expires| (expires as f64) <= now_s);
     }
-    // A field's raw value (strings with their quotes); null and absent are `None`.
-    let raw = |at: Option<usize>| at.and_then(|i| values.get(i).copied().flatten());
-    let text = |raw: &str| json::unescape(raw.strip_prefix('"')?.strip_suffix('"')?);
-    let active = raw(STATUS).is_some_and(|r| r == "\"active\"" || text(r).as_deref() == Some("active"));
-    let expired = raw(TOKEN_EXPIRES_AT)
-        .and_then(text)
-        .and_then(|at| parse_rfc3339(&at))
-        .is_some_and(|expires| (expires as f64) <= now_s());
-    out.extend_from_slice(if active { b",\"isActive\":true" } else { b",\"isActive\":false" });
-    out.extend_from_slice(if expired { b",\"isExpired\":true" } else { b",\"isExpired\":false" });
 }

@@ -1,31 +1,37 @@
-//! The three resources of the client, and what they share: turning a checked call into the
-//! `Promise` a method returns.
+//! The three resources of the client, and what they share: every method is an `async fn` whose
+//! future wasm-bindgen-futures turns into the `Promise` JavaScript gets; a bad argument or bad
+//! options reject it before any request.
 
 pub mod api_keys;
 pub mod connections;
 pub mod pager;
 pub mod tokens;
 
-use std::rc::Rc;
-
-use credport_model::shape::Shape;
-use js_sys::Promise;
+use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use crate::errors::Error;
-use crate::options::CallOptions;
-use crate::transport::{Call, Transport};
+use crate::host::type_name;
 
-/// Sends `call` and resolves with its answer read as `shape`; a bad argument or bad options
-/// reject at once, before any request.
-pub fn send(transport: &Rc<Transport>, call: Result<Call, Error>, options: &JsValue, shape: &'static Shape) -> Promise {
-    match (call, CallOptions::from_js(options)) {
-        (Ok(call), Ok(options)) => transport.send(call, options, shape),
-        (Err(e), _) | (_, Err(e)) => rejected(e),
-    }
+/// Results as plain JS objects: `camelCase` names (the model's serde names in the SDK's build),
+/// `null` for absent values, objects rather than `Map`s.
+const RESULTS: serde_wasm_bindgen::Serializer =
+    serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true).serialize_maps_as_objects(true);
+
+/// A result, written out as a plain JS object.
+pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
+    value.serialize(&RESULTS).map_err(|_| Error::InvalidResponse {
+        status: 200,
+        request_id: None,
+        message: "credport answered with a value JavaScript cannot hold".to_owned(),
+    })
 }
 
-/// A promise already rejected with `error`: bad arguments fail before any request.
-pub fn rejected(error: Error) -> Promise {
-    Promise::reject(&JsValue::from(error))
+/// A string argument such as an id or a provider: present, a string, not blank.
+pub fn string_arg(argument: &str, value: &JsValue) -> Result<String, Error> {
+    match value.as_string() {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        Some(_) => Err(Error::invalid(argument, "must not be empty")),
+        None => Err(Error::invalid(argument, ["must be a string, got ", &type_name(value)].concat())),
+    }
 }

@@ -2,15 +2,16 @@
 
 use std::rc::Rc;
 
-use credport_model::{CREATED_PERSONAL_ACCESS_TOKEN, CREATE_TOKEN_PARAMS, PERSONAL_ACCESS_TOKEN, TOKEN_LIST};
-use js_sys::Promise;
+use credport_model::{CreateTokenParams, PersonalAccessToken, TokenList};
+use gloo_net::http::Method;
 use wasm_bindgen::prelude::*;
 
-use super::send;
-use crate::convert::string_arg;
+use super::{string_arg, to_js};
+use crate::decode::{self, json};
 use crate::errors::Error;
+use crate::options::CallOptions;
 use crate::params::required;
-use crate::transport::{Call, Method, Transport};
+use crate::transport::{Call, Transport};
 use crate::wire;
 
 /// Personal access tokens of the site.
@@ -28,42 +29,51 @@ impl PersonalAccessTokens {
 #[wasm_bindgen]
 impl PersonalAccessTokens {
     /// Creates a token for the caller's user. The result holds the `token`, shown this once.
-    #[wasm_bindgen(unchecked_return_type = "Promise<CreatedPersonalAccessToken>")]
-    pub fn create(
+    #[wasm_bindgen(unchecked_return_type = "CreatedPersonalAccessToken")]
+    pub async fn create(
         &self,
         #[wasm_bindgen(unchecked_param_type = "CreateTokenParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        let call = required(&params, &CREATE_TOKEN_PARAMS)
-            .map(|p| Call::with_body(Method::Post, "/v1/personal_access_tokens".into(), wire::body(&p)));
-        send(&self.transport, call, &options, &CREATED_PERSONAL_ACCESS_TOKEN)
+    ) -> Result<JsValue, Error> {
+        let params = required(&params, CreateTokenParams::validate)?;
+        let options = CallOptions::from_js(&options)?;
+        let call = Call::with_body(Method::POST, "/v1/personal_access_tokens".into(), wire::body("params", &params)?);
+        to_js(&self.transport.send(call, &options, decode::created_personal_access_token).await?)
     }
 
-    /// The site's tokens: `{ data, totalCount }`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<TokenList>")]
-    pub fn list(&self, #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue) -> Promise {
-        send(&self.transport, Ok(Call::get("/v1/personal_access_tokens".into())), &options, &TOKEN_LIST)
+    /// The caller's user's tokens: `{ data, totalCount }`.
+    #[wasm_bindgen(unchecked_return_type = "TokenList")]
+    pub async fn list(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Result<JsValue, Error> {
+        let options = CallOptions::from_js(&options)?;
+        let call = Call::get("/v1/personal_access_tokens".into());
+        to_js(&self.transport.send(call, &options, json::<TokenList>).await?)
     }
 
     /// One token by id.
-    #[wasm_bindgen(unchecked_return_type = "Promise<PersonalAccessToken>")]
-    pub fn get(
+    #[wasm_bindgen(unchecked_return_type = "PersonalAccessToken")]
+    pub async fn get(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        send(&self.transport, token_path(&id, "").map(Call::get), &options, &PERSONAL_ACCESS_TOKEN)
+    ) -> Result<JsValue, Error> {
+        let call = Call::get(token_path(&id, "")?);
+        let options = CallOptions::from_js(&options)?;
+        to_js(&self.transport.send(call, &options, json::<PersonalAccessToken>).await?)
     }
 
     /// Revokes a token: every call made with it fails from now on.
-    #[wasm_bindgen(unchecked_return_type = "Promise<PersonalAccessToken>")]
-    pub fn revoke(
+    #[wasm_bindgen(unchecked_return_type = "PersonalAccessToken")]
+    pub async fn revoke(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Promise {
-        let call = token_path(&id, "/revoke").map(|path| Call::with_body(Method::Post, path, "{}".to_owned()));
-        send(&self.transport, call, &options, &PERSONAL_ACCESS_TOKEN)
+    ) -> Result<JsValue, Error> {
+        let call = Call::with_body(Method::POST, token_path(&id, "/revoke")?, "{}".to_owned());
+        let options = CallOptions::from_js(&options)?;
+        to_js(&self.transport.send(call, &options, json::<PersonalAccessToken>).await?)
     }
 }
 
