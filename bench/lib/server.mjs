@@ -33,7 +33,7 @@ export async function serverBinary({ smoke }) {
 export function postgresDatabase() {
   const name = `credport_bench_${crypto.randomBytes(6).toString('hex')}`;
   execFileSync('createdb', [name]);
-  return `postgres://${process.env.PGUSER ?? 'postgres'}@/${name}?host=${process.env.PGHOST}`;
+  return `postgres://${process.env.PGUSER ?? 'postgres'}@/${name}?host=${process.env.PGHOST}&port=${process.env.PGPORT ?? 5432}`;
 }
 
 /** The harness' server with `binary`, quiet logs and `env`/`database` (default: SQLite). */

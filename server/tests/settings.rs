@@ -479,3 +479,45 @@ async fn cors_answers_allowed_origins_only() {
         .await;
     assert_eq!(res.header("access-control-allow-origin"), None);
 }
+
+/// A "remote" PostgreSQL over TLS (the test cluster on a loopback port, with a certificate from
+/// its own authority): used with `sslrootcert`, refused without (the certificate is verified).
+#[tokio::test]
+async fn postgres_over_tls_verifies_the_server_certificate() {
+    if !common::on_postgres() {
+        return;
+    }
+    let socket_url = common::new_postgres_database();
+    let name = common::postgres_name(&socket_url);
+    let port = std::env::var("PGPORT").unwrap();
+    let ca = std::env::var("CREDPORT_TEST_PG_CA").unwrap();
+    let remote = format!("postgres://postgres@localhost:{port}/{name}?sslmode=require");
+    let key = random_hex(32);
+    let untrusted = run(
+        &["demo"],
+        &[
+            ("CREDPORT_DATABASE", remote.as_str()),
+            ("CREDPORT_ENCRYPTION_KEY", key.as_str()),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&untrusted.stderr);
+    assert_eq!(untrusted.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("CREDPORT_DATABASE"), "{stderr}");
+
+    let trusted = format!("{remote}&sslrootcert={ca}");
+    let server = Server::start_with(Options {
+        database: Some(trusted.into()),
+        key: Some(key),
+        ..Options::default()
+    });
+    server.api().site().await;
+    let encrypted = common::psql(
+        &socket_url,
+        &format!(
+            "SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE a.application_name = 'credport-server' AND a.datname = '{name}'"
+        ),
+    );
+    assert_eq!(encrypted.trim(), "t", "the server's connections use TLS");
+    assert!(server.stop().success());
+}

@@ -20,7 +20,7 @@ if (process.env.PGHOST) {
     database() {
       const name = `credport_js_${crypto.randomBytes(6).toString('hex')}`;
       execFileSync('createdb', [name]);
-      return `postgres://${process.env.PGUSER ?? 'postgres'}@/${name}?host=${process.env.PGHOST}`;
+      return `postgres://${process.env.PGUSER ?? 'postgres'}@/${name}?host=${process.env.PGHOST}&port=${process.env.PGPORT ?? 5432}`;
     },
   });
 }

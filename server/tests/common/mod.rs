@@ -78,9 +78,10 @@ pub fn new_postgres_database() -> String {
         String::from_utf8_lossy(&created.stderr)
     );
     format!(
-        "postgres://{}@/{name}?host={}",
+        "postgres://{}@/{name}?host={}&port={}",
         pg_env("PGUSER"),
-        pg_env("PGHOST")
+        pg_env("PGHOST"),
+        pg_env("PGPORT")
     )
 }
 
