@@ -50,7 +50,7 @@ impl FromRequestParts<App> for Caller {
         let now = clock::now();
         let owner = app
             .db
-            .read(move |conn| store::tokens::authenticate(conn, &hash, now))
+            .read_single(move |conn| store::tokens::authenticate(conn, &hash, now))
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
         limit(app, &owner.token_id).await?;

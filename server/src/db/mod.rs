@@ -77,6 +77,19 @@ impl Db {
         }
     }
 
+    /// [`Db::read`] for a closure that runs one statement: on PostgreSQL without `BEGIN` and
+    /// `COMMIT` around it (see [`postgres::PgDb::single_read`]).
+    pub async fn read_single<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        match self {
+            Self::Sqlite(_) => self.read(f).await,
+            Self::Postgres(pg) => pg.single_read(f).await,
+        }
+    }
+
     /// Runs `f` in one write transaction: committed if it returns `Ok`, rolled back otherwise,
     /// so a request never leaves half its writes behind.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>

@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction};
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Transaction,
+};
 use tokio::runtime::Handle;
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::IsolationLevel;
@@ -199,11 +201,30 @@ impl PgDb {
                     .start(),
             )?;
             let out = f(&Conn::Postgres(PgConn {
-                tx: &tx,
+                session: Session::Transaction(&tx),
                 runtime: &runtime,
             }))?;
             runtime.block_on(tx.commit())?;
             Ok(out)
+        })
+        .await
+    }
+
+    /// Runs `f`, which reads with one statement, on a pooled connection without a transaction
+    /// around it: one statement sees one snapshot anyway, and `BEGIN` and `COMMIT` would be two
+    /// more round trips on the path of every request (authentication).
+    pub async fn single_read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        let client = self.pool.get().await?;
+        let runtime = Handle::current();
+        super::blocking(move || {
+            f(&Conn::Postgres(PgConn {
+                session: Session::Autocommit(&client),
+                runtime: &runtime,
+            }))
         })
         .await
     }
@@ -217,24 +238,46 @@ pub fn pool_error_text(e: &deadpool_postgres::PoolError) -> String {
     }
 }
 
-/// A transaction's connection, used from a blocking thread.
+/// What a [`PgConn`]'s statements run in.
+enum Session<'a> {
+    Transaction(&'a Transaction<'a>),
+    /// Each statement on its own ([`PgDb::single_read`]).
+    Autocommit(&'a Object),
+}
+
+/// Runs `$body` with `$client` bound to the session's transaction or connection (two types
+/// with the same methods).
+macro_rules! in_session {
+    ($session:expr, $client:ident => $body:expr) => {
+        match $session {
+            Session::Transaction($client) => $body,
+            Session::Autocommit($client) => $body,
+        }
+    };
+}
+
+/// A pooled connection in use, from a blocking thread.
 pub struct PgConn<'a> {
-    tx: &'a Transaction<'a>,
+    session: Session<'a>,
     runtime: &'a Handle,
 }
 
 impl PgConn<'_> {
     pub fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, ApiError> {
         self.runtime.block_on(async {
-            let statement = self.tx.prepare_cached(sql).await?;
-            Ok(self.tx.execute(&statement, &bound(args)).await?)
+            Ok(in_session!(self.session, client => {
+                let statement = client.prepare_cached(sql).await?;
+                client.execute(&statement, &bound(args)).await?
+            }))
         })
     }
 
     pub fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Vec<Value>>, ApiError> {
         self.runtime.block_on(async {
-            let statement = self.tx.prepare_cached(sql).await?;
-            let rows = self.tx.query(&statement, &bound(args)).await?;
+            let rows = in_session!(self.session, client => {
+                let statement = client.prepare_cached(sql).await?;
+                client.query(&statement, &bound(args)).await?
+            });
             rows.iter()
                 .map(|row| {
                     (0..row.len())

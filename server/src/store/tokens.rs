@@ -141,7 +141,8 @@ pub struct TokenOwner {
     pub last_used_at: Option<i64>,
 }
 
-/// The owner of the token with this lookup hash, if it is neither revoked nor expired.
+/// The owner of the token with this lookup hash, if it is neither revoked nor expired. One
+/// statement, so that it may run through [`crate::db::Db::read_single`].
 pub fn authenticate(
     conn: &Conn<'_>,
     hash: &[u8; 32],
