@@ -42,6 +42,21 @@ pub struct CredentialsStatus {
     pub expires_at: Option<String>,
 }
 
+/// Why the server's last refresh of a connection's token was refused for good (the provider's
+/// OAuth2 error code, such as `invalid_grant`): never a secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    tsify(missing_as_null),
+    serde(rename_all(serialize = "camelCase"))
+)]
+pub struct RefreshError {
+    pub code: String,
+    pub message: String,
+    pub at: String,
+}
+
 // tsify leaves out fields that are never deserialised; the two flags the SDK derives are added
 // to the declaration here (TypeScript merges the two interface declarations).
 #[cfg(feature = "wasm")]
@@ -82,6 +97,11 @@ pub struct Connection {
     /// The site's own key-value data, passed through unchanged.
     #[cfg_attr(feature = "wasm", tsify(type = "Record<string, unknown>"))]
     pub metadata: JsonObject,
+    /// When the server last refreshed the access token, if it ever did.
+    pub last_refreshed_at: Option<String>,
+    /// Set when the provider refused a refresh for good (the connection is then `invalid`);
+    /// cleared when an admin sets new credentials.
+    pub refresh_error: Option<RefreshError>,
     pub created_at: String,
     pub updated_at: String,
     /// `status` is `active` (seed 001's `is_active`). Computed by the SDK, never sent.

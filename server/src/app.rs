@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::ratelimit::RateLimiter;
+use crate::refresh::Refresher;
 
 #[derive(Clone)]
 pub struct App {
@@ -14,4 +15,6 @@ pub struct App {
     pub admin_token_hash: [u8; 32],
     /// `None` when `CREDPORT_RATE_LIMIT` is off.
     pub rate_limiter: Option<Arc<RateLimiter>>,
+    /// OAuth2 token refreshes: the token endpoint client and the refreshes in flight.
+    pub refresher: Arc<Refresher>,
 }

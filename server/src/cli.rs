@@ -13,6 +13,7 @@ use crate::config::{Cli, Command, ConfigError, Database, ServerConfig, Storage};
 use crate::crypto::Keys;
 use crate::db::{Db, OpenError};
 use crate::ratelimit::{self, RateLimiter};
+use crate::refresh::Refresher;
 use crate::{demo, idempotency, server};
 
 /// Why the program stops early.
@@ -142,11 +143,13 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             tokio::spawn(ratelimit::purge_periodically(Arc::clone(&db)));
         }
         tokio::spawn(idempotency::purge_periodically(Arc::clone(&db)));
+        let refresher = Refresher::new(config.refresh_timeout).map_err(runtime_failure)?;
         let app = App {
             db,
             admin_token_hash: keys.lookup_hash(&config.admin_token),
             keys,
             rate_limiter,
+            refresher: Arc::new(refresher),
         };
         let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
         let listener = tokio::net::TcpListener::from_std(listener)

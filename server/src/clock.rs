@@ -12,6 +12,14 @@ pub fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// Milliseconds since the Unix epoch, now: for the refresh lease and cooldown, which last
+/// less than the seconds the API counts in.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// The wire form of an instant: `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn format(seconds: i64) -> String {
     let days = seconds.div_euclid(86_400);

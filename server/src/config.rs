@@ -3,6 +3,7 @@
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
@@ -71,6 +72,9 @@ pub struct SettingArgs {
     /// Origins allowed by CORS: `*` or a comma-separated list [default: CORS off].
     #[arg(long, env = "CREDPORT_CORS_ORIGINS", global = true)]
     cors_origins: Option<String>,
+    /// Seconds allowed for one call to a provider's token endpoint [default: 10].
+    #[arg(long, env = "CREDPORT_REFRESH_TIMEOUT", global = true)]
+    refresh_timeout: Option<String>,
     /// Development mode: a throwaway admin token (printed once to stderr), encryption key and,
     /// unless --database is given, database.
     #[arg(long, global = true)]
@@ -126,6 +130,7 @@ pub struct ServerConfig {
     pub generated_admin_token: bool,
     pub rate_limit: Option<u32>,
     pub cors: Option<CorsOrigins>,
+    pub refresh_timeout: Duration,
 }
 
 pub enum CorsOrigins {
@@ -141,6 +146,12 @@ impl SettingArgs {
         let listen = listen(&self.listen)?;
         let rate_limit = self.rate_limit.as_deref().map(rate_limit).transpose()?;
         let cors = self.cors_origins.as_deref().map(cors_origins).transpose()?;
+        let refresh_timeout = self
+            .refresh_timeout
+            .as_deref()
+            .map(refresh_timeout)
+            .transpose()?
+            .unwrap_or(crate::refresh::DEFAULT_TIMEOUT);
         let (admin_token, generated_admin_token) =
             match (&self.admin_token, self.dev) {
                 (Some(token), _) => (admin_token(token)?, false),
@@ -159,6 +170,7 @@ impl SettingArgs {
             generated_admin_token,
             rate_limit,
             cors,
+            refresh_timeout,
         })
     }
 
@@ -261,6 +273,15 @@ fn rate_limit(value: &str) -> Result<u32, ConfigError> {
     }
 }
 
+fn refresh_timeout(value: &str) -> Result<Duration, ConfigError> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if (1..=120).contains(&n) => Ok(Duration::from_secs(n)),
+        _ => Err(bad(
+            "CREDPORT_REFRESH_TIMEOUT must be a whole number of seconds from 1 to 120",
+        )),
+    }
+}
+
 fn cors_origins(value: &str) -> Result<CorsOrigins, ConfigError> {
     if value.trim() == "*" {
         return Ok(CorsOrigins::Any);
@@ -301,6 +322,8 @@ mod tests {
         assert!(admin_token("0123456789abcdef").is_ok());
         assert!(rate_limit("0").is_err());
         assert_eq!(rate_limit("5").unwrap(), 5);
+        assert!(refresh_timeout("0").is_err());
+        assert_eq!(refresh_timeout("3").unwrap(), Duration::from_secs(3));
         assert!(matches!(cors_origins("*"), Ok(CorsOrigins::Any)));
         assert!(cors_origins("https://a.example, http://localhost:3000").is_ok());
         assert!(cors_origins("a.example").is_err());

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 /// A failed request. Messages never hold a secret: they are written here or come from input
 /// validation, which names fields, not values.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
@@ -111,6 +111,30 @@ impl ApiError {
             "this Idempotency-Key was already used with a different request",
         )
         .with_detail("field", "Idempotency-Key")
+    }
+
+    /// 409 `connection_invalid`: the provider refused to refresh the connection's token for
+    /// good; it is now `invalid` until an admin sets new credentials.
+    pub fn connection_invalid(connection_id: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "connection_invalid",
+            "the provider refused to refresh this connection's token; it is now invalid until \
+             an admin sets new credentials",
+        )
+        .with_detail("connection_id", connection_id)
+    }
+
+    /// 502 `refresh_failed` with `Retry-After: seconds`: the token endpoint could not refresh
+    /// a token that had to be refreshed; nothing was changed.
+    pub fn refresh_failed(seconds: u64, why: &str) -> Self {
+        let mut error = Self::new(
+            StatusCode::BAD_GATEWAY,
+            "refresh_failed",
+            format!("the provider's token endpoint did not refresh the token ({why}); retry after {seconds} s"),
+        );
+        error.retry_after = Some(seconds);
+        error
     }
 
     /// 413: the body is over `limit` bytes.

@@ -7,9 +7,10 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use credport_model::validate::Checked;
 use credport_model::{
-    CreateAdminTokenParams, CreateApiKeyParams, CreateConnectionParams, CreateSiteParams,
-    CreateTokenParams, ListApiKeysParams, ListConnectionsParams, RevokeApiKeyParams,
-    UpdateApiKeyParams, UpdateConnectionParams, VerifyApiKeyParams,
+    CreateAdminTokenParams, CreateApiKeyParams, CreateConnectionParams, CreateProviderConfigParams,
+    CreateSiteParams, CreateTokenParams, ListApiKeysParams, ListConnectionsParams,
+    RevokeApiKeyParams, UpdateApiKeyParams, UpdateConnectionParams, UpdateProviderConfigParams,
+    VerifyApiKeyParams,
 };
 use serde::de::DeserializeOwned;
 
@@ -36,6 +37,7 @@ params!(
     CreateAdminTokenParams,
     CreateApiKeyParams,
     CreateConnectionParams,
+    CreateProviderConfigParams,
     CreateSiteParams,
     CreateTokenParams,
     ListApiKeysParams,
@@ -43,6 +45,7 @@ params!(
     RevokeApiKeyParams,
     UpdateApiKeyParams,
     UpdateConnectionParams,
+    UpdateProviderConfigParams,
     VerifyApiKeyParams,
 );
 

@@ -5,6 +5,7 @@ mod common;
 
 use std::collections::{BTreeSet, HashSet};
 
+use common::provider::{Mode, Provider};
 use common::{connection_body, Server};
 use credport_server::routes::ROUTES;
 use serde_json::{json, Value};
@@ -393,6 +394,91 @@ async fn real_answers_match_the_documented_schemas() {
         "GET",
         "/v1/connections/credentials/{provider}",
         &api.get(&pat, "/v1/connections/credentials/google").await,
+    );
+
+    // Token refresh: a provider configuration for a local token endpoint and an oauth2
+    // connection that uses it.
+    let provider = Provider::start().await;
+    let configs = format!("/v1/admin/sites/{site_id}/provider_configs");
+    let config = api
+        .admin(
+            "POST",
+            &configs,
+            Some(provider.config_body("docs-oauth", "client_secret_post")),
+        )
+        .await;
+    see("POST", "/v1/admin/sites/{site}/provider_configs", &config);
+    see(
+        "GET",
+        "/v1/admin/sites/{site}/provider_configs",
+        &api.admin("GET", &configs, None).await,
+    );
+    let one_config = format!("{configs}/docs-oauth");
+    see(
+        "GET",
+        "/v1/admin/sites/{site}/provider_configs/{key}",
+        &api.admin("GET", &one_config, None).await,
+    );
+    see(
+        "PATCH",
+        "/v1/admin/sites/{site}/provider_configs/{key}",
+        &api.admin(
+            "PATCH",
+            &one_config,
+            Some(json!({ "refresh_margin_seconds": 120 })),
+        )
+        .await,
+    );
+    let oauth = api
+        .connection(
+            &site_id,
+            json!({
+                "provider": "gmail",
+                "provider_config_key": "docs-oauth",
+                "credentials": {
+                    "type": "oauth2",
+                    "fields": { "access_token": "at-0", "refresh_token": "rt-0" }
+                }
+            }),
+        )
+        .await;
+    let refreshed = api
+        .admin(
+            "POST",
+            &format!(
+                "/v1/admin/sites/{site_id}/connections/{}/refresh",
+                oauth["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert!(refreshed.body["last_refreshed_at"].is_string());
+    see(
+        "POST",
+        "/v1/admin/sites/{site}/connections/{id}/refresh",
+        &refreshed,
+    );
+    let forced = api
+        .get(&pat, "/v1/connections/credentials/gmail?force_refresh=true")
+        .await;
+    assert_eq!(forced.body["fields"]["access_token"], "at-2");
+    see("GET", "/v1/connections/credentials/{provider}", &forced);
+    provider.set_mode(Mode::Refuse);
+    see(
+        "GET",
+        "/v1/connections/credentials/{provider}",
+        &api.get(&pat, "/v1/connections/credentials/gmail?force_refresh=true")
+            .await,
+    );
+    see(
+        "GET",
+        "/v1/connections",
+        &api.get(&pat, "/v1/connections?provider=gmail").await,
+    );
+    see(
+        "DELETE",
+        "/v1/admin/sites/{site}/provider_configs/{key}",
+        &api.admin("DELETE", &one_config, None).await,
     );
 
     let key = api

@@ -9,7 +9,6 @@
 //! stuck lock answers a retryable 503 instead of hanging the request.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{
@@ -108,28 +107,19 @@ impl PgLocation {
     }
 
     /// TLS for TCP hosts unless `sslmode=disable`, verified against the system's trust store
-    /// and `sslrootcert`; rustls with the ring provider builds from crates.io alone.
+    /// and `sslrootcert` ([`crate::tls`]).
     fn tls(&self) -> Result<MakeRustlsConnect, String> {
-        let mut roots = rustls::RootCertStore::empty();
-        if self.config.get_ssl_mode() != SslMode::Disable {
-            for cert in rustls_native_certs::load_native_certs().certs {
-                // A broken system certificate is not ours to refuse the start over.
-                let _ = roots.add(cert);
-            }
-            if let Some(path) = &self.root_cert {
-                let pem = std::fs::read(path)
-                    .map_err(|e| format!("sslrootcert {} cannot be read: {e}", path.display()))?;
-                for cert in rustls_pemfile_certs(&pem)? {
-                    roots.add(cert).map_err(|e| format!("sslrootcert: {e}"))?;
-                }
-            }
+        let mut extra = Vec::new();
+        if let Some(path) = self
+            .root_cert
+            .as_ref()
+            .filter(|_| self.config.get_ssl_mode() != SslMode::Disable)
+        {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("sslrootcert {} cannot be read: {e}", path.display()))?;
+            extra = rustls_pemfile_certs(&pem)?;
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS: {e}"))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let config = crate::tls::client_config(extra).map_err(|e| format!("sslrootcert: {e}"))?;
         Ok(MakeRustlsConnect::new(config))
     }
 }

@@ -8,10 +8,16 @@ use deadpool_postgres::Object;
 use super::MigrationError;
 
 /// Every migration, oldest first. Append only: a released file never changes.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init.sql",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init.sql",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        "0002_refresh.sql",
+        include_str!("../../migrations/postgres/0002_refresh.sql"),
+    ),
+];
 
 /// The advisory lock's key: "credport" in ASCII, so it is unlikely to meet another program's.
 const LOCK_KEY: i64 = 0x6372_6564_706f_7274;

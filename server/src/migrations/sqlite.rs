@@ -6,10 +6,16 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::MigrationError;
 
 /// Every migration, oldest first. Append only: a released file never changes.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init.sql",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init.sql",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        "0002_refresh.sql",
+        include_str!("../../migrations/sqlite/0002_refresh.sql"),
+    ),
+];
 
 /// Brings the schema up to date. Each step re-reads the version inside its own immediate
 /// transaction, so two servers starting on one file never apply a migration twice.

@@ -14,6 +14,7 @@ use crate::clock;
 use crate::error::ApiError;
 use crate::idempotency;
 use crate::input::{PathParams, Payload};
+use crate::refresh;
 use crate::reply::Reply;
 use crate::store;
 use crate::store::tokens::NewToken;
@@ -74,6 +75,23 @@ pub async fn update_connection(
         .write(move |conn| {
             store::connections::update(conn, &keys, &site, &id, &params, clock::now())
         })
+        .await?;
+    Reply::ok(&connection)
+}
+
+/// Refreshes the connection's token now, whatever its expiry, and answers the connection. An
+/// `Idempotency-Key` is checked and otherwise ignored: a repeat refreshes again, which is safe.
+pub async fn refresh_connection(
+    State(app): State<App>,
+    _admin: Admin,
+    PathParams((site, id)): PathParams<(String, String)>,
+    payload: Payload,
+) -> Result<Reply, ApiError> {
+    payload.idempotency_key()?;
+    refresh::refresh_now(&app, site.clone(), id.clone()).await?;
+    let connection = app
+        .db
+        .read(move |conn| store::connections::get(conn, &site, &id))
         .await?;
     Reply::ok(&connection)
 }

@@ -11,6 +11,7 @@ use crate::request_context;
 pub mod admin;
 pub mod api_keys;
 pub mod connections;
+pub mod provider_configs;
 pub mod tokens;
 
 /// One method on one path, and how to build its handler for that method.
@@ -36,6 +37,12 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/v1/admin/sites/{site}/connections" => admin::create_connection),
     route!(PATCH "/v1/admin/sites/{site}/connections/{id}" => admin::update_connection),
     route!(DELETE "/v1/admin/sites/{site}/connections/{id}" => admin::delete_connection),
+    route!(POST "/v1/admin/sites/{site}/connections/{id}/refresh" => admin::refresh_connection),
+    route!(POST "/v1/admin/sites/{site}/provider_configs" => provider_configs::create),
+    route!(GET "/v1/admin/sites/{site}/provider_configs" => provider_configs::list),
+    route!(GET "/v1/admin/sites/{site}/provider_configs/{key}" => provider_configs::get),
+    route!(PATCH "/v1/admin/sites/{site}/provider_configs/{key}" => provider_configs::update),
+    route!(DELETE "/v1/admin/sites/{site}/provider_configs/{key}" => provider_configs::delete),
     route!(POST "/v1/admin/sites/{site}/personal_access_tokens" => admin::create_token),
     route!(GET "/v1/connections" => connections::list),
     route!(GET "/v1/connections/{id}" => connections::get),

@@ -1,13 +1,13 @@
 //! Connections and their credentials. The credential `fields` are AES-256-GCM ciphertext bound
-//! to the connection id; only [`credentials`] ever decrypts them.
+//! to the connection id; only [`refreshes`] ever decrypts them.
 
 use credport_model::{
     Connection, ConnectionPage, ConnectionStatus, CreateConnectionParams, CredentialsInput,
-    CredentialsStatus, ListConnectionsParams, ProviderCredentials, UpdateConnectionParams,
+    CredentialsStatus, ListConnectionsParams, UpdateConnectionParams,
 };
-use serde_json::{Map, Value};
 
-use super::{instant, json_column, opt_input_instant, opt_instant, to_json};
+use super::refreshes::{self, Stored};
+use super::{instant, json_column, opt_input_instant, opt_instant, opt_json_column, to_json};
 use crate::crypto::{self, Keys};
 use crate::error::ApiError;
 use crate::sql::{Conn as Db, Row};
@@ -15,6 +15,8 @@ use crate::sql::{Conn as Db, Row};
 const COLUMNS: &str = "id, provider, provider_config_key, root_resource_id, root_resource_name, \
     scopes, status, token_expires_at, credential_type, credential_expires_at, metadata, \
     created_at, updated_at";
+/// What a connection shows of its refreshes, read after [`COLUMNS`] (the server writes them).
+const REFRESH_COLUMNS: &str = "last_refreshed_at, refresh_error";
 
 fn from_row(row: &Row) -> Result<Connection, ApiError> {
     Ok(Connection {
@@ -33,11 +35,13 @@ fn from_row(row: &Row) -> Result<Connection, ApiError> {
         metadata: json_column(row, 10)?,
         created_at: instant(row, 11)?,
         updated_at: instant(row, 12)?,
+        last_refreshed_at: opt_instant(row, 13)?,
+        refresh_error: opt_json_column(row, 14)?,
     })
 }
 
 /// What the credential fields of connection `id` are bound to.
-fn fields_aad(id: &str) -> String {
+pub(super) fn fields_aad(id: &str) -> String {
     format!("connections.credential_fields:{id}")
 }
 
@@ -91,7 +95,10 @@ pub fn create(
     get(conn, site_id, &id)
 }
 
-/// Changes the fields present in `params`; new `credentials` replace the old ones whole.
+/// Changes the fields present in `params`; new `credentials` replace the old ones whole, clear
+/// a refresh error and the refresh cooldown, and make a connection the refresh had marked
+/// `invalid` active again (unless `status` says otherwise). Every change moves `version`, so a
+/// refresh in flight does not write over it.
 pub fn update(
     conn: &Db<'_>,
     keys: &Keys,
@@ -110,6 +117,7 @@ pub fn update(
         .as_ref()
         .map(|c| sealed_credentials(keys, id, c))
         .transpose()?;
+    let new_credentials = credentials.is_some();
     let (kind, credential_expires_at, fields) = match credentials {
         Some((kind, expires_at, fields)) => (Some(kind), expires_at, Some(fields)),
         None => (None, None, None),
@@ -120,13 +128,17 @@ pub fn update(
             root_resource_id = COALESCE(?4, root_resource_id),
             root_resource_name = COALESCE(?5, root_resource_name),
             scopes = COALESCE(?6, scopes),
-            status = COALESCE(?7, status),
+            status = COALESCE(?7, CASE WHEN ?14 AND refresh_error IS NOT NULL
+                THEN 'active' ELSE status END),
             token_expires_at = COALESCE(?8, token_expires_at),
             metadata = COALESCE(?9, metadata),
             credential_type = COALESCE(?10, credential_type),
             credential_expires_at = CASE WHEN ?10 IS NULL THEN credential_expires_at ELSE ?11 END,
             credential_fields = COALESCE(?12, credential_fields),
-            updated_at = ?13
+            refresh_error = CASE WHEN ?14 THEN NULL ELSE refresh_error END,
+            refresh_retry_at_ms = CASE WHEN ?14 THEN NULL ELSE refresh_retry_at_ms END,
+            updated_at = ?13,
+            version = version + 1
          WHERE site_id = ?1 AND id = ?2",
         &[
             site_id.into(),
@@ -142,6 +154,7 @@ pub fn update(
             credential_expires_at.into(),
             fields.into(),
             now.into(),
+            new_credentials.into(),
         ],
     )?;
     if changed == 0 {
@@ -163,7 +176,9 @@ pub fn delete(conn: &Db<'_>, site_id: &str, id: &str) -> Result<(), ApiError> {
 
 pub fn get(conn: &Db<'_>, site_id: &str, id: &str) -> Result<Connection, ApiError> {
     conn.query_opt(
-        &format!("SELECT {COLUMNS} FROM connections WHERE site_id = ?1 AND id = ?2"),
+        &format!(
+            "SELECT {COLUMNS}, {REFRESH_COLUMNS} FROM connections WHERE site_id = ?1 AND id = ?2"
+        ),
         &[site_id.into(), id.into()],
     )?
     .map(|row| from_row(&row))
@@ -196,7 +211,7 @@ pub fn list(
     let payload = conn
         .query(
             &format!(
-                "SELECT {COLUMNS} FROM connections WHERE {filter}
+                "SELECT {COLUMNS}, {REFRESH_COLUMNS} FROM connections WHERE {filter}
                  ORDER BY created_at, id LIMIT ?4 OFFSET ?5"
             ),
             &[
@@ -220,39 +235,26 @@ pub fn list(
     })
 }
 
-/// The credentials of the site's active connection for `provider` that changed last.
+/// The credentials of the site's active connection for `provider` that changed last; 404 when
+/// it has none.
 pub fn credentials(
     conn: &Db<'_>,
     keys: &Keys,
     site_id: &str,
     provider: &str,
-) -> Result<ProviderCredentials, ApiError> {
-    let found = conn.query_opt(
-        "SELECT id, credential_type, credential_expires_at, credential_fields
-         FROM connections WHERE site_id = ?1 AND provider = ?2 AND status = 'active'
-         ORDER BY updated_at DESC, id DESC LIMIT 1",
-        &[site_id.into(), provider.into()],
-    )?;
-    let Some(row) = found else {
-        let inactive = conn
-            .query_one(
-                "SELECT COUNT(*) FROM connections WHERE site_id = ?1 AND provider = ?2",
-                &[site_id.into(), provider.into()],
-            )?
-            .int(0)?;
-        return Err(ApiError::not_found_because(if inactive > 0 {
-            "the site's connections for this provider are not active"
-        } else {
-            "the site has no connection for this provider"
-        }));
-    };
-    let (id, kind, expires_at) = (row.text(0)?, row.text(1)?, row.opt_int(2)?);
-    let fields: Map<String, Value> =
-        serde_json::from_slice(&keys.decrypt(&fields_aad(&id), &row.blob(3)?)?)?;
-    Ok(ProviderCredentials {
-        provider: provider.to_owned(),
-        kind: kind.as_str().into(),
-        expires_at: crate::clock::format_opt(expires_at),
-        fields,
-    })
+) -> Result<Stored, ApiError> {
+    if let Some(stored) = refreshes::active_for_provider(conn, keys, site_id, provider)? {
+        return Ok(stored);
+    }
+    let inactive = conn
+        .query_one(
+            "SELECT COUNT(*) FROM connections WHERE site_id = ?1 AND provider = ?2",
+            &[site_id.into(), provider.into()],
+        )?
+        .int(0)?;
+    Err(ApiError::not_found_because(if inactive > 0 {
+        "the site's connections for this provider are not active"
+    } else {
+        "the site has no connection for this provider"
+    }))
 }

@@ -12,7 +12,9 @@ use crate::sql::Row;
 pub mod api_keys;
 pub mod connections;
 pub mod idempotency_keys;
+pub mod provider_configs;
 pub mod rate_limits;
+pub mod refreshes;
 pub mod sites;
 pub mod tokens;
 

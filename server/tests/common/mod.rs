@@ -7,6 +7,8 @@
 //! `scripts/test.sh` runs every suite both ways.
 #![allow(dead_code)] // each test file uses its own part of this module
 
+pub mod provider;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -141,6 +143,13 @@ pub fn stored_bytes(database: &Path) -> Vec<u8> {
     dump.stdout
 }
 
+/// reqwest is built with `rustls-no-provider` for the server's token endpoint client (which
+/// brings its own configuration); the tests' clients, the same crate, use ring by default.
+/// Every test starts a server before it makes a client, so this runs first.
+fn use_ring_for_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// How to start a server.
 #[derive(Clone, Default)]
 pub struct Options {
@@ -183,6 +192,7 @@ impl Server {
     }
 
     pub fn start_with(options: Options) -> Server {
+        use_ring_for_tls();
         let (dir, database) = match &options.database {
             Some(path) => (None, path.clone()),
             None => fresh_database(),

@@ -1,0 +1,325 @@
+//! OAuth2 token refresh (API.md "OAuth2 token refresh"): a refreshable connection whose token
+//! expires within its configuration's margin (or has expired, or a refresh is forced) is
+//! refreshed before its credentials are handed out.
+//!
+//! One refresh per connection at a time, however many requests ask:
+//! - in one process, the requests share one task ([`flights`]);
+//! - across instances on one database, that task first takes the lease in the connection's row
+//!   (a conditional `UPDATE`, expiring after the call's timeout and some slack, so a crashed
+//!   instance does not block the connection for long); an instance that finds the lease taken
+//!   polls the row until the holder has written its result (or given the lease back), and
+//!   answers with that. No transaction stays open during the call to the token endpoint.
+//!
+//! The result is written back only onto the version of the row the refresh started from, so an
+//! admin's `PATCH` made meanwhile wins. A refusal for good marks the connection `invalid`; a
+//! passing failure changes nothing but the cooldown, kept in the row so that every instance
+//! holds off calling that token endpoint again for [`COOLDOWN`].
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use credport_model::{ConnectionStatus, ProviderCredentials, RefreshError};
+
+use crate::app::App;
+use crate::clock;
+use crate::crypto;
+use crate::error::ApiError;
+use crate::store;
+use crate::store::refreshes::{self, Refreshed, Stored};
+
+mod flights;
+pub mod token_endpoint;
+
+/// How long a failing token endpoint is left alone, for one connection.
+pub const COOLDOWN: Duration = Duration::from_secs(30);
+/// The default time allowed for one call to a token endpoint.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often an instance waiting for another's refresh looks at the row.
+const POLL: Duration = Duration::from_millis(100);
+/// How long a lease outlives the call's timeout: the write-back after it.
+const LEASE_SLACK: Duration = Duration::from_secs(5);
+
+/// What the server keeps for refreshes: the token endpoint client and the flights.
+pub struct Refresher {
+    http: reqwest::Client,
+    timeout: Duration,
+    flights: Arc<flights::Flights>,
+}
+
+impl Refresher {
+    /// `timeout` bounds each call to a token endpoint.
+    pub fn new(timeout: Duration) -> Result<Self, String> {
+        Ok(Self {
+            http: token_endpoint::http_client(timeout)?,
+            timeout,
+            flights: Arc::default(),
+        })
+    }
+}
+
+/// How a refresh ended for the requests that waited for it.
+#[derive(Clone)]
+pub enum Settled {
+    /// The connection's credentials now: refreshed, or as another refresh or an admin left them.
+    Credentials(ProviderCredentials),
+    /// The token endpoint failed (now or moments ago): nothing was changed.
+    Passing { retry_after: u64, why: String },
+}
+
+/// `GET /v1/connections/credentials/{provider}`: the credentials of the site's active
+/// connection for `provider`, refreshed first when they need it or `forced`.
+pub async fn credentials(
+    app: &App,
+    site_id: String,
+    provider: String,
+    forced: bool,
+) -> Result<ProviderCredentials, ApiError> {
+    let keys = Arc::clone(&app.keys);
+    let site = site_id.clone();
+    let stored = app
+        .db
+        .read(move |conn| store::connections::credentials(conn, &keys, &site, &provider))
+        .await?;
+    let now = clock::now();
+    if stored.refreshable().is_none() || !(forced || stored.expiring(now)) {
+        return Ok(stored.answer());
+    }
+    match refresh(app, site_id, &stored, forced).await? {
+        Settled::Credentials(credentials) => Ok(credentials),
+        Settled::Passing { .. } if !forced && !stored.expired(now) => Ok(stored.answer()),
+        Settled::Passing { retry_after, why } => Err(ApiError::refresh_failed(retry_after, &why)),
+    }
+}
+
+/// `POST /v1/admin/sites/{site}/connections/{id}/refresh`: refreshes now, whatever the expiry.
+pub async fn refresh_now(app: &App, site_id: String, id: String) -> Result<(), ApiError> {
+    let keys = Arc::clone(&app.keys);
+    let (site, connection) = (site_id.clone(), id.clone());
+    let stored = app
+        .db
+        .read(move |conn| refreshes::by_id(conn, &keys, &site, &connection))
+        .await?
+        .ok_or_else(|| ApiError::not_found("connection"))?;
+    if stored.status != ConnectionStatus::Active {
+        return Err(ApiError::conflict(
+            "only an active connection is refreshed; an invalid one needs new credentials",
+        ));
+    }
+    if stored.refreshable().is_none() {
+        return Err(ApiError::conflict(
+            "this connection cannot be refreshed: it needs oauth2 credentials with a \
+             refresh_token, and the site a provider configuration under its provider_config_key",
+        ));
+    }
+    match refresh(app, site_id, &stored, true).await? {
+        Settled::Credentials(_) => Ok(()),
+        Settled::Passing { retry_after, why } => Err(ApiError::refresh_failed(retry_after, &why)),
+    }
+}
+
+/// Joins this process's refresh of the connection, or starts it.
+async fn refresh(
+    app: &App,
+    site_id: String,
+    seen: &Stored,
+    forced: bool,
+) -> Result<Settled, ApiError> {
+    let flight = Flight {
+        app: app.clone(),
+        site_id,
+        connection_id: seen.connection_id.clone(),
+        seen_version: seen.version,
+        forced,
+    };
+    app.refresher
+        .flights
+        .join(&seen.connection_id, flight.fly())
+        .await
+}
+
+/// One refresh of one connection, as a request that found it needing one saw it.
+struct Flight {
+    app: App,
+    site_id: String,
+    connection_id: String,
+    seen_version: i64,
+    forced: bool,
+}
+
+impl Flight {
+    async fn fly(self) -> Result<Settled, ApiError> {
+        let holder = crypto::new_id("lease_")?;
+        let (stored, client) = match self.take_lease(&holder).await? {
+            Ok(leased) => leased,
+            Err(settled) => return Ok(settled),
+        };
+        let refresh_token = stored.refresh_token().unwrap_or_default();
+        let answer =
+            token_endpoint::refresh(&self.app.refresher.http, &client, refresh_token).await;
+        let now = clock::now();
+        let id = self.connection_id.clone();
+        let keys = Arc::clone(&self.app.keys);
+        match answer {
+            token_endpoint::Answer::Tokens(tokens) => {
+                let expires_at = tokens.expires_in.map(|s| now + s);
+                let mut fields = stored.fields.clone();
+                tokens.apply(&mut fields);
+                let (version, lease) = (stored.version, holder.clone());
+                let written = fields.clone();
+                let kept = self
+                    .app
+                    .db
+                    .write(move |conn| {
+                        let refreshed = Refreshed {
+                            fields: &written,
+                            expires_at,
+                            now,
+                        };
+                        refreshes::store_refreshed(conn, &keys, &id, version, &lease, &refreshed)
+                    })
+                    .await?;
+                if !kept {
+                    return self.changed_meanwhile(holder).await;
+                }
+                tracing::info!(connection_id = %self.connection_id, "token refreshed");
+                Ok(Settled::Credentials(ProviderCredentials {
+                    provider: stored.provider.clone(),
+                    kind: stored.kind.clone(),
+                    expires_at: clock::format_opt(expires_at),
+                    fields,
+                }))
+            }
+            token_endpoint::Answer::Refused(code) => {
+                let error = RefreshError {
+                    code: code.to_owned(),
+                    message: format!(
+                        "the provider refused the refresh ({code}); the connection needs new credentials"
+                    ),
+                    at: clock::format(now),
+                };
+                let (version, lease) = (stored.version, holder.clone());
+                let marked = self
+                    .app
+                    .db
+                    .write(move |conn| {
+                        refreshes::mark_invalid(conn, &id, version, &lease, &error, now)
+                    })
+                    .await?;
+                if !marked {
+                    return self.changed_meanwhile(holder).await;
+                }
+                tracing::warn!(connection_id = %self.connection_id, code, "token refresh refused; connection marked invalid");
+                Err(ApiError::connection_invalid(&self.connection_id))
+            }
+            token_endpoint::Answer::Failed(why) => {
+                let retry_at = clock::now_ms() + millis(COOLDOWN);
+                self.app
+                    .db
+                    .write(move |conn| refreshes::release_lease(conn, &id, &holder, Some(retry_at)))
+                    .await?;
+                tracing::warn!(
+                    connection_id = %self.connection_id,
+                    reason = %why,
+                    cooldown_seconds = COOLDOWN.as_secs(),
+                    "token refresh failed; the token endpoint is left alone for the cooldown"
+                );
+                Ok(Settled::Passing {
+                    retry_after: COOLDOWN.as_secs(),
+                    why,
+                })
+            }
+        }
+    }
+
+    /// Takes the connection's refresh lease, waiting while another instance holds it. `Err`
+    /// when there is nothing left to call the token endpoint for: another refresh (or an
+    /// admin) has changed the connection meanwhile, or the endpoint is in its cooldown.
+    async fn take_lease(
+        &self,
+        holder: &str,
+    ) -> Result<Result<(Stored, store::provider_configs::Client), Settled>, ApiError> {
+        let lease = self.app.refresher.timeout + LEASE_SLACK;
+        let give_up = Instant::now() + lease + LEASE_SLACK;
+        loop {
+            let stored = self.current().await?;
+            let now = clock::now();
+            let Some(client) = stored.refreshable().cloned() else {
+                return Ok(Err(Settled::Credentials(stored.answer())));
+            };
+            let changed = stored.version != self.seen_version;
+            if (changed && (self.forced || !stored.expiring(now)))
+                || !(self.forced || stored.expiring(now))
+            {
+                return Ok(Err(Settled::Credentials(stored.answer())));
+            }
+            let now_ms = clock::now_ms();
+            if let Some(retry_at) = stored.retry_at_ms.filter(|at| *at > now_ms) {
+                return Ok(Err(Settled::Passing {
+                    retry_after: u64::try_from((retry_at - now_ms + 999) / 1000).unwrap_or(1),
+                    why: "it failed moments ago".into(),
+                }));
+            }
+            let free = stored.lease_until_ms.is_none_or(|until| until <= now_ms);
+            if free {
+                let (id, version, holder) = (
+                    self.connection_id.clone(),
+                    stored.version,
+                    holder.to_owned(),
+                );
+                let until = now_ms + millis(lease);
+                let taken = self
+                    .app
+                    .db
+                    .write(move |conn| {
+                        refreshes::take_lease(conn, &id, version, &holder, now_ms, until)
+                    })
+                    .await?;
+                if taken {
+                    return Ok(Ok((stored, client)));
+                }
+            }
+            if Instant::now() >= give_up {
+                return Ok(Err(Settled::Passing {
+                    retry_after: 1,
+                    why: "another refresh of this connection is taking too long".into(),
+                }));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The connection as it is stored now: 409 `connection_invalid` once a refresh made it
+    /// invalid, 404 once it is gone or switched off.
+    async fn current(&self) -> Result<Stored, ApiError> {
+        let keys = Arc::clone(&self.app.keys);
+        let (site, id) = (self.site_id.clone(), self.connection_id.clone());
+        let stored = self
+            .app
+            .db
+            .read(move |conn| refreshes::by_id(conn, &keys, &site, &id))
+            .await?
+            .ok_or_else(|| ApiError::not_found("connection"))?;
+        match stored.status {
+            ConnectionStatus::Active => Ok(stored),
+            ConnectionStatus::Invalid => Err(ApiError::connection_invalid(&self.connection_id)),
+            _ => Err(ApiError::not_found_because(
+                "the connection is no longer active",
+            )),
+        }
+    }
+
+    /// The write-back lost to a change made meanwhile (an admin's): gives the lease back and
+    /// answers the connection as it is now.
+    async fn changed_meanwhile(&self, holder: String) -> Result<Settled, ApiError> {
+        let id = self.connection_id.clone();
+        self.app
+            .db
+            .write(move |conn| refreshes::release_lease(conn, &id, &holder, None))
+            .await?;
+        Ok(Settled::Credentials(self.current().await?.answer()))
+    }
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,94 @@
+//! `/v1/admin/sites/{site}/provider_configs`: a site's OAuth2 clients (admin token). The client
+//! secret goes in, never out.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use credport_model::{CreateProviderConfigParams, UpdateProviderConfigParams};
+
+use crate::app::App;
+use crate::auth::Admin;
+use crate::clock;
+use crate::error::ApiError;
+use crate::idempotency;
+use crate::input::{PathParams, Payload};
+use crate::reply::Reply;
+use crate::store;
+
+/// 201; 409 when the site already has a configuration with this key.
+pub async fn create(
+    State(app): State<App>,
+    admin: Admin,
+    PathParams(site): PathParams<String>,
+    payload: Payload,
+) -> Result<Reply, ApiError> {
+    let params: CreateProviderConfigParams = payload.json()?;
+    let keys = app.keys.clone();
+    idempotency::run(
+        &app.db,
+        &app.keys,
+        admin.principal(),
+        payload.idempotency_key()?,
+        move |conn, now| {
+            store::sites::require(conn, &site)?;
+            let config = store::provider_configs::create(conn, &keys, &site, &params, now)?;
+            Reply::json(StatusCode::CREATED, &config)
+        },
+    )
+    .await
+}
+
+pub async fn list(
+    State(app): State<App>,
+    _admin: Admin,
+    PathParams(site): PathParams<String>,
+) -> Result<Reply, ApiError> {
+    let configs = app
+        .db
+        .read(move |conn| {
+            store::sites::require(conn, &site)?;
+            store::provider_configs::list(conn, &site)
+        })
+        .await?;
+    Reply::ok(&configs)
+}
+
+pub async fn get(
+    State(app): State<App>,
+    _admin: Admin,
+    PathParams((site, key)): PathParams<(String, String)>,
+) -> Result<Reply, ApiError> {
+    let config = app
+        .db
+        .read(move |conn| store::provider_configs::get(conn, &site, &key))
+        .await?;
+    Reply::ok(&config)
+}
+
+pub async fn update(
+    State(app): State<App>,
+    _admin: Admin,
+    PathParams((site, key)): PathParams<(String, String)>,
+    payload: Payload,
+) -> Result<Reply, ApiError> {
+    let params: UpdateProviderConfigParams = payload.json()?;
+    let keys = app.keys.clone();
+    let config = app
+        .db
+        .write(move |conn| {
+            store::provider_configs::update(conn, &keys, &site, &key, &params, clock::now())
+        })
+        .await?;
+    Reply::ok(&config)
+}
+
+/// 204 No Content. Connections that named it are no longer refreshed.
+pub async fn delete(
+    State(app): State<App>,
+    _admin: Admin,
+    PathParams((site, key)): PathParams<(String, String)>,
+) -> Result<Reply, ApiError> {
+    app.db
+        .write(move |conn| store::provider_configs::delete(conn, &site, &key))
+        .await?;
+    Ok(Reply::no_content())
+}

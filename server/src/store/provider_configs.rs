@@ -1,0 +1,210 @@
+//! Provider configurations: a site's OAuth2 clients. The client secret is AES-256-GCM
+//! ciphertext bound to (site, key); only [`client`] decrypts it, for a refresh.
+
+use credport_model::{
+    ClientAuthMethod, CreateProviderConfigParams, ProviderConfig, ProviderConfigList, Secret,
+    UpdateProviderConfigParams, DEFAULT_REFRESH_MARGIN_SECONDS,
+};
+
+use super::{instant, json_column, to_json};
+use crate::crypto::Keys;
+use crate::error::ApiError;
+use crate::sql::{Conn, Row};
+
+const COLUMNS: &str = "key, provider, token_url, client_id, auth_method, scopes, \
+    refresh_margin_seconds, created_at, updated_at";
+
+fn from_row(row: &Row) -> Result<ProviderConfig, ApiError> {
+    Ok(ProviderConfig {
+        key: row.text(0)?,
+        provider: row.text(1)?,
+        token_url: row.text(2)?,
+        client_id: row.text(3)?,
+        auth_method: row.text(4)?.as_str().into(),
+        scopes: json_column(row, 5)?,
+        refresh_margin_seconds: u32::try_from(row.int(6)?).unwrap_or_default(),
+        created_at: instant(row, 7)?,
+        updated_at: instant(row, 8)?,
+    })
+}
+
+/// What the client secret of `key` in `site_id` is bound to.
+fn secret_aad(site_id: &str, key: &str) -> String {
+    format!("provider_configs.client_secret:{site_id}/{key}")
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("provider configuration")
+}
+
+pub fn create(
+    conn: &Conn<'_>,
+    keys: &Keys,
+    site_id: &str,
+    params: &CreateProviderConfigParams,
+    now: i64,
+) -> Result<ProviderConfig, ApiError> {
+    let secret = keys.encrypt(
+        &secret_aad(site_id, &params.key),
+        params.client_secret.expose().as_bytes(),
+    )?;
+    let auth_method = params
+        .auth_method
+        .as_ref()
+        .unwrap_or(&ClientAuthMethod::ClientSecretBasic);
+    let inserted = conn.execute(
+        &format!(
+            "INSERT INTO provider_configs (site_id, {COLUMNS}, client_secret)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
+             ON CONFLICT (site_id, key) DO NOTHING"
+        ),
+        &[
+            site_id.into(),
+            params.key.as_str().into(),
+            params.provider.as_str().into(),
+            params.token_url.as_str().into(),
+            params.client_id.as_str().into(),
+            auth_method.as_str().into(),
+            to_json(&params.scopes)?.into(),
+            params
+                .refresh_margin_seconds
+                .unwrap_or(DEFAULT_REFRESH_MARGIN_SECONDS)
+                .into(),
+            now.into(),
+            secret.into(),
+        ],
+    )?;
+    if inserted == 0 {
+        return Err(ApiError::conflict(
+            "the site already has a provider configuration with this key",
+        ));
+    }
+    get(conn, site_id, &params.key)
+}
+
+pub fn get(conn: &Conn<'_>, site_id: &str, key: &str) -> Result<ProviderConfig, ApiError> {
+    conn.query_opt(
+        &format!("SELECT {COLUMNS} FROM provider_configs WHERE site_id = ?1 AND key = ?2"),
+        &[site_id.into(), key.into()],
+    )?
+    .map(|row| from_row(&row))
+    .transpose()?
+    .ok_or_else(not_found)
+}
+
+/// Every configuration of the site, by key.
+pub fn list(conn: &Conn<'_>, site_id: &str) -> Result<ProviderConfigList, ApiError> {
+    let data = conn
+        .query(
+            &format!("SELECT {COLUMNS} FROM provider_configs WHERE site_id = ?1 ORDER BY key"),
+            &[site_id.into()],
+        )?
+        .iter()
+        .map(from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ProviderConfigList {
+        total_count: data.len() as u64,
+        data,
+    })
+}
+
+/// Changes the fields present in `params`.
+pub fn update(
+    conn: &Conn<'_>,
+    keys: &Keys,
+    site_id: &str,
+    key: &str,
+    params: &UpdateProviderConfigParams,
+    now: i64,
+) -> Result<ProviderConfig, ApiError> {
+    if params == &UpdateProviderConfigParams::default() {
+        return get(conn, site_id, key);
+    }
+    let secret = params
+        .client_secret
+        .as_ref()
+        .map(|s| keys.encrypt(&secret_aad(site_id, key), s.expose().as_bytes()))
+        .transpose()?;
+    let changed = conn.execute(
+        "UPDATE provider_configs SET
+            provider = COALESCE(?3, provider),
+            token_url = COALESCE(?4, token_url),
+            client_id = COALESCE(?5, client_id),
+            client_secret = COALESCE(?6, client_secret),
+            auth_method = COALESCE(?7, auth_method),
+            scopes = COALESCE(?8, scopes),
+            refresh_margin_seconds = COALESCE(?9, refresh_margin_seconds),
+            updated_at = ?10
+         WHERE site_id = ?1 AND key = ?2",
+        &[
+            site_id.into(),
+            key.into(),
+            params.provider.as_deref().into(),
+            params.token_url.as_deref().into(),
+            params.client_id.as_deref().into(),
+            secret.into(),
+            params
+                .auth_method
+                .as_ref()
+                .map(ClientAuthMethod::as_str)
+                .into(),
+            params.scopes.as_ref().map(to_json).transpose()?.into(),
+            params.refresh_margin_seconds.into(),
+            now.into(),
+        ],
+    )?;
+    if changed == 0 {
+        return Err(not_found());
+    }
+    get(conn, site_id, key)
+}
+
+pub fn delete(conn: &Conn<'_>, site_id: &str, key: &str) -> Result<(), ApiError> {
+    let deleted = conn.execute(
+        "DELETE FROM provider_configs WHERE site_id = ?1 AND key = ?2",
+        &[site_id.into(), key.into()],
+    )?;
+    if deleted == 0 {
+        return Err(not_found());
+    }
+    Ok(())
+}
+
+/// What a refresh needs to call a token endpoint: the configuration and its secret.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub auth_method: ClientAuthMethod,
+    pub scopes: Vec<String>,
+    pub refresh_margin_seconds: i64,
+}
+
+/// The OAuth2 client of configuration `key` of the site, if it has one.
+pub fn client(
+    conn: &Conn<'_>,
+    keys: &Keys,
+    site_id: &str,
+    key: &str,
+) -> Result<Option<Client>, ApiError> {
+    let Some(row) = conn.query_opt(
+        "SELECT token_url, client_id, client_secret, auth_method, scopes, refresh_margin_seconds
+         FROM provider_configs WHERE site_id = ?1 AND key = ?2",
+        &[site_id.into(), key.into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let secret = keys.decrypt(&secret_aad(site_id, key), &row.blob(2)?)?;
+    let secret = String::from_utf8(secret)
+        .map_err(|_| ApiError::internal("a stored client secret is not UTF-8"))?;
+    Ok(Some(Client {
+        token_url: row.text(0)?,
+        client_id: row.text(1)?,
+        client_secret: Secret::new(secret),
+        auth_method: row.text(3)?.as_str().into(),
+        scopes: json_column(&row, 4)?,
+        refresh_margin_seconds: row.int(5)?,
+    }))
+}

@@ -1,0 +1,230 @@
+//! The SQL of OAuth2 token refreshes ([`crate::refresh`]): a connection's stored credentials with
+//! its provider configuration, the refresh lease in the connection's row, and the conditional
+//! write-back of a refresh's result. Each function is one short transaction: none is held open
+//! while a token endpoint is called.
+
+use credport_model::{ConnectionStatus, CredentialType, ProviderCredentials, RefreshError};
+use serde_json::{Map, Value};
+
+use super::connections::fields_aad;
+use super::provider_configs::{self, Client};
+use super::to_json;
+use crate::crypto::Keys;
+use crate::error::ApiError;
+use crate::sql::{Conn, Row};
+
+/// A connection's credentials, decrypted, and what a refresh needs to know about them.
+pub struct Stored {
+    pub connection_id: String,
+    pub provider: String,
+    pub status: ConnectionStatus,
+    pub kind: CredentialType,
+    pub expires_at: Option<i64>,
+    pub fields: Map<String, Value>,
+    /// Moves with every change of the row's content: a refresh writes back only onto the
+    /// version it started from.
+    pub version: i64,
+    /// Until when (ms) a refresh in flight holds the lease, if one does.
+    pub lease_until_ms: Option<i64>,
+    /// No call to the token endpoint before this instant (ms), after a passing failure.
+    pub retry_at_ms: Option<i64>,
+    /// The site's provider configuration under the connection's `provider_config_key`.
+    pub client: Option<Client>,
+}
+
+impl Stored {
+    /// The answer of `GET /v1/connections/credentials/{provider}`.
+    pub fn answer(&self) -> ProviderCredentials {
+        ProviderCredentials {
+            provider: self.provider.clone(),
+            kind: self.kind.clone(),
+            expires_at: crate::clock::format_opt(self.expires_at),
+            fields: self.fields.clone(),
+        }
+    }
+
+    pub fn refresh_token(&self) -> Option<&str> {
+        self.fields.get("refresh_token").and_then(Value::as_str)
+    }
+
+    /// OAuth2 credentials with a refresh token, and a provider configuration to refresh with.
+    pub fn refreshable(&self) -> Option<&Client> {
+        let ok = self.kind == CredentialType::OAuth2 && self.refresh_token().is_some();
+        self.client.as_ref().filter(|_| ok)
+    }
+
+    /// The token has expired at `now` (seconds).
+    pub fn expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+
+    /// The token expires within its configuration's margin of `now` (seconds).
+    pub fn expiring(&self, now: i64) -> bool {
+        let margin = self.client.as_ref().map_or(0, |c| c.refresh_margin_seconds);
+        self.expires_at.is_some_and(|at| at - margin <= now)
+    }
+}
+
+const STORED_COLUMNS: &str = "id, provider, status, credential_type, \
+    COALESCE(credential_expires_at, token_expires_at), credential_fields, version, \
+    refresh_lease_until_ms, refresh_retry_at_ms, provider_config_key";
+
+fn stored_from_row(
+    conn: &Conn<'_>,
+    keys: &Keys,
+    site_id: &str,
+    row: &Row,
+) -> Result<Stored, ApiError> {
+    let connection_id = row.text(0)?;
+    let fields =
+        serde_json::from_slice(&keys.decrypt(&fields_aad(&connection_id), &row.blob(5)?)?)?;
+    Ok(Stored {
+        provider: row.text(1)?,
+        status: row.text(2)?.as_str().into(),
+        kind: row.text(3)?.as_str().into(),
+        expires_at: row.opt_int(4)?,
+        fields,
+        version: row.int(6)?,
+        lease_until_ms: row.opt_int(7)?,
+        retry_at_ms: row.opt_int(8)?,
+        client: provider_configs::client(conn, keys, site_id, &row.text(9)?)?,
+        connection_id,
+    })
+}
+
+/// The site's active connection for `provider` that changed last, if any.
+pub fn active_for_provider(
+    conn: &Conn<'_>,
+    keys: &Keys,
+    site_id: &str,
+    provider: &str,
+) -> Result<Option<Stored>, ApiError> {
+    conn.query_opt(
+        &format!(
+            "SELECT {STORED_COLUMNS} FROM connections
+             WHERE site_id = ?1 AND provider = ?2 AND status = 'active'
+             ORDER BY updated_at DESC, id DESC LIMIT 1"
+        ),
+        &[site_id.into(), provider.into()],
+    )?
+    .map(|row| stored_from_row(conn, keys, site_id, &row))
+    .transpose()
+}
+
+/// Connection `id` of the site, whatever its status, if it exists.
+pub fn by_id(
+    conn: &Conn<'_>,
+    keys: &Keys,
+    site_id: &str,
+    id: &str,
+) -> Result<Option<Stored>, ApiError> {
+    conn.query_opt(
+        &format!("SELECT {STORED_COLUMNS} FROM connections WHERE site_id = ?1 AND id = ?2"),
+        &[site_id.into(), id.into()],
+    )?
+    .map(|row| stored_from_row(conn, keys, site_id, &row))
+    .transpose()
+}
+
+/// Takes the refresh lease of connection `id` for `holder` until `until_ms`, if the row is still
+/// at `version` and no other refresh holds an unexpired lease. Whether it was taken.
+pub fn take_lease(
+    conn: &Conn<'_>,
+    id: &str,
+    version: i64,
+    holder: &str,
+    now_ms: i64,
+    until_ms: i64,
+) -> Result<bool, ApiError> {
+    let taken = conn.execute(
+        "UPDATE connections SET refresh_lease_until_ms = ?4, refresh_lease_holder = ?3
+         WHERE id = ?1 AND version = ?2
+           AND (refresh_lease_until_ms IS NULL OR refresh_lease_until_ms <= ?5)",
+        &[
+            id.into(),
+            version.into(),
+            holder.into(),
+            until_ms.into(),
+            now_ms.into(),
+        ],
+    )?;
+    Ok(taken == 1)
+}
+
+/// Gives the lease back and, after a passing failure, holds further calls off until
+/// `retry_at_ms`. Nothing else of the connection changes.
+pub fn release_lease(
+    conn: &Conn<'_>,
+    id: &str,
+    holder: &str,
+    retry_at_ms: Option<i64>,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE connections SET refresh_lease_until_ms = NULL, refresh_lease_holder = NULL,
+            refresh_retry_at_ms = COALESCE(?3, refresh_retry_at_ms)
+         WHERE id = ?1 AND refresh_lease_holder = ?2",
+        &[id.into(), holder.into(), retry_at_ms.into()],
+    )?;
+    Ok(())
+}
+
+/// A refreshed token, as it is written back.
+pub struct Refreshed<'a> {
+    pub fields: &'a Map<String, Value>,
+    pub expires_at: Option<i64>,
+    pub now: i64,
+}
+
+/// Stores a refresh's result and gives the lease back, if the row is still at `version` (an
+/// admin's change made meanwhile wins). Whether it was stored.
+pub fn store_refreshed(
+    conn: &Conn<'_>,
+    keys: &Keys,
+    id: &str,
+    version: i64,
+    holder: &str,
+    refreshed: &Refreshed<'_>,
+) -> Result<bool, ApiError> {
+    let sealed = keys.encrypt(&fields_aad(id), &serde_json::to_vec(refreshed.fields)?)?;
+    let stored = conn.execute(
+        "UPDATE connections SET credential_fields = ?4, credential_expires_at = ?5,
+            token_expires_at = ?5, last_refreshed_at = ?6, updated_at = ?6,
+            refresh_retry_at_ms = NULL, refresh_lease_until_ms = NULL,
+            refresh_lease_holder = NULL, version = version + 1
+         WHERE id = ?1 AND version = ?2 AND refresh_lease_holder = ?3",
+        &[
+            id.into(),
+            version.into(),
+            holder.into(),
+            sealed.into(),
+            refreshed.expires_at.into(),
+            refreshed.now.into(),
+        ],
+    )?;
+    Ok(stored == 1)
+}
+
+/// Marks the connection `invalid` with `error` and gives the lease back, if the row is still at
+/// `version`. Whether it was marked.
+pub fn mark_invalid(
+    conn: &Conn<'_>,
+    id: &str,
+    version: i64,
+    holder: &str,
+    error: &RefreshError,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let marked = conn.execute(
+        "UPDATE connections SET status = 'invalid', refresh_error = ?4, updated_at = ?5,
+            refresh_lease_until_ms = NULL, refresh_lease_holder = NULL, version = version + 1
+         WHERE id = ?1 AND version = ?2 AND refresh_lease_holder = ?3",
+        &[
+            id.into(),
+            version.into(),
+            holder.into(),
+            to_json(error)?.into(),
+            now.into(),
+        ],
+    )?;
+    Ok(marked == 1)
+}

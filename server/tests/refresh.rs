@@ -1,0 +1,616 @@
+//! OAuth2 token refresh against a local stand-in for a provider's token endpoint
+//! (`common::provider`): when the server calls it and when it does not, what it sends, what it
+//! stores, single-flight (in one process, and across two instances on PostgreSQL), refusals
+//! and passing failures, the timeout, where the client secret never goes, and the admin API of
+//! provider configurations.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::provider::{Mode, Provider};
+use common::{Api, Options, Server, Site};
+use credport_server::clock;
+use serde_json::{json, Value};
+
+/// A site with a provider configuration for a fresh token endpoint, and one `google`
+/// connection whose token (`at-0`, refresh token `rt-0`) expires in `expires_in` seconds.
+struct Setup {
+    api: Api,
+    site: Site,
+    provider: Provider,
+    key: String,
+    connection: String,
+}
+
+impl Setup {
+    async fn new(server: &Server, auth_method: &str, expires_in: i64) -> Setup {
+        let api = server.api();
+        let site = api.site().await;
+        let provider = Provider::start().await;
+        let key = format!("google-{}", common::random_hex(4));
+        api.admin(
+            "POST",
+            &format!("/v1/admin/sites/{}/provider_configs", site.id),
+            Some(provider.config_body(&key, auth_method)),
+        )
+        .await
+        .ok(201);
+        let expires_at = clock::format(clock::now() + expires_in);
+        let connection = api
+            .connection(
+                &site.id,
+                json!({
+                    "provider": "google",
+                    "provider_config_key": key,
+                    "token_expires_at": expires_at,
+                    "credentials": {
+                        "type": "oauth2",
+                        "expires_at": expires_at,
+                        "fields": { "access_token": "at-0", "refresh_token": "rt-0", "token_type": "Bearer" }
+                    }
+                }),
+            )
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        Setup {
+            api,
+            site,
+            provider,
+            key,
+            connection,
+        }
+    }
+
+    async fn credentials(&self, query: &str) -> common::Res {
+        self.api
+            .get(
+                &self.site.token,
+                &format!("/v1/connections/credentials/google{query}"),
+            )
+            .await
+    }
+
+    async fn connection(&self) -> Value {
+        self.api
+            .get(
+                &self.site.token,
+                &format!("/v1/connections/{}", self.connection),
+            )
+            .await
+            .ok(200)
+            .clone()
+    }
+
+    fn admin_connection(&self) -> String {
+        format!(
+            "/v1/admin/sites/{}/connections/{}",
+            self.site.id, self.connection
+        )
+    }
+}
+
+fn access_token(res: &common::Res) -> &str {
+    res.ok(200)["fields"]["access_token"].as_str().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_token_is_answered_without_a_call() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", 3600).await;
+    assert_eq!(access_token(&s.credentials("").await), "at-0");
+    assert_eq!(
+        access_token(&s.credentials("?force_refresh=false").await),
+        "at-0"
+    );
+    assert_eq!(s.provider.call_count(), 0);
+    assert_eq!(s.connection().await["last_refreshed_at"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expiring_token_is_refreshed_once_and_the_rotation_stored() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", 60).await;
+    let before = clock::now();
+    let res = s.credentials("").await;
+    let body = res.ok(200);
+    assert_eq!(body["fields"]["access_token"], "at-1");
+    assert_eq!(
+        body["fields"]["refresh_token"], "rt-1",
+        "the rotated refresh token"
+    );
+    assert_eq!(body["fields"]["token_type"], "Bearer");
+    let expires = clock::parse(body["expires_at"].as_str().unwrap()).unwrap();
+    assert!((before + 3600..=clock::now() + 3600).contains(&expires));
+    assert_eq!(s.provider.call_count(), 1);
+    let call = &s.provider.calls()[0];
+    assert_eq!(call.form["grant_type"], "refresh_token");
+    assert_eq!(call.form["refresh_token"], "rt-0");
+    assert_eq!(
+        call.content_type.as_deref(),
+        Some("application/x-www-form-urlencoded")
+    );
+
+    // Stored: the next read answers it without a call, and the connection shows the refresh.
+    assert_eq!(access_token(&s.credentials("").await), "at-1");
+    assert_eq!(s.provider.call_count(), 1);
+    let connection = s.connection().await;
+    assert!(connection["last_refreshed_at"].is_string());
+    assert_eq!(connection["token_expires_at"], body["expires_at"]);
+    assert_eq!(connection["credentials"]["expires_at"], body["expires_at"]);
+    assert_eq!(connection["refresh_error"], Value::Null);
+
+    // The rotated refresh token is the one used next: the endpoint refuses rt-0 by now.
+    assert_eq!(
+        access_token(&s.credentials("?force_refresh=true").await),
+        "at-2"
+    );
+    assert_eq!(s.provider.calls()[1].form["refresh_token"], "rt-1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_token_is_refreshed_and_expiry_follows_the_answer() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", -10).await;
+    s.provider.set_expires_in(false);
+    let res = s.credentials("").await;
+    assert_eq!(access_token(&res), "at-1");
+    assert_eq!(
+        res.body["expires_at"],
+        Value::Null,
+        "no expires_in: no expiry"
+    );
+    assert_eq!(s.connection().await["token_expires_at"], Value::Null);
+    assert_eq!(s.provider.call_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn force_refresh_calls_once_and_only_takes_true_or_false() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", 3600).await;
+    assert_eq!(
+        access_token(&s.credentials("?force_refresh=true").await),
+        "at-1"
+    );
+    assert_eq!(s.provider.call_count(), 1);
+    for bad in ["1", "yes", "TRUE"] {
+        s.credentials(&format!("?force_refresh={bad}"))
+            .await
+            .invalid("force_refresh");
+    }
+    s.credentials("?force=true").await.invalid("force");
+    assert_eq!(s.provider.call_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_authenticates_as_configured() {
+    let basic = Setup::new(Server::shared(), "client_secret_basic", 10).await;
+    assert_eq!(access_token(&basic.credentials("").await), "at-1");
+    let call = &basic.provider.calls()[0];
+    assert!(call.authorization.as_deref().unwrap().starts_with("Basic "));
+    assert!(!call.form.contains_key("client_secret"));
+    assert!(!call.form.contains_key("client_id"));
+    assert!(!call.form.contains_key("scope"), "no scopes configured");
+
+    let post = Setup::new(Server::shared(), "client_secret_post", 10).await;
+    post.api
+        .admin(
+            "PATCH",
+            &format!(
+                "/v1/admin/sites/{}/provider_configs/{}",
+                post.site.id, post.key
+            ),
+            Some(json!({ "scopes": ["openid", "email"] })),
+        )
+        .await
+        .ok(200);
+    assert_eq!(access_token(&post.credentials("").await), "at-1");
+    let call = &post.provider.calls()[0];
+    assert_eq!(call.authorization, None);
+    assert_eq!(call.form["client_id"], post.provider.client_id);
+    assert_eq!(call.form["client_secret"], post.provider.client_secret);
+    assert_eq!(call.form["scope"], "openid email");
+}
+
+/// `reads` concurrent reads of an expiring token, spread over `apis`: one call, one token.
+async fn concurrent_reads_refresh_once(apis: &[Api], s: &Setup, reads: usize) {
+    s.provider.set_delay(Duration::from_millis(300));
+    let reads = (0..reads).map(|i| {
+        let api = apis[i % apis.len()].clone();
+        let token = s.site.token.clone();
+        tokio::spawn(async move { api.get(&token, "/v1/connections/credentials/google").await })
+    });
+    let mut tokens = Vec::new();
+    for read in reads.collect::<Vec<_>>() {
+        let res = read.await.unwrap();
+        tokens.push(access_token(&res).to_owned());
+    }
+    assert_eq!(s.provider.call_count(), 1, "one call to the token endpoint");
+    assert!(tokens.iter().all(|t| t == "at-1"), "{tokens:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_reads_of_an_expiring_token_make_one_call() {
+    let server = Server::start();
+    let s = Setup::new(&server, "client_secret_basic", 30).await;
+    concurrent_reads_refresh_once(&[s.api.clone()], &s, 50).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_refresh_once() {
+    if !common::on_postgres() {
+        eprintln!("two instances share PostgreSQL only: run with CREDPORT_TEST_STORE=postgres");
+        return;
+    }
+    let first = Server::start();
+    let second = Server::start_with(first.same_data());
+    let s = Setup::new(&first, "client_secret_basic", 30).await;
+    concurrent_reads_refresh_once(&[first.api(), second.api()], &s, 50).await;
+    // Both instances answer the stored result afterwards.
+    for server in [&first, &second] {
+        let res = server
+            .api()
+            .get(&s.site.token, "/v1/connections/credentials/google")
+            .await;
+        assert_eq!(access_token(&res), "at-1");
+    }
+    assert_eq!(s.provider.call_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_refresh_invalidates_until_an_admin_sets_new_credentials() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", 10).await;
+    s.provider.set_mode(Mode::Refuse);
+    let details = s
+        .credentials("")
+        .await
+        .error(409, "connection_invalid")
+        .clone();
+    assert_eq!(details["connection_id"], s.connection.as_str());
+    let connection = s.connection().await;
+    assert_eq!(connection["status"], "invalid");
+    assert_eq!(connection["refresh_error"]["code"], "invalid_grant");
+    assert!(connection["refresh_error"]["message"].is_string());
+    assert!(connection["refresh_error"]["at"].is_string());
+    s.credentials("").await.error(404, "not_found");
+    assert_eq!(s.provider.call_count(), 1);
+
+    // New credentials from the admin: active again, no error, answered as set.
+    s.provider.set_mode(Mode::Normal);
+    let patched = s
+        .api
+        .admin(
+            "PATCH",
+            &s.admin_connection(),
+            Some(json!({ "credentials": {
+                "type": "oauth2",
+                "expires_at": clock::format(clock::now() + 3600),
+                "fields": { "access_token": "at-admin", "refresh_token": "rt-0" }
+            }})),
+        )
+        .await;
+    let patched = patched.ok(200);
+    assert_eq!(patched["status"], "active");
+    assert_eq!(patched["refresh_error"], Value::Null);
+    assert_eq!(access_token(&s.credentials("").await), "at-admin");
+    assert_eq!(
+        access_token(&s.credentials("?force_refresh=true").await),
+        "at-1"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_used_refresh_token_is_refused_as_invalid_grant() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", 3600).await;
+    assert_eq!(
+        access_token(&s.credentials("?force_refresh=true").await),
+        "at-1"
+    );
+    // An admin puts the old (used) refresh token back: the provider refuses it.
+    s.api
+        .admin(
+            "PATCH",
+            &s.admin_connection(),
+            Some(json!({ "credentials": {
+                "type": "oauth2",
+                "fields": { "access_token": "at-0", "refresh_token": "rt-0" }
+            }})),
+        )
+        .await
+        .ok(200);
+    s.credentials("?force_refresh=true")
+        .await
+        .error(409, "connection_invalid");
+    assert_eq!(
+        s.connection().await["refresh_error"]["code"],
+        "invalid_grant"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_down_leaves_the_stored_token_and_is_left_alone() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", 60).await;
+    s.provider.set_mode(Mode::ServerError);
+    let before = s.connection().await;
+    // Expiring but still valid: the stored token.
+    assert_eq!(access_token(&s.credentials("").await), "at-0");
+    assert_eq!(s.provider.call_count(), 1);
+    assert_eq!(s.connection().await, before, "nothing stored changed");
+    // During the cooldown: no call, the stored token again; forced: 502 with Retry-After.
+    assert_eq!(access_token(&s.credentials("").await), "at-0");
+    let forced = s.credentials("?force_refresh=true").await;
+    forced.error(502, "refresh_failed");
+    let retry_after: u64 = forced.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=30).contains(&retry_after), "{retry_after}");
+    let admin = s
+        .api
+        .admin("POST", &format!("{}/refresh", s.admin_connection()), None)
+        .await;
+    admin.error(502, "refresh_failed");
+    assert!(admin.header("retry-after").is_some());
+    assert_eq!(s.provider.call_count(), 1, "the cooldown holds");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passing_failures_of_an_expired_token_answer_502() {
+    for mode in [Mode::ServerError, Mode::TooMany, Mode::Garbage] {
+        let s = Setup::new(Server::shared(), "client_secret_basic", -1).await;
+        s.provider.set_mode(mode);
+        let res = s.credentials("").await;
+        res.error(502, "refresh_failed");
+        assert_eq!(res.header("retry-after"), Some("30"), "{mode:?}");
+        let connection = s.connection().await;
+        assert_eq!(connection["status"], "active", "{mode:?}");
+        assert_eq!(connection["refresh_error"], Value::Null, "{mode:?}");
+        s.credentials("").await.error(502, "refresh_failed");
+        assert_eq!(s.provider.call_count(), 1, "{mode:?}: the cooldown holds");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_token_endpoint_times_out() {
+    let server = Server::start_with(Options::default().env("CREDPORT_REFRESH_TIMEOUT", "1"));
+    let s = Setup::new(&server, "client_secret_basic", -1).await;
+    s.provider.set_delay(Duration::from_secs(5));
+    let started = Instant::now();
+    let res = s.credentials("").await;
+    let details = res.error(502, "refresh_failed");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(details.is_null());
+    assert!(res.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("in time"));
+    assert_eq!(s.provider.call_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_change_made_during_a_refresh_wins() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", 10).await;
+    s.provider.set_delay(Duration::from_millis(1500));
+    let reader = {
+        let api = s.api.clone();
+        let token = s.site.token.clone();
+        tokio::spawn(async move { api.get(&token, "/v1/connections/credentials/google").await })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    s.api
+        .admin(
+            "PATCH",
+            &s.admin_connection(),
+            Some(json!({ "credentials": {
+                "type": "oauth2",
+                "expires_at": clock::format(clock::now() + 3600),
+                "fields": { "access_token": "at-admin", "refresh_token": "rt-admin" }
+            }})),
+        )
+        .await
+        .ok(200);
+    assert_eq!(access_token(&reader.await.unwrap()), "at-admin");
+    assert_eq!(s.provider.call_count(), 1);
+    let stored = s.credentials("").await;
+    assert_eq!(stored.ok(200)["fields"]["refresh_token"], "rt-admin");
+    assert_eq!(s.connection().await["last_refreshed_at"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_refreshes_a_connection_now() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", 3600).await;
+    let path = format!("{}/refresh", s.admin_connection());
+    let res = s.api.admin("POST", &path, None).await;
+    let connection = res.ok(200);
+    assert_eq!(connection["id"], s.connection.as_str());
+    assert!(connection["last_refreshed_at"].is_string());
+    assert_eq!(s.provider.call_count(), 1);
+    assert_eq!(access_token(&s.credentials("").await), "at-1");
+
+    // Not refreshable: an api_key connection; unknown: 404; a site token: 401.
+    let other = s
+        .api
+        .connection(&s.site.id, common::connection_body("shopify"))
+        .await;
+    let other_path = format!(
+        "/v1/admin/sites/{}/connections/{}/refresh",
+        s.site.id,
+        other["id"].as_str().unwrap()
+    );
+    s.api
+        .admin("POST", &other_path, None)
+        .await
+        .error(409, "conflict");
+    s.api
+        .admin(
+            "POST",
+            &format!(
+                "/v1/admin/sites/{}/connections/conn_none/refresh",
+                s.site.id
+            ),
+            None,
+        )
+        .await
+        .error(404, "not_found");
+    s.api
+        .post(&s.site.token, &path, json!({}))
+        .await
+        .error(401, "unauthenticated");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_provider_configuration_the_token_is_answered_as_stored() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", -1).await;
+    s.api
+        .admin(
+            "DELETE",
+            &format!("/v1/admin/sites/{}/provider_configs/{}", s.site.id, s.key),
+            None,
+        )
+        .await
+        .ok(204);
+    assert_eq!(
+        access_token(&s.credentials("?force_refresh=true").await),
+        "at-0"
+    );
+    assert_eq!(s.provider.call_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_of_the_token_endpoint_leaks() {
+    let server = Server::start();
+    let s = Setup::new(&server, "client_secret_post", -1).await;
+    let mut answers = Vec::new();
+    answers.push(s.credentials("").await.text); // at-1, rt-1: the one answer that holds tokens
+    let configs = format!("/v1/admin/sites/{}/provider_configs", s.site.id);
+    answers.push(s.api.admin("GET", &configs, None).await.text);
+    answers.push(
+        s.api
+            .admin("GET", &format!("{configs}/{}", s.key), None)
+            .await
+            .text,
+    );
+    answers.push(s.connection().await.to_string());
+    answers.push(s.api.get(&s.site.token, "/v1/connections").await.text);
+    s.provider.set_mode(Mode::Refuse);
+    answers.push(s.credentials("?force_refresh=true").await.text);
+    answers.push(s.connection().await.to_string());
+    for answer in &answers {
+        assert!(!answer.contains(&s.provider.client_secret), "{answer}");
+    }
+    for answer in &answers[1..] {
+        assert!(!answer.contains("rt-"), "{answer}");
+    }
+    let logs = server.logs();
+    assert!(logs.contains("token refreshed"), "{logs}");
+    for secret in [
+        s.provider.client_secret.as_str(),
+        "at-0",
+        "at-1",
+        "rt-0",
+        "rt-1",
+    ] {
+        assert!(!logs.contains(secret), "{secret} in the log:\n{logs}");
+    }
+    let stored = common::stored_bytes(&server.database);
+    let needle = s.provider.client_secret.as_bytes();
+    assert!(
+        !stored.windows(needle.len()).any(|w| w == needle),
+        "the client secret is stored in plaintext"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_configurations_are_managed_by_the_admin() {
+    let api = Server::shared().api();
+    let site = api.site().await;
+    let configs = format!("/v1/admin/sites/{}/provider_configs", site.id);
+    let body = json!({
+        "key": "google-prod",
+        "provider": "google",
+        "token_url": "https://oauth2.googleapis.com/token",
+        "client_id": "id-1",
+        "client_secret": "very-secret-value",
+        "scopes": ["openid"],
+    });
+    let created = api.admin("POST", &configs, Some(body.clone())).await;
+    let created = created.ok(201).clone();
+    assert_eq!(created["auth_method"], "client_secret_basic");
+    assert_eq!(created["refresh_margin_seconds"], 300);
+    assert_eq!(created["scopes"], json!(["openid"]));
+    assert!(created.get("client_secret").is_none());
+    api.admin("POST", &configs, Some(body.clone()))
+        .await
+        .error(409, "conflict");
+
+    let one = format!("{configs}/google-prod");
+    assert_eq!(api.admin("GET", &one, None).await.ok(200), &created);
+    let list = api.admin("GET", &configs, None).await;
+    assert_eq!(list.ok(200)["total_count"], 1);
+    assert_eq!(list.body["data"][0], created);
+    assert!(!list.text.contains("very-secret"));
+
+    let patched = api
+        .admin(
+            "PATCH",
+            &one,
+            Some(json!({ "client_secret": "another-secret", "auth_method": "client_secret_post", "refresh_margin_seconds": 60 })),
+        )
+        .await;
+    let patched = patched.ok(200);
+    assert_eq!(patched["auth_method"], "client_secret_post");
+    assert_eq!(patched["refresh_margin_seconds"], 60);
+    assert!(patched.get("client_secret").is_none());
+
+    // Bad input: 400 naming the field.
+    for (field, value) in [
+        ("token_url", json!("http://example.com/token")),
+        ("token_url", json!("ftp://127.0.0.1/token")),
+        ("token_url", json!("https://user:pw@example.com/token")),
+        ("auth_method", json!("private_key_jwt")),
+        ("refresh_margin_seconds", json!(86_401)),
+        ("refresh_margin_seconds", json!(-1)),
+        ("client_secret", json!("")),
+        ("key", json!("a/b")),
+        ("scopes", json!("openid")),
+    ] {
+        let mut bad = body.clone();
+        bad["key"] = json!("other");
+        bad[field] = value;
+        api.admin("POST", &configs, Some(bad)).await.invalid(field);
+    }
+    let mut missing = body.clone();
+    missing.as_object_mut().unwrap().remove("client_secret");
+    api.admin("POST", &configs, Some(missing))
+        .await
+        .invalid("client_secret");
+    api.admin(
+        "PATCH",
+        &one,
+        Some(json!({ "token_url": "http://10.0.0.1/t" })),
+    )
+    .await
+    .invalid("token_url");
+    api.admin("PATCH", &one, Some(json!({ "key": "renamed" })))
+        .await
+        .invalid("key");
+    // Loopback http is allowed, for local development.
+    api.admin(
+        "PATCH",
+        &one,
+        Some(json!({ "token_url": "http://localhost:9/token" })),
+    )
+    .await
+    .ok(200);
+
+    api.admin("DELETE", &one, None).await.ok(204);
+    api.admin("GET", &one, None).await.error(404, "not_found");
+    api.admin("DELETE", &one, None)
+        .await
+        .error(404, "not_found");
+    api.admin("GET", "/v1/admin/sites/site_none/provider_configs", None)
+        .await
+        .error(404, "not_found");
+    api.get(&site.token, &configs)
+        .await
+        .error(401, "unauthenticated");
+}
