@@ -66,10 +66,16 @@ fn demo_token(conn: &Conn<'_>, keys: &Keys, site_id: &str, now: i64) -> Result<S
     Ok(created.token.expose().to_owned())
 }
 
-/// Google (OAuth 2, token valid for an hour), Shopify (API key), Konigle Pay (custom) and an
-/// inactive Slack connection. The secrets are random: demo data must not teach anyone a key.
+/// How long the demo's Google token has left: less than the default refresh margin, so the first
+/// read of its credentials refreshes it once the site has a provider configuration `google-prod`
+/// (`npm run demo` adds one for a local stand-in token endpoint).
+const GOOGLE_TOKEN_SECONDS: i64 = 120;
+
+/// Google (OAuth 2, token expiring in [`GOOGLE_TOKEN_SECONDS`]), Shopify (API key), Konigle Pay
+/// (custom) and an inactive Slack connection. The secrets are random: demo data must not teach
+/// anyone a key.
 fn connections(now: i64) -> Result<Vec<CreateConnectionParams>, ApiError> {
-    let in_an_hour = clock::format(now + 3600);
+    let google_expiry = clock::format(now + GOOGLE_TOKEN_SECONDS);
     let demo_secret = |prefix: &str| -> Result<Value, ApiError> {
         Ok(Value::String(format!(
             "{prefix}{}",
@@ -110,7 +116,7 @@ fn connections(now: i64) -> Result<Vec<CreateConnectionParams>, ApiError> {
             "google-prod",
             CredentialType::OAuth2,
             ConnectionStatus::Active,
-            Some(in_an_hour),
+            Some(google_expiry),
             fields(vec![
                 ("access_token", demo_secret("ya29.demo-")?),
                 ("refresh_token", demo_secret("1//demo-")?),
