@@ -198,6 +198,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_client_secret_is_not_in_debug_output() {
+        let params: CreateProviderConfigParams = serde_json::from_str(
+            r#"{"key":"k","provider":"p","token_url":"https://a.example/t","client_id":"c","client_secret":"s3cr3t-value"}"#,
+        )
+        .unwrap();
+        assert!(params.validate().is_ok());
+        assert!(!format!("{params:?}").contains("s3cr3t"));
+        let update = UpdateProviderConfigParams {
+            client_secret: Some(Secret::new("s3cr3t-value")),
+            ..Default::default()
+        };
+        assert!(!format!("{update:?}").contains("s3cr3t"));
+    }
+
+    #[test]
     fn token_urls_are_https_or_loopback_http() {
         for good in [
             "https://oauth2.googleapis.com/token",

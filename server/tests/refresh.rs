@@ -231,7 +231,7 @@ async fn concurrent_reads_refresh_once(apis: &[Api], s: &Setup, reads: usize) {
 async fn fifty_concurrent_reads_of_an_expiring_token_make_one_call() {
     let server = Server::start();
     let s = Setup::new(&server, "client_secret_basic", 30).await;
-    concurrent_reads_refresh_once(&[s.api.clone()], &s, 50).await;
+    concurrent_reads_refresh_once(std::slice::from_ref(&s.api), &s, 50).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -613,4 +613,23 @@ async fn provider_configurations_are_managed_by_the_admin() {
     api.get(&site.token, &configs)
         .await
         .error(401, "unauthenticated");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_client_invalidates_the_connection_too() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", 10).await;
+    s.api
+        .admin(
+            "PATCH",
+            &format!("/v1/admin/sites/{}/provider_configs/{}", s.site.id, s.key),
+            Some(json!({ "client_secret": "not-the-secret" })),
+        )
+        .await
+        .ok(200);
+    s.credentials("").await.error(409, "connection_invalid");
+    assert_eq!(
+        s.connection().await["refresh_error"]["code"],
+        "invalid_client"
+    );
+    assert_eq!(s.provider.call_count(), 1);
 }
