@@ -246,10 +246,14 @@ impl Flight {
             let Some(client) = stored.refreshable().cloned() else {
                 return Ok(Err(Settled::Credentials(stored.answer())));
             };
-            let changed = stored.version != self.seen_version;
-            if (changed && (self.forced || !stored.expiring(now)))
-                || !(self.forced || stored.expiring(now))
-            {
+            let still_wanted = if stored.version == self.seen_version {
+                self.forced || stored.expiring(now)
+            } else {
+                // Changed since the request looked: refreshed meanwhile (which is what a
+                // forced request asked for), or new credentials that may need it themselves.
+                !self.forced && stored.expiring(now)
+            };
+            if !still_wanted {
                 return Ok(Err(Settled::Credentials(stored.answer())));
             }
             let now_ms = clock::now_ms();
