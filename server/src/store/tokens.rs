@@ -12,7 +12,7 @@ use credport_model::{
 const COLUMNS: &str = "id, user_id, name, scopes, revoked_by, created_at, updated_at, \
     last_used_at, expires_at, revoked_at";
 
-fn from_row(row: &Row, now: i64) -> Result<PersonalAccessToken, ApiError> {
+fn from_row(row: &mut Row, now: i64) -> Result<PersonalAccessToken, ApiError> {
     let expires_at = row.opt_int(8)?;
     let revoked_at = row.opt_int(9)?;
     let state = match (revoked_at, expires_at) {
@@ -92,7 +92,7 @@ pub fn list(conn: &Conn<'_>, site_id: &str, now: i64) -> Result<TokenList, ApiEr
             ),
             &[site_id.into()],
         )?
-        .iter()
+        .iter_mut()
         .map(|row| from_row(row, now))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(TokenList {
@@ -111,7 +111,7 @@ pub fn get(
         &format!("SELECT {COLUMNS} FROM personal_access_tokens WHERE site_id = ?1 AND id = ?2"),
         &[site_id.into(), id.into()],
     )?
-    .map(|row| from_row(&row, now))
+    .map(|mut row| from_row(&mut row, now))
     .transpose()?
     .ok_or_else(|| ApiError::not_found("personal access token"))
 }
@@ -148,7 +148,7 @@ pub fn authenticate(
     hash: &[u8; 32],
     now: i64,
 ) -> Result<Option<TokenOwner>, ApiError> {
-    let Some(row) = conn.query_opt(
+    let Some(mut row) = conn.query_opt(
         "SELECT id, site_id, user_id, scopes, lookup_hash, last_used_at, expires_at, revoked_at
          FROM personal_access_tokens WHERE lookup_hash = ?1",
         &[hash[..].into()],
