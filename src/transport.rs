@@ -95,8 +95,16 @@ impl Transport {
         }
     }
 
-    /// Sends `call`, retrying what may be retried, and reads the answer with `read`.
+    /// Sends `call`, retrying what may be retried, and reads the answer with `read`. Only this
+    /// step depends on the answer's type: the exchange itself ([`Transport::exchange_all`]) is one
+    /// function for every call, not one copy per type.
     pub async fn send<T>(&self, call: Call, options: &CallOptions, read: Reader<T>) -> Result<T, Error> {
+        let answer = self.exchange_all(call, options).await?;
+        decode::success(answer.status, || answer.request_id(), &answer.text, read)
+    }
+
+    /// Sends `call`, retrying what may be retried: the first 2xx answer, or the call's error.
+    async fn exchange_all(&self, call: Call, options: &CallOptions) -> Result<Answer, Error> {
         let idempotency_key = (call.method == Method::POST)
             .then(|| options.idempotency_key.clone().unwrap_or_else(new_idempotency_key));
         let timeout_ms = options.timeout_ms.unwrap_or(self.timeout_ms);
@@ -126,7 +134,7 @@ impl Transport {
                             .concat()
                     });
                     if (200..300).contains(&status) {
-                        return decode::success(status, || answer.request_id(), &answer.text, read);
+                        return Ok(answer);
                     }
                     let retry_after = answer.headers.get("retry-after").and_then(|value| retry_after_ms(&value));
                     let retryable = is_retryable(status, answer.headers.get("x-should-retry").as_deref());
