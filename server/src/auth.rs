@@ -1,6 +1,10 @@
 //! Who is calling: the admin token (for `/v1/admin/*` only) or a personal access token (for
 //! every other route). Anything else, including the admin token on a site route and a PAT on an
 //! admin route, is 401 `unauthenticated`, with one message whatever the reason.
+//!
+//! A client address that presents too many wrong tokens is throttled: while its budget of
+//! failures is spent, every authentication from it answers 429, a right token included (else
+//! guessing would go on at full speed, the 429s only sorting the misses from the hit).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -11,7 +15,21 @@ use crate::app::App;
 use crate::clock;
 use crate::crypto::{self, TOKEN_PREFIX};
 use crate::error::ApiError;
+use crate::listener::ClientAddr;
+use crate::ratelimit::RateLimiter;
 use crate::store;
+
+/// Wrong tokens one client address may present in a burst before it is throttled; tokens are
+/// 40 random characters and the admin token at least 32, so this is about load and noise, not
+/// about making a guess likely.
+pub const FAILURE_BURST: u32 = 30;
+/// How fast a throttled address earns another try.
+pub const FAILURES_PER_SECOND: u32 = 1;
+
+/// The limiter of failed authentications per client address.
+pub fn failure_limiter() -> RateLimiter {
+    RateLimiter::with_burst(FAILURE_BURST, FAILURES_PER_SECOND)
+}
 
 /// The caller of a site route: a usable personal access token.
 pub struct Caller {
@@ -19,6 +37,8 @@ pub struct Caller {
     pub site_id: String,
     pub user_id: String,
     pub scopes: Vec<Scope>,
+    /// When the caller's token expires (seconds since the epoch); tokens it makes expire no later.
+    pub expires_at: Option<i64>,
 }
 
 impl Caller {
@@ -42,18 +62,22 @@ impl FromRequestParts<App> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        let client = Failures::of(parts, app)?;
         // Malformed tokens never reach the database.
         if !crypto::is_well_formed(token, TOKEN_PREFIX) {
-            return Err(ApiError::unauthenticated());
+            return Err(client.failed());
         }
         let hash = app.keys.lookup_hash(token);
         let now = clock::now();
-        let owner = app
+        let Some(owner) = app
             .db
             .read(move |conn| store::tokens::authenticate(conn, &hash, now))
             .await?
-            .ok_or_else(ApiError::unauthenticated)?;
-        limit(app, &owner.token_id)?;
+        else {
+            return Err(client.failed());
+        };
+        // All of a user's tokens share one budget: more tokens are not more requests.
+        limit(app, &format!("user:{}:{}", owner.site_id, owner.user_id))?;
         // Reads stay reads: `last_used_at` is written at most once a second per token.
         if owner.last_used_at.is_none_or(|at| at < now) {
             let id = owner.token_id.clone();
@@ -66,6 +90,7 @@ impl FromRequestParts<App> for Caller {
             site_id: owner.site_id,
             user_id: owner.user_id,
             scopes: owner.scopes,
+            expires_at: owner.expires_at,
         })
     }
 }
@@ -85,21 +110,51 @@ impl FromRequestParts<App> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        let client = Failures::of(parts, app)?;
         // Compared as keyed hashes, in constant time: neither length nor content leaks.
         if !crypto::hashes_equal(&app.keys.lookup_hash(token), &app.admin_token_hash) {
-            return Err(ApiError::unauthenticated());
+            return Err(client.failed());
         }
         limit(app, "admin")?;
         Ok(Admin)
     }
 }
 
-/// The per-token rate limit, keyed by the token's id (never the token itself). Counted after
+/// The rate limit, keyed by who is calling (never by the token itself). Counted after
 /// authentication, so that unknown tokens do not fill the limiter with buckets.
 fn limit(app: &App, key: &str) -> Result<(), ApiError> {
     match &app.rate_limiter {
         Some(limiter) => limiter.check(key),
         None => Ok(()),
+    }
+}
+
+/// The failed-authentication budget of the client address a request came from.
+struct Failures<'a> {
+    app: &'a App,
+    key: String,
+}
+
+impl<'a> Failures<'a> {
+    /// 429 while the address's budget is spent, whatever token it presents now.
+    fn of(parts: &Parts, app: &'a App) -> Result<Self, ApiError> {
+        // Every connection has an address; a request built without one shares a bucket.
+        let key = parts
+            .extensions
+            .get::<ClientAddr>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string());
+        match app.auth_failures.wait(&key) {
+            Some(seconds) => Err(ApiError::authentication_throttled(seconds)),
+            None => Ok(Self { app, key }),
+        }
+    }
+
+    /// Counts a failure: the 401, or the 429 when this one spent the budget.
+    fn failed(self) -> ApiError {
+        match self.app.auth_failures.take(&self.key) {
+            Ok(()) => ApiError::unauthenticated(),
+            Err(seconds) => ApiError::authentication_throttled(seconds),
+        }
     }
 }
 

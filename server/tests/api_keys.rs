@@ -413,7 +413,12 @@ async fn verify_reports_every_outcome() {
 
     // Whatever a caller was handed is a result: a string that is no credport secret at all is
     // simply not found. Only a request that is not a verification (no secret) is a 400.
-    for not_a_key in ["not-a-key", "cpk_short", "cpat_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "Bearer ключ"] {
+    for not_a_key in [
+        "not-a-key",
+        "cpk_short",
+        "cpat_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "Bearer ключ",
+    ] {
         let result = verify(not_a_key).await;
         assert_eq!(
             result.ok(200),

@@ -326,7 +326,14 @@ async fn every_post_accepts_an_idempotency_key() {
     let key = key.ok(201).clone();
     let id = key["id"].as_str().unwrap();
     let admin_site = format!("/v1/admin/sites/{}", site.id);
-    let other_secret = format!("cpk_{}", "Q".repeat(40));
+    let spare = api
+        .admin(
+            "POST",
+            &format!("{admin_site}/personal_access_tokens"),
+            Some(json!({ "user_id": "spare", "name": "to revoke" })),
+        )
+        .await;
+    let spare = spare.ok(201)["id"].as_str().unwrap().to_owned();
     let cases: Vec<(bool, String, Value, Value)> = vec![
         (
             true,
@@ -353,10 +360,10 @@ async fn every_post_accepts_an_idempotency_key() {
             json!({}),
         ),
         (
-            false,
-            "/v1/api_keys/verify".into(),
-            json!({ "secret": key["secret"] }),
-            json!({ "secret": other_secret }),
+            true,
+            format!("{admin_site}/personal_access_tokens/{spare}/revoke"),
+            json!({}),
+            json!({ "x": 1 }),
         ),
         (
             false,

@@ -327,5 +327,9 @@ async fn a_database_locked_past_the_busy_timeout_is_a_retryable_503_and_nothing_
 
     api.post(&site.token, "/v1/api_keys", create).await.ok(201);
     let listed = api.get(&site.token, "/v1/api_keys?subject=locked").await;
-    assert_eq!(listed.ok(200)["total_count"], 1, "the refused create left nothing behind");
+    assert_eq!(
+        listed.ok(200)["total_count"],
+        1,
+        "the refused create left nothing behind"
+    );
 }

@@ -490,6 +490,26 @@ async fn real_answers_match_the_documented_schemas() {
         "/v1/admin/sites/{site}/connections/{id}",
         &api.admin("DELETE", &admin_conn, None).await,
     );
+    see(
+        "GET",
+        "/v1/admin/sites/{site}/personal_access_tokens",
+        &api.admin(
+            "GET",
+            &format!("/v1/admin/sites/{site_id}/personal_access_tokens?user_id=docs"),
+            None,
+        )
+        .await,
+    );
+    see(
+        "POST",
+        "/v1/admin/sites/{site}/personal_access_tokens/{id}/revoke",
+        &api.admin(
+            "POST",
+            &format!("/v1/admin/sites/{site_id}/personal_access_tokens/{other}/revoke"),
+            None,
+        )
+        .await,
+    );
 
     // Errors have the documented body too.
     see(

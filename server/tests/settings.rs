@@ -14,7 +14,7 @@ fn bad_settings_stop_the_start_with_one_line() {
     let database = dir.path().join("settings.db");
     let database = database.to_str().unwrap();
     let key = random_hex(32);
-    let admin = "admin-token-0123456789";
+    let admin = "admin-token-0123456789-0123456789-abc";
     let secret_key_value = "not-hex-SECRETVALUE";
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let taken = taken.local_addr().unwrap().to_string();
