@@ -343,10 +343,7 @@ const API_KEY_FIELDS: &[F] = &[
 ];
 
 /// [`ApiKey`].
-pub static API_KEY: Shape = Shape {
-    name: "ApiKey",
-    groups: &[API_KEY_FIELDS],
-};
+pub static API_KEY: Shape = Shape { name: "ApiKey", groups: &[API_KEY_FIELDS] };
 
 /// [`CreatedApiKey`].
 pub static CREATED_API_KEY: Shape = Shape {
@@ -357,10 +354,7 @@ pub static CREATED_API_KEY: Shape = Shape {
 /// [`ApiKeyList`].
 pub static API_KEY_LIST: Shape = Shape {
     name: "ApiKeyList",
-    groups: &[&[
-        F::required("data", "data", Many(&API_KEY)),
-        F::required("total_count", "totalCount", U64),
-    ]],
+    groups: &[&[F::required("data", "data", Many(&API_KEY)), F::required("total_count", "totalCount", U64)]],
 };
 
 /// [`DeletedApiKey`].
@@ -374,10 +368,7 @@ pub static DELETED_API_KEY: Shape = Shape {
 };
 
 /// [`ApiKeySecret`].
-pub static API_KEY_SECRET: Shape = Shape {
-    name: "ApiKeySecret",
-    groups: &[&[F::required("secret", "secret", Str)]],
-};
+pub static API_KEY_SECRET: Shape = Shape { name: "ApiKeySecret", groups: &[&[F::required("secret", "secret", Str)]] };
 
 /// [`VerifyApiKeyResult`].
 pub static VERIFY_API_KEY_RESULT: Shape = Shape {
@@ -412,8 +403,7 @@ pub static UPDATE_API_KEY_PARAMS: Shape = Shape {
         F::optional("scopes", "scopes", Strs).with(Rule::Scopes),
         F::clearable("description", "description", Str).with(Rule::Text(MAX_TEXT)),
         F::optional("subject", "subject", Str).with(Rule::Label),
-        F::clearable("seconds_until_expiration", "secondsUntilExpiration", U64)
-            .with(Rule::Lifetime),
+        F::clearable("seconds_until_expiration", "secondsUntilExpiration", U64).with(Rule::Lifetime),
     ]],
 };
 
@@ -433,7 +423,5 @@ pub static LIST_API_KEYS_PARAMS: Shape = Shape {
 /// [`RevokeApiKeyParams`], with the rules of its `validate`.
 pub static REVOKE_API_KEY_PARAMS: Shape = Shape {
     name: "RevokeApiKeyParams",
-    groups: &[&[
-        F::optional("revocation_reason", "revocationReason", Str).with(Rule::Text(MAX_TEXT))
-    ]],
+    groups: &[&[F::optional("revocation_reason", "revocationReason", Str).with(Rule::Text(MAX_TEXT))]],
 };

@@ -141,12 +141,7 @@ impl ListConnectionsParams {
 
     pub fn validate(&self) -> Checked {
         if let Some(page) = self.page {
-            validate::range(
-                "page",
-                page.into(),
-                1,
-                (u32::MAX / validate::MAX_PAGE_SIZE).into(),
-            )?;
+            validate::range("page", page.into(), 1, (u32::MAX / validate::MAX_PAGE_SIZE).into())?;
         }
         if let Some(size) = self.page_size {
             validate::range("page_size", size.into(), 1, validate::MAX_PAGE_SIZE.into())?;
@@ -190,10 +185,7 @@ use crate::shape::{Field as F, Kind::*, Rule, Shape, U32, U64};
 /// [`CredentialsStatus`].
 pub static CREDENTIALS_STATUS: Shape = Shape {
     name: "CredentialsStatus",
-    groups: &[&[
-        F::required("type", "type", Str),
-        F::optional("expires_at", "expiresAt", Str),
-    ]],
+    groups: &[&[F::required("type", "type", Str), F::optional("expires_at", "expiresAt", Str)]],
 };
 
 /// [`Connection`] as received; the SDK adds `isActive` and `isExpired`.
@@ -243,10 +235,8 @@ pub static PROVIDER_CREDENTIALS: Shape = Shape {
 pub static LIST_CONNECTIONS_PARAMS: Shape = Shape {
     name: "ListConnectionsParams",
     groups: &[&[
-        F::optional("page", "page", U32)
-            .with(Rule::Range(1, (u32::MAX / validate::MAX_PAGE_SIZE) as u64)),
-        F::optional("page_size", "pageSize", U32)
-            .with(Rule::Range(1, validate::MAX_PAGE_SIZE as u64)),
+        F::optional("page", "page", U32).with(Rule::Range(1, (u32::MAX / validate::MAX_PAGE_SIZE) as u64)),
+        F::optional("page_size", "pageSize", U32).with(Rule::Range(1, validate::MAX_PAGE_SIZE as u64)),
         F::optional("provider", "provider", Str).with(Rule::Label),
         F::optional("status", "status", Str).with(Rule::Label),
     ]],

@@ -108,35 +108,17 @@ pub struct Field {
 impl Field {
     /// A field that must be there and not null.
     pub const fn required(wire: &'static str, js: &'static str, kind: Kind) -> Self {
-        Field {
-            wire,
-            js,
-            kind,
-            presence: Presence::Required,
-            rule: Rule::None,
-        }
+        Field { wire, js, kind, presence: Presence::Required, rule: Rule::None }
     }
 
     /// A field that may be left out or null: an answer shows it as null; a request leaves it out.
     pub const fn optional(wire: &'static str, js: &'static str, kind: Kind) -> Self {
-        Field {
-            wire,
-            js,
-            kind,
-            presence: Presence::Optional,
-            rule: Rule::None,
-        }
+        Field { wire, js, kind, presence: Presence::Optional, rule: Rule::None }
     }
 
     /// A request field whose null is sent, to clear the value it stands for.
     pub const fn clearable(wire: &'static str, js: &'static str, kind: Kind) -> Self {
-        Field {
-            wire,
-            js,
-            kind,
-            presence: Presence::Clearable,
-            rule: Rule::None,
-        }
+        Field { wire, js, kind, presence: Presence::Clearable, rule: Rule::None }
     }
 
     /// The same field, checked by `rule`.
@@ -213,9 +195,7 @@ impl Rule {
             (Rule::Scopes, Value::Strs(list)) => validate::scopes(field, list),
             (Rule::TokenScopes, Value::Strs(list)) => crate::validate_token_scopes(list),
             (Rule::Range(min, max), Value::Uint(n)) => validate::range(field, *n, min, max),
-            (Rule::Lifetime, Value::Uint(n)) => {
-                validate::range(field, *n, 1, MAX_SECONDS_UNTIL_EXPIRATION)
-            }
+            (Rule::Lifetime, Value::Uint(n)) => validate::range(field, *n, 1, MAX_SECONDS_UNTIL_EXPIRATION),
             (Rule::Timestamp, Value::Str(s)) => validate::timestamp(field, s),
             (Rule::Secret, Value::Str(s)) => secret(field, s),
             _ => Ok(()),
@@ -242,19 +222,9 @@ mod tests {
     fn index_of_counts_across_groups_like_field() {
         let secret = CREATED_API_KEY.index_of("secret");
         assert_eq!(secret, Some(API_KEY.field_count()));
-        assert_eq!(
-            secret
-                .and_then(|i| CREATED_API_KEY.field(i))
-                .map(|f| f.wire),
-            Some("secret")
-        );
+        assert_eq!(secret.and_then(|i| CREATED_API_KEY.field(i)).map(|f| f.wire), Some("secret"));
         for (i, field) in CREATED_API_KEY.fields().enumerate() {
-            assert_eq!(
-                CREATED_API_KEY.index_of(field.wire),
-                Some(i),
-                "{}",
-                field.wire
-            );
+            assert_eq!(CREATED_API_KEY.index_of(field.wire), Some(i), "{}", field.wire);
         }
         assert_eq!(API_KEY.index_of("secret"), None);
         assert_eq!(API_KEY.index_of("i"), None);

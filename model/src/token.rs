@@ -54,13 +54,7 @@ pub fn validate_token_scopes(scopes: &[String]) -> Checked {
     match scopes.iter().find(|s| Scope::parse(s).is_none()) {
         Some(unknown) => Err(FieldError::new(
             "scopes",
-            [
-                "unknown scope \"",
-                unknown,
-                "\"; expected one of ",
-                &Scope::ALL.map(Scope::as_str).join(", "),
-            ]
-            .concat(),
+            ["unknown scope \"", unknown, "\"; expected one of ", &Scope::ALL.map(Scope::as_str).join(", ")].concat(),
         )),
         None => Ok(()),
     }
@@ -167,27 +161,18 @@ const PERSONAL_ACCESS_TOKEN_FIELDS: &[F] = &[
 ];
 
 /// [`PersonalAccessToken`].
-pub static PERSONAL_ACCESS_TOKEN: Shape = Shape {
-    name: "PersonalAccessToken",
-    groups: &[PERSONAL_ACCESS_TOKEN_FIELDS],
-};
+pub static PERSONAL_ACCESS_TOKEN: Shape = Shape { name: "PersonalAccessToken", groups: &[PERSONAL_ACCESS_TOKEN_FIELDS] };
 
 /// [`CreatedPersonalAccessToken`].
 pub static CREATED_PERSONAL_ACCESS_TOKEN: Shape = Shape {
     name: "CreatedPersonalAccessToken",
-    groups: &[
-        PERSONAL_ACCESS_TOKEN_FIELDS,
-        &[F::required("token", "token", Str)],
-    ],
+    groups: &[PERSONAL_ACCESS_TOKEN_FIELDS, &[F::required("token", "token", Str)]],
 };
 
 /// [`TokenList`].
 pub static TOKEN_LIST: Shape = Shape {
     name: "TokenList",
-    groups: &[&[
-        F::required("data", "data", Many(&PERSONAL_ACCESS_TOKEN)),
-        F::required("total_count", "totalCount", U64),
-    ]],
+    groups: &[&[F::required("data", "data", Many(&PERSONAL_ACCESS_TOKEN)), F::required("total_count", "totalCount", U64)]],
 };
 
 /// [`CreateTokenParams`], with the rules of its `validate`.
