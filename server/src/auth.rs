@@ -2,9 +2,11 @@
 //! every other route). Anything else, including the admin token on a site route and a PAT on an
 //! admin route, is 401 `unauthenticated`, with one message whatever the reason.
 //!
-//! A client address that presents too many wrong tokens is throttled: while its budget of
-//! failures is spent, every authentication from it answers 429, a right token included (else
-//! guessing would go on at full speed, the 429s only sorting the misses from the hit).
+//! Wrong tokens are counted per client address: past a burst of them, the next wrong ones answer
+//! 429 instead of 401 until the address earns another try. A right token is still served: with
+//! tokens of 190 bits and more, throttling is about load and noise, not about making a guess
+//! likely, and refusing right tokens would let one guesser behind a proxy or NAT lock every
+//! other client there out.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -62,10 +64,9 @@ impl FromRequestParts<App> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
-        let client = Failures::of(parts, app)?;
         // Malformed tokens never reach the database.
         if !crypto::is_well_formed(token, TOKEN_PREFIX) {
-            return Err(client.failed());
+            return Err(failed(app, parts));
         }
         let hash = app.keys.lookup_hash(token);
         let now = clock::now();
@@ -74,7 +75,7 @@ impl FromRequestParts<App> for Caller {
             .read(move |conn| store::tokens::authenticate(conn, &hash, now))
             .await?
         else {
-            return Err(client.failed());
+            return Err(failed(app, parts));
         };
         // All of a user's tokens share one budget: more tokens are not more requests.
         limit(app, &format!("user:{}:{}", owner.site_id, owner.user_id))?;
@@ -110,10 +111,9 @@ impl FromRequestParts<App> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
-        let client = Failures::of(parts, app)?;
         // Compared as keyed hashes, in constant time: neither length nor content leaks.
         if !crypto::hashes_equal(&app.keys.lookup_hash(token), &app.admin_token_hash) {
-            return Err(client.failed());
+            return Err(failed(app, parts));
         }
         limit(app, "admin")?;
         Ok(Admin)
@@ -129,32 +129,17 @@ fn limit(app: &App, key: &str) -> Result<(), ApiError> {
     }
 }
 
-/// The failed-authentication budget of the client address a request came from.
-struct Failures<'a> {
-    app: &'a App,
-    key: String,
-}
-
-impl<'a> Failures<'a> {
-    /// 429 while the address's budget is spent, whatever token it presents now.
-    fn of(parts: &Parts, app: &'a App) -> Result<Self, ApiError> {
-        // Every connection has an address; a request built without one shares a bucket.
-        let key = parts
-            .extensions
-            .get::<ClientAddr>()
-            .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string());
-        match app.auth_failures.wait(&key) {
-            Some(seconds) => Err(ApiError::authentication_throttled(seconds)),
-            None => Ok(Self { app, key }),
-        }
-    }
-
-    /// Counts a failure: the 401, or the 429 when this one spent the budget.
-    fn failed(self) -> ApiError {
-        match self.app.auth_failures.take(&self.key) {
-            Ok(()) => ApiError::unauthenticated(),
-            Err(seconds) => ApiError::authentication_throttled(seconds),
-        }
+/// Counts a wrong token against the client address it came from: the 401, or the 429 once the
+/// address's budget is spent.
+fn failed(app: &App, parts: &Parts) -> ApiError {
+    // Every connection has an address; a request built without one shares a bucket.
+    let key = parts
+        .extensions
+        .get::<ClientAddr>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string());
+    match app.auth_failures.take(&key) {
+        Ok(()) => ApiError::unauthenticated(),
+        Err(seconds) => ApiError::authentication_throttled(seconds),
     }
 }
 

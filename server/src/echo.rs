@@ -7,18 +7,20 @@ use crate::crypto::{API_KEY_PREFIX, TOKEN_PREFIX};
 /// Longest name repeated, in characters; longer ones are cut and end in `…`.
 pub const MAX_NAME_CHARS: usize = 64;
 /// Said instead of a name that looks like a secret.
-const WITHHELD: &str = "(a name that looks like a secret)";
+const WITHHELD: &str = "(secret-shaped name)";
 
-/// `name` as an error may repeat it: at most [`MAX_NAME_CHARS`] characters, and never a name
-/// holding a credport secret's prefix (`cpk_…`, `cpat_…`), which would put the secret into the
-/// answer and any log of it.
+/// `name` (or a dotted path of names, `claims.role`) as an error may repeat it: at most
+/// [`MAX_NAME_CHARS`] characters, and no part holding a credport secret's prefix (`cpk_…`,
+/// `cpat_…`), which would put the secret into the answer and any log of it.
 pub fn name(name: &str) -> String {
-    if looks_secret(name) {
-        return WITHHELD.to_owned();
-    }
+    let screened: Vec<&str> = name
+        .split('.')
+        .map(|part| if looks_secret(part) { WITHHELD } else { part })
+        .collect();
+    let name = screened.join(".");
     match name.char_indices().nth(MAX_NAME_CHARS) {
         Some((cut, _)) => format!("{}…", &name[..cut]),
-        None => name.to_owned(),
+        None => name,
     }
 }
 
@@ -44,8 +46,8 @@ mod tests {
             name(&"x".repeat(MAX_NAME_CHARS)),
             "x".repeat(MAX_NAME_CHARS)
         );
-        for secret in ["cpk_abc", "x.CPAT_abc", "claims.cpk_0123"] {
-            assert_eq!(name(secret), WITHHELD, "{secret}");
-        }
+        assert_eq!(name("cpk_abc"), WITHHELD);
+        assert_eq!(name("x.CPAT_abc"), format!("x.{WITHHELD}"));
+        assert_eq!(name("claims.cpk_0123.b"), format!("claims.{WITHHELD}.b"));
     }
 }

@@ -15,6 +15,7 @@ use credport_model::{
 };
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::idempotency::IdempotencyKey;
@@ -132,13 +133,12 @@ impl Payload {
                 format!("{field}: this key appears more than once in its object"),
             ));
         }
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let mut tree: Value = serde_json::from_slice(bytes).map_err(|e| json_error("", &e))?;
+        whole_numbers_as_integers(&mut tree);
+        let value: T = serde_path_to_error::deserialize(tree).map_err(|e| {
             let path = e.path().to_string();
             json_error(&path, e.inner())
         })?;
-        de.end()
-            .map_err(|_| ApiError::invalid("body", "body: unexpected data after the JSON value"))?;
         value.check()?;
         Ok(value)
     }
@@ -166,6 +166,27 @@ impl Payload {
                 "Content-Type",
                 "Content-Type: a request body must be sent as application/json",
             )),
+        }
+    }
+}
+
+/// Body fields that hold a whole number. JSON has one kind of number: `3600.0` is the whole
+/// number 3600 (JSON Schema's `integer` says so too), though serde would refuse it for a `u64`.
+const WHOLE_NUMBER_FIELDS: [&str; 1] = ["seconds_until_expiration"];
+
+/// Writes a [`WHOLE_NUMBER_FIELDS`] value with a zero fraction (`3600.0`) as the integer it is.
+fn whole_numbers_as_integers(body: &mut Value) {
+    let Value::Object(fields) = body else { return };
+    for name in WHOLE_NUMBER_FIELDS {
+        let Some(value) = fields.get_mut(name) else {
+            continue;
+        };
+        let whole = value
+            .as_f64()
+            .filter(|n| n.fract() == 0.0 && (0.0..u64::MAX as f64).contains(n));
+        if let (Some(n), false) = (whole, value.is_u64()) {
+            // Exact: a whole f64 in u64's range converts without rounding.
+            *value = Value::from(n as u64);
         }
     }
 }

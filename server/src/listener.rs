@@ -58,6 +58,8 @@ pub fn raise_file_limit() -> Option<u64> {
             limit = raised;
         }
     }
+    // rlim_t is u64 on Linux and macOS, narrower on some other systems.
+    #[allow(clippy::unnecessary_cast)]
     Some(limit.rlim_cur as u64)
 }
 

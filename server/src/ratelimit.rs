@@ -49,15 +49,6 @@ impl RateLimiter {
         self.take_at(key, Instant::now())
     }
 
-    /// The whole seconds until `key`'s bucket holds a request again, without taking one; `None`
-    /// when it holds one now.
-    pub fn wait(&self, key: &str) -> Option<u64> {
-        let now = Instant::now();
-        let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let tokens = buckets.get(key)?.refilled(now, self.per_second, self.burst);
-        (tokens < 1.0).then(|| self.seconds_until_one(tokens))
-    }
-
     fn take_at(&self, key: &str, now: Instant) -> Result<(), u64> {
         // The map is consistent after any panic (entries are replaced whole): keep using it.
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
@@ -127,6 +118,5 @@ mod tests {
         assert!(limiter
             .take_at("a", t0 + Duration::from_millis(1600))
             .is_ok());
-        assert!(limiter.wait("never-seen").is_none());
     }
 }
