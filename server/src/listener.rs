@@ -96,18 +96,20 @@ pub async fn run(
         .header_read_timeout(HEAD_TIMEOUT)
         .max_headers(HYPER_MAX_HEADERS);
     tokio::pin!(shutdown);
+    // Logged once each time the cap is reached, not once per waiting connection.
+    let mut at_cap = false;
     loop {
-        let permit = if permits.available_permits() == 0 {
+        let full = permits.available_permits() == 0;
+        if full && !at_cap {
             tracing::warn!(
                 connections = cap,
                 "connection cap reached; new connections wait"
             );
-            tokio::select! {
-                permit = Arc::clone(&permits).acquire_owned() => permit,
-                () = &mut shutdown => break,
-            }
-        } else {
-            Arc::clone(&permits).acquire_owned().await
+        }
+        at_cap = full;
+        let permit = tokio::select! {
+            permit = Arc::clone(&permits).acquire_owned() => permit,
+            () = &mut shutdown => break,
         };
         // The semaphore is never closed.
         let Ok(permit) = permit else { break };
