@@ -23,13 +23,10 @@ pub async fn layer(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = new_request_id();
     let method = request.method().clone();
-    // The route's template (`/v1/api_keys/{id}`), never the path itself: a careless client may
-    // put a secret in a path (`/v1/api_keys/cpk_…`), and the query string may carry data too.
-    let path = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(NO_ROUTE, |route| route.as_str())
-        .to_owned();
+    let path = match request.extensions().get::<MatchedPath>() {
+        Some(route) => loggable_path(route.as_str(), request.uri().path()),
+        None => NO_ROUTE.to_owned(),
+    };
 
     let mut response = match http_limits::check(&request) {
         Ok(()) => next.run(request).await,
@@ -61,6 +58,25 @@ pub async fn layer(request: Request, next: Next) -> Response {
         None => tracing::info!(request_id, %method, path, status, %latency_ms, "request"),
     }
     response
+}
+
+/// The path as the log may keep it: the route's template (`/v1/api_keys/{id}/secret`) with each
+/// parameter that is an object id filled in (`/v1/api_keys/ak_…/secret`), for tracing requests,
+/// and anything else left as its `{name}`. Never the path itself: a careless client may put a
+/// secret where an id belongs (`/v1/api_keys/cpk_…`), and the query string is not logged at all.
+fn loggable_path(template: &str, path: &str) -> String {
+    template
+        .split('/')
+        .zip(path.split('/'))
+        .map(|(part, given)| {
+            if part.starts_with('{') && crypto::is_id(given) {
+                given
+            } else {
+                part
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Writes the error body into `response`; returns the internal detail to log, if any.
