@@ -13,6 +13,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -104,6 +105,13 @@ def main():
                 "CREDPORT_FUZZ_ADMIN_TOKEN": admin_token,
             })
             failed = fuzz(url, budget)
+            # Had the run revoked its own token, everything after would have been a 401 that
+            # tested nothing: make sure it did not.
+            try:
+                call(url, token, "GET", "/v1/connections")
+            except urllib.error.HTTPError as error:
+                print(f"the fuzzing token stopped working during the run ({error.code})")
+                failed = 1
         finally:
             server.terminate()
             server.wait(timeout=30)
