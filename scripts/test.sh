@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything the project tests, from a fresh clone: set-up, Rust tests (model, server, SDK), the
-# npm package built and packed, and the JS tests against the real server.
+# API document linted and fuzzed against the real server, the npm package built and packed, and
+# the JS tests against the real server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,10 @@ echo "== Rust: model and server"
 cargo test -p credport-model
 cargo test -p credport-server
 cargo build -p credport-server
+
+echo "== API document: redocly lint, then schemathesis against a running credport-server (~2 min)"
+npx --no-install redocly lint docs/openapi.yaml
+.venv-schemathesis/bin/python tests/schemathesis/run.py target/debug/credport-server
 
 echo "== Rust: SDK unit tests (native)"
 cargo test -p credport --lib

@@ -13,7 +13,7 @@ use crate::config::{Cli, Command, ConfigError, ServerConfig, Storage};
 use crate::crypto::Keys;
 use crate::db::{Db, OpenError};
 use crate::ratelimit::RateLimiter;
-use crate::{demo, server};
+use crate::{auth, demo, listener, server};
 
 /// Why the program stops early.
 struct Failure {
@@ -116,6 +116,7 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             ))
         })?;
     let (db, keys) = open(&config.storage)?;
+    let max_connections = listener::connection_cap(listener::raise_file_limit());
     if config.generated_admin_token {
         eprintln!(
             "credport-server: --dev admin token (shown once): {}",
@@ -128,6 +129,7 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
         admin_token_hash: keys.lookup_hash(&config.admin_token),
         keys,
         rate_limiter: config.rate_limit.map(|n| Arc::new(RateLimiter::new(n))),
+        auth_failures: Arc::new(auth::failure_limiter()),
     };
     let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -136,7 +138,7 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
         .map_err(|e| runtime_failure(format!("cannot start the runtime: {e}")))?;
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        server::serve(listener, service).await
+        server::serve(listener, service, max_connections).await
     });
     if config.storage.temporary {
         remove_database(&config.storage.database);

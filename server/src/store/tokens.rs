@@ -42,8 +42,8 @@ pub struct NewToken<'a> {
     pub user_id: &'a str,
     pub name: &'a str,
     pub scopes: &'a [Scope],
-    /// RFC 3339, validated by the model; must be after `now`.
-    pub expires_at: Option<&'a str>,
+    /// Seconds since the epoch, after `now` ([`crate::routes::tokens::expiry`] decides it).
+    pub expires_at: Option<i64>,
 }
 
 pub fn create(
@@ -52,13 +52,6 @@ pub fn create(
     new: &NewToken<'_>,
     now: i64,
 ) -> Result<CreatedPersonalAccessToken, ApiError> {
-    let expires_at = super::opt_input_instant("expires_at", new.expires_at)?;
-    if expires_at.is_some_and(|at| at <= now) {
-        return Err(ApiError::invalid(
-            "expires_at",
-            "expires_at: must be in the future",
-        ));
-    }
     let id = crypto::new_id("pat_")?;
     let token = crypto::new_secret(TOKEN_PREFIX)?;
     let scopes: Vec<&str> = new.scopes.iter().map(|s| s.as_str()).collect();
@@ -74,7 +67,7 @@ pub fn create(
             to_json(&scopes)?,
             &keys.lookup_hash(&token)[..],
             now,
-            expires_at,
+            new.expires_at,
         ],
     )?;
     Ok(CreatedPersonalAccessToken {
@@ -83,14 +76,20 @@ pub fn create(
     })
 }
 
-/// Every token of the site, newest first.
-pub fn list(conn: &Connection, site_id: &str, now: i64) -> Result<TokenList, ApiError> {
+/// The tokens of the site, of one user when `user_id` is given, newest first.
+pub fn list(
+    conn: &Connection,
+    site_id: &str,
+    user_id: Option<&str>,
+    now: i64,
+) -> Result<TokenList, ApiError> {
     let data = conn
         .prepare(&format!(
-            "SELECT {COLUMNS} FROM personal_access_tokens WHERE site_id = ?1
+            "SELECT {COLUMNS} FROM personal_access_tokens
+             WHERE site_id = ?1 AND (?2 IS NULL OR user_id = ?2)
              ORDER BY created_at DESC, id DESC"
         ))?
-        .query_map([site_id], |row| from_row(row, now))?
+        .query_map(params![site_id, user_id], |row| from_row(row, now))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(TokenList {
         total_count: data.len() as u64,
@@ -136,6 +135,7 @@ pub struct TokenOwner {
     pub user_id: String,
     pub scopes: Vec<Scope>,
     pub last_used_at: Option<i64>,
+    pub expires_at: Option<i64>,
 }
 
 /// The owner of the token with this lookup hash, if it is neither revoked nor expired.
@@ -166,6 +166,7 @@ pub fn authenticate(
                     user_id: row.get(2)?,
                     scopes: scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
                     last_used_at: row.get(5)?,
+                    expires_at,
                 }))
             },
         )
