@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
+# The server binary the API document's fuzzing and the JS tests run (cargo's target folder may be
+# set elsewhere with CARGO_TARGET_DIR).
+export CREDPORT_SERVER_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/credport-server"
+
 echo "== Rust: model and server"
 cargo test -p credport-model
 cargo test -p credport-server
@@ -14,7 +18,7 @@ cargo build -p credport-server
 
 echo "== API document: redocly lint, then schemathesis against a running credport-server (~2 min)"
 npx --no-install redocly lint docs/openapi.yaml
-.venv-schemathesis/bin/python tests/schemathesis/run.py target/debug/credport-server
+.venv-schemathesis/bin/python tests/schemathesis/run.py "$CREDPORT_SERVER_BIN"
 
 echo "== Rust: SDK unit tests (native)"
 cargo test -p credport --lib
