@@ -57,13 +57,7 @@ fi
 schemathesis_version=4.32.5
 venv=.venv-schemathesis
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qx "schemathesis, version $schemathesis_version"; then
-  if ! python3 -m venv --help >/dev/null 2>&1; then
-    log "installing python3-venv"
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo=sudo
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
-  fi
+  python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
   log "installing schemathesis $schemathesis_version"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
