@@ -12,12 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchDir, root, distDir, log, runInherit } from './lib/util.mjs';
 
-const SECTIONS = ['weight', 'coldstart', 'percall', 'throughput', 'memory', 'server'];
-const SERVER_SECTIONS = ['percall', 'throughput', 'memory', 'server'];
+const SECTIONS = ['weight', 'coldstart', 'percall', 'throughput', 'memory', 'server', 'cores'];
+const SERVER_SECTIONS = ['percall', 'throughput', 'memory', 'server', 'cores'];
 
 function usage(code) {
   process.stdout.write(`usage: node bench/run.mjs [--smoke] [--only ${SECTIONS.join(',')}] [--out DIR] [--no-install]
-  --smoke       tiny samples (well under a minute); writes to bench/results/smoke/ unless --out
+  --smoke       tiny samples (well under a minute); writes to bench/results/smoke/ unless --out;
+                leaves out cores (its first run builds the old core) unless --only names it
   --only LIST   run these sections only; latest.* keep the other sections of the previous run
   --out DIR     write <timestamp>.json, latest.json, latest.md and bench.svg into DIR
   --no-install  do not install a load tool (wrk); the built-in load generator is used if wrk is missing
@@ -56,7 +57,7 @@ function parseArgs(argv) {
 }
 
 const args = parseArgs(process.argv.slice(2));
-const selected = args.only ?? SECTIONS;
+const selected = args.only ?? (args.smoke ? SECTIONS.filter((s) => s !== 'cores') : SECTIONS);
 const smoke = args.smoke;
 const params = smoke
   ? {
@@ -298,6 +299,10 @@ async function main() {
             heapTrendPer10k: sdk.trendPer10kCalls.heapUsed,
           },
         };
+      });
+      await measure('cores', async () => {
+        const { measureCores } = await import('./lib/cores.mjs');
+        return measureCores({ server: base, forkChild, percall: params.percall, coldstartRuns: params.coldstartRuns, log });
       });
       await measure('server', async () => {
         const { measureServer } = await import('./lib/load.mjs');

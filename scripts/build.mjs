@@ -42,35 +42,6 @@ export function errorsToCommonJs(source) {
 }
 
 /**
- * The JS snippets wasm-bindgen writes next to the glue (`#[wasm_bindgen(module = "/src/….js")]`,
- * e.g. src/exchange.js), put inside the glue: each is an ES module, which the CommonJS glue of the
- * `nodejs` build could not `require` on Node 18-20, and the package ships no extra files. Each
- * snippet runs once, in its own function scope, so its names cannot meet the glue's; the glue
- * reads it both by name (`{ drive, … }`) and as a namespace (the wasm's imports of it).
- */
-export function inlineSnippets(glue, dir) {
-  const importLine =
-    /^(?:const \{ ([\w, ]+) \} = require\(String\.raw`\.\/(snippets\/[^`]+)`\);|import \{ ([\w, ]+) \} from '\.\/(snippets\/[^']+)';|const (\w+) = require\("\.\/(snippets\/[^"]+)"\);|import \* as (\w+) from "\.\/(snippets\/[^"]+)";?)$/gm;
-  const inlined = new Map();
-  const out = glue.replace(importLine, (_line, cjsNames, cjsPath, esmNames, esmPath, cjsSpace, cjsSpacePath, esmSpace, esmSpacePath) => {
-    const file = cjsPath ?? esmPath ?? cjsSpacePath ?? esmSpacePath;
-    let module = inlined.get(file);
-    let definition = '';
-    if (!module) {
-      module = `__snippet${inlined.size}`;
-      inlined.set(file, module);
-      const { body, names } = unexport(fs.readFileSync(path.join(dir, file), 'utf8'));
-      definition = `const ${module} = (() => {\n${body}\nreturn { ${names.join(', ')} };\n})();\n`;
-    }
-    const names = cjsNames ?? esmNames;
-    return `${definition}const ${names ? `{ ${names} }` : cjsSpace ?? esmSpace} = ${module};`;
-  });
-  // What is left is the wasm's import module name (a key of its imports object), not a file.
-  if (/(?:require\(\S*|from \S*)snippets\//.test(out)) throw new Error(`${dir}: a snippet import the build does not know how to inline`);
-  return out;
-}
-
-/**
  * The Node glue reading the web build's .wasm (the same bytes) instead of a copy beside it; from
  * the package's root, where the glue runs once bundled into index.cjs and index.mjs
  * (bundleNodeEntries()).
@@ -131,9 +102,6 @@ function bundleNodeEntries(version) {
       target: 'node18',
       define: { CREDPORT_VERSION: JSON.stringify(version) },
       logLevel: 'warning',
-      // wasm-bindgen names the snippet module twice in its imports object (imported from two Rust
-      // files): the same key, the same value.
-      logOverride: { 'duplicate-object-key': 'silent' },
     });
     const text = classNamesKept(outputFiles[0].text);
     fs.writeFileSync(path.join(dist, file), text);
@@ -184,8 +152,9 @@ for (const { dir, files } of targets) {
   for (const [from, to] of Object.entries(files)) {
     const source = path.join(root, 'pkg', dir, from);
     if (from === 'credport.js') {
-      // Snippets first: after them, a snippet module's path is left only as the wasm's import module.
-      const glue = renameInGlue(inlineSnippets(glues[dir], path.dirname(source)), names, source);
+      // The SDK has no JavaScript snippets of its own: a glue that imports one is a mistake.
+      if (/snippets\//.test(glues[dir])) throw new Error(`${source} imports a JavaScript snippet: the SDK's JavaScript is its entries and errors only`);
+      const glue = renameInGlue(glues[dir], names, source);
       const matched = arityMatchedImports(glue);
       fs.writeFileSync(path.join(dist, dir, to), dir === 'node' ? sharedWasm(matched) : matched);
     } else if (from === 'credport_bg.wasm') {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the build and the tests need, from the registries this machine reaches
-# (crates.io, npm, Debian). Idempotent: each step checks first, so a second run takes seconds.
+# (crates.io, npm, PyPI, Debian). Idempotent: each step checks first, so a second run takes
+# seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,5 +51,15 @@ apt_install() {
 # throwaway cluster with initdb and pg_ctl (Debian keeps them in /usr/lib/postgresql/*/bin).
 if ! command -v initdb >/dev/null 2>&1 && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
   apt_install postgresql
+fi
+# schemathesis, the API fuzzer `npm test` runs against credport-server (tests/schemathesis/), from
+# PyPI into a virtualenv of its own (gitignored), at a pinned version.
+schemathesis_version=4.32.5
+venv=.venv-schemathesis
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qx "schemathesis, version $schemathesis_version"; then
+  python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
+  log "installing schemathesis $schemathesis_version"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
 log "ready"

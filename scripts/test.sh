@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Everything the project tests, from a fresh clone: set-up, Rust tests (model, server on SQLite
-# and on PostgreSQL, SDK), the npm package built and packed, and the JS tests against the real
-# server.
+# and on PostgreSQL, SDK), the API document linted and fuzzed against the real server, the npm
+# package built and packed, and the JS tests against the real server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+
+# The server binary the API document's fuzzing and the JS tests run (cargo's target folder may be
+# set elsewhere with CARGO_TARGET_DIR).
+export CREDPORT_SERVER_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/credport-server"
 
 echo "== Rust: model, and server on SQLite"
 cargo test -p credport-model
@@ -14,6 +18,10 @@ cargo build -p credport-server
 
 echo "== Rust: server on PostgreSQL (a throwaway cluster, stopped whatever happens)"
 CREDPORT_TEST_STORE=postgres bash scripts/with-postgres.sh cargo test -p credport-server
+
+echo "== API document: redocly lint, then schemathesis against a running credport-server (~2 min)"
+npx --no-install redocly lint docs/openapi.yaml
+.venv-schemathesis/bin/python tests/schemathesis/run.py "$CREDPORT_SERVER_BIN"
 
 echo "== Rust: SDK unit tests (native)"
 cargo test -p credport --lib

@@ -7,8 +7,6 @@
 
 const SECTION = { custom: 0, import: 2, export: 7 };
 
-/** A module of JS snippets (`#[wasm_bindgen(module = "/src/….js")]`), not the glue's own imports. */
-const isSnippet = (module) => module.startsWith('./snippets/');
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // `name` as a whole JS identifier (not part of a longer one).
 const identifier = (name) => `(?<![\\w$])${escape(name)}(?![\\w$])`;
@@ -97,9 +95,7 @@ function renameImports(r, names) {
     return { module, name, desc: r.bytes.subarray(from, r.at) };
   });
   names.modules = shorten(entries.map((e) => e.module));
-  // A snippet's imports keep their names: the glue hands the wasm the snippet module itself
-  // (`"./snippets/…/src/host.js": import1`), whose keys are the snippet's own export names.
-  names.imports = shorten(entries.filter((e) => !isSnippet(e.module)).map((e) => e.name));
+  names.imports = shorten(entries.map((e) => e.name));
   const renamed = entries.map((e) => [encodeName(names.modules.get(e.module)), encodeName(names.imports.get(e.name) ?? e.name), e.desc]);
   return Buffer.concat([encodeU32(entries.length), ...renamed.flat()]);
 }

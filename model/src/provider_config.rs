@@ -71,8 +71,8 @@ impl CreateProviderConfigParams {
         config_key(&self.key)?;
         validate::label("provider", &self.provider)?;
         token_url(&self.token_url)?;
-        validate::label("client_id", &self.client_id)?;
-        validate::secret("client_secret", self.client_secret.expose())?;
+        client_credential("client_id", &self.client_id)?;
+        client_credential("client_secret", self.client_secret.expose())?;
         known_auth_method(self.auth_method.as_ref())?;
         validate::scopes("scopes", &self.scopes)?;
         margin(self.refresh_margin_seconds)
@@ -103,9 +103,11 @@ impl UpdateProviderConfigParams {
     pub fn validate(&self) -> Checked {
         validate::opt_label("provider", self.provider.as_deref())?;
         self.token_url.as_deref().map_or(Ok(()), token_url)?;
-        validate::opt_label("client_id", self.client_id.as_deref())?;
+        if let Some(id) = &self.client_id {
+            client_credential("client_id", id)?;
+        }
         if let Some(secret) = &self.client_secret {
-            validate::secret("client_secret", secret.expose())?;
+            client_credential("client_secret", secret.expose())?;
         }
         known_auth_method(self.auth_method.as_ref())?;
         if let Some(scopes) = &self.scopes {
@@ -120,6 +122,18 @@ fn config_key(key: &str) -> Checked {
     validate::label("key", key)?;
     if key.contains('/') {
         return Err(FieldError::new("key", "must not contain /"));
+    }
+    Ok(())
+}
+
+/// A client id or secret: RFC 6749's VSCHAR (printable ASCII), 1 to 512 characters. The
+/// message never quotes the value.
+fn client_credential(field: &'static str, value: &str) -> Checked {
+    if value.is_empty() || value.len() > 512 {
+        return Err(FieldError::new(field, "must be 1 to 512 characters"));
+    }
+    if !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return Err(FieldError::new(field, "must be printable ASCII (RFC 6749 VSCHAR)"));
     }
     Ok(())
 }

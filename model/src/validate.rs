@@ -40,12 +40,52 @@ pub const MAX_SECONDS_UNTIL_EXPIRATION: u64 = 10 * 365 * 24 * 3600;
 /// Largest page size of any list.
 pub const MAX_PAGE_SIZE: u32 = 100;
 
-/// A required label: not blank, at most [`MAX_LABEL`] characters, no control characters.
+/// A required label: not blank, at most [`MAX_LABEL`] characters, no control characters and no
+/// format characters (bidi overrides, zero-width characters: they make a name look like
+/// another one).
 pub fn label(field: &'static str, value: &str) -> Checked {
     if value.trim().is_empty() {
         return Err(FieldError::new(field, "must not be empty"));
     }
-    text(field, value, MAX_LABEL)
+    text(field, value, MAX_LABEL)?;
+    if value.chars().any(is_format) {
+        return Err(FieldError::new(
+            field,
+            "must not contain format characters such as bidi overrides or zero-width characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Unicode's format characters (general category Cf, Unicode 16).
+const FORMAT_CHARACTERS: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{0600}', '\u{0605}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{06DD}', '\u{06DD}'),
+    ('\u{070F}', '\u{070F}'),
+    ('\u{0890}', '\u{0891}'),
+    ('\u{08E2}', '\u{08E2}'),
+    ('\u{180E}', '\u{180E}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2066}', '\u{206F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFF9}', '\u{FFFB}'),
+    ('\u{110BD}', '\u{110BD}'),
+    ('\u{110CD}', '\u{110CD}'),
+    ('\u{13430}', '\u{1343F}'),
+    ('\u{1BCA0}', '\u{1BCA3}'),
+    ('\u{1D173}', '\u{1D17A}'),
+    ('\u{E0001}', '\u{E0001}'),
+    ('\u{E0020}', '\u{E007F}'),
+];
+
+fn is_format(c: char) -> bool {
+    FORMAT_CHARACTERS
+        .iter()
+        .any(|&(first, last)| (first..=last).contains(&c))
 }
 
 /// An optional label: when present, as [`label`].
@@ -121,17 +161,27 @@ pub fn decimal(n: u64) -> String {
     digits.iter().rev().map(|&d| char::from(d)).collect()
 }
 
-/// An RFC 3339 timestamp such as `2026-11-22T10:00:00Z` or `2026-11-22T12:00:00.5+02:00`.
-/// Checks the shape and field ranges; the server turns it into an instant.
+/// An RFC 3339 timestamp such as `2026-11-22T10:00:00Z` or `2026-11-22T12:00:00.5+02:00`, in
+/// years 0001 to 9999 once converted to UTC (so that every answer can write it back as RFC 3339:
+/// `9999-12-31T23:30:00-01:00` would be year 10000 in UTC). Checks the shape and field ranges;
+/// the server turns it into an instant.
 pub fn timestamp(field: &'static str, value: &str) -> Checked {
-    if parse_rfc3339(value).is_none() {
-        return Err(FieldError::new(
+    match parse_rfc3339(value) {
+        None => Err(FieldError::new(
             field,
             "must be an RFC 3339 timestamp such as 2026-11-22T10:00:00Z",
-        ));
+        )),
+        Some(seconds) if !(FIRST_SECOND..=LAST_SECOND).contains(&seconds) => Err(FieldError::new(
+            field,
+            "must lie in years 0001 to 9999 once converted to UTC",
+        )),
+        Some(_) => Ok(()),
     }
-    Ok(())
 }
+
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, in seconds since the Unix epoch.
+const FIRST_SECOND: i64 = -62_135_596_800;
+const LAST_SECOND: i64 = 253_402_300_799;
 
 /// Seconds since the Unix epoch of an RFC 3339 timestamp, or `None` when it is not one.
 pub fn parse_rfc3339(value: &str) -> Option<i64> {
@@ -235,6 +285,34 @@ mod tests {
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn timestamps_stay_in_years_1_to_9999_in_utc() {
+        assert_eq!(parse_rfc3339("0001-01-01T00:00:00Z"), Some(FIRST_SECOND));
+        assert_eq!(parse_rfc3339("9999-12-31T23:59:59Z"), Some(LAST_SECOND));
+        assert!(timestamp("t", "0001-01-01T00:00:00Z").is_ok());
+        assert!(timestamp("t", "9999-12-31T23:59:59Z").is_ok());
+        for bad in [
+            "9999-12-31T23:30:00-01:00",
+            "0001-01-01T00:30:00+01:00",
+            "0000-06-01T00:00:00Z",
+        ] {
+            assert_eq!(timestamp("t", bad).unwrap_err().field, "t", "{bad}");
+        }
+    }
+
+    #[test]
+    fn labels_refuse_format_characters() {
+        for bad in [
+            "a\u{202E}b",
+            "zero\u{200B}width",
+            "\u{FEFF}bom",
+            "tag\u{E0041}",
+        ] {
+            assert!(label("name", bad).is_err(), "{bad:?}");
+        }
+        assert!(label("name", "ok – naïve 😀").is_ok());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::crypto::Keys;
 use crate::db::Db;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{Buckets, RateLimiter};
 use crate::refresh::Refresher;
 
 #[derive(Clone)]
@@ -15,6 +15,8 @@ pub struct App {
     pub admin_token_hash: [u8; 32],
     /// `None` when `CREDPORT_RATE_LIMIT` is off.
     pub rate_limiter: Option<Arc<RateLimiter>>,
+    /// Failed authentications per client address ([`crate::auth`]).
+    pub auth_failures: Arc<Buckets>,
     /// OAuth2 token refreshes: the token endpoint client and the refreshes in flight.
     pub refresher: Arc<Refresher>,
 }

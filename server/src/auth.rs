@@ -1,6 +1,12 @@
 //! Who is calling: the admin token (for `/v1/admin/*` only) or a personal access token (for
 //! every other route). Anything else, including the admin token on a site route and a PAT on an
 //! admin route, is 401 `unauthenticated`, with one message whatever the reason.
+//!
+//! Wrong tokens are counted per client address: past a burst of them, the next wrong ones answer
+//! 429 instead of 401 until the address earns another try. A right token is still served: with
+//! tokens of 190 bits and more, throttling is about load and noise, not about making a guess
+//! likely, and refusing right tokens would let one guesser behind a proxy or NAT lock every
+//! other client there out.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -11,7 +17,21 @@ use crate::app::App;
 use crate::clock;
 use crate::crypto::{self, TOKEN_PREFIX};
 use crate::error::ApiError;
+use crate::listener::ClientAddr;
+use crate::ratelimit::Buckets;
 use crate::store;
+
+/// Wrong tokens one client address may present in a burst before it is throttled; tokens are
+/// 40 random characters and the admin token at least 32, so this is about load and noise, not
+/// about making a guess likely.
+pub const FAILURE_BURST: u32 = 30;
+/// How fast a throttled address earns another try.
+pub const FAILURES_PER_SECOND: u32 = 1;
+
+/// The limiter of failed authentications per client address.
+pub fn failure_limiter() -> Buckets {
+    Buckets::with_burst(FAILURE_BURST, FAILURES_PER_SECOND)
+}
 
 /// The caller of a site route: a usable personal access token.
 pub struct Caller {
@@ -19,6 +39,8 @@ pub struct Caller {
     pub site_id: String,
     pub user_id: String,
     pub scopes: Vec<Scope>,
+    /// When the caller's token expires (seconds since the epoch); tokens it makes expire no later.
+    pub expires_at: Option<i64>,
 }
 
 impl Caller {
@@ -44,16 +66,19 @@ impl FromRequestParts<App> for Caller {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
         // Malformed tokens never reach the database.
         if !crypto::is_well_formed(token, TOKEN_PREFIX) {
-            return Err(ApiError::unauthenticated());
+            return Err(failed(app, parts));
         }
         let hash = app.keys.lookup_hash(token);
         let now = clock::now();
-        let owner = app
+        let Some(owner) = app
             .db
             .read_single(move |conn| store::tokens::authenticate(conn, &hash, now))
             .await?
-            .ok_or_else(ApiError::unauthenticated)?;
-        limit(app, &owner.token_id).await?;
+        else {
+            return Err(failed(app, parts));
+        };
+        // All of a user's tokens share one budget: more tokens are not more requests.
+        limit(app, &format!("user:{}:{}", owner.site_id, owner.user_id)).await?;
         // Reads stay reads: `last_used_at` is written at most once a second per token.
         if owner.last_used_at.is_none_or(|at| at < now) {
             let id = owner.token_id.clone();
@@ -66,6 +91,7 @@ impl FromRequestParts<App> for Caller {
             site_id: owner.site_id,
             user_id: owner.user_id,
             scopes: owner.scopes,
+            expires_at: owner.expires_at,
         })
     }
 }
@@ -87,19 +113,33 @@ impl FromRequestParts<App> for Admin {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
         // Compared as keyed hashes, in constant time: neither length nor content leaks.
         if !crypto::hashes_equal(&app.keys.lookup_hash(token), &app.admin_token_hash) {
-            return Err(ApiError::unauthenticated());
+            return Err(failed(app, parts));
         }
         limit(app, "admin").await?;
         Ok(Admin)
     }
 }
 
-/// The per-token rate limit, keyed by the token's id (never the token itself). Counted after
+/// The rate limit, keyed by who is calling (never by the token itself). Counted after
 /// authentication, so that unknown tokens do not fill the limiter with buckets.
 async fn limit(app: &App, key: &str) -> Result<(), ApiError> {
     match &app.rate_limiter {
         Some(limiter) => limiter.check(&app.db, key).await,
         None => Ok(()),
+    }
+}
+
+/// Counts a wrong token against the client address it came from: the 401, or the 429 once the
+/// address's budget is spent.
+fn failed(app: &App, parts: &Parts) -> ApiError {
+    // Every connection has an address; a request built without one shares a bucket.
+    let key = parts
+        .extensions
+        .get::<ClientAddr>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string());
+    match app.auth_failures.take(&key) {
+        Ok(()) => ApiError::unauthenticated(),
+        Err(seconds) => ApiError::authentication_throttled(seconds),
     }
 }
 

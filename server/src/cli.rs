@@ -14,7 +14,7 @@ use crate::crypto::Keys;
 use crate::db::{Db, OpenError};
 use crate::ratelimit::{self, RateLimiter};
 use crate::refresh::Refresher;
-use crate::{demo, idempotency, server};
+use crate::{auth, demo, idempotency, listener, server};
 
 /// Why the program stops early.
 struct Failure {
@@ -129,6 +129,7 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
     let runtime = runtime()?;
     let served = runtime.block_on(async {
         let (db, keys) = open(&config.storage).await?;
+        let max_connections = listener::connection_cap(listener::raise_file_limit());
         if config.generated_admin_token {
             eprintln!(
                 "credport-server: --dev admin token (shown once): {}",
@@ -149,12 +150,13 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             admin_token_hash: keys.lookup_hash(&config.admin_token),
             keys,
             rate_limiter,
+            auth_failures: Arc::new(auth::failure_limiter()),
             refresher: Arc::new(refresher),
         };
         let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
         let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| runtime_failure(format!("server failed: {e}")))?;
-        server::serve(listener, service)
+        server::serve(listener, service, max_connections)
             .await
             .map_err(|e| runtime_failure(format!("server failed: {e}")))
     });

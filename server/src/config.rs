@@ -50,7 +50,7 @@ pub struct SettingArgs {
     /// ./credport.db; with --dev a temporary file].
     #[arg(long, env = "CREDPORT_DATABASE", global = true)]
     database: Option<PathBuf>,
-    /// Bearer token of the /v1/admin routes, at least 16 characters (required unless --dev).
+    /// Bearer token of the /v1/admin routes, at least 32 characters (required unless --dev).
     #[arg(
         long,
         env = "CREDPORT_ADMIN_TOKEN",
@@ -139,7 +139,9 @@ pub enum CorsOrigins {
 }
 
 const DEFAULT_DATABASE: &str = "./credport.db";
-const MIN_ADMIN_TOKEN: usize = 16;
+/// Shortest admin token: 32 characters, so that even a token of letters and digits only holds
+/// about 190 bits.
+const MIN_ADMIN_TOKEN: usize = 32;
 
 impl SettingArgs {
     pub fn server(&self) -> Result<ServerConfig, ConfigError> {
@@ -251,17 +253,33 @@ fn admin_token(value: &str) -> Result<String, ConfigError> {
             "CREDPORT_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN} printable ASCII characters without spaces"
         )));
     }
+    if one_repeated(value.as_bytes()) {
+        return Err(bad(
+            "CREDPORT_ADMIN_TOKEN must not be one character repeated; use a random one, e.g. from `openssl rand -hex 24`",
+        ));
+    }
     Ok(value.to_owned())
 }
 
 fn encryption_key(value: &str) -> Result<[u8; 32], ConfigError> {
     let mut key = [0u8; 32];
-    match hex::decode_to_slice(value, &mut key) {
-        Ok(()) => Ok(key),
-        Err(_) => Err(bad(
+    if hex::decode_to_slice(value, &mut key).is_err() {
+        return Err(bad(
             "CREDPORT_ENCRYPTION_KEY must be 64 hex characters (32 bytes)",
-        )),
+        ));
     }
+    // All zeros and the like: a placeholder, not a key.
+    if one_repeated(&key) {
+        return Err(bad(
+            "CREDPORT_ENCRYPTION_KEY must not be one byte repeated; use 32 random bytes, e.g. from `openssl rand -hex 32`",
+        ));
+    }
+    Ok(key)
+}
+
+/// Whether every byte equals the first: a placeholder (`0000…`, `aaaa…`) rather than a secret.
+fn one_repeated(bytes: &[u8]) -> bool {
+    bytes.windows(2).all(|pair| pair[0] == pair[1])
 }
 
 fn rate_limit(value: &str) -> Result<u32, ConfigError> {
@@ -314,12 +332,16 @@ mod tests {
     fn settings_are_checked() {
         assert!(listen("127.0.0.1:0").is_ok());
         assert!(listen("nonsense").is_err());
-        assert!(encryption_key(&"ab".repeat(32)).is_ok());
+        assert!(encryption_key(&"0123456789abcdef".repeat(4)).is_ok());
         assert!(encryption_key(&"ab".repeat(31)).is_err());
         assert!(encryption_key(&"zz".repeat(32)).is_err());
+        assert!(encryption_key(&"00".repeat(32)).is_err());
+        assert!(encryption_key(&"ab".repeat(32)).is_err());
         assert!(admin_token("short").is_err());
-        assert!(admin_token("a token with spaces!").is_err());
-        assert!(admin_token("0123456789abcdef").is_ok());
+        assert!(admin_token("a token with spaces! and more than 32 of them").is_err());
+        assert!(admin_token("0123456789abcdef").is_err());
+        assert!(admin_token(&"a".repeat(40)).is_err());
+        assert!(admin_token("0123456789abcdef0123456789abcdef").is_ok());
         assert!(rate_limit("0").is_err());
         assert_eq!(rate_limit("5").unwrap(), 5);
         assert!(refresh_timeout("0").is_err());

@@ -55,6 +55,20 @@ pub fn new_id(prefix: &str) -> Result<String, ApiError> {
     Ok(format!("{prefix}{}", random_base62(ID_CHARS)?))
 }
 
+/// The prefixes of the ids [`new_id`] makes for stored objects (sites, connections, API keys,
+/// personal access tokens).
+const ID_PREFIXES: [&str; 4] = ["site_", "conn_", "ak_", "pat_"];
+
+/// Whether `value` has the shape of an object id (`ak_` and 20 letters and digits): an id is no
+/// secret, and nothing else has that shape (secrets are twice as long).
+pub fn is_id(value: &str) -> bool {
+    ID_PREFIXES.iter().any(|prefix| {
+        value.strip_prefix(prefix).is_some_and(|rest| {
+            rest.len() == ID_CHARS && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+    })
+}
+
 /// A new token or secret such as `cpat_…` or `cpk_…`.
 pub fn new_secret(prefix: &str) -> Result<String, ApiError> {
     Ok(format!("{prefix}{}", random_base62(SECRET_CHARS)?))
@@ -180,6 +194,9 @@ mod tests {
         let token = new_secret(TOKEN_PREFIX).unwrap();
         assert!(is_well_formed(&token, TOKEN_PREFIX));
         assert!(!is_well_formed(&token, API_KEY_PREFIX));
+        assert!(is_id(&new_id("ak_").unwrap()));
+        assert!(!is_id(&token), "a token is not id-shaped");
+        assert!(!is_id("ak_short") && !is_id(&new_id("req_").unwrap()));
         assert!(!is_well_formed("cpat_short", TOKEN_PREFIX));
         assert!(!is_well_formed(&format!("{token}!"), TOKEN_PREFIX));
         assert_ne!(token, new_secret(TOKEN_PREFIX).unwrap());

@@ -18,6 +18,8 @@ pub struct ApiError {
     retry_after: Option<u64>,
     /// What went wrong inside, for the log line only (500s).
     internal: Option<String>,
+    /// Close the connection after this answer.
+    close: bool,
 }
 
 /// What [`ApiError::into_response`] leaves in the response for the request middleware to render.
@@ -36,6 +38,7 @@ impl ApiError {
             details: None,
             retry_after: None,
             internal: None,
+            close: false,
         }
     }
 
@@ -162,13 +165,56 @@ impl ApiError {
         error
     }
 
-    /// 429 with `Retry-After: seconds`.
-    pub fn rate_limited(seconds: u64) -> Self {
+    /// 408: the client sent nothing of its body for `seconds`; the connection is closed after
+    /// this answer (the client may never read it).
+    pub fn body_timeout(seconds: u64) -> Self {
         let mut error = Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("too many requests for this token; retry after {seconds} s"),
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!("no part of the request body arrived for {seconds} s"),
         );
+        error.close = true;
+        error
+    }
+
+    /// 414: the path and query string are over `limit` bytes.
+    pub fn uri_too_long(limit: usize) -> Self {
+        Self::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the path and query string are over {limit} bytes"),
+        )
+        .with_detail("limit_bytes", limit)
+    }
+
+    /// 431: more than `max_count` headers or more than `max_bytes` of them.
+    pub fn headers_too_large(max_count: usize, max_bytes: usize) -> Self {
+        Self::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!("the request has more than {max_count} headers or {max_bytes} bytes of them"),
+        )
+        .with_detail("limit_bytes", max_bytes)
+    }
+
+    /// 429 with `Retry-After: seconds`: the caller's user is over the rate limit.
+    pub fn rate_limited(seconds: u64) -> Self {
+        Self::retry_later(
+            format!("too many requests for this user; retry after {seconds} s"),
+            seconds,
+        )
+    }
+
+    /// 429 with `Retry-After: seconds`: too many failed authentications from this address.
+    pub fn authentication_throttled(seconds: u64) -> Self {
+        Self::retry_later(
+            format!("too many failed authentications from this address; retry after {seconds} s"),
+            seconds,
+        )
+    }
+
+    fn retry_later(message: String, seconds: u64) -> Self {
+        let mut error = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message);
         error.retry_after = Some(seconds);
         error
     }
@@ -296,6 +342,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.close {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response.extensions_mut().insert(PendingError {
             body: ErrorBody {

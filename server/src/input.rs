@@ -1,11 +1,12 @@
 //! Reading requests: JSON bodies, query strings and path parameters into the model's types,
-//! with every failure a 400 that names the field (its wire name) or 413 for a body over 1 MiB.
+//! with every failure a 400 that names the field (its wire name); the body itself is read by
+//! [`crate::body_limit`] (413, 408).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
-use credport_model::validate::Checked;
+use credport_model::validate::{MAX_PAGE_SIZE, MAX_SECONDS_UNTIL_EXPIRATION};
 use credport_model::{
     CreateAdminTokenParams, CreateApiKeyParams, CreateConnectionParams, CreateProviderConfigParams,
     CreateSiteParams, CreateTokenParams, ListApiKeysParams, ListConnectionsParams,
@@ -13,39 +14,43 @@ use credport_model::{
     VerifyApiKeyParams,
 };
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::body_limit;
 use crate::error::ApiError;
 use crate::idempotency::IdempotencyKey;
+use crate::{echo, json_keys, scope_lists};
 
-/// A request type of the model, with its validation rules.
+/// A request type, with its validation rules: the model's, and where the server says more than
+/// the model can (an indexed `scopes[i]`), the server's first.
 pub trait Params: DeserializeOwned {
-    fn check(&self) -> Checked;
+    fn check(&self) -> Result<(), ApiError>;
 }
 
 macro_rules! params {
-    ($($ty:ty),+ $(,)?) => {
+    ($($ty:ty $(=> $scopes:expr)?),+ $(,)?) => {
         $(impl Params for $ty {
-            fn check(&self) -> Checked {
-                self.validate()
+            fn check(&self) -> Result<(), ApiError> {
+                $(($scopes)(self)?;)?
+                Ok(self.validate()?)
             }
         })+
     };
 }
 
 params!(
-    CreateAdminTokenParams,
-    CreateApiKeyParams,
-    CreateConnectionParams,
-    CreateProviderConfigParams,
+    CreateAdminTokenParams => |p: &CreateAdminTokenParams| scope_lists::token_scopes(p.scopes.as_deref()),
+    CreateApiKeyParams => |p: &CreateApiKeyParams| scope_lists::labels(p.scopes.as_deref()),
+    CreateConnectionParams => |p: &CreateConnectionParams| scope_lists::labels(Some(&p.scopes)),
+    CreateProviderConfigParams => |p: &CreateProviderConfigParams| scope_lists::labels(Some(&p.scopes)),
     CreateSiteParams,
-    CreateTokenParams,
+    CreateTokenParams => |p: &CreateTokenParams| scope_lists::token_scopes(p.scopes.as_deref()),
     ListApiKeysParams,
     ListConnectionsParams,
     RevokeApiKeyParams,
-    UpdateApiKeyParams,
-    UpdateConnectionParams,
-    UpdateProviderConfigParams,
+    UpdateApiKeyParams => |p: &UpdateApiKeyParams| scope_lists::labels(p.scopes.as_deref()),
+    UpdateConnectionParams => |p: &UpdateConnectionParams| scope_lists::labels(p.scopes.as_deref()),
+    UpdateProviderConfigParams => |p: &UpdateProviderConfigParams| scope_lists::labels(p.scopes.as_deref()),
     VerifyApiKeyParams,
 );
 
@@ -87,13 +92,19 @@ impl Payload {
         if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
             return Err(ApiError::invalid("body", "body: must be a JSON object"));
         }
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        if let Some(path) = json_keys::first_duplicate(bytes) {
+            let field = echo::name(&path);
+            return Err(ApiError::invalid(
+                &field,
+                format!("{field}: this key appears more than once in its object"),
+            ));
+        }
+        let mut tree: Value = serde_json::from_slice(bytes).map_err(|e| json_error("", &e))?;
+        whole_numbers_as_integers(&mut tree);
+        let value: T = serde_path_to_error::deserialize(tree).map_err(|e| {
             let path = e.path().to_string();
             json_error(&path, e.inner())
         })?;
-        de.end()
-            .map_err(|_| ApiError::invalid("body", "body: unexpected data after the JSON value"))?;
         value.check()?;
         Ok(value)
     }
@@ -121,6 +132,27 @@ impl Payload {
                 "Content-Type",
                 "Content-Type: a request body must be sent as application/json",
             )),
+        }
+    }
+}
+
+/// Body fields that hold a whole number. JSON has one kind of number: `3600.0` is the whole
+/// number 3600 (JSON Schema's `integer` says so too), though serde would refuse it for a `u64`.
+const WHOLE_NUMBER_FIELDS: [&str; 1] = ["seconds_until_expiration"];
+
+/// Writes a [`WHOLE_NUMBER_FIELDS`] value with a zero fraction (`3600.0`) as the integer it is.
+fn whole_numbers_as_integers(body: &mut Value) {
+    let Value::Object(fields) = body else { return };
+    for name in WHOLE_NUMBER_FIELDS {
+        let Some(value) = fields.get_mut(name) else {
+            continue;
+        };
+        let whole = value
+            .as_f64()
+            .filter(|n| n.fract() == 0.0 && (0.0..u64::MAX as f64).contains(n));
+        if let (Some(n), false) = (whole, value.is_u64()) {
+            // Exact: a whole f64 in u64's range converts without rounding.
+            *value = Value::from(n as u64);
         }
     }
 }
@@ -199,11 +231,11 @@ fn field_error(path: &str, message: &str) -> ApiError {
         return ApiError::invalid(&field, format!("{field}: is required"));
     }
     if let Some((name, rest)) = named("unknown field ") {
-        // Here the path already ends with the unknown key.
-        let field = match path {
-            "." | "" => name.to_owned(),
-            p => p.to_owned(),
-        };
+        // Here the path already ends with the unknown key, the client's text: cut and screened.
+        let field = echo::name(match path {
+            "." | "" => name,
+            p => p,
+        });
         let expected = rest.trim_start_matches(", ");
         return ApiError::invalid(&field, format!("{field}: unknown field; {expected}"));
     }
@@ -213,15 +245,31 @@ fn field_error(path: &str, message: &str) -> ApiError {
     }
     let field = match path {
         "." | "" | "?" => "body".to_owned(),
-        p => p.to_owned(),
+        p => echo::name(p),
     };
-    let reason = match message.split_once(", expected ") {
-        Some((_, expected)) => format!("must be {}", plain_type(expected)),
-        None if is_number_error(message) => "must be a whole number in range".to_owned(),
-        None if message.contains("`true` or `false`") => "must be true or false".to_owned(),
-        None => "invalid value".to_owned(),
+    let reason = match (
+        whole_number_range(&field),
+        message.split_once(", expected "),
+    ) {
+        // A wrong type and an out-of-range number get the same words as the range check.
+        (Some((min, max)), _) => format!("must be a whole number between {min} and {max}"),
+        (None, Some((_, expected))) => format!("must be {}", plain_type(expected)),
+        (None, None) if message.contains("`true` or `false`") => "must be true or false".to_owned(),
+        (None, None) => "invalid value".to_owned(),
     };
     ApiError::invalid(&field, format!("{field}: {reason}"))
+}
+
+/// The bounds of the whole-number inputs (`offset` is bounded by its type only).
+fn whole_number_range(field: &str) -> Option<(u64, u64)> {
+    let page_size = u64::from(MAX_PAGE_SIZE);
+    match field {
+        "seconds_until_expiration" => Some((1, MAX_SECONDS_UNTIL_EXPIRATION)),
+        "limit" | "page_size" => Some((1, page_size)),
+        "page" => Some((1, u64::from(u32::MAX) / page_size)),
+        "offset" => Some((0, u64::from(u32::MAX))),
+        _ => None,
+    }
 }
 
 /// serde's name of an expected type, in the words of JSON.
@@ -234,16 +282,4 @@ fn plain_type(expected: &str) -> &str {
         e if e.starts_with("struct ") => "a JSON object",
         e => e,
     }
-}
-
-/// The messages of `str::parse` for integers, as serde_urlencoded passes them on.
-fn is_number_error(message: &str) -> bool {
-    [
-        "invalid digit",
-        "number too large",
-        "number too small",
-        "cannot parse integer",
-    ]
-    .iter()
-    .any(|m| message.contains(m))
 }

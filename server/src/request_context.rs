@@ -1,35 +1,53 @@
 //! The outermost layer of every request: gives it an id (the `x-request-id` header of every
-//! response), renders [`ApiError`]s as the error body with that id, and logs one line per request.
+//! response), refuses an over-long path or too many headers ([`crate::http_limits`]), renders
+//! [`ApiError`]s as the error body with that id, adds the headers every answer carries, and logs
+//! one line per request.
 
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use crate::crypto;
 use crate::error::{ApiError, PendingError};
+use crate::http_limits;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// What the log line says for the path of a request that matched no route.
+const NO_ROUTE: &str = "(no route)";
 
 pub async fn layer(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = new_request_id();
     let method = request.method().clone();
-    // The path only: a query string may carry data the log must not keep.
-    let path = request.uri().path().to_owned();
+    let path = match request.extensions().get::<MatchedPath>() {
+        Some(route) => loggable_path(route.as_str(), request.uri().path()),
+        None => NO_ROUTE.to_owned(),
+    };
 
-    let mut response = next.run(request).await;
+    let mut response = match http_limits::check(&request) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
+    };
 
     let internal = match response.extensions_mut().remove::<PendingError>() {
         Some(pending) => render(&mut response, pending, &request_id),
         None => None,
     };
+    let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(REQUEST_ID, value);
+        headers.insert(REQUEST_ID, value);
     }
+    // Answers hold credentials and secrets: no proxy or browser cache may keep them, and no
+    // browser may read a JSON answer as anything else.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
 
     let status = response.status().as_u16();
     let latency_ms = format!("{:.3}", started.elapsed().as_secs_f64() * 1000.0);
@@ -40,6 +58,25 @@ pub async fn layer(request: Request, next: Next) -> Response {
         None => tracing::info!(request_id, %method, path, status, %latency_ms, "request"),
     }
     response
+}
+
+/// The path as the log may keep it: the route's template (`/v1/api_keys/{id}/secret`) with each
+/// parameter that is an object id filled in (`/v1/api_keys/ak_…/secret`), for tracing requests,
+/// and anything else left as its `{name}`. Never the path itself: a careless client may put a
+/// secret where an id belongs (`/v1/api_keys/cpk_…`), and the query string is not logged at all.
+fn loggable_path(template: &str, path: &str) -> String {
+    template
+        .split('/')
+        .zip(path.split('/'))
+        .map(|(part, given)| {
+            if part.starts_with('{') && crypto::is_id(given) {
+                given
+            } else {
+                part
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Writes the error body into `response`; returns the internal detail to log, if any.

@@ -17,6 +17,7 @@ use crate::body_limit;
 use crate::config::CorsOrigins;
 use crate::error::ApiError;
 use crate::idempotency;
+use crate::listener;
 use crate::reply::IDEMPOTENT_REPLAYED;
 use crate::request_context::{self, REQUEST_ID};
 use crate::routes;
@@ -40,25 +41,20 @@ pub fn service(app: App, cors: Option<&CorsOrigins>) -> Result<Router, String> {
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 /// Serves until SIGTERM or SIGINT, then waits (at most [`SHUTDOWN_GRACE`]) for the requests in
-/// flight.
-pub async fn serve(listener: TcpListener, service: Router) -> std::io::Result<()> {
+/// flight. At most `max_connections` are open at once ([`listener::connection_cap`]).
+pub async fn serve(
+    listener: TcpListener,
+    service: Router,
+    max_connections: usize,
+) -> std::io::Result<()> {
     let address = listener.local_addr()?;
+    // Before the announcement, which tools wait for.
+    tracing::info!(max_connections, "accepting connections");
     announce(address);
-    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        let _ = signalled.send(true);
-    });
-    let deadline = async {
-        if on_signal.changed().await.is_ok() {
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
+    let connections = listener::run(listener, service, max_connections, shutdown_signal()).await;
     tokio::select! {
-        served = server => served?,
-        () = deadline => tracing::warn!(
+        () = connections.shutdown() => {}
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!(
             grace_seconds = SHUTDOWN_GRACE.as_secs(),
             "requests still in flight after the grace period; stopping anyway"
         ),

@@ -103,8 +103,9 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
-/// One result row, read eagerly. A column of an unexpected type is an internal error naming
-/// the column's index, never its value.
+/// One result row, read eagerly. Text and blobs are taken out of it (each column is read once),
+/// so that reading a row copies nothing more. A column of an unexpected type is an internal
+/// error naming the column's index, never its value.
 #[derive(Debug)]
 pub struct Row(Vec<Value>);
 
@@ -112,22 +113,45 @@ fn wrong_type(index: usize, wanted: &str) -> ApiError {
     ApiError::internal(format!("database: column {index} is not {wanted}"))
 }
 
+fn no_column(index: usize) -> ApiError {
+    ApiError::internal(format!("database: no column {index}"))
+}
+
 impl Row {
     fn value(&self, index: usize) -> Result<&Value, ApiError> {
-        self.0
-            .get(index)
-            .ok_or_else(|| ApiError::internal(format!("database: no column {index}")))
+        self.0.get(index).ok_or_else(|| no_column(index))
     }
 
-    pub fn opt_text(&self, index: usize) -> Result<Option<String>, ApiError> {
+    fn take(&mut self, index: usize) -> Result<Value, ApiError> {
+        self.0
+            .get_mut(index)
+            .map(|v| std::mem::replace(v, Value::Null))
+            .ok_or_else(|| no_column(index))
+    }
+
+    /// A text column, borrowed (for JSON to parse).
+    pub fn opt_str(&self, index: usize) -> Result<Option<&str>, ApiError> {
         match self.value(index)? {
             Value::Null => Ok(None),
-            Value::Text(s) => Ok(Some(s.clone())),
+            Value::Text(s) => Ok(Some(s)),
             _ => Err(wrong_type(index, "text")),
         }
     }
 
-    pub fn text(&self, index: usize) -> Result<String, ApiError> {
+    pub fn str(&self, index: usize) -> Result<&str, ApiError> {
+        self.opt_str(index)?
+            .ok_or_else(|| wrong_type(index, "non-null text"))
+    }
+
+    pub fn opt_text(&mut self, index: usize) -> Result<Option<String>, ApiError> {
+        match self.take(index)? {
+            Value::Null => Ok(None),
+            Value::Text(s) => Ok(Some(s)),
+            _ => Err(wrong_type(index, "text")),
+        }
+    }
+
+    pub fn text(&mut self, index: usize) -> Result<String, ApiError> {
         self.opt_text(index)?
             .ok_or_else(|| wrong_type(index, "non-null text"))
     }
@@ -154,9 +178,9 @@ impl Row {
         }
     }
 
-    pub fn blob(&self, index: usize) -> Result<Vec<u8>, ApiError> {
-        match self.value(index)? {
-            Value::Blob(b) => Ok(b.clone()),
+    pub fn blob(&mut self, index: usize) -> Result<Vec<u8>, ApiError> {
+        match self.take(index)? {
+            Value::Blob(b) => Ok(b),
             _ => Err(wrong_type(index, "a blob")),
         }
     }

@@ -413,7 +413,12 @@ async fn verify_reports_every_outcome() {
 
     // Whatever a caller was handed is a result: a string that is no credport secret at all is
     // simply not found. Only a request that is not a verification (no secret) is a 400.
-    for not_a_key in ["not-a-key", "cpk_short", "cpat_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "Bearer ключ"] {
+    for not_a_key in [
+        "not-a-key",
+        "cpk_short",
+        "cpat_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "Bearer ключ",
+    ] {
         let result = verify(not_a_key).await;
         assert_eq!(
             result.ok(200),
@@ -425,4 +430,51 @@ async fn verify_reports_every_outcome() {
     api.post(&site.token, "/v1/api_keys/verify", json!({}))
         .await
         .invalid("secret");
+}
+
+#[tokio::test]
+async fn verify_is_a_read_and_never_replays_an_idempotency_key() {
+    let api = Server::shared().api();
+    let site = api.site().await;
+    let created = api
+        .post(
+            &site.token,
+            "/v1/api_keys",
+            json!({ "name": "replayed?", "subject": "s" }),
+        )
+        .await;
+    let created = created.ok(201).clone();
+    let id = key_id(&created);
+    let body = json!({ "secret": created["secret"] });
+    let with_key = [("idempotency-key", "verify-once")];
+    let verify = |body: Value| {
+        let api = &api;
+        let token = site.token.clone();
+        async move {
+            api.request(
+                "POST",
+                "/v1/api_keys/verify",
+                Some(&token),
+                Some(&body),
+                &with_key,
+            )
+            .await
+        }
+    };
+
+    let first = verify(body.clone()).await;
+    assert_eq!(first.ok(200)["code"], "VALID");
+    api.post(&site.token, &format!("/v1/api_keys/{id}/revoke"), json!({}))
+        .await
+        .ok(200);
+    let after_revoke = verify(body.clone()).await;
+    assert_eq!(after_revoke.ok(200)["code"], "REVOKED", "a current answer");
+    assert_eq!(after_revoke.header("idempotent-replayed"), None);
+    api.delete(&site.token, &format!("/v1/api_keys/{id}"))
+        .await
+        .ok(200);
+    assert_eq!(verify(body).await.ok(200)["code"], "NOT_FOUND");
+    // Another body under the same key is another question, not a conflict.
+    let other = verify(json!({ "secret": format!("cpk_{}", "Q".repeat(40)) })).await;
+    assert_eq!(other.ok(200)["code"], "NOT_FOUND");
 }

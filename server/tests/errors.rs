@@ -326,7 +326,14 @@ async fn every_post_accepts_an_idempotency_key() {
     let key = key.ok(201).clone();
     let id = key["id"].as_str().unwrap();
     let admin_site = format!("/v1/admin/sites/{}", site.id);
-    let other_secret = format!("cpk_{}", "Q".repeat(40));
+    let spare = api
+        .admin(
+            "POST",
+            &format!("{admin_site}/personal_access_tokens"),
+            Some(json!({ "user_id": "spare", "name": "to revoke" })),
+        )
+        .await;
+    let spare = spare.ok(201)["id"].as_str().unwrap().to_owned();
     let cases: Vec<(bool, String, Value, Value)> = vec![
         (
             true,
@@ -353,10 +360,10 @@ async fn every_post_accepts_an_idempotency_key() {
             json!({}),
         ),
         (
-            false,
-            "/v1/api_keys/verify".into(),
-            json!({ "secret": key["secret"] }),
-            json!({ "secret": other_secret }),
+            true,
+            format!("{admin_site}/personal_access_tokens/{spare}/revoke"),
+            json!({}),
+            json!({ "x": 1 }),
         ),
         (
             false,
@@ -399,4 +406,330 @@ async fn every_post_accepts_an_idempotency_key() {
         )
         .await;
     res.error(409, "idempotency_conflict");
+}
+
+#[tokio::test]
+async fn every_answer_forbids_caching_and_sniffing() {
+    let server = Server::shared();
+    let api = server.api();
+    let site = api.site().await;
+    let created = api
+        .post(
+            &site.token,
+            "/v1/api_keys",
+            json!({ "name": "cached?", "subject": "s" }),
+        )
+        .await;
+    let id = created.body["id"].as_str().unwrap_or_default().to_owned();
+    let answers = vec![
+        created,
+        api.get(&site.token, &format!("/v1/api_keys/{id}/secret"))
+            .await,
+        api.get(&site.token, "/v1/connections").await,
+        api.post(&site.token, "/v1/api_keys", json!({})).await,
+        api.get("cpat_wrong", "/v1/connections").await,
+        api.get(&site.token, "/v1/nothing").await,
+        api.delete(&site.token, "/v1/connections").await,
+    ];
+    for res in &answers {
+        assert_eq!(
+            res.header("cache-control"),
+            Some("no-store"),
+            "{}",
+            res.text
+        );
+        assert_eq!(
+            res.header("x-content-type-options"),
+            Some("nosniff"),
+            "{}",
+            res.text
+        );
+    }
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [201, 200, 200, 400, 401, 404, 405]);
+}
+
+#[tokio::test]
+async fn made_up_names_are_echoed_short_and_never_when_secret_shaped() {
+    let api = Server::shared().api();
+    let site = api.site().await;
+    let secret_name = format!("cpk_{}", "S".repeat(40));
+    let long_name = "n".repeat(900 * 1024);
+    let mut long_body = serde_json::Map::new();
+    long_body.insert(long_name.clone(), json!(1));
+    let cases = [
+        json!({ "name": "k", "subject": "s", secret_name.clone(): 1 }),
+        Value::Object(long_body),
+    ];
+    for body in cases {
+        let res = api.post(&site.token, "/v1/api_keys", body).await;
+        res.error(400, "invalid_request");
+        assert!(
+            res.text.len() < 1000,
+            "an answer of {} bytes",
+            res.text.len()
+        );
+        let field = res.body["error"]["details"]["field"].as_str().unwrap();
+        assert!(field.chars().count() <= 65, "{field}");
+        assert!(
+            !res.text.contains("cpk_") && !res.text.contains("SSSS"),
+            "{}",
+            res.text
+        );
+    }
+    // A secret-shaped key given twice (json! cannot write that).
+    let twice =
+        format!(r#"{{"name":"k","subject":"s","claims":{{"{secret_name}":1,"{secret_name}":2}}}}"#);
+    let res = api
+        .client
+        .post(format!("{}/v1/api_keys", api.base))
+        .bearer_auth(&site.token)
+        .header("content-type", "application/json")
+        .body(twice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let text = res.text().await.unwrap();
+    assert!(!text.contains("cpk_") && text.contains("claims."), "{text}");
+    // The same in a query string and in a nested object.
+    let res = api
+        .get(&site.token, &format!("/v1/api_keys?{secret_name}=1"))
+        .await;
+    res.error(400, "invalid_request");
+    assert!(!res.text.contains("cpk_"), "{}", res.text);
+    let mut body = common::connection_body("echo");
+    body["credentials"][format!("cpat_{}", "T".repeat(40))] = json!("x");
+    let res = api
+        .admin(
+            "POST",
+            &format!("/v1/admin/sites/{}/connections", site.id),
+            Some(body),
+        )
+        .await;
+    res.error(400, "invalid_request");
+    assert!(!res.text.contains("cpat_"), "{}", res.text);
+    // An ordinary unknown name is still named.
+    api.post(
+        &site.token,
+        "/v1/api_keys",
+        json!({ "name": "k", "subject": "s", "colour": 1 }),
+    )
+    .await
+    .invalid("colour");
+}
+
+#[tokio::test]
+async fn input_that_could_mean_two_things_is_refused() {
+    let api = Server::shared().api();
+    let site = api.site().await;
+    let admin_tokens = format!("/v1/admin/sites/{}/personal_access_tokens", site.id);
+    // An empty scope list is no longer "every scope".
+    api.post(
+        &site.token,
+        "/v1/personal_access_tokens",
+        json!({ "name": "t", "scopes": [] }),
+    )
+    .await
+    .invalid("scopes");
+    api.admin(
+        "POST",
+        &admin_tokens,
+        Some(json!({ "user_id": "u", "name": "t", "scopes": [] })),
+    )
+    .await
+    .invalid("scopes");
+    // Scope errors name their entry.
+    api.post(
+        &site.token,
+        "/v1/personal_access_tokens",
+        json!({ "name": "t", "scopes": ["api_keys:read", "nope"] }),
+    )
+    .await
+    .invalid("scopes[1]");
+    api.post(
+        &site.token,
+        "/v1/api_keys",
+        json!({ "name": "k", "subject": "s", "scopes": ["ok", "", "x"] }),
+    )
+    .await
+    .invalid("scopes[1]");
+
+    // A key given twice, at any depth: refused, nothing stored. (serde_json would keep the last.)
+    let raw = |text: &'static str| {
+        let api = &api;
+        let token = site.token.clone();
+        async move {
+            let res = api
+                .client
+                .post(format!("{}/v1/api_keys", api.base))
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(text)
+                .send()
+                .await
+                .unwrap();
+            let text = res.text().await.unwrap();
+            serde_json::from_str::<Value>(&text).unwrap()
+        }
+    };
+    for (text, field) in [
+        (r#"{"name":"d1","subject":"s","name":"d2"}"#, "name"),
+        (
+            r#"{"name":"d3","subject":"s","claims":{"role":"user","role":"admin"}}"#,
+            "claims.role",
+        ),
+        (
+            r#"{"name":"d4","subject":"s","claims":[{"a":{"b":1,"b":2}}]}"#,
+            "claims[0].a.b",
+        ),
+    ] {
+        let body = raw(text).await;
+        assert_eq!(body["error"]["code"], "invalid_request", "{body}");
+        assert_eq!(body["error"]["details"]["field"], field, "{body}");
+    }
+    let mut connection = common::connection_body("dup");
+    connection["metadata"] = json!({});
+    let text = connection.to_string().replace(
+        r#""metadata":{}"#,
+        r#""metadata":{"tier":"free","tier":"gold"}"#,
+    );
+    let res = api
+        .client
+        .post(format!(
+            "{}/v1/admin/sites/{}/connections",
+            api.base, site.id
+        ))
+        .bearer_auth(&api.admin_token)
+        .header("content-type", "application/json")
+        .body(text)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let listed = api.get(&site.token, "/v1/api_keys?query=d").await;
+    assert_eq!(listed.ok(200)["total_count"], 0, "nothing was stored");
+
+    // Timestamps that leave years 0001-9999 once in UTC.
+    for at in [
+        "9999-12-31T23:30:00-01:00",
+        "0001-01-01T00:30:00+01:00",
+        "0000-06-01T00:00:00Z",
+    ] {
+        api.post(
+            &site.token,
+            "/v1/personal_access_tokens",
+            json!({ "name": "t", "expires_at": at }),
+        )
+        .await
+        .invalid("expires_at");
+        let mut body = common::connection_body("years");
+        body["token_expires_at"] = json!(at);
+        api.admin(
+            "POST",
+            &format!("/v1/admin/sites/{}/connections", site.id),
+            Some(body),
+        )
+        .await
+        .invalid("token_expires_at");
+    }
+    let latest = api
+        .admin(
+            "POST",
+            &admin_tokens,
+            Some(json!({ "user_id": "u", "name": "t", "expires_at": "9999-12-31T23:59:59Z" })),
+        )
+        .await;
+    assert_eq!(latest.ok(201)["expires_at"], "9999-12-31T23:59:59Z");
+
+    // Format characters in labels, like control characters.
+    for name in [
+        "evil\u{202E}txt.exe",
+        "zero\u{200B}width",
+        "\u{2066}isolate",
+    ] {
+        api.post(
+            &site.token,
+            "/v1/api_keys",
+            json!({ "name": name, "subject": "s" }),
+        )
+        .await
+        .invalid("name");
+        api.admin("POST", "/v1/admin/sites", Some(json!({ "name": name })))
+            .await
+            .invalid("name");
+    }
+
+    // Whole numbers: one message for a wrong type and a wrong range, naming the bounds.
+    for value in [json!(1.5), json!("60"), json!(0)] {
+        let res = api
+            .post(
+                &site.token,
+                "/v1/api_keys",
+                json!({ "name": "n", "subject": "s", "seconds_until_expiration": value }),
+            )
+            .await;
+        res.invalid("seconds_until_expiration");
+        let message = res.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("between 1 and 315360000"), "{message}");
+    }
+    // JSON has one kind of number: 3600.0 is the whole number 3600.
+    let whole = api
+        .post(
+            &site.token,
+            "/v1/api_keys",
+            json!({ "name": "whole", "subject": "s", "seconds_until_expiration": 3600.0 }),
+        )
+        .await;
+    assert!(whole.ok(201)["expiration"].is_string());
+    let res = api.get(&site.token, "/v1/api_keys?offset=4294967296").await;
+    res.invalid("offset");
+    assert!(res.text.contains("4294967295"), "{}", res.text);
+}
+
+#[tokio::test]
+async fn the_http_layer_answers_with_the_error_body_where_it_can() {
+    let server = Server::shared();
+    let api = server.api();
+    let site = api.site().await;
+    // Over credport's own limits: the API's answer, with x-request-id.
+    let long_path = format!("/v1/connections/{}", "a".repeat(10 * 1024));
+    let res = api.get(&site.token, &long_path).await;
+    let details = res.error(414, "uri_too_long");
+    assert_eq!(details["limit_bytes"], 8192);
+    let many: Vec<(String, String)> = (0..150).map(|i| (format!("x-h{i}"), "v".into())).collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    api.request("GET", "/v1/connections", Some(&site.token), None, &many)
+        .await
+        .error(431, "headers_too_large");
+    let big = "v".repeat(40 * 1024);
+    api.request(
+        "GET",
+        "/v1/connections",
+        Some(&site.token),
+        None,
+        &[("x-big", &big)],
+    )
+    .await
+    .error(431, "headers_too_large");
+    // Beyond hyper's limits, or not HTTP: hyper answers alone, a status line and no body.
+    let url = server.url.clone();
+    let (huge_path, bad_header) = tokio::task::spawn_blocking(move || {
+        let huge = format!(
+            "GET /v1/{} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+            "a".repeat(70 * 1024)
+        );
+        let bad =
+            b"GET /v1/connections HTTP/1.1\r\nhost: x\r\nx-bad\x01: v\r\nconnection: close\r\n\r\n";
+        (
+            common::raw_http(&url, vec![huge.into_bytes()], std::time::Duration::ZERO),
+            common::raw_http(&url, vec![bad.to_vec()], std::time::Duration::ZERO),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(huge_path.starts_with("HTTP/1.1 414"), "{huge_path}");
+    assert!(bad_header.starts_with("HTTP/1.1 400"), "{bad_header}");
+    // The server is fine afterwards.
+    api.get(&site.token, "/v1/connections").await.ok(200);
 }

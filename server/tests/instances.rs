@@ -1,9 +1,9 @@
 //! Two credport-server instances on one PostgreSQL database behave as one server: an
 //! `Idempotency-Key` acts once and replays on the other instance, a unique name is won once, the
-//! rate limit is counted once, a `kill -9` of one instance loses no acknowledged write (the other
-//! serves it), and both restart on their data without migrating again. PostgreSQL only: on
-//! SQLite (one instance per file) these tests say so and pass; `scripts/test.sh` runs them on
-//! PostgreSQL.
+//! rate limit is counted once per user, a `kill -9` of one instance loses no acknowledged write
+//! (the other serves it), and both restart on their data without migrating again. PostgreSQL
+//! only: on SQLite (one instance per file) these tests say so and pass; `scripts/test.sh` runs
+//! them on PostgreSQL.
 
 mod common;
 
@@ -139,18 +139,30 @@ async fn a_name_raced_on_both_instances_is_created_once_and_409_elsewhere() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_rate_limit_is_counted_once_across_instances() {
+async fn the_rate_limit_is_counted_once_per_user_across_instances() {
     let Some((a, b)) = two_instances(&[("CREDPORT_RATE_LIMIT", "5")]) else {
         return;
     };
     let apis = [a.api(), b.api()];
     let site = apis[0].site().await;
+    // A second token of the same user: the limit is the user's, whichever token and instance.
+    let second = apis[1]
+        .admin(
+            "POST",
+            &format!("/v1/admin/sites/{}/personal_access_tokens", site.id),
+            Some(json!({ "user_id": site.user, "name": "second token" })),
+        )
+        .await;
+    let tokens = [
+        site.token.clone(),
+        second.ok(201)["token"].as_str().unwrap().to_owned(),
+    ];
     // Let the bucket the set-up used refill.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let sends: Vec<_> = (0..30)
         .map(|i| {
             let api = apis[i % 2].clone();
-            let token = site.token.clone();
+            let token = tokens[i / 2 % 2].clone();
             tokio::spawn(async move { api.get(&token, "/v1/api_keys").await })
         })
         .collect();
@@ -166,8 +178,8 @@ async fn the_rate_limit_is_counted_once_across_instances() {
             allowed += 1;
         }
     }
-    // One bucket of 5 a second, refilling while the burst runs: two instances counting apart
-    // would allow 10 or more.
+    // One bucket of 5 a second for the user, refilling while the burst runs: two instances (or
+    // two tokens) counting apart would allow 10 or more.
     assert!(
         (5..=7).contains(&allowed),
         "{allowed} allowed, {limited} limited"

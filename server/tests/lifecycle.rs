@@ -334,3 +334,52 @@ async fn a_database_locked_past_the_busy_timeout_is_a_retryable_503_and_nothing_
         "the refused create left nothing behind"
     );
 }
+
+#[tokio::test]
+async fn the_log_names_the_route_and_ids_never_other_path_parts() {
+    let server = Server::start_with(Options::default().env("CREDPORT_LOG", "trace"));
+    let api = server.api();
+    let site = api.site().await;
+    // A careless client puts secrets into paths.
+    let in_path = format!("cpk_{}", "P".repeat(40));
+    let unrouted = format!("cpat_{}", "U".repeat(40));
+    let res = api
+        .get(&site.token, &format!("/v1/api_keys/{in_path}"))
+        .await;
+    res.error(404, "not_found");
+    let request_id = res.header("x-request-id").unwrap().to_owned();
+    api.get(&site.token, &format!("/v1/{unrouted}/x")).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let logs = server.logs();
+    let line = logs
+        .lines()
+        .find(|l| l.contains(&request_id))
+        .unwrap_or_else(|| panic!("no line for {request_id}: {logs}"));
+    assert!(line.contains(r#"path="/v1/api_keys/{id}""#), "{line}");
+    assert!(logs.contains(r#"path="(no route)""#), "{logs}");
+    // An id is no secret: it is kept, so that a request can be traced to its object.
+    let created = api
+        .post(
+            &site.token,
+            "/v1/api_keys",
+            json!({ "name": "traced", "subject": "s" }),
+        )
+        .await;
+    let id = created.ok(201)["id"].as_str().unwrap().to_owned();
+    api.get(&site.token, &format!("/v1/api_keys/{id}/secret"))
+        .await
+        .ok(200);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let logs = server.logs();
+    assert!(
+        logs.contains(&format!(r#"path="/v1/api_keys/{id}/secret""#)),
+        "{logs}"
+    );
+    for secret in [&in_path, &unrouted] {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "the log holds a path's secret"
+        );
+    }
+    assert!(server.stop().success());
+}

@@ -576,6 +576,26 @@ async fn real_answers_match_the_documented_schemas() {
         "/v1/admin/sites/{site}/connections/{id}",
         &api.admin("DELETE", &admin_conn, None).await,
     );
+    see(
+        "GET",
+        "/v1/admin/sites/{site}/personal_access_tokens",
+        &api.admin(
+            "GET",
+            &format!("/v1/admin/sites/{site_id}/personal_access_tokens?user_id=docs"),
+            None,
+        )
+        .await,
+    );
+    see(
+        "POST",
+        "/v1/admin/sites/{site}/personal_access_tokens/{id}/revoke",
+        &api.admin(
+            "POST",
+            &format!("/v1/admin/sites/{site_id}/personal_access_tokens/{other}/revoke"),
+            None,
+        )
+        .await,
+    );
 
     // Errors have the documented body too.
     see(
@@ -602,4 +622,64 @@ async fn real_answers_match_the_documented_schemas() {
         covered, served,
         "every route was checked against the document"
     );
+}
+
+#[test]
+fn the_document_states_the_servers_input_rules() {
+    use credport_model::validate::{MAX_LABEL, MAX_PAGE_SIZE, MAX_SCOPES};
+    let spec = spec();
+    let schemas = &spec["components"]["schemas"];
+    let label = &schemas["Label"];
+    assert_eq!(label["minLength"], 1);
+    assert_eq!(label["maxLength"], MAX_LABEL);
+    let pattern = label["pattern"].as_str().unwrap();
+    // The format characters the server refuses in labels, as the pattern spells them.
+    for refused in [
+        r"\u202A-\u202E",
+        r"\u200B-\u200F",
+        r"\u2066-\u206F",
+        r"\uFEFF",
+        r"\u0000-\u001F",
+    ] {
+        assert!(
+            pattern.contains(refused),
+            "{refused} missing from {pattern}"
+        );
+    }
+    assert_eq!(
+        schemas["LabelFilter"]["maxLength"], MAX_LABEL,
+        "query filters are labels too"
+    );
+    for name in ["CreatePersonalAccessToken", "CreateSiteToken"] {
+        let list = &schemas[name]["properties"]["scopes"]["oneOf"][0];
+        assert_eq!(list["minItems"], 1, "{name}: an empty scope list is 400");
+        assert_eq!(list["maxItems"], MAX_SCOPES, "{name}");
+    }
+    let secret = &schemas["VerifyApiKey"]["properties"]["secret"];
+    assert_eq!(
+        (secret["minLength"].clone(), secret["maxLength"].clone()),
+        (json!(1), json!(512))
+    );
+    for name in ["CreateApiKey", "UpdateApiKey"] {
+        let seconds = &schemas[name]["properties"]["seconds_until_expiration"];
+        assert_eq!(seconds["type"], json!(["integer", "null"]), "{name}");
+        assert_eq!(seconds["minimum"], 1, "{name}");
+        assert_eq!(
+            seconds["maximum"],
+            credport_model::validate::MAX_SECONDS_UNTIL_EXPIRATION,
+            "{name}"
+        );
+    }
+    let list_keys = &spec["paths"]["/v1/api_keys"]["get"]["parameters"];
+    let parameter = |name: &str| {
+        list_keys
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["schema"]["anyOf"][0]
+            .clone()
+    };
+    assert_eq!(parameter("offset")["maximum"], u32::MAX);
+    assert_eq!(parameter("limit")["maximum"], MAX_PAGE_SIZE);
 }

@@ -570,6 +570,8 @@ async fn provider_configurations_are_managed_by_the_admin() {
         ("refresh_margin_seconds", json!(86_401)),
         ("refresh_margin_seconds", json!(-1)),
         ("client_secret", json!("")),
+        ("client_secret", json!("sécret")),
+        ("client_id", json!("x".repeat(513))),
         ("key", json!("a/b")),
         ("scopes", json!("openid")),
     ] {

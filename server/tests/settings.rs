@@ -14,8 +14,11 @@ fn bad_settings_stop_the_start_with_one_line() {
     let database = dir.path().join("settings.db");
     let database = database.to_str().unwrap();
     let key = random_hex(32);
-    let admin = "admin-token-0123456789";
+    let admin = "admin-token-0123456789-0123456789-abc";
     let secret_key_value = "not-hex-SECRETVALUE";
+    let repeated_token = "S".repeat(48);
+    let zero_key = "00".repeat(32);
+    let repeated_key = "5e".repeat(32);
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let taken = taken.local_addr().unwrap().to_string();
     // (arguments, environment, the setting the one line must name)
@@ -51,6 +54,35 @@ fn bad_settings_stop_the_start_with_one_line() {
                 ("CREDPORT_ENCRYPTION_KEY", &key),
             ],
             "CREDPORT_ADMIN_TOKEN",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", "SECRET-0123456789abcdef-0123456"),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+            ],
+            "at least 32",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", &repeated_token),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+            ],
+            "CREDPORT_ADMIN_TOKEN must not be one character repeated",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &zero_key),
+            ],
+            "CREDPORT_ENCRYPTION_KEY must not be one byte repeated",
+        ),
+        (
+            vec!["--encryption-key", &repeated_key],
+            vec![("CREDPORT_ADMIN_TOKEN", admin)],
+            "CREDPORT_ENCRYPTION_KEY must not be one byte repeated",
         ),
         (
             vec!["--listen", "nowhere"],
@@ -141,7 +173,7 @@ fn bad_settings_stop_the_start_with_one_line() {
         assert!(stderr.starts_with("credport-server: "), "{stderr}");
         assert!(stderr.contains(named), "{named} not named: {stderr}");
         assert!(
-            !stderr.contains("SECRET"),
+            !stderr.contains("SECRET") && !stderr.contains("SSSS") && !stderr.contains("5e5e"),
             "a secret value was echoed: {stderr}"
         );
         assert!(output.stdout.is_empty());
@@ -368,10 +400,98 @@ async fn the_rate_limit_answers_429_with_retry_after() {
     limited.error(429, "rate_limited");
     let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=2).contains(&retry_after), "{retry_after}");
-    // Per token: another token is not limited by this one.
+    // Per user: another user is not limited by this one.
     api.get(&other.token, "/v1/connections").await.ok(200);
     tokio::time::sleep(Duration::from_secs(retry_after)).await;
     api.get(&site.token, "/v1/connections").await.ok(200);
+    assert!(server.stop().success());
+}
+
+/// The statuses of `GET /v1/connections` with each of `tokens`, all sent at once.
+async fn at_once(api: &common::Api, tokens: Vec<String>) -> Vec<u16> {
+    let mut requests = tokio::task::JoinSet::new();
+    for token in tokens {
+        let api = api.clone();
+        requests.spawn(async move { api.get(&token, "/v1/connections").await.status });
+    }
+    requests.join_all().await
+}
+
+#[tokio::test]
+async fn a_users_tokens_share_one_rate_limit() {
+    let server = Server::start_with(Options::default().env("CREDPORT_RATE_LIMIT", "10"));
+    let api = server.api();
+    let site = api.site_with("many-tokens", None).await;
+    let mut tokens = vec![site.token.clone()];
+    for name in ["second", "third", "fourth", "fifth"] {
+        let made = api
+            .admin(
+                "POST",
+                &format!("/v1/admin/sites/{}/personal_access_tokens", site.id),
+                Some(serde_json::json!({ "user_id": "many-tokens", "name": name })),
+            )
+            .await;
+        tokens.push(made.ok(201)["token"].as_str().unwrap().to_owned());
+    }
+    let neighbour = api
+        .admin(
+            "POST",
+            &format!("/v1/admin/sites/{}/personal_access_tokens", site.id),
+            Some(serde_json::json!({ "user_id": "neighbour", "name": "n" })),
+        )
+        .await;
+    let neighbour = neighbour.ok(201)["token"].as_str().unwrap().to_owned();
+    // Twenty requests at once over five tokens: four each, within a per-token budget of ten,
+    // but twenty for the one user.
+    let statuses = at_once(&api, tokens.iter().cycle().take(20).cloned().collect()).await;
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert!(limited >= 5, "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
+    api.get(&neighbour, "/v1/connections").await.ok(200);
+    assert!(server.stop().success());
+}
+
+#[tokio::test]
+async fn failed_authentications_are_throttled_per_client_address() {
+    let server = Server::start();
+    let api = server.api();
+    let site = api.site().await;
+    let wrong = format!("cpat_{}", "W".repeat(40));
+    // Forty wrong tokens at once: thirty are told 401, the rest 429.
+    let statuses = at_once(&api, vec![wrong.clone(); 40]).await;
+    let unauthenticated = statuses.iter().filter(|s| **s == 401).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(unauthenticated + limited, 40, "{statuses:?}");
+    assert!(unauthenticated >= 30, "a burst of 30: {statuses:?}");
+    assert!(limited >= 1, "{statuses:?}");
+    let throttled = api.get(&wrong, "/v1/connections").await;
+    throttled.error(429, "rate_limited");
+    let retry_after: u64 = throttled.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    // While throttled, wrong admin tokens are throttled too; a right token is still served
+    // (one guesser must not lock out everyone behind the same proxy), and a request with no
+    // token is no attempt.
+    api.request(
+        "POST",
+        "/v1/admin/sites",
+        Some("wrong-admin-token"),
+        None,
+        &[],
+    )
+    .await
+    .error(429, "rate_limited");
+    api.get(&site.token, "/v1/connections").await.ok(200);
+    api.request("GET", "/v1/connections", None, None, &[])
+        .await
+        .error(401, "unauthenticated");
+    // After Retry-After, a wrong token is told 401 again.
+    tokio::time::sleep(Duration::from_secs(retry_after)).await;
+    api.get(&wrong, "/v1/connections")
+        .await
+        .error(401, "unauthenticated");
     assert!(server.stop().success());
 }
 

@@ -79,7 +79,7 @@ async fn admin_token_creation_defaults_to_every_scope() {
         (json!({ "name": "t" }), "user_id"),
         (
             json!({ "user_id": "u", "name": "t", "scopes": ["everything"] }),
-            "scopes",
+            "scopes[0]",
         ),
         (
             json!({ "user_id": "u", "name": "t", "expires_at": "2000-01-01T00:00:00Z" }),
@@ -252,7 +252,7 @@ async fn a_token_cannot_grant_more_than_it_has() {
             json!({ "name": "x", "expires_at": "2026-02-30T00:00:00Z" }),
             "expires_at",
         ),
-        (json!({ "name": "x", "scopes": ["nope"] }), "scopes"),
+        (json!({ "name": "x", "scopes": ["nope"] }), "scopes[0]"),
         (json!({ "name": "" }), "name"),
         (json!({}), "name"),
         (json!({ "name": "x", "user_id": "someone-else" }), "user_id"),
@@ -405,4 +405,160 @@ async fn token_reads_need_only_a_valid_token() {
             "api_keys:read"
         );
     }
+}
+
+#[tokio::test]
+async fn a_token_never_outlives_the_token_that_made_it() {
+    let api = Server::shared().api();
+    let site = api.site().await;
+    let parent_expiry = rfc3339_in(3600);
+    let parent = api
+        .post(
+            &site.token,
+            "/v1/personal_access_tokens",
+            json!({ "name": "an hour", "expires_at": parent_expiry }),
+        )
+        .await;
+    let parent = parent.ok(201)["token"].as_str().unwrap().to_owned();
+
+    // Without expires_at: the parent's.
+    let child = api
+        .post(
+            &parent,
+            "/v1/personal_access_tokens",
+            json!({ "name": "child" }),
+        )
+        .await;
+    assert_eq!(child.ok(201)["expires_at"], parent_expiry.as_str());
+    // Later than the parent: 400, whatever the distance.
+    for later in [rfc3339_in(3601), "9999-12-31T23:59:59Z".to_owned()] {
+        let refused = api
+            .post(
+                &parent,
+                "/v1/personal_access_tokens",
+                json!({ "name": "child", "expires_at": later }),
+            )
+            .await;
+        refused.invalid("expires_at");
+    }
+    // Sooner, or exactly then: as asked.
+    for sooner in [rfc3339_in(60), parent_expiry.clone()] {
+        let made = api
+            .post(
+                &parent,
+                "/v1/personal_access_tokens",
+                json!({ "name": "child", "expires_at": sooner }),
+            )
+            .await;
+        assert_eq!(made.ok(201)["expires_at"], sooner.as_str());
+    }
+    // A grandchild is bound by the same moment.
+    let grandchild = api
+        .post(
+            child.body["token"].as_str().unwrap(),
+            "/v1/personal_access_tokens",
+            json!({ "name": "g" }),
+        )
+        .await;
+    assert_eq!(grandchild.ok(201)["expires_at"], parent_expiry.as_str());
+    // A token without expiry makes tokens without expiry.
+    let free = api
+        .post(
+            &site.token,
+            "/v1/personal_access_tokens",
+            json!({ "name": "free" }),
+        )
+        .await;
+    assert_eq!(free.ok(201)["expires_at"], Value::Null);
+}
+
+#[tokio::test]
+async fn site_tokens_see_only_their_own_users_tokens() {
+    let api = Server::shared().api();
+    let alice = api.site_with("alice", None).await;
+    let tokens_of = format!("/v1/admin/sites/{}/personal_access_tokens", alice.id);
+    let bob = api
+        .admin(
+            "POST",
+            &tokens_of,
+            Some(json!({ "user_id": "bob", "name": "bob's" })),
+        )
+        .await;
+    let bob = bob.ok(201).clone();
+    let bob_id = bob["id"].as_str().unwrap();
+    let bob_token = bob["token"].as_str().unwrap();
+
+    let listed = api.get(&alice.token, "/v1/personal_access_tokens").await;
+    let listed = listed.ok(200);
+    assert_eq!(listed["total_count"], 1);
+    assert_eq!(listed["data"][0]["user_id"], "alice");
+
+    // Bob's token answers exactly like a missing one, and stays usable.
+    let missing = api
+        .get(&alice.token, "/v1/personal_access_tokens/pat_missing")
+        .await;
+    let hidden = api
+        .get(
+            &alice.token,
+            &format!("/v1/personal_access_tokens/{bob_id}"),
+        )
+        .await;
+    hidden.error(404, "not_found");
+    assert_eq!(
+        hidden.body["error"]["message"],
+        missing.body["error"]["message"]
+    );
+    api.post(
+        &alice.token,
+        &format!("/v1/personal_access_tokens/{bob_id}/revoke"),
+        json!({}),
+    )
+    .await
+    .error(404, "not_found");
+    api.get(bob_token, "/v1/connections").await.ok(200);
+
+    // The admin sees every user's, or one user's, and revokes any.
+    let all = api.admin("GET", &tokens_of, None).await;
+    assert_eq!(all.ok(200)["total_count"], 2);
+    assert!(!all.text.contains("cpat_"), "lists never show tokens");
+    let bobs = api
+        .admin("GET", &format!("{tokens_of}?user_id=bob"), None)
+        .await;
+    let bobs = bobs.ok(200);
+    assert_eq!(bobs["total_count"], 1);
+    assert_eq!(bobs["data"][0]["id"], bob_id);
+    api.admin("GET", &format!("{tokens_of}?owner=bob"), None)
+        .await
+        .invalid("owner");
+    let revoked = api
+        .admin("POST", &format!("{tokens_of}/{bob_id}/revoke"), None)
+        .await;
+    let revoked = revoked.ok(200);
+    assert_eq!(revoked["state"], "REVOKED");
+    assert_eq!(revoked["revoked_by"], "admin");
+    api.get(bob_token, "/v1/connections")
+        .await
+        .error(401, "unauthenticated");
+
+    // Another site's tokens are not the admin's to reach through this site.
+    let other = api.site().await;
+    api.admin(
+        "POST",
+        &format!("{tokens_of}/{}/revoke", other.token_id),
+        None,
+    )
+    .await
+    .error(404, "not_found");
+    api.get(&other.token, "/v1/connections").await.ok(200);
+    api.admin(
+        "GET",
+        "/v1/admin/sites/site_nope/personal_access_tokens",
+        None,
+    )
+    .await
+    .error(404, "not_found");
+    // Site tokens cannot call the admin routes.
+    api.get(&alice.token, &tokens_of)
+        .await
+        .error(401, "unauthenticated");
 }

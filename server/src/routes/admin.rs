@@ -1,19 +1,21 @@
 //! `/v1/admin/*`: the admin token's routes. Sites, their connections with secret credentials,
-//! and a site's first personal access tokens.
+//! and the personal access tokens of any user of a site.
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use credport_model::validate;
 use credport_model::{
     CreateAdminTokenParams, CreateConnectionParams, CreateSiteParams, Scope, UpdateConnectionParams,
 };
+use serde::Deserialize;
 
-use super::tokens::parse_scopes;
+use super::tokens::{expiry, parse_scopes};
 use crate::app::App;
 use crate::auth::Admin;
 use crate::clock;
 use crate::error::ApiError;
 use crate::idempotency;
-use crate::input::{PathParams, Payload};
+use crate::input::{Params, PathParams, Payload, Query};
 use crate::refresh;
 use crate::reply::Reply;
 use crate::store;
@@ -108,7 +110,7 @@ pub async fn delete_connection(
     Ok(Reply::no_content())
 }
 
-/// A token for any user of the site; without `scopes` (or with none) it gets all of them.
+/// A token for any user of the site; without `scopes` it gets all of them.
 pub async fn create_token(
     State(app): State<App>,
     admin: Admin,
@@ -117,7 +119,7 @@ pub async fn create_token(
 ) -> Result<Reply, ApiError> {
     let params: CreateAdminTokenParams = payload.json()?;
     let scopes = match params.scopes.as_deref() {
-        None | Some([]) => Scope::ALL.to_vec(),
+        None => Scope::ALL.to_vec(),
         Some(asked) => parse_scopes(asked),
     };
     let keys = app.keys.clone();
@@ -133,12 +135,72 @@ pub async fn create_token(
                 user_id: &params.user_id,
                 name: &params.name,
                 scopes: &scopes,
-                expires_at: params.expires_at.as_deref(),
+                expires_at: expiry(params.expires_at.as_deref(), None, now)?,
             };
             Reply::json(
                 StatusCode::CREATED,
                 &store::tokens::create(conn, &keys, &new, now)?,
             )
+        },
+    )
+    .await
+}
+
+/// `GET /v1/admin/sites/{site}/personal_access_tokens`: the query string.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListSiteTokensParams {
+    /// Only this user's tokens; every user's when absent.
+    #[serde(default)]
+    user_id: Option<String>,
+}
+
+impl Params for ListSiteTokensParams {
+    fn check(&self) -> Result<(), ApiError> {
+        Ok(validate::opt_label("user_id", self.user_id.as_deref())?)
+    }
+}
+
+/// Any user's tokens in the site (site tokens see only their own user's).
+pub async fn list_tokens(
+    State(app): State<App>,
+    _admin: Admin,
+    PathParams(site): PathParams<String>,
+    Query(params): Query<ListSiteTokensParams>,
+) -> Result<Reply, ApiError> {
+    let list = app
+        .db
+        .read(move |conn| {
+            store::sites::require(conn, &site)?;
+            store::tokens::list(conn, &site, params.user_id.as_deref(), clock::now())
+        })
+        .await?;
+    Reply::ok(&list)
+}
+
+/// What `revoked_by` says of a token the admin revoked (a site token puts its user id there).
+const REVOKED_BY_ADMIN: &str = "admin";
+
+/// Revokes any token of the site.
+pub async fn revoke_token(
+    State(app): State<App>,
+    admin: Admin,
+    PathParams((site, id)): PathParams<(String, String)>,
+    payload: Payload,
+) -> Result<Reply, ApiError> {
+    idempotency::run(
+        &app.db,
+        &app.keys,
+        admin.principal(),
+        payload.idempotency_key()?,
+        move |conn, now| {
+            Reply::ok(&store::tokens::revoke(
+                conn,
+                &site,
+                &id,
+                REVOKED_BY_ADMIN,
+                now,
+            )?)
         },
     )
     .await

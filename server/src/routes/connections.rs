@@ -1,7 +1,6 @@
 //! `/v1/connections`: read-only for site tokens.
 
 use axum::extract::State;
-use credport_model::validate::Checked;
 use credport_model::{ListConnectionsParams, Scope};
 use serde::Deserialize;
 
@@ -49,7 +48,7 @@ pub struct CredentialsQuery {
 }
 
 impl Params for CredentialsQuery {
-    fn check(&self) -> Checked {
+    fn check(&self) -> Result<(), ApiError> {
         Ok(())
     }
 }

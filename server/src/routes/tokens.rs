@@ -1,8 +1,8 @@
-//! `/v1/personal_access_tokens`: a site's tokens, as their users see them.
+//! `/v1/personal_access_tokens`: a user's own tokens, as that user sees them.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use credport_model::{CreateTokenParams, Scope};
+use credport_model::{CreateTokenParams, PersonalAccessToken, Scope};
 
 use crate::app::App;
 use crate::auth::Caller;
@@ -11,10 +11,12 @@ use crate::error::ApiError;
 use crate::idempotency;
 use crate::input::{PathParams, Payload};
 use crate::reply::Reply;
+use crate::sql::Conn;
 use crate::store;
 use crate::store::tokens::NewToken;
 
-/// A token for the caller's own user and site, with no scope the caller lacks.
+/// A token for the caller's own user and site, with no scope the caller lacks, expiring no later
+/// than the caller's token.
 pub async fn create(
     State(app): State<App>,
     caller: Caller,
@@ -23,7 +25,7 @@ pub async fn create(
     caller.require(Scope::TokensWrite)?;
     let params: CreateTokenParams = payload.json()?;
     let scopes = match params.scopes.as_deref() {
-        None | Some([]) => caller.scopes.clone(),
+        None => caller.scopes.clone(),
         Some(asked) => {
             let asked = parse_scopes(asked);
             if let Some(missing) = asked.iter().find(|s| !caller.scopes.contains(s)) {
@@ -44,7 +46,7 @@ pub async fn create(
                 user_id: &caller.user_id,
                 name: &params.name,
                 scopes: &scopes,
-                expires_at: params.expires_at.as_deref(),
+                expires_at: expiry(params.expires_at.as_deref(), caller.expires_at, now)?,
             };
             Reply::json(
                 StatusCode::CREATED,
@@ -55,10 +57,13 @@ pub async fn create(
     .await
 }
 
+/// The caller's user's tokens.
 pub async fn list(State(app): State<App>, caller: Caller) -> Result<Reply, ApiError> {
     let list = app
         .db
-        .read(move |conn| store::tokens::list(conn, &caller.site_id, clock::now()))
+        .read(move |conn| {
+            store::tokens::list(conn, &caller.site_id, Some(&caller.user_id), clock::now())
+        })
         .await?;
     Reply::ok(&list)
 }
@@ -70,12 +75,12 @@ pub async fn get(
 ) -> Result<Reply, ApiError> {
     let token = app
         .db
-        .read(move |conn| store::tokens::get(conn, &caller.site_id, &id, clock::now()))
+        .read(move |conn| own(conn, &caller, &id, clock::now()))
         .await?;
     Reply::ok(&token)
 }
 
-/// Revokes any token of the caller's site, the caller's own included.
+/// Revokes a token of the caller's user, the caller's own included.
 pub async fn revoke(
     State(app): State<App>,
     caller: Caller,
@@ -89,6 +94,7 @@ pub async fn revoke(
         caller.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
+            own(conn, &caller, &id, now)?;
             Reply::ok(&store::tokens::revoke(
                 conn,
                 &caller.site_id,
@@ -99,6 +105,54 @@ pub async fn revoke(
         },
     )
     .await
+}
+
+/// The token `id` if it belongs to the caller's user; another user's answers 404 like a missing
+/// one, so that a site token learns nothing of its neighbours.
+fn own(
+    conn: &Conn<'_>,
+    caller: &Caller,
+    id: &str,
+    now: i64,
+) -> Result<PersonalAccessToken, ApiError> {
+    let token = store::tokens::get(conn, &caller.site_id, id, now)?;
+    if token.user_id == caller.user_id {
+        Ok(token)
+    } else {
+        Err(ApiError::not_found("personal access token"))
+    }
+}
+
+/// When a new token expires: as asked (in the future, and no later than `ceiling`, the
+/// creating token's expiry), or at `ceiling` when not asked. A token never outlives the token
+/// that made it.
+pub fn expiry(
+    asked: Option<&str>,
+    ceiling: Option<i64>,
+    now: i64,
+) -> Result<Option<i64>, ApiError> {
+    let Some(asked) = asked else {
+        return Ok(ceiling);
+    };
+    let at = clock::parse(asked).ok_or_else(|| {
+        ApiError::invalid("expires_at", "expires_at: must be an RFC 3339 timestamp")
+    })?;
+    if at <= now {
+        return Err(ApiError::invalid(
+            "expires_at",
+            "expires_at: must be in the future",
+        ));
+    }
+    if let Some(ceiling) = ceiling.filter(|&c| at > c) {
+        return Err(ApiError::invalid(
+            "expires_at",
+            format!(
+                "expires_at: must not be after {}, when the token making it expires",
+                clock::format(ceiling)
+            ),
+        ));
+    }
+    Ok(Some(at))
 }
 
 /// Validated scope names as scopes, without repeats, in [`Scope::ALL`] order.

@@ -19,7 +19,7 @@ const OBJECT: &str = "api_key";
 const COLUMNS: &str = "id, type, name, subject, description, claims, scopes, created_by, \
     revoked, revocation_reason, expiration, last_used_at, created_at, updated_at";
 
-fn from_row(row: &Row, now: i64) -> Result<ApiKey, ApiError> {
+fn from_row(row: &mut Row, now: i64) -> Result<ApiKey, ApiError> {
     let expiration = row.opt_int(10)?;
     Ok(ApiKey {
         id: row.text(0)?,
@@ -179,7 +179,7 @@ pub fn list(
             ),
             &args,
         )?
-        .iter()
+        .iter_mut()
         .map(|row| from_row(row, now))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ApiKeyList {
@@ -193,7 +193,7 @@ pub fn get(conn: &Conn<'_>, site_id: &str, id: &str, now: i64) -> Result<ApiKey,
         &format!("SELECT {COLUMNS} FROM api_keys WHERE site_id = ?1 AND id = ?2"),
         &[site_id.into(), id.into()],
     )?
-    .map(|row| from_row(&row, now))
+    .map(|mut row| from_row(&mut row, now))
     .transpose()?
     .ok_or_else(|| ApiError::not_found("API key"))
 }
@@ -321,7 +321,7 @@ pub fn verify(
         &[hash[..].into()],
     )?;
     let found = match found {
-        Some(row) => Some((row.text(0)?, row.text(1)?, row.blob(2)?)),
+        Some(mut row) => Some((row.text(0)?, row.text(1)?, row.blob(2)?)),
         None => None,
     };
     let id = match found {

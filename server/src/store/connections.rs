@@ -18,7 +18,7 @@ const COLUMNS: &str = "id, provider, provider_config_key, root_resource_id, root
 /// What a connection shows of its refreshes, read after [`COLUMNS`] (the server writes them).
 const REFRESH_COLUMNS: &str = "last_refreshed_at, refresh_error";
 
-fn from_row(row: &Row) -> Result<Connection, ApiError> {
+fn from_row(row: &mut Row) -> Result<Connection, ApiError> {
     Ok(Connection {
         id: row.text(0)?,
         provider: row.text(1)?,
@@ -26,10 +26,10 @@ fn from_row(row: &Row) -> Result<Connection, ApiError> {
         root_resource_id: row.opt_text(3)?,
         root_resource_name: row.opt_text(4)?,
         scopes: json_column(row, 5)?,
-        status: ConnectionStatus::from(row.text(6)?.as_str()),
+        status: ConnectionStatus::from(row.str(6)?),
         token_expires_at: opt_instant(row, 7)?,
         credentials: CredentialsStatus {
-            kind: row.text(8)?.as_str().into(),
+            kind: row.str(8)?.into(),
             expires_at: opt_instant(row, 9)?,
         },
         metadata: json_column(row, 10)?,
@@ -181,7 +181,7 @@ pub fn get(conn: &Db<'_>, site_id: &str, id: &str) -> Result<Connection, ApiErro
         ),
         &[site_id.into(), id.into()],
     )?
-    .map(|row| from_row(&row))
+    .map(|mut row| from_row(&mut row))
     .transpose()?
     .ok_or_else(|| ApiError::not_found("connection"))
 }
@@ -222,7 +222,7 @@ pub fn list(
                 offset.into(),
             ],
         )?
-        .iter()
+        .iter_mut()
         .map(from_row)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ConnectionPage {

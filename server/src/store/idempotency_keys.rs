@@ -52,7 +52,7 @@ pub fn find(conn: &Conn<'_>, principal: &str, key: &str) -> Result<Option<Stored
          WHERE principal = ?1 AND key = ?2",
         &[principal.into(), key.into()],
     )?
-    .map(|row| {
+    .map(|mut row| {
         Ok(Stored {
             fingerprint: row.blob(0)?,
             status: row.int(1)?,

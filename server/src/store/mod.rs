@@ -20,13 +20,13 @@ pub mod tokens;
 
 /// A JSON text column as `T`.
 fn json_column<T: DeserializeOwned>(row: &Row, index: usize) -> Result<T, ApiError> {
-    serde_json::from_str(&row.text(index)?).map_err(ApiError::from)
+    serde_json::from_str(row.str(index)?).map_err(ApiError::from)
 }
 
 /// A nullable JSON text column as `Option<T>`.
 fn opt_json_column<T: DeserializeOwned>(row: &Row, index: usize) -> Result<Option<T>, ApiError> {
-    row.opt_text(index)?
-        .map(|text| serde_json::from_str(&text).map_err(ApiError::from))
+    row.opt_str(index)?
+        .map(|text| serde_json::from_str(text).map_err(ApiError::from))
         .transpose()
 }
 

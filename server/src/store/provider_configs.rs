@@ -14,13 +14,13 @@ use crate::sql::{Conn, Row};
 const COLUMNS: &str = "key, provider, token_url, client_id, auth_method, scopes, \
     refresh_margin_seconds, created_at, updated_at";
 
-fn from_row(row: &Row) -> Result<ProviderConfig, ApiError> {
+fn from_row(row: &mut Row) -> Result<ProviderConfig, ApiError> {
     Ok(ProviderConfig {
         key: row.text(0)?,
         provider: row.text(1)?,
         token_url: row.text(2)?,
         client_id: row.text(3)?,
-        auth_method: row.text(4)?.as_str().into(),
+        auth_method: row.str(4)?.into(),
         scopes: json_column(row, 5)?,
         refresh_margin_seconds: u32::try_from(row.int(6)?).unwrap_or_default(),
         created_at: instant(row, 7)?,
@@ -87,7 +87,7 @@ pub fn get(conn: &Conn<'_>, site_id: &str, key: &str) -> Result<ProviderConfig, 
         &format!("SELECT {COLUMNS} FROM provider_configs WHERE site_id = ?1 AND key = ?2"),
         &[site_id.into(), key.into()],
     )?
-    .map(|row| from_row(&row))
+    .map(|mut row| from_row(&mut row))
     .transpose()?
     .ok_or_else(not_found)
 }
@@ -99,7 +99,7 @@ pub fn list(conn: &Conn<'_>, site_id: &str) -> Result<ProviderConfigList, ApiErr
             &format!("SELECT {COLUMNS} FROM provider_configs WHERE site_id = ?1 ORDER BY key"),
             &[site_id.into()],
         )?
-        .iter()
+        .iter_mut()
         .map(from_row)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ProviderConfigList {
@@ -188,7 +188,7 @@ pub fn client(
     site_id: &str,
     key: &str,
 ) -> Result<Option<Client>, ApiError> {
-    let Some(row) = conn.query_opt(
+    let Some(mut row) = conn.query_opt(
         "SELECT token_url, client_id, client_secret, auth_method, scopes, refresh_margin_seconds
          FROM provider_configs WHERE site_id = ?1 AND key = ?2",
         &[site_id.into(), key.into()],
@@ -203,7 +203,7 @@ pub fn client(
         token_url: row.text(0)?,
         client_id: row.text(1)?,
         client_secret: Secret::new(secret),
-        auth_method: row.text(3)?.as_str().into(),
+        auth_method: row.str(3)?.into(),
         scopes: json_column(&row, 4)?,
         refresh_margin_seconds: row.int(5)?,
     }))

@@ -73,21 +73,21 @@ fn stored_from_row(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
-    row: &Row,
+    row: &mut Row,
 ) -> Result<Stored, ApiError> {
     let connection_id = row.text(0)?;
     let fields =
         serde_json::from_slice(&keys.decrypt(&fields_aad(&connection_id), &row.blob(5)?)?)?;
     Ok(Stored {
         provider: row.text(1)?,
-        status: row.text(2)?.as_str().into(),
-        kind: row.text(3)?.as_str().into(),
+        status: row.str(2)?.into(),
+        kind: row.str(3)?.into(),
         expires_at: row.opt_int(4)?,
         fields,
         version: row.int(6)?,
         lease_until_ms: row.opt_int(7)?,
         retry_at_ms: row.opt_int(8)?,
-        client: provider_configs::client(conn, keys, site_id, &row.text(9)?)?,
+        client: provider_configs::client(conn, keys, site_id, row.str(9)?)?,
         connection_id,
     })
 }
@@ -107,7 +107,7 @@ pub fn active_for_provider(
         ),
         &[site_id.into(), provider.into()],
     )?
-    .map(|row| stored_from_row(conn, keys, site_id, &row))
+    .map(|mut row| stored_from_row(conn, keys, site_id, &mut row))
     .transpose()
 }
 
@@ -122,7 +122,7 @@ pub fn by_id(
         &format!("SELECT {STORED_COLUMNS} FROM connections WHERE site_id = ?1 AND id = ?2"),
         &[site_id.into(), id.into()],
     )?
-    .map(|row| stored_from_row(conn, keys, site_id, &row))
+    .map(|mut row| stored_from_row(conn, keys, site_id, &mut row))
     .transpose()
 }
 

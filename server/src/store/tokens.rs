@@ -1,18 +1,19 @@
 //! Personal access tokens. A token is stored only as its keyed hash; `state` is derived:
 //! `REVOKED` once revoked, else `EXPIRED` once `expires_at` has passed, else `ACTIVE`.
 
-use super::{instant, json_column, opt_instant, to_json};
-use crate::crypto::{self, Keys, TOKEN_PREFIX};
-use crate::error::ApiError;
-use crate::sql::{Conn, Row};
 use credport_model::{
     CreatedPersonalAccessToken, PersonalAccessToken, Scope, Secret, TokenList, TokenState,
 };
 
+use super::{instant, json_column, opt_instant, to_json};
+use crate::crypto::{self, Keys, TOKEN_PREFIX};
+use crate::error::ApiError;
+use crate::sql::{Conn, Row};
+
 const COLUMNS: &str = "id, user_id, name, scopes, revoked_by, created_at, updated_at, \
     last_used_at, expires_at, revoked_at";
 
-fn from_row(row: &Row, now: i64) -> Result<PersonalAccessToken, ApiError> {
+fn from_row(row: &mut Row, now: i64) -> Result<PersonalAccessToken, ApiError> {
     let expires_at = row.opt_int(8)?;
     let revoked_at = row.opt_int(9)?;
     let state = match (revoked_at, expires_at) {
@@ -41,8 +42,8 @@ pub struct NewToken<'a> {
     pub user_id: &'a str,
     pub name: &'a str,
     pub scopes: &'a [Scope],
-    /// RFC 3339, validated by the model; must be after `now`.
-    pub expires_at: Option<&'a str>,
+    /// Seconds since the epoch, after `now` ([`crate::routes::tokens::expiry`] decides it).
+    pub expires_at: Option<i64>,
 }
 
 pub fn create(
@@ -51,13 +52,6 @@ pub fn create(
     new: &NewToken<'_>,
     now: i64,
 ) -> Result<CreatedPersonalAccessToken, ApiError> {
-    let expires_at = super::opt_input_instant("expires_at", new.expires_at)?;
-    if expires_at.is_some_and(|at| at <= now) {
-        return Err(ApiError::invalid(
-            "expires_at",
-            "expires_at: must be in the future",
-        ));
-    }
     let id = crypto::new_id("pat_")?;
     let token = crypto::new_secret(TOKEN_PREFIX)?;
     let scopes: Vec<&str> = new.scopes.iter().map(|s| s.as_str()).collect();
@@ -73,7 +67,7 @@ pub fn create(
             to_json(&scopes)?.into(),
             keys.lookup_hash(&token)[..].into(),
             now.into(),
-            expires_at.into(),
+            new.expires_at.into(),
         ],
     )?;
     Ok(CreatedPersonalAccessToken {
@@ -82,17 +76,23 @@ pub fn create(
     })
 }
 
-/// Every token of the site, newest first.
-pub fn list(conn: &Conn<'_>, site_id: &str, now: i64) -> Result<TokenList, ApiError> {
+/// The tokens of the site, of one user when `user_id` is given, newest first.
+pub fn list(
+    conn: &Conn<'_>,
+    site_id: &str,
+    user_id: Option<&str>,
+    now: i64,
+) -> Result<TokenList, ApiError> {
     let data = conn
         .query(
             &format!(
-                "SELECT {COLUMNS} FROM personal_access_tokens WHERE site_id = ?1
+                "SELECT {COLUMNS} FROM personal_access_tokens
+                 WHERE site_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR user_id = ?2)
                  ORDER BY created_at DESC, id DESC"
             ),
-            &[site_id.into()],
+            &[site_id.into(), user_id.into()],
         )?
-        .iter()
+        .iter_mut()
         .map(|row| from_row(row, now))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(TokenList {
@@ -111,7 +111,7 @@ pub fn get(
         &format!("SELECT {COLUMNS} FROM personal_access_tokens WHERE site_id = ?1 AND id = ?2"),
         &[site_id.into(), id.into()],
     )?
-    .map(|row| from_row(&row, now))
+    .map(|mut row| from_row(&mut row, now))
     .transpose()?
     .ok_or_else(|| ApiError::not_found("personal access token"))
 }
@@ -139,6 +139,7 @@ pub struct TokenOwner {
     pub user_id: String,
     pub scopes: Vec<Scope>,
     pub last_used_at: Option<i64>,
+    pub expires_at: Option<i64>,
 }
 
 /// The owner of the token with this lookup hash, if it is neither revoked nor expired. One
@@ -148,7 +149,7 @@ pub fn authenticate(
     hash: &[u8; 32],
     now: i64,
 ) -> Result<Option<TokenOwner>, ApiError> {
-    let Some(row) = conn.query_opt(
+    let Some(mut row) = conn.query_opt(
         "SELECT id, site_id, user_id, scopes, lookup_hash, last_used_at, expires_at, revoked_at
          FROM personal_access_tokens WHERE lookup_hash = ?1",
         &[hash[..].into()],
@@ -169,6 +170,7 @@ pub fn authenticate(
         user_id: row.text(2)?,
         scopes: scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
         last_used_at: row.opt_int(5)?,
+        expires_at: row.opt_int(6)?,
     }))
 }
 

@@ -159,6 +159,8 @@ pub struct Options {
     pub database: Option<PathBuf>,
     pub key: Option<String>,
     pub admin_token: Option<String>,
+    /// The server's open-file limit at start, soft and hard.
+    pub file_limit: Option<(u64, u64)>,
 }
 
 impl Options {
@@ -217,6 +219,23 @@ impl Server {
         for (name, value) in &options.env {
             command.env(name, value);
         }
+        if let Some((soft, hard)) = options.file_limit {
+            use std::os::unix::process::CommandExt;
+            let limit = libc::rlimit {
+                rlim_cur: soft as libc::rlim_t,
+                rlim_max: hard as libc::rlim_t,
+            };
+            // SAFETY: setrlimit is async-signal-safe; it runs in the child before exec.
+            unsafe {
+                command.pre_exec(move || {
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+        }
         let mut child = command.spawn().unwrap();
         let pid = child.id() as i32;
         track(pid);
@@ -270,6 +289,10 @@ impl Server {
             base: self.url.clone(),
             admin_token: self.admin_token.clone(),
         }
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.pid
     }
 
     /// Everything the server wrote to stderr so far.
