@@ -7,6 +7,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use credport_model::validate::{MAX_PAGE_SIZE, MAX_SECONDS_UNTIL_EXPIRATION};
+use credport_model::MAX_REFRESH_MARGIN_SECONDS;
 use credport_model::{
     CreateAdminTokenParams, CreateApiKeyParams, CreateConnectionParams, CreateProviderConfigParams,
     CreateSiteParams, CreateTokenParams, ListApiKeysParams, ListConnectionsParams,
@@ -138,7 +139,7 @@ impl Payload {
 
 /// Body fields that hold a whole number. JSON has one kind of number: `3600.0` is the whole
 /// number 3600 (JSON Schema's `integer` says so too), though serde would refuse it for a `u64`.
-const WHOLE_NUMBER_FIELDS: [&str; 1] = ["seconds_until_expiration"];
+const WHOLE_NUMBER_FIELDS: [&str; 2] = ["seconds_until_expiration", "refresh_margin_seconds"];
 
 /// Writes a [`WHOLE_NUMBER_FIELDS`] value with a zero fraction (`3600.0`) as the integer it is.
 fn whole_numbers_as_integers(body: &mut Value) {
@@ -265,6 +266,7 @@ fn whole_number_range(field: &str) -> Option<(u64, u64)> {
     let page_size = u64::from(MAX_PAGE_SIZE);
     match field {
         "seconds_until_expiration" => Some((1, MAX_SECONDS_UNTIL_EXPIRATION)),
+        "refresh_margin_seconds" => Some((0, MAX_REFRESH_MARGIN_SECONDS.into())),
         "limit" | "page_size" => Some((1, page_size)),
         "page" => Some((1, u64::from(u32::MAX) / page_size)),
         "offset" => Some((0, u64::from(u32::MAX))),

@@ -553,7 +553,7 @@ async fn provider_configurations_are_managed_by_the_admin() {
         .admin(
             "PATCH",
             &one,
-            Some(json!({ "client_secret": "another-secret", "auth_method": "client_secret_post", "refresh_margin_seconds": 60 })),
+            Some(json!({ "client_secret": "another-secret", "auth_method": "client_secret_post", "refresh_margin_seconds": 60.0 })),
         )
         .await;
     let patched = patched.ok(200);
