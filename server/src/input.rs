@@ -10,9 +10,9 @@ use credport_model::validate::{MAX_PAGE_SIZE, MAX_SECONDS_UNTIL_EXPIRATION};
 use credport_model::MAX_REFRESH_MARGIN_SECONDS;
 use credport_model::{
     CreateAdminTokenParams, CreateApiKeyParams, CreateConnectionParams, CreateProviderConfigParams,
-    CreateSiteParams, CreateTokenParams, ListApiKeysParams, ListConnectionsParams,
-    RevokeApiKeyParams, UpdateApiKeyParams, UpdateConnectionParams, UpdateProviderConfigParams,
-    VerifyApiKeyParams,
+    CreateSiteParams, CreateTokenParams, GetCredentialsParams, ListApiKeysParams,
+    ListConnectionsParams, RevokeApiKeyParams, UpdateApiKeyParams, UpdateConnectionParams,
+    UpdateProviderConfigParams, VerifyApiKeyParams,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -46,6 +46,7 @@ params!(
     CreateProviderConfigParams => |p: &CreateProviderConfigParams| scope_lists::labels(Some(&p.scopes)),
     CreateSiteParams,
     CreateTokenParams => |p: &CreateTokenParams| scope_lists::token_scopes(p.scopes.as_deref()),
+    GetCredentialsParams,
     ListApiKeysParams,
     ListConnectionsParams,
     RevokeApiKeyParams,

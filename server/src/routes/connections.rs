@@ -1,13 +1,12 @@
 //! `/v1/connections`: read-only for site tokens.
 
 use axum::extract::State;
-use credport_model::{ListConnectionsParams, Scope};
-use serde::Deserialize;
+use credport_model::{GetCredentialsParams, ListConnectionsParams, Scope};
 
 use crate::app::App;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::input::{Params, PathParams, Query};
+use crate::input::{PathParams, Query};
 use crate::refresh;
 use crate::reply::Reply;
 use crate::store;
@@ -38,30 +37,20 @@ pub async fn get(
     Reply::ok(&connection)
 }
 
-/// The query of `GET /v1/connections/credentials/{provider}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CredentialsQuery {
-    /// Refresh a refreshable connection's token now, whatever its expiry.
-    #[serde(default)]
-    force_refresh: bool,
-}
-
-impl Params for CredentialsQuery {
-    fn check(&self) -> Result<(), ApiError> {
-        Ok(())
-    }
-}
-
 /// The credentials, refreshed first when the token is about to expire (or `force_refresh`).
 pub async fn credentials(
     State(app): State<App>,
     caller: Caller,
     PathParams(provider): PathParams<String>,
-    Query(query): Query<CredentialsQuery>,
+    Query(params): Query<GetCredentialsParams>,
 ) -> Result<Reply, ApiError> {
     caller.require(Scope::CredentialsRead)?;
-    let credentials =
-        refresh::credentials(&app, caller.site_id, provider, query.force_refresh).await?;
+    let credentials = refresh::credentials(
+        &app,
+        caller.site_id,
+        provider,
+        params.force_refresh.unwrap_or(false),
+    )
+    .await?;
     Reply::ok(&credentials)
 }
