@@ -5,6 +5,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 use crate::options::ClientConfig;
+use crate::resources::credentials_cache::CredentialsCache;
 use crate::resources::{api_keys::ApiKeys, connections::Connections, tokens::PersonalAccessTokens};
 use crate::transport::Transport;
 
@@ -23,9 +24,11 @@ pub struct Credport {
 impl Credport {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue) -> Result<Credport, JsValue> {
-        let transport = Rc::new(Transport::new(ClientConfig::from_js(&options)?));
+        let config = ClientConfig::from_js(&options)?;
+        let cache = config.credentials_max_age_ms.map(|max_age_ms| Rc::new(CredentialsCache::new(max_age_ms)));
+        let transport = Rc::new(Transport::new(config));
         Ok(Credport {
-            connections: Connections::new(transport.clone()).into(),
+            connections: Connections::new(transport.clone(), cache).into(),
             api_keys: ApiKeys::new(transport.clone()).into(),
             personal_access_tokens: PersonalAccessTokens::new(transport).into(),
         })

@@ -32,6 +32,11 @@ export interface ClientOptions {
   logLevel?: "debug" | "info" | "warn" | "error" | "off";
   /** Where log lines go; default the runtime's `console`. Lines never hold tokens, secrets or bodies. */
   logger?: { debug(line: string): void; info(line: string): void; warn(line: string): void; error(line: string): void };
+  /**
+   * Keep each provider's credentials in memory (never written anywhere) for `maxAgeMs`, or until
+   * their `expiresAt` is within a minute, whichever is first. Off by default.
+   */
+  credentialsCache?: { maxAgeMs: number };
 }
 
 /** The last, optional argument of every method. */
@@ -58,6 +63,8 @@ pub struct ClientConfig {
     pub timeout_ms: f64,
     pub fetch: Option<Function>,
     pub logger: Logger,
+    /// `credentialsCache.maxAgeMs`; `None` for no cache.
+    pub credentials_max_age_ms: Option<f64>,
 }
 
 /// The per-call options, checked.
@@ -70,6 +77,9 @@ pub struct CallOptions {
 }
 
 impl CallOptions {
+    /// The names of the per-call options.
+    pub const KEYS: &'static [&'static str] = &["signal", "timeoutMs", "maxRetries", "idempotencyKey"];
+
     /// The options of each page request of a `listAll`: the caller's, without an idempotency key
     /// (pages are GETs).
     pub fn for_page(&self) -> CallOptions {
@@ -149,7 +159,7 @@ impl ClientConfig {
         let props = Props::new(
             "options",
             options,
-            &["apiKey", "baseUrl", "maxRetries", "timeoutMs", "fetch", "dangerouslyAllowBrowser", "logLevel", "logger"],
+            &["apiKey", "baseUrl", "maxRetries", "timeoutMs", "fetch", "dangerouslyAllowBrowser", "logLevel", "logger", "credentialsCache"],
         )?;
         let api_key = match props.string("apiKey")? {
             Some(key) => key,
@@ -196,7 +206,15 @@ impl ClientConfig {
                 return Err(props.wrong("logger", "an object with debug, info, warn and error methods", sink));
             }
         }
+        let credentials_max_age_ms = match props.get("credentialsCache") {
+            None => None,
+            Some(cache) => {
+                let cache = Props::new("options.credentialsCache", &cache, &["maxAgeMs"])?;
+                Some(cache.positive_ms("maxAgeMs")?.ok_or_else(|| Error::invalid("options.credentialsCache.maxAgeMs", "is required"))?)
+            }
+        };
         Ok(ClientConfig {
+            credentials_max_age_ms,
             logger: Logger::new(level, sink),
             api_key,
             base_url,
@@ -209,7 +227,7 @@ impl ClientConfig {
 
 impl CallOptions {
     pub fn from_js(options: &JsValue) -> Result<Self, Error> {
-        let props = Props::new("options", options, &["signal", "timeoutMs", "maxRetries", "idempotencyKey"])?;
+        let props = Props::new("options", options, CallOptions::KEYS)?;
         let signal = props
             .get("signal")
             .map(|s| s.dyn_into::<AbortSignal>().map_err(|v| props.wrong("signal", "an AbortSignal", &v)))

@@ -195,18 +195,16 @@ impl Transport {
         }
         let deadline = Deadline::start(timeout_ms, signal).ok_or_else(|| Failure::Network("no AbortController in this runtime".into()))?;
         let request = self.request(call, url, idempotency_key, &deadline.signal()).map_err(|e| Failure::Network(message_of(&e)))?;
+        // Node's `fetch` follows a `Request`'s signal only while the `Request` is alive (undici
+        // links the two through a weak reference): it is kept until the attempt ends.
+        let _alive = request.clone();
         let stopped = |stopped: Stopped| match stopped {
             Stopped::Aborted => Failure::Aborted,
             Stopped::TimedOut => Failure::Timeout,
         };
-        let exchange = self.exchange(request);
-        // The runtime's `fetch` ends the request and its body read when the attempt's signal is
-        // aborted; a caller's `fetch` may ignore the signal, so it is raced against it.
-        let ended = match self.fetch {
-            None => Ok(exchange.await),
-            Some(_) => deadline.run(exchange).await,
-        };
-        match ended {
+        // Raced against the attempt's signal all the same: a caller's `fetch`, or a body stream,
+        // may ignore it.
+        match deadline.run(self.exchange(request.into())).await {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(message)) => Err(deadline.stopped().map_or(Failure::Network(message), stopped)),
             Err(why) => Err(stopped(why)),
@@ -214,7 +212,7 @@ impl Transport {
     }
 
     /// The attempt's request: method, URL, headers, JSON body and the attempt's signal, made as
-    /// one `Request` and handed to gloo-net as its `gloo_net::http::Request`. (gloo-net's own
+    /// one `Request`, handed to gloo-net as its `gloo_net::http::Request`. (gloo-net's own
     /// `RequestBuilder` makes two `Request`s and a `URL` per request to merge query parameters the
     /// SDK has already put in the URL: in Node that was a fifth of a call's time.)
     fn request(
@@ -223,7 +221,7 @@ impl Transport {
         url: &str,
         idempotency_key: Option<&str>,
         signal: &AbortSignal,
-    ) -> Result<gloo_net::http::Request, JsValue> {
+    ) -> Result<web_sys::Request, JsValue> {
         let headers = Object::new();
         let set = |name: &str, value: &str| Reflect::set(&headers, &name.into(), &value.into()).map(drop);
         set("authorization", &self.authorization)?;
@@ -239,7 +237,7 @@ impl Transport {
         }
         init.set_headers(&headers);
         init.set_signal(Some(signal));
-        Ok(web_sys::Request::new_with_str_and_init(url, &init)?.into())
+        web_sys::Request::new_with_str_and_init(url, &init)
     }
 
     /// Sends `request` and reads its answer whole. Any rejection, whatever value it carries, is a

@@ -151,6 +151,26 @@ impl ListConnectionsParams {
     }
 }
 
+/// Options of `GET /v1/connections/credentials/{provider}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
+pub struct GetCredentialsParams {
+    /// Refresh an OAuth2 connection's token now, whatever its expiry. Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_refresh: Option<bool>,
+}
+
+impl GetCredentialsParams {
+    pub fn validate(&self) -> Checked {
+        Ok(())
+    }
+}
+
 /// A provider's credentials (`GET /v1/connections/credentials/{provider}`): secrets.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(

@@ -15,6 +15,12 @@ const scopeFlags = {
 
 // ---------------------------------------------------------------- connections
 
+/** A connection's refresh error in one line (`invalid_grant: … (at …)`); never holds a secret. */
+function refreshError(c) {
+  const e = c.refreshError;
+  return e ? `${e.code}: ${e.message} (at ${e.at})` : null;
+}
+
 function connectionDetails(c, color) {
   return details(
     [
@@ -29,6 +35,8 @@ function connectionDetails(c, color) {
       ['Credentials', c.credentials?.type],
       ['Credentials expire', c.credentials?.expiresAt],
       ['Metadata', c.metadata && Object.keys(c.metadata).length ? c.metadata : null],
+      ['Last refreshed', c.lastRefreshedAt],
+      ['Refresh error', refreshError(c)],
       ['Created', c.createdAt],
       ['Updated', c.updatedAt],
     ],
@@ -69,6 +77,8 @@ const connections = {
             { header: 'CONFIG KEY', value: (c) => c.providerConfigKey },
             { header: 'RESOURCE', value: (c) => c.rootResourceName ?? c.rootResourceId },
             { header: 'STATUS', value: (c) => c.status, status: true },
+            // Only when a connection's token refresh failed: the provider refused it.
+            ...(page.payload.some((c) => c.refreshError) ? [{ header: 'REFRESH ERROR', value: (c) => c.refreshError?.code }] : []),
             { header: 'CREDENTIALS', value: (c) => c.credentials?.type },
             { header: 'TOKEN EXPIRES', value: (c) => (c.tokenExpiresAt && c.isExpired ? `${c.tokenExpiresAt} (expired)` : c.tokenExpiresAt) },
           ],
@@ -93,8 +103,15 @@ const connections = {
         'This command exists to print secrets: the access tokens, keys or passwords of the connection.\n' +
         'Fetch them when needed rather than storing them.',
       args: [{ name: 'PROVIDER', help: 'The provider code, e.g. google' }],
-      examples: ['credport connections get-credentials google', 'credport connections get-credentials shopify --json'],
-      run: ({ client, args }) => client.connections.getCredentials(args.PROVIDER),
+      flags: {
+        'force-refresh': { help: "Refresh an OAuth2 connection's token now, whatever its expiry" },
+      },
+      examples: [
+        'credport connections get-credentials google',
+        'credport connections get-credentials google --force-refresh',
+        'credport connections get-credentials shopify --json',
+      ],
+      run: ({ client, args, flags }) => client.connections.getCredentials(args.PROVIDER, defined({ forceRefresh: flags.forceRefresh ? true : undefined })),
       render(creds, { color }) {
         const fields = Object.entries(creds.fields ?? {});
         return (

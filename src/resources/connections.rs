@@ -3,9 +3,13 @@
 use std::rc::Rc;
 
 use credport_model::validate::parse_rfc3339;
-use credport_model::{Connection, ConnectionPage, ConnectionStatus, ListConnectionsParams, ProviderCredentials};
+use credport_model::{Connection, ConnectionPage, ConnectionStatus, GetCredentialsParams, ListConnectionsParams, ProviderCredentials};
+use js_sys::Object;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
+use super::credentials_cache::{CredentialsCache, Lookup};
 use super::pager::Pager;
 use super::{string_arg, to_js};
 use crate::decode::json;
@@ -19,11 +23,13 @@ use crate::wire;
 #[wasm_bindgen]
 pub struct Connections {
     transport: Rc<Transport>,
+    /// The credentials cache, when the client was made with `credentialsCache`.
+    cache: Option<Rc<CredentialsCache>>,
 }
 
 impl Connections {
-    pub fn new(transport: Rc<Transport>) -> Self {
-        Connections { transport }
+    pub fn new(transport: Rc<Transport>, cache: Option<Rc<CredentialsCache>>) -> Self {
+        Connections { transport, cache }
     }
 }
 
@@ -70,17 +76,93 @@ impl Connections {
     }
 
     /// The secret credentials of the site's active connection to `provider`. Fetch them when
-    /// needed rather than storing them.
+    /// needed rather than storing them; the server refreshes an expiring OAuth2 token first, and
+    /// `forceRefresh` asks it to refresh now. With `credentialsCache`, answered from memory while
+    /// fresh, and concurrent calls for one provider share one request.
     #[wasm_bindgen(js_name = getCredentials, unchecked_return_type = "ProviderCredentials")]
     pub async fn get_credentials(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] provider: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "GetCredentialsParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
-    ) -> Result<JsValue, Error> {
-        let call = Call::get(["/v1/connections/credentials/", &wire::escape(&string_arg("provider", &provider)?)].concat());
-        let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(call, &options, json::<ProviderCredentials>).await?)
+    ) -> Result<JsValue, JsValue> {
+        let provider = string_arg("provider", &provider)?;
+        let (params, options) = credentials_args(&params, &options)?;
+        let force = params.force_refresh == Some(true);
+        let Some(cache) = self.cache.clone() else {
+            return Ok(to_js(&fetch_credentials(&self.transport, &provider, force, &options).await?)?);
+        };
+        if !force {
+            match cache.lookup(&provider) {
+                Lookup::Fresh(credentials) => return Ok(to_js(&credentials)?),
+                Lookup::Pending(flight) => {
+                    let answer = JsFuture::from(flight).await?;
+                    // Each caller gets its own object; the flight's own if the entry is gone.
+                    return match cache.lookup(&provider) {
+                        Lookup::Fresh(credentials) => Ok(to_js(&credentials)?),
+                        _ => Ok(answer),
+                    };
+                }
+                Lookup::Missing => {}
+            }
+        }
+        // A request the next callers wait for; `forceRefresh` replaces any entry.
+        let flight = cache.next_flight();
+        let (transport, shared, name) = (self.transport.clone(), cache.clone(), provider.clone());
+        let promise = future_to_promise(async move {
+            let answer = fetch_credentials(&transport, &name, force, &options).await;
+            shared.settle(&name, flight, answer.as_ref().ok());
+            Ok(to_js(&answer?)?)
+        });
+        cache.pending(&provider, flight, &promise);
+        JsFuture::from(promise).await
     }
+
+    /// Empties the credentials cache: `provider`'s entry, or every entry. Without
+    /// `credentialsCache` there is nothing to empty.
+    #[wasm_bindgen(js_name = clearCredentialsCache)]
+    pub fn clear_credentials_cache(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] provider: JsValue,
+    ) -> Result<(), Error> {
+        let provider = match provider.is_undefined() || provider.is_null() {
+            true => None,
+            false => Some(string_arg("provider", &provider)?),
+        };
+        if let Some(cache) = &self.cache {
+            cache.clear(provider.as_deref());
+        }
+        Ok(())
+    }
+}
+
+/// `GET /v1/connections/credentials/{provider}`, with `force_refresh=true` when asked.
+async fn fetch_credentials(
+    transport: &Transport,
+    provider: &str,
+    force: bool,
+    options: &CallOptions,
+) -> Result<ProviderCredentials, Error> {
+    let mut call = Call::get(["/v1/connections/credentials/", &wire::escape(provider)].concat());
+    if force {
+        call = call.with_query(wire::query("params", &GetCredentialsParams { force_refresh: Some(true) })?);
+    }
+    transport.send(call, options, json::<ProviderCredentials>).await
+}
+
+/// `getCredentials`' parameters and options. A second argument that holds only request options
+/// (`{ timeoutMs }`) with no third is taken as the options: the signature before `forceRefresh`
+/// was `getCredentials(provider, options)`, and the two sets of names do not meet.
+fn credentials_args(params: &JsValue, options: &JsValue) -> Result<(GetCredentialsParams, CallOptions), Error> {
+    let only_options = options.is_undefined()
+        && params.dyn_ref::<Object>().is_some_and(|object| {
+            let keys = Object::keys(object);
+            keys.length() > 0 && keys.iter().all(|k| k.as_string().is_some_and(|k| CallOptions::KEYS.contains(&k.as_str())))
+        });
+    if only_options {
+        return Ok((GetCredentialsParams::default(), CallOptions::from_js(params)?));
+    }
+    Ok((optional(params, GetCredentialsParams::validate)?, CallOptions::from_js(options)?))
 }
 
 /// `GET /v1/connections` with these filters.

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod connections;
+pub mod credentials_cache;
 pub mod pager;
 pub mod tokens;
 

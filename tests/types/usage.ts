@@ -58,6 +58,12 @@ export async function surface(): Promise<void> {
   const one: Connection = await client.connections.get('conn_1');
   const creds: ProviderCredentials = await client.connections.getCredentials('google');
   const fields: Record<string, unknown> = creds.fields;
+  const forced: ProviderCredentials = await client.connections.getCredentials('google', { forceRefresh: true }, { timeoutMs: 1000 });
+  void forced;
+  client.connections.clearCredentialsCache('google');
+  client.connections.clearCredentialsCache();
+  const cached = new Credport({ apiKey: 'cpat_x', credentialsCache: { maxAgeMs: 60_000 } });
+  void cached;
 
   const key: CreatedApiKey = await client.apiKeys.create({ name: 'n', subject: 's', type: 'api_key', description: 'd', claims: { a: 1 }, scopes: ['x'], createdBy: 'me', secondsUntilExpiration: 60 });
   const secret: string = key.secret;
@@ -111,6 +117,10 @@ export async function wrongCalls(client: Credport): Promise<void> {
   new Credport({ apikey: 'x' });
   // @ts-expect-error pageSize is a number
   await client.connections.list({ pageSize: '5' });
+  // @ts-expect-error forceRefresh is a boolean
+  await client.connections.getCredentials('google', { forceRefresh: 'yes' });
+  // @ts-expect-error maxAgeMs is required
+  new Credport({ credentialsCache: {} });
   // @ts-expect-error id is required
   await client.connections.get();
   // @ts-expect-error id is a string
