@@ -5,7 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { importEsm, startServer, connectionBody } from './harness.mjs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { importEsm, startServer, connectionBody, testProject } from './harness.mjs';
 
 let sdk, server, site, client, endpoint;
 const calls = [];
@@ -79,6 +81,33 @@ test('an expiring token is refreshed before it is handed out, once; forceRefresh
   assert.equal(connection.isExpired, false);
 });
 
+/** The package's `credport` command against this site: `{ status, stdout, stderr }`. Not
+ * `spawnSync`: the stand-in token endpoint runs in this process and must answer meanwhile. */
+function cli(...args) {
+  const bin = path.join(testProject(), 'node_modules/.bin/credport');
+  const env = { ...process.env, CREDPORT_API_KEY: site.token, CREDPORT_BASE_URL: server.url, NO_COLOR: '1' };
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+test('the command line: get-credentials --force-refresh refreshes now', async () => {
+  const before = calls.length;
+  const forced = await cli('connections', 'get-credentials', 'google', '--force-refresh', '--json');
+  assert.equal(forced.status, 0, forced.stderr);
+  assert.equal(calls.length, before + 1);
+  assert.equal(JSON.parse(forced.stdout).fields.access_token, `access-${before + 1}`);
+  const plain = await cli('connections', 'get-credentials', 'google', '--json');
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.equal(calls.length, before + 1, 'a fresh token: no call');
+});
+
 test('a provider that refuses the grant: ConflictError, and the connection shows its refreshError', async () => {
   refuse = true;
   const error = await client.connections.getCredentials('google', { forceRefresh: true }).catch((e) => e);
@@ -94,4 +123,13 @@ test('a provider that refuses the grant: ConflictError, and the connection shows
   }
   const gone = await client.connections.getCredentials('google').catch((e) => e);
   assert.ok(gone instanceof sdk.NotFoundError, String(gone));
+
+  // The command line shows the refresh error in the list and in the connection's details.
+  const list = await cli('connections', 'list');
+  assert.equal(list.status, 0, list.stderr);
+  assert.match(list.stdout, /REFRESH ERROR/);
+  assert.match(list.stdout, /invalid_grant/);
+  const details = await cli('connections', 'get', connection.id);
+  assert.match(details.stdout, /Refresh error:\s+invalid_grant: .* \(at /);
+  assert.match(details.stdout, /Last refreshed:\s+\d{4}-/);
 });
