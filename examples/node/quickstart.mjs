@@ -16,7 +16,10 @@ for (const connection of connections.payload) {
   try {
     const credentials = await client.connections.getCredentials(connection.provider);
     const fields = Object.keys(credentials.fields);
-    const expiry = connection.isExpired ? 'token expired' : connection.tokenExpiresAt ? `token valid until ${connection.tokenExpiresAt}` : 'no expiry';
+    // The credentials' own expiry: credport-server refreshes an expiring OAuth2 token before it
+    // answers, so this can be later than the connection's tokenExpiresAt listed above.
+    const expires = credentials.expiresAt;
+    const expiry = !expires ? 'no expiry' : Date.parse(expires) <= Date.now() ? 'token expired' : `token valid until ${expires}`;
     console.log(`  ✓ ${connection.provider}: active, ${credentials.type} with ${fields.length} credential fields (${fields.join(', ')}); ${expiry}`);
   } catch (error) {
     if (error instanceof NotFoundError) console.log(`  ✗ ${connection.provider}: no credentials`);
