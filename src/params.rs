@@ -49,13 +49,7 @@ fn read<T: DeserializeOwned>(argument: &str, value: &JsValue, rules: fn(&T) -> C
 /// such as `pagesize` is refused, not ignored.
 fn known_members(argument: &str, value: &JsValue, fields: &'static [&'static str]) -> Result<Object, Error> {
     let own = Object::new();
-    let entries = Object::entries(value.unchecked_ref());
-    for entry in entries.iter() {
-        let entry: Array = entry.unchecked_into();
-        let (key, member) = (entry.get(0), entry.get(1));
-        if member.is_undefined() {
-            continue;
-        }
+    for (key, member) in defined_members(value) {
         let name = key.as_string().unwrap_or_default();
         if !fields.contains(&name.as_str()) {
             let expected: Vec<String> = fields.iter().map(|f| ["`", f, "`"].concat()).collect();
@@ -67,6 +61,16 @@ fn known_members(argument: &str, value: &JsValue, fields: &'static [&'static str
         let _ = Reflect::set(&own, &key, &member);
     }
     Ok(own)
+}
+
+/// An object's own `(key, value)` members whose value is not `undefined`: the members
+/// `JSON.stringify` writes (`{ limit: undefined }` is no limit).
+fn defined_members(value: &JsValue) -> impl Iterator<Item = (JsValue, JsValue)> {
+    Object::entries(value.unchecked_ref()).into_iter().filter_map(|entry| {
+        let entry: Array = entry.unchecked_into();
+        let member = entry.get(1);
+        (!member.is_undefined()).then(|| (entry.get(0), member))
+    })
 }
 
 /// The message for serde's complaint `message` about the member at `path` of `value`, in the
@@ -146,13 +150,8 @@ fn check_json_at(path: &str, value: &JsValue, depth: u32) -> Result<(), Error> {
     if crate::host::property(value, "toJSON").is_some() {
         return Ok(()); // a Date, or a value that says how it is written
     }
-    for entry in Object::entries(value.unchecked_ref()).iter() {
-        let entry: Array = entry.unchecked_into();
-        let key = entry.get(0).as_string().unwrap_or_default();
-        let member = entry.get(1);
-        if !member.is_undefined() {
-            check_json_at(&join(path, &key), &member, depth + 1)?;
-        }
+    for (key, member) in defined_members(value) {
+        check_json_at(&join(path, &key.as_string().unwrap_or_default()), &member, depth + 1)?;
     }
     Ok(())
 }
