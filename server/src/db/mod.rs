@@ -68,13 +68,7 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
     {
-        match self {
-            Self::Sqlite(db) => {
-                let db = Arc::clone(db);
-                blocking(move || db.read_blocking(f)).await
-            }
-            Self::Postgres(pg) => pg.transaction(true, f).await,
-        }
+        self.transaction(true, f).await
     }
 
     /// [`Db::read`] for a closure that runs one statement: on PostgreSQL without `BEGIN` and
@@ -97,12 +91,21 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
     {
+        self.transaction(false, f).await
+    }
+
+    /// [`Db::read`] or [`Db::write`] on whichever store this is.
+    async fn transaction<T, F>(&self, read_only: bool, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
         match self {
             Self::Sqlite(db) => {
                 let db = Arc::clone(db);
-                blocking(move || db.write_blocking(f)).await
+                blocking(move || if read_only { db.read_blocking(f) } else { db.write_blocking(f) }).await
             }
-            Self::Postgres(pg) => pg.transaction(false, f).await,
+            Self::Postgres(pg) => pg.transaction(read_only, f).await,
         }
     }
 }
