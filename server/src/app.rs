@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::connect::Connector;
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::ratelimit::{Buckets, RateLimiter};
@@ -19,4 +20,7 @@ pub struct App {
     pub auth_failures: Arc<Buckets>,
     /// OAuth2 token refreshes: the token endpoint client and the refreshes in flight.
     pub refresher: Arc<Refresher>,
+    /// Connect: where the server is, the origins a `return_url` may be on, the token endpoint
+    /// client.
+    pub connector: Arc<Connector>,
 }

@@ -9,7 +9,8 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use crate::app::App;
-use crate::config::{Cli, Command, ConfigError, Database, ServerConfig, Storage};
+use crate::config::{self, Cli, Command, ConfigError, Database, ServerConfig, Storage};
+use crate::connect::Connector;
 use crate::crypto::Keys;
 use crate::db::{Db, OpenError};
 use crate::ratelimit::{self, RateLimiter};
@@ -145,6 +146,17 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
         }
         tokio::spawn(idempotency::purge_periodically(Arc::clone(&db)));
         let refresher = Refresher::new(config.refresh_timeout).map_err(runtime_failure)?;
+        let public_url = match &config.public_url {
+            Some(url) => url.clone(),
+            None => config::default_public_url(
+                listener
+                    .local_addr()
+                    .map_err(|e| runtime_failure(format!("server failed: {e}")))?,
+            ),
+        };
+        let cors_origins = config.cors.as_ref().map(|c| c.listed()).unwrap_or_default();
+        let connector = Connector::new(&public_url, &cors_origins, config.refresh_timeout)
+            .map_err(runtime_failure)?;
         let app = App {
             db,
             admin_token_hash: keys.lookup_hash(&config.admin_token),
@@ -152,6 +164,7 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             rate_limiter,
             auth_failures: Arc::new(auth::failure_limiter()),
             refresher: Arc::new(refresher),
+            connector: Arc::new(connector),
         };
         let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
         let listener = tokio::net::TcpListener::from_std(listener)

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::sql::Row;
 
 pub mod api_keys;
+pub mod connect_sessions;
 pub mod connections;
 pub mod idempotency_keys;
 pub mod provider_configs;
