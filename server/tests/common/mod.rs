@@ -109,6 +109,18 @@ pub fn psql(url: &str, sql: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// Runs `sql` on a server's database, whichever the store (for tests that move a row's clock).
+pub fn execute_sql(database: &Path, sql: &str) {
+    if on_postgres() {
+        psql(database.to_str().unwrap(), sql);
+        return;
+    }
+    rusqlite::Connection::open(database)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
+}
+
 /// A fresh database for the store under test, and the folder that holds it (SQLite), which
 /// must live as long as it is used.
 pub fn fresh_database() -> (Option<TempDir>, PathBuf) {
@@ -336,6 +348,7 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         "CREDPORT_ENCRYPTION_KEY",
         "CREDPORT_RATE_LIMIT",
         "CREDPORT_CORS_ORIGINS",
+        "CREDPORT_PUBLIC_URL",
         "CREDPORT_LOG",
     ] {
         command.env_remove(name);
