@@ -12,40 +12,25 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::provider::{s256, Decision, Mode, Provider};
-use common::{Api, Options, Res, Server, Site};
+use common::{browse, Api, Options, Res, Server, Site};
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 
-/// One answer as a browser receives it, redirects not followed.
-struct Hop {
-    status: u16,
-    headers: HeaderMap,
-    text: String,
+/// The next address of a redirect.
+#[track_caller]
+fn location(res: &Res) -> String {
+    res.header("location")
+        .unwrap_or_else(|| panic!("no redirect ({}): {}", res.status, res.text))
+        .to_owned()
 }
 
-impl Hop {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    #[track_caller]
-    fn location(&self) -> String {
-        self.header("location")
-            .unwrap_or_else(|| panic!("no redirect ({}): {}", self.status, self.text))
-            .to_owned()
-    }
-
-    /// Asserts one of credport's own pages: HTML, the strict policies, `status`.
-    #[track_caller]
-    fn page(&self, status: u16) -> &str {
-        assert_eq!(self.status, status, "{}", self.text);
-        assert_eq!(
-            self.header("content-type"),
-            Some("text/html; charset=utf-8")
-        );
-        credport_headers(&self.headers);
-        &self.text
-    }
+/// Asserts one of credport's own pages: HTML, the strict policies, `status`; its text.
+#[track_caller]
+fn own_page(res: &Res, status: u16) -> &str {
+    assert_eq!(res.status, status, "{}", res.text);
+    assert_eq!(res.header("content-type"), Some("text/html; charset=utf-8"));
+    credport_headers(&res.headers);
+    &res.text
 }
 
 /// The headers every answer of `/oauth/*` carries.
@@ -65,23 +50,6 @@ fn credport_headers(headers: &HeaderMap) {
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert_eq!(header("referrer-policy"), "no-referrer");
     assert_eq!(header("cache-control"), "no-store");
-}
-
-/// A browser without cookies that does not follow redirects by itself.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn visit(url: &str) -> Hop {
-    let response = browser().get(url).send().await.unwrap();
-    Hop {
-        status: response.status().as_u16(),
-        headers: response.headers().clone(),
-        text: response.text().await.unwrap(),
-    }
 }
 
 fn query_of(url: &str) -> HashMap<String, String> {
@@ -147,19 +115,19 @@ impl Setup {
 
     /// Opens `link` and lets the provider answer: the callback URL the browser is sent to.
     async fn authorize(&self, link: &str) -> String {
-        let opened = visit(link).await;
+        let opened = browse(link).await;
         assert_eq!(opened.status, 302, "{}", opened.text);
         credport_headers(&opened.headers);
-        let answered = visit(&opened.location()).await;
+        let answered = browse(&location(&opened)).await;
         assert_eq!(answered.status, 302, "{}", answered.text);
-        answered.location()
+        location(&answered)
     }
 
     /// The whole flow for a new session with `extra` fields: (session, last answer).
-    async fn connect(&self, extra: Value) -> (Value, Hop) {
+    async fn connect(&self, extra: Value) -> (Value, Res) {
         let session = self.session(extra).await;
         let callback = self.authorize(session["url"].as_str().unwrap()).await;
-        (session, visit(&callback).await)
+        (session, browse(&callback).await)
     }
 
     async fn connections(&self) -> Vec<Value> {
@@ -202,9 +170,9 @@ async fn a_person_connects_and_the_connection_is_stored_and_refreshable() {
 
     // The link sends the browser to the provider with the code flow, PKCE and the exact
     // redirect URI.
-    let opened = visit(link).await;
+    let opened = browse(link).await;
     assert_eq!(opened.status, 302, "{}", opened.text);
-    let authorize = opened.location();
+    let authorize = location(&opened);
     assert!(authorize.starts_with(&setup.provider.authorization_url));
     let asked = query_of(&authorize);
     assert_eq!(asked["response_type"], "code");
@@ -221,9 +189,9 @@ async fn a_person_connects_and_the_connection_is_stored_and_refreshable() {
     assert!(state.len() >= 22 && state.bytes().all(|b| b.is_ascii_alphanumeric()));
     assert!(!authorize.contains(&setup.provider.client_secret));
 
-    let answered = visit(&authorize).await;
-    let done = visit(&answered.location()).await;
-    let page = done.page(200);
+    let answered = browse(&authorize).await;
+    let done = browse(&location(&answered)).await;
+    let page = own_page(&done, 200);
     assert!(page.contains("Connected to google."), "{page}");
     assert!(page.contains("You can close this window."));
 
@@ -294,7 +262,7 @@ async fn with_a_return_url_the_person_is_sent_back_with_the_outcome() {
     let (session, done) = setup.connect(json!({ "return_url": return_url })).await;
     assert_eq!(done.status, 303, "{}", done.text);
     credport_headers(&done.headers);
-    let back = done.location();
+    let back = location(&done);
     assert!(back.starts_with(&format!("{return_url}&")), "{back}");
     let outcome = query_of(&back);
     assert_eq!(outcome["connect_session"], session["id"].as_str().unwrap());
@@ -420,19 +388,19 @@ async fn a_link_works_once_and_for_ten_minutes() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(visit(&link).await.status, 302);
-    let again = visit(&link).await;
+    assert_eq!(browse(&link).await.status, 302);
+    let again = browse(&link).await;
     assert!(
-        again.page(410).contains("already been used"),
+        own_page(&again, 410).contains("already been used"),
         "{}",
         again.text
     );
 
     let unknown = format!("{}/oauth/connect/{}", server.url, "A".repeat(43));
-    assert!(visit(&unknown).await.page(404).contains("not known"));
+    assert!(own_page(&browse(&unknown).await, 404).contains("not known"));
     let malformed = format!("{}/oauth/connect/%3Cscript%3E", server.url);
-    let page = visit(&malformed).await;
-    assert!(!page.page(404).contains("<script>"));
+    let page = browse(&malformed).await;
+    assert!(!own_page(&page, 404).contains("<script>"));
 
     let session = setup.session(json!({})).await;
     let id = session["id"].as_str().unwrap();
@@ -440,8 +408,8 @@ async fn a_link_works_once_and_for_ten_minutes() {
         &server.database,
         &format!("UPDATE connect_sessions SET expires_at = expires_at - 601 WHERE id = '{id}'"),
     );
-    let late = visit(session["url"].as_str().unwrap()).await;
-    assert!(late.page(410).contains("expired"), "{}", late.text);
+    let late = browse(session["url"].as_str().unwrap()).await;
+    assert!(own_page(&late, 410).contains("expired"), "{}", late.text);
     assert_eq!(setup.get_session(id).await["status"], "expired");
     assert!(setup.provider.authorizations().is_empty());
 }
@@ -451,17 +419,17 @@ async fn a_missing_forged_replayed_or_expired_state_changes_nothing() {
     let server = Server::shared();
     let setup = Setup::new(server, "client_secret_basic").await;
     let callback = format!("{}/oauth/callback", server.url);
-    visit(&callback).await.page(400);
-    visit(&format!("{callback}?code=x")).await.page(400);
-    let forged = visit(&format!("{callback}?code=x&state={}", "B".repeat(43))).await;
-    assert!(forged.page(400).contains("does not belong"));
+    own_page(&browse(&callback).await, 400);
+    own_page(&browse(&format!("{callback}?code=x")).await, 400);
+    let forged = browse(&format!("{callback}?code=x&state={}", "B".repeat(43))).await;
+    assert!(own_page(&forged, 400).contains("does not belong"));
 
     let (_, done) = setup.connect(json!({})).await;
-    done.page(200);
+    own_page(&done, 200);
     let replay = setup.replayed_answer();
-    let replayed = visit(&replay).await;
+    let replayed = browse(&replay).await;
     assert!(
-        replayed.page(400).contains("already been answered"),
+        own_page(&replayed, 400).contains("already been answered"),
         "{}",
         replayed.text
     );
@@ -476,14 +444,14 @@ async fn a_missing_forged_replayed_or_expired_state_changes_nothing() {
     let session = setup.session(json!({})).await;
     let answer = setup.authorize(session["url"].as_str().unwrap()).await;
     let state = query_of(&answer)["state"].clone();
-    visit(&format!("{answer}&state={state}")).await.page(400);
+    own_page(&browse(&format!("{answer}&state={state}")).await, 400);
     // The person took longer than ten minutes at the provider.
     let id = session["id"].as_str().unwrap();
     common::execute_sql(
         &server.database,
         &format!("UPDATE connect_sessions SET expires_at = expires_at - 601 WHERE id = '{id}'"),
     );
-    assert!(visit(&answer).await.page(400).contains("expired"));
+    assert!(own_page(&browse(&answer).await, 400).contains("expired"));
     assert_eq!(setup.get_session(id).await["status"], "expired");
     assert_eq!(setup.connections().await.len(), 1);
     assert_eq!(setup.provider.call_count(), 1);
@@ -518,7 +486,7 @@ async fn two_callbacks_racing_with_one_state_make_one_connection() {
         let session = setup.session(json!({})).await;
         let answer = setup.authorize(session["url"].as_str().unwrap()).await;
         let elsewhere = answer.replacen(&server.url, &other_url, 1);
-        let (a, b) = tokio::join!(visit(&answer), visit(&elsewhere));
+        let (a, b) = tokio::join!(browse(&answer), browse(&elsewhere));
         let mut statuses = [a.status, b.status];
         statuses.sort_unstable();
         assert_eq!(statuses, [200, 400], "{} / {}", a.text, b.text);
@@ -537,7 +505,7 @@ async fn a_denial_fails_the_session_and_stores_nothing() {
     let setup = Setup::new(server, "client_secret_basic").await;
     setup.provider.set_decision(Decision::Deny);
     let (session, done) = setup.connect(json!({})).await;
-    let page = done.page(400);
+    let page = own_page(&done, 400);
     assert!(
         page.contains("Access was denied at the provider (access_denied)."),
         "{page}"
@@ -550,7 +518,7 @@ async fn a_denial_fails_the_session_and_stores_nothing() {
     let return_url = format!("{}/back", server.url);
     let (_, done) = setup.connect(json!({ "return_url": return_url })).await;
     assert_eq!(done.status, 303);
-    let outcome = query_of(&done.location());
+    let outcome = query_of(&location(&done));
     assert_eq!(outcome["result"], "error");
     assert_eq!(outcome["error"], "access_denied");
     assert!(!outcome.contains_key("connection_id"));
@@ -569,7 +537,7 @@ async fn a_failing_exchange_fails_the_session_with_its_code() {
     ] {
         setup.provider.set_mode(mode);
         let (session, done) = setup.connect(json!({})).await;
-        let page = done.page(400);
+        let page = own_page(&done, 400);
         assert!(page.contains(&format!("({code})")), "{page}");
         let session = setup.get_session(session["id"].as_str().unwrap()).await;
         assert_eq!(session["status"], "failed");
@@ -584,14 +552,14 @@ async fn an_answer_from_another_issuer_is_refused() {
     let setup = Setup::new(server, "client_secret_basic").await;
     setup.provider.set_issuer(Some("https://attacker.example"));
     let (session, done) = setup.connect(json!({})).await;
-    assert!(done.page(400).contains("issuer_mismatch"));
+    assert!(own_page(&done, 400).contains("issuer_mismatch"));
     let session = setup.get_session(session["id"].as_str().unwrap()).await;
     assert_eq!(session["error"]["code"], "issuer_mismatch");
     assert_eq!(setup.provider.call_count(), 0, "the code is not exchanged");
 
     setup.provider.set_issuer(Some(&setup.provider.origin()));
     let (_, done) = setup.connect(json!({})).await;
-    done.page(200);
+    own_page(&done, 200);
     assert_eq!(setup.connections().await.len(), 1);
 }
 
@@ -622,7 +590,7 @@ async fn re_authorizing_renews_an_invalid_connection() {
     assert_eq!(invalid["refresh_error"]["code"], "invalid_grant");
 
     let (session, done) = setup.connect(json!({ "connection_id": id })).await;
-    done.page(200);
+    own_page(&done, 200);
     let session = setup.get_session(session["id"].as_str().unwrap()).await;
     assert_eq!(session["connection_id"], id);
     let renewed = setup
@@ -653,13 +621,13 @@ async fn no_secret_reaches_a_url_a_page_an_answer_or_the_log() {
     let session = setup.session(json!({})).await;
     let link = session["url"].as_str().unwrap().to_owned();
     let link_token = link.rsplit('/').next().unwrap().to_owned();
-    let opened = visit(&link).await;
-    let authorize = opened.location();
+    let opened = browse(&link).await;
+    let authorize = location(&opened);
     let state = query_of(&authorize)["state"].clone();
-    let answered = visit(&authorize).await.location();
+    let answered = location(&browse(&authorize).await);
     let code = query_of(&answered)["code"].clone();
-    let done = visit(&answered).await;
-    let page = done.page(200).to_owned();
+    let done = browse(&answered).await;
+    let page = own_page(&done, 200).to_owned();
     let verifier = setup.provider.calls()[0].form["code_verifier"].clone();
     let connection = setup.connections().await[0].clone();
     let answer = setup.get_session(session["id"].as_str().unwrap()).await;

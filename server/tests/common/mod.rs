@@ -406,6 +406,24 @@ impl Res {
     }
 }
 
+/// A `GET` as a browser makes it: no token, no cookies, redirects not followed.
+pub async fn browse(url: &str) -> Res {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    Res {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
+    }
+}
+
 #[derive(Clone)]
 pub struct Api {
     pub client: reqwest::Client,
