@@ -56,7 +56,7 @@ pub fn main() -> ExitCode {
     };
     let result = init_logging().and_then(|()| match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.settings.server()?),
-        Command::Demo => run_demo(cli.settings.storage()?),
+        Command::Demo => run_demo(cli.settings.storage()?, &cli.settings.demo_public_url()?),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -188,13 +188,21 @@ fn remove_database(path: &std::path::Path) {
     }
 }
 
-fn run_demo(storage: Storage) -> Result<(), Failure> {
-    let line = runtime()?.block_on(async {
+fn run_demo(storage: Storage, public_url: &str) -> Result<(), Failure> {
+    let connector = Connector::new(public_url, &[], crate::refresh::DEFAULT_TIMEOUT)
+        .map_err(runtime_failure)?;
+    let seeded = runtime()?.block_on(async {
         let (db, keys) = open(&storage).await?;
-        demo::seed(&db, &keys)
+        demo::seed(&db, &keys, Arc::new(connector))
             .await
             .map_err(|e| runtime_failure(format!("demo data could not be written: {e}")))
     })?;
-    println!("{line}");
+    eprintln!(
+        "credport-server demo: to connect google by hand, run `node scripts/demo-provider.mjs` (the \
+         stand-in provider) and credport-server on this database at {public_url}, then open this \
+         link in a browser within 10 minutes (it works once):\n  {}",
+        seeded.connect_url
+    );
+    println!("{}", seeded.line);
     Ok(())
 }

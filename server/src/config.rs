@@ -185,6 +185,15 @@ impl SettingArgs {
         })
     }
 
+    /// Where the server that will serve `demo`'s data is reached: `CREDPORT_PUBLIC_URL`, or the
+    /// default made from `CREDPORT_LISTEN`.
+    pub fn demo_public_url(&self) -> Result<String, ConfigError> {
+        match &self.public_url {
+            Some(url) => public_url(url),
+            None => Ok(default_public_url(listen(&self.listen)?)),
+        }
+    }
+
     /// The settings of `demo`, which writes data meant to be read later: no `--dev`.
     pub fn storage(&self) -> Result<Storage, ConfigError> {
         if self.dev {
