@@ -411,6 +411,25 @@ async fn a_link_works_once_and_for_ten_minutes() {
     let late = browse(session["url"].as_str().unwrap()).await;
     assert!(own_page(&late, 410).contains("expired"), "{}", late.text);
     assert_eq!(setup.get_session(id).await["status"], "expired");
+
+    // The configuration deleted before the link is opened: the session fails, no redirect.
+    let session = setup.session(json!({})).await;
+    setup
+        .api
+        .admin(
+            "DELETE",
+            &format!(
+                "/v1/admin/sites/{}/provider_configs/{}",
+                setup.site.id, setup.key
+            ),
+            None,
+        )
+        .await;
+    let gone = browse(session["url"].as_str().unwrap()).await;
+    assert!(own_page(&gone, 409).contains("deleted"), "{}", gone.text);
+    let failed = setup.get_session(session["id"].as_str().unwrap()).await;
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["error"]["code"], "provider_config_changed");
     assert!(setup.provider.authorizations().is_empty());
 }
 

@@ -118,8 +118,9 @@ pub fn create_session(
         ));
     }
     if let Some(id) = &params.connection_id {
-        let connection = store::connections::get(conn, site_id, id).map_err(|_| {
-            ApiError::invalid(
+        let connection = store::connections::get(conn, site_id, id).map_err(|e| {
+            not_found_as_invalid(
+                e,
                 "connection_id",
                 "connection_id: the site has no connection with this id",
             )
@@ -155,6 +156,15 @@ pub fn create_session(
         session,
         url: format!("{}/oauth/connect/{link}", connector.public_url),
     })
+}
+
+/// A 404 of something the body names, as the 400 naming that field; any other error as it is.
+fn not_found_as_invalid(error: ApiError, field: &str, message: &str) -> ApiError {
+    if error.status().as_u16() == 404 {
+        ApiError::invalid(field, message)
+    } else {
+        error
+    }
 }
 
 /// Where the browser goes next.
