@@ -73,13 +73,8 @@ impl Setup {
         let site = api.site().await;
         let provider = Provider::start().await;
         let key = format!("google-{}", common::random_hex(4));
-        api.admin(
-            "POST",
-            &format!("/v1/admin/sites/{}/provider_configs", site.id),
-            Some(provider.connect_config_body(&key, auth_method)),
-        )
-        .await
-        .ok(201);
+        api.provider_config(&site.id, provider.connect_config_body(&key, auth_method))
+            .await;
         Setup {
             api,
             site,
@@ -128,6 +123,14 @@ impl Setup {
         let session = self.session(extra).await;
         let callback = self.authorize(session["url"].as_str().unwrap()).await;
         (session, browse(&callback).await)
+    }
+
+    async fn connection(&self, id: &str) -> Value {
+        self.api
+            .get(&self.site.token, &format!("/v1/connections/{id}"))
+            .await
+            .ok(200)
+            .clone()
     }
 
     async fn connections(&self) -> Vec<Value> {
@@ -598,13 +601,7 @@ async fn re_authorizing_renews_an_invalid_connection() {
         .credentials("?force_refresh=true")
         .await
         .error(409, "connection_invalid");
-    let path = format!("/v1/connections/{id}");
-    let invalid = setup
-        .api
-        .get(&setup.site.token, &path)
-        .await
-        .ok(200)
-        .clone();
+    let invalid = setup.connection(id).await;
     assert_eq!(invalid["status"], "invalid");
     assert_eq!(invalid["refresh_error"]["code"], "invalid_grant");
 
@@ -612,12 +609,7 @@ async fn re_authorizing_renews_an_invalid_connection() {
     own_page(&done, 200);
     let session = setup.get_session(session["id"].as_str().unwrap()).await;
     assert_eq!(session["connection_id"], id);
-    let renewed = setup
-        .api
-        .get(&setup.site.token, &path)
-        .await
-        .ok(200)
-        .clone();
+    let renewed = setup.connection(id).await;
     assert_eq!(renewed["status"], "active");
     assert_eq!(renewed["refresh_error"], Value::Null);
     assert_eq!(renewed["scopes"], json!(["openid", "email"]));

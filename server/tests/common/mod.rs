@@ -536,6 +536,18 @@ impl Api {
         self.site_with("user-1", None).await
     }
 
+    /// Adds a provider configuration to `site` through the admin API.
+    pub async fn provider_config(&self, site: &str, body: Value) -> Value {
+        self.admin(
+            "POST",
+            &format!("/v1/admin/sites/{site}/provider_configs"),
+            Some(body),
+        )
+        .await
+        .ok(201)
+        .clone()
+    }
+
     /// Adds a connection to `site` through the admin API.
     pub async fn connection(&self, site: &str, body: Value) -> Value {
         self.admin(
