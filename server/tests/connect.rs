@@ -627,7 +627,8 @@ async fn re_authorizing_renews_an_invalid_connection() {
 
 #[tokio::test]
 async fn no_secret_reaches_a_url_a_page_an_answer_or_the_log() {
-    let server = Server::start_with(Options::default());
+    // At debug level: what the libraries log too.
+    let server = Server::start_with(Options::default().env("CREDPORT_LOG", "debug"));
     let setup = Setup::new(&server, "client_secret_basic").await;
     let session = setup.session(json!({})).await;
     let link = session["url"].as_str().unwrap().to_owned();
