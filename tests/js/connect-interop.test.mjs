@@ -5,6 +5,10 @@
 // one fails the exchange); its issuer sends `iss` (RFC 9207). The connection made is then read
 // and refreshed through the SDK.
 //
+// Last, the same in Chromium (Debian's, driven by playwright-core), which follows the redirects
+// itself and enforces the page's Content-Security-Policy: the page's one style must be allowed
+// by its hash, and nothing else may load.
+//
 // The admin calls are plain HTTP (server.admin) until the SDK's admin client has connect
 // sessions.
 import { test, before, after } from 'node:test';
@@ -147,4 +151,29 @@ test('the same link twice: the second visit is a page, not a redirect', async ()
   assert.equal(again.status, 410);
   assert.equal(again.headers.get('location'), null);
   assert.match(again.text, /already been used/);
+});
+
+test('in Chromium: the link, the provider, and the page credport shows, its style allowed by the CSP', async () => {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: process.env.CREDPORT_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage();
+    const problems = [];
+    page.on('console', (message) => problems.push(message.text()));
+    page.on('requestfailed', (request) => problems.push(`${request.url()} failed`));
+    const session = await server.admin('POST', `/v1/admin/sites/${site.site.id}/connect_sessions`, { provider_config_key: 'mock-prod' });
+    const response = await page.goto(session.url);
+    assert.equal(response.status(), 200);
+    assert.ok(page.url().startsWith(`${server.url}/oauth/callback?`), page.url());
+    assert.equal(await page.textContent('h1'), 'Connected to mock');
+    const width = await page.evaluate(() => getComputedStyle(document.querySelector('body')).maxWidth);
+    assert.equal(width, '576px', 'the hashed style applies (36rem)');
+    assert.deepEqual(problems, []);
+    assert.equal((await getSession(session.id)).status, 'succeeded');
+  } finally {
+    await browser.close();
+  }
 });
