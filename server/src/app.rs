@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::auth::ratelimit::{Buckets, RateLimiter};
 use crate::crypto::Keys;
 use crate::db::Db;
-use crate::ratelimit::{Buckets, RateLimiter};
 use crate::refresh::Refresher;
 
 #[derive(Clone)]

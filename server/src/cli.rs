@@ -9,12 +9,14 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use crate::app::App;
+use crate::auth::ratelimit::{self, RateLimiter};
 use crate::config::{Cli, Command, ConfigError, Database, ServerConfig, Storage};
 use crate::crypto::Keys;
 use crate::db::{Db, OpenError};
-use crate::ratelimit::{self, RateLimiter};
+use crate::http::listener;
 use crate::refresh::Refresher;
-use crate::{auth, demo, idempotency, listener, server};
+use crate::routes::idempotency;
+use crate::{auth, demo, server};
 
 /// Why the program stops early.
 struct Failure {

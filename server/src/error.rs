@@ -1,4 +1,4 @@
-//! The API's errors. A handler returns an [`ApiError`]; [`crate::request_context`] turns it into
+//! The API's errors. A handler returns an [`ApiError`]; [`crate::http::request_context`] turns it into
 //! the body `{"error": {"code", "message", "request_id", "details"?}}`, because only it knows the
 //! request id.
 
@@ -329,7 +329,7 @@ impl From<deadpool_postgres::PoolError> for ApiError {
 
 impl From<serde_json::Error> for ApiError {
     /// Only for JSON the server wrote itself (stored columns, responses); request bodies are
-    /// parsed by [`crate::input`], which answers 400. The category only: the message could quote data.
+    /// parsed by [`crate::http::input`], which answers 400. The category only: the message could quote data.
     fn from(e: serde_json::Error) -> Self {
         Self::internal(format!("stored JSON: {:?} error", e.classify()))
     }

@@ -13,14 +13,14 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::app::App;
-use crate::body_limit;
 use crate::config::CorsOrigins;
 use crate::error::ApiError;
-use crate::idempotency;
-use crate::listener;
-use crate::reply::IDEMPOTENT_REPLAYED;
-use crate::request_context::{self, REQUEST_ID};
+use crate::http::body_limit;
+use crate::http::listener;
+use crate::http::reply::IDEMPOTENT_REPLAYED;
+use crate::http::request_context::{self, REQUEST_ID};
 use crate::routes;
+use crate::routes::idempotency;
 
 /// The whole HTTP service: routes, then (outermost last) panic safety net, the body limit, CORS,
 /// request context.

@@ -1,17 +1,20 @@
 //! The store the routes call: SQLite (a file, one instance) or PostgreSQL (shared by any number
 //! of instances), chosen by `CREDPORT_DATABASE`. Both run the same store code through
-//! [`crate::sql::Conn`], in one transaction per call: [`Db::read`] sees one snapshot,
+//! [`crate::db::sql::Conn`], in one transaction per call: [`Db::read`] sees one snapshot,
 //! [`Db::write`] commits all or nothing.
 
 use std::sync::Arc;
 
 use crate::config::Database;
 use crate::crypto::{self, Keys};
+use crate::db::sql::{Conn, Dialect};
 use crate::error::ApiError;
-use crate::sql::{Conn, Dialect};
 
+pub mod migrations;
 pub mod postgres;
+pub mod sql;
 pub mod sqlite;
+pub mod tls;
 
 /// Why the database could not be opened; [`crate::cli`] reports it against a setting.
 #[derive(Debug)]
@@ -103,7 +106,14 @@ impl Db {
         match self {
             Self::Sqlite(db) => {
                 let db = Arc::clone(db);
-                blocking(move || if read_only { db.read_blocking(f) } else { db.write_blocking(f) }).await
+                blocking(move || {
+                    if read_only {
+                        db.read_blocking(f)
+                    } else {
+                        db.write_blocking(f)
+                    }
+                })
+                .await
             }
             Self::Postgres(pg) => pg.transaction(read_only, f).await,
         }

@@ -19,9 +19,9 @@ use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::IsolationLevel;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use crate::db::migrations;
+use crate::db::sql::{Conn, Value};
 use crate::error::ApiError;
-use crate::migrations;
-use crate::sql::{Conn, Value};
 
 use super::OpenError;
 
@@ -107,7 +107,7 @@ impl PgLocation {
     }
 
     /// TLS for TCP hosts unless `sslmode=disable`, verified against the system's trust store
-    /// and `sslrootcert` ([`crate::tls`]).
+    /// and `sslrootcert` ([`crate::db::tls`]).
     fn tls(&self) -> Result<MakeRustlsConnect, String> {
         let mut extra = Vec::new();
         if let Some(path) = self
@@ -119,7 +119,8 @@ impl PgLocation {
                 .map_err(|e| format!("sslrootcert {} cannot be read: {e}", path.display()))?;
             extra = rustls_pemfile_certs(&pem)?;
         }
-        let config = crate::tls::client_config(extra).map_err(|e| format!("sslrootcert: {e}"))?;
+        let config =
+            crate::db::tls::client_config(extra).map_err(|e| format!("sslrootcert: {e}"))?;
         Ok(MakeRustlsConnect::new(config))
     }
 }

@@ -11,9 +11,9 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::OpenError;
+use crate::db::migrations;
+use crate::db::sql::Conn;
 use crate::error::ApiError;
-use crate::migrations;
-use crate::sql::Conn;
 
 /// Reader connections. Two cores: a few readers are plenty and keep file handles low.
 const READERS: usize = 4;

@@ -14,10 +14,10 @@ use crate::app::App;
 use crate::auth::Admin;
 use crate::clock;
 use crate::error::ApiError;
-use crate::idempotency;
-use crate::input::{Params, PathParams, Payload, Query};
+use crate::http::input::{Params, PathParams, Payload, Query};
+use crate::http::reply::Reply;
 use crate::refresh;
-use crate::reply::Reply;
+use crate::routes::idempotency;
 use crate::store;
 use crate::store::tokens::NewToken;
 

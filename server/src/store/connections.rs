@@ -9,8 +9,8 @@ use credport_model::{
 use super::refreshes::{self, Stored};
 use super::{instant, json_column, opt_input_instant, opt_instant, opt_json_column, to_json};
 use crate::crypto::{self, Keys};
+use crate::db::sql::{Conn as Db, Row};
 use crate::error::ApiError;
-use crate::sql::{Conn as Db, Row};
 
 const COLUMNS: &str = "id, provider, provider_config_key, root_resource_id, root_resource_name, \
     scopes, status, token_expires_at, credential_type, credential_expires_at, metadata, \

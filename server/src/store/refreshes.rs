@@ -10,8 +10,8 @@ use super::connections::fields_aad;
 use super::provider_configs::{self, Client};
 use super::to_json;
 use crate::crypto::Keys;
+use crate::db::sql::{Conn, Row};
 use crate::error::ApiError;
-use crate::sql::{Conn, Row};
 
 /// A connection's credentials, decrypted, and what a refresh needs to know about them.
 pub struct Stored {

@@ -3,7 +3,7 @@
 //! trickles a byte at a time, an idle keep-alive connection) is disconnected, and no more
 //! connections are open at once than the file limit leaves room for, so that a flood of idle
 //! sockets cannot starve the database and the listener of file descriptors. (Stalled bodies are
-//! timed out where they are read: [`crate::input`].)
+//! timed out where they are read: [`crate::http::input`].)
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -28,7 +28,7 @@ pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 const RESERVED_FILES: u64 = 128;
 /// The connection cap when the file limit leaves less room than this (a tiny limit still serves).
 const MIN_CONNECTIONS: u64 = 16;
-/// Most headers hyper itself accepts; [`crate::http_limits`] answers more than its own, lower
+/// Most headers hyper itself accepts; [`crate::http::limits`] answers more than its own, lower
 /// limit with the API's error body, so hyper's bodiless 431 is only for what lies beyond this.
 pub const HYPER_MAX_HEADERS: usize = 200;
 

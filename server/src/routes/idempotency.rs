@@ -16,10 +16,10 @@ use sha2::{Digest, Sha256};
 
 use crate::clock;
 use crate::crypto::{self, Keys};
+use crate::db::sql::Conn;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::reply::Reply;
-use crate::sql::Conn;
+use crate::http::reply::Reply;
 use crate::store::idempotency_keys;
 
 pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");

@@ -14,12 +14,15 @@ use axum::http::{header, HeaderMap};
 use credport_model::Scope;
 
 use crate::app::App;
+use crate::auth::ratelimit::Buckets;
 use crate::clock;
 use crate::crypto::{self, TOKEN_PREFIX};
 use crate::error::ApiError;
-use crate::listener::ClientAddr;
-use crate::ratelimit::Buckets;
+use crate::http::listener::ClientAddr;
 use crate::store;
+
+pub mod ratelimit;
+pub mod scope_lists;
 
 /// Wrong tokens one client address may present in a burst before it is throttled; tokens are
 /// 40 random characters and the admin token at least 32, so this is about load and noise, not

@@ -11,11 +11,11 @@ use super::MigrationError;
 const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_init.sql",
-        include_str!("../../migrations/postgres/0001_init.sql"),
+        include_str!("../../../migrations/postgres/0001_init.sql"),
     ),
     (
         "0002_refresh.sql",
-        include_str!("../../migrations/postgres/0002_refresh.sql"),
+        include_str!("../../../migrations/postgres/0002_refresh.sql"),
     ),
 ];
 
