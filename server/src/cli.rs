@@ -10,9 +10,9 @@ use tracing_subscriber::EnvFilter;
 
 use crate::app::App;
 use crate::auth::ratelimit::{self, RateLimiter};
-use crate::config::{Cli, Command, ConfigError, Database, ServerConfig, Storage};
+use crate::config::{Cli, Command, ConfigError, ServerConfig, Storage};
 use crate::crypto::Keys;
-use crate::db::{Db, OpenError};
+use crate::db::{Database, Db, OpenError};
 use crate::http::listener;
 use crate::refresh::Refresher;
 use crate::routes::idempotency;

@@ -32,8 +32,6 @@ pub mod token_endpoint;
 
 /// How long a failing token endpoint is left alone, for one connection.
 pub const COOLDOWN: Duration = Duration::from_secs(30);
-/// The default time allowed for one call to a token endpoint.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often an instance waiting for another's refresh looks at the row.
 const POLL: Duration = Duration::from_millis(100);
 /// How long a lease outlives the call's timeout: the write-back after it.

@@ -18,6 +18,12 @@ pub mod refreshes;
 pub mod sites;
 pub mod tokens;
 
+/// What the credential fields of connection `id` are bound to (written by [`connections`], read
+/// and rewritten by [`refreshes`]).
+fn fields_aad(id: &str) -> String {
+    format!("connections.credential_fields:{id}")
+}
+
 /// A JSON text column as `T`.
 fn json_column<T: DeserializeOwned>(row: &Row, index: usize) -> Result<T, ApiError> {
     serde_json::from_str(row.str(index)?).map_err(ApiError::from)

@@ -6,9 +6,8 @@
 use credport_model::{ConnectionStatus, CredentialType, ProviderCredentials, RefreshError};
 use serde_json::{Map, Value};
 
-use super::connections::fields_aad;
 use super::provider_configs::{self, Client};
-use super::to_json;
+use super::{fields_aad, to_json};
 use crate::crypto::Keys;
 use crate::db::sql::{Conn, Row};
 use crate::error::ApiError;
