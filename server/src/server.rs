@@ -16,11 +16,11 @@ use crate::app::App;
 use crate::config::CorsOrigins;
 use crate::error::ApiError;
 use crate::http::body_limit;
+use crate::http::idempotency_key;
 use crate::http::listener;
 use crate::http::reply::IDEMPOTENT_REPLAYED;
 use crate::http::request_context::{self, REQUEST_ID};
 use crate::routes;
-use crate::routes::idempotency;
 
 /// The whole HTTP service: routes, then (outermost last) panic safety net, the body limit, CORS,
 /// request context.
@@ -86,7 +86,7 @@ fn cors_layer(origins: &CorsOrigins) -> CorsLayer {
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
-            idempotency::HEADER,
+            idempotency_key::HEADER,
         ])
         .expose_headers(EXPOSED_HEADERS)
         .max_age(Duration::from_secs(600))

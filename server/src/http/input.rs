@@ -21,8 +21,8 @@ use crate::auth::scope_lists;
 use crate::echo;
 use crate::error::ApiError;
 use crate::http::body_limit;
+use crate::http::idempotency_key::IdempotencyKey;
 use crate::http::json_keys;
-use crate::routes::idempotency::IdempotencyKey;
 
 /// A request type, with its validation rules: the model's, and where the server says more than
 /// the model can (an indexed `scopes[i]`), the server's first.

@@ -5,7 +5,7 @@
 //! sockets cannot starve the database and the listener of file descriptors. (Stalled bodies are
 //! timed out where they are read: [`crate::http::input`].)
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +16,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+
+use crate::auth::ClientAddr;
 
 /// How long a client may take to send a whole request head, counted from when the server
 /// waits for it: from the connection's start, or from the end of the previous answer on a
@@ -31,10 +33,6 @@ const MIN_CONNECTIONS: u64 = 16;
 /// Most headers hyper itself accepts; [`crate::http::limits`] answers more than its own, lower
 /// limit with the API's error body, so hyper's bodiless 431 is only for what lies beyond this.
 pub const HYPER_MAX_HEADERS: usize = 200;
-
-/// The address of the client at the other end of the connection, put into every request.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientAddr(pub IpAddr);
 
 /// Raises the soft open-file limit to the hard one (the common default soft limit of 1024 is far
 /// below what a server may use) and returns the soft limit now in force, if it can be read.

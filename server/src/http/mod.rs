@@ -2,6 +2,7 @@
 //! on these; nothing here knows a route or a record.
 
 pub mod body_limit;
+pub mod idempotency_key;
 pub mod input;
 pub mod json_keys;
 pub mod limits;

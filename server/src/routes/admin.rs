@@ -90,7 +90,7 @@ pub async fn refresh_connection(
     payload: Payload,
 ) -> Result<Reply, ApiError> {
     payload.idempotency_key()?;
-    refresh::refresh_now(&app, site.clone(), id.clone()).await?;
+    refresh::refresh_now(&app.refresher, site.clone(), id.clone()).await?;
     let connection = app
         .db
         .read(move |conn| store::connections::get(conn, &site, &id))

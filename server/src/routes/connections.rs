@@ -46,7 +46,7 @@ pub async fn credentials(
 ) -> Result<Reply, ApiError> {
     caller.require(Scope::CredentialsRead)?;
     let credentials = refresh::credentials(
-        &app,
+        &app.refresher,
         caller.site_id,
         provider,
         params.force_refresh.unwrap_or(false),
