@@ -345,19 +345,6 @@ impl<'a> FromSql<'a> for Value {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parameters_are_renumbered_for_postgres() {
-        assert_eq!(
-            numbered_for_postgres("SELECT 1 WHERE a = ?1 AND b = ?12 OR ?1 IS NULL"),
-            "SELECT 1 WHERE a = $1 AND b = $12 OR $1 IS NULL"
-        );
-    }
-}
-
 /// What a [`PgConn`]'s statements run in.
 pub(super) enum Session<'a> {
     Transaction(&'a Transaction<'a>),
@@ -413,4 +400,17 @@ fn bound(args: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
     args.iter()
         .map(|a| a as &(dyn tokio_postgres::types::ToSql + Sync))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_renumbered_for_postgres() {
+        assert_eq!(
+            numbered_for_postgres("SELECT 1 WHERE a = ?1 AND b = ?12 OR ?1 IS NULL"),
+            "SELECT 1 WHERE a = $1 AND b = $12 OR $1 IS NULL"
+        );
+    }
 }
