@@ -9,13 +9,16 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use crate::app::App;
-use crate::config::{self, Cli, Command, ConfigError, Database, ServerConfig, Storage};
+use crate::auth::ratelimit::{self, RateLimiter};
+use crate::auth::Authenticator;
+use crate::config::{self, Cli, Command, ConfigError, ServerConfig, Storage};
 use crate::connect::Connector;
 use crate::crypto::Keys;
-use crate::db::{Db, OpenError};
-use crate::ratelimit::{self, RateLimiter};
+use crate::db::{Database, Db, OpenError};
+use crate::http::listener;
 use crate::refresh::Refresher;
-use crate::{auth, demo, idempotency, listener, server};
+use crate::routes::idempotency;
+use crate::{demo, server};
 
 /// Why the program stops early.
 struct Failure {
@@ -145,7 +148,14 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             tokio::spawn(ratelimit::purge_periodically(Arc::clone(&db)));
         }
         tokio::spawn(idempotency::purge_periodically(Arc::clone(&db)));
-        let refresher = Refresher::new(config.refresh_timeout).map_err(runtime_failure)?;
+        let refresher = Refresher::new(Arc::clone(&db), Arc::clone(&keys), config.refresh_timeout)
+            .map_err(runtime_failure)?;
+        let auth = Authenticator::new(
+            Arc::clone(&db),
+            Arc::clone(&keys),
+            &config.admin_token,
+            rate_limiter,
+        );
         let public_url = match &config.public_url {
             Some(url) => url.clone(),
             None => config::default_public_url(
@@ -155,14 +165,18 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             ),
         };
         let cors_origins = config.cors.as_ref().map(|c| c.listed()).unwrap_or_default();
-        let connector = Connector::new(&public_url, &cors_origins, config.refresh_timeout)
-            .map_err(runtime_failure)?;
+        let connector = Connector::new(
+            Arc::clone(&db),
+            Arc::clone(&keys),
+            &public_url,
+            &cors_origins,
+            config.refresh_timeout,
+        )
+        .map_err(runtime_failure)?;
         let app = App {
             db,
-            admin_token_hash: keys.lookup_hash(&config.admin_token),
             keys,
-            rate_limiter,
-            auth_failures: Arc::new(auth::failure_limiter()),
+            auth: Arc::new(auth),
             refresher: Arc::new(refresher),
             connector: Arc::new(connector),
         };
@@ -189,10 +203,16 @@ fn remove_database(path: &std::path::Path) {
 }
 
 fn run_demo(storage: Storage, public_url: &str) -> Result<(), Failure> {
-    let connector = Connector::new(public_url, &[], crate::refresh::DEFAULT_TIMEOUT)
-        .map_err(runtime_failure)?;
     let seeded = runtime()?.block_on(async {
         let (db, keys) = open(&storage).await?;
+        let connector = Connector::new(
+            Arc::clone(&db),
+            Arc::clone(&keys),
+            public_url,
+            &[],
+            config::DEFAULT_REFRESH_TIMEOUT,
+        )
+        .map_err(runtime_failure)?;
         demo::seed(&db, &keys, Arc::new(connector))
             .await
             .map_err(|e| runtime_failure(format!("demo data could not be written: {e}")))

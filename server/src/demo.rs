@@ -13,9 +13,9 @@ use serde_json::{json, Map, Value};
 use crate::clock;
 use crate::connect::{self, Connector};
 use crate::crypto::{self, Keys};
+use crate::db::sql::Conn;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::sql::Conn;
 use crate::store;
 use crate::store::tokens::NewToken;
 
@@ -106,7 +106,7 @@ fn demo_connect(
         metadata: Some(json!({ "demo": true })),
         ..Default::default()
     };
-    Ok(connect::create_session(conn, connector, keys, site_id, &session, now)?.url)
+    Ok(connect::create_session(conn, connector, site_id, &session, now)?.url)
 }
 
 fn demo_token(conn: &Conn<'_>, keys: &Keys, site_id: &str, now: i64) -> Result<String, ApiError> {

@@ -24,10 +24,10 @@ use serde_json::{Map, Value};
 
 use crate::clock;
 use crate::crypto::{self, Keys};
+use crate::db::sql::Conn;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::refresh::token_endpoint::{self, Answer};
-use crate::sql::Conn;
 use crate::store;
 use crate::store::connect_sessions::{NewSession, Refusal, Taken};
 use crate::store::provider_configs::Client;
@@ -43,9 +43,11 @@ pub const LIFETIME_SECONDS: i64 = 600;
 /// The prefix of connect session ids.
 pub const SESSION_ID_PREFIX: &str = "cs_";
 
-/// What connect needs besides the database and the keys: where the server is, which origins a
+/// What connect works with: the database and the keys, where the server is, which origins a
 /// `return_url` may be on, and the token endpoint client.
 pub struct Connector {
+    db: Arc<Db>,
+    keys: Arc<Keys>,
     http: reqwest::Client,
     /// `CREDPORT_PUBLIC_URL`, without a trailing `/`.
     public_url: String,
@@ -57,6 +59,8 @@ impl Connector {
     /// `public_url` as browsers reach the server; `cors_origins` the listed CORS origins (not
     /// `*`: a wildcard allows no `return_url` elsewhere); `timeout` bounds each code exchange.
     pub fn new(
+        db: Arc<Db>,
+        keys: Arc<Keys>,
         public_url: &str,
         cors_origins: &[String],
         timeout: Duration,
@@ -65,6 +69,8 @@ impl Connector {
         let mut return_origins = vec![validate::origin(&public_url)];
         return_origins.extend(cors_origins.iter().map(|o| validate::origin(o)));
         Ok(Self {
+            db,
+            keys,
             http: token_endpoint::http_client(timeout)?,
             public_url,
             return_origins,
@@ -94,7 +100,6 @@ impl Connector {
 pub fn create_session(
     conn: &Conn<'_>,
     connector: &Connector,
-    keys: &Keys,
     site_id: &str,
     params: &CreateConnectSessionParams,
     now: i64,
@@ -147,7 +152,7 @@ pub fn create_session(
             connection_id: params.connection_id.as_deref(),
             return_url: params.return_url.as_deref(),
             metadata: &metadata,
-            link_hash: &pkce::link_hash(keys, &link),
+            link_hash: &pkce::link_hash(&connector.keys, &link),
             expires_at: now + LIFETIME_SECONDS,
         },
         now,
@@ -179,21 +184,17 @@ pub enum Step {
 
 /// `GET /oauth/connect/{link}`: opens the link once and sends the browser to the provider with
 /// a new state and PKCE challenge.
-pub async fn open_link(
-    db: &Db,
-    keys: &Arc<Keys>,
-    connector: &Connector,
-    link: String,
-) -> Result<Step, ApiError> {
+pub async fn open_link(connector: &Connector, link: String) -> Result<Step, ApiError> {
     if !pkce::is_token(&link) {
         return Ok(Step::Page(refused_link(Refusal::Unknown)));
     }
     let state = pkce::new_token()?;
     let verifier = credport_model::Secret::new(pkce::new_verifier()?);
     let challenge = pkce::challenge(verifier.expose());
-    let keys = Arc::clone(keys);
+    let keys = Arc::clone(&connector.keys);
     let state_hash = pkce::state_hash(&keys, &state);
-    let opened = db
+    let opened = connector
+        .db
         .write(move |conn| {
             let now = clock::now();
             let link_hash = pkce::link_hash(&keys, &link);
@@ -339,12 +340,7 @@ impl Answered {
 
 /// `GET /oauth/callback`: takes the state once, then exchanges the code and stores the
 /// connection, or records why not. A state that cannot be taken changes nothing.
-pub async fn callback(
-    db: &Db,
-    keys: &Arc<Keys>,
-    connector: &Connector,
-    query: &str,
-) -> Result<Step, ApiError> {
+pub async fn callback(connector: &Connector, query: &str) -> Result<Step, ApiError> {
     let Some(answered) = Answered::parse(query) else {
         return Ok(Step::Page(Page::new(
             400,
@@ -356,20 +352,19 @@ pub async fn callback(
         let refusal = answered.state.as_ref().map(|_| Refusal::Unknown);
         return Ok(Step::Page(refused_state(refusal)));
     };
-    let keys = Arc::clone(keys);
+    let keys = Arc::clone(&connector.keys);
     let state_hash = pkce::state_hash(&keys, &state);
-    let read_keys = Arc::clone(&keys);
-    let taken = db
+    let taken = connector
+        .db
         .write(move |conn| {
             let now = clock::now();
-            let taken =
-                match store::connect_sessions::take_state(conn, &read_keys, &state_hash, now)? {
-                    Ok(taken) => taken,
-                    Err(refusal) => return Ok(Err(refusal)),
-                };
+            let taken = match store::connect_sessions::take_state(conn, &keys, &state_hash, now)? {
+                Ok(taken) => taken,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
             let client = store::provider_configs::client(
                 conn,
-                &read_keys,
+                &keys,
                 &taken.site_id,
                 &taken.provider_config_key,
             )?;
@@ -384,27 +379,19 @@ pub async fn callback(
         None => Err(config_gone()),
         Some(client) => match provider_refusal(&answered, &client) {
             Some(error) => Err(error),
-            None => {
-                exchange(
-                    db,
-                    &keys,
-                    connector,
-                    &taken,
-                    &client,
-                    answered.code.as_deref(),
-                )
-                .await?
-            }
+            None => exchange(connector, &taken, &client, answered.code.as_deref()).await?,
         },
     };
     let now = clock::now();
     let id = taken.id.clone();
     let written = outcome.clone();
-    db.write(move |conn| {
-        let outcome = written.as_ref().map(|(_, connection)| connection.as_str());
-        store::connect_sessions::finish(conn, &id, outcome, now)
-    })
-    .await?;
+    connector
+        .db
+        .write(move |conn| {
+            let outcome = written.as_ref().map(|(_, connection)| connection.as_str());
+            store::connect_sessions::finish(conn, &id, outcome, now)
+        })
+        .await?;
     match &outcome {
         Ok((_, connection)) => {
             tracing::info!(connect_session = %taken.id, connection_id = %connection, "connect succeeded")
@@ -467,8 +454,6 @@ type Made = (String, String);
 /// Exchanges the code and stores what it brought: a new connection, or the session's
 /// connection renewed.
 async fn exchange(
-    db: &Db,
-    keys: &Arc<Keys>,
     connector: &Connector,
     taken: &Taken,
     client: &Client,
@@ -510,49 +495,52 @@ async fn exchange(
         expires_at: expires_at.clone(),
         fields,
     };
-    let keys = Arc::clone(keys);
+    let keys = Arc::clone(&connector.keys);
     let (site_id, key, provider) = (
         taken.site_id.clone(),
         taken.provider_config_key.clone(),
         client.provider.clone(),
     );
     let (renewing, metadata) = (taken.connection_id.clone(), taken.metadata.clone());
-    db.write(move |conn| {
-        let made = match &renewing {
-            Some(id) => {
-                let renewed = store::connections::Renewed {
-                    credentials: &credentials,
-                    scopes: &scopes,
-                    metadata: (!metadata.is_empty()).then_some(&metadata),
-                };
-                match store::connections::renew(conn, &keys, &site_id, id, &renewed, now) {
-                    Err(e) if e.status().as_u16() == 404 => {
-                        return Ok(Err(ConnectError {
-                            code: "connection_gone".into(),
-                            message: "the connection to re-authorize was deleted meanwhile".into(),
-                        }))
+    connector
+        .db
+        .write(move |conn| {
+            let made = match &renewing {
+                Some(id) => {
+                    let renewed = store::connections::Renewed {
+                        credentials: &credentials,
+                        scopes: &scopes,
+                        metadata: (!metadata.is_empty()).then_some(&metadata),
+                    };
+                    match store::connections::renew(conn, &keys, &site_id, id, &renewed, now) {
+                        Err(e) if e.status().as_u16() == 404 => {
+                            return Ok(Err(ConnectError {
+                                code: "connection_gone".into(),
+                                message: "the connection to re-authorize was deleted meanwhile"
+                                    .into(),
+                            }))
+                        }
+                        other => other?,
                     }
-                    other => other?,
                 }
-            }
-            None => {
-                let params = CreateConnectionParams {
-                    provider: provider.clone(),
-                    provider_config_key: key.clone(),
-                    root_resource_id: None,
-                    root_resource_name: None,
-                    scopes: scopes.clone(),
-                    status: None,
-                    token_expires_at: expires_at.clone(),
-                    credentials: credentials.clone(),
-                    metadata: metadata.clone(),
-                };
-                store::connections::create(conn, &keys, &site_id, &params, now)?
-            }
-        };
-        Ok(Ok((provider.clone(), made.id)))
-    })
-    .await
+                None => {
+                    let params = CreateConnectionParams {
+                        provider: provider.clone(),
+                        provider_config_key: key.clone(),
+                        root_resource_id: None,
+                        root_resource_name: None,
+                        scopes: scopes.clone(),
+                        status: None,
+                        token_expires_at: expires_at.clone(),
+                        credentials: credentials.clone(),
+                        metadata: metadata.clone(),
+                    };
+                    store::connections::create(conn, &keys, &site_id, &params, now)?
+                }
+            };
+            Ok(Ok((provider.clone(), made.id)))
+        })
+        .await
 }
 
 /// Where the browser goes once the session has ended.

@@ -10,9 +10,9 @@ use crate::auth::Admin;
 use crate::clock;
 use crate::connect;
 use crate::error::ApiError;
-use crate::idempotency;
-use crate::input::{PathParams, Payload};
-use crate::reply::Reply;
+use crate::http::input::{PathParams, Payload};
+use crate::http::reply::Reply;
+use crate::routes::idempotency;
 use crate::store;
 
 /// 201 with the session and its link (shown this once).
@@ -23,14 +23,14 @@ pub async fn create(
     payload: Payload,
 ) -> Result<Reply, ApiError> {
     let params: CreateConnectSessionParams = payload.json()?;
-    let (keys, connector) = (app.keys.clone(), app.connector.clone());
+    let connector = app.connector.clone();
     idempotency::run(
         &app.db,
         &app.keys,
         admin.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            let created = connect::create_session(conn, &connector, &keys, &site, &params, now)?;
+            let created = connect::create_session(conn, &connector, &site, &params, now)?;
             Reply::json(StatusCode::CREATED, &created)
         },
     )

@@ -10,17 +10,17 @@ use axum::response::{IntoResponse, Response};
 use crate::app::App;
 use crate::connect::{self, page, Page, Step};
 use crate::error::ApiError;
-use crate::input::PathParams;
+use crate::http::input::PathParams;
 
 /// `GET /oauth/connect/{link}`: 302 to the provider, or a page saying why not.
 pub async fn connect(State(app): State<App>, PathParams(link): PathParams<String>) -> Response {
-    respond(connect::open_link(&app.db, &app.keys, &app.connector, link).await)
+    respond(connect::open_link(&app.connector, link).await)
 }
 
 /// `GET /oauth/callback`: the provider's answer; 303 to the session's `return_url`, or a page.
 pub async fn callback(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
     let query = query.unwrap_or_default();
-    respond(connect::callback(&app.db, &app.keys, &app.connector, &query).await)
+    respond(connect::callback(&app.connector, &query).await)
 }
 
 fn respond(step: Result<Step, ApiError>) -> Response {

@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 
 use super::{instant, json_column, opt_json_column, to_json};
 use crate::crypto::Keys;
+use crate::db::sql::{Conn, Row};
 use crate::error::ApiError;
-use crate::sql::{Conn, Row};
 
 const COLUMNS: &str = "id, status, provider_config_key, connection_id, return_url, metadata, \
     error, expires_at, created_at, updated_at";
