@@ -680,3 +680,68 @@ async fn no_secret_reaches_a_url_a_page_an_answer_or_the_log() {
         "the log follows the session by id"
     );
 }
+
+#[tokio::test]
+async fn a_database_of_version_2_keeps_its_provider_configurations() {
+    // A database as the previous version left it: migrations 1 and 2, one configuration.
+    let (_dir, database) = common::fresh_database();
+    let (schema, recorded) = if common::on_postgres() {
+        (
+            [
+                include_str!("../migrations/postgres/0001_init.sql"),
+                include_str!("../migrations/postgres/0002_refresh.sql"),
+            ],
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+             INSERT INTO schema_migrations (version, name)
+                VALUES (1, '0001_init.sql'), (2, '0002_refresh.sql');",
+        )
+    } else {
+        (
+            [
+                include_str!("../migrations/sqlite/0001_init.sql"),
+                include_str!("../migrations/sqlite/0002_refresh.sql"),
+            ],
+            "PRAGMA user_version = 2;",
+        )
+    };
+    for sql in schema.into_iter().chain([recorded]) {
+        common::execute_sql(&database, sql);
+    }
+    let site = "site_0000000000000000000v";
+    let secret = if common::on_postgres() {
+        r"'\x01'::bytea"
+    } else {
+        "X'01'"
+    };
+    common::execute_sql(
+        &database,
+        &format!(
+            "INSERT INTO sites (id, name, created_at) VALUES ('{site}', 'Old site', 0);
+             INSERT INTO provider_configs (site_id, key, provider, token_url, client_id,
+                client_secret, auth_method, scopes, refresh_margin_seconds, created_at, updated_at)
+             VALUES ('{site}', 'google-prod', 'google', 'https://oauth2.googleapis.com/token',
+                'old-client', {secret}, 'client_secret_basic', '[\"email\"]', 300, 0, 0);"
+        ),
+    );
+    let server = Server::start_with(Options {
+        database: Some(database),
+        ..Options::default()
+    });
+    let api = server.api();
+    let config = format!("/v1/admin/sites/{site}/provider_configs/google-prod");
+    let kept = api.admin("GET", &config, None).await.ok(200).clone();
+    assert_eq!(kept["client_id"], "old-client");
+    assert_eq!(kept["scopes"], json!(["email"]));
+    assert_eq!(kept["authorization_url"], Value::Null);
+    assert_eq!(kept["authorization_params"], json!({}));
+    // It connects once it has an authorization URL.
+    let sessions = format!("/v1/admin/sites/{site}/connect_sessions");
+    let body = json!({ "provider_config_key": "google-prod" });
+    api.admin("POST", &sessions, Some(body.clone()))
+        .await
+        .invalid("provider_config_key");
+    let patch = json!({ "authorization_url": "https://accounts.google.com/o/oauth2/v2/auth" });
+    api.admin("PATCH", &config, Some(patch)).await.ok(200);
+    api.admin("POST", &sessions, Some(body)).await.ok(201);
+}
