@@ -109,8 +109,9 @@ pub fn create_session(
         connector.check_return_url(url)?;
     }
     let config =
-        store::provider_configs::get(conn, site_id, &params.provider_config_key).map_err(|_| {
-            ApiError::invalid(
+        store::provider_configs::get(conn, site_id, &params.provider_config_key).map_err(|e| {
+            not_found_as_invalid(
+                e,
                 "provider_config_key",
                 "provider_config_key: the site has no provider configuration with this key",
             )
@@ -382,16 +383,16 @@ pub async fn callback(connector: &Connector, query: &str) -> Result<Step, ApiErr
             None => exchange(connector, &taken, &client, answered.code.as_deref()).await?,
         },
     };
-    let now = clock::now();
-    let id = taken.id.clone();
-    let written = outcome.clone();
-    connector
-        .db
-        .write(move |conn| {
-            let outcome = written.as_ref().map(|(_, connection)| connection.as_str());
-            store::connect_sessions::finish(conn, &id, outcome, now)
-        })
-        .await?;
+    // A success was recorded with the connection, in its transaction.
+    if let Err(error) = &outcome {
+        let (id, error) = (taken.id.clone(), error.clone());
+        connector
+            .db
+            .write(move |conn| {
+                store::connect_sessions::finish(conn, &id, Err(&error), clock::now())
+            })
+            .await?;
+    }
     match &outcome {
         Ok((_, connection)) => {
             tracing::info!(connect_session = %taken.id, connection_id = %connection, "connect succeeded")
@@ -451,8 +452,8 @@ fn oauth_code(error: &str) -> String {
 /// The connection a successful connect made or renewed: (provider, connection id).
 type Made = (String, String);
 
-/// Exchanges the code and stores what it brought: a new connection, or the session's
-/// connection renewed.
+/// Exchanges the code and stores what it brought (a new connection, or the session's
+/// connection renewed) and the session's success, in one transaction.
 async fn exchange(
     connector: &Connector,
     taken: &Taken,
@@ -502,6 +503,7 @@ async fn exchange(
         client.provider.clone(),
     );
     let (renewing, metadata) = (taken.connection_id.clone(), taken.metadata.clone());
+    let session_id = taken.id.clone();
     connector
         .db
         .write(move |conn| {
@@ -538,6 +540,7 @@ async fn exchange(
                     store::connections::create(conn, &keys, &site_id, &params, now)?
                 }
             };
+            store::connect_sessions::finish(conn, &session_id, Ok(&made.id), now)?;
             Ok(Ok((provider.clone(), made.id)))
         })
         .await

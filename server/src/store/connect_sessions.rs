@@ -204,7 +204,7 @@ pub fn take_state(
 }
 
 /// Ends a pending session: succeeded with `connection_id`, or failed with `error`. The
-/// verifier is wiped either way.
+/// verifier is wiped either way. A session that has ended already stays as it is.
 pub fn finish(
     conn: &Conn<'_>,
     id: &str,
