@@ -745,3 +745,32 @@ async fn a_database_of_version_2_keeps_its_provider_configurations() {
     api.admin("PATCH", &config, Some(patch)).await.ok(200);
     api.admin("POST", &sessions, Some(body)).await.ok(201);
 }
+
+#[tokio::test]
+async fn guessing_links_or_states_is_throttled_like_wrong_tokens() {
+    // Its own server: the count is per client address, and every test comes from 127.0.0.1.
+    let server = Server::start();
+    let mut statuses = Vec::new();
+    for i in 0..40 {
+        let url = if i % 2 == 0 {
+            format!("{}/oauth/connect/{}", server.url, common::random_hex(21))
+        } else {
+            format!(
+                "{}/oauth/callback?code=x&state={}",
+                server.url,
+                "C".repeat(43)
+            )
+        };
+        let res = browse(&url).await;
+        if res.status == 429 {
+            assert!(res.header("retry-after").is_some());
+            assert!(own_page(&res, 429).contains("Too many"));
+        }
+        statuses.push(res.status);
+    }
+    assert!(
+        statuses[..30].iter().all(|s| *s == 404 || *s == 400),
+        "{statuses:?}"
+    );
+    assert!(statuses[30..].contains(&429), "{statuses:?}");
+}

@@ -181,13 +181,16 @@ pub enum Step {
     Return(String),
     /// A page of credport-server's own.
     Page(Page),
+    /// The page of a link or a state that matches nothing: a guess, or a mangled copy, which
+    /// the caller counts against the client's address as a failed authentication.
+    Unknown(Page),
 }
 
 /// `GET /oauth/connect/{link}`: opens the link once and sends the browser to the provider with
 /// a new state and PKCE challenge.
 pub async fn open_link(connector: &Connector, link: String) -> Result<Step, ApiError> {
     if !pkce::is_token(&link) {
-        return Ok(Step::Page(refused_link(Refusal::Unknown)));
+        return Ok(refused_link(Refusal::Unknown));
     }
     let state = pkce::new_token()?;
     let verifier = credport_model::Secret::new(pkce::new_verifier()?);
@@ -223,18 +226,18 @@ pub async fn open_link(connector: &Connector, link: String) -> Result<Step, ApiE
                 _ => {
                     let error = config_gone();
                     store::connect_sessions::finish(conn, &opened.id, Err(&error), now)?;
-                    Ok(Err(Page::new(
+                    Ok(Err(Step::Page(Page::new(
                         409,
                         "This connect cannot go on",
                         error.message,
-                    )))
+                    ))))
                 }
             }
         })
         .await?;
     let (opened, client) = match opened {
         Ok(opened) => opened,
-        Err(page) => return Ok(Step::Page(page)),
+        Err(step) => return Ok(step),
     };
     tracing::info!(connect_session = %opened.id, "connect link opened; sending the browser to the provider");
     Ok(Step::Authorize(authorization_request(
@@ -273,7 +276,7 @@ fn authorization_request(
 }
 
 /// The page of a link that cannot be followed.
-fn refused_link(refusal: Refusal) -> Page {
+fn refused_link(refusal: Refusal) -> Step {
     let (status, message) = match refusal {
         Refusal::Unknown => (404, "This connect link is not known. Ask for a new one."),
         Refusal::Used => (
@@ -285,11 +288,16 @@ fn refused_link(refusal: Refusal) -> Page {
             "This connect link has expired; a link works for 10 minutes. Ask for a new one.",
         ),
     };
-    Page::new(status, "This connect link does not work", message)
+    let page = Page::new(status, "This connect link does not work", message);
+    if refusal == Refusal::Unknown {
+        Step::Unknown(page)
+    } else {
+        Step::Page(page)
+    }
 }
 
 /// The page of a callback whose state cannot be taken: nothing changes.
-fn refused_state(refusal: Option<Refusal>) -> Page {
+fn refused_state(refusal: Option<Refusal>) -> Step {
     let message = match refusal {
         None => {
             "This page expects the provider's answer to a connect, with its state; it had none."
@@ -300,7 +308,12 @@ fn refused_state(refusal: Option<Refusal>) -> Page {
             "This connect has expired; the provider must answer within 10 minutes. Start again."
         }
     };
-    Page::new(400, "This answer cannot be used", message)
+    let page = Page::new(400, "This answer cannot be used", message);
+    if refusal == Some(Refusal::Unknown) {
+        Step::Unknown(page)
+    } else {
+        Step::Page(page)
+    }
 }
 
 fn config_gone() -> ConnectError {
@@ -351,7 +364,7 @@ pub async fn callback(connector: &Connector, query: &str) -> Result<Step, ApiErr
     };
     let Some(state) = answered.state.clone().filter(|s| pkce::is_token(s)) else {
         let refusal = answered.state.as_ref().map(|_| Refusal::Unknown);
-        return Ok(Step::Page(refused_state(refusal)));
+        return Ok(refused_state(refusal));
     };
     let keys = Arc::clone(&connector.keys);
     let state_hash = pkce::state_hash(&keys, &state);
@@ -374,7 +387,7 @@ pub async fn callback(connector: &Connector, query: &str) -> Result<Step, ApiErr
         .await?;
     let (taken, client) = match taken {
         Ok(taken) => taken,
-        Err(refusal) => return Ok(Step::Page(refused_state(Some(refusal)))),
+        Err(refusal) => return Ok(refused_state(Some(refusal))),
     };
     let outcome = match client.filter(|c| c.authorization_url.is_some()) {
         None => Err(config_gone()),

@@ -6,28 +6,64 @@
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 
 use crate::app::App;
+use crate::auth::ClientAddr;
 use crate::connect::{self, page, Page, Step};
 use crate::error::ApiError;
 use crate::http::input::PathParams;
 
 /// `GET /oauth/connect/{link}`: 302 to the provider, or a page saying why not.
-pub async fn connect(State(app): State<App>, PathParams(link): PathParams<String>) -> Response {
-    respond(connect::open_link(&app.connector, link).await)
+pub async fn connect(
+    State(app): State<App>,
+    client: Option<Extension<ClientAddr>>,
+    PathParams(link): PathParams<String>,
+) -> Response {
+    let step = connect::open_link(&app.connector, link).await;
+    respond(&app, client, step)
 }
 
 /// `GET /oauth/callback`: the provider's answer; 303 to the session's `return_url`, or a page.
-pub async fn callback(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+pub async fn callback(
+    State(app): State<App>,
+    client: Option<Extension<ClientAddr>>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = query.unwrap_or_default();
-    respond(connect::callback(&app.connector, &query).await)
+    let step = connect::callback(&app.connector, &query).await;
+    respond(&app, client, step)
 }
 
-fn respond(step: Result<Step, ApiError>) -> Response {
+fn respond(
+    app: &App,
+    client: Option<Extension<ClientAddr>>,
+    step: Result<Step, ApiError>,
+) -> Response {
     let mut response = match step {
         Ok(Step::Authorize(url)) => redirect(StatusCode::FOUND, &url),
         Ok(Step::Return(url)) => redirect(StatusCode::SEE_OTHER, &url),
         Ok(Step::Page(page)) => html(&page),
+        // A link or state matching nothing counts as a wrong token does (`crate::auth`): past a
+        // burst from one address, 429 until it earns another try.
+        Ok(Step::Unknown(page)) => {
+            let address = client.map_or_else(|| "unknown".to_owned(), |c| c.0 .0.to_string());
+            match app.auth.failures.take(&address) {
+                Ok(()) => html(&page),
+                Err(seconds) => {
+                    let mut throttled = html(&Page::new(
+                        429,
+                        "Too many attempts",
+                        "Too many unknown links or answers came from this address. Wait a \
+                         moment and try again.",
+                    ));
+                    throttled
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                    throttled
+                }
+            }
+        }
         Err(error) => {
             tracing::error!(error = %error, "connect step failed");
             html(&Page::new(
