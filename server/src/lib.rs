@@ -20,6 +20,7 @@ pub mod input;
 pub mod json_keys;
 pub mod listener;
 pub mod migrations;
+pub mod ops;
 pub mod ratelimit;
 pub mod refresh;
 pub mod reply;

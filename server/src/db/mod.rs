@@ -54,6 +54,16 @@ impl Db {
         }
     }
 
+    /// How many migrations the schema has had, as recorded by the store's migration runner.
+    pub async fn schema_version(&self) -> Result<i64, ApiError> {
+        let sql = match self.dialect() {
+            Dialect::Sqlite => "PRAGMA user_version",
+            Dialect::Postgres => "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
+        };
+        self.read_single(move |conn| conn.query_one(sql, &[])?.int(0))
+            .await
+    }
+
     pub fn dialect(&self) -> Dialect {
         match self {
             Self::Sqlite(_) => Dialect::Sqlite,
@@ -103,7 +113,14 @@ impl Db {
         match self {
             Self::Sqlite(db) => {
                 let db = Arc::clone(db);
-                blocking(move || if read_only { db.read_blocking(f) } else { db.write_blocking(f) }).await
+                blocking(move || {
+                    if read_only {
+                        db.read_blocking(f)
+                    } else {
+                        db.write_blocking(f)
+                    }
+                })
+                .await
             }
             Self::Postgres(pg) => pg.transaction(read_only, f).await,
         }

@@ -7,6 +7,9 @@ use deadpool_postgres::Object;
 
 use super::MigrationError;
 
+/// How many migrations [`MIGRATIONS`] holds.
+pub const COUNT: usize = MIGRATIONS.len();
+
 /// Every migration, oldest first. Append only: a released file never changes.
 const MIGRATIONS: &[(&str, &str)] = &[
     (

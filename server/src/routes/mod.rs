@@ -11,6 +11,7 @@ use crate::request_context;
 pub mod admin;
 pub mod api_keys;
 pub mod connections;
+pub mod health;
 pub mod provider_configs;
 pub mod tokens;
 
@@ -33,6 +34,8 @@ macro_rules! route {
 }
 
 pub const ROUTES: &[Route] = &[
+    route!(GET "/healthz" => health::healthz),
+    route!(GET "/readyz" => health::readyz),
     route!(POST "/v1/admin/sites" => admin::create_site),
     route!(POST "/v1/admin/sites/{site}/connections" => admin::create_connection),
     route!(PATCH "/v1/admin/sites/{site}/connections/{id}" => admin::update_connection),

@@ -1,0 +1,4 @@
+//! Running credport-server in production: readiness, metrics, backups and key rotation, each
+//! taking only the handles it needs.
+
+pub mod health;
