@@ -54,13 +54,9 @@ async fn readiness_follows_the_database_on_postgres() {
 
     // The database out of reach: no new connection, the pooled ones cut.
     psql_admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"));
-    psql(
-        &url,
-        &format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-        ),
-    );
+    psql_admin(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    ));
     let down = ready_becomes(&server, 503).await;
     assert_eq!((down.status, down.text.as_str()), (503, "unavailable"));
     assert!(down.header("retry-after").is_some());
