@@ -1,5 +1,7 @@
-//! The command line: settings, logging, and `serve` (the default) or `demo`. Exit codes: 0 done,
-//! 2 a bad setting (one line on stderr naming it), 1 anything else that stopped the server.
+//! The command line: settings, logging, and which command runs: `serve` (the default), `demo`
+//! or `reencrypt`; each command's work is in its own module. Exit codes: 0 done, 2 a bad setting
+//! (one line on stderr naming it; keys that cannot read the stored secrets count as one), 1
+//! anything else that stopped the server.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -12,9 +14,10 @@ use crate::app::App;
 use crate::config::{Cli, Command, ConfigError, Database, ServerConfig, Storage};
 use crate::crypto::Keys;
 use crate::db::{Db, OpenError};
+use crate::ops::keys::Refusal;
 use crate::ratelimit::{self, RateLimiter};
 use crate::refresh::Refresher;
-use crate::{auth, demo, idempotency, listener, server};
+use crate::{auth, demo, idempotency, listener, ops, server};
 
 /// Why the program stops early.
 struct Failure {
@@ -55,7 +58,8 @@ pub fn main() -> ExitCode {
     };
     let result = init_logging().and_then(|()| match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.settings.server()?),
-        Command::Demo => run_demo(cli.settings.storage()?),
+        Command::Demo => run_demo(cli.settings.storage("demo")?),
+        Command::Reencrypt { batch } => run_reencrypt(cli.settings.storage("reencrypt")?, batch),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -98,21 +102,23 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| runtime_failure(format!("cannot start the runtime: {e}")))
 }
 
-/// Opens the database of `storage` with its key.
+/// Opens the database of `storage` and unlocks it with its keys.
 async fn open(storage: &Storage) -> Result<(Arc<Db>, Arc<Keys>), Failure> {
-    let keys = Arc::new(Keys::new(&storage.encryption_key));
-    let db = Db::open(&storage.database, &keys)
+    let db = Db::open(&storage.database)
         .await
-        .map_err(|e| match e {
-            OpenError::Database(reason) => ConfigError(format!(
+        .map_err(|OpenError::Database(reason)| {
+            ConfigError(format!(
                 "CREDPORT_DATABASE {} cannot be used: {reason}",
                 storage.database.describe()
-            )),
-            OpenError::WrongKey => ConfigError(
-                "CREDPORT_ENCRYPTION_KEY is not the key this database was created with".to_owned(),
-            ),
+            ))
         })?;
-    Ok((db, keys))
+    let keys = ops::keys::unlock(&db, &storage.keys)
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::Unreadable { .. } => Failure::from(ConfigError(refusal.to_string())),
+            Refusal::Database(_) => runtime_failure(refusal.to_string()),
+        })?;
+    Ok((db, Arc::new(keys)))
 }
 
 /// Binds, opens the database, then serves; every setting is judged before the first log line,
@@ -183,5 +189,25 @@ fn run_demo(storage: Storage) -> Result<(), Failure> {
             .map_err(|e| runtime_failure(format!("demo data could not be written: {e}")))
     })?;
     println!("{line}");
+    Ok(())
+}
+
+fn run_reencrypt(storage: Storage, batch: u32) -> Result<(), Failure> {
+    let printer = ops::reencrypt::Printer {
+        terminal: std::io::stderr().is_terminal(),
+    };
+    let lines = runtime()?.block_on(async {
+        let (db, keys) = open(&storage).await?;
+        let outcome = ops::reencrypt::run(&db, Arc::clone(&keys), batch, &mut |p| printer.show(p))
+            .await
+            .map_err(|e| {
+                runtime_failure(format!("reencrypt stopped: {e}; run it again to resume"))
+            })?;
+        printer.finish();
+        Ok::<_, Failure>(ops::reencrypt::summary(&keys, &outcome))
+    })?;
+    for line in lines {
+        println!("{line}");
+    }
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
 
-use crate::crypto;
+use crate::crypto::{self, KeyRing};
 use crate::db::postgres::PgLocation;
 
 #[derive(Parser)]
@@ -33,6 +33,14 @@ pub enum Command {
     /// Add a demo site with connections and a token to the database, print its ids as one JSON
     /// line and exit.
     Demo,
+    /// Rewrite every stored secret under CREDPORT_ENCRYPTION_KEY (online, resumable), then print
+    /// how many secrets each key id still holds.
+    Reencrypt {
+        /// Rows rewritten per transaction.
+        #[arg(long, default_value_t = crate::ops::reencrypt::DEFAULT_BATCH,
+              value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        batch: u32,
+    },
 }
 
 /// The raw settings; [`SettingArgs::server`] and [`SettingArgs::storage`] check them.
@@ -66,6 +74,15 @@ pub struct SettingArgs {
         global = true
     )]
     encryption_key: Option<String>,
+    /// Earlier encryption keys, comma-separated, same form: they decrypt, never encrypt (for
+    /// rotating the key: see `credport-server reencrypt`).
+    #[arg(
+        long,
+        env = "CREDPORT_ENCRYPTION_KEYS_OLD",
+        hide_env_values = true,
+        global = true
+    )]
+    encryption_keys_old: Option<String>,
     /// Requests per second allowed to each token [default: no limit].
     #[arg(long, env = "CREDPORT_RATE_LIMIT", global = true)]
     rate_limit: Option<String>,
@@ -113,12 +130,12 @@ impl Database {
     }
 }
 
-/// Where the data is and the key that protects it.
+/// Where the data is and the keys that protect it.
 pub struct Storage {
     pub database: Database,
     /// A `--dev` database, removed when the server stops.
     pub temporary: bool,
-    pub encryption_key: [u8; 32],
+    pub keys: KeyRing,
 }
 
 /// Everything `serve` needs.
@@ -176,12 +193,13 @@ impl SettingArgs {
         })
     }
 
-    /// The settings of `demo`, which writes data meant to be read later: no `--dev`.
-    pub fn storage(&self) -> Result<Storage, ConfigError> {
+    /// The settings of `demo` and `reencrypt`, which work on data meant to be read later: no
+    /// `--dev`.
+    pub fn storage(&self, command: &str) -> Result<Storage, ConfigError> {
         if self.dev {
-            return Err(bad(
-                "--dev cannot be used with demo: its throwaway key would make the data unreadable",
-            ));
+            return Err(bad(format!(
+                "--dev cannot be used with {command}: its throwaway key would make the data unreadable"
+            )));
         }
         self.storage_with(false)
     }
@@ -217,10 +235,17 @@ impl SettingArgs {
             }
             None => (Database::Sqlite(PathBuf::from(DEFAULT_DATABASE)), false),
         };
+        let old = match &self.encryption_keys_old {
+            Some(list) => old_keys(list)?,
+            None => Vec::new(),
+        };
         Ok(Storage {
             database,
             temporary,
-            encryption_key,
+            keys: KeyRing {
+                current: encryption_key,
+                old,
+            },
         })
     }
 }
@@ -262,17 +287,35 @@ fn admin_token(value: &str) -> Result<String, ConfigError> {
 }
 
 fn encryption_key(value: &str) -> Result<[u8; 32], ConfigError> {
+    key_named("CREDPORT_ENCRYPTION_KEY", value)
+}
+
+/// `CREDPORT_ENCRYPTION_KEYS_OLD`: keys in the same form, separated by commas (blank entries,
+/// as a trailing comma makes, are ignored).
+fn old_keys(list: &str) -> Result<Vec<[u8; 32]>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .enumerate()
+        .map(|(i, entry)| {
+            key_named(
+                &format!("CREDPORT_ENCRYPTION_KEYS_OLD entry {}", i + 1),
+                entry,
+            )
+        })
+        .collect()
+}
+
+fn key_named(name: &str, value: &str) -> Result<[u8; 32], ConfigError> {
     let mut key = [0u8; 32];
     if hex::decode_to_slice(value, &mut key).is_err() {
-        return Err(bad(
-            "CREDPORT_ENCRYPTION_KEY must be 64 hex characters (32 bytes)",
-        ));
+        return Err(bad(format!("{name} must be 64 hex characters (32 bytes)")));
     }
     // All zeros and the like: a placeholder, not a key.
     if one_repeated(&key) {
-        return Err(bad(
-            "CREDPORT_ENCRYPTION_KEY must not be one byte repeated; use 32 random bytes, e.g. from `openssl rand -hex 32`",
-        ));
+        return Err(bad(format!(
+            "{name} must not be one byte repeated; use 32 random bytes, e.g. from `openssl rand -hex 32`"
+        )));
     }
     Ok(key)
 }
@@ -337,6 +380,14 @@ mod tests {
         assert!(encryption_key(&"zz".repeat(32)).is_err());
         assert!(encryption_key(&"00".repeat(32)).is_err());
         assert!(encryption_key(&"ab".repeat(32)).is_err());
+        let (a, b) = ("0123456789abcdef".repeat(4), "fedcba9876543210".repeat(4));
+        assert_eq!(old_keys(&format!("{a}, {b},")).unwrap().len(), 2);
+        let refused = old_keys(&format!("{a},{}", "00".repeat(32))).unwrap_err().0;
+        assert!(
+            refused.starts_with("CREDPORT_ENCRYPTION_KEYS_OLD entry 2 "),
+            "{refused}"
+        );
+        assert!(!refused.contains(&a), "no key in the message");
         assert!(admin_token("short").is_err());
         assert!(admin_token("a token with spaces! and more than 32 of them").is_err());
         assert!(admin_token("0123456789abcdef").is_err());

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use crate::config::Database;
-use crate::crypto::{self, Keys};
 use crate::error::ApiError;
 use crate::sql::{Conn, Dialect};
 
@@ -18,8 +17,6 @@ pub mod sqlite;
 pub enum OpenError {
     /// It cannot be opened or reached, or is not a credport database.
     Database(String),
-    /// It was made with another `CREDPORT_ENCRYPTION_KEY`.
-    WrongKey,
 }
 
 pub enum Db {
@@ -28,30 +25,13 @@ pub enum Db {
 }
 
 impl Db {
-    /// Opens the database (creating a SQLite file if needed), brings its schema up to date and
-    /// checks that it was made with `keys`.
-    pub async fn open(database: &Database, keys: &Keys) -> Result<Arc<Db>, OpenError> {
-        let db = Arc::new(match database {
+    /// Opens the database (creating a SQLite file if needed) and brings its schema up to date.
+    /// The keys are checked against it by [`crate::ops::keys::unlock`].
+    pub async fn open(database: &Database) -> Result<Arc<Db>, OpenError> {
+        Ok(Arc::new(match database {
             Database::Sqlite(path) => Db::Sqlite(Arc::new(sqlite::SqliteDb::open(path)?)),
             Database::Postgres(location) => Db::Postgres(postgres::PgDb::open(location).await?),
-        });
-        let expected = keys.check_value();
-        let stored = db
-            .write(move |conn| {
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('key_check', ?1) ON CONFLICT (key) DO NOTHING",
-                    &[expected[..].into()],
-                )?;
-                conn.query_one("SELECT value FROM meta WHERE key = 'key_check'", &[])?
-                    .blob(0)
-            })
-            .await
-            .map_err(|e| OpenError::Database(e.to_string()))?;
-        if crypto::hashes_equal(&stored, &keys.check_value()) {
-            Ok(db)
-        } else {
-            Err(OpenError::WrongKey)
-        }
+        }))
     }
 
     /// How many migrations the schema has had, as recorded by the store's migration runner.

@@ -2,3 +2,5 @@
 //! taking only the handles it needs.
 
 pub mod health;
+pub mod keys;
+pub mod reencrypt;

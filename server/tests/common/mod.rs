@@ -334,6 +334,7 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         "CREDPORT_DATABASE",
         "CREDPORT_ADMIN_TOKEN",
         "CREDPORT_ENCRYPTION_KEY",
+        "CREDPORT_ENCRYPTION_KEYS_OLD",
         "CREDPORT_RATE_LIMIT",
         "CREDPORT_CORS_ORIGINS",
         "CREDPORT_LOG",
