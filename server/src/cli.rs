@@ -132,9 +132,28 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
                 config.listen
             ))
         })?;
+    let metrics_listener = config
+        .metrics_listen
+        .map(|address| {
+            ops::metrics::bind(address).map_err(|e| {
+                ConfigError(format!(
+                    "CREDPORT_METRICS_LISTEN {address} cannot be listened on: {e}"
+                ))
+            })
+        })
+        .transpose()?;
     let runtime = runtime()?;
     let served = runtime.block_on(async {
         let (db, keys) = open(&config.storage).await?;
+        if let Some(listener) = metrics_listener {
+            let handle = ops::metrics::install().map_err(runtime_failure)?;
+            let listener = tokio::net::TcpListener::from_std(listener)
+                .map_err(|e| runtime_failure(format!("metrics failed: {e}")))?;
+            if let Ok(address) = listener.local_addr() {
+                tracing::info!(%address, "metrics listening");
+            }
+            tokio::spawn(ops::metrics::serve(listener, handle, Arc::clone(&db)));
+        }
         let max_connections = listener::connection_cap(listener::raise_file_limit());
         if config.generated_admin_token {
             eprintln!(

@@ -83,6 +83,9 @@ pub struct SettingArgs {
         global = true
     )]
     encryption_keys_old: Option<String>,
+    /// Address of the Prometheus metrics listener (GET /metrics) [default: off].
+    #[arg(long, env = "CREDPORT_METRICS_LISTEN", global = true)]
+    metrics_listen: Option<String>,
     /// Requests per second allowed to each token [default: no limit].
     #[arg(long, env = "CREDPORT_RATE_LIMIT", global = true)]
     rate_limit: Option<String>,
@@ -148,6 +151,8 @@ pub struct ServerConfig {
     pub rate_limit: Option<u32>,
     pub cors: Option<CorsOrigins>,
     pub refresh_timeout: Duration,
+    /// Where Prometheus metrics are served; `None`: not at all.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 pub enum CorsOrigins {
@@ -162,7 +167,12 @@ const MIN_ADMIN_TOKEN: usize = 32;
 
 impl SettingArgs {
     pub fn server(&self) -> Result<ServerConfig, ConfigError> {
-        let listen = listen(&self.listen)?;
+        let listen = address("CREDPORT_LISTEN", &self.listen)?;
+        let metrics_listen = self
+            .metrics_listen
+            .as_deref()
+            .map(|v| address("CREDPORT_METRICS_LISTEN", v))
+            .transpose()?;
         let rate_limit = self.rate_limit.as_deref().map(rate_limit).transpose()?;
         let cors = self.cors_origins.as_deref().map(cors_origins).transpose()?;
         let refresh_timeout = self
@@ -190,6 +200,7 @@ impl SettingArgs {
             rate_limit,
             cors,
             refresh_timeout,
+            metrics_listen,
         })
     }
 
@@ -263,12 +274,13 @@ fn random_failed() -> ConfigError {
     bad("--dev needs the system random source, which failed")
 }
 
-fn listen(value: &str) -> Result<SocketAddr, ConfigError> {
+/// The address of the listener setting `name`.
+fn address(name: &str, value: &str) -> Result<SocketAddr, ConfigError> {
     value
         .to_socket_addrs()
         .ok()
         .and_then(|mut addrs| addrs.next())
-        .ok_or_else(|| bad("CREDPORT_LISTEN must be HOST:PORT, such as 127.0.0.1:8787"))
+        .ok_or_else(|| bad(format!("{name} must be HOST:PORT, such as 127.0.0.1:8787")))
 }
 
 fn admin_token(value: &str) -> Result<String, ConfigError> {
@@ -373,8 +385,8 @@ mod tests {
 
     #[test]
     fn settings_are_checked() {
-        assert!(listen("127.0.0.1:0").is_ok());
-        assert!(listen("nonsense").is_err());
+        assert!(address("CREDPORT_LISTEN", "127.0.0.1:0").is_ok());
+        assert!(address("CREDPORT_LISTEN", "nonsense").is_err());
         assert!(encryption_key(&"0123456789abcdef".repeat(4)).is_ok());
         assert!(encryption_key(&"ab".repeat(31)).is_err());
         assert!(encryption_key(&"zz".repeat(32)).is_err());

@@ -19,6 +19,13 @@ pub enum OpenError {
     Database(String),
 }
 
+/// A snapshot of [`Db::pool_state`].
+pub struct PoolState {
+    pub in_use: usize,
+    pub idle: usize,
+    pub waiting: usize,
+}
+
 pub enum Db {
     Sqlite(Arc<sqlite::SqliteDb>),
     Postgres(postgres::PgDb),
@@ -42,6 +49,20 @@ impl Db {
         };
         self.read_single(move |conn| conn.query_one(sql, &[])?.int(0))
             .await
+    }
+
+    /// The database connections in use and idle now, and the transactions waiting for one
+    /// (PostgreSQL's pool; SQLite's writer and reader connections).
+    pub fn pool_state(&self) -> PoolState {
+        let (in_use, idle, waiting) = match self {
+            Self::Sqlite(db) => db.pool_state(),
+            Self::Postgres(pg) => pg.pool_state(),
+        };
+        PoolState {
+            in_use,
+            idle,
+            waiting,
+        }
     }
 
     pub fn dialect(&self) -> Dialect {

@@ -28,6 +28,8 @@ pub struct SqliteDb {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Transactions waiting for their connection's lock, for the pool metrics.
+    waiting: AtomicUsize,
 }
 
 impl SqliteDb {
@@ -52,6 +54,7 @@ impl SqliteDb {
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
         })
     }
 
@@ -62,7 +65,7 @@ impl SqliteDb {
         f: impl FnOnce(&Conn<'_>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % READERS;
-        let mut conn = lock(self.readers.get(index).unwrap_or(&self.writer));
+        let mut conn = self.lock(self.readers.get(index).unwrap_or(&self.writer));
         let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
         let out = f(&Conn::Sqlite(&tx))?;
         tx.commit()?;
@@ -75,7 +78,7 @@ impl SqliteDb {
         &self,
         f: impl FnOnce(&Conn<'_>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let mut conn = lock(&self.writer);
+        let mut conn = self.lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&Conn::Sqlite(&tx))?;
         tx.commit()?;
@@ -83,10 +86,26 @@ impl SqliteDb {
     }
 }
 
-/// A poisoned lock only means a request panicked while holding it; its transaction was rolled
-/// back when the panic dropped it, so the connection is fine to use.
-fn lock(mutex: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+impl SqliteDb {
+    /// A poisoned lock only means a request panicked while holding it; its transaction was
+    /// rolled back when the panic dropped it, so the connection is fine to use.
+    fn lock<'a>(&self, mutex: &'a Mutex<Connection>) -> MutexGuard<'a, Connection> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let guard = mutex.lock().unwrap_or_else(PoisonError::into_inner);
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        guard
+    }
+
+    /// The connections (writer and readers) in use now, and the transactions waiting for one.
+    pub fn pool_state(&self) -> (usize, usize, usize) {
+        let all = std::iter::once(&self.writer).chain(&self.readers);
+        let in_use = all
+            .clone()
+            .filter(|m| matches!(m.try_lock(), Err(std::sync::TryLockError::WouldBlock)))
+            .count();
+        let total = all.count();
+        (in_use, total - in_use, self.waiting.load(Ordering::Relaxed))
+    }
 }
 
 fn database(e: rusqlite::Error) -> OpenError {

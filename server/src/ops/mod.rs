@@ -3,4 +3,5 @@
 
 pub mod health;
 pub mod keys;
+pub mod metrics;
 pub mod reencrypt;

@@ -24,6 +24,7 @@ use crate::app::App;
 use crate::clock;
 use crate::crypto;
 use crate::error::ApiError;
+use crate::ops::metrics::{self, Event};
 use crate::store;
 use crate::store::refreshes::{self, Refreshed, Stored};
 
@@ -182,6 +183,7 @@ impl Flight {
                     return self.changed_meanwhile(holder).await;
                 }
                 tracing::info!(connection_id = %self.connection_id, "token refreshed");
+                metrics::outcome(Event::Refresh, "succeeded");
                 Ok(Settled::Credentials(ProviderCredentials {
                     provider: stored.provider.clone(),
                     kind: stored.kind.clone(),
@@ -209,6 +211,7 @@ impl Flight {
                     return self.changed_meanwhile(holder).await;
                 }
                 tracing::warn!(connection_id = %self.connection_id, code, "token refresh refused; connection marked invalid");
+                metrics::outcome(Event::Refresh, "refused");
                 Err(ApiError::connection_invalid(&self.connection_id))
             }
             token_endpoint::Answer::Failed(why) => {
@@ -223,6 +226,7 @@ impl Flight {
                     cooldown_seconds = COOLDOWN.as_secs(),
                     "token refresh failed; the token endpoint is left alone for the cooldown"
                 );
+                metrics::outcome(Event::Refresh, "failed");
                 Ok(Settled::Passing {
                     retry_after: COOLDOWN.as_secs(),
                     why,
