@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::config::{Cli, Command, ConfigError, Database, ServerConfig, Storage};
 use crate::crypto::Keys;
 use crate::db::{Db, OpenError};
+use crate::ops::backup::BackupError;
 use crate::ops::keys::Refusal;
 use crate::ratelimit::{self, RateLimiter};
 use crate::refresh::Refresher;
@@ -59,6 +60,7 @@ pub fn main() -> ExitCode {
     let result = init_logging().and_then(|()| match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.settings.server()?),
         Command::Demo => run_demo(cli.settings.storage("demo")?),
+        Command::Backup { file } => run_backup(&cli.settings.database()?, &file),
         Command::Reencrypt { batch } => run_reencrypt(cli.settings.storage("reencrypt")?, batch),
     });
     match result {
@@ -228,5 +230,18 @@ fn run_reencrypt(storage: Storage, batch: u32) -> Result<(), Failure> {
     for line in lines {
         println!("{line}");
     }
+    Ok(())
+}
+
+fn run_backup(database: &Database, target: &std::path::Path) -> Result<(), Failure> {
+    let bytes = ops::backup::run(database, target).map_err(|e| match e {
+        BackupError::Failed(_) => runtime_failure(e.to_string()),
+        refused => Failure::from(ConfigError(refused.to_string())),
+    })?;
+    println!(
+        "backed up {} to {} ({bytes} bytes)",
+        database.describe(),
+        target.display()
+    );
     Ok(())
 }

@@ -26,7 +26,7 @@ pub struct Cli {
     pub settings: SettingArgs,
 }
 
-#[derive(Clone, Copy, Subcommand)]
+#[derive(Clone, Subcommand)]
 pub enum Command {
     /// Run the server (the default).
     Serve,
@@ -35,6 +35,12 @@ pub enum Command {
     Demo,
     /// Rewrite every stored secret under CREDPORT_ENCRYPTION_KEY (online, resumable), then print
     /// how many secrets each key id still holds.
+    /// Copy the SQLite database, while the server runs, into a new file FILE (start on the
+    /// copy to restore it; its secrets stay encrypted). For PostgreSQL use pg_dump.
+    Backup {
+        /// The copy to make; it must not exist yet.
+        file: PathBuf,
+    },
     Reencrypt {
         /// Rows rewritten per transaction.
         #[arg(long, default_value_t = crate::ops::reencrypt::DEFAULT_BATCH,
@@ -215,6 +221,23 @@ impl SettingArgs {
         self.storage_with(false)
     }
 
+    /// `CREDPORT_DATABASE` alone, for `backup`, which needs no key: the copy stays encrypted.
+    pub fn database(&self) -> Result<Database, ConfigError> {
+        match &self.database {
+            Some(path) if path.as_os_str().is_empty() => {
+                Err(bad("CREDPORT_DATABASE must not be empty"))
+            }
+            Some(path) => match path.to_str().filter(|p| is_postgres_url(p)) {
+                Some(url) => Ok(Database::Postgres(Box::new(
+                    PgLocation::parse(url)
+                        .map_err(|why| bad(format!("CREDPORT_DATABASE {why}")))?,
+                ))),
+                None => Ok(Database::Sqlite(path.clone())),
+            },
+            None => Ok(Database::Sqlite(PathBuf::from(DEFAULT_DATABASE))),
+        }
+    }
+
     fn storage_with(&self, dev: bool) -> Result<Storage, ConfigError> {
         let encryption_key =
             match (&self.encryption_key, dev) {
@@ -226,19 +249,7 @@ impl SettingArgs {
                 )),
             };
         let (database, temporary) = match &self.database {
-            Some(path) if path.as_os_str().is_empty() => {
-                return Err(bad("CREDPORT_DATABASE must not be empty"))
-            }
-            Some(path) => match path.to_str().filter(|p| is_postgres_url(p)) {
-                Some(url) => (
-                    Database::Postgres(Box::new(
-                        PgLocation::parse(url)
-                            .map_err(|why| bad(format!("CREDPORT_DATABASE {why}")))?,
-                    )),
-                    false,
-                ),
-                None => (Database::Sqlite(path.clone()), false),
-            },
+            Some(_) => (self.database()?, false),
             None if dev => {
                 let suffix = crypto::random_base62(12).map_err(|_| random_failed())?;
                 let name = format!("credport-dev-{suffix}.db");

@@ -108,6 +108,62 @@ impl SqliteDb {
     }
 }
 
+/// Copies the live database at `source` into a new file at `target` with SQLite's online
+/// backup, in one step: one read transaction, so the copy is one consistent snapshot, and (in
+/// WAL mode) writers are never blocked meanwhile. The copy is checked with `integrity_check`;
+/// on any failure it is removed.
+pub fn backup(source: &Path, target: &Path) -> Result<(), String> {
+    let from = connect(source, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(open_error_text)?;
+    let version: i64 = from
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|e| e.to_string())?;
+    if version < 1 {
+        return Err("it is not a credport database".to_owned());
+    }
+    create_private_file(target).map_err(open_error_text)?;
+    let copied = copy_into(&from, target);
+    if copied.is_err() {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut file = target.as_os_str().to_owned();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+    }
+    copied
+}
+
+fn copy_into(from: &Connection, target: &Path) -> Result<(), String> {
+    use rusqlite::backup::{Backup, StepResult};
+    let mut to = Connection::open(target).map_err(|e| e.to_string())?;
+    {
+        let backup = Backup::new(from, &mut to).map_err(|e| e.to_string())?;
+        // Busy or locked: another connection holds a lock SQLite's backup cannot wait on
+        // itself; a moment later it is gone.
+        let mut tries = 0;
+        loop {
+            match backup.step(-1).map_err(|e| e.to_string())? {
+                StepResult::Done => break,
+                _ if tries < 100 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                _ => return Err("the database stayed locked for 5 seconds".to_owned()),
+            }
+        }
+    }
+    let check: String = to
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .map_err(|e| e.to_string())?;
+    if check != "ok" {
+        return Err(format!("the copy failed its integrity check: {check}"));
+    }
+    Ok(())
+}
+
+fn open_error_text(OpenError::Database(text): OpenError) -> String {
+    text
+}
+
 fn database(e: rusqlite::Error) -> OpenError {
     OpenError::Database(e.to_string())
 }
