@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::Database;
 use crate::db::sqlite;
+use crate::db::Database;
 
 /// Why no copy was made.
 pub enum BackupError {

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use crate::db::migrations;
 use crate::db::Db;
-use crate::migrations;
 
 /// How long the readiness probe waits for the database: a probe that hangs is a probe that
 /// fails, and load balancers give up on their own after a few seconds.

@@ -3,8 +3,8 @@
 //! `credport-server reencrypt` walk. A new encrypted column is one more entry here.
 
 use crate::crypto::{Keys, Label};
+use crate::db::sql::{Conn, Value};
 use crate::error::ApiError;
-use crate::sql::{Conn, Value};
 
 /// One encrypted column: where it is, how its rows are keyed, and the associated data its
 /// ciphertexts were sealed with (the same function the column's own store module uses).
@@ -33,7 +33,7 @@ pub const SECRETS: &[SecretColumn] = &[
         column: "credential_fields",
         key: &["id"],
         rows: "TRUE",
-        aad: |k| super::connections::fields_aad(&k[0]),
+        aad: |k| super::fields_aad(&k[0]),
     },
     SecretColumn {
         table: "provider_configs",

@@ -12,11 +12,11 @@ pub const COUNT: usize = MIGRATIONS.len();
 const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_init.sql",
-        include_str!("../../migrations/sqlite/0001_init.sql"),
+        include_str!("../../../migrations/sqlite/0001_init.sql"),
     ),
     (
         "0002_refresh.sql",
-        include_str!("../../migrations/sqlite/0002_refresh.sql"),
+        include_str!("../../../migrations/sqlite/0002_refresh.sql"),
     ),
 ];
 
