@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{on_postgres, psql, Server};
+use common::{on_postgres, psql, psql_on, Server};
 
 async fn probe(server: &Server, path: &str) -> common::Res {
     server.api().request("GET", path, None, None, &[]).await
@@ -27,6 +27,9 @@ async fn the_probes_answer_a_word_without_a_token() {
         .request("GET", "/readyz", Some("cpat_nope"), None, &[])
         .await;
     assert_eq!(with_token.status, 200);
+    // The limits on every request hold here too, with the error body.
+    let long = format!("/healthz?{}", "a".repeat(9 * 1024));
+    probe(&server, &long).await.error(414, "uri_too_long");
     assert!(server.stop().success());
 }
 
@@ -53,16 +56,23 @@ async fn readiness_follows_the_database_on_postgres() {
     assert_eq!(ready_becomes(&server, 200).await.status, 200);
 
     // The database out of reach: no new connection, the pooled ones cut.
-    psql_admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"));
-    psql_admin(&format!(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
-    ));
+    psql_on(
+        "postgres",
+        &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
+    );
+    psql_on(
+        "postgres",
+        &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
+    );
     let down = ready_becomes(&server, 503).await;
     assert_eq!((down.status, down.text.as_str()), (503, "unavailable"));
     assert!(down.header("retry-after").is_some());
     // Alive all the same.
     assert_eq!(probe(&server, "/healthz").await.status, 200);
-    psql_admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"));
+    psql_on(
+        "postgres",
+        &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"),
+    );
     assert_eq!(ready_becomes(&server, 200).await.status, 200);
 
     // A schema behind this build's is not ready either.
@@ -78,17 +88,4 @@ async fn readiness_follows_the_database_on_postgres() {
     assert_eq!(behind.status, 503, "{}", behind.text);
     assert!(server.logs().contains("not ready"), "{}", server.logs());
     assert!(server.stop().success());
-}
-
-/// psql on the maintenance database, for statements about a database that refuses connections.
-fn psql_admin(sql: &str) {
-    let output = std::process::Command::new("psql")
-        .args(["-X", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c", sql])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "psql: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
