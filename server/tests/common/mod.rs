@@ -95,9 +95,15 @@ pub fn postgres_name(url: &str) -> String {
 
 /// Runs `psql` on the test database of `url` and returns its unaligned output.
 pub fn psql(url: &str, sql: &str) -> String {
+    psql_on(&postgres_name(url), sql)
+}
+
+/// Runs `psql` on the database named `database` of the test cluster (`postgres` for statements
+/// about a database that refuses connections).
+pub fn psql_on(database: &str, sql: &str) -> String {
     let output = Command::new("psql")
         .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
-        .arg(postgres_name(url))
+        .arg(database)
         .args(["-c", sql])
         .output()
         .unwrap();
@@ -346,6 +352,7 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         "CREDPORT_DATABASE",
         "CREDPORT_ADMIN_TOKEN",
         "CREDPORT_ENCRYPTION_KEY",
+        "CREDPORT_ENCRYPTION_KEYS_OLD",
         "CREDPORT_RATE_LIMIT",
         "CREDPORT_CORS_ORIGINS",
         "CREDPORT_PUBLIC_URL",
