@@ -19,7 +19,7 @@ cargo build -p credport-server
 echo "== Rust: server on PostgreSQL (a throwaway cluster, stopped whatever happens)"
 CREDPORT_TEST_STORE=postgres bash scripts/with-postgres.sh cargo test -p credport-server
 
-echo "== API document: redocly lint, then schemathesis against a running credport-server (~2 min)"
+echo "== API document: redocly lint, then schemathesis against a running credport-server (derandomized)"
 npx --no-install redocly lint docs/openapi.yaml
 .venv-schemathesis/bin/python tests/schemathesis/run.py "$CREDPORT_SERVER_BIN"
 
