@@ -43,8 +43,11 @@ function storeTests() {
 const steps = [
   { title: 'set-up', command: ['bash', 'scripts/setup.sh'] },
   { title: 'Rust: model', command: ['cargo', 'test', '-p', 'credport-model'], read: 'cargo' },
-  // One build of the server's tests and binary, shared by the SQLite and PostgreSQL runs.
-  { title: 'build: server and its tests', command: ['bash', '-c', 'cargo test -p credport-server --no-run && cargo build -p credport-server'] },
+  // One build of the server's tests, shared by the SQLite and PostgreSQL runs; it leaves the
+  // server binary (the one the integration tests run) in target/debug for schemathesis and the JS
+  // tests. A separate `cargo build` would compile the server again: without the dev-dependencies,
+  // cargo unifies other features.
+  { title: 'build: server and its tests', command: ['cargo', 'test', '-p', 'credport-server', '--no-run'] },
   { title: 'Rust: server on SQLite', command: ['cargo', 'test', '-p', 'credport-server'], read: 'cargo' },
   {
     // Only what touches the store runs again on PostgreSQL (storeTests).

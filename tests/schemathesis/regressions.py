@@ -35,4 +35,13 @@ CASES = [
         "body": {"scopes": ["\U0001D400\U00020000"]},
         "valid": True,
     },
+    {
+        # The server counted a presented secret's bytes (at most 512) where the document's
+        # maxLength counts characters: 300 two-byte letters were schema-valid and refused.
+        "name": "a presented secret of 300 two-byte characters",
+        "operation": "verifyApiKey",
+        "ids": {},
+        "body": {"secret": "\u00e9" * 300},
+        "valid": True,
+    },
 ]
