@@ -722,6 +722,8 @@ fn the_document_states_the_servers_input_rules() {
         r"\u2066-\u206F",
         r"\uFEFF",
         r"\u0000-\u001F",
+        // Beyond the Basic Multilingual Plane the pattern holds the characters themselves.
+        "\u{110BD}\u{110CD}\u{13430}-\u{1343F}\u{1BCA0}-\u{1BCA3}\u{1D173}-\u{1D17A}\u{E0001}\u{E0020}-\u{E007F}",
     ] {
         assert!(
             pattern.contains(refused),

@@ -4,7 +4,7 @@
 //! The store is SQLite (a file in a temporary folder) unless `CREDPORT_TEST_STORE=postgres`:
 //! then each server gets a fresh database on the PostgreSQL cluster that `PGHOST` (its unix
 //! socket directory) and `PGUSER` point at, as `scripts/with-postgres.sh` sets them.
-//! `scripts/test.sh` runs every suite both ways.
+//! `scripts/test.mjs` (`npm test`) runs every suite that reaches the store both ways.
 #![allow(dead_code)] // each test file uses its own part of this module
 
 pub mod provider;
