@@ -9,6 +9,7 @@ use std::rc::Rc;
 use credport_model::{ApiKeyList, ConnectionPage, ListApiKeysParams, ListConnectionsParams};
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::{api_keys, connections, to_js};
@@ -129,7 +130,7 @@ async fn fetch(transport: &Transport, source: Source, options: &CallOptions) -> 
         Source::Connections(mut params) => {
             let mut page = transport.send(connections::list_call(&params)?, options, json::<ConnectionPage>).await?;
             connections::flag_all(&mut page.payload);
-            let items = page.payload.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
+            let items = items_of(&page.payload)?;
             // A page past the end is empty: stop there even if the server still names a next one.
             let next = page.next.filter(|_| !items.is_empty()).map(|n| {
                 params.page = Some(n);
@@ -147,10 +148,15 @@ async fn fetch(transport: &Transport, source: Source, options: &CallOptions) -> 
                 params.offset = Some(offset);
                 Source::ApiKeys(params)
             });
-            let items = list.data.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
+            let items = items_of(&list.data)?;
             Ok((items, next))
         }
     }
+}
+
+/// A page's items as JS values, written out as one array (one `JSON.parse` for the page).
+fn items_of<T: serde::Serialize>(items: &[T]) -> Result<Vec<JsValue>, Error> {
+    Ok(to_js(&items)?.unchecked_into::<js_sys::Array>().iter().collect())
 }
 
 /// `{ value, done }` of an async iterator: `Some(item)`, or `None` for the end.
