@@ -9,7 +9,7 @@ pub mod pager;
 pub mod tokens;
 
 use serde::Serialize;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::errors::Error;
 use crate::host::type_name;
@@ -19,6 +19,11 @@ use crate::host::type_name;
 /// `JSON.parse` reads in one crossing, instead of a crossing per field.
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
     parse(serde_json::to_string(value).ok())
+}
+
+/// A page's items as JS values, written out as one array (one `JSON.parse` for the page).
+pub fn items_of<T: Serialize>(items: &[T]) -> Result<Vec<JsValue>, Error> {
+    Ok(to_js(&items)?.unchecked_into::<js_sys::Array>().iter().collect())
 }
 
 /// The value of a result's JSON text; not generic, so one copy for every result type.

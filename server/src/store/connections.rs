@@ -7,10 +7,12 @@ use credport_model::{
 };
 
 use super::refreshes::{self, Stored};
-use super::{instant, json_column, opt_input_instant, opt_instant, opt_json_column, to_json};
+use super::{
+    fields_aad, instant, json_column, opt_input_instant, opt_instant, opt_json_column, to_json,
+};
 use crate::crypto::{self, Keys};
+use crate::db::sql::{Conn as Db, Row};
 use crate::error::ApiError;
-use crate::sql::{Conn as Db, Row};
 
 const COLUMNS: &str = "id, provider, provider_config_key, root_resource_id, root_resource_name, \
     scopes, status, token_expires_at, credential_type, credential_expires_at, metadata, \
@@ -38,11 +40,6 @@ fn from_row(row: &mut Row) -> Result<Connection, ApiError> {
         last_refreshed_at: opt_instant(row, 13)?,
         refresh_error: opt_json_column(row, 14)?,
     })
-}
-
-/// What the credential fields of connection `id` are bound to.
-pub(super) fn fields_aad(id: &str) -> String {
-    format!("connections.credential_fields:{id}")
 }
 
 /// A credentials input as its stored columns: type, expiry, encrypted fields.
@@ -161,6 +158,63 @@ pub fn update(
         return Err(ApiError::not_found("connection"));
     }
     get(conn, site_id, id)
+}
+
+/// New credentials from a re-authorization (a connect session with `connection_id`): they
+/// replace the old ones whole, with their expiry (none when the provider gave none) and
+/// scopes; the connection is `active` again, its refresh error and cooldown cleared, and
+/// `metadata` replaced when given. Moves `version`, so a refresh in flight does not write over
+/// it.
+pub fn renew(
+    conn: &Db<'_>,
+    keys: &Keys,
+    site_id: &str,
+    id: &str,
+    renewed: &Renewed<'_>,
+    now: i64,
+) -> Result<Connection, ApiError> {
+    let token_expires_at = opt_input_instant(
+        "credentials.expires_at",
+        renewed.credentials.expires_at.as_deref(),
+    )?;
+    let (kind, credential_expires_at, fields) = sealed_credentials(keys, id, renewed.credentials)?;
+    let changed = conn.execute(
+        "UPDATE connections SET
+            scopes = ?3,
+            status = 'active',
+            token_expires_at = ?4,
+            metadata = COALESCE(?5, metadata),
+            credential_type = ?6,
+            credential_expires_at = ?7,
+            credential_fields = ?8,
+            refresh_error = NULL,
+            refresh_retry_at_ms = NULL,
+            updated_at = ?9,
+            version = version + 1
+         WHERE site_id = ?1 AND id = ?2",
+        &[
+            site_id.into(),
+            id.into(),
+            to_json(renewed.scopes)?.into(),
+            token_expires_at.into(),
+            renewed.metadata.map(to_json).transpose()?.into(),
+            kind.into(),
+            credential_expires_at.into(),
+            fields.into(),
+            now.into(),
+        ],
+    )?;
+    if changed == 0 {
+        return Err(ApiError::not_found("connection"));
+    }
+    get(conn, site_id, id)
+}
+
+/// What a re-authorization writes ([`renew`]).
+pub struct Renewed<'a> {
+    pub credentials: &'a CredentialsInput,
+    pub scopes: &'a [String],
+    pub metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
 pub fn delete(conn: &Db<'_>, site_id: &str, id: &str) -> Result<(), ApiError> {

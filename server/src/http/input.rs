@@ -1,6 +1,6 @@
 //! Reading requests: JSON bodies, query strings and path parameters into the model's types,
 //! with every failure a 400 that names the field (its wire name); the body itself is read by
-//! [`crate::body_limit`] (413, 408).
+//! [`crate::http::body_limit`] (413, 408).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
@@ -9,18 +9,20 @@ use axum::http::{header, HeaderMap, Method};
 use credport_model::validate::{MAX_PAGE_SIZE, MAX_SECONDS_UNTIL_EXPIRATION};
 use credport_model::MAX_REFRESH_MARGIN_SECONDS;
 use credport_model::{
-    CreateAdminTokenParams, CreateApiKeyParams, CreateConnectionParams, CreateProviderConfigParams,
-    CreateSiteParams, CreateTokenParams, GetCredentialsParams, ListApiKeysParams,
-    ListConnectionsParams, RevokeApiKeyParams, UpdateApiKeyParams, UpdateConnectionParams,
-    UpdateProviderConfigParams, VerifyApiKeyParams,
+    CreateAdminTokenParams, CreateApiKeyParams, CreateConnectSessionParams, CreateConnectionParams,
+    CreateProviderConfigParams, CreateSiteParams, CreateTokenParams, GetCredentialsParams,
+    ListApiKeysParams, ListConnectionsParams, RevokeApiKeyParams, UpdateApiKeyParams,
+    UpdateConnectionParams, UpdateProviderConfigParams, VerifyApiKeyParams,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::body_limit;
+use crate::auth::scope_lists;
+use crate::echo;
 use crate::error::ApiError;
-use crate::idempotency::IdempotencyKey;
-use crate::{echo, json_keys, scope_lists};
+use crate::http::body_limit;
+use crate::http::idempotency_key::IdempotencyKey;
+use crate::http::json_keys;
 
 /// A request type, with its validation rules: the model's, and where the server says more than
 /// the model can (an indexed `scopes[i]`), the server's first.
@@ -42,6 +44,10 @@ macro_rules! params {
 params!(
     CreateAdminTokenParams => |p: &CreateAdminTokenParams| scope_lists::token_scopes(p.scopes.as_deref()),
     CreateApiKeyParams => |p: &CreateApiKeyParams| scope_lists::labels(p.scopes.as_deref()),
+    CreateConnectSessionParams => |p: &CreateConnectSessionParams| match &p.metadata {
+        None | Some(Value::Object(_)) => Ok(()),
+        Some(_) => Err(ApiError::invalid("metadata", "metadata: must be a JSON object")),
+    },
     CreateConnectionParams => |p: &CreateConnectionParams| scope_lists::labels(Some(&p.scopes)),
     CreateProviderConfigParams => |p: &CreateProviderConfigParams| scope_lists::labels(Some(&p.scopes)),
     CreateSiteParams,
