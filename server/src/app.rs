@@ -19,4 +19,7 @@ pub struct App {
     pub auth_failures: Arc<Buckets>,
     /// OAuth2 token refreshes: the token endpoint client and the refreshes in flight.
     pub refresher: Arc<Refresher>,
+    /// `--dev` or `CREDPORT_WEBHOOK_ALLOW_PRIVATE=true`: webhook endpoints may be `http://` and
+    /// on loopback or private addresses.
+    pub webhook_allow_private: bool,
 }

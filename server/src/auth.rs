@@ -17,6 +17,7 @@ use crate::app::App;
 use crate::clock;
 use crate::crypto::{self, TOKEN_PREFIX};
 use crate::error::ApiError;
+use crate::events::{Context, Origin};
 use crate::listener::ClientAddr;
 use crate::ratelimit::Buckets;
 use crate::store;
@@ -41,6 +42,8 @@ pub struct Caller {
     pub scopes: Vec<Scope>,
     /// When the caller's token expires (seconds since the epoch); tokens it makes expire no later.
     pub expires_at: Option<i64>,
+    /// This token acting through this request, for the events it records.
+    pub context: Context,
 }
 
 impl Caller {
@@ -86,7 +89,9 @@ impl FromRequestParts<App> for Caller {
                 .write(move |conn| store::tokens::touch(conn, &id, now))
                 .await?;
         }
+        let context = Context::token(&owner.token_id, &owner.user_id, origin(parts));
         Ok(Caller {
+            context,
             token_id: owner.token_id,
             site_id: owner.site_id,
             user_id: owner.user_id,
@@ -97,7 +102,10 @@ impl FromRequestParts<App> for Caller {
 }
 
 /// The caller of an admin route: the admin token.
-pub struct Admin;
+pub struct Admin {
+    /// The admin acting through this request, for the events it records.
+    pub context: Context,
+}
 
 impl Admin {
     /// Whose `Idempotency-Key`s these are.
@@ -116,8 +124,19 @@ impl FromRequestParts<App> for Admin {
             return Err(failed(app, parts));
         }
         limit(app, "admin").await?;
-        Ok(Admin)
+        Ok(Admin {
+            context: Context::admin(origin(parts)),
+        })
     }
+}
+
+/// Where the request came from, as [`crate::request_context::layer`] noted it.
+fn origin(parts: &Parts) -> Origin {
+    parts
+        .extensions
+        .get::<Origin>()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The rate limit, keyed by who is calling (never by the token itself). Counted after

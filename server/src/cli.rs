@@ -12,9 +12,10 @@ use crate::app::App;
 use crate::config::{Cli, Command, ConfigError, Database, ServerConfig, Storage};
 use crate::crypto::Keys;
 use crate::db::{Db, OpenError};
+use crate::events::deliverer::Deliverer;
 use crate::ratelimit::{self, RateLimiter};
 use crate::refresh::Refresher;
-use crate::{auth, demo, idempotency, listener, server};
+use crate::{auth, demo, events, idempotency, listener, server};
 
 /// Why the program stops early.
 struct Failure {
@@ -144,6 +145,13 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             tokio::spawn(ratelimit::purge_periodically(Arc::clone(&db)));
         }
         tokio::spawn(idempotency::purge_periodically(Arc::clone(&db)));
+        tokio::spawn(events::log::purge_periodically(
+            Arc::clone(&db),
+            config.event_retention_days,
+        ));
+        let deliverer = Deliverer::new(Arc::clone(&db), Arc::clone(&keys), config.webhooks.clone())
+            .map_err(runtime_failure)?;
+        tokio::spawn(deliverer.run());
         let refresher = Refresher::new(config.refresh_timeout).map_err(runtime_failure)?;
         let app = App {
             db,
@@ -152,6 +160,7 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             rate_limiter,
             auth_failures: Arc::new(auth::failure_limiter()),
             refresher: Arc::new(refresher),
+            webhook_allow_private: config.webhooks.allow_private,
         };
         let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
         let listener = tokio::net::TcpListener::from_std(listener)

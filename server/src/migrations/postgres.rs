@@ -17,6 +17,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_refresh.sql",
         include_str!("../../migrations/postgres/0002_refresh.sql"),
     ),
+    (
+        "0004_events.sql",
+        include_str!("../../migrations/postgres/0004_events.sql"),
+    ),
 ];
 
 /// The advisory lock's key: "credport" in ASCII, so it is unlikely to meet another program's.

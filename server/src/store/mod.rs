@@ -17,6 +17,7 @@ pub mod rate_limits;
 pub mod refreshes;
 pub mod sites;
 pub mod tokens;
+pub mod webhook_endpoints;
 
 /// A JSON text column as `T`.
 fn json_column<T: DeserializeOwned>(row: &Row, index: usize) -> Result<T, ApiError> {
@@ -53,6 +54,6 @@ fn input_instant(field: &str, value: &str) -> Result<i64, ApiError> {
 }
 
 /// [`input_instant`] of an optional field.
-fn opt_input_instant(field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
+pub fn opt_input_instant(field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
     value.map(|v| input_instant(field, v)).transpose()
 }
