@@ -220,10 +220,14 @@ pub async fn revoke_token(
         admin.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
+            let before = store::tokens::get(conn, &site, &id, now)?;
             let revoked = store::tokens::revoke(conn, &site, &id, REVOKED_BY_ADMIN, now)?;
-            admin
-                .context
-                .record(conn, &site, token_revoked(&revoked), now)?;
+            // Revoking again changes nothing, and is no event.
+            if before.revoked_at.is_none() {
+                admin
+                    .context
+                    .record(conn, &site, token_revoked(&revoked), now)?;
+            }
             Reply::ok(&revoked)
         },
     )

@@ -148,10 +148,14 @@ pub async fn revoke(
         caller.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
+            let before = store::api_keys::get(conn, &caller.site_id, &id, now)?;
             let revoked = store::api_keys::revoke(conn, &caller.site_id, &id, &params, now)?;
-            let change = Change::new("api_key.revoked", "api_key", &id)
-                .with("revocation_reason", revoked.revocation_reason.clone());
-            caller.context.record(conn, &caller.site_id, change, now)?;
+            // Revoking again changes nothing (the first reason stays), and is no event.
+            if !before.revoked {
+                let change = Change::new("api_key.revoked", "api_key", &id)
+                    .with("revocation_reason", revoked.revocation_reason.clone());
+                caller.context.record(conn, &caller.site_id, change, now)?;
+            }
             Reply::ok(&revoked)
         },
     )

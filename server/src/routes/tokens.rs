@@ -95,11 +95,13 @@ pub async fn revoke(
         caller.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            own(conn, &caller, &id, now)?;
+            let before = own(conn, &caller, &id, now)?;
             let revoked = store::tokens::revoke(conn, &caller.site_id, &id, &caller.user_id, now)?;
-            caller
-                .context
-                .record(conn, &caller.site_id, token_revoked(&revoked), now)?;
+            // Revoking again changes nothing, and is no event.
+            if before.revoked_at.is_none() {
+                let change = token_revoked(&revoked);
+                caller.context.record(conn, &caller.site_id, change, now)?;
+            }
             Reply::ok(&revoked)
         },
     )

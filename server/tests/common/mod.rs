@@ -571,3 +571,18 @@ pub fn database_files(database: &Path) -> Vec<PathBuf> {
         .filter(|p| p.exists())
         .collect()
 }
+
+/// Runs one SQL statement on the store of `database` (a SQLite file or a `postgres://` URL),
+/// for tests that must set up what the API cannot (an event 100 days old).
+pub fn execute_sql(database: &Path, statement: &str) {
+    match database.to_str().filter(|_| on_postgres()) {
+        Some(url) => {
+            psql(url, statement);
+        }
+        None => {
+            let conn = rusqlite::Connection::open(database).unwrap();
+            conn.busy_timeout(Duration::from_secs(10)).unwrap();
+            conn.execute_batch(statement).unwrap();
+        }
+    }
+}
