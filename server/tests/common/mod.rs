@@ -8,6 +8,7 @@
 #![allow(dead_code)] // each test file uses its own part of this module
 
 pub mod provider;
+pub mod receiver;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
