@@ -59,7 +59,7 @@ def seed(url, admin_token):
     """A site with data in it; returns the site's id, a token with every scope, the id of
     another token of the same user, for the revoke routes, and the id of a connection, for the
     refresh route (which answers it 409: it has no refresh token, so nothing is ever sent to a
-    token endpoint)."""
+    token endpoint), and the ids of two webhook endpoints (one to fuzz, one to delete)."""
     site = call(url, admin_token, "POST", "/v1/admin/sites", {"name": "Fuzzed site"})["id"]
     connections = [
         call(url, admin_token, "POST", f"/v1/admin/sites/{site}/connections", {
@@ -73,7 +73,15 @@ def seed(url, admin_token):
                  {"user_id": "fuzzer", "name": "schemathesis"})["token"]
     victim = call(url, token, "POST", "/v1/personal_access_tokens", {"name": "to revoke"})["id"]
     call(url, token, "POST", "/v1/api_keys", {"name": "seeded", "subject": "s"})
-    return site, token, victim, connections[0]
+    # Webhook endpoints on a public address literal (no name to resolve), for event types that
+    # never occur: nothing is ever sent. One is fuzzed, the other deleted.
+    hooks = [
+        call(url, admin_token, "POST", f"/v1/admin/sites/{site}/webhook_endpoints", {
+            "url": "https://93.184.216.34/credport", "types": ["fuzz.none"],
+        })["id"]
+        for _ in range(2)
+    ]
+    return site, token, victim, connections[0], hooks
 
 
 def fuzz(url, seconds):
@@ -101,12 +109,14 @@ def main():
     with tempfile.TemporaryDirectory() as directory:
         server, url, admin_token = start(sys.argv[1], directory)
         try:
-            site, token, victim, connection = seed(url, admin_token)
+            site, token, victim, connection, hooks = seed(url, admin_token)
             os.environ.update({
                 "CREDPORT_FUZZ_SITE": site,
                 "CREDPORT_FUZZ_TOKEN": token,
                 "CREDPORT_FUZZ_VICTIM": victim,
                 "CREDPORT_FUZZ_CONNECTION": connection,
+                "CREDPORT_FUZZ_WEBHOOK": hooks[0],
+                "CREDPORT_FUZZ_WEBHOOK_VICTIM": hooks[1],
                 "CREDPORT_FUZZ_ADMIN_TOKEN": admin_token,
             })
             failed = fuzz(url, budget)
