@@ -8,7 +8,7 @@ export const PUBLIC_NAMES = [
   'APIConnectionError', 'APIConnectionTimeoutError', 'APIError', 'APIResponseValidationError', 'APIUserAbortError',
   'ApiKeys', 'AuthenticationError', 'BadRequestError', 'ConflictError', 'Connections', 'Credport', 'CredportError',
   'InternalServerError', 'InvalidArgumentError', 'NotFoundError', 'PermissionDeniedError', 'PersonalAccessTokens',
-  'RateLimitError',
+  'RateLimitError', 'WebhookVerificationError', 'verifyWebhook',
 ];
 
 /**
