@@ -9,13 +9,16 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use crate::app::App;
-use crate::config::{Cli, Command, ConfigError, Database, ServerConfig, Storage};
+use crate::auth::ratelimit::{self, RateLimiter};
+use crate::auth::Authenticator;
+use crate::config::{Cli, Command, ConfigError, ServerConfig, Storage};
 use crate::crypto::Keys;
-use crate::db::{Db, OpenError};
+use crate::db::{Database, Db, OpenError};
 use crate::events::deliverer::Deliverer;
-use crate::ratelimit::{self, RateLimiter};
+use crate::http::listener;
 use crate::refresh::Refresher;
-use crate::{auth, demo, events, idempotency, listener, server};
+use crate::routes::idempotency;
+use crate::{demo, events, server};
 
 /// Why the program stops early.
 struct Failure {
@@ -152,13 +155,18 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
         let deliverer = Deliverer::new(Arc::clone(&db), Arc::clone(&keys), config.webhooks.clone())
             .map_err(runtime_failure)?;
         tokio::spawn(deliverer.run());
-        let refresher = Refresher::new(config.refresh_timeout).map_err(runtime_failure)?;
+        let refresher = Refresher::new(Arc::clone(&db), Arc::clone(&keys), config.refresh_timeout)
+            .map_err(runtime_failure)?;
+        let auth = Authenticator::new(
+            Arc::clone(&db),
+            Arc::clone(&keys),
+            &config.admin_token,
+            rate_limiter,
+        );
         let app = App {
             db,
-            admin_token_hash: keys.lookup_hash(&config.admin_token),
             keys,
-            rate_limiter,
-            auth_failures: Arc::new(auth::failure_limiter()),
+            auth: Arc::new(auth),
             refresher: Arc::new(refresher),
             webhook_allow_private: config.webhooks.allow_private,
         };

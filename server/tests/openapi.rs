@@ -602,8 +602,12 @@ async fn real_answers_match_the_documented_schemas() {
     see(
         "GET",
         "/v1/admin/sites/{site}/events",
-        &api.admin("GET", &format!("/v1/admin/sites/{site_id}/events?limit=5"), None)
-            .await,
+        &api.admin(
+            "GET",
+            &format!("/v1/admin/sites/{site_id}/events?limit=5"),
+            None,
+        )
+        .await,
     );
     let hooks = format!("/v1/admin/sites/{site_id}/webhook_endpoints");
     let hook = api
@@ -634,7 +638,8 @@ async fn real_answers_match_the_documented_schemas() {
     see(
         "GET",
         "/v1/admin/sites/{site}/webhook_endpoints/{id}/deliveries",
-        &api.admin("GET", &format!("{one_hook}/deliveries"), None).await,
+        &api.admin("GET", &format!("{one_hook}/deliveries"), None)
+            .await,
     );
     see(
         "DELETE",

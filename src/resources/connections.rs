@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::credentials_cache::{CredentialsCache, Lookup};
-use super::pager::Pager;
+use super::pager::{NextPage, Page, Pager};
 use super::{string_arg, to_js};
 use crate::decode::json;
 use crate::errors::Error;
@@ -58,7 +58,7 @@ impl Connections {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListConnectionsParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::connections(self.transport.clone(), params, options).into_iterable())
+        Ok(Pager::new(self.transport.clone(), pages_from(params), options).into_iterable())
     }
 
     /// One connection by id.
@@ -165,14 +165,31 @@ fn credentials_args(params: &JsValue, options: &JsValue) -> Result<(GetCredentia
     Ok((optional(params, GetCredentialsParams::validate)?, CallOptions::from_js(options)?))
 }
 
+/// `listAll`'s fetch of the page `params` name (page-numbered: `page`, `next`).
+fn pages_from(mut params: ListConnectionsParams) -> NextPage {
+    Box::new(move |transport, options| {
+        Box::pin(async move {
+            let mut page = transport.send(list_call(&params)?, &options, json::<ConnectionPage>).await?;
+            flag_all(&mut page.payload);
+            let items = page.payload.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
+            // A page past the end is empty: stop there even if the server still names a next one.
+            let next = page.next.filter(|_| !items.is_empty()).map(|n| {
+                params.page = Some(n);
+                pages_from(params)
+            });
+            Ok(Page { items, next })
+        })
+    })
+}
+
 /// `GET /v1/connections` with these filters.
-pub fn list_call(params: &ListConnectionsParams) -> Result<Call, Error> {
+fn list_call(params: &ListConnectionsParams) -> Result<Call, Error> {
     Ok(Call::get("/v1/connections".to_owned()).with_query(wire::query("params", params)?))
 }
 
 /// Sets `isActive` and `isExpired` (seed 001's properties) on connections just received, every
 /// one judged as of the same instant.
-pub fn flag_all(connections: &mut [Connection]) {
+fn flag_all(connections: &mut [Connection]) {
     let now_s = js_sys::Date::now() / 1000.0;
     for connection in connections {
         connection.is_active = connection.status == ConnectionStatus::Active;

@@ -56,7 +56,7 @@ pub struct Deliverer {
 impl Deliverer {
     pub fn new(db: Arc<Db>, keys: Arc<Keys>, settings: Settings) -> Result<Self, String> {
         let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(crate::tls::client_config(Vec::new())?)
+            .tls_backend_preconfigured(crate::db::tls::client_config(Vec::new())?)
             .dns_resolver(guard::Resolver {
                 allow_private: settings.allow_private,
             })

@@ -8,9 +8,9 @@ use std::time::Duration;
 use credport_model::{ActorType, Event, EventActor, EventPage, EventTarget, ListEventsParams};
 
 use crate::clock;
+use crate::db::sql::{Conn, Row, Value};
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::sql::{Conn, Row, Value};
 
 /// How many old rows one retention transaction deletes: short transactions that never hold the
 /// writer long.

@@ -13,8 +13,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::crypto;
+use crate::db::sql::Conn;
 use crate::error::ApiError;
-use crate::sql::Conn;
 
 pub mod deliverer;
 pub mod guard;

@@ -9,8 +9,8 @@ use credport_model::{Event, WebhookDelivery, WebhookDeliveryList, WebhookDeliver
 use super::{Change, Context};
 use crate::clock;
 use crate::crypto::{self, Keys};
+use crate::db::sql::{Conn, Dialect, Row};
 use crate::error::ApiError;
-use crate::sql::{Conn, Dialect, Row};
 use crate::store::webhook_endpoints;
 
 /// An endpoint that has failed for this long (seconds), without a success, is disabled.

@@ -20,9 +20,10 @@ use std::time::{Duration, Instant};
 
 use credport_model::{ConnectionStatus, ProviderCredentials, RefreshError};
 
-use crate::app::App;
 use crate::clock;
 use crate::crypto;
+use crate::crypto::Keys;
+use crate::db::Db;
 use crate::error::ApiError;
 use crate::events::{Change, Context};
 use crate::store;
@@ -33,15 +34,15 @@ pub mod token_endpoint;
 
 /// How long a failing token endpoint is left alone, for one connection.
 pub const COOLDOWN: Duration = Duration::from_secs(30);
-/// The default time allowed for one call to a token endpoint.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often an instance waiting for another's refresh looks at the row.
 const POLL: Duration = Duration::from_millis(100);
 /// How long a lease outlives the call's timeout: the write-back after it.
 const LEASE_SLACK: Duration = Duration::from_secs(5);
 
-/// What the server keeps for refreshes: the token endpoint client and the flights.
+/// What refreshes need: the database and keys, the token endpoint client and the flights.
 pub struct Refresher {
+    db: Arc<Db>,
+    keys: Arc<Keys>,
     http: reqwest::Client,
     timeout: Duration,
     flights: Arc<flights::Flights>,
@@ -49,8 +50,10 @@ pub struct Refresher {
 
 impl Refresher {
     /// `timeout` bounds each call to a token endpoint.
-    pub fn new(timeout: Duration) -> Result<Self, String> {
+    pub fn new(db: Arc<Db>, keys: Arc<Keys>, timeout: Duration) -> Result<Self, String> {
         Ok(Self {
+            db,
+            keys,
             http: token_endpoint::http_client(timeout)?,
             timeout,
             flights: Arc::default(),
@@ -72,15 +75,15 @@ pub enum Settled {
 /// handed out only once their read is recorded (`credentials.read`): in the transaction that
 /// reads them when they are answered as stored, else in one of its own after the refresh.
 pub async fn credentials(
-    app: &App,
+    refresher: &Arc<Refresher>,
     reader: &Context,
     site_id: String,
     provider: String,
     forced: bool,
 ) -> Result<ProviderCredentials, ApiError> {
-    let keys = Arc::clone(&app.keys);
+    let keys = Arc::clone(&refresher.keys);
     let (site, context) = (site_id.clone(), reader.clone());
-    let (stored, recorded) = app
+    let (stored, recorded) = refresher
         .db
         .write(move |conn| {
             let stored = store::connections::credentials(conn, &keys, &site, &provider)?;
@@ -96,7 +99,15 @@ pub async fn credentials(
         return Ok(stored.answer());
     }
     let now = clock::now();
-    let answer = match refresh(app, reader.on_behalf(), site_id.clone(), &stored, forced).await? {
+    let answer = match refresh(
+        refresher,
+        reader.on_behalf(),
+        site_id.clone(),
+        &stored,
+        forced,
+    )
+    .await?
+    {
         Settled::Credentials(credentials) => credentials,
         Settled::Passing { .. } if !forced && !stored.expired(now) => stored.answer(),
         Settled::Passing { retry_after, why } => {
@@ -104,7 +115,8 @@ pub async fn credentials(
         }
     };
     let context = reader.clone();
-    app.db
+    refresher
+        .db
         .write(move |conn| context.record(conn, &site_id, credentials_read(&stored), clock::now()))
         .await?;
     Ok(answer)
@@ -118,14 +130,14 @@ fn credentials_read(stored: &Stored) -> Change {
 
 /// `POST /v1/admin/sites/{site}/connections/{id}/refresh`: refreshes now, whatever the expiry.
 pub async fn refresh_now(
-    app: &App,
+    refresher: &Arc<Refresher>,
     asker: &Context,
     site_id: String,
     id: String,
 ) -> Result<(), ApiError> {
-    let keys = Arc::clone(&app.keys);
+    let keys = Arc::clone(&refresher.keys);
     let (site, connection) = (site_id.clone(), id.clone());
-    let stored = app
+    let stored = refresher
         .db
         .read(move |conn| refreshes::by_id(conn, &keys, &site, &connection))
         .await?
@@ -141,7 +153,7 @@ pub async fn refresh_now(
              refresh_token, and the site a provider configuration under its provider_config_key",
         ));
     }
-    match refresh(app, asker.on_behalf(), site_id, &stored, true).await? {
+    match refresh(refresher, asker.on_behalf(), site_id, &stored, true).await? {
         Settled::Credentials(_) => Ok(()),
         Settled::Passing { retry_after, why } => Err(ApiError::refresh_failed(retry_after, &why)),
     }
@@ -150,21 +162,21 @@ pub async fn refresh_now(
 /// Joins this process's refresh of the connection, or starts it; `context` (the server, for
 /// the request that asked) records its outcome.
 async fn refresh(
-    app: &App,
+    refresher: &Arc<Refresher>,
     context: Context,
     site_id: String,
     seen: &Stored,
     forced: bool,
 ) -> Result<Settled, ApiError> {
     let flight = Flight {
-        app: app.clone(),
+        refresher: Arc::clone(refresher),
         context,
         site_id,
         connection_id: seen.connection_id.clone(),
         seen_version: seen.version,
         forced,
     };
-    app.refresher
+    refresher
         .flights
         .join(&seen.connection_id, flight.fly())
         .await
@@ -172,7 +184,7 @@ async fn refresh(
 
 /// One refresh of one connection, as a request that found it needing one saw it.
 struct Flight {
-    app: App,
+    refresher: Arc<Refresher>,
     context: Context,
     site_id: String,
     connection_id: String,
@@ -188,11 +200,10 @@ impl Flight {
             Err(settled) => return Ok(settled),
         };
         let refresh_token = stored.refresh_token().unwrap_or_default();
-        let answer =
-            token_endpoint::refresh(&self.app.refresher.http, &client, refresh_token).await;
+        let answer = token_endpoint::refresh(&self.refresher.http, &client, refresh_token).await;
         let now = clock::now();
         let id = self.connection_id.clone();
-        let keys = Arc::clone(&self.app.keys);
+        let keys = Arc::clone(&self.refresher.keys);
         let (context, site) = (self.context.clone(), self.site_id.clone());
         match answer {
             token_endpoint::Answer::Tokens(tokens) => {
@@ -209,7 +220,7 @@ impl Flight {
                     }),
                 );
                 let kept = self
-                    .app
+                    .refresher
                     .db
                     .write(move |conn| {
                         let refreshed = Refreshed {
@@ -253,7 +264,7 @@ impl Flight {
                     )
                     .with("refresh_error", code);
                 let marked = self
-                    .app
+                    .refresher
                     .db
                     .write(move |conn| {
                         let marked =
@@ -275,7 +286,7 @@ impl Flight {
                 let change = Change::new("connection.refresh_failed", "connection", &id)
                     .with("reason", why.as_str())
                     .with("retry_after_seconds", COOLDOWN.as_secs());
-                self.app
+                self.refresher
                     .db
                     .write(move |conn| {
                         refreshes::release_lease(conn, &id, &holder, Some(retry_at))?;
@@ -303,7 +314,7 @@ impl Flight {
         &self,
         holder: &str,
     ) -> Result<Result<(Stored, store::provider_configs::Client), Settled>, ApiError> {
-        let lease = self.app.refresher.timeout + LEASE_SLACK;
+        let lease = self.refresher.timeout + LEASE_SLACK;
         let give_up = Instant::now() + lease + LEASE_SLACK;
         loop {
             let stored = self.current().await?;
@@ -337,7 +348,7 @@ impl Flight {
                 );
                 let until = now_ms + millis(lease);
                 let taken = self
-                    .app
+                    .refresher
                     .db
                     .write(move |conn| {
                         refreshes::take_lease(conn, &id, version, &holder, now_ms, until)
@@ -360,10 +371,10 @@ impl Flight {
     /// The connection as it is stored now: 409 `connection_invalid` once a refresh made it
     /// invalid, 404 once it is gone or switched off.
     async fn current(&self) -> Result<Stored, ApiError> {
-        let keys = Arc::clone(&self.app.keys);
+        let keys = Arc::clone(&self.refresher.keys);
         let (site, id) = (self.site_id.clone(), self.connection_id.clone());
         let stored = self
-            .app
+            .refresher
             .db
             .read(move |conn| refreshes::by_id(conn, &keys, &site, &id))
             .await?
@@ -381,7 +392,7 @@ impl Flight {
     /// answers the connection as it is now.
     async fn changed_meanwhile(&self, holder: String) -> Result<Settled, ApiError> {
         let id = self.connection_id.clone();
-        self.app
+        self.refresher
             .db
             .write(move |conn| refreshes::release_lease(conn, &id, &holder, None))
             .await?;

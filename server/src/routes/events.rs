@@ -7,8 +7,8 @@ use crate::app::App;
 use crate::auth::Admin;
 use crate::error::ApiError;
 use crate::events;
-use crate::input::{PathParams, Query};
-use crate::reply::Reply;
+use crate::http::input::{PathParams, Query};
+use crate::http::reply::Reply;
 use crate::store;
 
 /// Newest first; `next_cursor` pages back through older events.

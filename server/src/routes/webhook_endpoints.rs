@@ -10,10 +10,10 @@ use crate::app::App;
 use crate::auth::Admin;
 use crate::clock;
 use crate::error::ApiError;
-use crate::events::{guard, outbox, Change};
-use crate::idempotency;
-use crate::input::{PathParams, Payload};
-use crate::reply::Reply;
+use crate::events::{guard, outbox, signature, Change};
+use crate::http::input::{PathParams, Payload};
+use crate::http::reply::Reply;
+use crate::routes::idempotency;
 use crate::store;
 
 /// 400 naming `url` unless the guard lets it through.
@@ -40,7 +40,9 @@ pub async fn create(
         payload.idempotency_key()?,
         move |conn, now| {
             store::sites::require(conn, &site)?;
-            let created = store::webhook_endpoints::create(conn, &keys, &site, &params, now)?;
+            let secret = signature::new_secret()?;
+            let created =
+                store::webhook_endpoints::create(conn, &keys, &site, &params, secret, now)?;
             let endpoint = &created.endpoint;
             let change = Change::new("webhook_endpoint.created", "webhook_endpoint", &endpoint.id)
                 .with("url", endpoint.url.as_str())

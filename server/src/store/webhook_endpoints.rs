@@ -9,8 +9,8 @@ use credport_model::{
 
 use super::{instant, json_column, to_json};
 use crate::crypto::{self, Keys};
+use crate::db::sql::{Conn, Row};
 use crate::error::ApiError;
-use crate::sql::{Conn, Row};
 
 const COLUMNS: &str = "id, url, types, description, status, created_at, updated_at";
 
@@ -35,16 +35,16 @@ fn not_found() -> ApiError {
     ApiError::not_found("webhook endpoint")
 }
 
-/// A new endpoint with a new signing secret, shown this once.
+/// A new endpoint with its new signing `secret`, shown this once.
 pub fn create(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
     params: &CreateWebhookEndpointParams,
+    secret: String,
     now: i64,
 ) -> Result<CreatedWebhookEndpoint, ApiError> {
     let id = crypto::new_id("we_")?;
-    let secret = crate::events::signature::new_secret()?;
     conn.execute(
         "INSERT INTO webhook_endpoints (id, site_id, url, types, description, status, secret,
             created_at, updated_at)

@@ -9,15 +9,15 @@ use super::MigrationError;
 const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_init.sql",
-        include_str!("../../migrations/sqlite/0001_init.sql"),
+        include_str!("../../../migrations/sqlite/0001_init.sql"),
     ),
     (
         "0002_refresh.sql",
-        include_str!("../../migrations/sqlite/0002_refresh.sql"),
+        include_str!("../../../migrations/sqlite/0002_refresh.sql"),
     ),
     (
         "0004_events.sql",
-        include_str!("../../migrations/sqlite/0004_events.sql"),
+        include_str!("../../../migrations/sqlite/0004_events.sql"),
     ),
 ];
 

@@ -1,5 +1,5 @@
 //! The outermost layer of every request: gives it an id (the `x-request-id` header of every
-//! response), refuses an over-long path or too many headers ([`crate::http_limits`]), renders
+//! response), refuses an over-long path or too many headers ([`crate::http::limits`]), renders
 //! [`ApiError`]s as the error body with that id, adds the headers every answer carries, and logs
 //! one line per request. It also notes where the request came from ([`Origin`]: its id, client
 //! address and user agent) for the events the request records.
@@ -12,11 +12,11 @@ use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::auth::ClientAddr;
 use crate::crypto;
 use crate::error::{ApiError, PendingError};
 use crate::events::Origin;
-use crate::http_limits;
-use crate::listener::ClientAddr;
+use crate::http::limits as http_limits;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// What the log line says for the path of a request that matched no route.
