@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use reqwest::header::CONTENT_TYPE;
 use reqwest::Url;
-use tokio::task::JoinSet;
+use tokio::sync::Semaphore;
 
 use super::guard::{self, Refused};
 use super::outbox::{self, Due, Outcome};
@@ -29,6 +29,8 @@ const MAX_ANSWER: usize = 4 * 1024;
 const POLL: Duration = Duration::from_millis(500);
 /// Deliveries taken at once by one instance.
 const BATCH: i64 = 16;
+/// Attempts one instance makes at once.
+const IN_FLIGHT: usize = 64;
 /// How long a taken delivery stays this instance's: the request's timeout and some slack.
 const LEASE: Duration = Duration::from_secs(30);
 /// The default waits between attempts (API.md): about a day and a half in all.
@@ -79,34 +81,46 @@ impl Deliverer {
         })
     }
 
-    /// Delivers for as long as the server runs.
+    /// Delivers for as long as the server runs: at most [`IN_FLIGHT`] attempts at once, each in
+    /// its own task, so that a slow receiver holds up no other.
     pub async fn run(self) {
         let this = Arc::new(self);
+        let slots = Arc::new(Semaphore::new(IN_FLIGHT));
         let mut every = tokio::time::interval(POLL);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            match this.claim().await {
-                Ok(due) if due.is_empty() => {}
+            let free = i64::try_from(slots.available_permits()).unwrap_or(0);
+            if free == 0 {
+                continue;
+            }
+            match this.claim(free.min(BATCH)).await {
                 Ok(due) => {
-                    let mut running = JoinSet::new();
                     for delivery in due {
-                        running.spawn(Arc::clone(&this).attempt(delivery));
+                        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                            // Cannot happen (no more were taken than slots were free); the lease
+                            // runs out and the delivery is taken again.
+                            break;
+                        };
+                        let this = Arc::clone(&this);
+                        tokio::spawn(async move {
+                            this.attempt(delivery).await;
+                            drop(slot);
+                        });
                     }
-                    while running.join_next().await.is_some() {}
                 }
                 Err(e) => tracing::warn!(error = %e, "webhook deliveries could not be taken"),
             }
         }
     }
 
-    async fn claim(&self) -> Result<Vec<Due>, ApiError> {
+    async fn claim(&self, max: i64) -> Result<Vec<Due>, ApiError> {
         let keys = Arc::clone(&self.keys);
         let holder = self.holder.clone();
         let now_ms = clock::now_ms();
         let until = now_ms + i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
         self.db
-            .write(move |conn| outbox::claim(conn, &keys, &holder, now_ms, until, BATCH))
+            .write(move |conn| outbox::claim(conn, &keys, &holder, now_ms, until, max))
             .await
     }
 
