@@ -1,11 +1,12 @@
 -- credport-server schema: events (the audit log) and webhooks.
 
 -- Every change and every read of a secret, written in the transaction of the change. `seq`
--- orders them (newest first in the log, and the cursor is a seq); `data` is JSON text naming
--- what changed, never a secret.
+-- orders them (newest first in the log, and the cursor is a seq; the rowid only grows while the
+-- newest row is kept, and retention removes the oldest); `data` is JSON text naming what changed,
+-- never a secret. Few indexes: each one is another page written by every change.
 CREATE TABLE events (
-    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
-    id             TEXT NOT NULL UNIQUE,
+    seq            INTEGER PRIMARY KEY,
+    id             TEXT NOT NULL,
     site_id        TEXT NOT NULL,
     type           TEXT NOT NULL,
     at             INTEGER NOT NULL,
@@ -21,8 +22,6 @@ CREATE TABLE events (
 ) STRICT;
 CREATE INDEX events_by_site ON events (site_id, seq);
 CREATE INDEX events_by_target ON events (site_id, target_id, seq);
-CREATE INDEX events_by_type ON events (site_id, type, seq);
-CREATE INDEX events_by_age ON events (at);
 
 -- Where a site's events are delivered. The signing secret is AES-256-GCM ciphertext bound to
 -- the endpoint id. `failing_since`: the first failed attempt since the last success.
