@@ -12,13 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchDir, root, distDir, log, runInherit } from './lib/util.mjs';
 
-const SECTIONS = ['weight', 'coldstart', 'percall', 'throughput', 'memory', 'server', 'cores'];
-const SERVER_SECTIONS = ['percall', 'throughput', 'memory', 'server', 'cores'];
+const SECTIONS = ['weight', 'coldstart', 'percall', 'throughput', 'memory', 'server', 'cores', 'events'];
+const SERVER_SECTIONS = ['percall', 'throughput', 'memory', 'server', 'cores', 'events'];
 
 function usage(code) {
   process.stdout.write(`usage: node bench/run.mjs [--smoke] [--only ${SECTIONS.join(',')}] [--out DIR] [--no-install]
   --smoke       tiny samples (well under a minute); writes to bench/results/smoke/ unless --out;
-                leaves out cores (its first run builds the old core) unless --only names it
+                leaves out cores and events (their first runs build old code) unless --only names them
   --only LIST   run these sections only; latest.* keep the other sections of the previous run
   --out DIR     write <timestamp>.json, latest.json, latest.md and bench.svg into DIR
   --no-install  do not install a load tool (wrk); the built-in load generator is used if wrk is missing
@@ -57,7 +57,7 @@ function parseArgs(argv) {
 }
 
 const args = parseArgs(process.argv.slice(2));
-const selected = args.only ?? (args.smoke ? SECTIONS.filter((s) => s !== 'cores') : SECTIONS);
+const selected = args.only ?? (args.smoke ? SECTIONS.filter((s) => s !== 'cores' && s !== 'events') : SECTIONS);
 const smoke = args.smoke;
 const params = smoke
   ? {
@@ -312,6 +312,10 @@ async function main() {
         if (process.env.PGHOST) stores.push(...(await measurePostgres(binaryPath, options)));
         else log('server: PostgreSQL left out (no PGHOST; `npm run bench` runs under scripts/with-postgres.sh)');
         return { ...sqlite, stores };
+      });
+      await measure('events', async () => {
+        const { measureEvents } = await import('./lib/events.mjs');
+        return measureEvents({ binary: binaryPath, ...params.server, install: args.install && !smoke, log });
       });
     }
   } finally {

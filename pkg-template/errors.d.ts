@@ -37,3 +37,8 @@ export declare class InvalidArgumentError extends CredportError {
   /** The argument, as a path: `params.pageSize`, `id`, `options.timeoutMs`. */
   readonly argument: string;
 }
+/**
+ * `verifyWebhook` refused a delivery: a missing header, a timestamp more than five minutes away,
+ * or no signature matching the body (`code`: `webhook_verification_failed`). Answer with 400.
+ */
+export declare class WebhookVerificationError extends CredportError {}

@@ -50,10 +50,14 @@ export class InvalidArgumentError extends CredportError {
   }
 }
 
+/** `verifyWebhook` refused a delivery: a missing header, a timestamp more than five minutes
+ * away, or no signature matching the body. Answer such a request with 400. */
+export class WebhookVerificationError extends CredportError {}
+
 const classes = {
   CredportError, APIError, BadRequestError, AuthenticationError, PermissionDeniedError, NotFoundError,
   ConflictError, RateLimitError, InternalServerError, APIResponseValidationError, APIConnectionError,
-  APIConnectionTimeoutError, APIUserAbortError, InvalidArgumentError,
+  APIConnectionTimeoutError, APIUserAbortError, InvalidArgumentError, WebhookVerificationError,
 };
 
 // `name` set explicitly so that it survives minifiers that rename classes.

@@ -21,6 +21,7 @@ function load() {
     Connections: core.Connections,
     ApiKeys: core.ApiKeys,
     PersonalAccessTokens: core.PersonalAccessTokens,
+    verifyWebhook: core.verifyWebhook,
     ...errorClasses,
   };
   // For the package's node/credport.js, once the core is bundled in here: the core's internals

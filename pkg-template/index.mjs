@@ -5,7 +5,7 @@
 // cold start. The .wasm is the same file the web entries load. Both Node entries hand out one
 // instance (see index.cjs): whichever a process loads first makes it, the other returns it.
 // CREDPORT_VERSION is the package's version, written in by the build (esbuild's `define`).
-import { initSync, __setErrorFactory, __wasmMemory, Credport, Connections, ApiKeys, PersonalAccessTokens } from './web/credport.mjs';
+import { initSync, __setErrorFactory, __wasmMemory, Credport, Connections, ApiKeys, PersonalAccessTokens, verifyWebhook } from './web/credport.mjs';
 import * as errors from './errors.mjs';
 
 const shared = Symbol.for(`credport ${CREDPORT_VERSION}`);
@@ -33,7 +33,7 @@ function load(bytes) {
   // Every error class of ./errors.mjs; `createError` is the wasm core's, not the user's.
   const { createError, ...errorClasses } = errors;
   __setErrorFactory(createError);
-  const made = { Credport, Connections, ApiKeys, PersonalAccessTokens, ...errorClasses };
+  const made = { Credport, Connections, ApiKeys, PersonalAccessTokens, verifyWebhook, ...errorClasses };
   // As in index.cjs: the core's internals for the package's node/credport.js. Only those, so
   // that the bundler leaves out what Node never runs (the glue's fetching `init`).
   Object.defineProperty(made, Symbol.for('credport.core'), { value: { __wasmMemory } });
@@ -48,6 +48,7 @@ const {
   Connections: connections,
   ApiKeys: apiKeys,
   PersonalAccessTokens: personalAccessTokens,
+  verifyWebhook: verifyWebhookFn,
   CredportError: credportError,
   APIError: apiError,
   BadRequestError: badRequestError,
@@ -62,6 +63,7 @@ const {
   APIConnectionTimeoutError: apiConnectionTimeoutError,
   APIUserAbortError: apiUserAbortError,
   InvalidArgumentError: invalidArgumentError,
+  WebhookVerificationError: webhookVerificationError,
 } = api;
 
 export {
@@ -69,6 +71,7 @@ export {
   connections as Connections,
   apiKeys as ApiKeys,
   personalAccessTokens as PersonalAccessTokens,
+  verifyWebhookFn as verifyWebhook,
   credportError as CredportError,
   apiError as APIError,
   badRequestError as BadRequestError,
@@ -83,4 +86,5 @@ export {
   apiConnectionTimeoutError as APIConnectionTimeoutError,
   apiUserAbortError as APIUserAbortError,
   invalidArgumentError as InvalidArgumentError,
+  webhookVerificationError as WebhookVerificationError,
 };

@@ -75,6 +75,9 @@ apt_install() {
 }
 # Chromium for the browser tests (playwright-core drives it; it never downloads one).
 [ -x /usr/bin/chromium ] || apt_install chromium
+# The API fuzzing runs in a network namespace of its own (tests/schemathesis/run.py): unshare
+# (util-linux) makes it, ip (iproute2) brings its loopback up.
+command -v ip >/dev/null 2>&1 || apt_install iproute2
 # PostgreSQL for the server's tests on its second store: scripts/with-postgres.sh runs a
 # throwaway cluster with initdb and pg_ctl (Debian keeps them in /usr/lib/postgresql/*/bin).
 if ! command -v initdb >/dev/null 2>&1 && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then

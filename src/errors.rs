@@ -26,6 +26,8 @@ pub enum Error {
     Timeout { timeout_ms: f64 },
     /// The caller's `AbortSignal` fired.
     Aborted,
+    /// A webhook delivery's signature or timestamp did not check out (`verifyWebhook`).
+    WebhookVerification { message: String },
 }
 
 /// An error answer from the server.
@@ -48,6 +50,10 @@ impl Error {
         Error::InvalidArgument { argument: argument.into(), message: message.into() }
     }
 
+    pub fn webhook(message: &str) -> Self {
+        Error::WebhookVerification { message: message.to_owned() }
+    }
+
     /// The exported class this error is thrown as.
     pub fn class_name(&self) -> &'static str {
         match self {
@@ -66,6 +72,7 @@ impl Error {
             Error::Connection { .. } => "APIConnectionError",
             Error::Timeout { .. } => "APIConnectionTimeoutError",
             Error::Aborted => "APIUserAbortError",
+            Error::WebhookVerification { .. } => "WebhookVerificationError",
         }
     }
 
@@ -77,6 +84,7 @@ impl Error {
             Error::Connection { message } => ["Connection error: ", message].concat(),
             Error::Timeout { timeout_ms } => ["Request timed out after ", &decimal(*timeout_ms as u64), " ms"].concat(),
             Error::Aborted => "Request was aborted".to_owned(),
+            Error::WebhookVerification { message } => message.clone(),
         }
     }
 
@@ -110,6 +118,7 @@ impl Error {
             Error::Connection { .. } => set("code", "connection_error".into()),
             Error::Timeout { .. } => set("code", "timeout".into()),
             Error::Aborted => set("code", "aborted".into()),
+            Error::WebhookVerification { .. } => set("code", "webhook_verification_failed".into()),
         }
         props
     }

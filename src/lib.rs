@@ -22,9 +22,11 @@ mod params;
 mod resources;
 mod timer;
 mod transport;
+mod webhook;
 mod wire;
 
 pub use client::Credport;
+pub use webhook::verify_webhook;
 
 /// The instance's linear memory, for the leak tests: its size must stay flat under bad calls.
 #[wasm_bindgen::prelude::wasm_bindgen(js_name = "__wasmMemory", skip_typescript)]

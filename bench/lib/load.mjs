@@ -88,7 +88,7 @@ async function nodeRun(target, { seconds, connections }) {
  * Load on every instance at once, `connections` split evenly between them (one load process per
  * instance): requests per second add up, latency percentiles are the worst instance's.
  */
-async function spread(wrk, target, urls, { seconds, connections, threads }) {
+export async function spread(wrk, target, urls, { seconds, connections, threads }) {
   const share = Math.max(1, Math.round(connections / urls.length));
   const perInstance = { seconds, connections: share, threads: Math.max(1, Math.round(threads / urls.length)) };
   const runs = await Promise.all(

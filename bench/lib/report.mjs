@@ -158,6 +158,21 @@ export function markdown(report) {
     );
   }
 
+  // Before and after events: what recording costs credport-server.
+  out.push(...sectionHeader(report, 'events', 'Before and after events: what the audit log costs the server (one run)'));
+  const ev = report.sections.events;
+  if (ev?.routes) {
+    out.push(
+      table(
+        ['request', `${ev.servers[0]}, req/s`, `${ev.servers[1]}, req/s`, 'cost', 'budget'],
+        ev.routes.map((r) => [r.name, int(r.beforeRps), `**${int(r.afterRps)}**`, `${(r.cost * 100).toFixed(1)}%`, r.withinBudget ? '≤ 15% ✓' : '≤ 15% ✗']),
+      ),
+      '',
+      ev.method,
+      '',
+    );
+  }
+
   // 4. Throughput
   out.push(...sectionHeader(report, 'throughput', '4. Throughput with calls in flight'));
   const tp = report.sections.throughput;

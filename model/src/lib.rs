@@ -14,10 +14,12 @@ pub mod api_key;
 pub mod connect;
 pub mod connection;
 pub mod error;
+pub mod event;
 pub mod provider_config;
 mod secret;
 pub mod token;
 pub mod validate;
+pub mod webhook;
 
 mod json;
 pub use json::{Json, JsonInput, JsonObject};
@@ -27,10 +29,12 @@ pub use api_key::*;
 pub use connect::*;
 pub use connection::*;
 pub use error::*;
+pub use event::*;
 pub use provider_config::*;
 pub use secret::Secret;
 pub use token::*;
 pub use validate::FieldError;
+pub use webhook::*;
 
 /// True when field names are the JavaScript (`camelCase`) ones. credport-server refuses to build
 /// with it set: Cargo unifies features within one build, so `cargo build --workspace` would

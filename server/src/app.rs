@@ -22,6 +22,9 @@ pub struct App {
     /// Connect: where the server is, the origins a `return_url` may be on, the token endpoint
     /// client.
     pub connector: Arc<Connector>,
+    /// `--dev` or `CREDPORT_WEBHOOK_ALLOW_PRIVATE=true`: webhook endpoints may be `http://` and
+    /// on loopback or private addresses.
+    pub webhook_allow_private: bool,
 }
 
 impl FromRef<App> for Arc<Authenticator> {

@@ -17,12 +17,13 @@ use crate::config::{self, Cli, Command, ConfigError, ServerConfig, Storage};
 use crate::connect::Connector;
 use crate::crypto::Keys;
 use crate::db::{Database, Db, OpenError};
+use crate::events::deliverer::Deliverer;
 use crate::http::listener;
 use crate::ops::backup::BackupError;
 use crate::ops::keys::Refusal;
 use crate::refresh::Refresher;
 use crate::routes::idempotency;
-use crate::{demo, ops, server};
+use crate::{demo, events, ops, server};
 
 /// Why the program stops early.
 struct Failure {
@@ -178,6 +179,13 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             tokio::spawn(ratelimit::purge_periodically(Arc::clone(&db)));
         }
         tokio::spawn(idempotency::purge_periodically(Arc::clone(&db)));
+        tokio::spawn(events::log::purge_periodically(
+            Arc::clone(&db),
+            config.event_retention_days,
+        ));
+        let deliverer = Deliverer::new(Arc::clone(&db), Arc::clone(&keys), config.webhooks.clone())
+            .map_err(runtime_failure)?;
+        tokio::spawn(deliverer.run());
         let refresher = Refresher::new(Arc::clone(&db), Arc::clone(&keys), config.refresh_timeout)
             .map_err(runtime_failure)?;
         let auth = Authenticator::new(
@@ -209,6 +217,7 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             auth: Arc::new(auth),
             refresher: Arc::new(refresher),
             connector: Arc::new(connector),
+            webhook_allow_private: config.webhooks.allow_private,
         };
         let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
         let listener = tokio::net::TcpListener::from_std(listener)

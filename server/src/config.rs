@@ -106,6 +106,17 @@ pub struct SettingArgs {
     /// Seconds allowed for one call to a provider's token endpoint [default: 10].
     #[arg(long, env = "CREDPORT_REFRESH_TIMEOUT", global = true)]
     refresh_timeout: Option<String>,
+    /// Days events are kept before the server removes them [default: 90].
+    #[arg(long, env = "CREDPORT_EVENT_RETENTION_DAYS", global = true)]
+    event_retention_days: Option<String>,
+    /// `true` allows webhook endpoints on loopback and private addresses, and `http://` (a
+    /// receiver on your own machine; --dev allows them too) [default: false].
+    #[arg(long, env = "CREDPORT_WEBHOOK_ALLOW_PRIVATE", global = true)]
+    webhook_allow_private: Option<String>,
+    /// Seconds to wait after each failed webhook delivery, comma-separated; the delivery fails
+    /// after the last [default: 5,60,300,1800,7200,18000,36000,36000]. For tests: e.g. 1,1,1.
+    #[arg(long, env = "CREDPORT_WEBHOOK_RETRY_SCHEDULE", global = true)]
+    webhook_retry_schedule: Option<String>,
     /// Development mode: a throwaway admin token (printed once to stderr), encryption key and,
     /// unless --database is given, database.
     #[arg(long, global = true)]
@@ -148,6 +159,8 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Where Prometheus metrics are served; `None`: not at all.
     pub metrics_listen: Option<SocketAddr>,
+    pub event_retention_days: u32,
+    pub webhooks: crate::events::deliverer::Settings,
 }
 
 pub enum CorsOrigins {
@@ -190,7 +203,33 @@ impl SettingArgs {
                     "CREDPORT_ADMIN_TOKEN is required (or run with --dev for a throwaway server)",
                 )),
             };
+        let event_retention_days = self
+            .event_retention_days
+            .as_deref()
+            .map(retention_days)
+            .transpose()?
+            .unwrap_or(crate::events::log::DEFAULT_RETENTION_DAYS);
+        let allow_private = match self.webhook_allow_private.as_deref().map(str::trim) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => return Err(bad("CREDPORT_WEBHOOK_ALLOW_PRIVATE must be true or false")),
+        };
+        let schedule = self
+            .webhook_retry_schedule
+            .as_deref()
+            .map(retry_schedule)
+            .transpose()?
+            .unwrap_or_else(|| {
+                crate::events::deliverer::DEFAULT_SCHEDULE
+                    .map(Duration::from_secs)
+                    .to_vec()
+            });
         Ok(ServerConfig {
+            event_retention_days,
+            webhooks: crate::events::deliverer::Settings {
+                allow_private: allow_private || self.dev,
+                schedule,
+            },
             listen,
             storage: self.storage_with(self.dev)?,
             admin_token,
@@ -208,7 +247,10 @@ impl SettingArgs {
     pub fn demo_public_url(&self) -> Result<String, ConfigError> {
         match &self.public_url {
             Some(url) => public_url(url),
-            None => Ok(default_public_url(address("CREDPORT_LISTEN", &self.listen)?)),
+            None => Ok(default_public_url(address(
+                "CREDPORT_LISTEN",
+                &self.listen,
+            )?)),
         }
     }
 
@@ -394,6 +436,30 @@ impl CorsOrigins {
     }
 }
 
+fn retention_days(value: &str) -> Result<u32, ConfigError> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if (1..=36_500).contains(&n) => Ok(n),
+        _ => Err(bad(
+            "CREDPORT_EVENT_RETENTION_DAYS must be a whole number of days from 1 to 36500",
+        )),
+    }
+}
+
+/// Whole seconds, comma-separated: 1 to 20 waits of 1 s to a day each.
+fn retry_schedule(value: &str) -> Result<Vec<Duration>, ConfigError> {
+    let waits = value
+        .split(',')
+        .map(|part| match part.trim().parse::<u64>() {
+            Ok(n) if (1..=86_400).contains(&n) => Some(Duration::from_secs(n)),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()
+        .filter(|waits| (1..=20).contains(&waits.len()));
+    waits.ok_or_else(|| {
+        bad("CREDPORT_WEBHOOK_RETRY_SCHEDULE must be 1 to 20 comma-separated whole numbers of seconds from 1 to 86400")
+    })
+}
+
 fn cors_origins(value: &str) -> Result<CorsOrigins, ConfigError> {
     if value.trim() == "*" {
         return Ok(CorsOrigins::Any);
@@ -448,6 +514,11 @@ mod tests {
         assert_eq!(rate_limit("5").unwrap(), 5);
         assert!(refresh_timeout("0").is_err());
         assert_eq!(refresh_timeout("3").unwrap(), Duration::from_secs(3));
+        assert!(retention_days("0").is_err());
+        assert_eq!(retention_days("90").unwrap(), 90);
+        assert_eq!(retry_schedule("1, 2").unwrap().len(), 2);
+        assert!(retry_schedule("1,,2").is_err());
+        assert!(retry_schedule("0").is_err());
         assert!(matches!(cors_origins("*"), Ok(CorsOrigins::Any)));
         assert_eq!(
             public_url("https://credport.example.com/").unwrap(),

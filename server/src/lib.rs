@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod echo;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod ops;
 pub mod refresh;

@@ -678,6 +678,55 @@ async fn real_answers_match_the_documented_schemas() {
             &api.request("GET", probe, None, None, &[]).await,
         );
     }
+    // The audit log, and a webhook endpoint on a public address whose types no event has
+    // (nothing is ever sent to it).
+    see(
+        "GET",
+        "/v1/admin/sites/{site}/events",
+        &api.admin(
+            "GET",
+            &format!("/v1/admin/sites/{site_id}/events?limit=5"),
+            None,
+        )
+        .await,
+    );
+    let hooks = format!("/v1/admin/sites/{site_id}/webhook_endpoints");
+    let hook = api
+        .admin(
+            "POST",
+            &hooks,
+            Some(json!({ "url": "https://93.184.216.34/hook", "types": ["docs.none"] })),
+        )
+        .await;
+    see("POST", "/v1/admin/sites/{site}/webhook_endpoints", &hook);
+    let one_hook = format!("{hooks}/{}", hook.body["id"].as_str().unwrap());
+    see(
+        "GET",
+        "/v1/admin/sites/{site}/webhook_endpoints",
+        &api.admin("GET", &hooks, None).await,
+    );
+    see(
+        "GET",
+        "/v1/admin/sites/{site}/webhook_endpoints/{id}",
+        &api.admin("GET", &one_hook, None).await,
+    );
+    see(
+        "PATCH",
+        "/v1/admin/sites/{site}/webhook_endpoints/{id}",
+        &api.admin("PATCH", &one_hook, Some(json!({ "description": "docs" })))
+            .await,
+    );
+    see(
+        "GET",
+        "/v1/admin/sites/{site}/webhook_endpoints/{id}/deliveries",
+        &api.admin("GET", &format!("{one_hook}/deliveries"), None)
+            .await,
+    );
+    see(
+        "DELETE",
+        "/v1/admin/sites/{site}/webhook_endpoints/{id}",
+        &api.admin("DELETE", &one_hook, None).await,
+    );
 
     // Errors have the documented body too.
     see(

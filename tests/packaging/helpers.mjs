@@ -240,6 +240,7 @@ export function checkScenario(result, seeded, { browser = false } = {}) {
     },
     notFound: { name: 'NotFoundError', status: 404, code: 'not_found', instanceOf: [true, true, true, true], stack: true },
     invalid: { name: 'InvalidArgumentError', argument: 'params.limit', instanceOf: [true, true] },
+    webhook: { type: 'connection.created', siteId: 'site_packaging', target: 'conn_packaging', refused: true },
   });
 }
 

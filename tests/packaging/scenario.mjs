@@ -8,7 +8,7 @@ export const PUBLIC_NAMES = [
   'APIConnectionError', 'APIConnectionTimeoutError', 'APIError', 'APIResponseValidationError', 'APIUserAbortError',
   'ApiKeys', 'AuthenticationError', 'BadRequestError', 'ConflictError', 'Connections', 'Credport', 'CredportError',
   'InternalServerError', 'InvalidArgumentError', 'NotFoundError', 'PermissionDeniedError', 'PersonalAccessTokens',
-  'RateLimitError',
+  'RateLimitError', 'WebhookVerificationError', 'verifyWebhook',
 ];
 
 /**
@@ -68,5 +68,29 @@ export async function scenario(credport, params) {
   } catch (e) {
     result.invalid = { name: e.name, argument: e.argument, instanceOf: [e instanceof InvalidArgumentError, e instanceof CredportError] };
   }
+  result.webhook = await webhook(credport);
   return result;
+}
+
+/** A delivery signed here with WebCrypto, as credport-server signs one, checked by `verifyWebhook`. */
+async function webhook({ verifyWebhook, WebhookVerificationError }) {
+  const key = new Uint8Array(32).fill(7);
+  const secret = `whsec_${btoa(String.fromCharCode(...key))}`;
+  const body = JSON.stringify({
+    id: 'evt_packaging', type: 'connection.created', at: '2026-12-04T10:00:00Z', site_id: 'site_packaging',
+    actor: { type: 'admin' }, target: { type: 'connection', id: 'conn_packaging' },
+  });
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const hmac = await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', hmac, new TextEncoder().encode(`evt_packaging.${timestamp}.${body}`)));
+  const headers = { 'webhook-id': 'evt_packaging', 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${btoa(String.fromCharCode(...mac))}` };
+  const event = verifyWebhook(secret, headers, body);
+  let refused;
+  try {
+    verifyWebhook(secret, headers, body.replace('created', 'deleted'));
+    refused = 'no error';
+  } catch (e) {
+    refused = e instanceof WebhookVerificationError;
+  }
+  return { type: event.type, siteId: event.siteId, target: event.target.id, refused };
 }

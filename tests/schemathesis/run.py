@@ -90,7 +90,8 @@ def seed(url, admin_token):
     """A site with data in it: the site's id, a token with every scope, the id of another token
     of the same user (for the revoke routes), of a connection (for the refresh route, which
     answers it 409: it has no refresh token, so nothing is ever sent to a token endpoint), of
-    an API key, and of a connect session (for reading one)."""
+    an API key, of a connect session (for reading one) and of two webhook endpoints (one to fuzz,
+    one to delete)."""
     site = created(url, admin_token, "POST", "/v1/admin/sites", {"name": "Fuzzed site"})["id"]
     connections = [
         created(url, admin_token, "POST", f"/v1/admin/sites/{site}/connections", {
@@ -114,8 +115,18 @@ def seed(url, admin_token):
     })
     session = created(url, admin_token, "POST", f"/v1/admin/sites/{site}/connect_sessions",
                       {"provider_config_key": "fuzz-connect"})["id"]
+    # Webhook endpoints on a public address literal (no name to resolve), for event types that
+    # never occur. Nothing can reach it anyway: the run is in a network namespace of its own
+    # (main()), where only loopback exists.
+    hooks = [
+        created(url, admin_token, "POST", f"/v1/admin/sites/{site}/webhook_endpoints", {
+            "url": "https://93.184.216.34/credport", "types": ["fuzz.none"],
+        })["id"]
+        for _ in range(2)
+    ]
     return {"site": site, "token": token, "victim": victim, "connection": connections[0],
-            "api_key": api_key, "connect_session": session, "admin_token": admin_token}
+            "api_key": api_key, "connect_session": session, "webhook": hooks[0],
+            "webhook_victim": hooks[1], "admin_token": admin_token}
 
 
 def schemathesis(url, options, report):
@@ -206,6 +217,8 @@ def run(binary, options, report):
                 "CREDPORT_FUZZ_VICTIM": seeded["victim"],
                 "CREDPORT_FUZZ_CONNECTION": seeded["connection"],
                 "CREDPORT_FUZZ_CONNECT_SESSION": seeded["connect_session"],
+                "CREDPORT_FUZZ_WEBHOOK": seeded["webhook"],
+                "CREDPORT_FUZZ_WEBHOOK_VICTIM": seeded["webhook_victim"],
                 "CREDPORT_FUZZ_ADMIN_TOKEN": admin_token,
             })
             passed = schemathesis(url, options, report) == 0
@@ -271,7 +284,25 @@ def fuzz(binary, report):
     return not failures, result
 
 
+def isolate():
+    """Re-runs this script in a network namespace of its own where only loopback exists
+    (`unshare --net`, as root or in a user namespace of its own), so that whatever the fuzzer
+    makes the server do (a webhook endpoint moved to a public address, say) reaches nothing but
+    this machine's loopback. Refuses to fuzz without it."""
+    if os.environ.get("CREDPORT_FUZZ_ISOLATED") == "1":
+        return
+    user = [] if os.geteuid() == 0 else ["--map-root-user"]
+    script = 'ip link set lo up 2>/dev/null || true; exec "$@"'
+    command = ["unshare", "--net", *user, "sh", "-c", script, "sh", sys.executable, *sys.argv]
+    env = {**os.environ, "CREDPORT_FUZZ_ISOLATED": "1"}
+    try:
+        os.execvpe("unshare", command, env)
+    except OSError as error:
+        sys.exit(f"cannot make a network namespace for the fuzzing run (unshare: {error})")
+
+
 def main():
+    isolate()
     arguments = sys.argv[1:]
     mode = deterministic
     if arguments[:1] == ["--fuzz"]:

@@ -21,6 +21,7 @@ use crate::clock;
 use crate::crypto::{self, Keys, TOKEN_PREFIX};
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::events::{Context, Origin};
 use crate::store;
 
 pub mod ratelimit;
@@ -77,6 +78,8 @@ pub struct Caller {
     pub scopes: Vec<Scope>,
     /// When the caller's token expires (seconds since the epoch); tokens it makes expire no later.
     pub expires_at: Option<i64>,
+    /// This token acting through this request, for the events it records.
+    pub context: Context,
 }
 
 impl Caller {
@@ -127,7 +130,9 @@ where
                 .write(move |conn| store::tokens::touch(conn, &id, now))
                 .await?;
         }
+        let context = Context::token(&owner.token_id, &owner.user_id, origin(parts));
         Ok(Caller {
+            context,
             token_id: owner.token_id,
             site_id: owner.site_id,
             user_id: owner.user_id,
@@ -138,7 +143,10 @@ where
 }
 
 /// The caller of an admin route: the admin token.
-pub struct Admin;
+pub struct Admin {
+    /// The admin acting through this request, for the events it records.
+    pub context: Context,
+}
 
 impl Admin {
     /// Whose `Idempotency-Key`s these are.
@@ -162,8 +170,19 @@ where
             return Err(failed(auth, parts));
         }
         limit(auth, "admin").await?;
-        Ok(Admin)
+        Ok(Admin {
+            context: Context::admin(origin(parts)),
+        })
     }
+}
+
+/// Where the request came from, as [`crate::http::request_context::layer`] noted it.
+fn origin(parts: &Parts) -> Origin {
+    parts
+        .extensions
+        .get::<Origin>()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The rate limit, keyed by who is calling (never by the token itself). Counted after

@@ -10,9 +10,10 @@ use credport_model::validate::{MAX_PAGE_SIZE, MAX_SECONDS_UNTIL_EXPIRATION};
 use credport_model::MAX_REFRESH_MARGIN_SECONDS;
 use credport_model::{
     CreateAdminTokenParams, CreateApiKeyParams, CreateConnectSessionParams, CreateConnectionParams,
-    CreateProviderConfigParams, CreateSiteParams, CreateTokenParams, GetCredentialsParams,
-    ListApiKeysParams, ListConnectionsParams, RevokeApiKeyParams, UpdateApiKeyParams,
-    UpdateConnectionParams, UpdateProviderConfigParams, VerifyApiKeyParams,
+    CreateProviderConfigParams, CreateSiteParams, CreateTokenParams, CreateWebhookEndpointParams,
+    GetCredentialsParams, ListApiKeysParams, ListConnectionsParams, ListEventsParams,
+    RevokeApiKeyParams, UpdateApiKeyParams, UpdateConnectionParams, UpdateProviderConfigParams,
+    UpdateWebhookEndpointParams, VerifyApiKeyParams,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -51,14 +52,17 @@ params!(
     CreateConnectionParams => |p: &CreateConnectionParams| scope_lists::labels(Some(&p.scopes)),
     CreateProviderConfigParams => |p: &CreateProviderConfigParams| scope_lists::labels(Some(&p.scopes)),
     CreateSiteParams,
+    CreateWebhookEndpointParams,
     CreateTokenParams => |p: &CreateTokenParams| scope_lists::token_scopes(p.scopes.as_deref()),
     GetCredentialsParams,
     ListApiKeysParams,
     ListConnectionsParams,
+    ListEventsParams,
     RevokeApiKeyParams,
     UpdateApiKeyParams => |p: &UpdateApiKeyParams| scope_lists::labels(p.scopes.as_deref()),
     UpdateConnectionParams => |p: &UpdateConnectionParams| scope_lists::labels(p.scopes.as_deref()),
     UpdateProviderConfigParams => |p: &UpdateProviderConfigParams| scope_lists::labels(p.scopes.as_deref()),
+    UpdateWebhookEndpointParams,
     VerifyApiKeyParams,
 );
 

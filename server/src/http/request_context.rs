@@ -1,7 +1,8 @@
 //! The outermost layer of every request: gives it an id (the `x-request-id` header of every
 //! response), refuses an over-long path or too many headers ([`crate::http::limits`]), renders
 //! [`ApiError`]s as the error body with that id, adds the headers every answer carries, and logs
-//! one line per request.
+//! one line per request. It also notes where the request came from ([`Origin`]: its id, client
+//! address and user agent) for the events the request records.
 
 use std::time::Instant;
 
@@ -11,8 +12,10 @@ use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::auth::ClientAddr;
 use crate::crypto;
 use crate::error::{ApiError, PendingError};
+use crate::events::Origin;
 use crate::http::limits as http_limits;
 use crate::ops::metrics;
 
@@ -20,9 +23,22 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// What the log line says for the path of a request that matched no route.
 const NO_ROUTE: &str = "(no route)";
 
-pub async fn layer(request: Request, next: Next) -> Response {
+pub async fn layer(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = new_request_id();
+    // Built once here, read by the authentication extractors into each event's context.
+    let origin = Origin::new(
+        &request_id,
+        request
+            .extensions()
+            .get::<ClientAddr>()
+            .map(|c| c.0.to_string()),
+        request
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|ua| ua.to_str().ok()),
+    );
+    request.extensions_mut().insert(origin);
     let method = request.method().clone();
     let route = request
         .extensions()

@@ -25,6 +25,7 @@ use crate::crypto;
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::events::{Change, Context};
 use crate::ops::metrics::{self, Event};
 use crate::store;
 use crate::store::refreshes::{self, Refreshed, Stored};
@@ -71,33 +72,67 @@ pub enum Settled {
 }
 
 /// `GET /v1/connections/credentials/{provider}`: the credentials of the site's active
-/// connection for `provider`, refreshed first when they need it or `forced`.
+/// connection for `provider`, refreshed first when they need it or `forced`. Credentials are
+/// handed out only once their read is recorded (`credentials.read`): in the transaction that
+/// reads them when they are answered as stored, else in one of its own after the refresh.
 pub async fn credentials(
     refresher: &Arc<Refresher>,
+    reader: &Context,
     site_id: String,
     provider: String,
     forced: bool,
 ) -> Result<ProviderCredentials, ApiError> {
     let keys = Arc::clone(&refresher.keys);
-    let site = site_id.clone();
-    let stored = refresher
+    let (site, context) = (site_id.clone(), reader.clone());
+    let (stored, recorded) = refresher
         .db
-        .read(move |conn| store::connections::credentials(conn, &keys, &site, &provider))
+        .write(move |conn| {
+            let stored = store::connections::credentials(conn, &keys, &site, &provider)?;
+            let now = clock::now();
+            let as_stored = stored.refreshable().is_none() || !(forced || stored.expiring(now));
+            if as_stored {
+                context.record(conn, &site, credentials_read(&stored), now)?;
+            }
+            Ok((stored, as_stored))
+        })
         .await?;
-    let now = clock::now();
-    if stored.refreshable().is_none() || !(forced || stored.expiring(now)) {
+    if recorded {
         return Ok(stored.answer());
     }
-    match refresh(refresher, site_id, &stored, forced).await? {
-        Settled::Credentials(credentials) => Ok(credentials),
-        Settled::Passing { .. } if !forced && !stored.expired(now) => Ok(stored.answer()),
-        Settled::Passing { retry_after, why } => Err(ApiError::refresh_failed(retry_after, &why)),
-    }
+    let now = clock::now();
+    let answer = match refresh(
+        refresher,
+        reader.on_behalf(),
+        site_id.clone(),
+        &stored,
+        forced,
+    )
+    .await?
+    {
+        Settled::Credentials(credentials) => credentials,
+        Settled::Passing { .. } if !forced && !stored.expired(now) => stored.answer(),
+        Settled::Passing { retry_after, why } => {
+            return Err(ApiError::refresh_failed(retry_after, &why))
+        }
+    };
+    let context = reader.clone();
+    refresher
+        .db
+        .write(move |conn| context.record(conn, &site_id, credentials_read(&stored), clock::now()))
+        .await?;
+    Ok(answer)
+}
+
+/// The event of handing out a connection's credentials (which ones, never what they hold).
+fn credentials_read(stored: &Stored) -> Change {
+    Change::new("credentials.read", "connection", &stored.connection_id)
+        .with("provider", stored.provider.as_str())
 }
 
 /// `POST /v1/admin/sites/{site}/connections/{id}/refresh`: refreshes now, whatever the expiry.
 pub async fn refresh_now(
     refresher: &Arc<Refresher>,
+    asker: &Context,
     site_id: String,
     id: String,
 ) -> Result<(), ApiError> {
@@ -119,21 +154,24 @@ pub async fn refresh_now(
              refresh_token, and the site a provider configuration under its provider_config_key",
         ));
     }
-    match refresh(refresher, site_id, &stored, true).await? {
+    match refresh(refresher, asker.on_behalf(), site_id, &stored, true).await? {
         Settled::Credentials(_) => Ok(()),
         Settled::Passing { retry_after, why } => Err(ApiError::refresh_failed(retry_after, &why)),
     }
 }
 
-/// Joins this process's refresh of the connection, or starts it.
+/// Joins this process's refresh of the connection, or starts it; `context` (the server, for
+/// the request that asked) records its outcome.
 async fn refresh(
     refresher: &Arc<Refresher>,
+    context: Context,
     site_id: String,
     seen: &Stored,
     forced: bool,
 ) -> Result<Settled, ApiError> {
     let flight = Flight {
         refresher: Arc::clone(refresher),
+        context,
         site_id,
         connection_id: seen.connection_id.clone(),
         seen_version: seen.version,
@@ -148,6 +186,7 @@ async fn refresh(
 /// One refresh of one connection, as a request that found it needing one saw it.
 struct Flight {
     refresher: Arc<Refresher>,
+    context: Context,
     site_id: String,
     connection_id: String,
     seen_version: i64,
@@ -166,6 +205,7 @@ impl Flight {
         let now = clock::now();
         let id = self.connection_id.clone();
         let keys = Arc::clone(&self.refresher.keys);
+        let (context, site) = (self.context.clone(), self.site_id.clone());
         match answer {
             token_endpoint::Answer::Tokens(tokens) => {
                 let expires_at = tokens.expires_in.map(|s| now + s);
@@ -173,6 +213,13 @@ impl Flight {
                 tokens.apply(&mut fields);
                 let (version, lease) = (stored.version, holder.clone());
                 let written = fields.clone();
+                let change = Change::new("connection.refreshed", "connection", &id).with(
+                    "expires_at",
+                    serde_json::json!({
+                        "from": clock::format_opt(stored.expires_at),
+                        "to": clock::format_opt(expires_at),
+                    }),
+                );
                 let kept = self
                     .refresher
                     .db
@@ -182,7 +229,13 @@ impl Flight {
                             expires_at,
                             now,
                         };
-                        refreshes::store_refreshed(conn, &keys, &id, version, &lease, &refreshed)
+                        let kept = refreshes::store_refreshed(
+                            conn, &keys, &id, version, &lease, &refreshed,
+                        )?;
+                        if kept {
+                            context.record(conn, &site, change, now)?;
+                        }
+                        Ok(kept)
                     })
                     .await?;
                 if !kept {
@@ -206,11 +259,22 @@ impl Flight {
                     at: clock::format(now),
                 };
                 let (version, lease) = (stored.version, holder.clone());
+                let change = Change::new("connection.invalidated", "connection", &id)
+                    .with(
+                        "status",
+                        serde_json::json!({"from": "active", "to": "invalid"}),
+                    )
+                    .with("refresh_error", code);
                 let marked = self
                     .refresher
                     .db
                     .write(move |conn| {
-                        refreshes::mark_invalid(conn, &id, version, &lease, &error, now)
+                        let marked =
+                            refreshes::mark_invalid(conn, &id, version, &lease, &error, now)?;
+                        if marked {
+                            context.record(conn, &site, change, now)?;
+                        }
+                        Ok(marked)
                     })
                     .await?;
                 if !marked {
@@ -222,9 +286,15 @@ impl Flight {
             }
             token_endpoint::Answer::Failed { why, .. } => {
                 let retry_at = clock::now_ms() + millis(COOLDOWN);
+                let change = Change::new("connection.refresh_failed", "connection", &id)
+                    .with("reason", why.as_str())
+                    .with("retry_after_seconds", COOLDOWN.as_secs());
                 self.refresher
                     .db
-                    .write(move |conn| refreshes::release_lease(conn, &id, &holder, Some(retry_at)))
+                    .write(move |conn| {
+                        refreshes::release_lease(conn, &id, &holder, Some(retry_at))?;
+                        context.record(conn, &site, change, now)
+                    })
                     .await?;
                 tracing::warn!(
                     connection_id = %self.connection_id,

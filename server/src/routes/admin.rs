@@ -9,11 +9,12 @@ use credport_model::{
 };
 use serde::Deserialize;
 
-use super::tokens::{expiry, parse_scopes};
+use super::tokens::{expiry, parse_scopes, token_created, token_revoked};
 use crate::app::App;
 use crate::auth::Admin;
 use crate::clock;
 use crate::error::ApiError;
+use crate::events::Change;
 use crate::http::input::{Params, PathParams, Payload, Query};
 use crate::http::reply::Reply;
 use crate::refresh;
@@ -33,10 +34,11 @@ pub async fn create_site(
         admin.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            Reply::json(
-                StatusCode::CREATED,
-                &store::sites::create(conn, &params, now)?,
-            )
+            let site = store::sites::create(conn, &params, now)?;
+            let change =
+                Change::new("site.created", "site", &site.id).with("name", site.name.as_str());
+            admin.context.record(conn, &site.id, change, now)?;
+            Reply::json(StatusCode::CREATED, &site)
         },
     )
     .await
@@ -58,6 +60,10 @@ pub async fn create_connection(
         move |conn, now| {
             store::sites::require(conn, &site)?;
             let connection = store::connections::create(conn, &keys, &site, &params, now)?;
+            let change = Change::new("connection.created", "connection", &connection.id)
+                .with("provider", connection.provider.as_str())
+                .with("status", connection.status.as_str());
+            admin.context.record(conn, &site, change, now)?;
             Reply::json(StatusCode::CREATED, &connection)
         },
     )
@@ -66,7 +72,7 @@ pub async fn create_connection(
 
 pub async fn update_connection(
     State(app): State<App>,
-    _admin: Admin,
+    admin: Admin,
     PathParams((site, id)): PathParams<(String, String)>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
@@ -75,7 +81,17 @@ pub async fn update_connection(
     let connection = app
         .db
         .write(move |conn| {
-            store::connections::update(conn, &keys, &site, &id, &params, clock::now())
+            let now = clock::now();
+            let before = store::connections::get(conn, &site, &id)?;
+            let after = store::connections::update(conn, &keys, &site, &id, &params, now)?;
+            let mut change =
+                Change::new("connection.updated", "connection", &id).changes(&before, &after);
+            if params.credentials.is_some() {
+                // The secret fields themselves never appear: only that they were replaced.
+                change = change.with("credential_fields", "replaced");
+            }
+            admin.context.record(conn, &site, change, now)?;
+            Ok(after)
         })
         .await?;
     Reply::ok(&connection)
@@ -85,12 +101,12 @@ pub async fn update_connection(
 /// `Idempotency-Key` is checked and otherwise ignored: a repeat refreshes again, which is safe.
 pub async fn refresh_connection(
     State(app): State<App>,
-    _admin: Admin,
+    admin: Admin,
     PathParams((site, id)): PathParams<(String, String)>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
     payload.idempotency_key()?;
-    refresh::refresh_now(&app.refresher, site.clone(), id.clone()).await?;
+    refresh::refresh_now(&app.refresher, &admin.context, site.clone(), id.clone()).await?;
     let connection = app
         .db
         .read(move |conn| store::connections::get(conn, &site, &id))
@@ -101,11 +117,17 @@ pub async fn refresh_connection(
 /// 204 No Content.
 pub async fn delete_connection(
     State(app): State<App>,
-    _admin: Admin,
+    admin: Admin,
     PathParams((site, id)): PathParams<(String, String)>,
 ) -> Result<Reply, ApiError> {
     app.db
-        .write(move |conn| store::connections::delete(conn, &site, &id))
+        .write(move |conn| {
+            let gone = store::connections::get(conn, &site, &id)?;
+            store::connections::delete(conn, &site, &id)?;
+            let change = Change::new("connection.deleted", "connection", &id)
+                .with("provider", gone.provider.as_str());
+            admin.context.record(conn, &site, change, clock::now())
+        })
         .await?;
     Ok(Reply::no_content())
 }
@@ -137,10 +159,14 @@ pub async fn create_token(
                 scopes: &scopes,
                 expires_at: expiry(params.expires_at.as_deref(), None, now)?,
             };
-            Reply::json(
-                StatusCode::CREATED,
-                &store::tokens::create(conn, &keys, &new, now)?,
-            )
+            let created = store::tokens::create(conn, &keys, &new, now)?;
+            admin.context.record(
+                conn,
+                &site,
+                token_created(&created.personal_access_token),
+                now,
+            )?;
+            Reply::json(StatusCode::CREATED, &created)
         },
     )
     .await
@@ -194,13 +220,15 @@ pub async fn revoke_token(
         admin.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            Reply::ok(&store::tokens::revoke(
-                conn,
-                &site,
-                &id,
-                REVOKED_BY_ADMIN,
-                now,
-            )?)
+            let before = store::tokens::get(conn, &site, &id, now)?;
+            let revoked = store::tokens::revoke(conn, &site, &id, REVOKED_BY_ADMIN, now)?;
+            // Revoking again changes nothing, and is no event.
+            if before.revoked_at.is_none() {
+                admin
+                    .context
+                    .record(conn, &site, token_revoked(&revoked), now)?;
+            }
+            Reply::ok(&revoked)
         },
     )
     .await

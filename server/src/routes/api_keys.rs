@@ -11,6 +11,7 @@ use crate::app::App;
 use crate::auth::Caller;
 use crate::clock;
 use crate::error::ApiError;
+use crate::events::Change;
 use crate::http::input::{PathParams, Payload, Query};
 use crate::http::reply::Reply;
 use crate::routes::idempotency;
@@ -31,6 +32,12 @@ pub async fn create(
         payload.idempotency_key()?,
         move |conn, now| {
             let created = store::api_keys::create(conn, &keys, &caller.site_id, &params, now)?;
+            let key = &created.api_key;
+            let change = Change::new("api_key.created", "api_key", &key.id)
+                .with("name", key.name.as_str())
+                .with("subject", key.subject.as_str())
+                .with("scopes", key.scopes.clone());
+            caller.context.record(conn, &caller.site_id, change, now)?;
             Reply::json(StatusCode::CREATED, &created)
         },
     )
@@ -74,7 +81,12 @@ pub async fn update(
     let key = app
         .db
         .write(move |conn| {
-            store::api_keys::update(conn, &caller.site_id, &id, &params, clock::now())
+            let now = clock::now();
+            let before = store::api_keys::get(conn, &caller.site_id, &id, now)?;
+            let after = store::api_keys::update(conn, &caller.site_id, &id, &params, now)?;
+            let change = Change::new("api_key.updated", "api_key", &id).changes(&before, &after);
+            caller.context.record(conn, &caller.site_id, change, now)?;
+            Ok(after)
         })
         .await?;
     Reply::ok(&key)
@@ -88,7 +100,14 @@ pub async fn delete(
     caller.require(Scope::ApiKeysWrite)?;
     let deleted = app
         .db
-        .write(move |conn| store::api_keys::delete(conn, &caller.site_id, &id))
+        .write(move |conn| {
+            let deleted = store::api_keys::delete(conn, &caller.site_id, &id)?;
+            let change = Change::new("api_key.deleted", "api_key", &id);
+            caller
+                .context
+                .record(conn, &caller.site_id, change, clock::now())?;
+            Ok(deleted)
+        })
         .await?;
     Reply::ok(&deleted)
 }
@@ -100,9 +119,17 @@ pub async fn secret(
 ) -> Result<Reply, ApiError> {
     caller.require(Scope::ApiKeysWrite)?;
     let keys = app.keys.clone();
+    // A write: the read of a secret is recorded with it.
     let secret = app
         .db
-        .read(move |conn| store::api_keys::secret(conn, &keys, &caller.site_id, &id))
+        .write(move |conn| {
+            let secret = store::api_keys::secret(conn, &keys, &caller.site_id, &id)?;
+            let change = Change::new("api_key.secret_read", "api_key", &id);
+            caller
+                .context
+                .record(conn, &caller.site_id, change, clock::now())?;
+            Ok(secret)
+        })
         .await?;
     Reply::ok(&secret)
 }
@@ -121,13 +148,15 @@ pub async fn revoke(
         caller.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            Reply::ok(&store::api_keys::revoke(
-                conn,
-                &caller.site_id,
-                &id,
-                &params,
-                now,
-            )?)
+            let before = store::api_keys::get(conn, &caller.site_id, &id, now)?;
+            let revoked = store::api_keys::revoke(conn, &caller.site_id, &id, &params, now)?;
+            // Revoking again changes nothing (the first reason stays), and is no event.
+            if !before.revoked {
+                let change = Change::new("api_key.revoked", "api_key", &id)
+                    .with("revocation_reason", revoked.revocation_reason.clone());
+                caller.context.record(conn, &caller.site_id, change, now)?;
+            }
+            Reply::ok(&revoked)
         },
     )
     .await

@@ -47,6 +47,7 @@ pub async fn credentials(
     caller.require(Scope::CredentialsRead)?;
     let credentials = refresh::credentials(
         &app.refresher,
+        &caller.context,
         caller.site_id,
         provider,
         params.force_refresh.unwrap_or(false),

@@ -12,11 +12,13 @@ pub mod admin;
 pub mod api_keys;
 pub mod connect_sessions;
 pub mod connections;
+pub mod events;
 pub mod health;
 pub mod idempotency;
 pub mod oauth;
 pub mod provider_configs;
 pub mod tokens;
+pub mod webhook_endpoints;
 
 /// One method on one path, and how to build its handler for that method.
 pub struct Route {
@@ -54,6 +56,13 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/v1/admin/sites/{site}/personal_access_tokens" => admin::create_token),
     route!(GET "/v1/admin/sites/{site}/personal_access_tokens" => admin::list_tokens),
     route!(POST "/v1/admin/sites/{site}/personal_access_tokens/{id}/revoke" => admin::revoke_token),
+    route!(GET "/v1/admin/sites/{site}/events" => events::list),
+    route!(POST "/v1/admin/sites/{site}/webhook_endpoints" => webhook_endpoints::create),
+    route!(GET "/v1/admin/sites/{site}/webhook_endpoints" => webhook_endpoints::list),
+    route!(GET "/v1/admin/sites/{site}/webhook_endpoints/{id}" => webhook_endpoints::get),
+    route!(PATCH "/v1/admin/sites/{site}/webhook_endpoints/{id}" => webhook_endpoints::update),
+    route!(DELETE "/v1/admin/sites/{site}/webhook_endpoints/{id}" => webhook_endpoints::delete),
+    route!(GET "/v1/admin/sites/{site}/webhook_endpoints/{id}/deliveries" => webhook_endpoints::deliveries),
     route!(GET "/v1/connections" => connections::list),
     route!(GET "/v1/connections/{id}" => connections::get),
     route!(GET "/v1/connections/credentials/{provider}" => connections::credentials),

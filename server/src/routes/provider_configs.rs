@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::auth::Admin;
 use crate::clock;
 use crate::error::ApiError;
+use crate::events::Change;
 use crate::http::input::{PathParams, Payload};
 use crate::http::reply::Reply;
 use crate::routes::idempotency;
@@ -31,6 +32,10 @@ pub async fn create(
         move |conn, now| {
             store::sites::require(conn, &site)?;
             let config = store::provider_configs::create(conn, &keys, &site, &params, now)?;
+            let change = Change::new("provider_config.created", "provider_config", &config.key)
+                .with("provider", config.provider.as_str())
+                .with("token_url", config.token_url.as_str());
+            admin.context.record(conn, &site, change, now)?;
             Reply::json(StatusCode::CREATED, &config)
         },
     )
@@ -66,7 +71,7 @@ pub async fn get(
 
 pub async fn update(
     State(app): State<App>,
-    _admin: Admin,
+    admin: Admin,
     PathParams((site, key)): PathParams<(String, String)>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
@@ -75,7 +80,17 @@ pub async fn update(
     let config = app
         .db
         .write(move |conn| {
-            store::provider_configs::update(conn, &keys, &site, &key, &params, clock::now())
+            let now = clock::now();
+            let before = store::provider_configs::get(conn, &site, &key)?;
+            let after = store::provider_configs::update(conn, &keys, &site, &key, &params, now)?;
+            let mut change = Change::new("provider_config.updated", "provider_config", &key)
+                .changes(&before, &after);
+            if params.client_secret.is_some() {
+                // Only that it was replaced: the secret itself never appears.
+                change = change.with("client_secret", "replaced");
+            }
+            admin.context.record(conn, &site, change, now)?;
+            Ok(after)
         })
         .await?;
     Reply::ok(&config)
@@ -84,11 +99,15 @@ pub async fn update(
 /// 204 No Content. Connections that named it are no longer refreshed.
 pub async fn delete(
     State(app): State<App>,
-    _admin: Admin,
+    admin: Admin,
     PathParams((site, key)): PathParams<(String, String)>,
 ) -> Result<Reply, ApiError> {
     app.db
-        .write(move |conn| store::provider_configs::delete(conn, &site, &key))
+        .write(move |conn| {
+            store::provider_configs::delete(conn, &site, &key)?;
+            let change = Change::new("provider_config.deleted", "provider_config", &key);
+            admin.context.record(conn, &site, change, clock::now())
+        })
         .await?;
     Ok(Reply::no_content())
 }

@@ -9,6 +9,7 @@ use crate::auth::Caller;
 use crate::clock;
 use crate::db::sql::Conn;
 use crate::error::ApiError;
+use crate::events::Change;
 use crate::http::input::{PathParams, Payload};
 use crate::http::reply::Reply;
 use crate::routes::idempotency;
@@ -48,10 +49,10 @@ pub async fn create(
                 scopes: &scopes,
                 expires_at: expiry(params.expires_at.as_deref(), caller.expires_at, now)?,
             };
-            Reply::json(
-                StatusCode::CREATED,
-                &store::tokens::create(conn, &keys, &new, now)?,
-            )
+            let created = store::tokens::create(conn, &keys, &new, now)?;
+            let change = token_created(&created.personal_access_token);
+            caller.context.record(conn, &caller.site_id, change, now)?;
+            Reply::json(StatusCode::CREATED, &created)
         },
     )
     .await
@@ -94,17 +95,32 @@ pub async fn revoke(
         caller.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            own(conn, &caller, &id, now)?;
-            Reply::ok(&store::tokens::revoke(
-                conn,
-                &caller.site_id,
-                &id,
-                &caller.user_id,
-                now,
-            )?)
+            let before = own(conn, &caller, &id, now)?;
+            let revoked = store::tokens::revoke(conn, &caller.site_id, &id, &caller.user_id, now)?;
+            // Revoking again changes nothing, and is no event.
+            if before.revoked_at.is_none() {
+                let change = token_revoked(&revoked);
+                caller.context.record(conn, &caller.site_id, change, now)?;
+            }
+            Reply::ok(&revoked)
         },
     )
     .await
+}
+
+/// The event of a new token: whose it is and what it may do (the token itself never).
+pub fn token_created(token: &PersonalAccessToken) -> Change {
+    Change::new("token.created", "personal_access_token", &token.id)
+        .with("user_id", token.user_id.as_str())
+        .with("name", token.name.as_str())
+        .with("scopes", token.scopes.clone())
+}
+
+/// The event of a revoked token.
+pub fn token_revoked(token: &PersonalAccessToken) -> Change {
+    Change::new("token.revoked", "personal_access_token", &token.id)
+        .with("user_id", token.user_id.as_str())
+        .with("revoked_by", token.revoked_by.clone())
 }
 
 /// The token `id` if it belongs to the caller's user; another user's answers 404 like a missing

@@ -19,6 +19,7 @@ pub mod refreshes;
 pub mod secrets;
 pub mod sites;
 pub mod tokens;
+pub mod webhook_endpoints;
 
 /// What the credential fields of connection `id` are bound to (written by [`connections`], read
 /// and rewritten by [`refreshes`]).
@@ -61,6 +62,6 @@ fn input_instant(field: &str, value: &str) -> Result<i64, ApiError> {
 }
 
 /// [`input_instant`] of an optional field.
-fn opt_input_instant(field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
+pub fn opt_input_instant(field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
     value.map(|v| input_instant(field, v)).transpose()
 }

@@ -65,6 +65,13 @@ pub const SECRETS: &[SecretColumn] = &[
         aad: |k| super::connect_sessions::verifier_aad(&k[0]),
     },
     SecretColumn {
+        table: "webhook_endpoints",
+        column: "secret",
+        key: &["id"],
+        rows: "TRUE",
+        aad: |k| super::webhook_endpoints::secret_aad(&k[0]),
+    },
+    SecretColumn {
         table: "meta",
         column: "value",
         key: &["key"],

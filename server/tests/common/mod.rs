@@ -8,6 +8,7 @@
 #![allow(dead_code)] // each test file uses its own part of this module
 
 pub mod provider;
+pub mod receiver;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -113,18 +114,6 @@ pub fn psql_on(database: &str, sql: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap()
-}
-
-/// Runs `sql` on a server's database, whichever the store (for tests that move a row's clock).
-pub fn execute_sql(database: &Path, sql: &str) {
-    if on_postgres() {
-        psql(database.to_str().unwrap(), sql);
-        return;
-    }
-    rusqlite::Connection::open(database)
-        .unwrap()
-        .execute_batch(sql)
-        .unwrap();
 }
 
 /// A fresh database for the store under test, and the folder that holds it (SQLite), which
@@ -620,4 +609,19 @@ pub fn database_files(database: &Path) -> Vec<PathBuf> {
         })
         .filter(|p| p.exists())
         .collect()
+}
+
+/// Runs SQL on the store of `database` (a SQLite file or a `postgres://` URL), for tests that
+/// must set up what the API cannot (an event 100 days old, a row's clock moved).
+pub fn execute_sql(database: &Path, statement: &str) {
+    match database.to_str().filter(|_| on_postgres()) {
+        Some(url) => {
+            psql(url, statement);
+        }
+        None => {
+            let conn = rusqlite::Connection::open(database).unwrap();
+            conn.busy_timeout(Duration::from_secs(10)).unwrap();
+            conn.execute_batch(statement).unwrap();
+        }
+    }
 }

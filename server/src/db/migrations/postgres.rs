@@ -25,6 +25,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_connect.sql",
         include_str!("../../../migrations/postgres/0003_connect.sql"),
     ),
+    (
+        "0004_events.sql",
+        include_str!("../../../migrations/postgres/0004_events.sql"),
+    ),
 ];
 
 /// The advisory lock's key: "credport" in ASCII, so it is unlikely to meet another program's.

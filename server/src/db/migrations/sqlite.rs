@@ -22,6 +22,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_connect.sql",
         include_str!("../../../migrations/sqlite/0003_connect.sql"),
     ),
+    (
+        "0004_events.sql",
+        include_str!("../../../migrations/sqlite/0004_events.sql"),
+    ),
 ];
 
 /// Brings the schema up to date. Each step re-reads the version inside its own immediate

@@ -1,0 +1,249 @@
+//! The webhook outbox: a row per event and endpoint, written in the event's transaction, so an
+//! event that was committed is delivered even if the server stops right after. Deliverers take
+//! due rows under a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so instances sharing a
+//! database never take the same row), and write each attempt's outcome back only while they
+//! still hold it.
+
+use credport_model::{Event, WebhookDelivery, WebhookDeliveryList, WebhookDeliveryStatus};
+
+use super::{Change, Context};
+use crate::clock;
+use crate::crypto::{self, Keys};
+use crate::db::sql::{Conn, Dialect, Row};
+use crate::error::ApiError;
+use crate::store::webhook_endpoints;
+
+/// An endpoint that has failed for this long (seconds), without a success, is disabled.
+pub const DISABLE_AFTER: i64 = 5 * 86_400;
+/// Deliveries listed for an endpoint: the newest.
+const LISTED: i64 = 100;
+
+/// Whether an endpoint subscribed to `types` wants an event of type `kind`: every type when
+/// `types` is empty; else one entry equal to it, or a family (`connection.*`) holding it.
+pub fn wants(types: &[String], kind: &str) -> bool {
+    types.is_empty()
+        || types.iter().any(|t| match t.strip_suffix('*') {
+            Some(family) => kind.starts_with(family),
+            None => t == kind,
+        })
+}
+
+/// Queues `event` for each enabled endpoint of its site that wants it.
+pub fn enqueue(conn: &Conn<'_>, event: &Event, now: i64) -> Result<(), ApiError> {
+    let mut body = None;
+    for (endpoint_id, types) in webhook_endpoints::enabled(conn, &event.site_id)? {
+        if !wants(&types, &event.kind) {
+            continue;
+        }
+        let payload = match &body {
+            Some(payload) => payload,
+            None => body.insert(serde_json::to_string(event)?),
+        };
+        conn.execute(
+            "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload,
+                status, next_attempt_at_ms, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)",
+            &[
+                crypto::new_id("whd_")?.into(),
+                endpoint_id.into(),
+                event.id.as_str().into(),
+                event.kind.as_str().into(),
+                payload.as_str().into(),
+                clock::now_ms().into(),
+                now.into(),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// A delivery taken by a deliverer: what to send, where, signed with what.
+pub struct Due {
+    pub id: String,
+    pub endpoint_id: String,
+    pub event_id: String,
+    pub payload: String,
+    /// Attempts made before this one.
+    pub attempts: usize,
+    pub url: String,
+    /// The endpoint's signing secret (`whsec_…`). Not `Debug`.
+    pub secret: String,
+}
+
+/// Takes up to `max` due deliveries for `holder` until `lease_until_ms`.
+pub fn claim(
+    conn: &Conn<'_>,
+    keys: &Keys,
+    holder: &str,
+    now_ms: i64,
+    lease_until_ms: i64,
+    max: i64,
+) -> Result<Vec<Due>, ApiError> {
+    let skip_locked = match conn.dialect() {
+        Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+        Dialect::Sqlite => "",
+    };
+    let rows = conn.query(
+        &format!(
+            "UPDATE webhook_deliveries SET lease_until_ms = ?3, lease_holder = ?2
+             WHERE seq IN (SELECT seq FROM webhook_deliveries
+                 WHERE status = 'pending' AND next_attempt_at_ms <= ?1
+                   AND (lease_until_ms IS NULL OR lease_until_ms <= ?1)
+                 ORDER BY next_attempt_at_ms LIMIT ?4 {skip_locked})
+             RETURNING id, endpoint_id, event_id, payload, attempts"
+        ),
+        &[
+            now_ms.into(),
+            holder.into(),
+            lease_until_ms.into(),
+            max.into(),
+        ],
+    )?;
+    let mut due = Vec::with_capacity(rows.len());
+    for mut row in rows {
+        let endpoint_id = row.text(1)?;
+        let (url, secret) = webhook_endpoints::target(conn, keys, &endpoint_id)?;
+        due.push(Due {
+            id: row.text(0)?,
+            endpoint_id,
+            event_id: row.text(2)?,
+            payload: row.text(3)?,
+            attempts: usize::try_from(row.int(4)?).unwrap_or(usize::MAX),
+            url,
+            secret,
+        });
+    }
+    Ok(due)
+}
+
+/// How one attempt ended.
+pub enum Outcome {
+    /// A 2xx answer.
+    Delivered(u16),
+    /// Another answer (its status), or none (a timeout, a refused address, no connection).
+    Failed { status: Option<u16>, error: String },
+}
+
+/// Writes the outcome of `holder`'s attempt at `due`: done, or due again after
+/// `retry_after_ms` (`None`: no retries left, the delivery has failed). An endpoint without a
+/// success for [`DISABLE_AFTER`] is disabled, with an event saying so. Nothing is written once
+/// the lease was lost to another deliverer.
+pub fn finish(
+    conn: &Conn<'_>,
+    due: &Due,
+    holder: &str,
+    outcome: &Outcome,
+    retry_after_ms: Option<i64>,
+) -> Result<(), ApiError> {
+    let now = clock::now();
+    let (status, code, error, next) = match outcome {
+        Outcome::Delivered(code) => ("succeeded", Some(*code), None, None),
+        Outcome::Failed { status, error } => match retry_after_ms {
+            Some(wait) => (
+                "pending",
+                *status,
+                Some(error.as_str()),
+                Some(clock::now_ms() + wait),
+            ),
+            None => ("failed", *status, Some(error.as_str()), None),
+        },
+    };
+    let written = conn.execute(
+        "UPDATE webhook_deliveries SET status = ?3, attempts = attempts + 1,
+            last_attempt_at = ?4, last_status_code = ?5, last_error = ?6,
+            next_attempt_at_ms = ?7, lease_until_ms = NULL, lease_holder = NULL
+         WHERE id = ?1 AND lease_holder = ?2",
+        &[
+            due.id.as_str().into(),
+            holder.into(),
+            status.into(),
+            now.into(),
+            code.into(),
+            error.into(),
+            next.into(),
+        ],
+    )?;
+    if written == 0 {
+        return Ok(());
+    }
+    match outcome {
+        Outcome::Delivered(_) => webhook_endpoints::succeeded(conn, &due.endpoint_id),
+        Outcome::Failed { .. } => {
+            let Some((site_id, failing_since)) =
+                webhook_endpoints::failed(conn, &due.endpoint_id, now)?
+            else {
+                return Ok(());
+            };
+            if now - failing_since < DISABLE_AFTER {
+                return Ok(());
+            }
+            webhook_endpoints::disable(conn, &due.endpoint_id, now)?;
+            conn.execute(
+                "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at_ms = NULL,
+                    last_error = COALESCE(last_error, 'the endpoint was disabled')
+                 WHERE endpoint_id = ?1 AND status = 'pending'",
+                &[due.endpoint_id.as_str().into()],
+            )?;
+            let change = Change::new(
+                "webhook_endpoint.disabled",
+                "webhook_endpoint",
+                &due.endpoint_id,
+            )
+            .with("reason", "no delivery succeeded for 5 days")
+            .with(
+                "status",
+                serde_json::json!({"from": "enabled", "to": "disabled"}),
+            );
+            Context::server(None).record(conn, &site_id, change, now)
+        }
+    }
+}
+
+fn delivery_from_row(row: &mut Row) -> Result<WebhookDelivery, ApiError> {
+    Ok(WebhookDelivery {
+        id: row.text(0)?,
+        event_id: row.text(1)?,
+        event_type: row.text(2)?,
+        status: WebhookDeliveryStatus::from(row.str(3)?),
+        attempts: u32::try_from(row.int(4)?).unwrap_or(u32::MAX),
+        last_attempt_at: clock::format_opt(row.opt_int(5)?),
+        last_status_code: row.opt_int(6)?.and_then(|c| u16::try_from(c).ok()),
+        last_error: row.opt_text(7)?,
+        next_attempt_at: row.opt_int(8)?.map(|ms| clock::format(ms.div_euclid(1000))),
+        created_at: clock::format(row.int(9)?),
+    })
+}
+
+/// The endpoint's newest deliveries; 404 for an endpoint the site does not have.
+pub fn list(
+    conn: &Conn<'_>,
+    site_id: &str,
+    endpoint_id: &str,
+) -> Result<WebhookDeliveryList, ApiError> {
+    webhook_endpoints::get(conn, site_id, endpoint_id)?;
+    let data = conn
+        .query(
+            "SELECT id, event_id, event_type, status, attempts, last_attempt_at,
+                last_status_code, last_error, next_attempt_at_ms, created_at
+             FROM webhook_deliveries WHERE endpoint_id = ?1 ORDER BY seq DESC LIMIT ?2",
+            &[endpoint_id.into(), LISTED.into()],
+        )?
+        .iter_mut()
+        .map(delivery_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(WebhookDeliveryList { data })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wants;
+
+    #[test]
+    fn types_match_exactly_or_by_family() {
+        let types = vec!["connection.*".to_owned(), "api_key.created".to_owned()];
+        assert!(wants(&types, "connection.updated"));
+        assert!(wants(&types, "api_key.created"));
+        assert!(!wants(&types, "api_key.revoked"));
+        assert!(wants(&[], "token.created"));
+    }
+}

@@ -1,0 +1,199 @@
+//! Webhook endpoints: where a site's events are delivered. The signing secret is AES-256-GCM
+//! ciphertext bound to the endpoint id, made with the server's [`Keys`] like every other secret
+//! (so key rotation covers it); only [`target`] decrypts it, for a delivery.
+
+use credport_model::{
+    CreateWebhookEndpointParams, CreatedWebhookEndpoint, Secret, UpdateWebhookEndpointParams,
+    WebhookEndpoint, WebhookEndpointList, WebhookEndpointStatus,
+};
+
+use super::{instant, json_column, to_json};
+use crate::crypto::{self, Keys};
+use crate::db::sql::{Conn, Row};
+use crate::error::ApiError;
+
+const COLUMNS: &str = "id, url, types, description, status, created_at, updated_at";
+
+fn from_row(row: &mut Row) -> Result<WebhookEndpoint, ApiError> {
+    Ok(WebhookEndpoint {
+        id: row.text(0)?,
+        url: row.text(1)?,
+        types: json_column(row, 2)?,
+        description: row.opt_text(3)?,
+        status: WebhookEndpointStatus::from(row.str(4)?),
+        created_at: instant(row, 5)?,
+        updated_at: instant(row, 6)?,
+    })
+}
+
+/// What the signing secret of endpoint `id` is bound to.
+pub(super) fn secret_aad(id: &str) -> String {
+    format!("webhook_endpoints.secret:{id}")
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("webhook endpoint")
+}
+
+/// A new endpoint with its new signing `secret`, shown this once.
+pub fn create(
+    conn: &Conn<'_>,
+    keys: &Keys,
+    site_id: &str,
+    params: &CreateWebhookEndpointParams,
+    secret: String,
+    now: i64,
+) -> Result<CreatedWebhookEndpoint, ApiError> {
+    let id = crypto::new_id("we_")?;
+    conn.execute(
+        "INSERT INTO webhook_endpoints (id, site_id, url, types, description, status, secret,
+            created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'enabled', ?6, ?7, ?7)",
+        &[
+            id.as_str().into(),
+            site_id.into(),
+            params.url.as_str().into(),
+            to_json(params.types.as_deref().unwrap_or_default())?.into(),
+            params.description.as_deref().into(),
+            keys.encrypt(&secret_aad(&id), secret.as_bytes())?.into(),
+            now.into(),
+        ],
+    )?;
+    Ok(CreatedWebhookEndpoint {
+        endpoint: get(conn, site_id, &id)?,
+        secret: Secret::new(secret),
+    })
+}
+
+pub fn get(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<WebhookEndpoint, ApiError> {
+    conn.query_opt(
+        &format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE site_id = ?1 AND id = ?2"),
+        &[site_id.into(), id.into()],
+    )?
+    .map(|mut row| from_row(&mut row))
+    .transpose()?
+    .ok_or_else(not_found)
+}
+
+/// Every endpoint of the site, oldest first.
+pub fn list(conn: &Conn<'_>, site_id: &str) -> Result<WebhookEndpointList, ApiError> {
+    let data = conn
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM webhook_endpoints WHERE site_id = ?1
+                 ORDER BY created_at, id"
+            ),
+            &[site_id.into()],
+        )?
+        .iter_mut()
+        .map(from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(WebhookEndpointList {
+        total_count: data.len() as u64,
+        data,
+    })
+}
+
+/// Changes the fields present in `params`. Enabling an endpoint starts its failure clock anew.
+pub fn update(
+    conn: &Conn<'_>,
+    site_id: &str,
+    id: &str,
+    params: &UpdateWebhookEndpointParams,
+    now: i64,
+) -> Result<WebhookEndpoint, ApiError> {
+    let changed = conn.execute(
+        "UPDATE webhook_endpoints SET
+            url = COALESCE(?3, url),
+            types = COALESCE(?4, types),
+            description = COALESCE(?5, description),
+            failing_since = CASE WHEN ?6 = 'enabled' THEN NULL ELSE failing_since END,
+            status = COALESCE(?6, status),
+            updated_at = ?7
+         WHERE site_id = ?1 AND id = ?2",
+        &[
+            site_id.into(),
+            id.into(),
+            params.url.as_deref().into(),
+            params.types.as_ref().map(to_json).transpose()?.into(),
+            params.description.as_deref().into(),
+            params
+                .status
+                .as_ref()
+                .map(WebhookEndpointStatus::as_str)
+                .into(),
+            now.into(),
+        ],
+    )?;
+    if changed == 0 {
+        return Err(not_found());
+    }
+    get(conn, site_id, id)
+}
+
+/// Deletes the endpoint and its deliveries.
+pub fn delete(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<(), ApiError> {
+    let deleted = conn.execute(
+        "DELETE FROM webhook_endpoints WHERE site_id = ?1 AND id = ?2",
+        &[site_id.into(), id.into()],
+    )?;
+    if deleted == 0 {
+        return Err(not_found());
+    }
+    Ok(())
+}
+
+/// The site's enabled endpoints and the types each wants.
+pub fn enabled(conn: &Conn<'_>, site_id: &str) -> Result<Vec<(String, Vec<String>)>, ApiError> {
+    conn.query(
+        "SELECT id, types FROM webhook_endpoints WHERE site_id = ?1 AND status = 'enabled'",
+        &[site_id.into()],
+    )?
+    .iter_mut()
+    .map(|row| Ok((row.text(0)?, json_column(row, 1)?)))
+    .collect()
+}
+
+/// Where to deliver for endpoint `id`, and its signing secret, decrypted.
+pub fn target(conn: &Conn<'_>, keys: &Keys, id: &str) -> Result<(String, String), ApiError> {
+    let mut row = conn
+        .query_opt(
+            "SELECT url, secret FROM webhook_endpoints WHERE id = ?1",
+            &[id.into()],
+        )?
+        .ok_or_else(not_found)?;
+    let secret = keys.decrypt(&secret_aad(id), &row.blob(1)?)?;
+    let secret = String::from_utf8(secret)
+        .map_err(|_| ApiError::internal("a stored webhook secret is not text"))?;
+    Ok((row.text(0)?, secret))
+}
+
+/// A delivery succeeded: the endpoint is not failing.
+pub fn succeeded(conn: &Conn<'_>, id: &str) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL",
+        &[id.into()],
+    )?;
+    Ok(())
+}
+
+/// A delivery failed at `now`: the endpoint's site and since when it has been failing, if it
+/// is still enabled.
+pub fn failed(conn: &Conn<'_>, id: &str, now: i64) -> Result<Option<(String, i64)>, ApiError> {
+    conn.query_opt(
+        "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?2)
+         WHERE id = ?1 AND status = 'enabled' RETURNING site_id, failing_since",
+        &[id.into(), now.into()],
+    )?
+    .map(|mut row| Ok((row.text(0)?, row.int(1)?)))
+    .transpose()
+}
+
+/// Switches the endpoint off (the server's doing: it kept failing).
+pub fn disable(conn: &Conn<'_>, id: &str, now: i64) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE webhook_endpoints SET status = 'disabled', updated_at = ?2 WHERE id = ?1",
+        &[id.into(), now.into()],
+    )?;
+    Ok(())
+}
