@@ -68,6 +68,32 @@ struct Setup {
 }
 
 impl Setup {
+    /// The site's audit log, oldest first, as (type, target id, data).
+    async fn events(&self) -> Vec<(String, String, Value)> {
+        let path = format!("/v1/admin/sites/{}/events?limit=100", self.site.id);
+        let page = self.api.admin("GET", &path, None).await.ok(200).clone();
+        let mut events: Vec<_> = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                let kind = e["type"].as_str().unwrap();
+                kind.starts_with("connect.") || kind.starts_with("connection.")
+            })
+            .map(|e| {
+                assert_eq!(e["actor"]["type"], "server", "{e}");
+                let target = e["target"]["id"].as_str().unwrap().to_owned();
+                (
+                    e["type"].as_str().unwrap().to_owned(),
+                    target,
+                    e["data"].clone(),
+                )
+            })
+            .collect();
+        events.reverse();
+        events
+    }
+
     async fn new(server: &Server, auth_method: &str) -> Setup {
         let api = server.api();
         let site = api.site().await;
@@ -236,6 +262,20 @@ async fn a_person_connects_and_the_connection_is_stored_and_refreshable() {
     assert_eq!(connection["credentials"]["type"], "oauth2");
     assert_eq!(connection["metadata"], json!({ "customer": "acme" }));
     assert!(connection["token_expires_at"].is_string());
+
+    // The audit log has the connection the connect made, then the connect itself, both by the
+    // server (the browser's callback takes no token), and no secret.
+    let events = setup.events().await;
+    let kinds: Vec<&str> = events.iter().map(|(k, _, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["connection.created", "connect.succeeded"]);
+    assert_eq!(events[0].1, connection_id);
+    assert_eq!(events[1].1, session["id"].as_str().unwrap());
+    assert_eq!(events[1].2["connection_id"], connection_id);
+    let logged = serde_json::to_string(&events).unwrap();
+    assert!(
+        !logged.contains("at-1") && !logged.contains("rt-1"),
+        "{logged}"
+    );
 
     let credentials = setup.credentials("").await.ok(200).clone();
     let fields = &credentials["fields"];
@@ -536,6 +576,11 @@ async fn a_denial_fails_the_session_and_stores_nothing() {
     assert_eq!(session["status"], "failed");
     assert_eq!(session["error"]["code"], "access_denied");
     assert_eq!(session["connection_id"], Value::Null);
+    let events = setup.events().await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].0, "connect.failed");
+    assert_eq!(events[0].1, session["id"].as_str().unwrap());
+    assert_eq!(events[0].2["code"], "access_denied");
 
     let return_url = format!("{}/back", server.url);
     let (_, done) = setup.connect(json!({ "return_url": return_url })).await;

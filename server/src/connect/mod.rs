@@ -27,6 +27,7 @@ use crate::crypto::{self, Keys};
 use crate::db::sql::Conn;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::events::{Change, Context};
 use crate::ops::metrics::{self, Event};
 use crate::refresh::token_endpoint::{self, Answer};
 use crate::store;
@@ -355,7 +356,11 @@ impl Answered {
 
 /// `GET /oauth/callback`: takes the state once, then exchanges the code and stores the
 /// connection, or records why not. A state that cannot be taken changes nothing.
-pub async fn callback(connector: &Connector, query: &str) -> Result<Step, ApiError> {
+pub async fn callback(
+    connector: &Connector,
+    query: &str,
+    context: &Context,
+) -> Result<Step, ApiError> {
     let Some(answered) = Answered::parse(query) else {
         return Ok(Step::Page(Page::new(
             400,
@@ -394,16 +399,24 @@ pub async fn callback(connector: &Connector, query: &str) -> Result<Step, ApiErr
         None => Err(config_gone()),
         Some(client) => match provider_refusal(&answered, &client) {
             Some(error) => Err(error),
-            None => exchange(connector, &taken, &client, answered.code.as_deref()).await?,
+            None => {
+                let code = answered.code.as_deref();
+                exchange(connector, &taken, &client, code, context.clone()).await?
+            }
         },
     };
     // A success was recorded with the connection, in its transaction.
     if let Err(error) = &outcome {
-        let (id, error) = (taken.id.clone(), error.clone());
+        let (id, site, error) = (taken.id.clone(), taken.site_id.clone(), error.clone());
+        let context = context.clone();
         connector
             .db
             .write(move |conn| {
-                store::connect_sessions::finish(conn, &id, Err(&error), clock::now())
+                let now = clock::now();
+                store::connect_sessions::finish(conn, &id, Err(&error), now)?;
+                let change = Change::new("connect.failed", "connect_session", &id)
+                    .with("code", error.code.as_str());
+                context.record(conn, &site, change, now)
             })
             .await?;
     }
@@ -475,6 +488,7 @@ async fn exchange(
     taken: &Taken,
     client: &Client,
     code: Option<&str>,
+    context: Context,
 ) -> Result<Result<Made, ConnectError>, ApiError> {
     let answer = token_endpoint::exchange(
         &connector.http,
@@ -557,6 +571,20 @@ async fn exchange(
                 }
             };
             store::connect_sessions::finish(conn, &session_id, Ok(&made.id), now)?;
+            // The connection's own change, then the connect that made it.
+            let change = match &renewing {
+                Some(_) => Change::new("connection.updated", "connection", &made.id)
+                    .with("credential_fields", "replaced")
+                    .with("status", made.status.as_str()),
+                None => Change::new("connection.created", "connection", &made.id)
+                    .with("provider", made.provider.as_str())
+                    .with("status", made.status.as_str()),
+            };
+            context.record(conn, &site_id, change, now)?;
+            let change = Change::new("connect.succeeded", "connect_session", &session_id)
+                .with("connection_id", made.id.as_str())
+                .with("provider_config_key", key.as_str());
+            context.record(conn, &site_id, change, now)?;
             Ok(Ok((provider.clone(), made.id)))
         })
         .await

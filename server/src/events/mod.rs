@@ -84,6 +84,12 @@ impl Context {
         Self::of(ActorType::Server, None, None, origin)
     }
 
+    /// The server finishing a connect for a person's browser (the callback takes no token: the
+    /// connect session the admin made is the authority); the browser's request is kept.
+    pub fn connect(origin: Origin) -> Self {
+        Self::of(ActorType::Server, None, None, origin)
+    }
+
     /// This request's own refreshes and other work the server does for it.
     pub fn on_behalf(&self) -> Self {
         Self::server(self.origin.request_id.clone())

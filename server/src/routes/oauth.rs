@@ -12,6 +12,7 @@ use crate::app::App;
 use crate::auth::ClientAddr;
 use crate::connect::{self, page, Page, Step};
 use crate::error::ApiError;
+use crate::events::{Context, Origin};
 use crate::http::input::PathParams;
 
 /// `GET /oauth/connect/{link}`: 302 to the provider, or a page saying why not.
@@ -28,10 +29,12 @@ pub async fn connect(
 pub async fn callback(
     State(app): State<App>,
     client: Option<Extension<ClientAddr>>,
+    origin: Option<Extension<Origin>>,
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = query.unwrap_or_default();
-    let step = connect::callback(&app.connector, &query).await;
+    let context = Context::connect(origin.map(|o| o.0).unwrap_or_default());
+    let step = connect::callback(&app.connector, &query, &context).await;
     respond(&app, client, step)
 }
 
