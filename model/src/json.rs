@@ -17,8 +17,12 @@ pub type JsonObject = serde_json::Map<String, serde_json::Value>;
 #[cfg(not(feature = "wasm"))]
 pub type JsonInput = serde_json::Value;
 
+/// A free-form JSON object in a request's parameters (`metadata`, credential `fields`).
+#[cfg(not(feature = "wasm"))]
+pub type JsonObjectInput = serde_json::Map<String, serde_json::Value>;
+
 #[cfg(feature = "wasm")]
-pub use sdk::{JsonInput, RawJson as Json, RawObject as JsonObject};
+pub use sdk::{JsonInput, JsonObjectInput, RawJson as Json, RawObject as JsonObject};
 
 #[cfg(feature = "wasm")]
 mod sdk {
@@ -55,7 +59,8 @@ mod sdk {
     impl Serialize for RawJson {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             // serde_json accepted this text, so the engine's parser does too.
-            let value = js_sys::JSON::parse(self.0.get()).map_err(|_| S::Error::custom("unreadable JSON"))?;
+            let value = js_sys::JSON::parse(self.0.get())
+                .map_err(|_| S::Error::custom("unreadable JSON"))?;
             serde_wasm_bindgen::preserve::serialize(&value, serializer)
         }
     }
@@ -76,7 +81,10 @@ mod sdk {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             let raw = RawJson::deserialize(deserializer)?;
             if !raw.text().starts_with('{') {
-                return Err(D::Error::invalid_type(Unexpected::Other("another JSON value"), &"an object"));
+                return Err(D::Error::invalid_type(
+                    Unexpected::Other("another JSON value"),
+                    &"an object",
+                ));
             }
             Ok(RawObject(raw))
         }
@@ -101,13 +109,47 @@ mod sdk {
         }
     }
 
+    /// A free-form object among a method's parameters (`metadata`, credential `fields`):
+    /// [`JsonInput`] that is a plain object (not an array, not `null`). Absent, it is `{}`, as
+    /// the server takes it.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(transparent)]
+    pub struct JsonObjectInput(JsonInput);
+
+    impl JsonObjectInput {
+        /// The JavaScript value.
+        pub fn value(&self) -> &JsValue {
+            self.0.value()
+        }
+    }
+
+    impl Default for JsonObjectInput {
+        fn default() -> Self {
+            JsonObjectInput(JsonInput(js_sys::Object::new().into()))
+        }
+    }
+
+    impl<'de> Deserialize<'de> for JsonObjectInput {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let input = JsonInput::deserialize(deserializer)?;
+            if !input.0.is_object() || js_sys::Array::is_array(&input.0) {
+                return Err(D::Error::invalid_type(
+                    Unexpected::Other("another value"),
+                    &"an object",
+                ));
+            }
+            Ok(JsonObjectInput(input))
+        }
+    }
+
     impl Serialize for JsonInput {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             let text = js_sys::JSON::stringify(&self.0)
                 .ok()
                 .and_then(|text| text.as_string())
                 .ok_or_else(|| S::Error::custom("must be plain JSON data"))?;
-            let raw = RawValue::from_string(text).map_err(|_| S::Error::custom("must be plain JSON data"))?;
+            let raw = RawValue::from_string(text)
+                .map_err(|_| S::Error::custom("must be plain JSON data"))?;
             raw.serialize(serializer)
         }
     }
