@@ -59,8 +59,7 @@ mod sdk {
     impl Serialize for RawJson {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             // serde_json accepted this text, so the engine's parser does too.
-            let value = js_sys::JSON::parse(self.0.get())
-                .map_err(|_| S::Error::custom("unreadable JSON"))?;
+            let value = js_sys::JSON::parse(self.0.get()).map_err(|_| S::Error::custom("unreadable JSON"))?;
             serde_wasm_bindgen::preserve::serialize(&value, serializer)
         }
     }
@@ -81,10 +80,7 @@ mod sdk {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             let raw = RawJson::deserialize(deserializer)?;
             if !raw.text().starts_with('{') {
-                return Err(D::Error::invalid_type(
-                    Unexpected::Other("another JSON value"),
-                    &"an object",
-                ));
+                return Err(D::Error::invalid_type(Unexpected::Other("another JSON value"), &"an object"));
             }
             Ok(RawObject(raw))
         }
@@ -133,10 +129,7 @@ mod sdk {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             let input = JsonInput::deserialize(deserializer)?;
             if !input.0.is_object() || js_sys::Array::is_array(&input.0) {
-                return Err(D::Error::invalid_type(
-                    Unexpected::Other("another value"),
-                    &"an object",
-                ));
+                return Err(D::Error::invalid_type(Unexpected::Other("another value"), &"an object"));
             }
             Ok(JsonObjectInput(input))
         }
@@ -148,8 +141,7 @@ mod sdk {
                 .ok()
                 .and_then(|text| text.as_string())
                 .ok_or_else(|| S::Error::custom("must be plain JSON data"))?;
-            let raw = RawValue::from_string(text)
-                .map_err(|_| S::Error::custom("must be plain JSON data"))?;
+            let raw = RawValue::from_string(text).map_err(|_| S::Error::custom("must be plain JSON data"))?;
             raw.serialize(serializer)
         }
     }

@@ -1,6 +1,7 @@
 //! Provider configurations (admin token): the OAuth2 client a site uses to refresh the tokens of
-//! its connections, found by a connection's `provider_config_key` (seed 002). In the SDK, the admin
-//! client's (the `admin` feature). The client secret is write-only: it is in the create and update parameters, never in a
+//! its connections, found by a connection's `provider_config_key` (seed 002). In the SDK, the
+//! admin client's (the `admin` feature). The client secret is write-only: it is in the create and
+//! update parameters, never in a
 //! [`ProviderConfig`].
 
 use serde::{Deserialize, Serialize};

@@ -103,14 +103,7 @@ impl Db {
         match self {
             Self::Sqlite(db) => {
                 let db = Arc::clone(db);
-                blocking(move || {
-                    if read_only {
-                        db.read_blocking(f)
-                    } else {
-                        db.write_blocking(f)
-                    }
-                })
-                .await
+                blocking(move || if read_only { db.read_blocking(f) } else { db.write_blocking(f) }).await
             }
             Self::Postgres(pg) => pg.transaction(read_only, f).await,
         }
