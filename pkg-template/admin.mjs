@@ -14,22 +14,12 @@ import {
   AdminApiKeys,
 } from './web/credport_admin.mjs';
 import { sharedErrors } from './errors.mjs';
+import { olderNodeWasmBytes, wasmBytes } from './node-wasm.mjs';
 
 const shared = Symbol.for(`credport admin ${CREDPORT_VERSION}`);
 
-const api = globalThis[shared] ?? load(process.getBuiltinModule && import.meta.dirname ? wasmBytes() : await olderNodeWasmBytes());
-
-/** The .wasm's bytes, with `fs` and `path` from process.getBuiltinModule (as index.mjs). */
-function wasmBytes() {
-  const file = process.getBuiltinModule('path').join(import.meta.dirname, 'web', 'credport_admin_bg.wasm');
-  return process.getBuiltinModule('fs').readFileSync(file);
-}
-
-/** The same on older Node, with the builtins imported. */
-async function olderNodeWasmBytes() {
-  const [fs, url] = await Promise.all([import('node:fs'), import('node:url')]);
-  return fs.readFileSync(url.fileURLToPath(new URL('./web/credport_admin_bg.wasm', import.meta.url)));
-}
+const wasmFile = 'credport_admin_bg.wasm';
+const api = globalThis[shared] ?? load(wasmBytes(import.meta, wasmFile) ?? (await olderNodeWasmBytes(import.meta, wasmFile)));
 
 function load(bytes) {
   initSync({ module: bytes });

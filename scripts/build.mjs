@@ -113,7 +113,8 @@ function bundleNodeEntries(version) {
     }
     bundle(`${entry}.cjs`, 'cjs');
   }
-  fs.rmSync(path.join(dist, 'errors.cjs'));
+  // Bundled into the entries above; not shipped on their own.
+  for (const file of ['errors.cjs', 'node-wasm.mjs']) fs.rmSync(path.join(dist, file));
   const core = `'use strict';
 // The wasm core's internals (\`__wasmMemory\`), from the one instance of ../index.cjs (or ../index.mjs).
 module.exports = require('../index.cjs')[Symbol.for('credport.core')];

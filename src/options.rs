@@ -14,10 +14,8 @@ use crate::log::{Level, Logger};
 
 #[wasm_bindgen(typescript_custom_section)]
 const OPTIONS_TS: &'static str = r#"
-/** Options of `new Credport(...)`. */
-export interface ClientOptions {
-  /** A personal access token (`cpat_…`). Default: `CREDPORT_API_KEY` where the runtime has `process.env`. */
-  apiKey?: string;
+/** The options every client takes (`new Credport(...)`, and credport/admin's `new CredportAdmin(...)`). */
+export interface SharedClientOptions {
   /** Default: `CREDPORT_BASE_URL`, else `http://127.0.0.1:8787`. */
   baseUrl?: string;
   /** Retries of retryable failures; default 2, at most 10. */
@@ -32,6 +30,12 @@ export interface ClientOptions {
   logLevel?: "debug" | "info" | "warn" | "error" | "off";
   /** Where log lines go; default the runtime's `console`. Lines never hold tokens, secrets or bodies. */
   logger?: { debug(line: string): void; info(line: string): void; warn(line: string): void; error(line: string): void };
+}
+
+/** Options of `new Credport(...)`. */
+export interface ClientOptions extends SharedClientOptions {
+  /** A personal access token (`cpat_…`). Default: `CREDPORT_API_KEY` where the runtime has `process.env`. */
+  apiKey?: string;
   /**
    * Keep each provider's credentials in memory (never written anywhere) for `maxAgeMs`, or until
    * their `expiresAt` is within a minute, whichever is first. Off by default.

@@ -10,19 +10,4 @@ export {
   AdminPersonalAccessTokens,
   AdminApiKeys,
 } from './credport_admin.mjs';
-export {
-  CredportError,
-  APIError,
-  BadRequestError,
-  AuthenticationError,
-  PermissionDeniedError,
-  NotFoundError,
-  ConflictError,
-  RateLimitError,
-  InternalServerError,
-  APIResponseValidationError,
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIUserAbortError,
-  InvalidArgumentError,
-} from '../errors.mjs';
+export * from './error-classes.mjs';

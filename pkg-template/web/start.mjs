@@ -23,6 +23,21 @@ export async function start(glue, url, hint = bundlerHint(url.pathname.split('/'
   glue.__setErrorFactory(createError);
 }
 
+/**
+ * Deno: the .wasm as a module through Deno's module graph (`compiled()` imports deno-wasm.mjs or
+ * admin-deno-wasm.mjs: a source-phase import, Deno 2.6 and later), instantiated synchronously, so
+ * only --allow-net is needed. An older Deno cannot parse that import: it reads the file at `url`
+ * instead, which needs --allow-read.
+ */
+export async function startDeno(glue, compiled, url) {
+  const module = await compiled().then(
+    (wasm) => wasm.default,
+    () => null,
+  );
+  if (module) return startSync(glue, module);
+  await start(glue, url, 'Deno before 2.6 reads the file: allow it with --allow-read, or use Deno 2.6 or later, which needs no permission.');
+}
+
 /** Instantiates an already compiled module (workerd.mjs and deno.mjs import the .wasm as one). */
 export function startSync(glue, module) {
   if (!(module instanceof WebAssembly.Module)) {

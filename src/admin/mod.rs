@@ -22,27 +22,14 @@ use crate::wire;
 
 #[wasm_bindgen(typescript_custom_section)]
 const ADMIN_OPTIONS_TS: &'static str = r#"
-/** Options of `new CredportAdmin(...)`: those of `new Credport(...)`, with the admin token. */
-export interface AdminClientOptions {
+/**
+ * Options of `new CredportAdmin(...)`: those of `new Credport(...)`, with the admin token. In a
+ * browser page `dangerouslyAllowBrowser: true` is required (the console passes it: the person
+ * signing in types the token, and it stays in the tab).
+ */
+export interface AdminClientOptions extends SharedClientOptions {
   /** The server's admin token. Default: `CREDPORT_ADMIN_TOKEN` where the runtime has `process.env`. */
   adminToken?: string;
-  /** Default: `CREDPORT_BASE_URL`, else `http://127.0.0.1:8787`. */
-  baseUrl?: string;
-  /** Retries of retryable failures; default 2, at most 10. */
-  maxRetries?: number;
-  /** Timeout of each attempt in milliseconds; default 60000. */
-  timeoutMs?: number;
-  /** The `fetch` to use; default the runtime's global `fetch`. */
-  fetch?: (input: Request) => Promise<Response>;
-  /**
-   * The admin token in a browser page must be asked for explicitly (the console does: the
-   * person signing in types it, and it stays in the tab).
-   */
-  dangerouslyAllowBrowser?: boolean;
-  /** Which SDK log lines to emit; default `CREDPORT_LOG` where the runtime has `process.env`, else `"warn"`. */
-  logLevel?: "debug" | "info" | "warn" | "error" | "off";
-  /** Where log lines go; default the runtime's `console`. Lines never hold tokens, secrets or bodies. */
-  logger?: { debug(line: string): void; info(line: string): void; warn(line: string): void; error(line: string): void };
 }
 "#;
 
