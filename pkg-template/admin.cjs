@@ -17,6 +17,7 @@ function load() {
     Sites: core.Sites,
     SiteAdmin: core.SiteAdmin,
     AdminConnections: core.AdminConnections,
+    ConnectSessions: core.ConnectSessions,
     ProviderConfigs: core.ProviderConfigs,
     AdminPersonalAccessTokens: core.AdminPersonalAccessTokens,
     AdminApiKeys: core.AdminApiKeys,

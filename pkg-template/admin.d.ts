@@ -6,6 +6,7 @@ export {
   Sites,
   SiteAdmin,
   AdminConnections,
+  ConnectSessions,
   ProviderConfigs,
   AdminPersonalAccessTokens,
   AdminApiKeys,

@@ -9,6 +9,7 @@ import {
   Sites,
   SiteAdmin,
   AdminConnections,
+  ConnectSessions,
   ProviderConfigs,
   AdminPersonalAccessTokens,
   AdminApiKeys,
@@ -25,7 +26,17 @@ function load(bytes) {
   initSync({ module: bytes });
   const { createError, ...errorClasses } = sharedErrors(Symbol.for(`credport errors ${CREDPORT_VERSION}`));
   __setErrorFactory(createError);
-  const made = { CredportAdmin, Sites, SiteAdmin, AdminConnections, ProviderConfigs, AdminPersonalAccessTokens, AdminApiKeys, ...errorClasses };
+  const made = {
+    CredportAdmin,
+    Sites,
+    SiteAdmin,
+    AdminConnections,
+    ConnectSessions,
+    ProviderConfigs,
+    AdminPersonalAccessTokens,
+    AdminApiKeys,
+    ...errorClasses,
+  };
   Object.defineProperty(globalThis, shared, { value: made });
   return made;
 }
@@ -36,6 +47,7 @@ const {
   Sites: sites,
   SiteAdmin: siteAdmin,
   AdminConnections: adminConnections,
+  ConnectSessions: connectSessions,
   ProviderConfigs: providerConfigs,
   AdminPersonalAccessTokens: adminPersonalAccessTokens,
   AdminApiKeys: adminApiKeys,
@@ -60,6 +72,7 @@ export {
   sites as Sites,
   siteAdmin as SiteAdmin,
   adminConnections as AdminConnections,
+  connectSessions as ConnectSessions,
   providerConfigs as ProviderConfigs,
   adminPersonalAccessTokens as AdminPersonalAccessTokens,
   adminApiKeys as AdminApiKeys,

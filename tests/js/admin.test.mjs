@@ -42,10 +42,11 @@ before(async () => {
   admin = await importAdminEsm();
   sdk = await importEsm();
   cjs = requireAdminCjs();
+  // A stand-in provider's token endpoint: answers every grant (a refresh, a code exchange).
   endpoint = http.createServer((req, res) => {
     req.resume().on('end', () => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ access_token: 'access-new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'refresh-new' }));
+      res.end(JSON.stringify({ access_token: 'access-new', token_type: 'Bearer', expires_in: 3600, refresh_token: 'refresh-new', scope: 'mail.read' }));
     });
   });
   await new Promise((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
@@ -262,6 +263,8 @@ describe('a site', () => {
         key: 'gmail-prod',
         provider: 'gmail',
         tokenUrl,
+        authorizationUrl: null,
+        authorizationParams: {},
         clientId: 'client-1',
         authMethod: 'client_secret_basic',
         scopes: ['mail.read'],
@@ -297,6 +300,47 @@ describe('a site', () => {
     assert.equal(await site.providerConfigs.delete('gmail-prod'), undefined);
     const gone = await rejection(site.providerConfigs.get('gmail-prod'));
     assert.ok(gone instanceof sdk.NotFoundError);
+  });
+
+  test('connectSessions: create, the person authorizes at the provider, get says succeeded', async () => {
+    const port = endpoint.address().port;
+    await site.providerConfigs.create({
+      key: 'mail-connect',
+      provider: 'mail',
+      tokenUrl: `http://127.0.0.1:${port}/token`,
+      authorizationUrl: `http://127.0.0.1:${port}/authorize`,
+      authorizationParams: { access_type: 'offline', approvalPrompt: 'force' },
+      clientId: 'client-2',
+      clientSecret: 'connect-client-secret',
+      scopes: ['mail.read'],
+    });
+    secrets.push('connect-client-secret');
+    const session = await site.connectSessions.create({ providerConfigKey: 'mail-connect', metadata: { 'Team Name': 'ops' } });
+    assert.match(session.url, new RegExp(`^${server.url}/oauth/connect/`));
+    assert.equal(session.status, 'pending');
+    assert.equal(session.connectionId, null);
+    assert.deepEqual(session.metadata, { 'Team Name': 'ops' });
+    assert.match(session.expiresAt, /Z$/);
+    assert.deepEqual({ ...(await site.connectSessions.get(session.id)), url: session.url }, session);
+
+    // The person's browser: the link sends it to the provider, with the parameters as given
+    // (keys unchanged), and the provider sends it back to credport's callback with a code.
+    const opened = await fetch(session.url, { redirect: 'manual' });
+    assert.equal(opened.status, 302);
+    const authorize = new URL(opened.headers.get('location'));
+    assert.equal(`${authorize.origin}${authorize.pathname}`, `http://127.0.0.1:${port}/authorize`);
+    assert.equal(authorize.searchParams.get('approvalPrompt'), 'force');
+    assert.equal(authorize.searchParams.get('access_type'), 'offline');
+    const callback = new URL(authorize.searchParams.get('redirect_uri'));
+    callback.search = new URLSearchParams({ code: 'the-code', state: authorize.searchParams.get('state') }).toString();
+    const landed = await fetch(callback, { redirect: 'manual' });
+    assert.equal(landed.status, 200, await landed.text());
+
+    const done = await site.connectSessions.get(session.id);
+    assert.equal(done.status, 'succeeded');
+    assert.equal(done.error, null);
+    const made = await site.connections.get(done.connectionId);
+    assert.deepEqual([made.provider, made.providerConfigKey, made.credentials.type, made.metadata], ['mail', 'mail-connect', 'oauth2', { 'Team Name': 'ops' }]);
   });
 
   test('personalAccessTokens: create (the token once), list by user, revoke', async () => {
@@ -376,6 +420,12 @@ describe('a site', () => {
       [() => strict.personalAccessTokens.list({ user: 'u' }), 'params.user'],
       [() => strict.personalAccessTokens.revoke(undefined), 'id'],
       [() => strict.apiKeys.list({ limit: 101 }), 'params.limit'],
+      [() => strict.connectSessions.create({}), 'params.providerConfigKey'],
+      [() => strict.connectSessions.create({ providerConfigKey: 'k', returnUrl: 'javascript:alert(1)' }), 'params.returnUrl'],
+      [() => strict.connectSessions.create({ providerConfigKey: 'k', metadata: ['a'] }), 'params.metadata'],
+      [() => strict.connectSessions.create({ providerConfigKey: 'k', metadata: { n: NaN } }), 'params.metadata.n'],
+      [() => strict.connectSessions.get(7), 'id'],
+      [() => strict.providerConfigs.create({ key: 'k', provider: 'p', tokenUrl: 'https://e.example/t', authorizationUrl: 'ftp://x', clientId: 'c', clientSecret: 's' }), 'params.authorizationUrl'],
       [() => strict.apiKeys.revoke('k', { reason: 'x' }), 'params.reason'],
     ]) {
       const error = await rejection(call());

@@ -7,7 +7,7 @@
 export const ADMIN_PUBLIC_NAMES = [
   'APIConnectionError', 'APIConnectionTimeoutError', 'APIError', 'APIResponseValidationError', 'APIUserAbortError',
   'AdminApiKeys', 'AdminConnections', 'AdminPersonalAccessTokens', 'AuthenticationError', 'BadRequestError',
-  'ConflictError', 'CredportAdmin', 'CredportError', 'InternalServerError', 'InvalidArgumentError', 'NotFoundError',
+  'ConflictError', 'ConnectSessions', 'CredportAdmin', 'CredportError', 'InternalServerError', 'InvalidArgumentError', 'NotFoundError',
   'PermissionDeniedError', 'ProviderConfigs', 'RateLimitError', 'SiteAdmin', 'Sites',
 ];
 
