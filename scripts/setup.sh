@@ -13,22 +13,50 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# cargo install, falling back to an unlocked install when the registry copy lags behind a lockfile.
-cargo_install() {
-  local crate=$1 version=$2 bin=$3
-  if command -v "$bin" >/dev/null 2>&1 && "$bin" --version 2>/dev/null | grep -q "$version"; then
-    return
-  fi
-  log "installing $crate $version"
-  cargo install --quiet --locked "$crate" --version "$version" \
-    || cargo install --quiet "$crate" --version "$version"
+# A cargo tool at an exact version, built with --locked: the same dependencies on every machine.
+# No unlocked fallback: a lock that does not resolve is an error to fix here, not a reason to
+# build with whatever is newest that day.
+installed() {
+  local bin=$1 version=$2
+  command -v "$bin" >/dev/null 2>&1 && "$bin" --version 2>/dev/null | grep -qw "$version"
 }
 
-# wasm-pack must not download anything: it finds wasm-bindgen and wasm-opt on PATH.
-cargo_install wasm-pack 0.15.1 wasm-pack
-# wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly.
+# wasm-pack must not download anything: it finds wasm-bindgen and wasm-opt on PATH. Its published
+# lock resolves as it is.
+if ! installed wasm-pack 0.15.1; then
+  log "installing wasm-pack 0.15.1"
+  cargo install --quiet --locked wasm-pack --version 0.15.1
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly. Its published lock names
+# webpki-roots 1.0.11, which the registry this machine reaches does not have (it stops at 1.0.10),
+# so `cargo install --locked wasm-bindgen-cli` fails. It is built instead from its crates.io source
+# with the project's own lock, scripts/locks/wasm-bindgen-cli.Cargo.lock: the published one with
+# webpki-roots at 1.0.10 (`cargo update -p webpki-roots --precise 1.0.10`), nothing else changed.
+# On a wasm-bindgen upgrade, make that lock again from the new version's published one.
 wb_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)
-cargo_install wasm-bindgen-cli "$wb_version" wasm-bindgen
+wb_lock=scripts/locks/wasm-bindgen-cli.Cargo.lock
+wb_locked=$(awk '/^name = "wasm-bindgen-cli"$/ {getline; gsub(/"/, "", $3); print $3; exit}' "$wb_lock")
+if [ "$wb_locked" != "$wb_version" ]; then
+  log "$wb_lock is for wasm-bindgen-cli $wb_locked but Cargo.lock has wasm-bindgen $wb_version"
+  exit 1
+fi
+if ! installed wasm-bindgen "$wb_version"; then
+  log "installing wasm-bindgen-cli $wb_version (with $wb_lock)"
+  wb_work=$(mktemp -d)
+  # cargo downloads the crate (checked against the registry's checksum) for a throwaway package
+  # that depends on it; its unpacked source is then built with the project's lock.
+  mkdir "$wb_work/fetch"
+  printf '[package]\nname = "fetch"\nversion = "0.0.0"\nedition = "2021"\n[lib]\npath = "lib.rs"\n[dependencies]\nwasm-bindgen-cli = "=%s"\n[workspace]\n' \
+    "$wb_version" >"$wb_work/fetch/Cargo.toml"
+  : >"$wb_work/fetch/lib.rs"
+  wb_manifest=$(cargo metadata --quiet --format-version 1 --manifest-path "$wb_work/fetch/Cargo.toml" \
+    | python3 -c 'import json, sys; print(next(p["manifest_path"] for p in json.load(sys.stdin)["packages"] if p["name"] == "wasm-bindgen-cli"))')
+  cp -R "$(dirname "$wb_manifest")" "$wb_work/wasm-bindgen-cli"
+  cp "$wb_lock" "$wb_work/wasm-bindgen-cli/Cargo.lock"
+  CARGO_TARGET_DIR="$wb_work/target" cargo install --quiet --locked --force --path "$wb_work/wasm-bindgen-cli"
+  rm -rf "$wb_work"
+fi
 
 # JS tooling from package-lock.json: binaryen's wasm-opt, TypeScript, and the packaging tests'
 # runtimes and tools (deno, bun, wrangler/workerd, playwright-core, esbuild, vite, attw, publint).
@@ -53,13 +81,18 @@ if ! command -v initdb >/dev/null 2>&1 && ! compgen -G '/usr/lib/postgresql/*/bi
   apt_install postgresql
 fi
 # schemathesis, the API fuzzer `npm test` runs against credport-server (tests/schemathesis/), from
-# PyPI into a virtualenv of its own (gitignored), at a pinned version.
-schemathesis_version=4.32.5
+# PyPI into a virtualenv of its own (gitignored). Every package of it is pinned with its hashes in
+# tests/schemathesis/requirements.txt (a floating hypothesis generates other inputs), and the
+# virtualenv is made anew whenever that lock changes (a copy of the lock it was made from is kept
+# in it).
 venv=.venv-schemathesis
-if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qx "schemathesis, version $schemathesis_version"; then
+py_lock=tests/schemathesis/requirements.txt
+if ! cmp -s "$py_lock" "$venv/requirements.txt"; then
   python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
-  log "installing schemathesis $schemathesis_version"
+  log "installing schemathesis and its dependencies from $py_lock"
+  rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r "$py_lock"
+  cp "$py_lock" "$venv/requirements.txt"
 fi
 log "ready"

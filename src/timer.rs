@@ -58,7 +58,8 @@ pub enum Stopped {
 /// aborted with any reason (a string, `undefined`), it would make `fetch` reject with that value,
 /// and gloo-net expects an `Error`.
 pub struct Deadline<'a> {
-    controller: AbortController,
+    /// The controller's signal, read once (the controller itself lives on in `abort`).
+    signal: AbortSignal,
     /// `controller.abort` bound to it, with no reason: an `abort` event's listener would pass the
     /// event as the reason.
     abort: Function,
@@ -75,18 +76,19 @@ impl<'a> Deadline<'a> {
         if let Some(signal) = caller {
             let _ = signal.add_event_listener_with_callback("abort", &abort);
         }
-        Some(Deadline { controller, abort, timer, caller })
+        let signal = controller.signal();
+        Some(Deadline { signal, abort, timer, caller })
     }
 
     /// The signal to send with the request.
-    pub fn signal(&self) -> AbortSignal {
-        self.controller.signal()
+    pub fn signal(&self) -> &AbortSignal {
+        &self.signal
     }
 
     /// Runs `work` until it ends or the attempt is stopped, whichever comes first: a `fetch` or a
     /// body read that ignores its signal is not waited for.
     pub async fn run<T>(&self, work: impl Future<Output = T>) -> Result<T, Stopped> {
-        let signal = self.controller.signal();
+        let signal = &self.signal;
         let mut settle = None;
         let stopped = Promise::new(&mut |resolve, _reject| {
             let _ = signal.add_event_listener_with_callback("abort", &resolve);
@@ -118,7 +120,7 @@ impl<'a> Deadline<'a> {
     /// Whether the attempt was stopped, and by what: the caller's abort wins over the timeout,
     /// whatever the request said.
     pub fn stopped(&self) -> Option<Stopped> {
-        self.controller.signal().aborted().then(|| self.why())
+        self.signal.aborted().then(|| self.why())
     }
 
     fn why(&self) -> Stopped {

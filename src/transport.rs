@@ -55,7 +55,9 @@ impl Call {
 /// The client's connection settings; shared by the resources.
 pub struct Transport {
     base_url: String,
-    authorization: String,
+    /// `authorization` and `accept`, made once: a `Request` copies the headers it is given, so
+    /// every request without headers of its own (a GET, a DELETE) is given this same object.
+    headers: Object,
     fetch: Option<Function>,
     max_retries: u32,
     timeout_ms: f64,
@@ -69,24 +71,31 @@ enum Failure {
     Network(String),
 }
 
-/// One whole answer: the head, and the body read to its end.
+/// One whole answer: the status, the body read to its end, and the response for the rest of its
+/// head, read only when a failure or a debug line needs it (each read is a crossing).
 struct Answer {
     status: u16,
-    status_text: String,
-    headers: Headers,
+    response: Response,
     text: String,
 }
 
 impl Answer {
+    fn header(&self, name: &str) -> Option<String> {
+        self.response.headers().get(name)
+    }
+
     fn request_id(&self) -> Option<String> {
-        self.headers.get("x-request-id")
+        self.header("x-request-id")
     }
 }
 
 impl Transport {
     pub fn new(config: ClientConfig) -> Self {
+        let headers = Object::new();
+        let _ = Reflect::set(&headers, &"authorization".into(), &["Bearer ", &config.api_key].concat().into());
+        let _ = Reflect::set(&headers, &"accept".into(), &"application/json".into());
         Transport {
-            authorization: ["Bearer ", &config.api_key].concat(),
+            headers,
             base_url: config.base_url,
             fetch: config.fetch,
             max_retries: config.max_retries,
@@ -136,16 +145,16 @@ impl Transport {
                     if (200..300).contains(&status) {
                         return Ok(answer);
                     }
-                    let retry_after = answer.headers.get("retry-after").and_then(|value| retry_after_ms(&value));
-                    let retryable = is_retryable(status, answer.headers.get("x-should-retry").as_deref());
+                    let retry_after = answer.header("retry-after").and_then(|value| retry_after_ms(&value));
+                    let retryable = is_retryable(status, answer.header("x-should-retry").as_deref());
                     let mut failure = decode::failure(
                         status,
-                        &answer.status_text,
+                        &answer.response.status_text(),
                         answer.request_id(),
                         &answer.text,
                         retry_after.map(|ms| ms / 1000.0),
                     );
-                    failure.headers = header_object(&answer.headers);
+                    failure.headers = header_object(&answer.response.headers());
                     let error = Error::Api(Box::new(failure));
                     if !retryable {
                         return Err(error);
@@ -194,7 +203,7 @@ impl Transport {
             return Err(Failure::Aborted);
         }
         let deadline = Deadline::start(timeout_ms, signal).ok_or_else(|| Failure::Network("no AbortController in this runtime".into()))?;
-        let request = self.request(call, url, idempotency_key, &deadline.signal()).map_err(|e| Failure::Network(message_of(&e)))?;
+        let request = self.request(call, url, idempotency_key, deadline.signal()).map_err(|e| Failure::Network(message_of(&e)))?;
         // Node's `fetch` follows a `Request`'s signal only while the `Request` is alive (undici
         // links the two through a weak reference): it is kept until the attempt ends.
         let _alive = request.clone();
@@ -202,9 +211,15 @@ impl Transport {
             Stopped::Aborted => Failure::Aborted,
             Stopped::TimedOut => Failure::Timeout,
         };
-        // Raced against the attempt's signal all the same: a caller's `fetch`, or a body stream,
-        // may ignore it.
-        match deadline.run(self.exchange(request.into())).await {
+        let exchanged = match self.fetch {
+            // The runtime's `fetch` ends the request and its body's stream when the signal aborts
+            // (the Fetch standard's "abort fetch"), so the attempt ends with it.
+            None => Ok(self.exchange(request.into()).await),
+            // A caller's `fetch`, or the body of the `Response` it made, may ignore the signal:
+            // raced against it.
+            Some(_) => deadline.run(self.exchange(request.into())).await,
+        };
+        match exchanged {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(message)) => Err(deadline.stopped().map_or(Failure::Network(message), stopped)),
             Err(why) => Err(stopped(why)),
@@ -222,20 +237,24 @@ impl Transport {
         idempotency_key: Option<&str>,
         signal: &AbortSignal,
     ) -> Result<web_sys::Request, JsValue> {
-        let headers = Object::new();
-        let set = |name: &str, value: &str| Reflect::set(&headers, &name.into(), &value.into()).map(drop);
-        set("authorization", &self.authorization)?;
-        set("accept", "application/json")?;
-        if let Some(key) = idempotency_key {
-            set("idempotency-key", key)?;
-        }
         let init = RequestInit::new();
-        init.set_method(call.method.as_str());
-        if let Some(body) = &call.body {
-            set("content-type", "application/json")?;
-            init.set_body(&JsValue::from_str(body));
+        if call.method != Method::GET {
+            init.set_method(call.method.as_str());
         }
-        init.set_headers(&headers);
+        if idempotency_key.is_none() && call.body.is_none() {
+            init.set_headers(&self.headers);
+        } else {
+            let headers = Object::assign(&Object::new(), &self.headers);
+            let set = |name: &str, value: &str| Reflect::set(&headers, &name.into(), &value.into()).map(drop);
+            if let Some(key) = idempotency_key {
+                set("idempotency-key", key)?;
+            }
+            if let Some(body) = &call.body {
+                set("content-type", "application/json")?;
+                init.set_body(&JsValue::from_str(body));
+            }
+            init.set_headers(&headers);
+        }
         init.set_signal(Some(signal));
         web_sys::Request::new_with_str_and_init(url, &init)
     }
@@ -259,13 +278,13 @@ impl Transport {
                 Response::from(answer)
             }
         };
-        let (status, status_text, headers) = (response.status(), response.status_text(), response.headers());
         // The body is read here rather than by gloo-net's `text()`, which expects an `Error` from
         // a body stream that fails; a stream may fail with any value.
         let response: web_sys::Response = response.into();
         let text = response.text().map_err(|e| message_of(&e))?;
         let text = JsFuture::from(text).await.map_err(|e| message_of(&e))?;
-        Ok(Answer { status, status_text, headers, text: text.as_string().unwrap_or_default() })
+        let response = Response::from(response);
+        Ok(Answer { status: response.status(), response, text: text.as_string().unwrap_or_default() })
     }
 }
 

@@ -21,6 +21,12 @@ function sectionHeader(report, key, title) {
   return lines;
 }
 
+/** credport's import + construct against @clerk/backend's, when both were measured. */
+function clerkRatio(cs) {
+  const [own, clerk] = ['credport', '@clerk/backend'].map((name) => cs.sdks.find((s) => s.name === name)?.importMs.median);
+  return own && clerk ? ` credport / @clerk/backend: **${(own / clerk).toFixed(2)}×**.` : '';
+}
+
 export function markdown(report) {
   const out = [];
   const c = report.conditions;
@@ -64,6 +70,7 @@ export function markdown(report) {
             [`wasm (\`${p.wasmFile}\`)`, KiB(p.wasm.raw), '—', KiB(p.wasm.gzip), KiB(p.wasm.brotli)],
             [`JS glue (\`${p.glueFile}\`)`, KiB(p.glue.raw), KiB(p.glueMinified.raw), KiB(p.glueMinified.gzip), KiB(p.glueMinified.brotli)],
             ['**wasm + glue**', KiB(p.wasm.raw + p.glue.raw), '—', `**${KiB(p.wasmPlusGlueGzip)}**`, KiB(p.wasmPlusGlueBrotli)],
+            ...(p.nodeEntryGzip ? [['wasm + `index.mjs`, as Node loads `credport`', '—', '—', `**${KiB(p.nodeEntryGzip)}**`, '—']] : []),
           ],
         ),
         '',
@@ -95,7 +102,8 @@ export function markdown(report) {
         ]),
       ),
       '',
-      `Target: import + construct ≤ 15 ms — ${ms(cs.verdict.importMs)} ${mark(cs.verdict.meetsTarget)}. Medians; "since process start" includes Node's own start-up (see the no-SDK row).`,
+      `Target: import + construct ≤ 15 ms — ${ms(cs.verdict.importMs)} ${mark(cs.verdict.meetsTarget)}. Medians; "since process start" includes Node's own start-up (see the no-SDK row).` +
+        clerkRatio(cs),
       '',
     );
   }

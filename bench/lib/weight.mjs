@@ -145,6 +145,8 @@ export async function measureWeight({ log }) {
       };
       row.parts.wasmPlusGlueGzip = row.parts.wasm.gzip + row.parts.glueMinified.gzip;
       row.parts.wasmPlusGlueBrotli = row.parts.wasm.brotli + row.parts.glueMinified.brotli;
+      // What Node loads for `import 'credport'`: the ES entry (errors and web glue bundled in) and the wasm.
+      row.parts.nodeEntryGzip = sizes(fs.readFileSync(path.join(distDir, 'index.mjs'))).gzip + sizes(fs.readFileSync(path.join(distDir, 'web/credport_bg.wasm'))).gzip;
       row.entry = hasBrowser ? 'browser' : 'node';
     }
     results.push(row);

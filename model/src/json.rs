@@ -34,8 +34,8 @@ mod sdk {
     use serde_json::value::RawValue;
     use wasm_bindgen::JsValue;
 
-    /// A JSON value of an answer, kept as the text it arrived in. Written out (through
-    /// serde-wasm-bindgen only) as the value `JSON.parse` makes of it.
+    /// A JSON value of an answer, kept as the text it arrived in. Written out (by serde_json, into
+    /// the result's JSON text that the engine's `JSON.parse` reads) as that same text.
     #[derive(Clone, Debug)]
     pub struct RawJson(Box<RawValue>);
 
@@ -60,9 +60,7 @@ mod sdk {
 
     impl Serialize for RawJson {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            // serde_json accepted this text, so the engine's parser does too.
-            let value = js_sys::JSON::parse(self.0.get()).map_err(|_| S::Error::custom("unreadable JSON"))?;
-            serde_wasm_bindgen::preserve::serialize(&value, serializer)
+            self.0.serialize(serializer)
         }
     }
 

@@ -189,12 +189,13 @@ pub fn scopes(field: &'static str, values: &[String]) -> Checked {
     values.iter().try_for_each(|s| label(field, s))
 }
 
-/// An API-key secret as a caller hands it over: 1 to 512 bytes.
+/// An API-key secret as a caller hands it over: 1 to 512 characters (counted as JSON Schema's
+/// `maxLength` counts them, so that the API document can state the rule).
 pub fn secret(field: &'static str, value: &str) -> Checked {
     if value.is_empty() {
         return Err(FieldError::new(field, "must not be empty"));
     }
-    if value.len() > 512 {
+    if value.chars().count() > 512 {
         return Err(FieldError::new(field, "must be at most 512 characters"));
     }
     Ok(())

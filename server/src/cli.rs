@@ -1,5 +1,7 @@
-//! The command line: settings, logging, and `serve` (the default) or `demo`. Exit codes: 0 done,
-//! 2 a bad setting (one line on stderr naming it), 1 anything else that stopped the server.
+//! The command line: settings, logging, and which command runs: `serve` (the default), `demo`
+//! or `reencrypt`; each command's work is in its own module. Exit codes: 0 done, 2 a bad setting
+//! (one line on stderr naming it; keys that cannot read the stored secrets count as one), 1
+//! anything else that stopped the server.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -16,9 +18,11 @@ use crate::connect::Connector;
 use crate::crypto::Keys;
 use crate::db::{Database, Db, OpenError};
 use crate::http::listener;
+use crate::ops::backup::BackupError;
+use crate::ops::keys::Refusal;
 use crate::refresh::Refresher;
 use crate::routes::idempotency;
-use crate::{demo, server};
+use crate::{demo, ops, server};
 
 /// Why the program stops early.
 struct Failure {
@@ -59,7 +63,12 @@ pub fn main() -> ExitCode {
     };
     let result = init_logging().and_then(|()| match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.settings.server()?),
-        Command::Demo => run_demo(cli.settings.storage()?, &cli.settings.demo_public_url()?),
+        Command::Demo => run_demo(
+            cli.settings.storage("demo")?,
+            &cli.settings.demo_public_url()?,
+        ),
+        Command::Backup { file } => run_backup(&cli.settings.database()?, &file),
+        Command::Reencrypt { batch } => run_reencrypt(cli.settings.storage("reencrypt")?, batch),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -102,21 +111,23 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| runtime_failure(format!("cannot start the runtime: {e}")))
 }
 
-/// Opens the database of `storage` with its key.
+/// Opens the database of `storage` and unlocks it with its keys.
 async fn open(storage: &Storage) -> Result<(Arc<Db>, Arc<Keys>), Failure> {
-    let keys = Arc::new(Keys::new(&storage.encryption_key));
-    let db = Db::open(&storage.database, &keys)
+    let db = Db::open(&storage.database)
         .await
-        .map_err(|e| match e {
-            OpenError::Database(reason) => ConfigError(format!(
+        .map_err(|OpenError::Database(reason)| {
+            ConfigError(format!(
                 "CREDPORT_DATABASE {} cannot be used: {reason}",
                 storage.database.describe()
-            )),
-            OpenError::WrongKey => ConfigError(
-                "CREDPORT_ENCRYPTION_KEY is not the key this database was created with".to_owned(),
-            ),
+            ))
         })?;
-    Ok((db, keys))
+    let keys = ops::keys::unlock(&db, &storage.keys)
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::Unreadable { .. } => Failure::from(ConfigError(refusal.to_string())),
+            Refusal::Database(_) => runtime_failure(refusal.to_string()),
+        })?;
+    Ok((db, Arc::new(keys)))
 }
 
 /// Binds, opens the database, then serves; every setting is judged before the first log line,
@@ -130,9 +141,28 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
                 config.listen
             ))
         })?;
+    let metrics_listener = config
+        .metrics_listen
+        .map(|address| {
+            ops::metrics::bind(address).map_err(|e| {
+                ConfigError(format!(
+                    "CREDPORT_METRICS_LISTEN {address} cannot be listened on: {e}"
+                ))
+            })
+        })
+        .transpose()?;
     let runtime = runtime()?;
     let served = runtime.block_on(async {
         let (db, keys) = open(&config.storage).await?;
+        if let Some(listener) = metrics_listener {
+            let handle = ops::metrics::install().map_err(runtime_failure)?;
+            let listener = tokio::net::TcpListener::from_std(listener)
+                .map_err(|e| runtime_failure(format!("metrics failed: {e}")))?;
+            if let Ok(address) = listener.local_addr() {
+                tracing::info!(%address, "metrics listening");
+            }
+            tokio::spawn(ops::metrics::serve(listener, handle, Arc::clone(&db)));
+        }
         let max_connections = listener::connection_cap(listener::raise_file_limit());
         if config.generated_admin_token {
             eprintln!(
@@ -224,5 +254,38 @@ fn run_demo(storage: Storage, public_url: &str) -> Result<(), Failure> {
         seeded.connect_url
     );
     println!("{}", seeded.line);
+    Ok(())
+}
+
+fn run_reencrypt(storage: Storage, batch: u32) -> Result<(), Failure> {
+    let printer = ops::reencrypt::Printer {
+        terminal: std::io::stderr().is_terminal(),
+    };
+    let lines = runtime()?.block_on(async {
+        let (db, keys) = open(&storage).await?;
+        let outcome = ops::reencrypt::run(&db, Arc::clone(&keys), batch, &mut |p| printer.show(p))
+            .await
+            .map_err(|e| {
+                runtime_failure(format!("reencrypt stopped: {e}; run it again to resume"))
+            })?;
+        printer.finish();
+        Ok::<_, Failure>(ops::reencrypt::summary(&keys, &outcome))
+    })?;
+    for line in lines {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+fn run_backup(database: &Database, target: &std::path::Path) -> Result<(), Failure> {
+    let bytes = ops::backup::run(database, target).map_err(|e| match e {
+        BackupError::Failed(_) => runtime_failure(e.to_string()),
+        refused => Failure::from(ConfigError(refused.to_string())),
+    })?;
+    println!(
+        "backed up {} to {} ({bytes} bytes)",
+        database.describe(),
+        target.display()
+    );
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
 
-use crate::crypto;
+use crate::crypto::{self, KeyRing};
 use crate::db::Database;
 
 #[derive(Parser)]
@@ -26,13 +26,27 @@ pub struct Cli {
     pub settings: SettingArgs,
 }
 
-#[derive(Clone, Copy, Subcommand)]
+#[derive(Clone, Subcommand)]
 pub enum Command {
     /// Run the server (the default).
     Serve,
     /// Add a demo site with connections and a token to the database, print its ids as one JSON
     /// line and exit.
     Demo,
+    /// Rewrite every stored secret under CREDPORT_ENCRYPTION_KEY (online, resumable), then print
+    /// how many secrets each key id still holds.
+    /// Copy the SQLite database, while the server runs, into a new file FILE (start on the
+    /// copy to restore it; its secrets stay encrypted). For PostgreSQL use pg_dump.
+    Backup {
+        /// The copy to make; it must not exist yet.
+        file: PathBuf,
+    },
+    Reencrypt {
+        /// Rows rewritten per transaction.
+        #[arg(long, default_value_t = crate::ops::reencrypt::DEFAULT_BATCH,
+              value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        batch: u32,
+    },
 }
 
 /// The raw settings; [`SettingArgs::server`] and [`SettingArgs::storage`] check them.
@@ -66,6 +80,18 @@ pub struct SettingArgs {
         global = true
     )]
     encryption_key: Option<String>,
+    /// Earlier encryption keys, comma-separated, same form: they decrypt, never encrypt (for
+    /// rotating the key: see `credport-server reencrypt`).
+    #[arg(
+        long,
+        env = "CREDPORT_ENCRYPTION_KEYS_OLD",
+        hide_env_values = true,
+        global = true
+    )]
+    encryption_keys_old: Option<String>,
+    /// Address of the Prometheus metrics listener (GET /metrics) [default: off].
+    #[arg(long, env = "CREDPORT_METRICS_LISTEN", global = true)]
+    metrics_listen: Option<String>,
     /// Requests per second allowed to each token [default: no limit].
     #[arg(long, env = "CREDPORT_RATE_LIMIT", global = true)]
     rate_limit: Option<String>,
@@ -100,12 +126,12 @@ fn bad(message: impl Into<String>) -> ConfigError {
     ConfigError(message.into())
 }
 
-/// Where the data is and the key that protects it.
+/// Where the data is and the keys that protect it.
 pub struct Storage {
     pub database: Database,
     /// A `--dev` database, removed when the server stops.
     pub temporary: bool,
-    pub encryption_key: [u8; 32],
+    pub keys: KeyRing,
 }
 
 /// Everything `serve` needs.
@@ -120,6 +146,8 @@ pub struct ServerConfig {
     pub refresh_timeout: Duration,
     /// `CREDPORT_PUBLIC_URL`, checked; `None` for the default made from the bound address.
     pub public_url: Option<String>,
+    /// Where Prometheus metrics are served; `None`: not at all.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 pub enum CorsOrigins {
@@ -136,7 +164,12 @@ const MIN_ADMIN_TOKEN: usize = 32;
 
 impl SettingArgs {
     pub fn server(&self) -> Result<ServerConfig, ConfigError> {
-        let listen = listen(&self.listen)?;
+        let listen = address("CREDPORT_LISTEN", &self.listen)?;
+        let metrics_listen = self
+            .metrics_listen
+            .as_deref()
+            .map(|v| address("CREDPORT_METRICS_LISTEN", v))
+            .transpose()?;
         let rate_limit = self.rate_limit.as_deref().map(rate_limit).transpose()?;
         let cors = self.cors_origins.as_deref().map(cors_origins).transpose()?;
         let public_url = self.public_url.as_deref().map(public_url).transpose()?;
@@ -166,6 +199,7 @@ impl SettingArgs {
             cors,
             refresh_timeout,
             public_url,
+            metrics_listen,
         })
     }
 
@@ -174,18 +208,32 @@ impl SettingArgs {
     pub fn demo_public_url(&self) -> Result<String, ConfigError> {
         match &self.public_url {
             Some(url) => public_url(url),
-            None => Ok(default_public_url(listen(&self.listen)?)),
+            None => Ok(default_public_url(address("CREDPORT_LISTEN", &self.listen)?)),
         }
     }
 
-    /// The settings of `demo`, which writes data meant to be read later: no `--dev`.
-    pub fn storage(&self) -> Result<Storage, ConfigError> {
+    /// The settings of `demo` and `reencrypt`, which work on data meant to be read later: no
+    /// `--dev`.
+    pub fn storage(&self, command: &str) -> Result<Storage, ConfigError> {
         if self.dev {
-            return Err(bad(
-                "--dev cannot be used with demo: its throwaway key would make the data unreadable",
-            ));
+            return Err(bad(format!(
+                "--dev cannot be used with {command}: its throwaway key would make the data unreadable"
+            )));
         }
         self.storage_with(false)
+    }
+
+    /// `CREDPORT_DATABASE` alone, for `backup`, which needs no key: the copy stays encrypted.
+    pub fn database(&self) -> Result<Database, ConfigError> {
+        match &self.database {
+            Some(path) if path.as_os_str().is_empty() => {
+                Err(bad("CREDPORT_DATABASE must not be empty"))
+            }
+            Some(path) => {
+                Database::parse(path).map_err(|why| bad(format!("CREDPORT_DATABASE {why}")))
+            }
+            None => Ok(Database::Sqlite(PathBuf::from(DEFAULT_DATABASE))),
+        }
     }
 
     fn storage_with(&self, dev: bool) -> Result<Storage, ConfigError> {
@@ -199,13 +247,7 @@ impl SettingArgs {
                 )),
             };
         let (database, temporary) = match &self.database {
-            Some(path) if path.as_os_str().is_empty() => {
-                return Err(bad("CREDPORT_DATABASE must not be empty"))
-            }
-            Some(path) => (
-                Database::parse(path).map_err(|why| bad(format!("CREDPORT_DATABASE {why}")))?,
-                false,
-            ),
+            Some(_) => (self.database()?, false),
             None if dev => {
                 let suffix = crypto::random_base62(12).map_err(|_| random_failed())?;
                 let name = format!("credport-dev-{suffix}.db");
@@ -213,10 +255,17 @@ impl SettingArgs {
             }
             None => (Database::Sqlite(PathBuf::from(DEFAULT_DATABASE)), false),
         };
+        let old = match &self.encryption_keys_old {
+            Some(list) => old_keys(list)?,
+            None => Vec::new(),
+        };
         Ok(Storage {
             database,
             temporary,
-            encryption_key,
+            keys: KeyRing {
+                current: encryption_key,
+                old,
+            },
         })
     }
 }
@@ -225,12 +274,13 @@ fn random_failed() -> ConfigError {
     bad("--dev needs the system random source, which failed")
 }
 
-fn listen(value: &str) -> Result<SocketAddr, ConfigError> {
+/// The address of the listener setting `name`.
+fn address(name: &str, value: &str) -> Result<SocketAddr, ConfigError> {
     value
         .to_socket_addrs()
         .ok()
         .and_then(|mut addrs| addrs.next())
-        .ok_or_else(|| bad("CREDPORT_LISTEN must be HOST:PORT, such as 127.0.0.1:8787"))
+        .ok_or_else(|| bad(format!("{name} must be HOST:PORT, such as 127.0.0.1:8787")))
 }
 
 fn admin_token(value: &str) -> Result<String, ConfigError> {
@@ -249,17 +299,35 @@ fn admin_token(value: &str) -> Result<String, ConfigError> {
 }
 
 fn encryption_key(value: &str) -> Result<[u8; 32], ConfigError> {
+    key_named("CREDPORT_ENCRYPTION_KEY", value)
+}
+
+/// `CREDPORT_ENCRYPTION_KEYS_OLD`: keys in the same form, separated by commas (blank entries,
+/// as a trailing comma makes, are ignored).
+fn old_keys(list: &str) -> Result<Vec<[u8; 32]>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .enumerate()
+        .map(|(i, entry)| {
+            key_named(
+                &format!("CREDPORT_ENCRYPTION_KEYS_OLD entry {}", i + 1),
+                entry,
+            )
+        })
+        .collect()
+}
+
+fn key_named(name: &str, value: &str) -> Result<[u8; 32], ConfigError> {
     let mut key = [0u8; 32];
     if hex::decode_to_slice(value, &mut key).is_err() {
-        return Err(bad(
-            "CREDPORT_ENCRYPTION_KEY must be 64 hex characters (32 bytes)",
-        ));
+        return Err(bad(format!("{name} must be 64 hex characters (32 bytes)")));
     }
     // All zeros and the like: a placeholder, not a key.
     if one_repeated(&key) {
-        return Err(bad(
-            "CREDPORT_ENCRYPTION_KEY must not be one byte repeated; use 32 random bytes, e.g. from `openssl rand -hex 32`",
-        ));
+        return Err(bad(format!(
+            "{name} must not be one byte repeated; use 32 random bytes, e.g. from `openssl rand -hex 32`"
+        )));
     }
     Ok(key)
 }
@@ -356,13 +424,21 @@ mod tests {
 
     #[test]
     fn settings_are_checked() {
-        assert!(listen("127.0.0.1:0").is_ok());
-        assert!(listen("nonsense").is_err());
+        assert!(address("CREDPORT_LISTEN", "127.0.0.1:0").is_ok());
+        assert!(address("CREDPORT_LISTEN", "nonsense").is_err());
         assert!(encryption_key(&"0123456789abcdef".repeat(4)).is_ok());
         assert!(encryption_key(&"ab".repeat(31)).is_err());
         assert!(encryption_key(&"zz".repeat(32)).is_err());
         assert!(encryption_key(&"00".repeat(32)).is_err());
         assert!(encryption_key(&"ab".repeat(32)).is_err());
+        let (a, b) = ("0123456789abcdef".repeat(4), "fedcba9876543210".repeat(4));
+        assert_eq!(old_keys(&format!("{a}, {b},")).unwrap().len(), 2);
+        let refused = old_keys(&format!("{a},{}", "00".repeat(32))).unwrap_err().0;
+        assert!(
+            refused.starts_with("CREDPORT_ENCRYPTION_KEYS_OLD entry 2 "),
+            "{refused}"
+        );
+        assert!(!refused.contains(&a), "no key in the message");
         assert!(admin_token("short").is_err());
         assert!(admin_token("a token with spaces! and more than 32 of them").is_err());
         assert!(admin_token("0123456789abcdef").is_err());

@@ -165,13 +165,25 @@ impl ApiError {
         error
     }
 
-    /// 408: the client sent nothing of its body for `seconds`; the connection is closed after
+    /// 503 `unavailable` with `Retry-After: 1` for a connection over the server's cap: nothing
+    /// went wrong, so nothing is logged beyond the request line.
+    pub fn overloaded() -> Self {
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the server has as many connections open as it serves at once; try again shortly",
+        );
+        error.retry_after = Some(1);
+        error
+    }
+
+    /// 408: the whole body did not arrive within `seconds`; the connection is closed after
     /// this answer (the client may never read it).
     pub fn body_timeout(seconds: u64) -> Self {
         let mut error = Self::new(
             StatusCode::REQUEST_TIMEOUT,
             "request_timeout",
-            format!("no part of the request body arrived for {seconds} s"),
+            format!("the request body did not arrive within {seconds} s"),
         );
         error.close = true;
         error

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod echo;
 pub mod error;
 pub mod http;
+pub mod ops;
 pub mod refresh;
 pub mod routes;
 pub mod server;

@@ -36,6 +36,14 @@ pub fn service(app: App, cors: Option<&CorsOrigins>) -> Result<Router, String> {
     Ok(router.layer(axum::middleware::from_fn(request_context::layer)))
 }
 
+/// What a connection over the cap gets ([`listener::run`]): `503 unavailable` with
+/// `Retry-After`, whatever it asked, with the request id every answer carries.
+pub fn overflow_service() -> Router {
+    Router::new()
+        .fallback(|| async { ApiError::overloaded() })
+        .layer(axum::middleware::from_fn(request_context::layer))
+}
+
 /// How long requests in flight may take to finish after a shutdown signal, so that a client
 /// that never completes its request cannot keep the server up.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -51,7 +59,14 @@ pub async fn serve(
     // Before the announcement, which tools wait for.
     tracing::info!(max_connections, "accepting connections");
     announce(address);
-    let connections = listener::run(listener, service, max_connections, shutdown_signal()).await;
+    let connections = listener::run(
+        listener,
+        service,
+        overflow_service(),
+        max_connections,
+        shutdown_signal(),
+    )
+    .await;
     tokio::select! {
         () = connections.shutdown() => {}
         () = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!(

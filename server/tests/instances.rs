@@ -2,7 +2,7 @@
 //! `Idempotency-Key` acts once and replays on the other instance, a unique name is won once, the
 //! rate limit is counted once per user, a `kill -9` of one instance loses no acknowledged write
 //! (the other serves it), and both restart on their data without migrating again. PostgreSQL
-//! only: on SQLite (one instance per file) these tests say so and pass; `scripts/test.sh` runs
+//! only: on SQLite (one instance per file) these tests say so and pass; `npm test` runs
 //! them on PostgreSQL.
 
 mod common;

@@ -295,7 +295,12 @@ async fn sigint_also_stops_cleanly() {
         .error(404, "not_found");
     let status = server.signal(libc::SIGINT);
     assert!(status.success(), "{status:?}");
-    assert!(server.logs().contains("SIGINT"));
+    // The last lines reach the test's reader of stderr a moment after the exit.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !server.logs().contains("SIGINT") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(server.logs().contains("SIGINT"), "{}", server.logs());
 }
 
 #[tokio::test]

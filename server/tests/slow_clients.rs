@@ -1,6 +1,7 @@
 //! Clients that hold connections without using them: silent, trickling, idle after an answer,
-//! stalled mid-body, and a flood of idle sockets. Each waits out the 30-second timeouts, so
-//! the cases run side by side.
+//! stalled or trickling mid-body, more connections than the server serves at once, a flood of
+//! idle sockets, and a shutdown with a request in flight. Each waits out a timeout (10 s for a
+//! request head, 30 s for a body, 20 s of shutdown grace), so the cases run side by side.
 
 mod common;
 
@@ -10,14 +11,16 @@ use std::time::{Duration, Instant};
 
 use common::{Options, Server};
 
-/// The documented timeout, and how much later than it a connection may be closed.
-const TIMEOUT: Duration = Duration::from_secs(30);
-const SLACK: Duration = Duration::from_secs(10);
+/// The documented timeouts (a whole request head, a whole body), and how much later than one a
+/// connection may be closed.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+const SLACK: Duration = Duration::from_secs(8);
 
 fn connect(server: &Server) -> TcpStream {
     let stream = TcpStream::connect(server.url.trim_start_matches("http://")).unwrap();
     stream
-        .set_read_timeout(Some(TIMEOUT + SLACK + SLACK))
+        .set_read_timeout(Some(BODY_TIMEOUT + SLACK + SLACK))
         .unwrap();
     stream
 }
@@ -42,15 +45,24 @@ fn until_closed(mut stream: TcpStream, since: Instant) -> (String, Duration) {
 }
 
 #[track_caller]
-fn closed_after_the_timeout(case: &str, after: Duration) {
+fn closed_after(case: &str, after: Duration, timeout: Duration) {
     assert!(
-        after >= TIMEOUT - Duration::from_secs(1) && after <= TIMEOUT + SLACK,
-        "{case}: closed after {after:?}, not about {TIMEOUT:?}"
+        after >= timeout - Duration::from_secs(1) && after <= timeout + SLACK,
+        "{case}: closed after {after:?}, not about {timeout:?}"
     );
 }
 
+/// The head of a site-creating `POST` with a body of `length` bytes.
+fn create_site_head(server: &Server, length: usize) -> String {
+    format!(
+        "POST /v1/admin/sites HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\n\
+         content-type: application/json\r\nconnection: close\r\ncontent-length: {length}\r\n\r\n",
+        server.admin_token
+    )
+}
+
 #[test]
-fn silent_trickling_idle_and_stalled_clients_are_disconnected_after_30_seconds() {
+fn heads_have_10_seconds_and_bodies_30() {
     let server = Server::start();
     let server = &server;
     std::thread::scope(|scope| {
@@ -58,7 +70,7 @@ fn silent_trickling_idle_and_stalled_clients_are_disconnected_after_30_seconds()
         scope.spawn(move || {
             let stream = connect(server);
             let (answer, after) = until_closed(stream, Instant::now());
-            closed_after_the_timeout("silent", after);
+            closed_after("silent", after, HEAD_TIMEOUT);
             assert!(!answer.contains("200"), "{answer}");
         });
         // Sends a request head one byte every 2 s: it would take minutes.
@@ -67,13 +79,14 @@ fn silent_trickling_idle_and_stalled_clients_are_disconnected_after_30_seconds()
             let started = Instant::now();
             let head = b"GET /v1/connections HTTP/1.1\r\nhost: x\r\nx-padding: aaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
             for byte in head {
-                if stream.write_all(&[*byte]).is_err() || started.elapsed() > TIMEOUT + SLACK {
+                if stream.write_all(&[*byte]).is_err() || started.elapsed() > HEAD_TIMEOUT + SLACK
+                {
                     break;
                 }
                 std::thread::sleep(Duration::from_secs(2));
             }
             let (_, after) = until_closed(stream, started);
-            closed_after_the_timeout("trickling head", after);
+            closed_after("trickling head", after, HEAD_TIMEOUT);
         });
         // Makes one request on a keep-alive connection, then idles.
         scope.spawn(move || {
@@ -86,37 +99,47 @@ fn silent_trickling_idle_and_stalled_clients_are_disconnected_after_30_seconds()
             let answered = Instant::now();
             assert!(String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 404"));
             let (_, after) = until_closed(stream, answered);
-            closed_after_the_timeout("idle keep-alive", after);
+            closed_after("idle keep-alive", after, HEAD_TIMEOUT);
         });
         // Sends a head and part of its body, then nothing: 408 with the error body, then closed.
         scope.spawn(move || {
             let mut stream = connect(server);
             let body = br#"{"name":"#;
-            let head = format!(
-                "POST /v1/admin/sites HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\n\
-                 content-type: application/json\r\ncontent-length: 40\r\n\r\n",
-                server.admin_token
-            );
-            stream.write_all(head.as_bytes()).unwrap();
+            stream
+                .write_all(create_site_head(server, 40).as_bytes())
+                .unwrap();
             stream.write_all(body).unwrap();
             let (answer, after) = until_closed(stream, Instant::now());
-            closed_after_the_timeout("stalled body", after);
+            closed_after("stalled body", after, BODY_TIMEOUT);
             assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
             let lower = answer.to_ascii_lowercase();
             assert!(lower.contains("x-request-id: req_"), "{answer}");
             assert!(answer.contains(r#""code":"request_timeout""#), "{answer}");
         });
-        // A slow but live body (a part every 5 s) is read to the end and answered.
+        // A body that trickles a byte every 2 s never completes within 30 s: 408, closed.
+        scope.spawn(move || {
+            let mut stream = connect(server);
+            stream
+                .write_all(create_site_head(server, 40).as_bytes())
+                .unwrap();
+            let started = Instant::now();
+            for byte in br#"{"name":"a trickle that never ends.."}"# {
+                if stream.write_all(&[*byte]).is_err() || started.elapsed() > BODY_TIMEOUT + SLACK {
+                    break;
+                }
+                std::thread::sleep(Duration::from_secs(2));
+            }
+            let (answer, _) = until_closed(stream, started);
+            closed_after("trickling body", started.elapsed(), BODY_TIMEOUT);
+            assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        });
+        // A slow but live body (a part every 5 s, 15 s in all) is read to the end and answered.
         scope.spawn(move || {
             let mut stream = connect(server);
             let body = br#"{"name":"slow but alive"}"#;
-            let head = format!(
-                "POST /v1/admin/sites HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\n\
-                 content-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
-                server.admin_token,
-                body.len()
-            );
-            stream.write_all(head.as_bytes()).unwrap();
+            stream
+                .write_all(create_site_head(server, body.len()).as_bytes())
+                .unwrap();
             for part in body.chunks(9) {
                 std::thread::sleep(Duration::from_secs(5));
                 stream.write_all(part).unwrap();
@@ -145,18 +168,101 @@ async fn the_soft_file_limit_is_raised_to_the_hard_one() {
         ..Options::default()
     });
     assert_eq!(soft_file_limit(server.pid()), 4000);
-    // The cap follows the raised limit (the log reaches the pipe a moment later).
+    // The cap follows the raised limit, less 128 files for the database and the runtime and 32
+    // for connections answered 503 (the log reaches the pipe a moment later).
     let logged = (0..50).any(|_| {
         std::thread::sleep(Duration::from_millis(40));
-        server.logs().contains("max_connections=3872")
+        server.logs().contains("max_connections=3840")
     });
     assert!(logged, "{}", server.logs());
     assert!(server.stop().success());
 }
 
+/// Connections past the cap (`file_limit` less 160) answer this: the request's status line,
+/// read from a raw socket.
+fn raw_get(address: std::net::SocketAddr, path: &str) -> String {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).unwrap();
+    stream.set_read_timeout(Some(SLACK)).unwrap();
+    stream
+        .write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
+        .unwrap();
+    let (answer, _) = until_closed_or_answered(stream);
+    answer
+}
+
+/// Reads one answer (head and declared body), or until the server closes.
+fn until_closed_or_answered(mut stream: TcpStream) -> (String, Instant) {
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(str::to_owned)
+                })
+                .and_then(|n| n.trim().parse::<usize>().ok());
+            if length.is_some_and(|n| body.len() >= n) {
+                return (text, Instant::now());
+            }
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return (text, Instant::now()),
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[test]
+fn connections_past_the_cap_are_answered_503_with_retry_after() {
+    // 176 files: 16 connections served, 32 more answered 503, 128 kept for the database.
+    let server = Server::start_with(Options {
+        file_limit: Some((176, 176)),
+        ..Options::default()
+    });
+    let address: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
+    let idle: Vec<TcpStream> = (0..16)
+        .map(|_| TcpStream::connect(address).unwrap())
+        .collect();
+    // Every place is taken once the server says so.
+    let deadline = Instant::now() + SLACK;
+    while !server.logs().contains("connection cap reached") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let asked = Instant::now();
+    let answer = raw_get(address, "/v1/nothing");
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "answered after {:?}",
+        asked.elapsed()
+    );
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    let lower = answer.to_ascii_lowercase();
+    assert!(lower.contains("retry-after: 1\r\n"), "{answer}");
+    assert!(lower.contains("x-request-id: req_"), "{answer}");
+    assert!(lower.contains("connection: close"), "{answer}");
+    assert!(answer.contains(r#""code":"unavailable""#), "{answer}");
+    // Once the idle sockets have been closed (10 s without a head), the same request is served.
+    let deadline = Instant::now() + HEAD_TIMEOUT + SLACK;
+    let served = loop {
+        let answer = raw_get(address, "/v1/nothing");
+        if answer.starts_with("HTTP/1.1 404") || Instant::now() > deadline {
+            break answer;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(served.starts_with("HTTP/1.1 404"), "{served}");
+    drop(idle);
+    assert!(server.stop().success());
+}
+
 #[tokio::test]
 async fn a_flood_of_idle_sockets_does_not_lock_other_clients_out() {
-    // 256 files: 128 connections at most, the rest kept for the database and the runtime.
+    // 256 files: 96 connections served and 32 answered 503 at most, the rest kept for the
+    // database and the runtime.
     let server = Server::start_with(Options {
         file_limit: Some((256, 256)),
         ..Options::default()
@@ -170,17 +276,29 @@ async fn a_flood_of_idle_sockets_does_not_lock_other_clients_out() {
     let started = Instant::now();
     let api = server.api();
     let client = reqwest::Client::builder()
-        .timeout(TIMEOUT + SLACK + SLACK)
+        .timeout(HEAD_TIMEOUT + SLACK + SLACK)
         .build()
         .unwrap();
-    let answer = client
-        .get(format!("{}/v1/nothing", api.base))
-        .send()
-        .await
-        .expect("a request waiting behind the flood is answered");
-    assert_eq!(answer.status().as_u16(), 404);
+    // Told to come back (503 with Retry-After) or kept waiting, then answered.
+    let status = loop {
+        let answer = client
+            .get(format!("{}/v1/nothing", api.base))
+            .send()
+            .await
+            .expect("a request behind the flood is answered");
+        if answer.status() != 503 || started.elapsed() > HEAD_TIMEOUT + SLACK + SLACK {
+            break answer.status().as_u16();
+        }
+        let wait: u64 = answer.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(wait)).await;
+    };
+    assert_eq!(status, 404);
     assert!(
-        started.elapsed() <= TIMEOUT + SLACK,
+        started.elapsed() <= HEAD_TIMEOUT + SLACK + SLACK,
         "answered after {:?}",
         started.elapsed()
     );
@@ -200,4 +318,69 @@ async fn a_flood_of_idle_sockets_does_not_lock_other_clients_out() {
     assert!(logs.contains("connection cap reached"), "{logs}");
     assert!(!logs.contains("Too many open files"), "{logs}");
     assert!(server.stop().success());
+}
+
+/// Sends SIGTERM without waiting for the exit.
+fn terminate(server: &Server) {
+    // SAFETY: kill only sends a signal to the server's process.
+    unsafe { libc::kill(server.pid(), libc::SIGTERM) };
+}
+
+#[test]
+fn sigterm_finishes_requests_in_flight_and_refuses_new_connections() {
+    let server = Server::start();
+    let address: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
+    let body = br#"{"name":"in flight"}"#;
+    let mut in_flight = connect(&server);
+    in_flight
+        .write_all(create_site_head(&server, body.len()).as_bytes())
+        .unwrap();
+    in_flight.write_all(&body[..5]).unwrap();
+    // The request is in flight once the server has read its head, which nothing outside the
+    // process shows: give it a moment (a connection whose head is unread is idle, and closed).
+    std::thread::sleep(Duration::from_millis(500));
+    terminate(&server);
+    // The listening socket closes: a new connection is refused, not queued.
+    let deadline = Instant::now() + SLACK;
+    let refused = loop {
+        match TcpStream::connect_timeout(&address, Duration::from_secs(1)) {
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => break true,
+            _ if Instant::now() > deadline => break false,
+            _ => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    assert!(refused, "new connections are refused after SIGTERM");
+    // The request in flight is still read to its end and answered.
+    in_flight.write_all(&body[5..]).unwrap();
+    let (answer, _) = until_closed(in_flight, Instant::now());
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert!(server.stop().success());
+    assert!(server.logs().contains("shutting down"));
+}
+
+#[test]
+fn sigterm_stops_after_20_seconds_of_a_request_that_never_finishes() {
+    let server = Server::start();
+    let mut stalled = connect(&server);
+    stalled
+        .write_all(create_site_head(&server, 40).as_bytes())
+        .unwrap();
+    stalled.write_all(br#"{"name":"#).unwrap();
+    // As above: the server reads the head first.
+    std::thread::sleep(Duration::from_millis(500));
+    let signalled = Instant::now();
+    let status = server.stop();
+    closed_after(
+        "shutdown grace",
+        signalled.elapsed(),
+        Duration::from_secs(20),
+    );
+    assert!(status.success(), "{status:?}");
+    assert!(
+        server
+            .logs()
+            .contains("still in flight after the grace period"),
+        "{}",
+        server.logs()
+    );
 }

@@ -11,7 +11,7 @@ use gloo_net::http::Method;
 use wasm_bindgen::prelude::*;
 
 use super::pager::{NextPage, Page, Pager};
-use super::{string_arg, to_js};
+use super::{items_of, string_arg, to_js};
 use crate::decode::{self, json};
 use crate::errors::Error;
 use crate::host::type_name;
@@ -181,7 +181,7 @@ pub fn pages_from(path: String, mut params: ListApiKeysParams) -> NextPage {
                 params.offset = Some(offset);
                 pages_from(path, params)
             });
-            let items = list.data.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
+            let items = items_of(&list.data)?;
             Ok(Page { items, next })
         })
     })

@@ -11,7 +11,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::credentials_cache::{CredentialsCache, Lookup};
 use super::pager::{NextPage, Page, Pager};
-use super::{string_arg, to_js};
+use super::{items_of, string_arg, to_js};
 use crate::decode::json;
 use crate::errors::Error;
 use crate::options::CallOptions;
@@ -172,7 +172,7 @@ pub fn pages_from(path: String, mut params: ListConnectionsParams) -> NextPage {
         Box::pin(async move {
             let mut page = transport.send(list_call(&path, &params)?, &options, json::<ConnectionPage>).await?;
             flag_all(&mut page.payload);
-            let items = page.payload.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
+            let items = items_of(&page.payload)?;
             // A page past the end is empty: stop there even if the server still names a next one.
             let next = page.next.filter(|_| !items.is_empty()).map(|n| {
                 params.page = Some(n);

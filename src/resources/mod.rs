@@ -9,19 +9,26 @@ pub mod pager;
 pub mod tokens;
 
 use serde::Serialize;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::errors::Error;
 use crate::host::type_name;
 
-/// Results as plain JS objects: `camelCase` names (the model's serde names in the SDK's build),
-/// `null` for absent values, objects rather than `Map`s.
-const RESULTS: serde_wasm_bindgen::Serializer =
-    serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true).serialize_maps_as_objects(true);
-
-/// A result, written out as a plain JS object.
+/// A result as a plain JS object: written by the model's serde types as one JSON text
+/// (`camelCase` names in the SDK's build, `null` for absent values) that the engine's
+/// `JSON.parse` reads in one crossing, instead of a crossing per field.
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
-    value.serialize(&RESULTS).map_err(|_| Error::InvalidResponse {
+    parse(serde_json::to_string(value).ok())
+}
+
+/// A page's items as JS values, written out as one array (one `JSON.parse` for the page).
+pub fn items_of<T: Serialize>(items: &[T]) -> Result<Vec<JsValue>, Error> {
+    Ok(to_js(&items)?.unchecked_into::<js_sys::Array>().iter().collect())
+}
+
+/// The value of a result's JSON text; not generic, so one copy for every result type.
+fn parse(text: Option<String>) -> Result<JsValue, Error> {
+    text.and_then(|text| js_sys::JSON::parse(&text).ok()).ok_or_else(|| Error::InvalidResponse {
         status: 200,
         request_id: None,
         message: "credport answered with a value JavaScript cannot hold".to_owned(),

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
- * A fresh project with the packed tarball installed. `scripts/test.sh` makes it once per run
+ * A fresh project with the packed tarball installed. `npm test` (scripts/test.mjs) makes it once per run
  * (CREDPORT_TEST_PROJECT); a test run on its own packs and installs here.
  */
 let project;

@@ -1,7 +1,7 @@
 // A body over 1 MiB reaches Node's fetch as the 413 it is, never as a network error (EPIPE or
 // ECONNRESET: the server closing while the client still sends), for a few sizes, with and without
 // a Content-Length, on a token route and an admin route. On SQLite always; on PostgreSQL too when
-// a cluster is at hand (PGHOST, as scripts/with-postgres.sh sets it: scripts/test.sh runs this
+// a cluster is at hand (PGHOST, as scripts/with-postgres.sh sets it: `npm test` runs this
 // file that way as well).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';

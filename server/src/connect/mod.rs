@@ -27,6 +27,7 @@ use crate::crypto::{self, Keys};
 use crate::db::sql::Conn;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::ops::metrics::{self, Event};
 use crate::refresh::token_endpoint::{self, Answer};
 use crate::store;
 use crate::store::connect_sessions::{NewSession, Refusal, Taken};
@@ -408,9 +409,11 @@ pub async fn callback(connector: &Connector, query: &str) -> Result<Step, ApiErr
     }
     match &outcome {
         Ok((_, connection)) => {
+            metrics::outcome(Event::Connect, "succeeded");
             tracing::info!(connect_session = %taken.id, connection_id = %connection, "connect succeeded")
         }
         Err(error) => {
+            metrics::outcome(Event::Connect, "failed");
             tracing::warn!(connect_session = %taken.id, code = %error.code, "connect failed")
         }
     }

@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::crypto::{self, Keys};
 use crate::db::postgres::PgLocation;
 use crate::db::sql::{Conn, Dialect};
 use crate::error::ApiError;
@@ -59,8 +58,13 @@ fn is_postgres_url(value: &str) -> bool {
 pub enum OpenError {
     /// It cannot be opened or reached, or is not a credport database.
     Database(String),
-    /// It was made with another `CREDPORT_ENCRYPTION_KEY`.
-    WrongKey,
+}
+
+/// A snapshot of [`Db::pool_state`].
+pub struct PoolState {
+    pub in_use: usize,
+    pub idle: usize,
+    pub waiting: usize,
 }
 
 pub enum Db {
@@ -69,29 +73,36 @@ pub enum Db {
 }
 
 impl Db {
-    /// Opens the database (creating a SQLite file if needed), brings its schema up to date and
-    /// checks that it was made with `keys`.
-    pub async fn open(database: &Database, keys: &Keys) -> Result<Arc<Db>, OpenError> {
-        let db = Arc::new(match database {
+    /// Opens the database (creating a SQLite file if needed) and brings its schema up to date.
+    /// The keys are checked against it by [`crate::ops::keys::unlock`].
+    pub async fn open(database: &Database) -> Result<Arc<Db>, OpenError> {
+        Ok(Arc::new(match database {
             Database::Sqlite(path) => Db::Sqlite(Arc::new(sqlite::SqliteDb::open(path)?)),
             Database::Postgres(location) => Db::Postgres(postgres::PgDb::open(location).await?),
-        });
-        let expected = keys.check_value();
-        let stored = db
-            .write(move |conn| {
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('key_check', ?1) ON CONFLICT (key) DO NOTHING",
-                    &[expected[..].into()],
-                )?;
-                conn.query_one("SELECT value FROM meta WHERE key = 'key_check'", &[])?
-                    .blob(0)
-            })
+        }))
+    }
+
+    /// How many migrations the schema has had, as recorded by the store's migration runner.
+    pub async fn schema_version(&self) -> Result<i64, ApiError> {
+        let sql = match self.dialect() {
+            Dialect::Sqlite => "PRAGMA user_version",
+            Dialect::Postgres => "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
+        };
+        self.read_single(move |conn| conn.query_one(sql, &[])?.int(0))
             .await
-            .map_err(|e| OpenError::Database(e.to_string()))?;
-        if crypto::hashes_equal(&stored, &keys.check_value()) {
-            Ok(db)
-        } else {
-            Err(OpenError::WrongKey)
+    }
+
+    /// The database connections in use and idle now, and the transactions waiting for one
+    /// (PostgreSQL's pool; SQLite's writer and reader connections).
+    pub fn pool_state(&self) -> PoolState {
+        let (in_use, idle, waiting) = match self {
+            Self::Sqlite(db) => db.pool_state(),
+            Self::Postgres(pg) => pg.pool_state(),
+        };
+        PoolState {
+            in_use,
+            idle,
+            waiting,
         }
     }
 

@@ -168,6 +168,16 @@ impl PgDb {
         Ok(Self { pool })
     }
 
+    /// The pooled connections in use and idle now, and the requests waiting for one.
+    pub fn pool_state(&self) -> (usize, usize, usize) {
+        let status = self.pool.status();
+        (
+            status.size.saturating_sub(status.available),
+            status.available,
+            status.waiting,
+        )
+    }
+
     /// Runs `f` in one transaction on a pooled connection: committed if it returns `Ok`, rolled
     /// back otherwise.
     pub async fn transaction<T, F>(&self, read_only: bool, f: F) -> Result<T, ApiError>

@@ -26,6 +26,8 @@ pub struct SqliteDb {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Transactions waiting for their connection's lock, for the pool metrics.
+    waiting: AtomicUsize,
 }
 
 impl SqliteDb {
@@ -50,6 +52,7 @@ impl SqliteDb {
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
         })
     }
 
@@ -60,7 +63,7 @@ impl SqliteDb {
         f: impl FnOnce(&Conn<'_>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % READERS;
-        let mut conn = lock(self.readers.get(index).unwrap_or(&self.writer));
+        let mut conn = self.lock(self.readers.get(index).unwrap_or(&self.writer));
         let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
         let out = f(&Conn::Sqlite(&tx))?;
         tx.commit()?;
@@ -73,7 +76,7 @@ impl SqliteDb {
         &self,
         f: impl FnOnce(&Conn<'_>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let mut conn = lock(&self.writer);
+        let mut conn = self.lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&Conn::Sqlite(&tx))?;
         tx.commit()?;
@@ -81,10 +84,82 @@ impl SqliteDb {
     }
 }
 
-/// A poisoned lock only means a request panicked while holding it; its transaction was rolled
-/// back when the panic dropped it, so the connection is fine to use.
-fn lock(mutex: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+impl SqliteDb {
+    /// A poisoned lock only means a request panicked while holding it; its transaction was
+    /// rolled back when the panic dropped it, so the connection is fine to use.
+    fn lock<'a>(&self, mutex: &'a Mutex<Connection>) -> MutexGuard<'a, Connection> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let guard = mutex.lock().unwrap_or_else(PoisonError::into_inner);
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        guard
+    }
+
+    /// The connections (writer and readers) in use now, and the transactions waiting for one.
+    pub fn pool_state(&self) -> (usize, usize, usize) {
+        let all = std::iter::once(&self.writer).chain(&self.readers);
+        let in_use = all
+            .clone()
+            .filter(|m| matches!(m.try_lock(), Err(std::sync::TryLockError::WouldBlock)))
+            .count();
+        let total = all.count();
+        (in_use, total - in_use, self.waiting.load(Ordering::Relaxed))
+    }
+}
+
+/// Copies the live database at `source` into a new file at `target` with SQLite's online
+/// backup, in one step: one read transaction, so the copy is one consistent snapshot, and (in
+/// WAL mode) writers are never blocked meanwhile. The copy is checked with `integrity_check`;
+/// on any failure it is removed.
+pub fn backup(source: &Path, target: &Path) -> Result<(), String> {
+    let from = connect(source, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(open_error_text)?;
+    let version: i64 = from
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|e| e.to_string())?;
+    if version < 1 {
+        return Err("it is not a credport database".to_owned());
+    }
+    create_private_file(target).map_err(open_error_text)?;
+    let copied = copy_into(&from, target);
+    if copied.is_err() {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut file = target.as_os_str().to_owned();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+    }
+    copied
+}
+
+fn copy_into(from: &Connection, target: &Path) -> Result<(), String> {
+    use rusqlite::backup::{Backup, StepResult};
+    let mut to = Connection::open(target).map_err(|e| e.to_string())?;
+    {
+        let backup = Backup::new(from, &mut to).map_err(|e| e.to_string())?;
+        // Busy or locked: another connection holds a lock SQLite's backup cannot wait on
+        // itself; a moment later it is gone.
+        let mut tries = 0;
+        loop {
+            match backup.step(-1).map_err(|e| e.to_string())? {
+                StepResult::Done => break,
+                _ if tries < 100 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                _ => return Err("the database stayed locked for 5 seconds".to_owned()),
+            }
+        }
+    }
+    let check: String = to
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .map_err(|e| e.to_string())?;
+    if check != "ok" {
+        return Err(format!("the copy failed its integrity check: {check}"));
+    }
+    Ok(())
+}
+
+fn open_error_text(OpenError::Database(text): OpenError) -> String {
+    text
 }
 
 fn database(e: rusqlite::Error) -> OpenError {

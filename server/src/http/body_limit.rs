@@ -1,5 +1,5 @@
-//! Reading request bodies: at most 1 MiB, each part within [`BODY_IDLE_TIMEOUT`] of the one
-//! before (408 otherwise), and the 413 answered so that the client hears it. A server that
+//! Reading request bodies: at most 1 MiB, the whole of it within [`BODY_TIMEOUT`] (408
+//! otherwise), and the 413 answered so that the client hears it. A server that
 //! answers 413 and closes while the client is still sending makes the client's kernel reset the
 //! connection, and the client sees a network error (Node's fetch: `EPIPE`), which it retries,
 //! instead of the 413. So an oversized body is read to its end and thrown away (up to
@@ -18,9 +18,10 @@ use crate::error::ApiError;
 
 /// Largest accepted request body: 1 MiB.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// How long a body may send nothing before the request is answered 408 and its connection
-/// closed (a client that stalls mid-body would otherwise hold the connection for ever).
-pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a whole body may take to arrive, counted from when it is first read, before the
+/// request is answered 408 and its connection closed: a client that stalls mid-body, or
+/// trickles a byte now and then, would otherwise hold the connection for ever.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// The most of an oversized body read and discarded before the 413; beyond it the connection
 /// is closed (a client sending that much without looking at the answer is not worth more).
 const DRAIN_BYTES: usize = 16 * 1024 * 1024;
@@ -41,15 +42,15 @@ pub async fn refuse_declared_oversize(request: Request, next: Next) -> Response 
     next.run(request).await
 }
 
-/// The whole body, at most [`MAX_BODY_BYTES`], each part arriving within [`BODY_IDLE_TIMEOUT`]
-/// of the one before: a body without a `Content-Length` (chunked) that grows past the limit is
+/// The whole body, at most [`MAX_BODY_BYTES`], all of it within [`BODY_TIMEOUT`]: a body without a `Content-Length` (chunked) that grows past the limit is
 /// 413, after the rest is discarded.
 pub async fn read(mut body: Body) -> Result<Bytes, ApiError> {
     let mut read = Vec::new();
+    let deadline = tokio::time::Instant::now() + BODY_TIMEOUT;
     loop {
-        let frame = tokio::time::timeout(BODY_IDLE_TIMEOUT, body.frame())
+        let frame = tokio::time::timeout_at(deadline, body.frame())
             .await
-            .map_err(|_| ApiError::body_timeout(BODY_IDLE_TIMEOUT.as_secs()))?;
+            .map_err(|_| ApiError::body_timeout(BODY_TIMEOUT.as_secs()))?;
         let Some(frame) = frame else {
             return Ok(read.into());
         };

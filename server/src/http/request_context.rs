@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use crate::crypto;
 use crate::error::{ApiError, PendingError};
 use crate::http::limits as http_limits;
+use crate::ops::metrics;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// What the log line says for the path of a request that matched no route.
@@ -23,8 +24,12 @@ pub async fn layer(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = new_request_id();
     let method = request.method().clone();
-    let path = match request.extensions().get::<MatchedPath>() {
-        Some(route) => loggable_path(route.as_str(), request.uri().path()),
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|route| route.as_str().to_owned());
+    let path = match &route {
+        Some(route) => loggable_path(route, request.uri().path()),
         None => NO_ROUTE.to_owned(),
     };
 
@@ -50,7 +55,14 @@ pub async fn layer(request: Request, next: Next) -> Response {
     );
 
     let status = response.status().as_u16();
-    let latency_ms = format!("{:.3}", started.elapsed().as_secs_f64() * 1000.0);
+    let elapsed = started.elapsed();
+    metrics::request(
+        route.as_deref().unwrap_or(NO_ROUTE),
+        &method,
+        status,
+        elapsed,
+    );
+    let latency_ms = format!("{:.3}", elapsed.as_secs_f64() * 1000.0);
     match internal {
         Some(detail) => tracing::error!(
             request_id, %method, path, status, %latency_ms, error = detail, "request failed"

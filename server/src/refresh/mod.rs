@@ -25,6 +25,7 @@ use crate::crypto;
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::ops::metrics::{self, Event};
 use crate::store;
 use crate::store::refreshes::{self, Refreshed, Stored};
 
@@ -188,6 +189,7 @@ impl Flight {
                     return self.changed_meanwhile(holder).await;
                 }
                 tracing::info!(connection_id = %self.connection_id, "token refreshed");
+                metrics::outcome(Event::Refresh, "succeeded");
                 Ok(Settled::Credentials(ProviderCredentials {
                     provider: stored.provider.clone(),
                     kind: stored.kind.clone(),
@@ -215,6 +217,7 @@ impl Flight {
                     return self.changed_meanwhile(holder).await;
                 }
                 tracing::warn!(connection_id = %self.connection_id, code, "token refresh refused; connection marked invalid");
+                metrics::outcome(Event::Refresh, "refused");
                 Err(ApiError::connection_invalid(&self.connection_id))
             }
             token_endpoint::Answer::Failed { why, .. } => {
@@ -229,6 +232,7 @@ impl Flight {
                     cooldown_seconds = COOLDOWN.as_secs(),
                     "token refresh failed; the token endpoint is left alone for the cooldown"
                 );
+                metrics::outcome(Event::Refresh, "failed");
                 Ok(Settled::Passing {
                     retry_after: COOLDOWN.as_secs(),
                     why,

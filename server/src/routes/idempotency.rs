@@ -44,7 +44,7 @@ where
         let Some(key) = key else {
             return action(conn, now);
         };
-        let aad = format!("idempotency_keys.response:{principal}:{}", key.key());
+        let aad = idempotency_keys::response_aad(&principal, key.key());
         if !idempotency_keys::claim(conn, &principal, key.key(), key.fingerprint(), now)? {
             let stored = idempotency_keys::find(conn, &principal, key.key())?
                 .ok_or_else(|| ApiError::internal("a claimed idempotency record vanished"))?;

@@ -12,6 +12,7 @@ pub mod admin;
 pub mod api_keys;
 pub mod connect_sessions;
 pub mod connections;
+pub mod health;
 pub mod idempotency;
 pub mod oauth;
 pub mod provider_configs;
@@ -36,6 +37,8 @@ macro_rules! route {
 }
 
 pub const ROUTES: &[Route] = &[
+    route!(GET "/healthz" => health::healthz),
+    route!(GET "/readyz" => health::readyz),
     route!(POST "/v1/admin/sites" => admin::create_site),
     route!(GET "/v1/admin/sites" => admin::list_sites),
     route!(POST "/v1/admin/sites/{site}/connections" => admin::create_connection),

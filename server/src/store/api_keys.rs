@@ -41,7 +41,7 @@ fn from_row(row: &mut Row, now: i64) -> Result<ApiKey, ApiError> {
     })
 }
 
-fn secret_aad(id: &str) -> String {
+pub(super) fn secret_aad(id: &str) -> String {
     format!("api_keys.secret:{id}")
 }
 

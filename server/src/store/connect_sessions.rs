@@ -36,7 +36,7 @@ fn from_row(row: &mut Row, now: i64) -> Result<ConnectSession, ApiError> {
 }
 
 /// What the PKCE verifier of session `id` is bound to.
-fn verifier_aad(id: &str) -> String {
+pub(super) fn verifier_aad(id: &str) -> String {
     format!("connect_sessions.code_verifier:{id}")
 }
 

@@ -14,6 +14,11 @@ pub struct Stored {
     pub response: Vec<u8>,
 }
 
+/// The associated data a recorded reply is sealed with.
+pub fn response_aad(principal: &str, key: &str) -> String {
+    format!("idempotency_keys.response:{principal}:{key}")
+}
+
 /// Claims (`principal`, `key`) for this request: true when it is ours to act on, false when a
 /// live record exists. The claim is a row written first in the request's transaction: a
 /// concurrent request with the same key (on this instance or another) waits on that row until

@@ -16,6 +16,7 @@ pub mod idempotency_keys;
 pub mod provider_configs;
 pub mod rate_limits;
 pub mod refreshes;
+pub mod secrets;
 pub mod sites;
 pub mod tokens;
 

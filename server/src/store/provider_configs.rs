@@ -33,7 +33,7 @@ fn from_row(row: &mut Row) -> Result<ProviderConfig, ApiError> {
 }
 
 /// What the client secret of `key` in `site_id` is bound to.
-fn secret_aad(site_id: &str, key: &str) -> String {
+pub(super) fn secret_aad(site_id: &str, key: &str) -> String {
     format!("provider_configs.client_secret:{site_id}/{key}")
 }
 

@@ -4,7 +4,7 @@
 //! The store is SQLite (a file in a temporary folder) unless `CREDPORT_TEST_STORE=postgres`:
 //! then each server gets a fresh database on the PostgreSQL cluster that `PGHOST` (its unix
 //! socket directory) and `PGUSER` point at, as `scripts/with-postgres.sh` sets them.
-//! `scripts/test.sh` runs every suite both ways.
+//! `scripts/test.mjs` (`npm test`) runs every suite that reaches the store both ways.
 #![allow(dead_code)] // each test file uses its own part of this module
 
 pub mod provider;
@@ -95,9 +95,15 @@ pub fn postgres_name(url: &str) -> String {
 
 /// Runs `psql` on the test database of `url` and returns its unaligned output.
 pub fn psql(url: &str, sql: &str) -> String {
+    psql_on(&postgres_name(url), sql)
+}
+
+/// Runs `psql` on the database named `database` of the test cluster (`postgres` for statements
+/// about a database that refuses connections).
+pub fn psql_on(database: &str, sql: &str) -> String {
     let output = Command::new("psql")
         .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
-        .arg(postgres_name(url))
+        .arg(database)
         .args(["-c", sql])
         .output()
         .unwrap();
@@ -346,6 +352,7 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         "CREDPORT_DATABASE",
         "CREDPORT_ADMIN_TOKEN",
         "CREDPORT_ENCRYPTION_KEY",
+        "CREDPORT_ENCRYPTION_KEYS_OLD",
         "CREDPORT_RATE_LIMIT",
         "CREDPORT_CORS_ORIGINS",
         "CREDPORT_PUBLIC_URL",

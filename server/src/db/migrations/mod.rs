@@ -4,6 +4,11 @@
 pub mod postgres;
 pub mod sqlite;
 
+/// How many migrations this credport-server knows: a database at this version (or later, during
+/// a rolling upgrade) is migrated. Both stores have the same number, one file each.
+pub const KNOWN: usize = sqlite::COUNT;
+const _: () = assert!(sqlite::COUNT == postgres::COUNT);
+
 /// Why a database could not be brought up to date.
 #[derive(Debug)]
 pub enum MigrationError {

@@ -8,6 +8,9 @@ use deadpool_postgres::Object;
 use super::MigrationError;
 use crate::db::postgres_errors::postgres_error_text;
 
+/// How many migrations [`MIGRATIONS`] holds.
+pub const COUNT: usize = MIGRATIONS.len();
+
 /// Every migration, oldest first. Append only: a released file never changes.
 const MIGRATIONS: &[(&str, &str)] = &[
     (

@@ -5,6 +5,9 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use super::MigrationError;
 
+/// How many migrations [`MIGRATIONS`] holds.
+pub const COUNT: usize = MIGRATIONS.len();
+
 /// Every migration, oldest first. Append only: a released file never changes.
 const MIGRATIONS: &[(&str, &str)] = &[
     (
