@@ -6,32 +6,19 @@
 // instance (see index.cjs): whichever a process loads first makes it, the other returns it.
 // CREDPORT_VERSION is the package's version, written in by the build (esbuild's `define`).
 import { initSync, __setErrorFactory, __wasmMemory, Credport, Connections, ApiKeys, PersonalAccessTokens, verifyWebhook } from './web/credport.mjs';
-import * as errors from './errors.mjs';
+import { sharedErrors } from './errors.mjs';
+import { olderNodeWasmBytes, wasmBytes } from './node-wasm.mjs';
 
 const shared = Symbol.for(`credport ${CREDPORT_VERSION}`);
 
-const api = globalThis[shared] ?? load(process.getBuiltinModule && import.meta.dirname ? wasmBytes() : await olderNodeWasmBytes());
-
-/**
- * The .wasm's bytes, read from beside this file with `fs` and `path` from
- * process.getBuiltinModule (Node 20.16+, 22.3+, Bun): an `import` of node:fs costs about 1.5 ms
- * more.
- */
-function wasmBytes() {
-  const file = process.getBuiltinModule('path').join(import.meta.dirname, 'web', 'credport_bg.wasm');
-  return process.getBuiltinModule('fs').readFileSync(file);
-}
-
-/** The same on older Node, with the builtins imported. */
-async function olderNodeWasmBytes() {
-  const [fs, url] = await Promise.all([import('node:fs'), import('node:url')]);
-  return fs.readFileSync(url.fileURLToPath(new URL('./web/credport_bg.wasm', import.meta.url)));
-}
+const wasmFile = 'credport_bg.wasm';
+const api = globalThis[shared] ?? load(wasmBytes(import.meta, wasmFile) ?? (await olderNodeWasmBytes(import.meta, wasmFile)));
 
 function load(bytes) {
   initSync({ module: bytes });
-  // Every error class of ./errors.mjs; `createError` is the wasm core's, not the user's.
-  const { createError, ...errorClasses } = errors;
+  // Every error class of ./errors.mjs (shared with credport/admin); `createError` is the wasm
+  // core's, not the user's.
+  const { createError, ...errorClasses } = sharedErrors(Symbol.for(`credport errors ${CREDPORT_VERSION}`));
   __setErrorFactory(createError);
   const made = { Credport, Connections, ApiKeys, PersonalAccessTokens, verifyWebhook, ...errorClasses };
   // As in index.cjs: the core's internals for the package's node/credport.js. Only those, so

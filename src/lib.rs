@@ -12,6 +12,8 @@
 // Native unit tests never run inside a wasm instance; they may assert by panicking.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+#[cfg(feature = "admin")]
+mod admin;
 mod client;
 mod decode;
 mod errors;
@@ -25,6 +27,8 @@ mod transport;
 mod webhook;
 mod wire;
 
+#[cfg(feature = "admin")]
+pub use admin::CredportAdmin;
 pub use client::Credport;
 pub use webhook::verify_webhook;
 

@@ -14,10 +14,8 @@ use crate::log::{Level, Logger};
 
 #[wasm_bindgen(typescript_custom_section)]
 const OPTIONS_TS: &'static str = r#"
-/** Options of `new Credport(...)`. */
-export interface ClientOptions {
-  /** A personal access token (`cpat_…`). Default: `CREDPORT_API_KEY` where the runtime has `process.env`. */
-  apiKey?: string;
+/** The options every client takes (`new Credport(...)`, and credport/admin's `new CredportAdmin(...)`). */
+export interface SharedClientOptions {
   /** Default: `CREDPORT_BASE_URL`, else `http://127.0.0.1:8787`. */
   baseUrl?: string;
   /** Retries of retryable failures; default 2, at most 10. */
@@ -32,6 +30,12 @@ export interface ClientOptions {
   logLevel?: "debug" | "info" | "warn" | "error" | "off";
   /** Where log lines go; default the runtime's `console`. Lines never hold tokens, secrets or bodies. */
   logger?: { debug(line: string): void; info(line: string): void; warn(line: string): void; error(line: string): void };
+}
+
+/** Options of `new Credport(...)`. */
+export interface ClientOptions extends SharedClientOptions {
+  /** A personal access token (`cpat_…`). Default: `CREDPORT_API_KEY` where the runtime has `process.env`. */
+  apiKey?: string;
   /**
    * Keep each provider's credentials in memory (never written anywhere) for `maxAgeMs`, or until
    * their `expiresAt` is within a minute, whichever is first. Off by default.
@@ -55,8 +59,31 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 pub const DEFAULT_TIMEOUT_MS: f64 = 60_000.0;
 const MAX_RETRIES_CAP: u32 = 10;
 
-/// What `new Credport(options)` was given, checked.
+/// The option a client takes its bearer token from, the environment variable that is its default,
+/// and every option the client knows: `Credport`'s `apiKey`, or the admin client's `adminToken`.
+/// All of it constant, so that the client reads its options as it did before there were two.
+pub struct TokenOption {
+    pub name: &'static str,
+    pub env: &'static str,
+    /// `options.` and the name, as errors name it.
+    pub argument: &'static str,
+    /// Why a missing token is refused.
+    pub required: &'static str,
+    pub known: &'static [&'static str],
+}
+
+/// `new Credport(options)`'s token and options.
+pub const API_KEY: TokenOption = TokenOption {
+    name: "apiKey",
+    env: "CREDPORT_API_KEY",
+    argument: "options.apiKey",
+    required: "is required: pass it or set CREDPORT_API_KEY",
+    known: &["apiKey", "baseUrl", "maxRetries", "timeoutMs", "fetch", "dangerouslyAllowBrowser", "logLevel", "logger", "credentialsCache"],
+};
+
+/// What `new Credport(options)` (or `new CredportAdmin(options)`) was given, checked.
 pub struct ClientConfig {
+    /// The bearer token: `apiKey`, or the admin client's `adminToken`.
     pub api_key: String,
     pub base_url: String,
     pub max_retries: u32,
@@ -155,21 +182,15 @@ impl Props {
 }
 
 impl ClientConfig {
-    pub fn from_js(options: &JsValue) -> Result<Self, Error> {
-        let props = Props::new(
-            "options",
-            options,
-            &["apiKey", "baseUrl", "maxRetries", "timeoutMs", "fetch", "dangerouslyAllowBrowser", "logLevel", "logger", "credentialsCache"],
-        )?;
-        let api_key = match props.string("apiKey")? {
+    pub fn from_js(options: &JsValue, token: &TokenOption) -> Result<Self, Error> {
+        let props = Props::new("options", options, token.known)?;
+        let api_key = match props.string(token.name)? {
             Some(key) => key,
-            None => env("CREDPORT_API_KEY").ok_or_else(|| {
-                Error::invalid("options.apiKey", "is required: pass it or set CREDPORT_API_KEY")
-            })?,
+            None => env(token.env).ok_or_else(|| Error::invalid(token.argument, token.required))?,
         };
         // Checked without ever echoing the key.
         if api_key.is_empty() || !api_key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::invalid("options.apiKey", "must be a non-empty token of printable characters"));
+            return Err(Error::invalid(token.argument, "must be a non-empty token of printable characters"));
         }
         let base_url = props.string("baseUrl")?.or_else(|| env("CREDPORT_BASE_URL"));
         let base_url = base_url.as_deref().unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/').to_owned();

@@ -27,7 +27,7 @@ open_enum! {
 /// secret.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(
-    feature = "wasm",
+    feature = "admin",
     derive(tsify::Tsify),
     tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
@@ -40,7 +40,7 @@ pub struct ConnectError {
 /// A connect session, as `GET /v1/admin/sites/{site}/connect_sessions/{id}` shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(
-    feature = "wasm",
+    feature = "admin",
     derive(tsify::Tsify),
     tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
@@ -54,7 +54,7 @@ pub struct ConnectSession {
     /// Where the person is sent back to, if anywhere.
     pub return_url: Option<String>,
     /// Given to the connection the session makes.
-    #[cfg_attr(feature = "wasm", tsify(type = "Record<string, unknown>"))]
+    #[cfg_attr(feature = "admin", tsify(type = "Record<string, unknown>"))]
     pub metadata: JsonObject,
     /// Set once the session failed.
     pub error: Option<ConnectError>,
@@ -69,7 +69,7 @@ pub struct ConnectSession {
 /// the link to open in the person's browser (it works once, for 10 minutes).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(
-    feature = "wasm",
+    feature = "admin",
     derive(tsify::Tsify),
     tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
@@ -85,7 +85,7 @@ pub struct CreatedConnectSession {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(
-    feature = "wasm",
+    feature = "admin",
     derive(tsify::Tsify),
     serde(rename_all = "camelCase")
 )]
@@ -102,7 +102,7 @@ pub struct CreateConnectSessionParams {
     pub return_url: Option<String>,
     /// An object, given to the connection the session makes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "wasm", tsify(type = "Record<string, unknown>"))]
+    #[cfg_attr(feature = "admin", tsify(type = "Record<string, unknown>"))]
     pub metadata: Option<JsonInput>,
 }
 

@@ -22,7 +22,7 @@ pub mod validate;
 pub mod webhook;
 
 mod json;
-pub use json::{Json, JsonInput, JsonObject};
+pub use json::{Json, JsonInput, JsonObject, JsonObjectInput};
 
 pub use admin::*;
 pub use api_key::*;

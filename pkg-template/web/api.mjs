@@ -2,20 +2,4 @@
 // bundlers; workerd.mjs for Cloudflare Workers): the wasm core's classes and the error classes.
 // ../index.mjs lists the same names for Node and Bun; the packaging tests check every entry.
 export { Credport, Connections, ApiKeys, PersonalAccessTokens, verifyWebhook } from './credport.mjs';
-export {
-  CredportError,
-  APIError,
-  BadRequestError,
-  AuthenticationError,
-  PermissionDeniedError,
-  NotFoundError,
-  ConflictError,
-  RateLimitError,
-  InternalServerError,
-  APIResponseValidationError,
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIUserAbortError,
-  InvalidArgumentError,
-  WebhookVerificationError,
-} from '../errors.mjs';
+export * from './error-classes.mjs';

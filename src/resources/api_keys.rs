@@ -57,7 +57,7 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(list_call(&params)?, &options, json::<ApiKeyList>).await?)
+        to_js(&self.transport.send(list_call(LIST_PATH, &params)?, &options, json::<ApiKeyList>).await?)
     }
 
     /// Every key, page after page: `for await (const key of client.apiKeys.listAll())`.
@@ -69,7 +69,7 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::new(self.transport.clone(), pages_from(params), options).into_iterable())
+        Ok(Pager::new(self.transport.clone(), pages_from(LIST_PATH.to_owned(), params), options).into_iterable())
     }
 
     /// One key by id.
@@ -167,18 +167,19 @@ fn key_path(id: &JsValue, suffix: &str) -> Result<String, Error> {
     Ok(["/v1/api_keys/", &wire::escape(&string_arg("id", id)?), suffix].concat())
 }
 
-/// `listAll`'s fetch of the page `params` name (offset-based: `offset`, `limit`, `totalCount`).
-fn pages_from(mut params: ListApiKeysParams) -> NextPage {
+/// `listAll`'s fetch of the page `params` name (offset-based: `offset`, `limit`, `totalCount`) of
+/// the list at `path` (the site's [`LIST_PATH`], or the admin's path of a site's list).
+pub fn pages_from(path: String, mut params: ListApiKeysParams) -> NextPage {
     Box::new(move |transport, options| {
         Box::pin(async move {
-            let list = transport.send(list_call(&params)?, &options, json::<ApiKeyList>).await?;
+            let list = transport.send(list_call(&path, &params)?, &options, json::<ApiKeyList>).await?;
             let limit = u64::from(params.limit.unwrap_or(ListApiKeysParams::DEFAULT_LIMIT));
             let count = list.data.len() as u64;
             let next_offset = u64::from(params.offset.unwrap_or(0)) + count;
             let more = count == limit && next_offset < list.total_count;
             let next = u32::try_from(next_offset).ok().filter(|_| more).map(|offset| {
                 params.offset = Some(offset);
-                pages_from(params)
+                pages_from(path, params)
             });
             let items = items_of(&list.data)?;
             Ok(Page { items, next })
@@ -186,7 +187,10 @@ fn pages_from(mut params: ListApiKeysParams) -> NextPage {
     })
 }
 
-/// `GET /v1/api_keys` with these filters.
-fn list_call(params: &ListApiKeysParams) -> Result<Call, Error> {
-    Ok(Call::get("/v1/api_keys".to_owned()).with_query(wire::query("params", params)?))
+/// The site's own keys.
+const LIST_PATH: &str = "/v1/api_keys";
+
+/// `GET {path}` (the site's [`LIST_PATH`], or the admin's path of a site's list) with these filters.
+pub fn list_call(path: &str, params: &ListApiKeysParams) -> Result<Call, Error> {
+    Ok(Call::get(path.to_owned()).with_query(wire::query("params", params)?))
 }

@@ -44,7 +44,7 @@ impl Connections {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListConnectionsParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        let mut page = self.transport.send(list_call(&params)?, &options, json::<ConnectionPage>).await?;
+        let mut page = self.transport.send(list_call(LIST_PATH, &params)?, &options, json::<ConnectionPage>).await?;
         flag_all(&mut page.payload);
         to_js(&page)
     }
@@ -58,7 +58,7 @@ impl Connections {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListConnectionsParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::new(self.transport.clone(), pages_from(params), options).into_iterable())
+        Ok(Pager::new(self.transport.clone(), pages_from(LIST_PATH.to_owned(), params), options).into_iterable())
     }
 
     /// One connection by id.
@@ -165,31 +165,35 @@ fn credentials_args(params: &JsValue, options: &JsValue) -> Result<(GetCredentia
     Ok((optional(params, GetCredentialsParams::validate)?, CallOptions::from_js(options)?))
 }
 
-/// `listAll`'s fetch of the page `params` name (page-numbered: `page`, `next`).
-fn pages_from(mut params: ListConnectionsParams) -> NextPage {
+/// `listAll`'s fetch of the page `params` name (page-numbered: `page`, `next`) of the list at
+/// `path` (the site's [`LIST_PATH`], or the admin's path of a site's list).
+pub fn pages_from(path: String, mut params: ListConnectionsParams) -> NextPage {
     Box::new(move |transport, options| {
         Box::pin(async move {
-            let mut page = transport.send(list_call(&params)?, &options, json::<ConnectionPage>).await?;
+            let mut page = transport.send(list_call(&path, &params)?, &options, json::<ConnectionPage>).await?;
             flag_all(&mut page.payload);
             let items = items_of(&page.payload)?;
             // A page past the end is empty: stop there even if the server still names a next one.
             let next = page.next.filter(|_| !items.is_empty()).map(|n| {
                 params.page = Some(n);
-                pages_from(params)
+                pages_from(path, params)
             });
             Ok(Page { items, next })
         })
     })
 }
 
-/// `GET /v1/connections` with these filters.
-fn list_call(params: &ListConnectionsParams) -> Result<Call, Error> {
-    Ok(Call::get("/v1/connections".to_owned()).with_query(wire::query("params", params)?))
+/// The site's own connections.
+const LIST_PATH: &str = "/v1/connections";
+
+/// `GET {path}` (the site's [`LIST_PATH`], or the admin's path of a site's list) with these filters.
+pub fn list_call(path: &str, params: &ListConnectionsParams) -> Result<Call, Error> {
+    Ok(Call::get(path.to_owned()).with_query(wire::query("params", params)?))
 }
 
 /// Sets `isActive` and `isExpired` (seed 001's properties) on connections just received, every
 /// one judged as of the same instant.
-fn flag_all(connections: &mut [Connection]) {
+pub fn flag_all(connections: &mut [Connection]) {
     let now_s = js_sys::Date::now() / 1000.0;
     for connection in connections {
         connection.is_active = connection.status == ConnectionStatus::Active;

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { checkScenario, freshProject, resultOf, run, runtimeBinary, scratch, seed, startServer, versionOf } from './helpers.mjs';
+import { adminParams, checkAdminScenario, checkScenario, freshProject, resultOf, run, runtimeBinary, scratch, seed, startServer, versionOf } from './helpers.mjs';
 
 let server;
 before(async () => {
@@ -31,6 +31,21 @@ test(`Deno ${versionOf(deno).split(' ')[1]}`, { timeout: 120_000 }, async () => 
   const { entry, ...result } = resultOf(output);
   assert.ok(entry.endsWith('node_modules/credport/web/deno.mjs'), `Deno resolved ${entry}`);
   checkScenario(result, seeded);
+});
+
+test(`Deno ${versionOf(deno).split(' ')[1]}: credport/admin`, { timeout: 120_000 }, async () => {
+  const program = `import * as admin from 'credport/admin';
+import { adminScenario } from './admin-scenario.mjs';
+
+console.log('RESULT ' + JSON.stringify({ ...(await adminScenario(admin, JSON.parse(Deno.args[0]))), entry: import.meta.resolve('credport/admin') }));
+`;
+  const dir = await freshProject('deno-admin', { files: { 'main.mjs': program } });
+  const env = { DENO_DIR: path.join(scratch(), 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
+  const params = JSON.stringify(adminParams(server, 'deno'));
+  const output = await run(deno, ['run', '--no-lock', '--no-prompt', '--allow-net=127.0.0.1', 'main.mjs', params], { cwd: dir, env });
+  const { entry, ...result } = resultOf(output);
+  assert.ok(entry.endsWith('node_modules/credport/web/admin-deno.mjs'), `Deno resolved ${entry}`);
+  checkAdminScenario(result);
 });
 
 const bun = runtimeBinary('bun');

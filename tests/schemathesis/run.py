@@ -216,6 +216,7 @@ def run(binary, options, report):
                 "CREDPORT_FUZZ_TOKEN": seeded["token"],
                 "CREDPORT_FUZZ_VICTIM": seeded["victim"],
                 "CREDPORT_FUZZ_CONNECTION": seeded["connection"],
+                "CREDPORT_FUZZ_API_KEY": seeded["api_key"],
                 "CREDPORT_FUZZ_CONNECT_SESSION": seeded["connect_session"],
                 "CREDPORT_FUZZ_WEBHOOK": seeded["webhook"],
                 "CREDPORT_FUZZ_WEBHOOK_VICTIM": seeded["webhook_victim"],

@@ -12,8 +12,8 @@ use credport_model::{
     CreateAdminTokenParams, CreateApiKeyParams, CreateConnectSessionParams, CreateConnectionParams,
     CreateProviderConfigParams, CreateSiteParams, CreateTokenParams, CreateWebhookEndpointParams,
     GetCredentialsParams, ListApiKeysParams, ListConnectionsParams, ListEventsParams,
-    RevokeApiKeyParams, UpdateApiKeyParams, UpdateConnectionParams, UpdateProviderConfigParams,
-    UpdateWebhookEndpointParams, VerifyApiKeyParams,
+    ListSiteTokensParams, RevokeApiKeyParams, UpdateApiKeyParams, UpdateConnectionParams,
+    UpdateProviderConfigParams, UpdateWebhookEndpointParams, VerifyApiKeyParams,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -58,6 +58,7 @@ params!(
     ListApiKeysParams,
     ListConnectionsParams,
     ListEventsParams,
+    ListSiteTokensParams,
     RevokeApiKeyParams,
     UpdateApiKeyParams => |p: &UpdateApiKeyParams| scope_lists::labels(p.scopes.as_deref()),
     UpdateConnectionParams => |p: &UpdateConnectionParams| scope_lists::labels(p.scopes.as_deref()),

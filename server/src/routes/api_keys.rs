@@ -3,15 +3,16 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use credport_model::{
-    CreateApiKeyParams, ListApiKeysParams, RevokeApiKeyParams, Scope, UpdateApiKeyParams,
+    ApiKey, CreateApiKeyParams, ListApiKeysParams, RevokeApiKeyParams, Scope, UpdateApiKeyParams,
     VerifyApiKeyParams,
 };
 
 use crate::app::App;
 use crate::auth::Caller;
 use crate::clock;
+use crate::db::sql::Conn;
 use crate::error::ApiError;
-use crate::events::Change;
+use crate::events::{Change, Context};
 use crate::http::input::{PathParams, Payload, Query};
 use crate::http::reply::Reply;
 use crate::routes::idempotency;
@@ -148,18 +149,32 @@ pub async fn revoke(
         caller.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            let before = store::api_keys::get(conn, &caller.site_id, &id, now)?;
-            let revoked = store::api_keys::revoke(conn, &caller.site_id, &id, &params, now)?;
-            // Revoking again changes nothing (the first reason stays), and is no event.
-            if !before.revoked {
-                let change = Change::new("api_key.revoked", "api_key", &id)
-                    .with("revocation_reason", revoked.revocation_reason.clone());
-                caller.context.record(conn, &caller.site_id, change, now)?;
-            }
+            let revoked =
+                revoke_recorded(conn, &caller.context, &caller.site_id, &id, &params, now)?;
             Reply::ok(&revoked)
         },
     )
     .await
+}
+
+/// Revokes key `id` of `site` and records `api_key.revoked`, for the site's own route and the
+/// admin's. Revoking again changes nothing (the first reason stays), and is no event.
+pub(super) fn revoke_recorded(
+    conn: &Conn<'_>,
+    context: &Context,
+    site: &str,
+    id: &str,
+    params: &RevokeApiKeyParams,
+    now: i64,
+) -> Result<ApiKey, ApiError> {
+    let before = store::api_keys::get(conn, site, id, now)?;
+    let revoked = store::api_keys::revoke(conn, site, id, params, now)?;
+    if !before.revoked {
+        let change = Change::new("api_key.revoked", "api_key", id)
+            .with("revocation_reason", revoked.revocation_reason.clone());
+        context.record(conn, site, change, now)?;
+    }
+    Ok(revoked)
 }
 
 /// Always 200 for a well-formed request: an unknown, revoked or expired key is a result.
