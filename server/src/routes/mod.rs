@@ -11,6 +11,7 @@ use crate::request_context;
 pub mod admin;
 pub mod api_keys;
 pub mod connections;
+pub mod console;
 pub mod provider_configs;
 pub mod tokens;
 
@@ -61,6 +62,8 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/v1/personal_access_tokens" => tokens::list),
     route!(GET "/v1/personal_access_tokens/{id}" => tokens::get),
     route!(POST "/v1/personal_access_tokens/{id}/revoke" => tokens::revoke),
+    route!(GET "/console" => console::page),
+    route!(GET "/console/{file}" => console::file),
 ];
 
 /// The API's router: every route of [`ROUTES`], 404 for other paths and 405 for other methods,
