@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
+# The package first: the console (built on it, into console/dist/) is embedded in credport-server
+# when it compiles, so every server below (Rust tests, fuzzing, JS tests) serves it.
+echo "== npm package and console"
+node scripts/build.mjs
+
 # The server binary the API document's fuzzing and the JS tests run (cargo's target folder may be
 # set elsewhere with CARGO_TARGET_DIR).
 export CREDPORT_SERVER_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/credport-server"
@@ -26,8 +31,7 @@ npx --no-install redocly lint docs/openapi.yaml
 echo "== Rust: SDK unit tests (native)"
 cargo test -p credport --lib
 
-echo "== npm package"
-node scripts/build.mjs
+echo "== npm package: packed and installed in a fresh project"
 project=$(mktemp -d)
 trap 'rm -rf "$project"' EXIT
 node -e "import('./tests/js/harness.mjs').then((h) => h.installPackage(process.argv[1]))" "$project"
@@ -36,6 +40,9 @@ echo "== JS tests (node:test) against credport-server"
 CREDPORT_TEST_PROJECT="$project" node --test --test-concurrency=1 tests/js/
 # The 413 of an oversized body through Node's fetch, on PostgreSQL too.
 bash scripts/with-postgres.sh node --test tests/js/oversized-body.test.mjs
+
+echo "== Console in Chromium (axe-core, no page error, console error or CSP violation)"
+node --test --test-concurrency=1 tests/console/
 
 echo "== Packaging: the tarball in Node, TypeScript, Deno, Bun, workerd, Chromium, esbuild and Vite"
 node tests/packaging/run.mjs
