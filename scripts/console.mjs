@@ -59,7 +59,7 @@ export async function buildConsole({ packageDir = path.join(root, 'dist') } = {}
       if (!found || more.length) throw new Error(`the console loads ${name}: expected one file of that name in ${packageDir}, found ${[found, ...more].filter(Boolean).length}`);
       fs.copyFileSync(found, path.join(consoleDist, name));
     }
-    for (const file of ['index.html', 'console.css']) fs.copyFileSync(path.join(source, file), path.join(consoleDist, file));
+    for (const file of ['index.html', 'console.css', 'favicon.svg']) fs.copyFileSync(path.join(source, file), path.join(consoleDist, file));
     const files = fs.readdirSync(consoleDist);
     const kib = (files.reduce((sum, file) => sum + fs.statSync(path.join(consoleDist, file)).size, 0) / 1024).toFixed(1);
     console.log(`built console/dist/ (${files.length} files, ${kib} KiB): build credport-server to embed it`);

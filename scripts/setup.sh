@@ -31,7 +31,8 @@ wb_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3); print $
 cargo_install wasm-bindgen-cli "$wb_version" wasm-bindgen
 
 # JS tooling from package-lock.json: binaryen's wasm-opt, TypeScript, and the packaging tests'
-# runtimes and tools (deno, bun, wrangler/workerd, playwright-core, esbuild, vite, attw, publint).
+# runtimes and tools (deno, bun, wrangler/workerd, playwright-core, esbuild, vite, attw, publint),
+# axe-core for the console's accessibility checks.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dev dependencies"
   npm ci --no-audit --no-fund --loglevel=error

@@ -30,8 +30,19 @@ export async function newPage(browser, { width = 1280, height = 900 } = {}) {
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  // An API error the test provokes (a wrong token's 401) is also a console message of
+  // Chromium's ("Failed to load resource"): those are allowed by status and path, one by one.
+  const allowed = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    if (message.type() !== 'error') return;
+    const resource = /^Failed to load resource: the server responded with a status of (\d+)/.exec(message.text());
+    const url = message.location()?.url ?? '';
+    if (resource) {
+      const at = allowed.findIndex(({ status, path }) => status === Number(resource[1]) && new URL(url).pathname === path);
+      if (at >= 0) return void allowed.splice(at, 1);
+      return problems.push(`HTTP ${resource[1]} ${url}`);
+    }
+    problems.push(`console error: ${message.text()}`);
   });
   await page.exposeBinding('__reportCspViolation', (_source, text) => problems.push(`CSP violation: ${text}`));
   await page.addInitScript(() => {
@@ -43,6 +54,10 @@ export async function newPage(browser, { width = 1280, height = 900 } = {}) {
     page,
     context,
     problems,
+    /** The next failed load of `path` with `status` is expected (the test provoked it). */
+    allowHttpError(status, path) {
+      allowed.push({ status, path });
+    },
     assertClean() {
       assert.deepEqual(problems, [], 'the page reported problems');
     },

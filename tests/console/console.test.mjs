@@ -64,6 +64,7 @@ test('a wrong admin token is refused in words and nothing is kept', async () => 
     await audit(page, 'sign-in');
     const wrong = `admin_wrong_${'x'.repeat(24)}`;
     await page.fill('input[name=adminToken]', wrong);
+    view.allowHttpError(401, '/v1/admin/sites');
     await page.click('button[type=submit]');
     const alert = await page.waitForSelector('.error[role=alert]');
     assert.match(await alert.textContent(), /valid bearer token is required.*\(request req_\w+\)/);
@@ -164,6 +165,20 @@ test('sign in, create a site, configure a provider, connect it end to end, refre
     await page.click('form.filters button:text("Filter")');
     await settled(page);
     assert.equal(await page.locator('tbody tr').count(), 1);
+
+    // An invalid connection is re-authorized through the provider: the same connection, active.
+    const connectionId = await row.getAttribute('data-connection-id');
+    await server.admin('PATCH', `/v1/admin/sites/${siteId}/connections/${connectionId}`, { status: 'invalid' });
+    await page.reload();
+    await settled(page);
+    await page.click(`tr[data-connection-id="${connectionId}"] button:text("Re-authorize")`);
+    await page.waitForURL(/\/authorize\?/);
+    await page.click('button:text("Approve")');
+    await page.waitForSelector('.banner.success');
+    await settled(page);
+    assert.match(await page.textContent('.banner.success'), new RegExp(`the connection ${connectionId} is active`));
+    assert.equal(await page.getAttribute(`tr[data-connection-id="${connectionId}"]`, 'data-status'), 'active');
+    assert.equal(provider.issued.authorization, 2);
     view.assertClean();
   } finally {
     await view.close();

@@ -184,7 +184,8 @@ function credentialsPicker() {
 function addDialog(site, configs) {
   return dialog('Add a connection with credentials', (close) => {
     const provider = h('input', { name: 'provider', required: true, autocomplete: 'off', list: 'known-providers' });
-    const configKey = h('input', { name: 'providerConfigKey', required: true, autocomplete: 'off' });
+    const configKey = h('input', { name: 'providerConfigKey', required: true, autocomplete: 'off', list: 'known-config-keys' });
+    const keys = h('datalist', { id: 'known-config-keys' }, configs.map((c) => h('option', { value: c.key })));
     const rootId = h('input', { name: 'rootResourceId', autocomplete: 'off' });
     const rootName = h('input', { name: 'rootResourceName', autocomplete: 'off' });
     const scopes = h('input', { name: 'scopes', autocomplete: 'off' });
@@ -192,9 +193,6 @@ function addDialog(site, configs) {
     const credentials = credentialsPicker();
     const place = h('div', { class: 'problem' });
     const save = h('button', { type: 'submit', class: 'primary' }, 'Add connection');
-    provider.addEventListener('change', () => {
-      if (!configKey.value) configKey.value = configs.find((c) => c.provider === provider.value.trim())?.key ?? `${provider.value.trim()}-prod`;
-    });
     return h('form', { onsubmit: async (event) => {
       event.preventDefault();
       const created = await busy(save, 'Adding…', place, () => site.connections.create({
@@ -209,7 +207,7 @@ function addDialog(site, configs) {
       if (created) close(created);
     } },
     field('Provider', provider, 'Its code, such as shopify or konigle_pay.'),
-    field('Provider configuration key', configKey, 'Such as shopify-prod.'),
+    field('Provider configuration key', configKey, 'Such as shopify-prod.'), keys,
     credentials.element,
     field('Account id', rootId), field('Account name', rootName),
     field('Scopes', scopes, 'Separated by spaces or commas.'),
