@@ -66,8 +66,8 @@ export function errorBox(error) {
 /**
  * Runs `work` with `button` showing that it waits (disabled, `aria-busy`, its label changed to
  * `busyLabel`), then restores it. Errors go to `place` (an element that receives the error box
- * in place of what it held); on success `place` is emptied. Returns the result, or undefined
- * after an error.
+ * in place of what it held); on success `place` is emptied. Returns the result (`true` for a
+ * call that resolves to nothing, such as a delete), or undefined after an error.
  */
 export async function busy(button, busyLabel, place, work) {
   const label = button?.textContent;
@@ -78,7 +78,7 @@ export async function busy(button, busyLabel, place, work) {
   }
   place?.replaceChildren();
   try {
-    return await work();
+    return (await work()) ?? true;
   } catch (error) {
     place?.replaceChildren(errorBox(error));
     return undefined;
