@@ -66,3 +66,15 @@ export function createError(name, message, props) {
   const Class = Object.prototype.hasOwnProperty.call(classes, name) ? classes[name] : CredportError;
   return new Class(message, props);
 }
+
+/**
+ * @internal The classes and factory every Node entry of the package hands out. Node's entries
+ * (index.cjs, index.mjs, admin.cjs, admin.mjs) each have a copy of this module bundled in; the
+ * first copy a process loads registers itself under `key`, and the others hand out those same
+ * classes, so that `instanceof` holds across `credport` and `credport/admin`, `import` and
+ * `require`. (The other runtimes' entries import this one file, so they share it anyway.)
+ */
+export function sharedErrors(key) {
+  if (!globalThis[key]) Object.defineProperty(globalThis, key, { value: { ...classes, createError } });
+  return globalThis[key];
+}

@@ -12,8 +12,9 @@ function load() {
   const errors = require('./errors.cjs');
   const core = require('./node/credport.js');
 
-  // Every error class of ./errors.cjs; `createError` is the wasm core's, not the user's.
-  const { createError, ...errorClasses } = errors;
+  // Every error class of ./errors.cjs (shared with credport/admin); `createError` is the wasm
+  // core's, not the user's.
+  const { createError, ...errorClasses } = errors.sharedErrors(Symbol.for(`credport errors ${CREDPORT_VERSION}`));
   core.__setErrorFactory(createError);
 
   const api = {

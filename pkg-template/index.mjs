@@ -6,7 +6,7 @@
 // instance (see index.cjs): whichever a process loads first makes it, the other returns it.
 // CREDPORT_VERSION is the package's version, written in by the build (esbuild's `define`).
 import { initSync, __setErrorFactory, __wasmMemory, Credport, Connections, ApiKeys, PersonalAccessTokens } from './web/credport.mjs';
-import * as errors from './errors.mjs';
+import { sharedErrors } from './errors.mjs';
 
 const shared = Symbol.for(`credport ${CREDPORT_VERSION}`);
 
@@ -30,8 +30,9 @@ async function olderNodeWasmBytes() {
 
 function load(bytes) {
   initSync({ module: bytes });
-  // Every error class of ./errors.mjs; `createError` is the wasm core's, not the user's.
-  const { createError, ...errorClasses } = errors;
+  // Every error class of ./errors.mjs (shared with credport/admin); `createError` is the wasm
+  // core's, not the user's.
+  const { createError, ...errorClasses } = sharedErrors(Symbol.for(`credport errors ${CREDPORT_VERSION}`));
   __setErrorFactory(createError);
   const made = { Credport, Connections, ApiKeys, PersonalAccessTokens, ...errorClasses };
   // As in index.cjs: the core's internals for the package's node/credport.js. Only those, so

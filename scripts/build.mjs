@@ -45,13 +45,13 @@ export function errorsToCommonJs(source) {
 
 /**
  * The Node glue reading the web build's .wasm (the same bytes) instead of a copy beside it; from
- * the package's root, where the glue runs once bundled into index.cjs and index.mjs
- * (bundleNodeEntries()).
+ * the package's root, where the glue runs once bundled into its Node entries
+ * (bundleNodeEntries()). `name` is the core's: `credport`, or `credport_admin`.
  */
-export function sharedWasm(glue) {
-  const own = 'const wasmPath = `${__dirname}/credport_bg.wasm`;';
+export function sharedWasm(glue, name = 'credport') {
+  const own = `const wasmPath = \`\${__dirname}/${name}_bg.wasm\`;`;
   if (!glue.includes(own)) throw new Error('the nodejs glue no longer reads its .wasm as the build expects: see sharedWasm()');
-  return glue.replace(own, "const wasmPath = require('path').join(__dirname, 'web', 'credport_bg.wasm');");
+  return glue.replace(own, `const wasmPath = require('path').join(__dirname, 'web', '${name}_bg.wasm');`);
 }
 
 /**
@@ -109,10 +109,12 @@ function bundleNodeEntries(version) {
     fs.writeFileSync(path.join(dist, file), text);
     return text;
   };
-  if (/\b__(commonJS|require|toESM)\b/.test(bundle('index.mjs', 'esm'))) {
-    throw new Error('index.mjs bundles CommonJS: it must be built from ES modules only (see bundleNodeEntries())');
+  for (const entry of ['index', 'admin']) {
+    if (/\b__(commonJS|require|toESM)\b/.test(bundle(`${entry}.mjs`, 'esm'))) {
+      throw new Error(`${entry}.mjs bundles CommonJS: it must be built from ES modules only (see bundleNodeEntries())`);
+    }
+    bundle(`${entry}.cjs`, 'cjs');
   }
-  bundle('index.cjs', 'cjs');
   fs.rmSync(path.join(dist, 'errors.cjs'));
   const core = `'use strict';
 // The wasm core's internals (\`__wasmMemory\`), from the one instance of ../index.cjs (or ../index.mjs).
@@ -127,48 +129,55 @@ function cargoVersion() {
   return pkg.match(/^version\s*=\s*"([^"]+)"/m)[1];
 }
 
-// Two builds of the same crate (cargo compiles once; wasm-bindgen writes the glue per target):
-// `nodejs` for Node and Bun (CommonJS), `web` for everything else (an ES module that web/index.mjs
-// or web/workerd.mjs instantiates; see docs/runtimes.md). The two .wasm files are the same bytes,
-// so the package ships one, web/credport_bg.wasm, and the Node glue reads that one.
+// Two cores, each built twice (cargo compiles each once; wasm-bindgen writes the glue per target):
+// `credport`, and `credport_admin` (the crate with its `admin` feature: credport/admin, a .wasm of
+// its own so that credport's does not grow). `nodejs` for Node and Bun (CommonJS), `web` for
+// everything else (an ES module that the web entries instantiate; see docs/runtimes.md). A core's
+// two .wasm files are the same bytes, so the package ships one, web/<core>_bg.wasm, and the Node
+// glue reads that one.
+const cores = [
+  { name: 'credport', pkg: 'pkg', features: [] },
+  { name: 'credport_admin', pkg: 'pkg/admin', features: ['--features', 'admin'] },
+];
 const targets = [
-  { target: 'nodejs', dir: 'node', files: { 'credport.js': 'credport.js', 'credport.d.ts': 'credport.d.ts' } },
+  { target: 'nodejs', dir: 'node', glue: (name) => [`${name}.js`, `${name}.js`], types: (name) => [`${name}.d.ts`, `${name}.d.ts`] },
   // .mjs: an ES module whatever the package's "type" ("commonjs", for node/credport.js).
-  { target: 'web', dir: 'web', files: { 'credport.js': 'credport.mjs', 'credport_bg.wasm': 'credport_bg.wasm' } },
+  { target: 'web', dir: 'web', glue: (name) => [`${name}.js`, `${name}.mjs`], wasm: (name) => [`${name}_bg.wasm`, `${name}_bg.wasm`] },
 ];
 const rustflags = remapPaths();
 // `--skip-wasm` re-assembles dist/ from the last wasm-pack output in pkg/ (for work on pkg-template/).
-for (const { target, dir } of process.argv.includes('--skip-wasm') ? [] : targets) {
-  run('wasm-pack', ['build', '--release', '--target', target, '--out-dir', `pkg/${dir}`, '--out-name', 'credport', '--no-pack'], { RUSTFLAGS: rustflags });
+// The admin core first: cargo leaves the last build's .wasm in target/wasm32-unknown-unknown/release
+// under the crate's name, and scripts/wasm-size.mjs profiles the one there, credport's.
+for (const { name, pkg, features } of process.argv.includes('--skip-wasm') ? [] : [...cores].reverse()) {
+  for (const { target, dir } of targets) {
+    const args = ['build', '--release', '--target', target, '--out-dir', `${pkg}/${dir}`, '--out-name', name, '--no-pack'];
+    run('wasm-pack', [...args, ...(features.length ? ['--', ...features] : [])], { RUSTFLAGS: rustflags });
+  }
 }
 
-const sameWasm = ['node', 'web'].map((dir) => fs.readFileSync(path.join(root, 'pkg', dir, 'credport_bg.wasm')));
-if (!sameWasm[0].equals(sameWasm[1])) throw new Error('pkg/node and pkg/web hold different .wasm files: the package ships only one');
-// The one .wasm with short import and export names; both glues get the same names (wasm-names.mjs).
-const glues = Object.fromEntries(targets.map(({ dir }) => [dir, fs.readFileSync(path.join(root, 'pkg', dir, 'credport.js'), 'utf8')]));
-const { wasm, names } = shortenWasmNames(sameWasm[1], Object.values(glues));
-
 fs.rmSync(dist, { recursive: true, force: true });
-for (const { dir, files } of targets) {
-  fs.mkdirSync(path.join(dist, dir), { recursive: true });
-  for (const [from, to] of Object.entries(files)) {
-    const source = path.join(root, 'pkg', dir, from);
-    if (from === 'credport.js') {
-      // The SDK has no JavaScript snippets of its own: a glue that imports one is a mistake.
-      if (/snippets\//.test(glues[dir])) throw new Error(`${source} imports a JavaScript snippet: the SDK's JavaScript is its entries and errors only`);
-      const glue = renameInGlue(glues[dir], names, source);
-      const matched = arityMatchedImports(glue);
-      fs.writeFileSync(path.join(dist, dir, to), dir === 'node' ? sharedWasm(matched) : matched);
-    } else if (from === 'credport_bg.wasm') {
-      fs.writeFileSync(path.join(dist, dir, to), wasm);
-    } else {
-      fs.copyFileSync(source, path.join(dist, dir, to));
-    }
+const built = {};
+for (const { name, pkg } of cores) {
+  const sameWasm = ['node', 'web'].map((dir) => fs.readFileSync(path.join(root, pkg, dir, `${name}_bg.wasm`)));
+  if (!sameWasm[0].equals(sameWasm[1])) throw new Error(`${pkg}/node and ${pkg}/web hold different .wasm files: the package ships only one`);
+  // The one .wasm with short import and export names; both glues get the same names (wasm-names.mjs).
+  const glues = Object.fromEntries(targets.map(({ dir }) => [dir, fs.readFileSync(path.join(root, pkg, dir, `${name}.js`), 'utf8')]));
+  const { wasm, names } = shortenWasmNames(sameWasm[1], Object.values(glues));
+  built[name] = { wasm, names };
+  for (const { dir, glue, types, wasm: wasmFile } of targets) {
+    fs.mkdirSync(path.join(dist, dir), { recursive: true });
+    const source = path.join(root, pkg, dir, glue(name)[0]);
+    // The SDK has no JavaScript snippets of its own: a glue that imports one is a mistake.
+    if (/snippets\//.test(glues[dir])) throw new Error(`${source} imports a JavaScript snippet: the SDK's JavaScript is its entries and errors only`);
+    const matched = arityMatchedImports(renameInGlue(glues[dir], names, source));
+    fs.writeFileSync(path.join(dist, dir, glue(name)[1]), dir === 'node' ? sharedWasm(matched, name) : matched);
+    if (types) fs.copyFileSync(path.join(root, pkg, dir, types(name)[0]), path.join(dist, dir, types(name)[1]));
+    if (wasmFile) fs.writeFileSync(path.join(dist, dir, wasmFile(name)[1]), wasm);
   }
 }
 // Every template file goes in as it is; the manifest and the CommonJS errors are derived below.
 fs.cpSync(template, dist, { recursive: true, filter: (src) => path.basename(src) !== 'package.json' });
-fs.copyFileSync(path.join(template, 'index.d.ts'), path.join(dist, 'index.d.mts'));
+for (const entry of ['index', 'admin']) fs.copyFileSync(path.join(template, `${entry}.d.ts`), path.join(dist, `${entry}.d.mts`));
 const errors = fs.readFileSync(path.join(template, 'errors.mjs'), 'utf8');
 fs.writeFileSync(path.join(dist, 'errors.cjs'), errorsToCommonJs(errors));
 const manifest = JSON.parse(fs.readFileSync(path.join(template, 'package.json'), 'utf8'));
@@ -176,8 +185,11 @@ manifest.version = cargoVersion();
 bundleNodeEntries(manifest.version);
 fs.writeFileSync(path.join(dist, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
-const wasmKib = (wasm.length / 1024).toFixed(1);
-const dropped = names.dropped.join(', ') || 'none';
-console.log(`built dist/ (credport ${manifest.version}, wasm ${wasmKib} KiB, one file for node and web; exports dropped as unread: ${dropped})`);
+const kib = (bytes) => `${(bytes.length / 1024).toFixed(1)} KiB`;
+const dropped = built.credport.names.dropped.join(', ') || 'none';
+console.log(
+  `built dist/ (credport ${manifest.version}, wasm ${kib(built.credport.wasm)} and credport/admin's ${kib(built.credport_admin.wasm)}, ` +
+    `each one file for node and web; exports dropped as unread: ${dropped})`,
+);
 
 await buildConsole({ packageDir: dist });

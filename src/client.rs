@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::options::ClientConfig;
+use crate::options::{ClientConfig, API_KEY};
 use crate::resources::credentials_cache::CredentialsCache;
 use crate::resources::{api_keys::ApiKeys, connections::Connections, tokens::PersonalAccessTokens};
 use crate::transport::Transport;
@@ -24,7 +24,7 @@ pub struct Credport {
 impl Credport {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue) -> Result<Credport, JsValue> {
-        let config = ClientConfig::from_js(&options)?;
+        let config = ClientConfig::from_js(&options, &API_KEY)?;
         let cache = config.credentials_max_age_ms.map(|max_age_ms| Rc::new(CredentialsCache::new(max_age_ms)));
         let transport = Rc::new(Transport::new(config));
         Ok(Credport {

@@ -12,6 +12,8 @@
 // Native unit tests never run inside a wasm instance; they may assert by panicking.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+#[cfg(feature = "admin")]
+mod admin;
 mod client;
 mod decode;
 mod errors;
@@ -24,6 +26,8 @@ mod timer;
 mod transport;
 mod wire;
 
+#[cfg(feature = "admin")]
+pub use admin::CredportAdmin;
 pub use client::Credport;
 
 /// The instance's linear memory, for the leak tests: its size must stay flat under bad calls.

@@ -55,8 +55,24 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 pub const DEFAULT_TIMEOUT_MS: f64 = 60_000.0;
 const MAX_RETRIES_CAP: u32 = 10;
 
-/// What `new Credport(options)` was given, checked.
+/// The option a client takes its bearer token from, and the environment variable that is its
+/// default: `Credport`'s `apiKey`, or the admin client's `adminToken`.
+pub struct TokenOption {
+    pub name: &'static str,
+    pub env: &'static str,
+    /// The client's options beyond the shared ones (`credentialsCache`).
+    pub more: &'static [&'static str],
+}
+
+/// `new Credport(options)`'s token.
+pub const API_KEY: TokenOption = TokenOption { name: "apiKey", env: "CREDPORT_API_KEY", more: &["credentialsCache"] };
+
+/// The options every client takes.
+const SHARED_OPTIONS: &[&str] = &["baseUrl", "maxRetries", "timeoutMs", "fetch", "dangerouslyAllowBrowser", "logLevel", "logger"];
+
+/// What `new Credport(options)` (or `new CredportAdmin(options)`) was given, checked.
 pub struct ClientConfig {
+    /// The bearer token: `apiKey`, or the admin client's `adminToken`.
     pub api_key: String,
     pub base_url: String,
     pub max_retries: u32,
@@ -155,21 +171,18 @@ impl Props {
 }
 
 impl ClientConfig {
-    pub fn from_js(options: &JsValue) -> Result<Self, Error> {
-        let props = Props::new(
-            "options",
-            options,
-            &["apiKey", "baseUrl", "maxRetries", "timeoutMs", "fetch", "dangerouslyAllowBrowser", "logLevel", "logger", "credentialsCache"],
-        )?;
-        let api_key = match props.string("apiKey")? {
+    pub fn from_js(options: &JsValue, token: &TokenOption) -> Result<Self, Error> {
+        let known = [&[token.name], SHARED_OPTIONS, token.more].concat();
+        let props = Props::new("options", options, &known)?;
+        let argument = ["options.", token.name].concat();
+        let api_key = match props.string(token.name)? {
             Some(key) => key,
-            None => env("CREDPORT_API_KEY").ok_or_else(|| {
-                Error::invalid("options.apiKey", "is required: pass it or set CREDPORT_API_KEY")
-            })?,
+            None => env(token.env)
+                .ok_or_else(|| Error::invalid(&*argument, ["is required: pass it or set ", token.env].concat()))?,
         };
         // Checked without ever echoing the key.
         if api_key.is_empty() || !api_key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::invalid("options.apiKey", "must be a non-empty token of printable characters"));
+            return Err(Error::invalid(argument, "must be a non-empty token of printable characters"));
         }
         let base_url = props.string("baseUrl")?.or_else(|| env("CREDPORT_BASE_URL"));
         let base_url = base_url.as_deref().unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/').to_owned();

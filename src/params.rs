@@ -88,7 +88,7 @@ fn type_error(argument: &str, path: &str, value: &Object, message: &str) -> Erro
         "u32" => ["a whole number from 0 to ", &decimal(u32::MAX.into())].concat(),
         "u64" => ["a whole number from 0 to ", &decimal(MAX_SAFE_INTEGER)].concat(),
         "a sequence" => "an array".to_owned(),
-        "a boolean" | "a string" => expected.to_owned(),
+        "a boolean" | "a string" | "an object" => expected.to_owned(),
         _ => "a valid value".to_owned(),
     };
     // A number out of range or with a fraction: the range says it all.

@@ -1,16 +1,23 @@
 //! Administration calls (admin token): sites, connections with their secret credentials, and a
-//! site's first personal access tokens. Not exposed by the SDK.
+//! site's personal access tokens. In the SDK only the admin client (`credport/admin`, the
+//! `admin` feature) reads and writes them, so their JavaScript names and declarations come with
+//! that feature alone.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use crate::connection::{ConnectionStatus, CredentialType};
+use crate::json::JsonObjectInput;
 use crate::token::validate_token_scopes;
 use crate::validate::{self, Checked, FieldError};
 
 /// `POST /v1/admin/sites`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "admin",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct CreateSiteParams {
     pub name: String,
 }
@@ -23,22 +30,48 @@ impl CreateSiteParams {
 
 /// A site: the tenant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "admin",
+    derive(tsify::Tsify),
+    tsify(missing_as_null),
+    serde(rename_all(serialize = "camelCase"))
+)]
 pub struct Site {
     pub id: String,
     pub name: String,
     pub created_at: String,
 }
 
+/// `GET /v1/admin/sites`: every site.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "admin",
+    derive(tsify::Tsify),
+    tsify(missing_as_null),
+    serde(rename_all(serialize = "camelCase"))
+)]
+pub struct SiteList {
+    pub data: Vec<Site>,
+    pub total_count: u64,
+}
+
 /// A connection's credentials as the admin sets them, secrets included.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "admin",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct CredentialsInput {
     #[serde(rename = "type")]
     pub kind: CredentialType,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
+    /// The provider's secret fields (`access_token`, `refresh_token`, `api_key`, …), keys as given.
     #[serde(default)]
-    pub fields: Map<String, Value>,
+    #[cfg_attr(feature = "admin", tsify(type = "Record<string, unknown>"))]
+    pub fields: JsonObjectInput,
 }
 
 impl std::fmt::Debug for CredentialsInput {
@@ -46,8 +79,7 @@ impl std::fmt::Debug for CredentialsInput {
         f.debug_struct("CredentialsInput")
             .field("type", &self.kind)
             .field("expires_at", &self.expires_at)
-            .field("fields", &self.fields.keys().collect::<Vec<_>>())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -69,22 +101,29 @@ impl CredentialsInput {
 /// `POST /v1/admin/sites/{site}/connections`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "admin",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct CreateConnectionParams {
     pub provider: String,
     pub provider_config_key: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_resource_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_resource_name: Option<String>,
     #[serde(default)]
     pub scopes: Vec<String>,
-    #[serde(default)]
+    /// Default `active`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ConnectionStatus>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_expires_at: Option<String>,
     pub credentials: CredentialsInput,
     #[serde(default)]
-    pub metadata: Map<String, Value>,
+    #[cfg_attr(feature = "admin", tsify(type = "Record<string, unknown>"))]
+    pub metadata: JsonObjectInput,
 }
 
 impl CreateConnectionParams {
@@ -105,23 +144,30 @@ impl CreateConnectionParams {
 /// `PATCH /v1/admin/sites/{site}/connections/{id}`: absent fields stay as they are.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "admin",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct UpdateConnectionParams {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_config_key: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_resource_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_resource_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ConnectionStatus>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_expires_at: Option<String>,
-    #[serde(default)]
+    /// New credentials: clear `refreshError`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<CredentialsInput>,
-    #[serde(default)]
-    pub metadata: Option<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "admin", tsify(type = "Record<string, unknown>"))]
+    pub metadata: Option<JsonObjectInput>,
 }
 
 impl UpdateConnectionParams {
@@ -155,12 +201,19 @@ fn known_status(status: Option<&ConnectionStatus>) -> Checked {
 /// `POST /v1/admin/sites/{site}/personal_access_tokens`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "admin",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct CreateAdminTokenParams {
     pub user_id: String,
     pub name: String,
-    #[serde(default)]
+    /// Absent for all scopes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
-    #[serde(default)]
+    /// RFC 3339; absent for a token that does not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
 }
 
@@ -172,5 +225,25 @@ impl CreateAdminTokenParams {
             validate::timestamp("expires_at", at)?;
         }
         self.scopes.as_deref().map_or(Ok(()), validate_token_scopes)
+    }
+}
+
+/// `GET /v1/admin/sites/{site}/personal_access_tokens`: the query string.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "admin",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
+pub struct ListSiteTokensParams {
+    /// Only this user's tokens; every user's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+impl ListSiteTokensParams {
+    pub fn validate(&self) -> Checked {
+        validate::opt_label("user_id", self.user_id.as_deref())
     }
 }

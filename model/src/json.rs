@@ -17,8 +17,12 @@ pub type JsonObject = serde_json::Map<String, serde_json::Value>;
 #[cfg(not(feature = "wasm"))]
 pub type JsonInput = serde_json::Value;
 
+/// A free-form JSON object in a request's parameters (`metadata`, credential `fields`).
+#[cfg(not(feature = "wasm"))]
+pub type JsonObjectInput = serde_json::Map<String, serde_json::Value>;
+
 #[cfg(feature = "wasm")]
-pub use sdk::{JsonInput, RawJson as Json, RawObject as JsonObject};
+pub use sdk::{JsonInput, JsonObjectInput, RawJson as Json, RawObject as JsonObject};
 
 #[cfg(feature = "wasm")]
 mod sdk {
@@ -98,6 +102,36 @@ mod sdk {
     impl<'de> Deserialize<'de> for JsonInput {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             serde_wasm_bindgen::preserve::deserialize(deserializer).map(JsonInput)
+        }
+    }
+
+    /// A free-form object among a method's parameters (`metadata`, credential `fields`):
+    /// [`JsonInput`] that is a plain object (not an array, not `null`). Absent, it is `{}`, as
+    /// the server takes it.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(transparent)]
+    pub struct JsonObjectInput(JsonInput);
+
+    impl JsonObjectInput {
+        /// The JavaScript value.
+        pub fn value(&self) -> &JsValue {
+            self.0.value()
+        }
+    }
+
+    impl Default for JsonObjectInput {
+        fn default() -> Self {
+            JsonObjectInput(JsonInput(js_sys::Object::new().into()))
+        }
+    }
+
+    impl<'de> Deserialize<'de> for JsonObjectInput {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let input = JsonInput::deserialize(deserializer)?;
+            if !input.0.is_object() || js_sys::Array::is_array(&input.0) {
+                return Err(D::Error::invalid_type(Unexpected::Other("another value"), &"an object"));
+            }
+            Ok(JsonObjectInput(input))
         }
     }
 

@@ -19,7 +19,7 @@ pub mod token;
 pub mod validate;
 
 mod json;
-pub use json::{Json, JsonInput, JsonObject};
+pub use json::{Json, JsonInput, JsonObject, JsonObjectInput};
 
 pub use admin::*;
 pub use api_key::*;

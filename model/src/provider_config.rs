@@ -1,6 +1,7 @@
 //! Provider configurations (admin token): the OAuth2 client a site uses to refresh the tokens of
-//! its connections, found by a connection's `provider_config_key` (seed 002). Not exposed by the
-//! SDK. The client secret is write-only: it is in the create and update parameters, never in a
+//! its connections, found by a connection's `provider_config_key` (seed 002). In the SDK, the
+//! admin client's (the `admin` feature). The client secret is write-only: it is in the create and
+//! update parameters, never in a
 //! [`ProviderConfig`].
 
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,12 @@ open_enum! {
 
 /// A site's OAuth2 client for one provider, as the admin API shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "admin",
+    derive(tsify::Tsify),
+    tsify(missing_as_null),
+    serde(rename_all(serialize = "camelCase"))
+)]
 pub struct ProviderConfig {
     /// Unique in the site; connections name it in `provider_config_key`.
     pub key: String,
@@ -37,6 +44,12 @@ pub struct ProviderConfig {
 
 /// `GET /v1/admin/sites/{site}/provider_configs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "admin",
+    derive(tsify::Tsify),
+    tsify(missing_as_null),
+    serde(rename_all(serialize = "camelCase"))
+)]
 pub struct ProviderConfigList {
     pub data: Vec<ProviderConfig>,
     pub total_count: u64,
@@ -52,17 +65,26 @@ const MAX_URL: usize = 2048;
 /// `POST /v1/admin/sites/{site}/provider_configs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "admin",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct CreateProviderConfigParams {
     pub key: String,
     pub provider: String,
     pub token_url: String,
     pub client_id: String,
+    /// Write-only: stored encrypted, never answered.
+    #[cfg_attr(feature = "admin", tsify(type = "string"))]
     pub client_secret: Secret,
-    #[serde(default)]
+    /// Default `client_secret_basic`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_method: Option<ClientAuthMethod>,
     #[serde(default)]
     pub scopes: Vec<String>,
-    #[serde(default)]
+    /// Default 300.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_margin_seconds: Option<u32>,
 }
 
@@ -82,20 +104,27 @@ impl CreateProviderConfigParams {
 /// `PATCH /v1/admin/sites/{site}/provider_configs/{key}`: absent fields stay as they are.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "admin",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct UpdateProviderConfigParams {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    #[serde(default)]
+    /// Write-only: stored encrypted, never answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "admin", tsify(type = "string"))]
     pub client_secret: Option<Secret>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_method: Option<ClientAuthMethod>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_margin_seconds: Option<u32>,
 }
 
@@ -133,7 +162,10 @@ fn client_credential(field: &'static str, value: &str) -> Checked {
         return Err(FieldError::new(field, "must be 1 to 512 characters"));
     }
     if !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
-        return Err(FieldError::new(field, "must be printable ASCII (RFC 6749 VSCHAR)"));
+        return Err(FieldError::new(
+            field,
+            "must be printable ASCII (RFC 6749 VSCHAR)",
+        ));
     }
     Ok(())
 }

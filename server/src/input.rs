@@ -11,8 +11,8 @@ use credport_model::MAX_REFRESH_MARGIN_SECONDS;
 use credport_model::{
     CreateAdminTokenParams, CreateApiKeyParams, CreateConnectionParams, CreateProviderConfigParams,
     CreateSiteParams, CreateTokenParams, GetCredentialsParams, ListApiKeysParams,
-    ListConnectionsParams, RevokeApiKeyParams, UpdateApiKeyParams, UpdateConnectionParams,
-    UpdateProviderConfigParams, VerifyApiKeyParams,
+    ListConnectionsParams, ListSiteTokensParams, RevokeApiKeyParams, UpdateApiKeyParams,
+    UpdateConnectionParams, UpdateProviderConfigParams, VerifyApiKeyParams,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -49,6 +49,7 @@ params!(
     GetCredentialsParams,
     ListApiKeysParams,
     ListConnectionsParams,
+    ListSiteTokensParams,
     RevokeApiKeyParams,
     UpdateApiKeyParams => |p: &UpdateApiKeyParams| scope_lists::labels(p.scopes.as_deref()),
     UpdateConnectionParams => |p: &UpdateConnectionParams| scope_lists::labels(p.scopes.as_deref()),

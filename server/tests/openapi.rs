@@ -403,6 +403,26 @@ async fn real_answers_match_the_documented_schemas() {
     );
     see(
         "GET",
+        "/v1/admin/sites",
+        &api.admin("GET", "/v1/admin/sites", None).await,
+    );
+    see(
+        "GET",
+        "/v1/admin/sites/{site}/connections",
+        &api.admin(
+            "GET",
+            &format!("/v1/admin/sites/{site_id}/connections"),
+            None,
+        )
+        .await,
+    );
+    see(
+        "GET",
+        "/v1/admin/sites/{site}/connections/{id}",
+        &api.admin("GET", &admin_conn, None).await,
+    );
+    see(
+        "GET",
         "/v1/connections",
         &api.get(&pat, "/v1/connections").await,
     );
@@ -551,12 +571,28 @@ async fn real_answers_match_the_documented_schemas() {
         .await,
     );
     see(
+        "GET",
+        "/v1/admin/sites/{site}/api_keys",
+        &api.admin("GET", &format!("/v1/admin/sites/{site_id}/api_keys"), None)
+            .await,
+    );
+    see(
         "POST",
         "/v1/api_keys/{id}/revoke",
         &api.post(
             &pat,
             &format!("/v1/api_keys/{key_id}/revoke"),
             json!({ "revocation_reason": "r" }),
+        )
+        .await,
+    );
+    see(
+        "POST",
+        "/v1/admin/sites/{site}/api_keys/{id}/revoke",
+        &api.admin(
+            "POST",
+            &format!("/v1/admin/sites/{site_id}/api_keys/{key_id}/revoke"),
+            None,
         )
         .await,
     );
@@ -710,6 +746,7 @@ fn the_document_states_the_servers_input_rules() {
             .as_array()
             .unwrap()
             .iter()
+            .map(|p| resolve(&spec, p))
             .find(|p| p["name"] == name)
             .unwrap()["schema"]["anyOf"][0]
             .clone()

@@ -57,7 +57,7 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(list_call(&params)?, &options, json::<ApiKeyList>).await?)
+        to_js(&self.transport.send(list_call(LIST_PATH, &params)?, &options, json::<ApiKeyList>).await?)
     }
 
     /// Every key, page after page: `for await (const key of client.apiKeys.listAll())`.
@@ -69,7 +69,7 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::api_keys(self.transport.clone(), params, options).into_iterable())
+        Ok(Pager::api_keys(self.transport.clone(), LIST_PATH.to_owned(), params, options).into_iterable())
     }
 
     /// One key by id.
@@ -167,7 +167,10 @@ fn key_path(id: &JsValue, suffix: &str) -> Result<String, Error> {
     Ok(["/v1/api_keys/", &wire::escape(&string_arg("id", id)?), suffix].concat())
 }
 
-/// `GET /v1/api_keys` with these filters.
-pub fn list_call(params: &ListApiKeysParams) -> Result<Call, Error> {
-    Ok(Call::get("/v1/api_keys".to_owned()).with_query(wire::query("params", params)?))
+/// The site's own keys.
+const LIST_PATH: &str = "/v1/api_keys";
+
+/// `GET {path}` (the site's [`LIST_PATH`], or the admin's path of a site's list) with these filters.
+pub fn list_call(path: &str, params: &ListApiKeysParams) -> Result<Call, Error> {
+    Ok(Call::get(path.to_owned()).with_query(wire::query("params", params)?))
 }

@@ -44,7 +44,7 @@ impl Connections {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListConnectionsParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        let mut page = self.transport.send(list_call(&params)?, &options, json::<ConnectionPage>).await?;
+        let mut page = self.transport.send(list_call(LIST_PATH, &params)?, &options, json::<ConnectionPage>).await?;
         flag_all(&mut page.payload);
         to_js(&page)
     }
@@ -58,7 +58,7 @@ impl Connections {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListConnectionsParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::connections(self.transport.clone(), params, options).into_iterable())
+        Ok(Pager::connections(self.transport.clone(), LIST_PATH.to_owned(), params, options).into_iterable())
     }
 
     /// One connection by id.
@@ -165,9 +165,12 @@ fn credentials_args(params: &JsValue, options: &JsValue) -> Result<(GetCredentia
     Ok((optional(params, GetCredentialsParams::validate)?, CallOptions::from_js(options)?))
 }
 
-/// `GET /v1/connections` with these filters.
-pub fn list_call(params: &ListConnectionsParams) -> Result<Call, Error> {
-    Ok(Call::get("/v1/connections".to_owned()).with_query(wire::query("params", params)?))
+/// The site's own connections.
+const LIST_PATH: &str = "/v1/connections";
+
+/// `GET {path}` (the site's [`LIST_PATH`], or the admin's path of a site's list) with these filters.
+pub fn list_call(path: &str, params: &ListConnectionsParams) -> Result<Call, Error> {
+    Ok(Call::get(path.to_owned()).with_query(wire::query("params", params)?))
 }
 
 /// Sets `isActive` and `isExpired` (seed 001's properties) on connections just received, every

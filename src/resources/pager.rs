@@ -17,12 +17,13 @@ use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::transport::Transport;
 
-/// Which list, and where its next page starts.
+/// Which list (its path: the site's own, or a site's below `/v1/admin`), and where its next page
+/// starts.
 enum Source {
     /// Page-numbered (`page`, `next`).
-    Connections(ListConnectionsParams),
+    Connections(String, ListConnectionsParams),
     /// Offset-based (`offset`, `limit`, `totalCount`).
-    ApiKeys(ListApiKeysParams),
+    ApiKeys(String, ListApiKeysParams),
 }
 
 /// What an iteration holds between calls of `next()`.
@@ -47,12 +48,12 @@ pub struct Pager {
 }
 
 impl Pager {
-    pub fn connections(transport: Rc<Transport>, params: ListConnectionsParams, options: CallOptions) -> Self {
-        Pager::new(transport, Source::Connections(params), options)
+    pub fn connections(transport: Rc<Transport>, path: String, params: ListConnectionsParams, options: CallOptions) -> Self {
+        Pager::new(transport, Source::Connections(path, params), options)
     }
 
-    pub fn api_keys(transport: Rc<Transport>, params: ListApiKeysParams, options: CallOptions) -> Self {
-        Pager::new(transport, Source::ApiKeys(params), options)
+    pub fn api_keys(transport: Rc<Transport>, path: String, params: ListApiKeysParams, options: CallOptions) -> Self {
+        Pager::new(transport, Source::ApiKeys(path, params), options)
     }
 
     /// The pager as the value `listAll` returns: an async iterator that is also async-iterable
@@ -126,26 +127,26 @@ async fn step(state: &RefCell<State>) -> Result<JsValue, Error> {
 /// One page of `source`: its items as JS values, and the page after it.
 async fn fetch(transport: &Transport, source: Source, options: &CallOptions) -> Result<(Vec<JsValue>, Option<Source>), Error> {
     match source {
-        Source::Connections(mut params) => {
-            let mut page = transport.send(connections::list_call(&params)?, options, json::<ConnectionPage>).await?;
+        Source::Connections(path, mut params) => {
+            let mut page = transport.send(connections::list_call(&path, &params)?, options, json::<ConnectionPage>).await?;
             connections::flag_all(&mut page.payload);
             let items = page.payload.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
             // A page past the end is empty: stop there even if the server still names a next one.
             let next = page.next.filter(|_| !items.is_empty()).map(|n| {
                 params.page = Some(n);
-                Source::Connections(params)
+                Source::Connections(path, params)
             });
             Ok((items, next))
         }
-        Source::ApiKeys(mut params) => {
-            let list = transport.send(api_keys::list_call(&params)?, options, json::<ApiKeyList>).await?;
+        Source::ApiKeys(path, mut params) => {
+            let list = transport.send(api_keys::list_call(&path, &params)?, options, json::<ApiKeyList>).await?;
             let limit = u64::from(params.limit.unwrap_or(ListApiKeysParams::DEFAULT_LIMIT));
             let count = list.data.len() as u64;
             let next_offset = u64::from(params.offset.unwrap_or(0)) + count;
             let more = count == limit && next_offset < list.total_count;
             let next = u32::try_from(next_offset).ok().filter(|_| more).map(|offset| {
                 params.offset = Some(offset);
-                Source::ApiKeys(params)
+                Source::ApiKeys(path, params)
             });
             let items = list.data.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
             Ok((items, next))

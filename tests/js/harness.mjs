@@ -35,6 +35,8 @@ export function installPackage(dir) {
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: dir, stdio: 'inherit' });
   fs.writeFileSync(path.join(dir, 'esm.mjs'), "export * from 'credport';\n");
   fs.writeFileSync(path.join(dir, 'cjs.cjs'), "module.exports = require('credport');\n");
+  fs.writeFileSync(path.join(dir, 'admin-esm.mjs'), "export * from 'credport/admin';\n");
+  fs.writeFileSync(path.join(dir, 'admin-cjs.cjs'), "module.exports = require('credport/admin');\n");
   return dir;
 }
 
@@ -46,6 +48,16 @@ export async function importEsm() {
 /** The package as `require('credport')` sees it. */
 export function requireCjs() {
   return createRequire(path.join(testProject(), 'package.json'))('./cjs.cjs');
+}
+
+/** credport/admin as `import ... from 'credport/admin'` sees it. */
+export async function importAdminEsm() {
+  return import(pathToFileURL(path.join(testProject(), 'admin-esm.mjs')).href);
+}
+
+/** credport/admin as `require('credport/admin')` sees it. */
+export function requireAdminCjs() {
+  return createRequire(path.join(testProject(), 'package.json'))('./admin-cjs.cjs');
 }
 
 export function serverBinary() {

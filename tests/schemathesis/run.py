@@ -57,9 +57,10 @@ def call(url, token, method, path, body=None):
 
 def seed(url, admin_token):
     """A site with data in it; returns the site's id, a token with every scope, the id of
-    another token of the same user, for the revoke routes, and the id of a connection, for the
+    another token of the same user, for the revoke routes, the id of a connection, for the
     refresh route (which answers it 409: it has no refresh token, so nothing is ever sent to a
-    token endpoint)."""
+    token endpoint) and the admin's one-connection read, and the id of an API key, for the
+    admin's revoke."""
     site = call(url, admin_token, "POST", "/v1/admin/sites", {"name": "Fuzzed site"})["id"]
     connections = [
         call(url, admin_token, "POST", f"/v1/admin/sites/{site}/connections", {
@@ -72,8 +73,8 @@ def seed(url, admin_token):
     token = call(url, admin_token, "POST", f"/v1/admin/sites/{site}/personal_access_tokens",
                  {"user_id": "fuzzer", "name": "schemathesis"})["token"]
     victim = call(url, token, "POST", "/v1/personal_access_tokens", {"name": "to revoke"})["id"]
-    call(url, token, "POST", "/v1/api_keys", {"name": "seeded", "subject": "s"})
-    return site, token, victim, connections[0]
+    api_key = call(url, token, "POST", "/v1/api_keys", {"name": "seeded", "subject": "s"})["id"]
+    return site, token, victim, connections[0], api_key
 
 
 def fuzz(url, seconds):
@@ -101,12 +102,13 @@ def main():
     with tempfile.TemporaryDirectory() as directory:
         server, url, admin_token = start(sys.argv[1], directory)
         try:
-            site, token, victim, connection = seed(url, admin_token)
+            site, token, victim, connection, api_key = seed(url, admin_token)
             os.environ.update({
                 "CREDPORT_FUZZ_SITE": site,
                 "CREDPORT_FUZZ_TOKEN": token,
                 "CREDPORT_FUZZ_VICTIM": victim,
                 "CREDPORT_FUZZ_CONNECTION": connection,
+                "CREDPORT_FUZZ_API_KEY": api_key,
                 "CREDPORT_FUZZ_ADMIN_TOKEN": admin_token,
             })
             failed = fuzz(url, budget)

@@ -1,13 +1,14 @@
 //! `/v1/admin/*`: the admin token's routes. Sites, their connections with secret credentials,
-//! and the personal access tokens of any user of a site.
+//! the personal access tokens of any user of a site, and its API keys (list, revoke). The reads a
+//! site token makes of its own site (`/v1/connections`, `/v1/api_keys`) the admin makes of any
+//! site here, through the same store calls and with the same query and page shapes.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use credport_model::validate;
 use credport_model::{
-    CreateAdminTokenParams, CreateConnectionParams, CreateSiteParams, Scope, UpdateConnectionParams,
+    CreateAdminTokenParams, CreateConnectionParams, CreateSiteParams, ListApiKeysParams,
+    ListConnectionsParams, ListSiteTokensParams, RevokeApiKeyParams, Scope, UpdateConnectionParams,
 };
-use serde::Deserialize;
 
 use super::tokens::{expiry, parse_scopes};
 use crate::app::App;
@@ -15,7 +16,7 @@ use crate::auth::Admin;
 use crate::clock;
 use crate::error::ApiError;
 use crate::idempotency;
-use crate::input::{Params, PathParams, Payload, Query};
+use crate::input::{PathParams, Payload, Query};
 use crate::refresh;
 use crate::reply::Reply;
 use crate::store;
@@ -40,6 +41,41 @@ pub async fn create_site(
         },
     )
     .await
+}
+
+/// Every site: `{"data": [site], "total_count"}`.
+pub async fn list_sites(State(app): State<App>, _admin: Admin) -> Result<Reply, ApiError> {
+    let sites = app.db.read(store::sites::list).await?;
+    Reply::ok(&sites)
+}
+
+/// One page of the site's connections: the query and page shape of `GET /v1/connections`.
+pub async fn list_connections(
+    State(app): State<App>,
+    _admin: Admin,
+    PathParams(site): PathParams<String>,
+    Query(params): Query<ListConnectionsParams>,
+) -> Result<Reply, ApiError> {
+    let page = app
+        .db
+        .read(move |conn| {
+            store::sites::require(conn, &site)?;
+            store::connections::list(conn, &site, &params)
+        })
+        .await?;
+    Reply::ok(&page)
+}
+
+pub async fn get_connection(
+    State(app): State<App>,
+    _admin: Admin,
+    PathParams((site, id)): PathParams<(String, String)>,
+) -> Result<Reply, ApiError> {
+    let connection = app
+        .db
+        .read(move |conn| store::connections::get(conn, &site, &id))
+        .await?;
+    Reply::ok(&connection)
 }
 
 pub async fn create_connection(
@@ -146,21 +182,6 @@ pub async fn create_token(
     .await
 }
 
-/// `GET /v1/admin/sites/{site}/personal_access_tokens`: the query string.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListSiteTokensParams {
-    /// Only this user's tokens; every user's when absent.
-    #[serde(default)]
-    user_id: Option<String>,
-}
-
-impl Params for ListSiteTokensParams {
-    fn check(&self) -> Result<(), ApiError> {
-        Ok(validate::opt_label("user_id", self.user_id.as_deref())?)
-    }
-}
-
 /// Any user's tokens in the site (site tokens see only their own user's).
 pub async fn list_tokens(
     State(app): State<App>,
@@ -202,6 +223,41 @@ pub async fn revoke_token(
                 now,
             )?)
         },
+    )
+    .await
+}
+
+/// The site's API keys: the query and shape of `GET /v1/api_keys`.
+pub async fn list_api_keys(
+    State(app): State<App>,
+    _admin: Admin,
+    PathParams(site): PathParams<String>,
+    Query(params): Query<ListApiKeysParams>,
+) -> Result<Reply, ApiError> {
+    let list = app
+        .db
+        .read(move |conn| {
+            store::sites::require(conn, &site)?;
+            store::api_keys::list(conn, &site, &params, clock::now())
+        })
+        .await?;
+    Reply::ok(&list)
+}
+
+/// Revokes one of the site's API keys, as `POST /v1/api_keys/{id}/revoke` does.
+pub async fn revoke_api_key(
+    State(app): State<App>,
+    admin: Admin,
+    PathParams((site, id)): PathParams<(String, String)>,
+    payload: Payload,
+) -> Result<Reply, ApiError> {
+    let params: RevokeApiKeyParams = payload.json()?;
+    idempotency::run(
+        &app.db,
+        &app.keys,
+        admin.principal(),
+        payload.idempotency_key()?,
+        move |conn, now| Reply::ok(&store::api_keys::revoke(conn, &site, &id, &params, now)?),
     )
     .await
 }

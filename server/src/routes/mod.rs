@@ -35,7 +35,10 @@ macro_rules! route {
 
 pub const ROUTES: &[Route] = &[
     route!(POST "/v1/admin/sites" => admin::create_site),
+    route!(GET "/v1/admin/sites" => admin::list_sites),
     route!(POST "/v1/admin/sites/{site}/connections" => admin::create_connection),
+    route!(GET "/v1/admin/sites/{site}/connections" => admin::list_connections),
+    route!(GET "/v1/admin/sites/{site}/connections/{id}" => admin::get_connection),
     route!(PATCH "/v1/admin/sites/{site}/connections/{id}" => admin::update_connection),
     route!(DELETE "/v1/admin/sites/{site}/connections/{id}" => admin::delete_connection),
     route!(POST "/v1/admin/sites/{site}/connections/{id}/refresh" => admin::refresh_connection),
@@ -47,6 +50,8 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/v1/admin/sites/{site}/personal_access_tokens" => admin::create_token),
     route!(GET "/v1/admin/sites/{site}/personal_access_tokens" => admin::list_tokens),
     route!(POST "/v1/admin/sites/{site}/personal_access_tokens/{id}/revoke" => admin::revoke_token),
+    route!(GET "/v1/admin/sites/{site}/api_keys" => admin::list_api_keys),
+    route!(POST "/v1/admin/sites/{site}/api_keys/{id}/revoke" => admin::revoke_api_key),
     route!(GET "/v1/connections" => connections::list),
     route!(GET "/v1/connections/{id}" => connections::get),
     route!(GET "/v1/connections/credentials/{provider}" => connections::credentials),

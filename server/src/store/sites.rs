@@ -1,6 +1,6 @@
 //! Sites: the tenants.
 
-use credport_model::{CreateSiteParams, Site};
+use credport_model::{CreateSiteParams, Site, SiteList};
 
 use crate::clock;
 use crate::crypto;
@@ -17,6 +17,29 @@ pub fn create(conn: &Conn<'_>, params: &CreateSiteParams, now: i64) -> Result<Si
         id,
         name: params.name.clone(),
         created_at: clock::format(now),
+    })
+}
+
+/// Every site, oldest first (creation time, then id). Sites are few (one per tenant), so the
+/// list is not paged, as provider configurations are not.
+pub fn list(conn: &Conn<'_>) -> Result<SiteList, ApiError> {
+    let data = conn
+        .query(
+            "SELECT id, name, created_at FROM sites ORDER BY created_at, id",
+            &[],
+        )?
+        .iter_mut()
+        .map(|row| {
+            Ok(Site {
+                id: row.text(0)?,
+                name: row.text(1)?,
+                created_at: clock::format(row.int(2)?),
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(SiteList {
+        total_count: data.len() as u64,
+        data,
     })
 }
 

@@ -1,0 +1,90 @@
+// credport/admin's Node entry (ES module), as index.mjs: bundled by the build with the admin
+// core's `web` glue (web/credport_admin.mjs) and errors.mjs into one file, reading the same .wasm
+// the web entries load. Both Node entries of credport/admin hand out one instance (see admin.cjs),
+// and the error classes are credport's own (errors.sharedErrors).
+import {
+  initSync,
+  __setErrorFactory,
+  CredportAdmin,
+  Sites,
+  SiteAdmin,
+  AdminConnections,
+  ProviderConfigs,
+  AdminPersonalAccessTokens,
+  AdminApiKeys,
+} from './web/credport_admin.mjs';
+import { sharedErrors } from './errors.mjs';
+
+const shared = Symbol.for(`credport admin ${CREDPORT_VERSION}`);
+
+const api = globalThis[shared] ?? load(process.getBuiltinModule && import.meta.dirname ? wasmBytes() : await olderNodeWasmBytes());
+
+/** The .wasm's bytes, with `fs` and `path` from process.getBuiltinModule (as index.mjs). */
+function wasmBytes() {
+  const file = process.getBuiltinModule('path').join(import.meta.dirname, 'web', 'credport_admin_bg.wasm');
+  return process.getBuiltinModule('fs').readFileSync(file);
+}
+
+/** The same on older Node, with the builtins imported. */
+async function olderNodeWasmBytes() {
+  const [fs, url] = await Promise.all([import('node:fs'), import('node:url')]);
+  return fs.readFileSync(url.fileURLToPath(new URL('./web/credport_admin_bg.wasm', import.meta.url)));
+}
+
+function load(bytes) {
+  initSync({ module: bytes });
+  const { createError, ...errorClasses } = sharedErrors(Symbol.for(`credport errors ${CREDPORT_VERSION}`));
+  __setErrorFactory(createError);
+  const made = { CredportAdmin, Sites, SiteAdmin, AdminConnections, ProviderConfigs, AdminPersonalAccessTokens, AdminApiKeys, ...errorClasses };
+  Object.defineProperty(globalThis, shared, { value: made });
+  return made;
+}
+
+// Exported under other local names, as in index.mjs (a bundled class keeps its binding's name).
+const {
+  CredportAdmin: credportAdmin,
+  Sites: sites,
+  SiteAdmin: siteAdmin,
+  AdminConnections: adminConnections,
+  ProviderConfigs: providerConfigs,
+  AdminPersonalAccessTokens: adminPersonalAccessTokens,
+  AdminApiKeys: adminApiKeys,
+  CredportError: credportError,
+  APIError: apiError,
+  BadRequestError: badRequestError,
+  AuthenticationError: authenticationError,
+  PermissionDeniedError: permissionDeniedError,
+  NotFoundError: notFoundError,
+  ConflictError: conflictError,
+  RateLimitError: rateLimitError,
+  InternalServerError: internalServerError,
+  APIResponseValidationError: apiResponseValidationError,
+  APIConnectionError: apiConnectionError,
+  APIConnectionTimeoutError: apiConnectionTimeoutError,
+  APIUserAbortError: apiUserAbortError,
+  InvalidArgumentError: invalidArgumentError,
+} = api;
+
+export {
+  credportAdmin as CredportAdmin,
+  sites as Sites,
+  siteAdmin as SiteAdmin,
+  adminConnections as AdminConnections,
+  providerConfigs as ProviderConfigs,
+  adminPersonalAccessTokens as AdminPersonalAccessTokens,
+  adminApiKeys as AdminApiKeys,
+  credportError as CredportError,
+  apiError as APIError,
+  badRequestError as BadRequestError,
+  authenticationError as AuthenticationError,
+  permissionDeniedError as PermissionDeniedError,
+  notFoundError as NotFoundError,
+  conflictError as ConflictError,
+  rateLimitError as RateLimitError,
+  internalServerError as InternalServerError,
+  apiResponseValidationError as APIResponseValidationError,
+  apiConnectionError as APIConnectionError,
+  apiConnectionTimeoutError as APIConnectionTimeoutError,
+  apiUserAbortError as APIUserAbortError,
+  invalidArgumentError as InvalidArgumentError,
+};

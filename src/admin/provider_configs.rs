@@ -1,0 +1,126 @@
+//! `admin.site(id).providerConfigs`: a site's OAuth2 clients, found by a connection's
+//! `providerConfigKey`. The `clientSecret` goes in with a create or an update, never comes out.
+
+use credport_model::{
+    CreateProviderConfigParams, ProviderConfig, ProviderConfigList, UpdateProviderConfigParams,
+};
+use gloo_net::http::Method;
+use wasm_bindgen::prelude::*;
+
+use super::{no_content, SitePath};
+use crate::decode::json;
+use crate::errors::Error;
+use crate::options::CallOptions;
+use crate::params::required;
+use crate::resources::to_js;
+use crate::transport::Call;
+use crate::wire;
+
+const RESOURCE: &str = "provider_configs";
+
+/// A site's provider configurations.
+#[wasm_bindgen]
+pub struct ProviderConfigs {
+    site: SitePath,
+}
+
+impl ProviderConfigs {
+    pub fn new(site: SitePath) -> Self {
+        ProviderConfigs { site }
+    }
+}
+
+#[wasm_bindgen]
+impl ProviderConfigs {
+    /// Every configuration of the site, by key: `{ data, totalCount }`.
+    #[wasm_bindgen(unchecked_return_type = "ProviderConfigList")]
+    pub async fn list(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Result<JsValue, Error> {
+        let options = CallOptions::from_js(&options)?;
+        let call = Call::get(self.site.of(RESOURCE));
+        to_js(
+            &self
+                .site
+                .transport
+                .send(call, &options, json::<ProviderConfigList>)
+                .await?,
+        )
+    }
+
+    /// One configuration by its key.
+    #[wasm_bindgen(unchecked_return_type = "ProviderConfig")]
+    pub async fn get(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Result<JsValue, Error> {
+        let call = Call::get(self.site.one(RESOURCE, "key", &key, "")?);
+        let options = CallOptions::from_js(&options)?;
+        to_js(
+            &self
+                .site
+                .transport
+                .send(call, &options, json::<ProviderConfig>)
+                .await?,
+        )
+    }
+
+    /// Adds a configuration; a key the site already has is a `ConflictError`.
+    #[wasm_bindgen(unchecked_return_type = "ProviderConfig")]
+    pub async fn create(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CreateProviderConfigParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Result<JsValue, Error> {
+        let params = required(&params, CreateProviderConfigParams::validate)?;
+        let options = CallOptions::from_js(&options)?;
+        let call = Call::with_body(
+            Method::POST,
+            self.site.of(RESOURCE),
+            wire::body("params", &params)?,
+        );
+        to_js(
+            &self
+                .site
+                .transport
+                .send(call, &options, json::<ProviderConfig>)
+                .await?,
+        )
+    }
+
+    /// Changes a configuration; absent fields stay as they are.
+    #[wasm_bindgen(unchecked_return_type = "ProviderConfig")]
+    pub async fn update(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "UpdateProviderConfigParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Result<JsValue, Error> {
+        let path = self.site.one(RESOURCE, "key", &key, "")?;
+        let params = required(&params, UpdateProviderConfigParams::validate)?;
+        let options = CallOptions::from_js(&options)?;
+        let call = Call::with_body(Method::PATCH, path, wire::body("params", &params)?);
+        to_js(
+            &self
+                .site
+                .transport
+                .send(call, &options, json::<ProviderConfig>)
+                .await?,
+        )
+    }
+
+    /// Deletes a configuration. Resolves to `undefined`.
+    pub async fn delete(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Result<(), Error> {
+        let call = Call::delete(self.site.one(RESOURCE, "key", &key, "")?);
+        self.site
+            .transport
+            .send(call, &CallOptions::from_js(&options)?, no_content)
+            .await
+    }
+}
