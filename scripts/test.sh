@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== Module layers: no import circle, no import from a lower layer to a higher one"
+node scripts/check-layers.mjs
+
 bash scripts/setup.sh
 
 # The package first: the console (built on it, into console/dist/) is embedded in credport-server

@@ -55,20 +55,27 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 pub const DEFAULT_TIMEOUT_MS: f64 = 60_000.0;
 const MAX_RETRIES_CAP: u32 = 10;
 
-/// The option a client takes its bearer token from, and the environment variable that is its
-/// default: `Credport`'s `apiKey`, or the admin client's `adminToken`.
+/// The option a client takes its bearer token from, the environment variable that is its default,
+/// and every option the client knows: `Credport`'s `apiKey`, or the admin client's `adminToken`.
+/// All of it constant, so that the client reads its options as it did before there were two.
 pub struct TokenOption {
     pub name: &'static str,
     pub env: &'static str,
-    /// The client's options beyond the shared ones (`credentialsCache`).
-    pub more: &'static [&'static str],
+    /// `options.` and the name, as errors name it.
+    pub argument: &'static str,
+    /// Why a missing token is refused.
+    pub required: &'static str,
+    pub known: &'static [&'static str],
 }
 
-/// `new Credport(options)`'s token.
-pub const API_KEY: TokenOption = TokenOption { name: "apiKey", env: "CREDPORT_API_KEY", more: &["credentialsCache"] };
-
-/// The options every client takes.
-const SHARED_OPTIONS: &[&str] = &["baseUrl", "maxRetries", "timeoutMs", "fetch", "dangerouslyAllowBrowser", "logLevel", "logger"];
+/// `new Credport(options)`'s token and options.
+pub const API_KEY: TokenOption = TokenOption {
+    name: "apiKey",
+    env: "CREDPORT_API_KEY",
+    argument: "options.apiKey",
+    required: "is required: pass it or set CREDPORT_API_KEY",
+    known: &["apiKey", "baseUrl", "maxRetries", "timeoutMs", "fetch", "dangerouslyAllowBrowser", "logLevel", "logger", "credentialsCache"],
+};
 
 /// What `new Credport(options)` (or `new CredportAdmin(options)`) was given, checked.
 pub struct ClientConfig {
@@ -172,17 +179,14 @@ impl Props {
 
 impl ClientConfig {
     pub fn from_js(options: &JsValue, token: &TokenOption) -> Result<Self, Error> {
-        let known = [&[token.name], SHARED_OPTIONS, token.more].concat();
-        let props = Props::new("options", options, &known)?;
-        let argument = ["options.", token.name].concat();
+        let props = Props::new("options", options, token.known)?;
         let api_key = match props.string(token.name)? {
             Some(key) => key,
-            None => env(token.env)
-                .ok_or_else(|| Error::invalid(&*argument, ["is required: pass it or set ", token.env].concat()))?,
+            None => env(token.env).ok_or_else(|| Error::invalid(token.argument, token.required))?,
         };
         // Checked without ever echoing the key.
         if api_key.is_empty() || !api_key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::invalid(argument, "must be a non-empty token of printable characters"));
+            return Err(Error::invalid(token.argument, "must be a non-empty token of printable characters"));
         }
         let base_url = props.string("baseUrl")?.or_else(|| env("CREDPORT_BASE_URL"));
         let base_url = base_url.as_deref().unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/').to_owned();

@@ -1,22 +1,27 @@
-//! What every handler shares.
+//! What every handler shares: the handles the services below were built with. Only `routes/`
+//! and start-up see it; services take the handles they need instead.
 
 use std::sync::Arc;
 
+use axum::extract::FromRef;
+
+use crate::auth::Authenticator;
 use crate::crypto::Keys;
 use crate::db::Db;
-use crate::ratelimit::{Buckets, RateLimiter};
 use crate::refresh::Refresher;
 
 #[derive(Clone)]
 pub struct App {
     pub db: Arc<Db>,
     pub keys: Arc<Keys>,
-    /// The admin token's keyed hash: the token itself is not kept once the server runs.
-    pub admin_token_hash: [u8; 32],
-    /// `None` when `CREDPORT_RATE_LIMIT` is off.
-    pub rate_limiter: Option<Arc<RateLimiter>>,
-    /// Failed authentications per client address ([`crate::auth`]).
-    pub auth_failures: Arc<Buckets>,
+    /// Who is calling: tokens, the admin token, rate limits ([`crate::auth`]).
+    pub auth: Arc<Authenticator>,
     /// OAuth2 token refreshes: the token endpoint client and the refreshes in flight.
     pub refresher: Arc<Refresher>,
+}
+
+impl FromRef<App> for Arc<Authenticator> {
+    fn from_ref(app: &App) -> Self {
+        Arc::clone(&app.auth)
+    }
 }

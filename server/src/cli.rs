@@ -9,12 +9,15 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use crate::app::App;
-use crate::config::{Cli, Command, ConfigError, Database, ServerConfig, Storage};
+use crate::auth::ratelimit::{self, RateLimiter};
+use crate::auth::Authenticator;
+use crate::config::{Cli, Command, ConfigError, ServerConfig, Storage};
 use crate::crypto::Keys;
-use crate::db::{Db, OpenError};
-use crate::ratelimit::{self, RateLimiter};
+use crate::db::{Database, Db, OpenError};
+use crate::http::listener;
 use crate::refresh::Refresher;
-use crate::{auth, demo, idempotency, listener, server};
+use crate::routes::idempotency;
+use crate::{demo, server};
 
 /// Why the program stops early.
 struct Failure {
@@ -144,13 +147,18 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             tokio::spawn(ratelimit::purge_periodically(Arc::clone(&db)));
         }
         tokio::spawn(idempotency::purge_periodically(Arc::clone(&db)));
-        let refresher = Refresher::new(config.refresh_timeout).map_err(runtime_failure)?;
+        let refresher = Refresher::new(Arc::clone(&db), Arc::clone(&keys), config.refresh_timeout)
+            .map_err(runtime_failure)?;
+        let auth = Authenticator::new(
+            Arc::clone(&db),
+            Arc::clone(&keys),
+            &config.admin_token,
+            rate_limiter,
+        );
         let app = App {
             db,
-            admin_token_hash: keys.lookup_hash(&config.admin_token),
             keys,
-            rate_limiter,
-            auth_failures: Arc::new(auth::failure_limiter()),
+            auth: Arc::new(auth),
             refresher: Arc::new(refresher),
         };
         let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;

@@ -9,7 +9,7 @@ use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
 
 use crate::crypto;
-use crate::db::postgres::PgLocation;
+use crate::db::Database;
 
 #[derive(Parser)]
 #[command(
@@ -95,24 +95,6 @@ fn bad(message: impl Into<String>) -> ConfigError {
     ConfigError(message.into())
 }
 
-/// Which store, and where.
-pub enum Database {
-    /// An SQLite file.
-    Sqlite(PathBuf),
-    /// A PostgreSQL database, possibly shared with other instances.
-    Postgres(Box<PgLocation>),
-}
-
-impl Database {
-    /// Where the data is, for logs and messages: a PostgreSQL URL without user and password.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Sqlite(path) => path.display().to_string(),
-            Self::Postgres(location) => location.describe(),
-        }
-    }
-}
-
 /// Where the data is and the key that protects it.
 pub struct Storage {
     pub database: Database,
@@ -139,6 +121,8 @@ pub enum CorsOrigins {
 }
 
 const DEFAULT_DATABASE: &str = "./credport.db";
+/// The default time allowed for one call to a token endpoint (`CREDPORT_REFRESH_TIMEOUT`).
+const DEFAULT_REFRESH_TIMEOUT: Duration = Duration::from_secs(10);
 /// Shortest admin token: 32 characters, so that even a token of letters and digits only holds
 /// about 190 bits.
 const MIN_ADMIN_TOKEN: usize = 32;
@@ -153,7 +137,7 @@ impl SettingArgs {
             .as_deref()
             .map(refresh_timeout)
             .transpose()?
-            .unwrap_or(crate::refresh::DEFAULT_TIMEOUT);
+            .unwrap_or(DEFAULT_REFRESH_TIMEOUT);
         let (admin_token, generated_admin_token) =
             match (&self.admin_token, self.dev) {
                 (Some(token), _) => (admin_token(token)?, false),
@@ -200,16 +184,10 @@ impl SettingArgs {
             Some(path) if path.as_os_str().is_empty() => {
                 return Err(bad("CREDPORT_DATABASE must not be empty"))
             }
-            Some(path) => match path.to_str().filter(|p| is_postgres_url(p)) {
-                Some(url) => (
-                    Database::Postgres(Box::new(
-                        PgLocation::parse(url)
-                            .map_err(|why| bad(format!("CREDPORT_DATABASE {why}")))?,
-                    )),
-                    false,
-                ),
-                None => (Database::Sqlite(path.clone()), false),
-            },
+            Some(path) => (
+                Database::parse(path).map_err(|why| bad(format!("CREDPORT_DATABASE {why}")))?,
+                false,
+            ),
             None if dev => {
                 let suffix = crypto::random_base62(12).map_err(|_| random_failed())?;
                 let name = format!("credport-dev-{suffix}.db");
@@ -223,15 +201,6 @@ impl SettingArgs {
             encryption_key,
         })
     }
-}
-
-/// A `postgres://` or `postgresql://` URL chooses PostgreSQL; anything else is a file path.
-fn is_postgres_url(value: &str) -> bool {
-    ["postgres://", "postgresql://"].iter().any(|scheme| {
-        value
-            .get(..scheme.len())
-            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
-    })
 }
 
 fn random_failed() -> ConfigError {
@@ -350,21 +319,5 @@ mod tests {
         assert!(cors_origins("https://a.example, http://localhost:3000").is_ok());
         assert!(cors_origins("a.example").is_err());
         assert!(cors_origins("https://a.example/path").is_err());
-        assert!(is_postgres_url("postgres://db/credport"));
-        assert!(is_postgres_url(
-            "PostgreSQL://u@/credport?host=/run/postgresql"
-        ));
-        assert!(!is_postgres_url("./postgres.db"));
-        let socket =
-            PgLocation::parse("postgres://credport:pw@/credport?host=/run/postgresql").unwrap();
-        assert_eq!(
-            socket.describe(),
-            "postgres:///run/postgresql:5432/credport"
-        );
-        assert!(PgLocation::parse("postgres://db/x?sslmode=verify-full").is_ok());
-        let refused = PgLocation::parse("postgres://u:secret@db/x?nonsense=1")
-            .err()
-            .unwrap();
-        assert!(!refused.contains("secret"), "{refused}");
     }
 }

@@ -12,9 +12,9 @@ use serde_json::{json, Map, Value};
 
 use crate::clock;
 use crate::crypto::{self, Keys};
+use crate::db::sql::Conn;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::sql::Conn;
 use crate::store;
 use crate::store::tokens::NewToken;
 

@@ -5,7 +5,6 @@
 
 pub mod app;
 pub mod auth;
-pub mod body_limit;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -15,19 +14,8 @@ pub mod db;
 pub mod demo;
 pub mod echo;
 pub mod error;
-pub mod http_limits;
-pub mod idempotency;
-pub mod input;
-pub mod json_keys;
-pub mod listener;
-pub mod migrations;
-pub mod ratelimit;
+pub mod http;
 pub mod refresh;
-pub mod reply;
-pub mod request_context;
 pub mod routes;
-pub mod scope_lists;
 pub mod server;
-pub mod sql;
 pub mod store;
-pub mod tls;

@@ -13,13 +13,13 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::app::App;
-use crate::body_limit;
 use crate::config::CorsOrigins;
 use crate::error::ApiError;
-use crate::idempotency;
-use crate::listener;
-use crate::reply::IDEMPOTENT_REPLAYED;
-use crate::request_context::{self, REQUEST_ID};
+use crate::http::body_limit;
+use crate::http::idempotency_key;
+use crate::http::listener;
+use crate::http::reply::IDEMPOTENT_REPLAYED;
+use crate::http::request_context::{self, REQUEST_ID};
 use crate::routes;
 
 /// The whole HTTP service: routes, then (outermost last) panic safety net, the body limit, CORS,
@@ -86,7 +86,7 @@ fn cors_layer(origins: &CorsOrigins) -> CorsLayer {
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
-            idempotency::HEADER,
+            idempotency_key::HEADER,
         ])
         .expose_headers(EXPOSED_HEADERS)
         .max_age(Duration::from_secs(600))

@@ -9,7 +9,7 @@ use crate::decode::json;
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::params::optional;
-use crate::resources::api_keys::list_call;
+use crate::resources::api_keys::{list_call, pages_from};
 use crate::resources::pager::Pager;
 use crate::resources::to_js;
 use crate::transport::Call;
@@ -59,13 +59,8 @@ impl AdminApiKeys {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::api_keys(
-            self.site.transport.clone(),
-            self.site.of(RESOURCE),
-            params,
-            options,
-        )
-        .into_iterable())
+        let first = pages_from(self.site.of(RESOURCE), params);
+        Ok(Pager::new(self.site.transport.clone(), first, options).into_iterable())
     }
 
     /// Revokes a key: it fails verification from now on.

@@ -13,7 +13,7 @@ use crate::decode::json;
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::params::{check_json, optional, required};
-use crate::resources::connections::{flag_all, list_call};
+use crate::resources::connections::{flag_all, list_call, pages_from};
 use crate::resources::pager::Pager;
 use crate::resources::to_js;
 use crate::transport::Call;
@@ -79,13 +79,8 @@ impl AdminConnections {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListConnectionsParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::connections(
-            self.site.transport.clone(),
-            self.site.of(RESOURCE),
-            params,
-            options,
-        )
-        .into_iterable())
+        let first = pages_from(self.site.of(RESOURCE), params);
+        Ok(Pager::new(self.site.transport.clone(), first, options).into_iterable())
     }
 
     /// One connection by id.

@@ -46,11 +46,22 @@ export interface AdminClientOptions {
 }
 "#;
 
-/// `new CredportAdmin(options)`'s token.
+/// `new CredportAdmin(options)`'s token and options: `Credport`'s without `credentialsCache`.
 const ADMIN_TOKEN: TokenOption = TokenOption {
     name: "adminToken",
     env: "CREDPORT_ADMIN_TOKEN",
-    more: &[],
+    argument: "options.adminToken",
+    required: "is required: pass it or set CREDPORT_ADMIN_TOKEN",
+    known: &[
+        "adminToken",
+        "baseUrl",
+        "maxRetries",
+        "timeoutMs",
+        "fetch",
+        "dangerouslyAllowBrowser",
+        "logLevel",
+        "logger",
+    ],
 };
 
 /// The admin client: every site, and through [`CredportAdmin::site`] one site's connections,

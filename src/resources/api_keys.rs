@@ -10,7 +10,7 @@ use credport_model::{
 use gloo_net::http::Method;
 use wasm_bindgen::prelude::*;
 
-use super::pager::Pager;
+use super::pager::{NextPage, Page, Pager};
 use super::{string_arg, to_js};
 use crate::decode::{self, json};
 use crate::errors::Error;
@@ -69,7 +69,7 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::api_keys(self.transport.clone(), LIST_PATH.to_owned(), params, options).into_iterable())
+        Ok(Pager::new(self.transport.clone(), pages_from(LIST_PATH.to_owned(), params), options).into_iterable())
     }
 
     /// One key by id.
@@ -165,6 +165,26 @@ fn check_claims(claims: Option<&JsonInput>) -> Result<(), Error> {
 /// `/v1/api_keys/{id}{suffix}` with the id checked and escaped.
 fn key_path(id: &JsValue, suffix: &str) -> Result<String, Error> {
     Ok(["/v1/api_keys/", &wire::escape(&string_arg("id", id)?), suffix].concat())
+}
+
+/// `listAll`'s fetch of the page `params` name (offset-based: `offset`, `limit`, `totalCount`) of
+/// the list at `path` (the site's [`LIST_PATH`], or the admin's path of a site's list).
+pub fn pages_from(path: String, mut params: ListApiKeysParams) -> NextPage {
+    Box::new(move |transport, options| {
+        Box::pin(async move {
+            let list = transport.send(list_call(&path, &params)?, &options, json::<ApiKeyList>).await?;
+            let limit = u64::from(params.limit.unwrap_or(ListApiKeysParams::DEFAULT_LIMIT));
+            let count = list.data.len() as u64;
+            let next_offset = u64::from(params.offset.unwrap_or(0)) + count;
+            let more = count == limit && next_offset < list.total_count;
+            let next = u32::try_from(next_offset).ok().filter(|_| more).map(|offset| {
+                params.offset = Some(offset);
+                pages_from(path, params)
+            });
+            let items = list.data.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
+            Ok(Page { items, next })
+        })
+    })
 }
 
 /// The site's own keys.

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::credentials_cache::{CredentialsCache, Lookup};
-use super::pager::Pager;
+use super::pager::{NextPage, Page, Pager};
 use super::{string_arg, to_js};
 use crate::decode::json;
 use crate::errors::Error;
@@ -58,7 +58,7 @@ impl Connections {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListConnectionsParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::connections(self.transport.clone(), LIST_PATH.to_owned(), params, options).into_iterable())
+        Ok(Pager::new(self.transport.clone(), pages_from(LIST_PATH.to_owned(), params), options).into_iterable())
     }
 
     /// One connection by id.
@@ -163,6 +163,24 @@ fn credentials_args(params: &JsValue, options: &JsValue) -> Result<(GetCredentia
         return Ok((GetCredentialsParams::default(), CallOptions::from_js(params)?));
     }
     Ok((optional(params, GetCredentialsParams::validate)?, CallOptions::from_js(options)?))
+}
+
+/// `listAll`'s fetch of the page `params` name (page-numbered: `page`, `next`) of the list at
+/// `path` (the site's [`LIST_PATH`], or the admin's path of a site's list).
+pub fn pages_from(path: String, mut params: ListConnectionsParams) -> NextPage {
+    Box::new(move |transport, options| {
+        Box::pin(async move {
+            let mut page = transport.send(list_call(&path, &params)?, &options, json::<ConnectionPage>).await?;
+            flag_all(&mut page.payload);
+            let items = page.payload.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
+            // A page past the end is empty: stop there even if the server still names a next one.
+            let next = page.next.filter(|_| !items.is_empty()).map(|n| {
+                params.page = Some(n);
+                pages_from(path, params)
+            });
+            Ok(Page { items, next })
+        })
+    })
 }
 
 /// The site's own connections.

@@ -1,29 +1,30 @@
 //! `listAll`: an async iterator over every item of a list, fetching one page at a time. `next()`
 //! is Rust: it hands out the items of the page in hand, fetches the next page when they run out,
-//! and ends after the last page or at the first error.
+//! and ends after the last page or at the first error. It knows no list: each resource hands it
+//! the function that fetches its first page ([`NextPage`]), and each page names the next one.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
-use credport_model::{ApiKeyList, ConnectionPage, ListApiKeysParams, ListConnectionsParams};
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::{api_keys, connections, to_js};
-use crate::decode::json;
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::transport::Transport;
 
-/// Which list (its path: the site's own, or a site's below `/v1/admin`), and where its next page
-/// starts.
-enum Source {
-    /// Page-numbered (`page`, `next`).
-    Connections(String, ListConnectionsParams),
-    /// Offset-based (`offset`, `limit`, `totalCount`).
-    ApiKeys(String, ListApiKeysParams),
+/// Fetches one page of a list, where the list's previous page left off.
+pub type NextPage = Box<dyn FnOnce(Rc<Transport>, CallOptions) -> Pin<Box<dyn Future<Output = Result<Page, Error>>>>>;
+
+/// One page of a list: its items as JS values, and the fetch of the page after it (`None` after
+/// the last).
+pub struct Page {
+    pub items: Vec<JsValue>,
+    pub next: Option<NextPage>,
 }
 
 /// What an iteration holds between calls of `next()`.
@@ -34,7 +35,7 @@ struct State {
     /// Items received and not yet handed out.
     items: VecDeque<JsValue>,
     /// The next page; `None` after the last or after an error.
-    next: Option<Source>,
+    next: Option<NextPage>,
 }
 
 /// The async iterator `listAll` returns; its `Symbol.asyncIterator` method returns itself (see
@@ -48,12 +49,10 @@ pub struct Pager {
 }
 
 impl Pager {
-    pub fn connections(transport: Rc<Transport>, path: String, params: ListConnectionsParams, options: CallOptions) -> Self {
-        Pager::new(transport, Source::Connections(path, params), options)
-    }
-
-    pub fn api_keys(transport: Rc<Transport>, path: String, params: ListApiKeysParams, options: CallOptions) -> Self {
-        Pager::new(transport, Source::ApiKeys(path, params), options)
+    /// The iteration of the list whose first page `first` fetches.
+    pub fn new(transport: Rc<Transport>, first: NextPage, options: CallOptions) -> Self {
+        let state = State { transport, options: options.for_page(), items: VecDeque::new(), next: Some(first) };
+        Pager { state: Rc::new(RefCell::new(state)), last: RefCell::new(None) }
     }
 
     /// The pager as the value `listAll` returns: an async iterator that is also async-iterable
@@ -69,11 +68,6 @@ impl Pager {
             let _ = Reflect::set(&prototype, &key, &value_of);
         }
         pager
-    }
-
-    fn new(transport: Rc<Transport>, source: Source, options: CallOptions) -> Self {
-        let state = State { transport, options: options.for_page(), items: VecDeque::new(), next: Some(source) };
-        Pager { state: Rc::new(RefCell::new(state)), last: RefCell::new(None) }
     }
 }
 
@@ -108,49 +102,19 @@ impl Pager {
 /// The next item, fetching pages as needed.
 async fn step(state: &RefCell<State>) -> Result<JsValue, Error> {
     loop {
-        let (source, transport, options) = {
+        let (fetch, transport, options) = {
             let mut state = state.try_borrow_mut().map_err(|_| Error::invalid("listAll", "is busy"))?;
             if let Some(item) = state.items.pop_front() {
                 return Ok(result(Some(item)));
             }
             // Taken while the page is fetched: an error leaves the iteration ended.
-            let Some(source) = state.next.take() else { return Ok(result(None)) };
-            (source, state.transport.clone(), state.options.clone())
+            let Some(fetch) = state.next.take() else { return Ok(result(None)) };
+            (fetch, state.transport.clone(), state.options.clone())
         };
-        let (items, next) = fetch(&transport, source, &options).await?;
+        let page = fetch(transport, options).await?;
         let mut state = state.try_borrow_mut().map_err(|_| Error::invalid("listAll", "is busy"))?;
-        state.items.extend(items);
-        state.next = next;
-    }
-}
-
-/// One page of `source`: its items as JS values, and the page after it.
-async fn fetch(transport: &Transport, source: Source, options: &CallOptions) -> Result<(Vec<JsValue>, Option<Source>), Error> {
-    match source {
-        Source::Connections(path, mut params) => {
-            let mut page = transport.send(connections::list_call(&path, &params)?, options, json::<ConnectionPage>).await?;
-            connections::flag_all(&mut page.payload);
-            let items = page.payload.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
-            // A page past the end is empty: stop there even if the server still names a next one.
-            let next = page.next.filter(|_| !items.is_empty()).map(|n| {
-                params.page = Some(n);
-                Source::Connections(path, params)
-            });
-            Ok((items, next))
-        }
-        Source::ApiKeys(path, mut params) => {
-            let list = transport.send(api_keys::list_call(&path, &params)?, options, json::<ApiKeyList>).await?;
-            let limit = u64::from(params.limit.unwrap_or(ListApiKeysParams::DEFAULT_LIMIT));
-            let count = list.data.len() as u64;
-            let next_offset = u64::from(params.offset.unwrap_or(0)) + count;
-            let more = count == limit && next_offset < list.total_count;
-            let next = u32::try_from(next_offset).ok().filter(|_| more).map(|offset| {
-                params.offset = Some(offset);
-                Source::ApiKeys(path, params)
-            });
-            let items = list.data.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
-            Ok((items, next))
-        }
+        state.items.extend(page.items);
+        state.next = page.next;
     }
 }
 

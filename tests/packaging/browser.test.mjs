@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bin, checkScenario, copyExample, freePort, freshProject, importPackage, root, run, scratch, seed, service, serveStatic, startServer } from './helpers.mjs';
+import { adminParams, bin, checkAdminScenario, checkScenario, copyExample, freePort, freshProject, importPackage, root, run, scratch, seed, service, serveStatic, startServer } from './helpers.mjs';
 
 const CHROMIUM = process.env.CREDPORT_CHROMIUM ?? '/usr/bin/chromium';
 let server, pages, browser, vitePort;
@@ -80,6 +80,41 @@ test('Chromium: native ES modules, an import map to the package', { timeout: 120
     },
   });
   await runScenario(`${pages.origin}/native/`, 'chromium-native');
+});
+
+test('Chromium: credport/admin as a native ES module beside credport (the console\'s way in)', { timeout: 120_000 }, async () => {
+  const importMap = {
+    imports: { credport: './node_modules/credport/web/index.mjs', 'credport/admin': './node_modules/credport/web/admin.mjs' },
+  };
+  await freshProject('native-admin', {
+    files: {
+      'index.html': `<!doctype html>
+<meta charset="utf-8">
+<title>credport/admin, native modules</title>
+<script type="importmap">${JSON.stringify(importMap)}</script>
+<script type="module" src="./app.mjs"></script>
+`,
+      'app.mjs': `import * as admin from 'credport/admin';
+import * as credport from 'credport';
+import { adminScenario } from './admin-scenario.mjs';
+
+window.sameErrors = ['NotFoundError', 'InvalidArgumentError', 'CredportError'].every((name) => admin[name] === credport[name]);
+window.credportScenario = (params) => adminScenario(admin, params);
+`,
+    },
+  });
+  const { page, errors } = await open(`${pages.origin}/native-admin/`);
+  assert.ok(page, `the page did not load: ${errors.join('\n')}`);
+  try {
+    assert.equal(await page.evaluate(() => window.sameErrors), true, 'credport/admin throws credport\'s error classes');
+    const result = await page.evaluate((params) => window.credportScenario(params), { ...adminParams(server, 'chromium-native'), browser: true });
+    checkAdminScenario(result, { browser: true });
+    // The admin core is its own .wasm: the page fetched both, each once.
+    const wasm = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name.split('/').pop()).filter((n) => n.endsWith('.wasm')).sort());
+    assert.deepEqual(wasm, ['credport_admin_bg.wasm', 'credport_bg.wasm']);
+  } finally {
+    await page.close();
+  }
 });
 
 test('Chromium: a page on an origin not in CREDPORT_CORS_ORIGINS gets no answer', { timeout: 60_000 }, async () => {

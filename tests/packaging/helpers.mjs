@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { root, startServer, connectionBody } from '../js/harness.mjs';
 import { PUBLIC_NAMES } from './scenario.mjs';
+import { ADMIN_PUBLIC_NAMES } from './admin-scenario.mjs';
 
 export { root, startServer };
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -55,7 +56,7 @@ export async function freshProject(name, { type = 'module', files = {} } = {}) {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `credport-${name}`, private: true, type }, null, 2));
   await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline', tarball()], { cwd: dir });
-  fs.copyFileSync(path.join(here, 'scenario.mjs'), path.join(dir, 'scenario.mjs'));
+  for (const file of ['scenario.mjs', 'admin-scenario.mjs']) fs.copyFileSync(path.join(here, file), path.join(dir, file));
   for (const [file, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.writeFileSync(path.join(dir, file), text);
@@ -240,6 +241,28 @@ export function checkScenario(result, seeded, { browser = false } = {}) {
     },
     notFound: { name: 'NotFoundError', status: 404, code: 'not_found', instanceOf: [true, true, true, true], stack: true },
     invalid: { name: 'InvalidArgumentError', argument: 'params.limit', instanceOf: [true, true] },
+  });
+}
+
+/** The params of credport/admin's scenario (admin-scenario.mjs) against `server`. */
+export function adminParams(server, target) {
+  return { baseUrl: server.url, adminToken: server.adminToken, target };
+}
+
+/** credport/admin's scenario result, as it must be. */
+export function checkAdminScenario(result, { browser = false } = {}) {
+  const target = result.site?.name?.replace(/^admin /, '');
+  assert.deepEqual(result, {
+    exports: ADMIN_PUBLIC_NAMES,
+    ...(browser ? { guard: { name: 'InvalidArgumentError', argument: 'options.dangerouslyAllowBrowser', isInvalidArgument: true } } : {}),
+    site: { name: `admin ${target}`, listed: true },
+    connection: { listed: [['github', 'active', true, true]], credentials: { type: 'api_key', expiresAt: null }, same: true },
+    providerConfig: ['github-prod', 'client_secret_basic', false],
+    token: ['cpat_', 1, false],
+    apiKeys: 0,
+    notFound: { name: 'NotFoundError', status: 404, instanceOf: [true, true, true] },
+    invalid: { name: 'InvalidArgumentError', argument: 'id', instanceOf: true },
+    invalidSite: ['siteId', true],
   });
 }
 

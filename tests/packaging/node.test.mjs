@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bin, checkScenario, freshProject, resultOf, root, run, seed, startServer, tarball, versionOf } from './helpers.mjs';
+import { adminParams, bin, checkAdminScenario, checkScenario, freshProject, resultOf, root, run, seed, startServer, tarball, versionOf } from './helpers.mjs';
 
 let server;
 before(async () => {
@@ -43,6 +43,36 @@ const { scenario } = await import('./scenario.mjs');
 const result = await scenario(credport, JSON.parse(process.argv[2]));
 console.log('RESULT ' + JSON.stringify({ ...result, entry: import.meta.resolve('credport') }));
 `;
+
+const adminEsm = `import * as admin from 'credport/admin';
+import { adminScenario } from './admin-scenario.mjs';
+
+console.log('RESULT ' + JSON.stringify({ ...(await adminScenario(admin, JSON.parse(process.argv[2]))), entry: import.meta.resolve('credport/admin') }));
+`;
+
+const adminCjs = `'use strict';
+const admin = require('credport/admin');
+
+import('./admin-scenario.mjs')
+  .then(({ adminScenario }) => adminScenario(admin, JSON.parse(process.argv[2])))
+  .then((result) => console.log('RESULT ' + JSON.stringify({ ...result, entry: require.resolve('credport/admin') })))
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+`;
+
+test(`Node ESM and CJS: credport/admin (${process.version})`, { timeout: 120_000 }, async () => {
+  const dir = await freshProject('node-admin', { files: { 'admin.mjs': adminEsm, 'admin.cjs': adminCjs } });
+  for (const [target, file, entry] of [
+    ['node-esm', 'admin.mjs', 'admin.mjs'],
+    ['node-cjs', 'admin.cjs', 'admin.cjs'],
+  ]) {
+    const { entry: resolved, ...result } = resultOf(await run(process.execPath, [file, JSON.stringify(adminParams(server, target))], { cwd: dir }));
+    assert.ok(resolved.endsWith(`node_modules/credport/${entry}`), `${target} resolved ${resolved}`);
+    checkAdminScenario(result);
+  }
+});
 
 test(`Node ESM and CJS (${process.version})`, { timeout: 120_000 }, async () => {
   const dir = await freshProject('node', { files: { 'main.mjs': esm, 'main.cjs': cjs, 'older.mjs': esmWithoutGetBuiltinModule } });
@@ -104,6 +134,64 @@ console.log('RESULT ' + JSON.stringify({ ...(await scenario(credport, params)), 
 `,
 };
 
+// credport/admin's declarations, under node16 (ESM and CJS) and bundler resolution.
+const adminTyped = (importLine) => `${importLine}
+import type { Connection, ProviderConfig, SiteList, CreatedPersonalAccessToken } from 'credport/admin';
+
+declare const process: { argv: string[] };
+
+function neverCalled(admin: CredportAdmin) {
+  // @ts-expect-error name is required
+  void admin.sites.create({});
+  // @ts-expect-error credentials are required
+  void admin.site('s').connections.create({ provider: 'p', providerConfigKey: 'k' });
+  // @ts-expect-error a provider configuration never holds its client secret
+  void ((c: ProviderConfig) => c.clientSecret);
+  // @ts-expect-error the admin client has no credentials cache
+  void new CredportAdmin({ adminToken: 't', credentialsCache: { maxAgeMs: 1 } });
+}
+void neverCalled;
+
+async function typedCalls(admin: CredportAdmin): Promise<string> {
+  const sites: SiteList = await admin.sites.list();
+  const site = admin.site((await admin.sites.create({ name: 'typed' })).id);
+  const connection: Connection = await site.connections.create({
+    provider: 'github',
+    providerConfigKey: 'github-prod',
+    credentials: { type: 'api_key', fields: { api_key: 'k' } },
+  });
+  const deleted: void = await site.connections.delete(connection.id);
+  const token: CreatedPersonalAccessToken = await site.personalAccessTokens.create({ userId: 'u', name: 'n' });
+  const error: unknown = await site.connections.get(connection.id).catch((e: unknown) => e);
+  return [typeof sites.totalCount, deleted === undefined, token.token.slice(0, 5), error instanceof NotFoundError && error.status].join(' ');
+}
+`;
+
+test(`TypeScript: credport/admin under node16 (ESM, CJS) and bundler resolution, --strict`, { timeout: 180_000 }, async () => {
+  const main = (load) => `const params = JSON.parse(process.argv[2]);
+${load}
+`;
+  const dir = await freshProject('typescript-admin', {
+    files: {
+      'esm.mts': `${adminTyped("import { CredportAdmin, NotFoundError } from 'credport/admin';")}
+${main("console.log('RESULT ' + JSON.stringify({ typedResult: await typedCalls(new CredportAdmin({ adminToken: params.adminToken, baseUrl: params.baseUrl })) }));")}`,
+      'cjs.cts': `${adminTyped("import { CredportAdmin, NotFoundError } from 'credport/admin';")}
+${main("typedCalls(new CredportAdmin({ adminToken: params.adminToken, baseUrl: params.baseUrl })).then((typedResult) => console.log('RESULT ' + JSON.stringify({ typedResult })));")}`,
+      'bundler.ts': `${adminTyped("import { CredportAdmin, NotFoundError } from 'credport/admin';")}
+${main("console.log('RESULT ' + JSON.stringify({ typedResult: await typedCalls(new CredportAdmin({ adminToken: params.adminToken, baseUrl: params.baseUrl })) }));")}`,
+    },
+  });
+  const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+  const common = ['--strict', '--skipLibCheck', 'false', '--target', 'es2022', '--lib', 'es2022,dom'];
+  await run(process.execPath, [tsc, ...common, '--module', 'node16', '--moduleResolution', 'node16', '--outDir', 'node16', 'esm.mts', 'cjs.cts'], { cwd: dir });
+  await run(process.execPath, [tsc, ...common, '--module', 'esnext', '--moduleResolution', 'bundler', '--outDir', 'bundler', 'bundler.ts'], { cwd: dir });
+  fs.renameSync(path.join(dir, 'bundler/bundler.js'), path.join(dir, 'bundler/bundler.mjs'));
+  for (const file of ['node16/esm.mjs', 'node16/cjs.cjs', 'bundler/bundler.mjs']) {
+    const { typedResult } = resultOf(await run(process.execPath, [file, JSON.stringify(adminParams(server, file))], { cwd: dir }));
+    assert.equal(typedResult, 'number true cpat_ 404', file);
+  }
+});
+
 test(`TypeScript ${versionOf(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--version']).replace('Version ', '')}: node16 (ESM, CJS) and bundler resolution, --strict`, { timeout: 180_000 }, async () => {
   const dir = await freshProject('typescript', { files: tsFiles });
   const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
@@ -129,8 +217,10 @@ test('attw: no problem for node10, node16 (CJS, ESM) and bundler', { timeout: 12
   const report = JSON.parse(stdout);
   assert.deepEqual(report.analysis.problems, []);
   assert.deepEqual(report.problems, {});
-  const kinds = Object.keys(report.analysis.entrypoints['.'].resolutions);
-  assert.deepEqual(kinds.sort(), ['bundler', 'node10', 'node16-cjs', 'node16-esm']);
+  for (const entry of ['.', './admin']) {
+    const kinds = Object.keys(report.analysis.entrypoints[entry].resolutions);
+    assert.deepEqual(kinds.sort(), ['bundler', 'node10', 'node16-cjs', 'node16-esm'], entry);
+  }
 });
 
 test('publint: no error, warning or suggestion', { timeout: 60_000 }, async () => {

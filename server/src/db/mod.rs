@@ -1,17 +1,58 @@
 //! The store the routes call: SQLite (a file, one instance) or PostgreSQL (shared by any number
 //! of instances), chosen by `CREDPORT_DATABASE`. Both run the same store code through
-//! [`crate::sql::Conn`], in one transaction per call: [`Db::read`] sees one snapshot,
+//! [`crate::db::sql::Conn`], in one transaction per call: [`Db::read`] sees one snapshot,
 //! [`Db::write`] commits all or nothing.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::Database;
 use crate::crypto::{self, Keys};
+use crate::db::postgres::PgLocation;
+use crate::db::sql::{Conn, Dialect};
 use crate::error::ApiError;
-use crate::sql::{Conn, Dialect};
 
+pub mod migrations;
 pub mod postgres;
+pub mod postgres_errors;
+pub mod sql;
 pub mod sqlite;
+pub mod tls;
+
+/// Which store, and where.
+pub enum Database {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database, possibly shared with other instances.
+    Postgres(Box<PgLocation>),
+}
+
+impl Database {
+    /// `CREDPORT_DATABASE`'s value: a PostgreSQL URL, or else a SQLite file's path. The error
+    /// says what is wrong with the URL, without its password.
+    pub fn parse(value: &Path) -> Result<Self, String> {
+        match value.to_str().filter(|v| is_postgres_url(v)) {
+            Some(url) => Ok(Self::Postgres(Box::new(PgLocation::parse(url)?))),
+            None => Ok(Self::Sqlite(value.to_path_buf())),
+        }
+    }
+
+    /// Where the data is, for logs and messages: a PostgreSQL URL without user and password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.display().to_string(),
+            Self::Postgres(location) => location.describe(),
+        }
+    }
+}
+
+/// A `postgres://` or `postgresql://` URL chooses PostgreSQL; anything else is a file path.
+fn is_postgres_url(value: &str) -> bool {
+    ["postgres://", "postgresql://"].iter().any(|scheme| {
+        value
+            .get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    })
+}
 
 /// Why the database could not be opened; [`crate::cli`] reports it against a setting.
 #[derive(Debug)]
@@ -103,7 +144,14 @@ impl Db {
         match self {
             Self::Sqlite(db) => {
                 let db = Arc::clone(db);
-                blocking(move || if read_only { db.read_blocking(f) } else { db.write_blocking(f) }).await
+                blocking(move || {
+                    if read_only {
+                        db.read_blocking(f)
+                    } else {
+                        db.write_blocking(f)
+                    }
+                })
+                .await
             }
             Self::Postgres(pg) => pg.transaction(read_only, f).await,
         }
@@ -117,4 +165,29 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_settings_are_parsed() {
+        assert!(is_postgres_url("postgres://db/credport"));
+        assert!(is_postgres_url(
+            "PostgreSQL://u@/credport?host=/run/postgresql"
+        ));
+        assert!(!is_postgres_url("./postgres.db"));
+        let socket =
+            PgLocation::parse("postgres://credport:pw@/credport?host=/run/postgresql").unwrap();
+        assert_eq!(
+            socket.describe(),
+            "postgres:///run/postgresql:5432/credport"
+        );
+        assert!(PgLocation::parse("postgres://db/x?sslmode=verify-full").is_ok());
+        let refused = PgLocation::parse("postgres://u:secret@db/x?nonsense=1")
+            .err()
+            .unwrap();
+        assert!(!refused.contains("secret"), "{refused}");
+    }
 }

@@ -11,17 +11,16 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use deadpool_postgres::{
-    Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Transaction,
-};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio::runtime::Handle;
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::IsolationLevel;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use crate::db::migrations;
+use crate::db::postgres_errors::pool_error_text;
+use crate::db::sql::{Conn, PgConn, Session};
 use crate::error::ApiError;
-use crate::migrations;
-use crate::sql::{Conn, Value};
 
 use super::OpenError;
 
@@ -107,7 +106,7 @@ impl PgLocation {
     }
 
     /// TLS for TCP hosts unless `sslmode=disable`, verified against the system's trust store
-    /// and `sslrootcert` ([`crate::tls`]).
+    /// and `sslrootcert` ([`crate::db::tls`]).
     fn tls(&self) -> Result<MakeRustlsConnect, String> {
         let mut extra = Vec::new();
         if let Some(path) = self
@@ -119,7 +118,8 @@ impl PgLocation {
                 .map_err(|e| format!("sslrootcert {} cannot be read: {e}", path.display()))?;
             extra = rustls_pemfile_certs(&pem)?;
         }
-        let config = crate::tls::client_config(extra).map_err(|e| format!("sslrootcert: {e}"))?;
+        let config =
+            crate::db::tls::client_config(extra).map_err(|e| format!("sslrootcert: {e}"))?;
         Ok(MakeRustlsConnect::new(config))
     }
 }
@@ -218,69 +218,4 @@ impl PgDb {
         })
         .await
     }
-}
-
-/// A pool error without the connection details.
-pub fn pool_error_text(e: &deadpool_postgres::PoolError) -> String {
-    match e {
-        deadpool_postgres::PoolError::Backend(e) => e.to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// What a [`PgConn`]'s statements run in.
-enum Session<'a> {
-    Transaction(&'a Transaction<'a>),
-    /// Each statement on its own ([`PgDb::single_read`]).
-    Autocommit(&'a Object),
-}
-
-/// Runs `$body` with `$client` bound to the session's transaction or connection (two types
-/// with the same methods).
-macro_rules! in_session {
-    ($session:expr, $client:ident => $body:expr) => {
-        match $session {
-            Session::Transaction($client) => $body,
-            Session::Autocommit($client) => $body,
-        }
-    };
-}
-
-/// A pooled connection in use, from a blocking thread.
-pub struct PgConn<'a> {
-    session: Session<'a>,
-    runtime: &'a Handle,
-}
-
-impl PgConn<'_> {
-    pub fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, ApiError> {
-        self.runtime.block_on(async {
-            Ok(in_session!(self.session, client => {
-                let statement = client.prepare_cached(sql).await?;
-                client.execute(&statement, &bound(args)).await?
-            }))
-        })
-    }
-
-    pub fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Vec<Value>>, ApiError> {
-        self.runtime.block_on(async {
-            let rows = in_session!(self.session, client => {
-                let statement = client.prepare_cached(sql).await?;
-                client.query(&statement, &bound(args)).await?
-            });
-            rows.iter()
-                .map(|row| {
-                    (0..row.len())
-                        .map(|i| row.try_get::<_, Value>(i).map_err(ApiError::from))
-                        .collect()
-                })
-                .collect()
-        })
-    }
-}
-
-fn bound(args: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
-    args.iter()
-        .map(|a| a as &(dyn tokio_postgres::types::ToSql + Sync))
-        .collect()
 }

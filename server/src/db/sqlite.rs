@@ -11,9 +11,9 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::OpenError;
+use crate::db::migrations;
+use crate::db::sql::{Conn, FOLD_FUNCTION};
 use crate::error::ApiError;
-use crate::migrations;
-use crate::sql::Conn;
 
 /// Reader connections. Two cores: a few readers are plenty and keep file handles low.
 const READERS: usize = 4;
@@ -21,8 +21,6 @@ const READERS: usize = 4;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Statements kept prepared per connection: more than the store has.
 const STATEMENT_CACHE: usize = 64;
-/// SQL function for case-insensitive search beyond ASCII (SQLite's `lower` folds ASCII only).
-pub const FOLD_FUNCTION: &str = "credport_fold";
 
 pub struct SqliteDb {
     writer: Mutex<Connection>,

@@ -20,9 +20,10 @@ use std::time::{Duration, Instant};
 
 use credport_model::{ConnectionStatus, ProviderCredentials, RefreshError};
 
-use crate::app::App;
 use crate::clock;
 use crate::crypto;
+use crate::crypto::Keys;
+use crate::db::Db;
 use crate::error::ApiError;
 use crate::store;
 use crate::store::refreshes::{self, Refreshed, Stored};
@@ -32,15 +33,15 @@ pub mod token_endpoint;
 
 /// How long a failing token endpoint is left alone, for one connection.
 pub const COOLDOWN: Duration = Duration::from_secs(30);
-/// The default time allowed for one call to a token endpoint.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often an instance waiting for another's refresh looks at the row.
 const POLL: Duration = Duration::from_millis(100);
 /// How long a lease outlives the call's timeout: the write-back after it.
 const LEASE_SLACK: Duration = Duration::from_secs(5);
 
-/// What the server keeps for refreshes: the token endpoint client and the flights.
+/// What refreshes need: the database and keys, the token endpoint client and the flights.
 pub struct Refresher {
+    db: Arc<Db>,
+    keys: Arc<Keys>,
     http: reqwest::Client,
     timeout: Duration,
     flights: Arc<flights::Flights>,
@@ -48,8 +49,10 @@ pub struct Refresher {
 
 impl Refresher {
     /// `timeout` bounds each call to a token endpoint.
-    pub fn new(timeout: Duration) -> Result<Self, String> {
+    pub fn new(db: Arc<Db>, keys: Arc<Keys>, timeout: Duration) -> Result<Self, String> {
         Ok(Self {
+            db,
+            keys,
             http: token_endpoint::http_client(timeout)?,
             timeout,
             flights: Arc::default(),
@@ -69,14 +72,14 @@ pub enum Settled {
 /// `GET /v1/connections/credentials/{provider}`: the credentials of the site's active
 /// connection for `provider`, refreshed first when they need it or `forced`.
 pub async fn credentials(
-    app: &App,
+    refresher: &Arc<Refresher>,
     site_id: String,
     provider: String,
     forced: bool,
 ) -> Result<ProviderCredentials, ApiError> {
-    let keys = Arc::clone(&app.keys);
+    let keys = Arc::clone(&refresher.keys);
     let site = site_id.clone();
-    let stored = app
+    let stored = refresher
         .db
         .read(move |conn| store::connections::credentials(conn, &keys, &site, &provider))
         .await?;
@@ -84,7 +87,7 @@ pub async fn credentials(
     if stored.refreshable().is_none() || !(forced || stored.expiring(now)) {
         return Ok(stored.answer());
     }
-    match refresh(app, site_id, &stored, forced).await? {
+    match refresh(refresher, site_id, &stored, forced).await? {
         Settled::Credentials(credentials) => Ok(credentials),
         Settled::Passing { .. } if !forced && !stored.expired(now) => Ok(stored.answer()),
         Settled::Passing { retry_after, why } => Err(ApiError::refresh_failed(retry_after, &why)),
@@ -92,10 +95,14 @@ pub async fn credentials(
 }
 
 /// `POST /v1/admin/sites/{site}/connections/{id}/refresh`: refreshes now, whatever the expiry.
-pub async fn refresh_now(app: &App, site_id: String, id: String) -> Result<(), ApiError> {
-    let keys = Arc::clone(&app.keys);
+pub async fn refresh_now(
+    refresher: &Arc<Refresher>,
+    site_id: String,
+    id: String,
+) -> Result<(), ApiError> {
+    let keys = Arc::clone(&refresher.keys);
     let (site, connection) = (site_id.clone(), id.clone());
-    let stored = app
+    let stored = refresher
         .db
         .read(move |conn| refreshes::by_id(conn, &keys, &site, &connection))
         .await?
@@ -111,7 +118,7 @@ pub async fn refresh_now(app: &App, site_id: String, id: String) -> Result<(), A
              refresh_token, and the site a provider configuration under its provider_config_key",
         ));
     }
-    match refresh(app, site_id, &stored, true).await? {
+    match refresh(refresher, site_id, &stored, true).await? {
         Settled::Credentials(_) => Ok(()),
         Settled::Passing { retry_after, why } => Err(ApiError::refresh_failed(retry_after, &why)),
     }
@@ -119,19 +126,19 @@ pub async fn refresh_now(app: &App, site_id: String, id: String) -> Result<(), A
 
 /// Joins this process's refresh of the connection, or starts it.
 async fn refresh(
-    app: &App,
+    refresher: &Arc<Refresher>,
     site_id: String,
     seen: &Stored,
     forced: bool,
 ) -> Result<Settled, ApiError> {
     let flight = Flight {
-        app: app.clone(),
+        refresher: Arc::clone(refresher),
         site_id,
         connection_id: seen.connection_id.clone(),
         seen_version: seen.version,
         forced,
     };
-    app.refresher
+    refresher
         .flights
         .join(&seen.connection_id, flight.fly())
         .await
@@ -139,7 +146,7 @@ async fn refresh(
 
 /// One refresh of one connection, as a request that found it needing one saw it.
 struct Flight {
-    app: App,
+    refresher: Arc<Refresher>,
     site_id: String,
     connection_id: String,
     seen_version: i64,
@@ -154,11 +161,10 @@ impl Flight {
             Err(settled) => return Ok(settled),
         };
         let refresh_token = stored.refresh_token().unwrap_or_default();
-        let answer =
-            token_endpoint::refresh(&self.app.refresher.http, &client, refresh_token).await;
+        let answer = token_endpoint::refresh(&self.refresher.http, &client, refresh_token).await;
         let now = clock::now();
         let id = self.connection_id.clone();
-        let keys = Arc::clone(&self.app.keys);
+        let keys = Arc::clone(&self.refresher.keys);
         match answer {
             token_endpoint::Answer::Tokens(tokens) => {
                 let expires_at = tokens.expires_in.map(|s| now + s);
@@ -167,7 +173,7 @@ impl Flight {
                 let (version, lease) = (stored.version, holder.clone());
                 let written = fields.clone();
                 let kept = self
-                    .app
+                    .refresher
                     .db
                     .write(move |conn| {
                         let refreshed = Refreshed {
@@ -199,7 +205,7 @@ impl Flight {
                 };
                 let (version, lease) = (stored.version, holder.clone());
                 let marked = self
-                    .app
+                    .refresher
                     .db
                     .write(move |conn| {
                         refreshes::mark_invalid(conn, &id, version, &lease, &error, now)
@@ -213,7 +219,7 @@ impl Flight {
             }
             token_endpoint::Answer::Failed(why) => {
                 let retry_at = clock::now_ms() + millis(COOLDOWN);
-                self.app
+                self.refresher
                     .db
                     .write(move |conn| refreshes::release_lease(conn, &id, &holder, Some(retry_at)))
                     .await?;
@@ -238,7 +244,7 @@ impl Flight {
         &self,
         holder: &str,
     ) -> Result<Result<(Stored, store::provider_configs::Client), Settled>, ApiError> {
-        let lease = self.app.refresher.timeout + LEASE_SLACK;
+        let lease = self.refresher.timeout + LEASE_SLACK;
         let give_up = Instant::now() + lease + LEASE_SLACK;
         loop {
             let stored = self.current().await?;
@@ -272,7 +278,7 @@ impl Flight {
                 );
                 let until = now_ms + millis(lease);
                 let taken = self
-                    .app
+                    .refresher
                     .db
                     .write(move |conn| {
                         refreshes::take_lease(conn, &id, version, &holder, now_ms, until)
@@ -295,10 +301,10 @@ impl Flight {
     /// The connection as it is stored now: 409 `connection_invalid` once a refresh made it
     /// invalid, 404 once it is gone or switched off.
     async fn current(&self) -> Result<Stored, ApiError> {
-        let keys = Arc::clone(&self.app.keys);
+        let keys = Arc::clone(&self.refresher.keys);
         let (site, id) = (self.site_id.clone(), self.connection_id.clone());
         let stored = self
-            .app
+            .refresher
             .db
             .read(move |conn| refreshes::by_id(conn, &keys, &site, &id))
             .await?
@@ -316,7 +322,7 @@ impl Flight {
     /// answers the connection as it is now.
     async fn changed_meanwhile(&self, holder: String) -> Result<Settled, ApiError> {
         let id = self.connection_id.clone();
-        self.app
+        self.refresher
             .db
             .write(move |conn| refreshes::release_lease(conn, &id, &holder, None))
             .await?;

@@ -60,7 +60,7 @@ impl Tokens {
 /// exchange.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
-        .tls_backend_preconfigured(crate::tls::client_config(Vec::new())?)
+        .tls_backend_preconfigured(crate::db::tls::client_config(Vec::new())?)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .timeout(timeout)

@@ -15,10 +15,10 @@ use crate::app::App;
 use crate::auth::Admin;
 use crate::clock;
 use crate::error::ApiError;
-use crate::idempotency;
-use crate::input::{PathParams, Payload, Query};
+use crate::http::input::{PathParams, Payload, Query};
+use crate::http::reply::Reply;
 use crate::refresh;
-use crate::reply::Reply;
+use crate::routes::idempotency;
 use crate::store;
 use crate::store::tokens::NewToken;
 
@@ -126,7 +126,7 @@ pub async fn refresh_connection(
     payload: Payload,
 ) -> Result<Reply, ApiError> {
     payload.idempotency_key()?;
-    refresh::refresh_now(&app, site.clone(), id.clone()).await?;
+    refresh::refresh_now(&app.refresher, site.clone(), id.clone()).await?;
     let connection = app
         .db
         .read(move |conn| store::connections::get(conn, &site, &id))

@@ -11,9 +11,9 @@ use crate::app::App;
 use crate::auth::Caller;
 use crate::clock;
 use crate::error::ApiError;
-use crate::idempotency;
-use crate::input::{PathParams, Payload, Query};
-use crate::reply::Reply;
+use crate::http::input::{PathParams, Payload, Query};
+use crate::http::reply::Reply;
+use crate::routes::idempotency;
 use crate::store;
 
 pub async fn create(

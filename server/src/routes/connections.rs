@@ -6,9 +6,9 @@ use credport_model::{GetCredentialsParams, ListConnectionsParams, Scope};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::input::{PathParams, Query};
+use crate::http::input::{PathParams, Query};
+use crate::http::reply::Reply;
 use crate::refresh;
-use crate::reply::Reply;
 use crate::store;
 
 pub async fn list(
@@ -46,7 +46,7 @@ pub async fn credentials(
 ) -> Result<Reply, ApiError> {
     caller.require(Scope::CredentialsRead)?;
     let credentials = refresh::credentials(
-        &app,
+        &app.refresher,
         caller.site_id,
         provider,
         params.force_refresh.unwrap_or(false),

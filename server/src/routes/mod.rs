@@ -6,12 +6,13 @@ use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 
 use crate::app::App;
-use crate::request_context;
+use crate::http::request_context;
 
 pub mod admin;
 pub mod api_keys;
 pub mod connections;
 pub mod console;
+pub mod idempotency;
 pub mod provider_configs;
 pub mod tokens;
 

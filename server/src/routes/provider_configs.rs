@@ -9,9 +9,9 @@ use crate::app::App;
 use crate::auth::Admin;
 use crate::clock;
 use crate::error::ApiError;
-use crate::idempotency;
-use crate::input::{PathParams, Payload};
-use crate::reply::Reply;
+use crate::http::input::{PathParams, Payload};
+use crate::http::reply::Reply;
+use crate::routes::idempotency;
 use crate::store;
 
 /// 201; 409 when the site already has a configuration with this key.

@@ -7,11 +7,11 @@ use credport_model::{CreateTokenParams, PersonalAccessToken, Scope};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::clock;
+use crate::db::sql::Conn;
 use crate::error::ApiError;
-use crate::idempotency;
-use crate::input::{PathParams, Payload};
-use crate::reply::Reply;
-use crate::sql::Conn;
+use crate::http::input::{PathParams, Payload};
+use crate::http::reply::Reply;
+use crate::routes::idempotency;
 use crate::store;
 use crate::store::tokens::NewToken;
 

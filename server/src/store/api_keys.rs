@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use super::{instant, json_column, opt_instant, opt_json_column, to_json};
 use crate::crypto::{self, Keys, API_KEY_PREFIX};
+use crate::db::sql::{self, Conn, Row};
 use crate::error::ApiError;
-use crate::sql::{self, Conn, Row};
 
 const OBJECT: &str = "api_key";
 

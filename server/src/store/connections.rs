@@ -7,10 +7,12 @@ use credport_model::{
 };
 
 use super::refreshes::{self, Stored};
-use super::{instant, json_column, opt_input_instant, opt_instant, opt_json_column, to_json};
+use super::{
+    fields_aad, instant, json_column, opt_input_instant, opt_instant, opt_json_column, to_json,
+};
 use crate::crypto::{self, Keys};
+use crate::db::sql::{Conn as Db, Row};
 use crate::error::ApiError;
-use crate::sql::{Conn as Db, Row};
 
 const COLUMNS: &str = "id, provider, provider_config_key, root_resource_id, root_resource_name, \
     scopes, status, token_expires_at, credential_type, credential_expires_at, metadata, \
@@ -38,11 +40,6 @@ fn from_row(row: &mut Row) -> Result<Connection, ApiError> {
         last_refreshed_at: opt_instant(row, 13)?,
         refresh_error: opt_json_column(row, 14)?,
     })
-}
-
-/// What the credential fields of connection `id` are bound to.
-pub(super) fn fields_aad(id: &str) -> String {
-    format!("connections.credential_fields:{id}")
 }
 
 /// A credentials input as its stored columns: type, expiry, encrypted fields.

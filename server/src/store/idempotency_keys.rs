@@ -1,7 +1,7 @@
-//! The stored answers of `Idempotency-Key` requests (see [`crate::idempotency`]).
+//! The stored answers of `Idempotency-Key` requests (see [`crate::routes::idempotency`]).
 
+use crate::db::sql::Conn;
 use crate::error::ApiError;
-use crate::sql::Conn;
 
 /// How long a stored answer is replayed.
 pub const RETENTION_SECONDS: i64 = 24 * 3600;

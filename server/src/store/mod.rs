@@ -1,4 +1,4 @@
-//! The SQL of each resource, for both stores. Functions take a [`crate::sql::Conn`] inside a
+//! The SQL of each resource, for both stores. Functions take a [`crate::db::sql::Conn`] inside a
 //! transaction opened by [`crate::db::Db`] (so a request's reads share one snapshot and its writes commit together),
 //! the caller's site (every query is scoped to it: another site's object is simply not found),
 //! and `now`. They answer in the model's wire types.
@@ -6,8 +6,8 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::db::sql::Row;
 use crate::error::ApiError;
-use crate::sql::Row;
 
 pub mod api_keys;
 pub mod connections;
@@ -17,6 +17,12 @@ pub mod rate_limits;
 pub mod refreshes;
 pub mod sites;
 pub mod tokens;
+
+/// What the credential fields of connection `id` are bound to (written by [`connections`], read
+/// and rewritten by [`refreshes`]).
+fn fields_aad(id: &str) -> String {
+    format!("connections.credential_fields:{id}")
+}
 
 /// A JSON text column as `T`.
 fn json_column<T: DeserializeOwned>(row: &Row, index: usize) -> Result<T, ApiError> {

@@ -8,8 +8,8 @@ use credport_model::{
 
 use super::{instant, json_column, to_json};
 use crate::crypto::Keys;
+use crate::db::sql::{Conn, Row};
 use crate::error::ApiError;
-use crate::sql::{Conn, Row};
 
 const COLUMNS: &str = "key, provider, token_url, client_id, auth_method, scopes, \
     refresh_margin_seconds, created_at, updated_at";

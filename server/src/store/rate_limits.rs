@@ -1,10 +1,10 @@
 //! The rate limit's token buckets in the database, shared by every instance on one PostgreSQL
-//! (see [`crate::ratelimit`]; PostgreSQL's SQL only). One upsert per request refills the caller's bucket for the time
+//! (see [`crate::auth::ratelimit`]; PostgreSQL's SQL only). One upsert per request refills the caller's bucket for the time
 //! since it was last counted, takes a request from it if one is there, and hands back the
 //! verdict: atomic under concurrency from any number of instances.
 
+use crate::db::sql::Conn;
 use crate::error::ApiError;
-use crate::sql::Conn;
 
 /// The bucket after the refill: thousandths of a request, at most a second's worth.
 const REFILLED: &str = "LEAST(CAST(?2 AS BIGINT) * 1000,

@@ -6,12 +6,11 @@
 use credport_model::{ConnectionStatus, CredentialType, ProviderCredentials, RefreshError};
 use serde_json::{Map, Value};
 
-use super::connections::fields_aad;
 use super::provider_configs::{self, Client};
-use super::to_json;
+use super::{fields_aad, to_json};
 use crate::crypto::Keys;
+use crate::db::sql::{Conn, Row};
 use crate::error::ApiError;
-use crate::sql::{Conn, Row};
 
 /// A connection's credentials, decrypted, and what a refresh needs to know about them.
 pub struct Stored {

@@ -4,8 +4,8 @@ use credport_model::{CreateSiteParams, Site, SiteList};
 
 use crate::clock;
 use crate::crypto;
+use crate::db::sql::Conn;
 use crate::error::ApiError;
-use crate::sql::Conn;
 
 pub fn create(conn: &Conn<'_>, params: &CreateSiteParams, now: i64) -> Result<Site, ApiError> {
     let id = crypto::new_id("site_")?;

@@ -7,8 +7,8 @@ use credport_model::{
 
 use super::{instant, json_column, opt_instant, to_json};
 use crate::crypto::{self, Keys, TOKEN_PREFIX};
+use crate::db::sql::{Conn, Row};
 use crate::error::ApiError;
-use crate::sql::{Conn, Row};
 
 const COLUMNS: &str = "id, user_id, name, scopes, revoked_by, created_at, updated_at, \
     last_used_at, expires_at, revoked_at";

@@ -1,6 +1,6 @@
 //! Limits on the request head that credport answers itself, with the API's error body and
 //! `x-request-id`. hyper has limits of its own, further out (a path over 64 KiB, more than
-//! [`crate::listener::HYPER_MAX_HEADERS`] headers, a head over about 400 KiB, bytes that are not
+//! [`crate::http::listener::HYPER_MAX_HEADERS`] headers, a head over about 400 KiB, bytes that are not
 //! HTTP): those it answers itself, before any of credport's code runs, with a bare status line
 //! and no body, and hyper offers no way to change that answer.
 

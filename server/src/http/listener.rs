@@ -3,9 +3,9 @@
 //! trickles a byte at a time, an idle keep-alive connection) is disconnected, and no more
 //! connections are open at once than the file limit leaves room for, so that a flood of idle
 //! sockets cannot starve the database and the listener of file descriptors. (Stalled bodies are
-//! timed out where they are read: [`crate::input`].)
+//! timed out where they are read: [`crate::http::input`].)
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +16,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+
+use crate::auth::ClientAddr;
 
 /// How long a client may take to send a whole request head, counted from when the server
 /// waits for it: from the connection's start, or from the end of the previous answer on a
@@ -28,13 +30,9 @@ pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 const RESERVED_FILES: u64 = 128;
 /// The connection cap when the file limit leaves less room than this (a tiny limit still serves).
 const MIN_CONNECTIONS: u64 = 16;
-/// Most headers hyper itself accepts; [`crate::http_limits`] answers more than its own, lower
+/// Most headers hyper itself accepts; [`crate::http::limits`] answers more than its own, lower
 /// limit with the API's error body, so hyper's bodiless 431 is only for what lies beyond this.
 pub const HYPER_MAX_HEADERS: usize = 200;
-
-/// The address of the client at the other end of the connection, put into every request.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientAddr(pub IpAddr);
 
 /// Raises the soft open-file limit to the hard one (the common default soft limit of 1024 is far
 /// below what a server may use) and returns the soft limit now in force, if it can be read.

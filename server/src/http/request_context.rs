@@ -1,5 +1,5 @@
 //! The outermost layer of every request: gives it an id (the `x-request-id` header of every
-//! response), refuses an over-long path or too many headers ([`crate::http_limits`]), renders
+//! response), refuses an over-long path or too many headers ([`crate::http::limits`]), renders
 //! [`ApiError`]s as the error body with that id, adds the headers every answer carries, and logs
 //! one line per request.
 
@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::crypto;
 use crate::error::{ApiError, PendingError};
-use crate::http_limits;
+use crate::http::limits as http_limits;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// What the log line says for the path of a request that matched no route.

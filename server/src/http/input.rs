@@ -1,6 +1,6 @@
 //! Reading requests: JSON bodies, query strings and path parameters into the model's types,
 //! with every failure a 400 that names the field (its wire name); the body itself is read by
-//! [`crate::body_limit`] (413, 408).
+//! [`crate::http::body_limit`] (413, 408).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
@@ -17,10 +17,12 @@ use credport_model::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::body_limit;
+use crate::auth::scope_lists;
+use crate::echo;
 use crate::error::ApiError;
-use crate::idempotency::IdempotencyKey;
-use crate::{echo, json_keys, scope_lists};
+use crate::http::body_limit;
+use crate::http::idempotency_key::IdempotencyKey;
+use crate::http::json_keys;
 
 /// A request type, with its validation rules: the model's, and where the server says more than
 /// the model can (an indexed `scopes[i]`), the server's first.

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::db::sql::Dialect;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::sql::Dialect;
 use crate::store::rate_limits;
 
 /// How often idle buckets are deleted from the database.

@@ -9,11 +9,11 @@ use super::MigrationError;
 const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_init.sql",
-        include_str!("../../migrations/sqlite/0001_init.sql"),
+        include_str!("../../../migrations/sqlite/0001_init.sql"),
     ),
     (
         "0002_refresh.sql",
-        include_str!("../../migrations/sqlite/0002_refresh.sql"),
+        include_str!("../../../migrations/sqlite/0002_refresh.sql"),
     ),
 ];
 

@@ -8,18 +8,23 @@
 //! likely, and refusing right tokens would let one guesser behind a proxy or NAT lock every
 //! other client there out.
 
-use axum::extract::FromRequestParts;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use credport_model::Scope;
 
-use crate::app::App;
+use crate::auth::ratelimit::{Buckets, RateLimiter};
 use crate::clock;
-use crate::crypto::{self, TOKEN_PREFIX};
+use crate::crypto::{self, Keys, TOKEN_PREFIX};
+use crate::db::Db;
 use crate::error::ApiError;
-use crate::listener::ClientAddr;
-use crate::ratelimit::Buckets;
 use crate::store;
+
+pub mod ratelimit;
+pub mod scope_lists;
 
 /// Wrong tokens one client address may present in a burst before it is throttled; tokens are
 /// 40 random characters and the admin token at least 32, so this is about load and noise, not
@@ -28,10 +33,41 @@ pub const FAILURE_BURST: u32 = 30;
 /// How fast a throttled address earns another try.
 pub const FAILURES_PER_SECOND: u32 = 1;
 
-/// The limiter of failed authentications per client address.
-pub fn failure_limiter() -> Buckets {
-    Buckets::with_burst(FAILURE_BURST, FAILURES_PER_SECOND)
+/// What authenticating a request needs. The extractors ([`Caller`], [`Admin`]) take it from
+/// any router state that can hand it out (`FromRef`), so this layer never sees that state.
+pub struct Authenticator {
+    pub db: Arc<Db>,
+    pub keys: Arc<Keys>,
+    /// The admin token's keyed hash: the token itself is not kept once the server runs.
+    pub admin_token_hash: [u8; 32],
+    /// `None` when `CREDPORT_RATE_LIMIT` is off.
+    pub rate_limiter: Option<Arc<RateLimiter>>,
+    /// Failed authentications per client address.
+    pub failures: Buckets,
 }
+
+impl Authenticator {
+    /// `admin_token` is kept only as its keyed hash.
+    pub fn new(
+        db: Arc<Db>,
+        keys: Arc<Keys>,
+        admin_token: &str,
+        rate_limiter: Option<Arc<RateLimiter>>,
+    ) -> Self {
+        Self {
+            db,
+            admin_token_hash: keys.lookup_hash(admin_token),
+            keys,
+            rate_limiter,
+            failures: Buckets::with_burst(FAILURE_BURST, FAILURES_PER_SECOND),
+        }
+    }
+}
+
+/// The address of the client at the other end of the connection, put into every request by
+/// [`crate::http::listener`]; wrong tokens are counted per address.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub IpAddr);
 
 /// The caller of a site route: a usable personal access token.
 pub struct Caller {
@@ -59,30 +95,35 @@ impl Caller {
     }
 }
 
-impl FromRequestParts<App> for Caller {
+impl<S: Send + Sync> FromRequestParts<S> for Caller
+where
+    Arc<Authenticator>: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let auth = Arc::<Authenticator>::from_ref(state);
+        let auth = &*auth;
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
         // Malformed tokens never reach the database.
         if !crypto::is_well_formed(token, TOKEN_PREFIX) {
-            return Err(failed(app, parts));
+            return Err(failed(auth, parts));
         }
-        let hash = app.keys.lookup_hash(token);
+        let hash = auth.keys.lookup_hash(token);
         let now = clock::now();
-        let Some(owner) = app
+        let Some(owner) = auth
             .db
             .read_single(move |conn| store::tokens::authenticate(conn, &hash, now))
             .await?
         else {
-            return Err(failed(app, parts));
+            return Err(failed(auth, parts));
         };
         // All of a user's tokens share one budget: more tokens are not more requests.
-        limit(app, &format!("user:{}:{}", owner.site_id, owner.user_id)).await?;
+        limit(auth, &format!("user:{}:{}", owner.site_id, owner.user_id)).await?;
         // Reads stay reads: `last_used_at` is written at most once a second per token.
         if owner.last_used_at.is_none_or(|at| at < now) {
             let id = owner.token_id.clone();
-            app.db
+            auth.db
                 .write(move |conn| store::tokens::touch(conn, &id, now))
                 .await?;
         }
@@ -106,38 +147,43 @@ impl Admin {
     }
 }
 
-impl FromRequestParts<App> for Admin {
+impl<S: Send + Sync> FromRequestParts<S> for Admin
+where
+    Arc<Authenticator>: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let auth = Arc::<Authenticator>::from_ref(state);
+        let auth = &*auth;
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
         // Compared as keyed hashes, in constant time: neither length nor content leaks.
-        if !crypto::hashes_equal(&app.keys.lookup_hash(token), &app.admin_token_hash) {
-            return Err(failed(app, parts));
+        if !crypto::hashes_equal(&auth.keys.lookup_hash(token), &auth.admin_token_hash) {
+            return Err(failed(auth, parts));
         }
-        limit(app, "admin").await?;
+        limit(auth, "admin").await?;
         Ok(Admin)
     }
 }
 
 /// The rate limit, keyed by who is calling (never by the token itself). Counted after
 /// authentication, so that unknown tokens do not fill the limiter with buckets.
-async fn limit(app: &App, key: &str) -> Result<(), ApiError> {
-    match &app.rate_limiter {
-        Some(limiter) => limiter.check(&app.db, key).await,
+async fn limit(auth: &Authenticator, key: &str) -> Result<(), ApiError> {
+    match &auth.rate_limiter {
+        Some(limiter) => limiter.check(&auth.db, key).await,
         None => Ok(()),
     }
 }
 
 /// Counts a wrong token against the client address it came from: the 401, or the 429 once the
 /// address's budget is spent.
-fn failed(app: &App, parts: &Parts) -> ApiError {
+fn failed(auth: &Authenticator, parts: &Parts) -> ApiError {
     // Every connection has an address; a request built without one shares a bucket.
     let key = parts
         .extensions
         .get::<ClientAddr>()
         .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string());
-    match app.auth_failures.take(&key) {
+    match auth.failures.take(&key) {
         Ok(()) => ApiError::unauthenticated(),
         Err(seconds) => ApiError::authentication_throttled(seconds),
     }

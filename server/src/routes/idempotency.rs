@@ -11,64 +11,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
-use sha2::{Digest, Sha256};
+use axum::http::StatusCode;
 
 use crate::clock;
 use crate::crypto::{self, Keys};
+use crate::db::sql::Conn;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::reply::Reply;
-use crate::sql::Conn;
+use crate::http::idempotency_key::IdempotencyKey;
+use crate::http::reply::Reply;
 use crate::store::idempotency_keys;
 
-pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
 /// How often expired records are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
-const MAX_KEY_LEN: usize = 255;
-
-/// A validated `Idempotency-Key` and the fingerprint of the request that carried it.
-pub struct IdempotencyKey {
-    key: String,
-    /// SHA-256 of method, path and body: the same key with another request is a conflict.
-    fingerprint: [u8; 32],
-}
-
-impl IdempotencyKey {
-    /// `None` without the header; 400 naming `Idempotency-Key` unless it is 1 to 255 printable
-    /// ASCII characters.
-    pub fn from_request(
-        headers: &HeaderMap,
-        method: &Method,
-        path: &str,
-        body: &[u8],
-    ) -> Result<Option<Self>, ApiError> {
-        let mut values = headers.get_all(HEADER).iter();
-        let Some(value) = values.next() else {
-            return Ok(None);
-        };
-        let bad = || {
-            ApiError::invalid(
-                "Idempotency-Key",
-                format!("Idempotency-Key: must be one header of 1 to {MAX_KEY_LEN} printable ASCII characters"),
-            )
-        };
-        let key = value.to_str().map_err(|_| bad())?;
-        let printable = key.bytes().all(|b| (0x20..=0x7e).contains(&b));
-        if values.next().is_some() || key.is_empty() || key.len() > MAX_KEY_LEN || !printable {
-            return Err(bad());
-        }
-        let mut hash = Sha256::new();
-        for part in [method.as_str().as_bytes(), path.as_bytes(), body] {
-            hash.update((part.len() as u64).to_be_bytes());
-            hash.update(part);
-        }
-        Ok(Some(Self {
-            key: key.to_owned(),
-            fingerprint: hash.finalize().into(),
-        }))
-    }
-}
 
 /// Runs a `POST`'s `action` in one write transaction. With a key, answers from the stored
 /// record when there is one (409 `idempotency_conflict` if it was for another request), and
@@ -89,11 +44,11 @@ where
         let Some(key) = key else {
             return action(conn, now);
         };
-        let aad = format!("idempotency_keys.response:{principal}:{}", key.key);
-        if !idempotency_keys::claim(conn, &principal, &key.key, &key.fingerprint, now)? {
-            let stored = idempotency_keys::find(conn, &principal, &key.key)?
+        let aad = format!("idempotency_keys.response:{principal}:{}", key.key());
+        if !idempotency_keys::claim(conn, &principal, key.key(), key.fingerprint(), now)? {
+            let stored = idempotency_keys::find(conn, &principal, key.key())?
                 .ok_or_else(|| ApiError::internal("a claimed idempotency record vanished"))?;
-            if !crypto::hashes_equal(&stored.fingerprint, &key.fingerprint) {
+            if !crypto::hashes_equal(&stored.fingerprint, key.fingerprint()) {
                 return Err(ApiError::idempotency_conflict());
             }
             let status = u16::try_from(stored.status)
@@ -108,7 +63,7 @@ where
         }
         let reply = action(conn, now)?;
         let sealed = keys.encrypt(&aad, &reply.body)?;
-        idempotency_keys::record(conn, &principal, &key.key, reply.status.as_u16(), sealed)?;
+        idempotency_keys::record(conn, &principal, key.key(), reply.status.as_u16(), sealed)?;
         Ok(reply)
     })
     .await

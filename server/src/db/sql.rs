@@ -7,9 +7,15 @@
 use std::error::Error as StdError;
 
 use bytes::BytesMut;
+use deadpool_postgres::{Object, Transaction};
+use tokio::runtime::Handle;
 use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 
 use crate::error::ApiError;
+
+/// SQL function for case-insensitive search beyond ASCII (SQLite's `lower` folds ASCII only),
+/// registered on each connection by [`crate::db::sqlite`].
+pub const FOLD_FUNCTION: &str = "credport_fold";
 
 /// Which SQL a statement must be written in, where the two differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,14 +26,11 @@ pub enum Dialect {
 
 impl Dialect {
     /// A condition: the case-folded text of `column` contains `needle` (already folded).
-    /// SQLite's `lower` folds ASCII only, so it calls [`crate::db::sqlite::FOLD_FUNCTION`];
+    /// SQLite's `lower` folds ASCII only, so it calls [`FOLD_FUNCTION`];
     /// PostgreSQL's `lower` folds by the database's locale.
     pub fn folded_contains(self, column: &str, needle: &str) -> String {
         match self {
-            Self::Sqlite => format!(
-                "instr({}({column}), {needle}) > 0",
-                crate::db::sqlite::FOLD_FUNCTION
-            ),
+            Self::Sqlite => format!("instr({FOLD_FUNCTION}({column}), {needle}) > 0"),
             Self::Postgres => format!("strpos(lower({column}), {needle}) > 0"),
         }
     }
@@ -189,7 +192,7 @@ impl Row {
 /// A connection inside a transaction opened by [`crate::db::Db`], on either store.
 pub enum Conn<'a> {
     Sqlite(&'a rusqlite::Connection),
-    Postgres(crate::db::postgres::PgConn<'a>),
+    Postgres(PgConn<'a>),
 }
 
 impl Conn<'_> {
@@ -340,6 +343,63 @@ impl<'a> FromSql<'a> for Value {
             Type::INT8 | Type::INT4 | Type::INT2 | Type::BOOL | Type::BYTEA
         ) || <String as FromSql>::accepts(ty)
     }
+}
+
+/// What a [`PgConn`]'s statements run in.
+pub(super) enum Session<'a> {
+    Transaction(&'a Transaction<'a>),
+    /// Each statement on its own ([`crate::db::postgres::PgDb::single_read`]).
+    Autocommit(&'a Object),
+}
+
+/// Runs `$body` with `$client` bound to the session's transaction or connection (two types
+/// with the same methods).
+macro_rules! in_session {
+    ($session:expr, $client:ident => $body:expr) => {
+        match $session {
+            Session::Transaction($client) => $body,
+            Session::Autocommit($client) => $body,
+        }
+    };
+}
+
+/// A pooled connection in use, from a blocking thread.
+pub struct PgConn<'a> {
+    pub(super) session: Session<'a>,
+    pub(super) runtime: &'a Handle,
+}
+
+impl PgConn<'_> {
+    pub fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, ApiError> {
+        self.runtime.block_on(async {
+            Ok(in_session!(self.session, client => {
+                let statement = client.prepare_cached(sql).await?;
+                client.execute(&statement, &bound(args)).await?
+            }))
+        })
+    }
+
+    pub fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Vec<Value>>, ApiError> {
+        self.runtime.block_on(async {
+            let rows = in_session!(self.session, client => {
+                let statement = client.prepare_cached(sql).await?;
+                client.query(&statement, &bound(args)).await?
+            });
+            rows.iter()
+                .map(|row| {
+                    (0..row.len())
+                        .map(|i| row.try_get::<_, Value>(i).map_err(ApiError::from))
+                        .collect()
+                })
+                .collect()
+        })
+    }
+}
+
+fn bound(args: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+    args.iter()
+        .map(|a| a as &(dyn tokio_postgres::types::ToSql + Sync))
+        .collect()
 }
 
 #[cfg(test)]

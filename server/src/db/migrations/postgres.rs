@@ -6,16 +6,17 @@
 use deadpool_postgres::Object;
 
 use super::MigrationError;
+use crate::db::postgres_errors::postgres_error_text;
 
 /// Every migration, oldest first. Append only: a released file never changes.
 const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_init.sql",
-        include_str!("../../migrations/postgres/0001_init.sql"),
+        include_str!("../../../migrations/postgres/0001_init.sql"),
     ),
     (
         "0002_refresh.sql",
-        include_str!("../../migrations/postgres/0002_refresh.sql"),
+        include_str!("../../../migrations/postgres/0002_refresh.sql"),
     ),
 ];
 
@@ -27,7 +28,7 @@ pub async fn apply(client: &mut Object) -> Result<(), MigrationError> {
     let failed = |migration: &'static str| {
         move |e: tokio_postgres::Error| MigrationError::Failed {
             migration,
-            error: crate::error::postgres_error_text(&e),
+            error: postgres_error_text(&e),
         }
     };
     let tx = client.transaction().await.map_err(failed("(start)"))?;
