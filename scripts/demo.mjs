@@ -1,18 +1,22 @@
 // `npm run demo`: credport-server on a temporary embedded database filled with demo data, and the
-// Node quickstart run against it. Expects `npm run build` to have run (the npm script does).
+// Node quickstart run against it, then a connect end to end. Expects `npm run build` to have run
+// (the npm script does).
 //
 // The demo's google token expires in two minutes, inside the default refresh margin: the
-// demo gives the site a provider configuration (`google-prod`) whose token endpoint is a small
-// stand-in for Google's, started here on 127.0.0.1, so credport-server refreshes the token the
-// first time the quickstart asks for google's credentials.
+// demo gives the site a provider configuration (`google-prod`) whose endpoints are a small
+// stand-in for Google's (scripts/demo-provider.mjs), started here on 127.0.0.1, so
+// credport-server refreshes the token the first time the quickstart asks for google's
+// credentials. Then a person connects google: the demo makes a connect session, follows its link
+// as a browser would, approves on the stand-in's consent page, and prints the new connection and
+// its refreshed credentials.
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { startStandInProvider } from './demo-provider.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const example = path.join(root, 'examples/node');
@@ -32,40 +36,6 @@ const env = {
   CREDPORT_LOG: process.env.CREDPORT_LOG ?? 'warn',
 };
 
-/** A stand-in for the provider's OAuth2 token endpoint (RFC 6749 §6): it checks the client's
- * credentials and the grant, and issues a new access token and a rotated refresh token. It is not
- * Google; it only answers like a token endpoint does. */
-function startStandInTokenEndpoint(client) {
-  const expected = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
-  const server = http.createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      const form = new URLSearchParams(body);
-      const answer = (status, json) => {
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(json));
-      };
-      if (request.method !== 'POST' || request.url !== '/token') return answer(404, { error: 'not_found' });
-      if (request.headers.authorization !== expected) return answer(401, { error: 'invalid_client' });
-      if (form.get('grant_type') !== 'refresh_token' || !form.get('refresh_token')) {
-        return answer(400, { error: 'invalid_grant' });
-      }
-      server.calls += 1;
-      const accessToken = `ya29.refreshed-${crypto.randomBytes(12).toString('hex')}`;
-      console.log(`  [stand-in token endpoint] refresh_token grant from credport-server: issued ${accessToken.slice(0, 22)}…`);
-      answer(200, {
-        access_token: accessToken,
-        refresh_token: `1//rotated-${crypto.randomBytes(12).toString('hex')}`,
-        token_type: 'Bearer',
-        expires_in: 3600,
-      });
-    });
-  });
-  server.calls = 0;
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 /** A request to credport-server, its JSON answer. */
 async function call(url, token, method, path, body) {
   const response = await fetch(`${url}${path}`, {
@@ -78,12 +48,49 @@ async function call(url, token, method, path, body) {
   return json;
 }
 
-const seeded = JSON.parse(execFileSync(server, ['demo'], { env, encoding: 'utf8' }).trim().split('\n').pop());
+/** A GET as a browser makes it: redirects not followed, so that each step can be shown. */
+async function visit(url) {
+  const response = await fetch(url, { redirect: 'manual' });
+  return { status: response.status, location: response.headers.get('location'), text: await response.text() };
+}
+
+/** A person connects google: a connect session, its link followed, approval on the stand-in's
+ * consent page, credport-server's own page at the end; then the new connection, refreshed. */
+async function connectDemo(url, seeded) {
+  console.log('\nConnect (a person connects google by approving at the provider)');
+  const admin = (method, route, body) => call(url, env.CREDPORT_ADMIN_TOKEN, method, route, body);
+  const session = await admin('POST', `/v1/admin/sites/${seeded.site_id}/connect_sessions`, {
+    provider_config_key: 'google-prod',
+    metadata: { added_by: 'npm run demo' },
+  });
+  console.log(`  connect session ${session.id}: its link ${url}/oauth/connect/… (a secret: it works once, for 10 minutes)`);
+  const opened = await visit(session.url);
+  console.log(`  the link answers ${opened.status}, to the stand-in's authorization page with PKCE S256 and a state`);
+  const consent = await visit(opened.location);
+  const request = /name="request" value="([0-9a-f]+)"/.exec(consent.text)?.[1];
+  console.log(`  the consent page (${consent.status}) asks to allow credport; the person clicks Approve`);
+  const approved = await visit(new URL(`/authorize/decide?request=${request}&decision=approve`, opened.location).href);
+  const done = await visit(approved.location);
+  const said = /<h1>([^<]*)<\/h1><p>([^<]*)<\/p>/.exec(done.text);
+  console.log(`  back at credport-server's callback (${done.status}): "${said?.[2]}"`);
+  const finished = await admin('GET', `/v1/admin/sites/${seeded.site_id}/connect_sessions/${session.id}`);
+  const connection = await call(url, seeded.token, 'GET', `/v1/connections/${finished.connection_id}`);
+  console.log(`  session ${finished.status}; new connection ${connection.id}: ${connection.provider}, ${connection.status}, scopes ${connection.scopes.join(' ')}, token expires ${connection.token_expires_at}`);
+  const refreshed = await call(url, seeded.token, 'GET', '/v1/connections/credentials/google?force_refresh=true');
+  console.log(`  its credentials, refreshed at once: access token ${refreshed.fields.access_token.slice(0, 22)}…, expires ${refreshed.expires_at}`);
+  if (finished.status !== 'succeeded' || provider.calls.exchange !== 1 || provider.calls.refresh !== 2) {
+    console.error('  ✗ expected one code exchange and one more refresh');
+    return 1;
+  }
+  return 0;
+}
+
+const seeded = JSON.parse(execFileSync(server, ['demo'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop());
 console.log(`demo data: site ${seeded.site_id}, user ${seeded.user_id}`);
 
 const child = spawn(server, [], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 let exitCode = 1;
-let tokenEndpoint;
+let provider;
 try {
   const url = await new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -95,12 +102,15 @@ try {
   console.log(`credport-server at ${url} (database ${env.CREDPORT_DATABASE})`);
 
   const client = { id: 'demo-client.apps.example', secret: crypto.randomBytes(24).toString('hex') };
-  tokenEndpoint = await startStandInTokenEndpoint(client);
-  const tokenUrl = `http://127.0.0.1:${tokenEndpoint.address().port}/token`;
+  provider = await startStandInProvider({ client, log: console.log });
+  const tokenUrl = `${provider.url}/token`;
   await call(url, env.CREDPORT_ADMIN_TOKEN, 'POST', `/v1/admin/sites/${seeded.site_id}/provider_configs`, {
     key: 'google-prod',
     provider: 'google',
     token_url: tokenUrl,
+    authorization_url: `${provider.url}/authorize`,
+    authorization_params: { access_type: 'offline', prompt: 'consent' },
+    scopes: ['openid', 'email'],
     client_id: client.id,
     client_secret: client.secret,
   });
@@ -119,13 +129,14 @@ try {
   const google = await call(url, seeded.token, 'GET', `/v1/connections/${payload[0].id}`);
   console.log('\nToken refresh (credport-server kept google\'s token fresh)');
   console.log(`  google access token now ${credentials.fields.access_token.slice(0, 22)}…, expires ${credentials.expires_at}`);
-  console.log(`  last_refreshed_at ${google.last_refreshed_at}; calls to the token endpoint: ${tokenEndpoint.calls}`);
-  if (tokenEndpoint.calls !== 1 || !google.last_refreshed_at) {
+  console.log(`  last_refreshed_at ${google.last_refreshed_at}; calls to the token endpoint: ${provider.calls.refresh}`);
+  if (provider.calls.refresh !== 1 || !google.last_refreshed_at) {
     console.error('  ✗ expected exactly one refresh');
     exitCode ||= 1;
   }
+  exitCode ||= await connectDemo(url, seeded);
 } finally {
-  tokenEndpoint?.close();
+  provider?.server.close();
   child.kill('SIGTERM');
   await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()));
   fs.rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ mod open_enum;
 
 pub mod admin;
 pub mod api_key;
+pub mod connect;
 pub mod connection;
 pub mod error;
 pub mod provider_config;
@@ -23,6 +24,7 @@ pub use json::{Json, JsonInput, JsonObject, JsonObjectInput};
 
 pub use admin::*;
 pub use api_key::*;
+pub use connect::*;
 pub use connection::*;
 pub use error::*;
 pub use provider_config::*;

@@ -4,6 +4,8 @@
 //! update parameters, never in a
 //! [`ProviderConfig`].
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
@@ -32,6 +34,11 @@ pub struct ProviderConfig {
     pub key: String,
     pub provider: String,
     pub token_url: String,
+    /// Where a person is sent to authorize a connect (API.md "Connect"); without it the
+    /// configuration only refreshes.
+    pub authorization_url: Option<String>,
+    /// Extra query parameters of the authorization request, such as `access_type=offline`.
+    pub authorization_params: BTreeMap<String, String>,
     pub client_id: String,
     pub auth_method: ClientAuthMethod,
     /// Sent as `scope` with each refresh when not empty.
@@ -59,8 +66,19 @@ pub struct ProviderConfigList {
 pub const DEFAULT_REFRESH_MARGIN_SECONDS: u32 = 300;
 /// The largest `refresh_margin_seconds`: a day.
 pub const MAX_REFRESH_MARGIN_SECONDS: u32 = 86_400;
-/// The longest `token_url`.
-const MAX_URL: usize = 2048;
+/// Most `authorization_params`.
+const MAX_AUTHORIZATION_PARAMS: usize = 32;
+/// The query parameters credport writes itself into an authorization request: an
+/// `authorization_params` entry may not replace them.
+const RESERVED_AUTHORIZATION_PARAMS: [&str; 7] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+];
 
 /// `POST /v1/admin/sites/{site}/provider_configs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -74,6 +92,10 @@ pub struct CreateProviderConfigParams {
     pub key: String,
     pub provider: String,
     pub token_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_url: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub authorization_params: BTreeMap<String, String>,
     pub client_id: String,
     /// Write-only: stored encrypted, never answered.
     #[cfg_attr(feature = "admin", tsify(type = "string"))]
@@ -92,7 +114,9 @@ impl CreateProviderConfigParams {
     pub fn validate(&self) -> Checked {
         config_key(&self.key)?;
         validate::label("provider", &self.provider)?;
-        token_url(&self.token_url)?;
+        validate::secure_url("token_url", &self.token_url)?;
+        validate::opt_secure_url("authorization_url", self.authorization_url.as_deref())?;
+        authorization_params(&self.authorization_params)?;
         client_credential("client_id", &self.client_id)?;
         client_credential("client_secret", self.client_secret.expose())?;
         known_auth_method(self.auth_method.as_ref())?;
@@ -115,6 +139,11 @@ pub struct UpdateProviderConfigParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_url: Option<String>,
+    /// Replaces the whole object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_params: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// Write-only: stored encrypted, never answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,7 +160,11 @@ pub struct UpdateProviderConfigParams {
 impl UpdateProviderConfigParams {
     pub fn validate(&self) -> Checked {
         validate::opt_label("provider", self.provider.as_deref())?;
-        self.token_url.as_deref().map_or(Ok(()), token_url)?;
+        validate::opt_secure_url("token_url", self.token_url.as_deref())?;
+        validate::opt_secure_url("authorization_url", self.authorization_url.as_deref())?;
+        if let Some(params) = &self.authorization_params {
+            authorization_params(params)?;
+        }
         if let Some(id) = &self.client_id {
             client_credential("client_id", id)?;
         }
@@ -180,6 +213,34 @@ fn known_auth_method(method: Option<&ClientAuthMethod>) -> Checked {
     }
 }
 
+/// Extra authorization request parameters: at most [`MAX_AUTHORIZATION_PARAMS`], each name a
+/// label that is none of [`RESERVED_AUTHORIZATION_PARAMS`], each value short text.
+fn authorization_params(params: &BTreeMap<String, String>) -> Checked {
+    const FIELD: &str = "authorization_params";
+    if params.len() > MAX_AUTHORIZATION_PARAMS {
+        return Err(FieldError::new(
+            FIELD,
+            ["must hold at most ", &validate::decimal(MAX_AUTHORIZATION_PARAMS as u64), " parameters"].concat(),
+        ));
+    }
+    for (name, value) in params {
+        validate::label(FIELD, name)?;
+        validate::text(FIELD, value, validate::MAX_URL)?;
+        if RESERVED_AUTHORIZATION_PARAMS.contains(&name.as_str()) {
+            return Err(FieldError::new(
+                FIELD,
+                [
+                    "must not set ",
+                    name,
+                    ": credport writes it (the scopes come from scopes)",
+                ]
+                .concat(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn margin(seconds: Option<u32>) -> Checked {
     seconds.map_or(Ok(()), |s| {
         validate::range(
@@ -189,54 +250,6 @@ fn margin(seconds: Option<u32>) -> Checked {
             MAX_REFRESH_MARGIN_SECONDS.into(),
         )
     })
-}
-
-/// A token endpoint: `https://`, or `http://` to a loopback host (local development and tests),
-/// because the client secret and refresh tokens travel to it. No user info (a secret in a URL),
-/// no fragment.
-pub fn token_url(url: &str) -> Checked {
-    let refuse = |why: &str| Err(FieldError::new("token_url", why));
-    validate::text("token_url", url, MAX_URL)?;
-    let lower = url.to_ascii_lowercase();
-    let (secure, rest) = match (
-        lower.strip_prefix("https://"),
-        lower.strip_prefix("http://"),
-    ) {
-        (Some(rest), _) => (true, rest),
-        (None, Some(rest)) => (false, rest),
-        (None, None) => return refuse("must be an https:// URL (or http:// to a loopback host)"),
-    };
-    if rest.chars().any(|c| c.is_whitespace()) || rest.contains('#') {
-        return refuse("must be a URL without spaces or a fragment");
-    }
-    let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    if authority.contains('@') {
-        return refuse("must not hold user info (user:password@)");
-    }
-    let host = host_of(authority);
-    if host.is_empty() {
-        return refuse("must name a host");
-    }
-    if !secure && !is_loopback(host) {
-        return refuse("http:// is allowed to a loopback host only (localhost, 127.0.0.1, [::1]); use https://");
-    }
-    Ok(())
-}
-
-/// The host of `host[:port]` or `[v6][:port]`.
-fn host_of(authority: &str) -> &str {
-    if let Some(v6) = authority.strip_prefix('[') {
-        return v6.split(']').next().unwrap_or_default();
-    }
-    authority.split(':').next().unwrap_or_default()
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -268,7 +281,7 @@ mod tests {
             "http://[::1]:9000/token",
             "http://127.8.9.10/t",
         ] {
-            assert!(token_url(good).is_ok(), "{good}");
+            assert!(validate::secure_url("token_url", good).is_ok(), "{good}");
         }
         for bad in [
             "http://example.com/token",
@@ -281,7 +294,7 @@ mod tests {
             "http://127.0.0.1.example.com/token",
             "",
         ] {
-            let error = token_url(bad).unwrap_err();
+            let error = validate::secure_url("token_url", bad).unwrap_err();
             assert_eq!(error.field, "token_url", "{bad}");
         }
     }

@@ -37,6 +37,8 @@ pub const MAX_TEXT: usize = 4096;
 pub const MAX_SCOPES: usize = 100;
 /// Longest accepted expiry for an API key: ten years.
 pub const MAX_SECONDS_UNTIL_EXPIRATION: u64 = 10 * 365 * 24 * 3600;
+/// Longest URL accepted (`token_url`, `authorization_url`, `return_url`).
+pub const MAX_URL: usize = 2048;
 /// Largest page size of any list.
 pub const MAX_PAGE_SIZE: u32 = 100;
 
@@ -111,6 +113,69 @@ pub fn text(field: &'static str, value: &str, max: usize) -> Checked {
         ));
     }
     Ok(())
+}
+
+/// A URL that secrets or codes travel to: `https://`, or `http://` to a loopback host (local
+/// development and tests). No user info (a secret in a URL), no fragment.
+pub fn secure_url(field: &'static str, url: &str) -> Checked {
+    let refuse = |why: &str| Err(FieldError::new(field, why));
+    text(field, url, MAX_URL)?;
+    let lower = url.to_ascii_lowercase();
+    let (secure, rest) = match (
+        lower.strip_prefix("https://"),
+        lower.strip_prefix("http://"),
+    ) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        (None, None) => return refuse("must be an https:// URL (or http:// to a loopback host)"),
+    };
+    if rest.chars().any(|c| c.is_whitespace()) || rest.contains('#') {
+        return refuse("must be a URL without spaces or a fragment");
+    }
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return refuse("must not hold user info (user:password@)");
+    }
+    let host = host_of(authority);
+    if host.is_empty() {
+        return refuse("must name a host");
+    }
+    if !secure && !is_loopback(host) {
+        return refuse("http:// is allowed to a loopback host only (localhost, 127.0.0.1, [::1]); use https://");
+    }
+    Ok(())
+}
+
+/// [`secure_url`] of an optional field.
+pub fn opt_secure_url(field: &'static str, url: Option<&str>) -> Checked {
+    url.map_or(Ok(()), |u| secure_url(field, u))
+}
+
+/// The origin (`scheme://host[:port]`, lower case, the scheme's default port left out) of a URL
+/// [`secure_url`] accepted.
+pub fn origin(url: &str) -> String {
+    let lower = url.to_ascii_lowercase();
+    let (scheme, rest) = lower.split_once("://").unwrap_or(("", &lower));
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let default_port = if scheme == "https" { ":443" } else { ":80" };
+    let authority = authority.strip_suffix(default_port).unwrap_or(authority);
+    [scheme, "://", authority].concat()
+}
+
+/// The host of `host[:port]` or `[v6][:port]`.
+fn host_of(authority: &str) -> &str {
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or_default();
+    }
+    authority.split(':').next().unwrap_or_default()
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A list of scopes: each a label, no more than [`MAX_SCOPES`].

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 
 use crate::auth::Authenticator;
+use crate::connect::Connector;
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::refresh::Refresher;
@@ -18,6 +19,9 @@ pub struct App {
     pub auth: Arc<Authenticator>,
     /// OAuth2 token refreshes: the token endpoint client and the refreshes in flight.
     pub refresher: Arc<Refresher>,
+    /// Connect: where the server is, the origins a `return_url` may be on, the token endpoint
+    /// client.
+    pub connector: Arc<Connector>,
 }
 
 impl FromRef<App> for Arc<Authenticator> {

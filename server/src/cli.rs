@@ -11,7 +11,8 @@ use tracing_subscriber::EnvFilter;
 use crate::app::App;
 use crate::auth::ratelimit::{self, RateLimiter};
 use crate::auth::Authenticator;
-use crate::config::{Cli, Command, ConfigError, ServerConfig, Storage};
+use crate::config::{self, Cli, Command, ConfigError, ServerConfig, Storage};
+use crate::connect::Connector;
 use crate::crypto::Keys;
 use crate::db::{Database, Db, OpenError};
 use crate::http::listener;
@@ -58,7 +59,7 @@ pub fn main() -> ExitCode {
     };
     let result = init_logging().and_then(|()| match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.settings.server()?),
-        Command::Demo => run_demo(cli.settings.storage()?),
+        Command::Demo => run_demo(cli.settings.storage()?, &cli.settings.demo_public_url()?),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -155,11 +156,29 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             &config.admin_token,
             rate_limiter,
         );
+        let public_url = match &config.public_url {
+            Some(url) => url.clone(),
+            None => config::default_public_url(
+                listener
+                    .local_addr()
+                    .map_err(|e| runtime_failure(format!("server failed: {e}")))?,
+            ),
+        };
+        let cors_origins = config.cors.as_ref().map(|c| c.listed()).unwrap_or_default();
+        let connector = Connector::new(
+            Arc::clone(&db),
+            Arc::clone(&keys),
+            &public_url,
+            &cors_origins,
+            config.refresh_timeout,
+        )
+        .map_err(runtime_failure)?;
         let app = App {
             db,
             keys,
             auth: Arc::new(auth),
             refresher: Arc::new(refresher),
+            connector: Arc::new(connector),
         };
         let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
         let listener = tokio::net::TcpListener::from_std(listener)
@@ -183,13 +202,27 @@ fn remove_database(path: &std::path::Path) {
     }
 }
 
-fn run_demo(storage: Storage) -> Result<(), Failure> {
-    let line = runtime()?.block_on(async {
+fn run_demo(storage: Storage, public_url: &str) -> Result<(), Failure> {
+    let seeded = runtime()?.block_on(async {
         let (db, keys) = open(&storage).await?;
-        demo::seed(&db, &keys)
+        let connector = Connector::new(
+            Arc::clone(&db),
+            Arc::clone(&keys),
+            public_url,
+            &[],
+            config::DEFAULT_REFRESH_TIMEOUT,
+        )
+        .map_err(runtime_failure)?;
+        demo::seed(&db, &keys, Arc::new(connector))
             .await
             .map_err(|e| runtime_failure(format!("demo data could not be written: {e}")))
     })?;
-    println!("{line}");
+    eprintln!(
+        "credport-server demo: to connect google by hand, run `node scripts/demo-provider.mjs` (the \
+         stand-in provider) and credport-server on this database at {public_url}, then open this \
+         link in a browser within 10 minutes (it works once):\n  {}",
+        seeded.connect_url
+    );
+    println!("{}", seeded.line);
     Ok(())
 }

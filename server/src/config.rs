@@ -72,6 +72,11 @@ pub struct SettingArgs {
     /// Origins allowed by CORS: `*` or a comma-separated list [default: CORS off].
     #[arg(long, env = "CREDPORT_CORS_ORIGINS", global = true)]
     cors_origins: Option<String>,
+    /// The server's address as browsers reach it, e.g. https://credport.example.com behind a
+    /// proxy; connect's redirect URI is this plus /oauth/callback [default: http:// and the
+    /// listen address].
+    #[arg(long, env = "CREDPORT_PUBLIC_URL", global = true)]
+    public_url: Option<String>,
     /// Seconds allowed for one call to a provider's token endpoint [default: 10].
     #[arg(long, env = "CREDPORT_REFRESH_TIMEOUT", global = true)]
     refresh_timeout: Option<String>,
@@ -113,6 +118,8 @@ pub struct ServerConfig {
     pub rate_limit: Option<u32>,
     pub cors: Option<CorsOrigins>,
     pub refresh_timeout: Duration,
+    /// `CREDPORT_PUBLIC_URL`, checked; `None` for the default made from the bound address.
+    pub public_url: Option<String>,
 }
 
 pub enum CorsOrigins {
@@ -122,7 +129,7 @@ pub enum CorsOrigins {
 
 const DEFAULT_DATABASE: &str = "./credport.db";
 /// The default time allowed for one call to a token endpoint (`CREDPORT_REFRESH_TIMEOUT`).
-const DEFAULT_REFRESH_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_REFRESH_TIMEOUT: Duration = Duration::from_secs(10);
 /// Shortest admin token: 32 characters, so that even a token of letters and digits only holds
 /// about 190 bits.
 const MIN_ADMIN_TOKEN: usize = 32;
@@ -132,6 +139,7 @@ impl SettingArgs {
         let listen = listen(&self.listen)?;
         let rate_limit = self.rate_limit.as_deref().map(rate_limit).transpose()?;
         let cors = self.cors_origins.as_deref().map(cors_origins).transpose()?;
+        let public_url = self.public_url.as_deref().map(public_url).transpose()?;
         let refresh_timeout = self
             .refresh_timeout
             .as_deref()
@@ -157,7 +165,17 @@ impl SettingArgs {
             rate_limit,
             cors,
             refresh_timeout,
+            public_url,
         })
+    }
+
+    /// Where the server that will serve `demo`'s data is reached: `CREDPORT_PUBLIC_URL`, or the
+    /// default made from `CREDPORT_LISTEN`.
+    pub fn demo_public_url(&self) -> Result<String, ConfigError> {
+        match &self.public_url {
+            Some(url) => public_url(url),
+            None => Ok(default_public_url(listen(&self.listen)?)),
+        }
     }
 
     /// The settings of `demo`, which writes data meant to be read later: no `--dev`.
@@ -269,6 +287,45 @@ fn refresh_timeout(value: &str) -> Result<Duration, ConfigError> {
     }
 }
 
+/// `https://host[:port][/path]` (or `http://` on a loopback host), without a query: the
+/// redirect URI registered at providers is made from it. A trailing `/` is dropped.
+fn public_url(value: &str) -> Result<String, ConfigError> {
+    let invalid = || {
+        bad("CREDPORT_PUBLIC_URL must be the https:// address browsers reach the server at (http:// on a loopback host), without a query, such as https://credport.example.com")
+    };
+    credport_model::validate::secure_url("public_url", value).map_err(|_| invalid())?;
+    if value.contains('?') {
+        return Err(invalid());
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+/// The default `CREDPORT_PUBLIC_URL`: `http://` and the address the server listens on, with
+/// an unspecified address (`0.0.0.0`, `[::]`) read as this machine's loopback one.
+pub fn default_public_url(listening: SocketAddr) -> String {
+    let mut address = listening;
+    if address.ip().is_unspecified() {
+        address.set_ip(match address.ip() {
+            std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{address}")
+}
+
+impl CorsOrigins {
+    /// The listed origins (none for `*`).
+    pub fn listed(&self) -> Vec<String> {
+        match self {
+            Self::Any => Vec::new(),
+            Self::List(list) => list
+                .iter()
+                .filter_map(|o| o.to_str().ok().map(str::to_owned))
+                .collect(),
+        }
+    }
+}
+
 fn cors_origins(value: &str) -> Result<CorsOrigins, ConfigError> {
     if value.trim() == "*" {
         return Ok(CorsOrigins::Any);
@@ -316,6 +373,16 @@ mod tests {
         assert!(refresh_timeout("0").is_err());
         assert_eq!(refresh_timeout("3").unwrap(), Duration::from_secs(3));
         assert!(matches!(cors_origins("*"), Ok(CorsOrigins::Any)));
+        assert_eq!(
+            public_url("https://credport.example.com/").unwrap(),
+            "https://credport.example.com"
+        );
+        assert!(public_url("http://credport.example.com").is_err());
+        assert!(public_url("https://credport.example.com/?x=1").is_err());
+        assert_eq!(
+            default_public_url("0.0.0.0:8787".parse().unwrap()),
+            "http://127.0.0.1:8787"
+        );
         assert!(cors_origins("https://a.example, http://localhost:3000").is_ok());
         assert!(cors_origins("a.example").is_err());
         assert!(cors_origins("https://a.example/path").is_err());

@@ -56,8 +56,8 @@ pub fn new_id(prefix: &str) -> Result<String, ApiError> {
 }
 
 /// The prefixes of the ids [`new_id`] makes for stored objects (sites, connections, API keys,
-/// personal access tokens).
-const ID_PREFIXES: [&str; 4] = ["site_", "conn_", "ak_", "pat_"];
+/// personal access tokens, connect sessions).
+const ID_PREFIXES: [&str; 5] = ["site_", "conn_", "ak_", "pat_", "cs_"];
 
 /// Whether `value` has the shape of an object id (`ak_` and 20 letters and digits): an id is no
 /// secret, and nothing else has that shape (secrets are twice as long).

@@ -1,16 +1,17 @@
-//! `credport-server demo`: a demo site with a few connections and a token, written through the
-//! same store functions as the API, in one transaction.
+//! `credport-server demo`: a demo site with a few connections, a token, and a connect link, written
+//! through the same store functions as the API, in one transaction.
 
 use std::sync::Arc;
 
 use credport_model::{
-    ConnectionStatus, CreateConnectionParams, CreateSiteParams, CredentialType, CredentialsInput,
-    Scope,
+    ConnectionStatus, CreateConnectSessionParams, CreateConnectionParams,
+    CreateProviderConfigParams, CreateSiteParams, CredentialType, CredentialsInput, Scope, Secret,
 };
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::clock;
+use crate::connect::{self, Connector};
 use crate::crypto::{self, Keys};
 use crate::db::sql::Conn;
 use crate::db::Db;
@@ -26,10 +27,30 @@ struct DemoSite {
     site_id: String,
     user_id: &'static str,
     token: String,
+    /// A connect link for the provider configuration [`DEMO_CONNECT_KEY`].
+    connect_url: String,
 }
 
-/// Adds a demo site and returns the JSON line to print.
-pub async fn seed(db: &Db, keys: &Arc<Keys>) -> Result<String, ApiError> {
+/// What `demo` wrote: the JSON line to print, and the connect link in it.
+pub struct Seeded {
+    pub line: String,
+    pub connect_url: String,
+}
+
+/// The provider configuration whose endpoints are the stand-in provider that
+/// `node scripts/demo-provider.mjs` serves on [`DEMO_PROVIDER_URL`], with its demo client.
+pub const DEMO_CONNECT_KEY: &str = "demo-oauth";
+const DEMO_PROVIDER_URL: &str = "http://127.0.0.1:8788";
+const DEMO_CLIENT_ID: &str = "demo-client.apps.example";
+const DEMO_CLIENT_SECRET: &str = "demo-client-secret-for-the-stand-in";
+
+/// Adds a demo site (with a connect session whose link `connector` makes) and returns what to
+/// print.
+pub async fn seed(
+    db: &Db,
+    keys: &Arc<Keys>,
+    connector: Arc<Connector>,
+) -> Result<Seeded, ApiError> {
     let keys = Arc::clone(keys);
     db.write(move |conn| {
         let keys = &*keys;
@@ -45,13 +66,47 @@ pub async fn seed(db: &Db, keys: &Arc<Keys>) -> Result<String, ApiError> {
             store::connections::create(conn, keys, &site.id, &connection, now)?;
         }
         let token = demo_token(conn, keys, &site.id, now)?;
-        Ok(serde_json::to_string(&DemoSite {
-            site_id: site.id,
-            user_id: DEMO_USER,
-            token,
-        })?)
+        let connect_url = demo_connect(conn, keys, &connector, &site.id, now)?;
+        Ok(Seeded {
+            line: serde_json::to_string(&DemoSite {
+                site_id: site.id,
+                user_id: DEMO_USER,
+                token,
+                connect_url: connect_url.clone(),
+            })?,
+            connect_url,
+        })
     })
     .await
+}
+
+/// The stand-in provider's configuration and a connect session for it: the session's link.
+fn demo_connect(
+    conn: &Conn<'_>,
+    keys: &Keys,
+    connector: &Connector,
+    site_id: &str,
+    now: i64,
+) -> Result<String, ApiError> {
+    let config = CreateProviderConfigParams {
+        key: DEMO_CONNECT_KEY.to_owned(),
+        provider: "google".to_owned(),
+        token_url: format!("{DEMO_PROVIDER_URL}/token"),
+        authorization_url: Some(format!("{DEMO_PROVIDER_URL}/authorize")),
+        authorization_params: Default::default(),
+        client_id: DEMO_CLIENT_ID.to_owned(),
+        client_secret: Secret::new(DEMO_CLIENT_SECRET),
+        auth_method: None,
+        scopes: vec!["openid".to_owned(), "email".to_owned()],
+        refresh_margin_seconds: None,
+    };
+    store::provider_configs::create(conn, keys, site_id, &config, now)?;
+    let session = CreateConnectSessionParams {
+        provider_config_key: DEMO_CONNECT_KEY.to_owned(),
+        metadata: Some(json!({ "demo": true })),
+        ..Default::default()
+    };
+    Ok(connect::create_session(conn, connector, site_id, &session, now)?.url)
 }
 
 fn demo_token(conn: &Conn<'_>, keys: &Keys, site_id: &str, now: i64) -> Result<String, ApiError> {

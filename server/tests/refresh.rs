@@ -29,13 +29,8 @@ impl Setup {
         let site = api.site().await;
         let provider = Provider::start().await;
         let key = format!("google-{}", common::random_hex(4));
-        api.admin(
-            "POST",
-            &format!("/v1/admin/sites/{}/provider_configs", site.id),
-            Some(provider.config_body(&key, auth_method)),
-        )
-        .await
-        .ok(201);
+        api.provider_config(&site.id, provider.config_body(&key, auth_method))
+            .await;
         let expires_at = clock::format(clock::now() + expires_in);
         let connection = api
             .connection(

@@ -249,6 +249,14 @@ async fn demo_seeds_a_site_the_server_then_serves() {
     assert_eq!(seeded["user_id"], "demo-user");
     let token = seeded["token"].as_str().unwrap().to_owned();
     assert!(token.starts_with("cpat_"));
+    // A connect link for the stand-in provider, on the default address.
+    let connect_url = seeded["connect_url"].as_str().unwrap().to_owned();
+    let link = connect_url
+        .strip_prefix("http://127.0.0.1:8787")
+        .unwrap_or_else(|| panic!("{connect_url}"))
+        .to_owned();
+    assert!(link.starts_with("/oauth/connect/"), "{link}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains(&connect_url));
 
     let again = run(
         &["demo"],
@@ -293,6 +301,13 @@ async fn demo_seeds_a_site_the_server_then_serves() {
         by_provider,
         expected.map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
     );
+    // The server on that database follows the link to the stand-in provider.
+    let opened = common::browse(&format!("{}{link}", server.url)).await;
+    assert_eq!(opened.status, 302, "{}", opened.text);
+    assert!(opened
+        .header("location")
+        .unwrap()
+        .starts_with("http://127.0.0.1:8788/authorize?response_type=code&client_id=demo-client"));
     let google = api.get(&token, "/v1/connections/credentials/google").await;
     let google = google.ok(200);
     assert!(google["fields"]["access_token"].is_string());

@@ -59,8 +59,8 @@ def seed(url, admin_token):
     """A site with data in it; returns the site's id, a token with every scope, the id of
     another token of the same user, for the revoke routes, the id of a connection, for the
     refresh route (which answers it 409: it has no refresh token, so nothing is ever sent to a
-    token endpoint) and the admin's one-connection read, and the id of an API key, for the
-    admin's revoke."""
+    token endpoint) and the admin's one-connection read, the id of an API key, for the
+    admin's revoke, and the id of a connect session, for reading one."""
     site = call(url, admin_token, "POST", "/v1/admin/sites", {"name": "Fuzzed site"})["id"]
     connections = [
         call(url, admin_token, "POST", f"/v1/admin/sites/{site}/connections", {
@@ -74,7 +74,17 @@ def seed(url, admin_token):
                  {"user_id": "fuzzer", "name": "schemathesis"})["token"]
     victim = call(url, token, "POST", "/v1/personal_access_tokens", {"name": "to revoke"})["id"]
     api_key = call(url, token, "POST", "/v1/api_keys", {"name": "seeded", "subject": "s"})["id"]
-    return site, token, victim, connections[0], api_key
+    # A configuration that connects, and a session of it. Its endpoints are a closed port: the
+    # fuzzer cannot make a state the callback accepts, so nothing is ever sent to them.
+    call(url, admin_token, "POST", f"/v1/admin/sites/{site}/provider_configs", {
+        "key": "fuzz-connect", "provider": "google", "client_id": "fuzz",
+        "client_secret": secrets.token_hex(16),
+        "token_url": "http://127.0.0.1:9/token",
+        "authorization_url": "http://127.0.0.1:9/authorize",
+    })
+    session = call(url, admin_token, "POST", f"/v1/admin/sites/{site}/connect_sessions",
+                   {"provider_config_key": "fuzz-connect"})["id"]
+    return site, token, victim, connections[0], api_key, session
 
 
 def fuzz(url, seconds):
@@ -102,13 +112,14 @@ def main():
     with tempfile.TemporaryDirectory() as directory:
         server, url, admin_token = start(sys.argv[1], directory)
         try:
-            site, token, victim, connection, api_key = seed(url, admin_token)
+            site, token, victim, connection, api_key, session = seed(url, admin_token)
             os.environ.update({
                 "CREDPORT_FUZZ_SITE": site,
                 "CREDPORT_FUZZ_TOKEN": token,
                 "CREDPORT_FUZZ_VICTIM": victim,
                 "CREDPORT_FUZZ_CONNECTION": connection,
                 "CREDPORT_FUZZ_API_KEY": api_key,
+                "CREDPORT_FUZZ_CONNECT_SESSION": session,
                 "CREDPORT_FUZZ_ADMIN_TOKEN": admin_token,
             })
             failed = fuzz(url, budget)

@@ -9,9 +9,9 @@ use axum::http::{header, HeaderMap, Method};
 use credport_model::validate::{MAX_PAGE_SIZE, MAX_SECONDS_UNTIL_EXPIRATION};
 use credport_model::MAX_REFRESH_MARGIN_SECONDS;
 use credport_model::{
-    CreateAdminTokenParams, CreateApiKeyParams, CreateConnectionParams, CreateProviderConfigParams,
-    CreateSiteParams, CreateTokenParams, GetCredentialsParams, ListApiKeysParams,
-    ListConnectionsParams, ListSiteTokensParams, RevokeApiKeyParams, UpdateApiKeyParams,
+    CreateAdminTokenParams, CreateApiKeyParams, CreateConnectSessionParams, CreateConnectionParams,
+    CreateProviderConfigParams, CreateSiteParams, CreateTokenParams, GetCredentialsParams,
+    ListApiKeysParams, ListConnectionsParams, ListSiteTokensParams, RevokeApiKeyParams, UpdateApiKeyParams,
     UpdateConnectionParams, UpdateProviderConfigParams, VerifyApiKeyParams,
 };
 use serde::de::DeserializeOwned;
@@ -44,6 +44,10 @@ macro_rules! params {
 params!(
     CreateAdminTokenParams => |p: &CreateAdminTokenParams| scope_lists::token_scopes(p.scopes.as_deref()),
     CreateApiKeyParams => |p: &CreateApiKeyParams| scope_lists::labels(p.scopes.as_deref()),
+    CreateConnectSessionParams => |p: &CreateConnectSessionParams| match &p.metadata {
+        None | Some(Value::Object(_)) => Ok(()),
+        Some(_) => Err(ApiError::invalid("metadata", "metadata: must be a JSON object")),
+    },
     CreateConnectionParams => |p: &CreateConnectionParams| scope_lists::labels(Some(&p.scopes)),
     CreateProviderConfigParams => |p: &CreateProviderConfigParams| scope_lists::labels(Some(&p.scopes)),
     CreateSiteParams,

@@ -217,7 +217,7 @@ impl Flight {
                 tracing::warn!(connection_id = %self.connection_id, code, "token refresh refused; connection marked invalid");
                 Err(ApiError::connection_invalid(&self.connection_id))
             }
-            token_endpoint::Answer::Failed(why) => {
+            token_endpoint::Answer::Failed { why, .. } => {
                 let retry_at = clock::now_ms() + millis(COOLDOWN);
                 self.refresher
                     .db

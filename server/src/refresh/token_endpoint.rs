@@ -1,7 +1,9 @@
-//! One call to a provider's token endpoint: the refresh-token grant of RFC 6749 §6, the client
-//! authenticated as its configuration says (§2.3.1), and the answer sorted into new tokens, a
-//! refusal for good, or a passing failure. Nothing here logs or returns a secret: failures are
-//! described in this module's own words.
+//! One call to a provider's token endpoint, for a refresh (the refresh-token grant of RFC 6749
+//! §6) or a connect (the authorization-code grant of §4.1.3 with the PKCE verifier of RFC 7636):
+//! the client authenticated as its configuration says (§2.3.1), and the answer sorted into new
+//! tokens, a refusal for good, or a failure. Both grants share this one client, so they
+//! authenticate, time out and read answers alike. Nothing here logs or returns a secret:
+//! failures are described in this module's own words and the OAuth2 error codes of §5.2.
 
 use std::time::Duration;
 
@@ -14,6 +16,16 @@ use crate::store::provider_configs::Client;
 /// The OAuth2 errors that mean the refresh token or the client will not work again (RFC 6749
 /// §5.2): the connection needs new credentials.
 const DEFINITIVE: [&str; 3] = ["invalid_grant", "unauthorized_client", "invalid_client"];
+/// The error codes of RFC 6749 §5.2: a failure names one only when the endpoint answered one of
+/// these (anything else it says is not repeated).
+const OAUTH_ERRORS: [&str; 6] = [
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+];
 /// The most of a token endpoint's answer that is read.
 const MAX_ANSWER: usize = 64 * 1024;
 /// The longest `expires_in` believed: ten years.
@@ -24,8 +36,22 @@ pub enum Answer {
     Tokens(Tokens),
     /// A definitive refusal, with its OAuth2 error code.
     Refused(&'static str),
-    /// No answer, a timeout, 5xx, 429, or an answer that could not be read: worth trying later.
-    Failed(String),
+    /// No answer, a timeout, 5xx, 429, another OAuth2 error, or an answer that could not be
+    /// read: worth trying later (a refresh), or the end of a connect.
+    Failed {
+        why: String,
+        /// The endpoint's OAuth2 error code (§5.2), when it answered one.
+        code: Option<&'static str>,
+    },
+}
+
+impl Answer {
+    fn failed(why: impl Into<String>) -> Self {
+        Self::Failed {
+            why: why.into(),
+            code: None,
+        }
+    }
 }
 
 /// New tokens. Not `Debug`: they are secrets.
@@ -36,6 +62,8 @@ pub struct Tokens {
     pub expires_in: Option<i64>,
     token_type: Option<String>,
     id_token: Option<String>,
+    /// The scopes granted, space-separated, when the provider says (§5.1).
+    pub scope: Option<String>,
 }
 
 impl Tokens {
@@ -47,6 +75,7 @@ impl Tokens {
             ("refresh_token", self.refresh_token),
             ("token_type", self.token_type),
             ("id_token", self.id_token),
+            ("scope", self.scope),
         ] {
             if let Some(value) = value {
                 fields.insert(name.into(), value.into());
@@ -79,6 +108,33 @@ pub async fn refresh(http: &reqwest::Client, client: &Client, refresh_token: &st
     if !scope.is_empty() {
         form.push(("scope", &scope));
     }
+    call(http, client, form).await
+}
+
+/// Exchanges an authorization `code` for tokens (RFC 6749 §4.1.3), with the PKCE
+/// `code_verifier` (RFC 7636 §4.5) and the `redirect_uri` the authorization request named.
+pub async fn exchange(
+    http: &reqwest::Client,
+    client: &Client,
+    code: &str,
+    redirect_uri: &str,
+    code_verifier: &str,
+) -> Answer {
+    let form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", code_verifier),
+    ];
+    call(http, client, form).await
+}
+
+/// Posts `form` to the token endpoint with the client's authentication, and sorts the answer.
+async fn call<'a>(
+    http: &reqwest::Client,
+    client: &'a Client,
+    mut form: Vec<(&'a str, &'a str)>,
+) -> Answer {
     let mut request = http
         .post(&client.token_url)
         .header(ACCEPT, "application/json");
@@ -95,13 +151,13 @@ pub async fn refresh(http: &reqwest::Client, client: &Client, refresh_token: &st
     }
     let response = match request.form(&form).send().await {
         Ok(response) => response,
-        Err(e) if e.is_timeout() => return Answer::Failed("it did not answer in time".into()),
-        Err(e) if e.is_connect() => return Answer::Failed("it could not be reached".into()),
-        Err(_) => return Answer::Failed("the request failed".into()),
+        Err(e) if e.is_timeout() => return Answer::failed("it did not answer in time"),
+        Err(e) if e.is_connect() => return Answer::failed("it could not be reached"),
+        Err(_) => return Answer::failed("the request failed"),
     };
     let status = response.status();
     let Some(body) = read_limited(response).await else {
-        return Answer::Failed(format!(
+        return Answer::failed(format!(
             "its answer (HTTP {}) could not be read",
             status.as_u16()
         ));
@@ -116,11 +172,16 @@ pub async fn refresh(http: &reqwest::Client, client: &Client, refresh_token: &st
             return Answer::Refused(code);
         }
     }
-    if !status.is_success() {
-        return Answer::Failed(format!("it answered HTTP {}", status.as_u16()));
+    let code = OAUTH_ERRORS.into_iter().find(|c| Some(*c) == error);
+    if !status.is_success() || code.is_some() {
+        let why = match code {
+            Some(code) => format!("it answered HTTP {} ({code})", status.as_u16()),
+            None => format!("it answered HTTP {}", status.as_u16()),
+        };
+        return Answer::Failed { why, code };
     }
     json.and_then(tokens).map_or_else(
-        || Answer::Failed("its answer had no usable token".into()),
+        || Answer::failed("its answer had no usable token"),
         Answer::Tokens,
     )
 }
@@ -137,6 +198,7 @@ fn tokens(mut json: Map<String, Value>) -> Option<Tokens> {
     let refresh_token = text("refresh_token")?;
     let token_type = text("token_type")?;
     let id_token = text("id_token")?;
+    let scope = text("scope")?;
     // Some providers send `expires_in` as a string of digits.
     let expires_in = match json.get("expires_in") {
         None | Some(Value::Null) => None,
@@ -153,6 +215,7 @@ fn tokens(mut json: Map<String, Value>) -> Option<Tokens> {
         expires_in,
         token_type,
         id_token,
+        scope,
     })
 }
 

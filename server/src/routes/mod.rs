@@ -10,9 +10,11 @@ use crate::http::request_context;
 
 pub mod admin;
 pub mod api_keys;
+pub mod connect_sessions;
 pub mod connections;
 pub mod console;
 pub mod idempotency;
+pub mod oauth;
 pub mod provider_configs;
 pub mod tokens;
 
@@ -48,6 +50,8 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/v1/admin/sites/{site}/provider_configs/{key}" => provider_configs::get),
     route!(PATCH "/v1/admin/sites/{site}/provider_configs/{key}" => provider_configs::update),
     route!(DELETE "/v1/admin/sites/{site}/provider_configs/{key}" => provider_configs::delete),
+    route!(POST "/v1/admin/sites/{site}/connect_sessions" => connect_sessions::create),
+    route!(GET "/v1/admin/sites/{site}/connect_sessions/{id}" => connect_sessions::get),
     route!(POST "/v1/admin/sites/{site}/personal_access_tokens" => admin::create_token),
     route!(GET "/v1/admin/sites/{site}/personal_access_tokens" => admin::list_tokens),
     route!(POST "/v1/admin/sites/{site}/personal_access_tokens/{id}/revoke" => admin::revoke_token),
@@ -68,6 +72,8 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/v1/personal_access_tokens" => tokens::list),
     route!(GET "/v1/personal_access_tokens/{id}" => tokens::get),
     route!(POST "/v1/personal_access_tokens/{id}/revoke" => tokens::revoke),
+    route!(GET "/oauth/connect/{link}" => oauth::connect),
+    route!(GET "/oauth/callback" => oauth::callback),
     route!(GET "/console" => console::page),
     route!(GET "/console/{file}" => console::file),
 ];

@@ -160,6 +160,63 @@ pub fn update(
     get(conn, site_id, id)
 }
 
+/// New credentials from a re-authorization (a connect session with `connection_id`): they
+/// replace the old ones whole, with their expiry (none when the provider gave none) and
+/// scopes; the connection is `active` again, its refresh error and cooldown cleared, and
+/// `metadata` replaced when given. Moves `version`, so a refresh in flight does not write over
+/// it.
+pub fn renew(
+    conn: &Db<'_>,
+    keys: &Keys,
+    site_id: &str,
+    id: &str,
+    renewed: &Renewed<'_>,
+    now: i64,
+) -> Result<Connection, ApiError> {
+    let token_expires_at = opt_input_instant(
+        "credentials.expires_at",
+        renewed.credentials.expires_at.as_deref(),
+    )?;
+    let (kind, credential_expires_at, fields) = sealed_credentials(keys, id, renewed.credentials)?;
+    let changed = conn.execute(
+        "UPDATE connections SET
+            scopes = ?3,
+            status = 'active',
+            token_expires_at = ?4,
+            metadata = COALESCE(?5, metadata),
+            credential_type = ?6,
+            credential_expires_at = ?7,
+            credential_fields = ?8,
+            refresh_error = NULL,
+            refresh_retry_at_ms = NULL,
+            updated_at = ?9,
+            version = version + 1
+         WHERE site_id = ?1 AND id = ?2",
+        &[
+            site_id.into(),
+            id.into(),
+            to_json(renewed.scopes)?.into(),
+            token_expires_at.into(),
+            renewed.metadata.map(to_json).transpose()?.into(),
+            kind.into(),
+            credential_expires_at.into(),
+            fields.into(),
+            now.into(),
+        ],
+    )?;
+    if changed == 0 {
+        return Err(ApiError::not_found("connection"));
+    }
+    get(conn, site_id, id)
+}
+
+/// What a re-authorization writes ([`renew`]).
+pub struct Renewed<'a> {
+    pub credentials: &'a CredentialsInput,
+    pub scopes: &'a [String],
+    pub metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
+}
+
 pub fn delete(conn: &Db<'_>, site_id: &str, id: &str) -> Result<(), ApiError> {
     let deleted = conn.execute(
         "DELETE FROM connections WHERE site_id = ?1 AND id = ?2",

@@ -10,6 +10,7 @@ use crate::db::sql::Row;
 use crate::error::ApiError;
 
 pub mod api_keys;
+pub mod connect_sessions;
 pub mod connections;
 pub mod idempotency_keys;
 pub mod provider_configs;

@@ -1,5 +1,7 @@
 //! Provider configurations: a site's OAuth2 clients. The client secret is AES-256-GCM
-//! ciphertext bound to (site, key); only [`client`] decrypts it, for a refresh.
+//! ciphertext bound to (site, key); only [`client`] decrypts it, for a refresh or a connect.
+
+use std::collections::BTreeMap;
 
 use credport_model::{
     ClientAuthMethod, CreateProviderConfigParams, ProviderConfig, ProviderConfigList, Secret,
@@ -12,7 +14,7 @@ use crate::db::sql::{Conn, Row};
 use crate::error::ApiError;
 
 const COLUMNS: &str = "key, provider, token_url, client_id, auth_method, scopes, \
-    refresh_margin_seconds, created_at, updated_at";
+    refresh_margin_seconds, created_at, updated_at, authorization_url, authorization_params";
 
 fn from_row(row: &mut Row) -> Result<ProviderConfig, ApiError> {
     Ok(ProviderConfig {
@@ -25,6 +27,8 @@ fn from_row(row: &mut Row) -> Result<ProviderConfig, ApiError> {
         refresh_margin_seconds: u32::try_from(row.int(6)?).unwrap_or_default(),
         created_at: instant(row, 7)?,
         updated_at: instant(row, 8)?,
+        authorization_url: row.opt_text(9)?,
+        authorization_params: json_column(row, 10)?,
     })
 }
 
@@ -55,7 +59,7 @@ pub fn create(
     let inserted = conn.execute(
         &format!(
             "INSERT INTO provider_configs (site_id, {COLUMNS}, client_secret)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)
              ON CONFLICT (site_id, key) DO NOTHING"
         ),
         &[
@@ -71,6 +75,8 @@ pub fn create(
                 .unwrap_or(DEFAULT_REFRESH_MARGIN_SECONDS)
                 .into(),
             now.into(),
+            params.authorization_url.as_deref().into(),
+            to_json(&params.authorization_params)?.into(),
             secret.into(),
         ],
     )?;
@@ -134,6 +140,8 @@ pub fn update(
             auth_method = COALESCE(?7, auth_method),
             scopes = COALESCE(?8, scopes),
             refresh_margin_seconds = COALESCE(?9, refresh_margin_seconds),
+            authorization_url = COALESCE(?11, authorization_url),
+            authorization_params = COALESCE(?12, authorization_params),
             updated_at = ?10
          WHERE site_id = ?1 AND key = ?2",
         &[
@@ -151,6 +159,13 @@ pub fn update(
             params.scopes.as_ref().map(to_json).transpose()?.into(),
             params.refresh_margin_seconds.into(),
             now.into(),
+            params.authorization_url.as_deref().into(),
+            params
+                .authorization_params
+                .as_ref()
+                .map(to_json)
+                .transpose()?
+                .into(),
         ],
     )?;
     if changed == 0 {
@@ -170,10 +185,13 @@ pub fn delete(conn: &Conn<'_>, site_id: &str, key: &str) -> Result<(), ApiError>
     Ok(())
 }
 
-/// What a refresh needs to call a token endpoint: the configuration and its secret.
+/// What a refresh or a connect needs to call a provider: the configuration and its secret.
 #[derive(Clone, Debug)]
 pub struct Client {
+    pub provider: String,
     pub token_url: String,
+    pub authorization_url: Option<String>,
+    pub authorization_params: BTreeMap<String, String>,
     pub client_id: String,
     pub client_secret: Secret,
     pub auth_method: ClientAuthMethod,
@@ -189,7 +207,8 @@ pub fn client(
     key: &str,
 ) -> Result<Option<Client>, ApiError> {
     let Some(mut row) = conn.query_opt(
-        "SELECT token_url, client_id, client_secret, auth_method, scopes, refresh_margin_seconds
+        "SELECT token_url, client_id, client_secret, auth_method, scopes, refresh_margin_seconds,
+                provider, authorization_url, authorization_params
          FROM provider_configs WHERE site_id = ?1 AND key = ?2",
         &[site_id.into(), key.into()],
     )?
@@ -206,5 +225,8 @@ pub fn client(
         auth_method: row.str(3)?.into(),
         scopes: json_column(&row, 4)?,
         refresh_margin_seconds: row.int(5)?,
+        provider: row.text(6)?,
+        authorization_url: row.opt_text(7)?,
+        authorization_params: json_column(&row, 8)?,
     }))
 }

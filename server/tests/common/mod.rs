@@ -109,6 +109,18 @@ pub fn psql(url: &str, sql: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// Runs `sql` on a server's database, whichever the store (for tests that move a row's clock).
+pub fn execute_sql(database: &Path, sql: &str) {
+    if on_postgres() {
+        psql(database.to_str().unwrap(), sql);
+        return;
+    }
+    rusqlite::Connection::open(database)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
+}
+
 /// A fresh database for the store under test, and the folder that holds it (SQLite), which
 /// must live as long as it is used.
 pub fn fresh_database() -> (Option<TempDir>, PathBuf) {
@@ -336,6 +348,7 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         "CREDPORT_ENCRYPTION_KEY",
         "CREDPORT_RATE_LIMIT",
         "CREDPORT_CORS_ORIGINS",
+        "CREDPORT_PUBLIC_URL",
         "CREDPORT_LOG",
     ] {
         command.env_remove(name);
@@ -390,6 +403,24 @@ impl Res {
             message.contains(field),
             "message does not name {field}: {message}"
         );
+    }
+}
+
+/// A `GET` as a browser makes it: no token, no cookies, redirects not followed.
+pub async fn browse(url: &str) -> Res {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    Res {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
     }
 }
 
@@ -503,6 +534,18 @@ impl Api {
 
     pub async fn site(&self) -> Site {
         self.site_with("user-1", None).await
+    }
+
+    /// Adds a provider configuration to `site` through the admin API.
+    pub async fn provider_config(&self, site: &str, body: Value) -> Value {
+        self.admin(
+            "POST",
+            &format!("/v1/admin/sites/{site}/provider_configs"),
+            Some(body),
+        )
+        .await
+        .ok(201)
+        .clone()
     }
 
     /// Adds a connection to `site` through the admin API.

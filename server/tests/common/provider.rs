@@ -1,16 +1,19 @@
-//! A stand-in for a third-party OAuth2 provider's token endpoint (RFC 6749 §6), on 127.0.0.1:
-//! it counts and records every call, checks the client's authentication, rotates the refresh
-//! token on each success and refuses a used one with `invalid_grant`, and can be told to be
-//! slow or to fail (500, 429, garbage, `invalid_grant`).
+//! A stand-in for a third-party OAuth2 provider, on 127.0.0.1: an authorization endpoint
+//! (RFC 6749 §4.1.1 with PKCE) that approves or denies at once, as a person would, and a token
+//! endpoint for the authorization-code grant (§4.1.3: single-use codes, the exact redirect URI,
+//! the PKCE verifier) and the refresh grant (§6). The token endpoint counts and records every
+//! call, checks the client's authentication, rotates the refresh token on each success and
+//! refuses a used one with `invalid_grant`, and can be told to be slow or to fail (500, 429,
+//! garbage, `invalid_grant`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use serde_json::json;
 
@@ -27,6 +30,24 @@ pub enum Mode {
     Garbage,
     /// 400 `invalid_grant` whatever is sent.
     Refuse,
+}
+
+/// What the authorization endpoint answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Back to the redirect URI with a code.
+    Approve,
+    /// Back to the redirect URI with `error=access_denied`.
+    Deny,
+}
+
+/// A code the authorization endpoint gave out, and what its exchange must match.
+struct Grant {
+    client_id: String,
+    redirect_uri: String,
+    challenge: String,
+    scope: Option<String>,
+    used: bool,
 }
 
 /// One call as the endpoint received it.
@@ -48,11 +69,18 @@ struct State_ {
     expires_in: bool,
     issued: u32,
     calls: Vec<Call>,
+    decision: Decision,
+    /// Sent as `iss` with every authorization answer (RFC 9207), when set.
+    issuer: Option<String>,
+    grants: HashMap<String, Grant>,
+    /// The query of every authorization request, as received.
+    authorizations: Vec<HashMap<String, String>>,
 }
 
 #[derive(Clone)]
 pub struct Provider {
     pub token_url: String,
+    pub authorization_url: String,
     pub client_id: String,
     pub client_secret: String,
     state: Arc<Mutex<State_>>,
@@ -73,15 +101,21 @@ impl Provider {
             expires_in: true,
             issued: 0,
             calls: Vec::new(),
+            decision: Decision::Approve,
+            issuer: None,
+            grants: HashMap::new(),
+            authorizations: Vec::new(),
         }));
         let app = Router::new()
             .route("/token", post(token))
+            .route("/authorize", get(authorize))
             .with_state(Arc::clone(&state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
         Provider {
             token_url: format!("http://{address}/token"),
+            authorization_url: format!("http://{address}/authorize"),
             client_id,
             client_secret,
             state,
@@ -98,6 +132,34 @@ impl Provider {
 
     pub fn set_expires_in(&self, on: bool) {
         self.state.lock().unwrap().expires_in = on;
+    }
+
+    pub fn set_decision(&self, decision: Decision) {
+        self.state.lock().unwrap().decision = decision;
+    }
+
+    pub fn set_issuer(&self, issuer: Option<&str>) {
+        self.state.lock().unwrap().issuer = issuer.map(str::to_owned);
+    }
+
+    /// The query of every authorization request so far.
+    pub fn authorizations(&self) -> Vec<HashMap<String, String>> {
+        self.state.lock().unwrap().authorizations.clone()
+    }
+
+    /// The address of the endpoint, as an issuer identifier.
+    pub fn origin(&self) -> String {
+        self.token_url.trim_end_matches("/token").to_owned()
+    }
+
+    /// The body of a provider configuration that also connects: `authorization_url`, scopes
+    /// and an extra authorization parameter.
+    pub fn connect_config_body(&self, key: &str, auth_method: &str) -> serde_json::Value {
+        let mut body = self.config_body(key, auth_method);
+        body["authorization_url"] = json!(self.authorization_url);
+        body["authorization_params"] = json!({ "access_type": "offline", "prompt": "consent" });
+        body["scopes"] = json!(["openid", "email"]);
+        body
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -190,11 +252,31 @@ async fn token(
     if !(by_basic || by_post) {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
     }
-    if call.form.get("grant_type").map(String::as_str) != Some("refresh_token") {
-        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type");
-    }
-    if call.form.get("refresh_token") != Some(&s.refresh_token) {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+    let mut scope = None;
+    match call.form.get("grant_type").map(String::as_str) {
+        Some("refresh_token") => {
+            if call.form.get("refresh_token") != Some(&s.refresh_token) {
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+            }
+        }
+        Some("authorization_code") => {
+            let client_id = s.client_id.clone();
+            let code = call.form.get("code").cloned().unwrap_or_default();
+            let Some(grant) = s.grants.get_mut(&code) else {
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+            };
+            let verifier = call.form.get("code_verifier").cloned().unwrap_or_default();
+            let fits = !grant.used
+                && grant.client_id == client_id
+                && call.form.get("redirect_uri") == Some(&grant.redirect_uri)
+                && s256(&verifier) == grant.challenge;
+            grant.used = true;
+            if !fits {
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+            }
+            scope = grant.scope.clone();
+        }
+        _ => return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type"),
     }
     s.issued += 1;
     let n = s.issued;
@@ -207,28 +289,69 @@ async fn token(
     if s.expires_in {
         answer["expires_in"] = json!(3600);
     }
+    if let Some(scope) = scope {
+        answer["scope"] = json!(scope);
+    }
     json_answer(StatusCode::OK, &answer)
+}
+
+/// The authorization endpoint: checks the request as a provider would (a known client, a code
+/// flow, an S256 challenge), then sends the browser back at once with a code (or a denial),
+/// the state, and the issuer when one is set.
+async fn authorize(State(state): State<Arc<Mutex<State_>>>, RawQuery(query): RawQuery) -> Response {
+    let query: HashMap<String, String> =
+        form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let mut s = state.lock().unwrap();
+    s.authorizations.push(query.clone());
+    let param = |name: &str| query.get(name).cloned().unwrap_or_default();
+    let redirect_uri = param("redirect_uri");
+    if param("client_id") != s.client_id
+        || param("response_type") != "code"
+        || param("code_challenge_method") != "S256"
+        || param("code_challenge").len() != 43
+        || redirect_uri.is_empty()
+    {
+        return (StatusCode::BAD_REQUEST, "bad authorization request").into_response();
+    }
+    let mut back = form_urlencoded::Serializer::new(String::new());
+    match s.decision {
+        Decision::Approve => {
+            let code = format!("code-{}", super::random_hex(16));
+            back.append_pair("code", &code);
+            s.grants.insert(
+                code,
+                Grant {
+                    client_id: param("client_id"),
+                    redirect_uri: redirect_uri.clone(),
+                    challenge: param("code_challenge"),
+                    scope: query.get("scope").cloned(),
+                    used: false,
+                },
+            );
+        }
+        Decision::Deny => {
+            back.append_pair("error", "access_denied");
+        }
+    }
+    back.append_pair("state", &param("state"));
+    if let Some(issuer) = &s.issuer {
+        back.append_pair("iss", issuer);
+    }
+    let location = format!("{redirect_uri}?{}", back.finish());
+    (StatusCode::FOUND, [("location", location)]).into_response()
+}
+
+/// The S256 challenge of a PKCE verifier (RFC 7636 §4.2).
+pub fn s256(verifier: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
 /// Standard base64 with padding (RFC 4648), for the expected `Authorization: Basic` value.
 fn base64(text: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = text.as_bytes();
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
 }

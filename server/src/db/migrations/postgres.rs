@@ -18,6 +18,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_refresh.sql",
         include_str!("../../../migrations/postgres/0002_refresh.sql"),
     ),
+    (
+        "0003_connect.sql",
+        include_str!("../../../migrations/postgres/0003_connect.sql"),
+    ),
 ];
 
 /// The advisory lock's key: "credport" in ASCII, so it is unlikely to meet another program's.

@@ -15,6 +15,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_refresh.sql",
         include_str!("../../../migrations/sqlite/0002_refresh.sql"),
     ),
+    (
+        "0003_connect.sql",
+        include_str!("../../../migrations/sqlite/0003_connect.sql"),
+    ),
 ];
 
 /// Brings the schema up to date. Each step re-reads the version inside its own immediate
