@@ -4,6 +4,7 @@
 //! are the SDK's own: only the paths, the token option and the resources are the admin's.
 
 mod api_keys;
+mod connect_sessions;
 mod connections;
 mod provider_configs;
 mod sites;
@@ -110,6 +111,7 @@ impl CredportAdmin {
         };
         Ok(SiteAdmin {
             connections: connections::AdminConnections::new(site.clone()).into(),
+            connect_sessions: connect_sessions::ConnectSessions::new(site.clone()).into(),
             provider_configs: provider_configs::ProviderConfigs::new(site.clone()).into(),
             personal_access_tokens: tokens::AdminPersonalAccessTokens::new(site.clone()).into(),
             api_keys: api_keys::AdminApiKeys::new(site).into(),
@@ -121,6 +123,7 @@ impl CredportAdmin {
 #[wasm_bindgen]
 pub struct SiteAdmin {
     connections: JsValue,
+    connect_sessions: JsValue,
     provider_configs: JsValue,
     personal_access_tokens: JsValue,
     api_keys: JsValue,
@@ -132,6 +135,12 @@ impl SiteAdmin {
     #[wasm_bindgen(getter, unchecked_return_type = "AdminConnections")]
     pub fn connections(&self) -> JsValue {
         self.connections.clone()
+    }
+
+    /// Connections made by a person authorizing at the provider (a link to open, and its outcome).
+    #[wasm_bindgen(getter, js_name = connectSessions, unchecked_return_type = "ConnectSessions")]
+    pub fn connect_sessions(&self) -> JsValue {
+        self.connect_sessions.clone()
     }
 
     /// The site's OAuth2 clients; the client secret is write-only.

@@ -348,6 +348,46 @@ describe('a site', () => {
     assert.equal((await site.apiKeys.list({ includeInvalid: true })).totalCount, 3);
   });
 
+  test('connectSessions: create (a link to open), get; a link that works once; bad input refused before any request', async () => {
+    await site.providerConfigs.create({
+      key: 'connect-prod', provider: 'google', clientId: 'cid', clientSecret: 'connect-secret',
+      tokenUrl: `http://127.0.0.1:${endpoint.address().port}/token`, authorizationUrl: 'http://127.0.0.1:9/authorize',
+    });
+    secrets.push('connect-secret');
+    const returnUrl = `${server.url}/console?site=${siteId}&tab=connections`;
+    const created = await site.connectSessions.create({ providerConfigKey: 'connect-prod', returnUrl, metadata: { 'Tenant Id': 't-1' } });
+    assert.equal(created.status, 'pending');
+    assert.ok(created.url.startsWith(`${server.url}/oauth/connect/`), created.url);
+    assert.deepEqual([created.providerConfigKey, created.returnUrl, created.metadata, created.connectionId, created.error], ['connect-prod', returnUrl, { 'Tenant Id': 't-1' }, null, null]);
+    assert.ok(Date.parse(created.expiresAt) > Date.now());
+    const read = await site.connectSessions.get(created.id);
+    assert.equal(read.status, 'pending');
+    assert.equal(read.url, undefined, 'the link is answered once, at creation');
+    // The link sends the browser to the provider's authorization page, once.
+    const opened = await fetch(created.url, { redirect: 'manual' });
+    assert.equal(opened.status, 302);
+    assert.ok(opened.headers.get('location').startsWith('http://127.0.0.1:9/authorize?'));
+    assert.ok((await fetch(created.url, { redirect: 'manual' })).status >= 400);
+
+    assert.ok((await rejection(site.connectSessions.get('cs_none'))) instanceof sdk.NotFoundError);
+    const elsewhere = await rejection(site.connectSessions.create({ providerConfigKey: 'connect-prod', returnUrl: 'https://evil.example/back' }));
+    assert.ok(elsewhere instanceof sdk.BadRequestError);
+    assert.equal(elsewhere.details.field, 'return_url');
+    const counted = countingFetch();
+    const strict = new admin.CredportAdmin({ adminToken: server.adminToken, baseUrl: server.url, fetch: counted }).site(siteId);
+    for (const [call, argument] of [
+      [() => strict.connectSessions.create({}), 'params.providerConfigKey'],
+      [() => strict.connectSessions.create({ providerConfigKey: 'connect-prod', returnUrl: 'ftp://x' }), 'params.returnUrl'],
+      [() => strict.connectSessions.create({ providerConfigKey: 'connect-prod', returnurl: 'x' }), 'params.returnurl'],
+      [() => strict.connectSessions.get(7), 'id'],
+    ]) {
+      const error = await rejection(call());
+      assert.ok(error instanceof sdk.InvalidArgumentError, error.message);
+      assert.equal(error.argument, argument, error.message);
+    }
+    assert.equal(counted.calls, 0);
+  });
+
   test('bad input to a site\'s resources is refused before any request', async () => {
     const counted = countingFetch();
     const strict = new admin.CredportAdmin({ adminToken: server.adminToken, baseUrl: server.url, fetch: counted }).site(siteId);
