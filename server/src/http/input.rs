@@ -11,8 +11,8 @@ use credport_model::MAX_REFRESH_MARGIN_SECONDS;
 use credport_model::{
     CreateAdminTokenParams, CreateApiKeyParams, CreateConnectSessionParams, CreateConnectionParams,
     CreateProviderConfigParams, CreateSiteParams, CreateTokenParams, GetCredentialsParams,
-    ListApiKeysParams, ListConnectionsParams, ListSiteTokensParams, RevokeApiKeyParams, UpdateApiKeyParams,
-    UpdateConnectionParams, UpdateProviderConfigParams, VerifyApiKeyParams,
+    ListApiKeysParams, ListConnectionsParams, ListSiteTokensParams, RevokeApiKeyParams,
+    UpdateApiKeyParams, UpdateConnectionParams, UpdateProviderConfigParams, VerifyApiKeyParams,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
