@@ -36,7 +36,7 @@ export async function startProvider({ clientId = 'console-client', clientSecret 
       ].filter(Boolean);
       if (problems.length) return send(400, 'text/plain', `bad authorization request: ${problems.join(', ')}`);
       const hidden = [...q].map(([name, value]) => `<input type="hidden" name="${escape(name)}" value="${escape(value)}">`).join('');
-      return send(200, 'text/html; charset=utf-8', `<!doctype html><html lang="en"><meta charset="utf-8"><title>Stand-in provider</title>
+      return send(200, 'text/html; charset=utf-8', `<!doctype html><html lang="en"><meta charset="utf-8"><link rel="icon" href="data:,"><title>Stand-in provider</title>
 <h1>Stand-in provider</h1><p>Allow credport (client ${escape(clientId)}) to access your account (scope: ${escape(q.get('scope') ?? '')})?</p>
 <form method="post" action="/decide">${hidden}<button name="decision" value="approve">Approve</button> <button name="decision" value="deny">Deny</button></form>`);
     }
