@@ -262,6 +262,8 @@ describe('a site', () => {
         key: 'gmail-prod',
         provider: 'gmail',
         tokenUrl,
+        authorizationUrl: null, // refresh only: no connect
+        authorizationParams: {},
         clientId: 'client-1',
         authMethod: 'client_secret_basic',
         scopes: ['mail.read'],
