@@ -1,5 +1,6 @@
 // Builds the npm package: wasm-pack compiles the SDK crate, then the package is assembled from
-// pkg-template/ into dist/, ready for `npm pack`.
+// pkg-template/ into dist/, ready for `npm pack`. Then the console (console/ → console/dist/,
+// scripts/console.mjs), which credport-server embeds when it is compiled next.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { renameInGlue, shortenWasmNames } from './wasm-names.mjs';
+import { buildConsole } from './console.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -190,3 +192,5 @@ console.log(
   `built dist/ (credport ${manifest.version}, wasm ${kib(built.credport.wasm)} and credport/admin's ${kib(built.credport_admin.wasm)}, ` +
     `each one file for node and web; exports dropped as unread: ${dropped})`,
 );
+
+await buildConsole({ packageDir: dist });

@@ -59,7 +59,8 @@ if ! installed wasm-bindgen "$wb_version"; then
 fi
 
 # JS tooling from package-lock.json: binaryen's wasm-opt, TypeScript, and the packaging tests'
-# runtimes and tools (deno, bun, wrangler/workerd, playwright-core, esbuild, vite, attw, publint).
+# runtimes and tools (deno, bun, wrangler/workerd, playwright-core, esbuild, vite, attw, publint),
+# axe-core for the console's accessibility checks.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dev dependencies"
   npm ci --no-audit --no-fund --loglevel=error

@@ -43,6 +43,10 @@ function storeTests() {
 const steps = [
   { title: 'module layers: no import circle, no import from a lower layer to a higher one', command: ['node', 'scripts/check-layers.mjs'] },
   { title: 'set-up', command: ['bash', 'scripts/setup.sh'] },
+  // The package first: the console (built on it, into console/dist/) is embedded in
+  // credport-server when it compiles, so every server below (Rust tests, fuzzing, JS tests)
+  // serves it.
+  { title: 'build: npm package and console', command: ['node', 'scripts/build.mjs'] },
   { title: 'Rust: model', command: ['cargo', 'test', '-p', 'credport-model'], read: 'cargo' },
   // One build of the server's tests, shared by the SQLite and PostgreSQL runs; it leaves the
   // server binary (the one the integration tests run) in target/debug for schemathesis and the JS
@@ -61,12 +65,13 @@ const steps = [
   { title: 'API document: schemathesis', command: ['.venv-schemathesis/bin/python', 'tests/schemathesis/run.py', serverBin], read: 'schemathesis' },
   { title: 'Rust: SDK unit tests (native)', command: ['cargo', 'test', '-p', 'credport', '--lib'], read: 'cargo' },
   {
-    title: 'build: npm package, installed in a project',
-    command: ['bash', '-c', 'node scripts/build.mjs && node -e "import(\'./tests/js/harness.mjs\').then((h) => h.installPackage(process.argv[1]))" "$CREDPORT_TEST_PROJECT"'],
+    title: 'npm package: packed and installed in a fresh project',
+    command: ['node', '-e', "import('./tests/js/harness.mjs').then((h) => h.installPackage(process.argv[1]))", project],
   },
   { title: 'JS tests against credport-server', command: ['node', '--test', '--test-concurrency=1', 'tests/js/'], read: 'node' },
   // The 413 of an oversized body through Node's fetch, on PostgreSQL too.
   { title: 'JS: oversized body on PostgreSQL', command: [...postgres, 'node', '--test', 'tests/js/oversized-body.test.mjs'], read: 'node' },
+  { title: 'Console in Chromium (axe-core; no page error, console error or CSP violation)', command: ['node', '--test', '--test-concurrency=1', 'tests/console/'], read: 'node' },
   { title: 'Packaging: Node, TypeScript, Deno, Bun, workerd, Chromium, esbuild, Vite', command: ['node', 'tests/packaging/run.mjs'], read: 'node' },
 ];
 

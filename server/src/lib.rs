@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod connect;
+pub mod console;
 pub mod crypto;
 pub mod db;
 pub mod demo;

@@ -93,9 +93,9 @@ fn every_operation_documents_its_contract() {
             "{name}: duplicate operationId"
         );
         let responses = op["responses"].as_object().unwrap();
-        // The browser's addresses of a connect take no token (nothing to refuse or throttle),
-        // and may succeed with a redirect.
-        let browser = path.starts_with("/oauth/");
+        // The browser's addresses (a connect's, the console's) take no token (nothing to refuse
+        // or throttle), and may succeed with a redirect.
+        let browser = path.starts_with("/oauth/") || path.starts_with("/console");
         assert!(
             responses
                 .keys()
@@ -348,15 +348,23 @@ fn conforms(spec: &Value, method: &str, template: &str, res: &common::Res) -> (S
                 res.text
             );
         }
-        None if response.pointer("/content/text~1html").is_some() => assert!(
-            res.header("content-type")
-                .is_some_and(|t| t.starts_with("text/html")),
-            "{method} {template}: not a page"
-        ),
-        None => assert!(
-            res.text.is_empty(),
-            "{method} {template}: body not documented"
-        ),
+        // Another media type (the console's pages and files): the answer's is one documented.
+        None => match response.get("content").and_then(Value::as_object) {
+            Some(types) => {
+                let media_type = res
+                    .header("content-type")
+                    .and_then(|t| t.split(';').next())
+                    .unwrap_or_default();
+                assert!(
+                    types.contains_key(media_type),
+                    "{method} {template} {status}: {media_type} undocumented"
+                );
+            }
+            None => assert!(
+                res.text.is_empty(),
+                "{method} {template}: body not documented"
+            ),
+        },
     }
     (method.to_owned(), template.to_owned())
 }
@@ -779,6 +787,19 @@ async fn real_answers_match_the_documented_schemas() {
         "GET",
         "/v1/connections",
         &api.get("cpat_nope", "/v1/connections").await,
+    );
+
+    // The console: its page (or the 503 of a binary built without it) and a file it lacks.
+    see(
+        "GET",
+        "/console",
+        &api.request("GET", "/console", None, None, &[]).await,
+    );
+    see(
+        "GET",
+        "/console/{file}",
+        &api.request("GET", "/console/none.js", None, None, &[])
+            .await,
     );
 
     let served: BTreeSet<(String, String)> = ROUTES

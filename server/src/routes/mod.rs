@@ -12,6 +12,7 @@ pub mod admin;
 pub mod api_keys;
 pub mod connect_sessions;
 pub mod connections;
+pub mod console;
 pub mod events;
 pub mod health;
 pub mod idempotency;
@@ -85,6 +86,8 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/v1/personal_access_tokens/{id}/revoke" => tokens::revoke),
     route!(GET "/oauth/connect/{link}" => oauth::connect),
     route!(GET "/oauth/callback" => oauth::callback),
+    route!(GET "/console" => console::page),
+    route!(GET "/console/{file}" => console::file),
 ];
 
 /// The API's router: every route of [`ROUTES`], 404 for other paths and 405 for other methods,

@@ -1,0 +1,117 @@
+//! `GET /console` over HTTP: the console's headers on every answer of it (the strict policy, no
+//! referrer, no framing), its files by name, 404 for a file it does not have, and the 503 page
+//! of a binary built without it. The page itself is tested in a browser (tests/console/).
+
+mod common;
+
+use common::Server;
+use credport_server::console;
+
+/// The headers every console answer carries.
+#[track_caller]
+fn assert_console_headers(res: &common::Res) {
+    let policy = res.header("content-security-policy").expect("a policy");
+    assert_eq!(policy, console::CONTENT_SECURITY_POLICY);
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(policy.contains(directive), "{directive} in {policy}");
+    }
+    assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"));
+    assert_eq!(res.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(res.header("x-frame-options"), Some("DENY"));
+    assert_eq!(res.header("x-content-type-options"), Some("nosniff"));
+    assert!(res.header("x-request-id").is_some());
+}
+
+#[tokio::test]
+async fn the_page_and_its_files() {
+    let api = Server::shared().api();
+    let page = api.request("GET", "/console", None, None, &[]).await;
+    assert_console_headers(&page);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    if !console::built() {
+        // This binary was compiled before `npm run build`: a page that says so, nothing else.
+        assert_eq!(page.status, 503);
+        assert_eq!(page.text, console::NOT_BUILT);
+        assert!(page.text.contains("npm run build"));
+        let file = api
+            .request("GET", "/console/console.js", None, None, &[])
+            .await;
+        assert_eq!(file.status, 503);
+        assert_console_headers(&file);
+        return;
+    }
+    assert_eq!(page.status, 200);
+    // No inline script: every script is a file of this origin.
+    assert!(page
+        .text
+        .contains(r#"<script type="module" src="/console/console.js"></script>"#));
+    assert_eq!(page.text.matches("<script").count(), 1);
+    // The query is the page's, not the server's.
+    let with_query = api
+        .request("GET", "/console?site=site_x&tab=tokens", None, None, &[])
+        .await;
+    assert_eq!(with_query.text, page.text);
+
+    // Every built file, as built (server/build.rs embeds console/dist/ when this test compiles).
+    let dist = concat!(env!("CARGO_MANIFEST_DIR"), "/../console/dist");
+    let mut kinds = Vec::new();
+    for entry in std::fs::read_dir(dist).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let res = api
+            .request("GET", &format!("/console/{name}"), None, None, &[])
+            .await;
+        assert_eq!(res.status, 200, "{name}");
+        assert_console_headers(&res);
+        let media_type = res.header("content-type").unwrap().to_owned();
+        if name.ends_with(".wasm") {
+            // Read as text, binary bytes would not compare: its length does.
+            assert_eq!(media_type, "application/wasm");
+            let length = std::fs::metadata(&path).unwrap().len().to_string();
+            assert_eq!(res.header("content-length"), Some(length.as_str()));
+        } else {
+            assert_eq!(res.text.as_bytes(), std::fs::read(&path).unwrap(), "{name}");
+        }
+        kinds.push(media_type);
+    }
+    for media_type in [
+        "text/html; charset=utf-8",
+        "text/css; charset=utf-8",
+        "text/javascript; charset=utf-8",
+        "application/wasm",
+    ] {
+        assert!(
+            kinds.iter().any(|k| k == media_type),
+            "no {media_type} file"
+        );
+    }
+}
+
+#[tokio::test]
+async fn files_the_console_does_not_have() {
+    let api = Server::shared().api();
+    for path in [
+        "/console/nothing.js",
+        "/console/..%2Fserver%2FCargo.toml",
+        "/console/.env",
+    ] {
+        let res = api.request("GET", path, None, None, &[]).await;
+        if console::built() {
+            res.error(404, "not_found");
+        } else {
+            assert_eq!(res.status, 503, "{path}");
+        }
+    }
+    // Only GET.
+    api.request("POST", "/console", None, None, &[])
+        .await
+        .error(405, "method_not_allowed");
+}
