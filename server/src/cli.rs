@@ -193,6 +193,7 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             Arc::clone(&keys),
             &config.admin_token,
             rate_limiter,
+            config.auth_failure_burst,
         );
         let public_url = match &config.public_url {
             Some(url) => url.clone(),

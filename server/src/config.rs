@@ -95,6 +95,10 @@ pub struct SettingArgs {
     /// Requests per second allowed to each token [default: no limit].
     #[arg(long, env = "CREDPORT_RATE_LIMIT", global = true)]
     rate_limit: Option<String>,
+    /// Wrong tokens one client address may present in a burst before it is throttled (one
+    /// more a second after that) [default: 30].
+    #[arg(long, env = "CREDPORT_AUTH_FAILURE_BURST", global = true)]
+    auth_failure_burst: Option<String>,
     /// Origins allowed by CORS: `*` or a comma-separated list [default: CORS off].
     #[arg(long, env = "CREDPORT_CORS_ORIGINS", global = true)]
     cors_origins: Option<String>,
@@ -153,6 +157,8 @@ pub struct ServerConfig {
     /// Set when `--dev` made the admin token up: it is printed once.
     pub generated_admin_token: bool,
     pub rate_limit: Option<u32>,
+    /// `CREDPORT_AUTH_FAILURE_BURST`.
+    pub auth_failure_burst: u32,
     pub cors: Option<CorsOrigins>,
     pub refresh_timeout: Duration,
     /// `CREDPORT_PUBLIC_URL`, checked; `None` for the default made from the bound address.
@@ -184,6 +190,12 @@ impl SettingArgs {
             .map(|v| address("CREDPORT_METRICS_LISTEN", v))
             .transpose()?;
         let rate_limit = self.rate_limit.as_deref().map(rate_limit).transpose()?;
+        let auth_failure_burst = self
+            .auth_failure_burst
+            .as_deref()
+            .map(auth_failure_burst)
+            .transpose()?
+            .unwrap_or(DEFAULT_AUTH_FAILURE_BURST);
         let cors = self.cors_origins.as_deref().map(cors_origins).transpose()?;
         let public_url = self.public_url.as_deref().map(public_url).transpose()?;
         let refresh_timeout = self
@@ -235,6 +247,7 @@ impl SettingArgs {
             admin_token,
             generated_admin_token,
             rate_limit,
+            auth_failure_burst,
             cors,
             refresh_timeout,
             public_url,
@@ -388,6 +401,20 @@ fn rate_limit(value: &str) -> Result<u32, ConfigError> {
     }
 }
 
+/// Wrong tokens one address may present before it is throttled: tokens are 40 random
+/// characters and the admin token at least 32, so this is about load and noise, not about making
+/// a guess likely. (A test tool that sends many wrong tokens on purpose raises it.)
+const DEFAULT_AUTH_FAILURE_BURST: u32 = 30;
+
+fn auth_failure_burst(value: &str) -> Result<u32, ConfigError> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+        _ => Err(bad(
+            "CREDPORT_AUTH_FAILURE_BURST must be a whole number of wrong tokens from 1 to 1000000",
+        )),
+    }
+}
+
 fn refresh_timeout(value: &str) -> Result<Duration, ConfigError> {
     match value.trim().parse::<u64>() {
         Ok(n) if (1..=120).contains(&n) => Ok(Duration::from_secs(n)),
@@ -511,6 +538,9 @@ mod tests {
         assert!(admin_token(&"a".repeat(40)).is_err());
         assert!(admin_token("0123456789abcdef0123456789abcdef").is_ok());
         assert!(rate_limit("0").is_err());
+        assert!(auth_failure_burst("0").is_err());
+        assert!(auth_failure_burst("ten").is_err());
+        assert_eq!(auth_failure_burst(" 500 ").unwrap(), 500);
         assert_eq!(rate_limit("5").unwrap(), 5);
         assert!(refresh_timeout("0").is_err());
         assert_eq!(refresh_timeout("3").unwrap(), Duration::from_secs(3));

@@ -32,7 +32,7 @@ async fn unknown_routes_and_methods() {
         ("POST", "/v1/connections/conn_x"),
         ("GET", "/v1/api_keys/verify"),
         ("PATCH", "/v1/personal_access_tokens/pat_x"),
-        ("GET", "/v1/admin/sites"),
+        ("DELETE", "/v1/admin/sites"),
         ("OPTIONS", "/v1/api_keys"),
     ] {
         let res = api

@@ -27,10 +27,6 @@ use crate::store;
 pub mod ratelimit;
 pub mod scope_lists;
 
-/// Wrong tokens one client address may present in a burst before it is throttled; tokens are
-/// 40 random characters and the admin token at least 32, so this is about load and noise, not
-/// about making a guess likely.
-pub const FAILURE_BURST: u32 = 30;
 /// How fast a throttled address earns another try.
 pub const FAILURES_PER_SECOND: u32 = 1;
 
@@ -48,19 +44,21 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
-    /// `admin_token` is kept only as its keyed hash.
+    /// `admin_token` is kept only as its keyed hash; `failure_burst` wrong tokens from one
+    /// address are answered 401 before the next are throttled.
     pub fn new(
         db: Arc<Db>,
         keys: Arc<Keys>,
         admin_token: &str,
         rate_limiter: Option<Arc<RateLimiter>>,
+        failure_burst: u32,
     ) -> Self {
         Self {
             db,
             admin_token_hash: keys.lookup_hash(admin_token),
             keys,
             rate_limiter,
-            failures: Buckets::with_burst(FAILURE_BURST, FAILURES_PER_SECOND),
+            failures: Buckets::with_burst(failure_burst, FAILURES_PER_SECOND),
         }
     }
 }
