@@ -65,6 +65,7 @@ const {
   APIConnectionTimeoutError: apiConnectionTimeoutError,
   APIUserAbortError: apiUserAbortError,
   InvalidArgumentError: invalidArgumentError,
+  WebhookVerificationError: webhookVerificationError,
 } = api;
 
 export {
@@ -90,4 +91,5 @@ export {
   apiConnectionTimeoutError as APIConnectionTimeoutError,
   apiUserAbortError as APIUserAbortError,
   invalidArgumentError as InvalidArgumentError,
+  webhookVerificationError as WebhookVerificationError,
 };

@@ -3,12 +3,13 @@
 // `require("credport/admin")`...). It returns plain JSON, which helpers.mjs `checkAdminScenario`
 // compares with what it must be. No Node, Deno or DOM API is used here: it runs everywhere.
 
-/** The public names of credport/admin: every entry must export exactly these. */
+/** The public names of credport/admin: every entry must export exactly these (every error class of
+ * credport's, WebhookVerificationError included: they are one set of classes). */
 export const ADMIN_PUBLIC_NAMES = [
   'APIConnectionError', 'APIConnectionTimeoutError', 'APIError', 'APIResponseValidationError', 'APIUserAbortError',
   'AdminApiKeys', 'AdminConnections', 'AdminPersonalAccessTokens', 'AuthenticationError', 'BadRequestError',
   'ConflictError', 'ConnectSessions', 'CredportAdmin', 'CredportError', 'InternalServerError', 'InvalidArgumentError', 'NotFoundError',
-  'PermissionDeniedError', 'ProviderConfigs', 'RateLimitError', 'SiteAdmin', 'Sites',
+  'PermissionDeniedError', 'ProviderConfigs', 'RateLimitError', 'SiteAdmin', 'Sites', 'WebhookVerificationError',
 ];
 
 /**
