@@ -53,11 +53,12 @@ const steps = [
   // tests. A separate `cargo build` would compile the server again: without the dev-dependencies,
   // cargo unifies other features.
   { title: 'build: server and its tests', command: ['cargo', 'test', '-p', 'credport-server', '--no-run'] },
-  { title: 'Rust: server on SQLite', command: ['cargo', 'test', '-p', 'credport-server'], read: 'cargo' },
+  // --no-fail-fast: a failing test program must not hide the ones after it from the summary.
+  { title: 'Rust: server on SQLite', command: ['cargo', 'test', '-p', 'credport-server', '--no-fail-fast'], read: 'cargo' },
   {
     // Only what touches the store runs again on PostgreSQL (storeTests).
     title: 'Rust: server on PostgreSQL',
-    command: [...postgres, 'cargo', 'test', '-p', 'credport-server', ...storeTests()],
+    command: [...postgres, 'cargo', 'test', '-p', 'credport-server', '--no-fail-fast', ...storeTests()],
     env: { CREDPORT_TEST_STORE: 'postgres' },
     read: 'cargo',
   },
