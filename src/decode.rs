@@ -145,19 +145,6 @@ pub fn created_personal_access_token(text: &str) -> Result<CreatedPersonalAccess
     Ok(CreatedPersonalAccessToken { personal_access_token, token })
 }
 
-/// [`CreatedConnectSession`] (the admin client's), as [`created_api_key`]: the session's
-/// `metadata` is kept as raw text too.
-#[cfg(feature = "admin")]
-pub fn created_connect_session(text: &str) -> Result<credport_model::CreatedConnectSession, Fault> {
-    #[derive(serde::Deserialize)]
-    struct Link {
-        url: String,
-    }
-    let session = json(text)?;
-    let Link { url } = json(text)?;
-    Ok(credport_model::CreatedConnectSession { session, url })
-}
-
 /// serde's message without what could quote a value of the answer (it may be a secret) or its
 /// position: `invalid type: string "cpk_…", expected a boolean at line 1 column 9` becomes
 /// `invalid type: string, expected a boolean`.
