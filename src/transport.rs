@@ -211,14 +211,13 @@ impl Transport {
             Stopped::Aborted => Failure::Aborted,
             Stopped::TimedOut => Failure::Timeout,
         };
-        let exchanged = match self.fetch {
-            // The runtime's `fetch` ends the request and its body's stream when the signal aborts
-            // (the Fetch standard's "abort fetch"), so the attempt ends with it.
-            None => Ok(self.exchange(request.into()).await),
-            // A caller's `fetch`, or the body of the `Response` it made, may ignore the signal:
-            // raced against it.
-            Some(_) => deadline.run(self.exchange(request.into())).await,
-        };
+        // Raced against the attempt's own signal, whichever `fetch` it is. A caller's `fetch`, or
+        // the body of the `Response` it made, may ignore the signal. The runtime's `fetch` should
+        // end the request and its body's stream when the signal aborts (the Fetch standard's
+        // "abort fetch"), and in Node it reaches that through a chain of `Request`s linked by weak
+        // references: once in a CI run a stalled body outlived the abort until undici's own
+        // 300 s body timeout. The race ends the attempt on the signal the SDK holds itself.
+        let exchanged = deadline.run(self.exchange(request.into())).await;
         match exchanged {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(message)) => Err(deadline.stopped().map_or(Failure::Network(message), stopped)),
