@@ -45,6 +45,11 @@ pub struct ProviderConfig {
     pub scopes: Vec<String>,
     /// A token expiring within this many seconds is refreshed before it is handed out.
     pub refresh_margin_seconds: u32,
+    /// Read-only: where the provider sends the person back after a connect,
+    /// `{CREDPORT_PUBLIC_URL}/oauth/callback`, the one address to register at the provider. The
+    /// server's, not the configuration's (the same for all): answered so that whoever registers it
+    /// copies what the server will send, not a guess from the address they reach it by.
+    pub redirect_uri: String,
     pub created_at: String,
     pub updated_at: String,
 }

@@ -100,7 +100,7 @@ fn demo_connect(
         scopes: vec!["openid".to_owned(), "email".to_owned()],
         refresh_margin_seconds: None,
     };
-    store::provider_configs::create(conn, keys, site_id, &config, now)?;
+    store::provider_configs::create(conn, keys, site_id, &config, &connector.redirect_uri(), now)?;
     let session = CreateConnectSessionParams {
         provider_config_key: DEMO_CONNECT_KEY.to_owned(),
         metadata: Some(json!({ "demo": true })),

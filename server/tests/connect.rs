@@ -323,6 +323,74 @@ async fn with_a_return_url_the_person_is_sent_back_with_the_outcome() {
 }
 
 #[tokio::test]
+async fn provider_configurations_answer_the_redirect_uri_of_the_public_url() {
+    // Behind a proxy: browsers (and providers) reach the server at another address than the one
+    // it listens on, and the redirect URI to register is the public one.
+    let public = "https://credport.example.com/base";
+    let server = Server::start_with(Options::default().env("CREDPORT_PUBLIC_URL", public));
+    let redirect_uri = format!("{public}/oauth/callback");
+    let setup = Setup::new(&server, "client_secret_basic").await;
+    let configs = format!("/v1/admin/sites/{}/provider_configs", setup.site.id);
+    let one = format!("{configs}/{}", setup.key);
+
+    // In every answer of the configuration routes: create, get, list, update.
+    let created = setup
+        .api
+        .provider_config(
+            &setup.site.id,
+            setup
+                .provider
+                .config_body("refresh-only", "client_secret_basic"),
+        )
+        .await;
+    assert_eq!(created["redirect_uri"], redirect_uri);
+    let got = setup.api.admin("GET", &one, None).await.ok(200).clone();
+    assert_eq!(got["redirect_uri"], redirect_uri);
+    let list = setup.api.admin("GET", &configs, None).await.ok(200).clone();
+    let listed: Vec<&Value> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["redirect_uri"])
+        .collect();
+    assert_eq!(listed, [&json!(redirect_uri), &json!(redirect_uri)]);
+    let patched = setup
+        .api
+        .admin("PATCH", &one, Some(json!({ "scopes": ["email"] })))
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(patched["redirect_uri"], redirect_uri);
+
+    // It is the one the server sends to the provider.
+    let session = setup.session(json!({})).await;
+    let link = session["url"].as_str().unwrap();
+    assert!(link.starts_with(public), "{link}");
+    let opened = browse(&link.replacen(public, &server.url, 1)).await;
+    assert_eq!(opened.status, 302, "{}", opened.text);
+    assert_eq!(query_of(&location(&opened))["redirect_uri"], redirect_uri);
+
+    // Read-only: a request that sends it is refused, as any field the request does not have.
+    let mut body = setup
+        .provider
+        .connect_config_body("other", "client_secret_basic");
+    body["redirect_uri"] = json!(redirect_uri);
+    setup
+        .api
+        .admin("POST", &configs, Some(body))
+        .await
+        .invalid("redirect_uri");
+    let elsewhere = json!({ "redirect_uri": "https://elsewhere.example/oauth/callback" });
+    setup
+        .api
+        .admin("PATCH", &one, Some(elsewhere))
+        .await
+        .invalid("redirect_uri");
+    let kept = setup.api.admin("GET", &one, None).await.ok(200).clone();
+    assert_eq!(kept, patched);
+}
+
+#[tokio::test]
 async fn bad_session_input_is_a_400_naming_the_field() {
     let server = Server::shared();
     let setup = Setup::new(server, "client_secret_basic").await;

@@ -532,6 +532,10 @@ async fn provider_configurations_are_managed_by_the_admin() {
     assert_eq!(created["auth_method"], "client_secret_basic");
     assert_eq!(created["refresh_margin_seconds"], 300);
     assert_eq!(created["scopes"], json!(["openid"]));
+    assert_eq!(
+        created["redirect_uri"],
+        format!("{}/oauth/callback", Server::shared().url)
+    );
     assert!(created.get("client_secret").is_none());
     api.admin("POST", &configs, Some(body.clone()))
         .await
@@ -587,9 +591,17 @@ async fn provider_configurations_are_managed_by_the_admin() {
     )
     .await
     .invalid("token_url");
+    // Read-only fields are no input: refused as unknown, by name.
     api.admin("PATCH", &one, Some(json!({ "key": "renamed" })))
         .await
         .invalid("key");
+    api.admin(
+        "PATCH",
+        &one,
+        Some(json!({ "redirect_uri": "https://elsewhere.example/oauth/callback" })),
+    )
+    .await
+    .invalid("redirect_uri");
     // Loopback http is allowed, for local development.
     api.admin(
         "PATCH",

@@ -269,6 +269,7 @@ describe('a site', () => {
         authMethod: 'client_secret_basic',
         scopes: ['mail.read'],
         refreshMarginSeconds: 300,
+        redirectUri: `${server.url}/oauth/callback`,
         createdAt: undefined,
         updatedAt: undefined,
       },
@@ -281,6 +282,7 @@ describe('a site', () => {
     assert.equal(updated.authMethod, 'client_secret_post');
     const list = await site.providerConfigs.list();
     assert.equal(list.totalCount, 1);
+    assert.deepEqual(list.data, [updated], 'the list answers each configuration as get does, redirectUri included');
     const answered = JSON.stringify([config, updated, list]);
     assert.ok(!answered.includes(clientSecret) && !answered.includes('rotated-secret'), 'the client secret never comes back');
     assert.ok(!answered.includes('clientSecret'));
@@ -414,6 +416,8 @@ describe('a site', () => {
       [() => strict.providerConfigs.create({ key: 'k', provider: 'p', tokenUrl: 'http://example.com/t', clientId: 'c', clientSecret: 's' }), 'params.tokenUrl'],
       [() => strict.providerConfigs.create({ key: 'k', provider: 'p', tokenUrl: 'https://example.com/t', clientId: 'c' }), 'params.clientSecret'],
       [() => strict.providerConfigs.update('k', { refreshMarginSeconds: -1 }), 'params.refreshMarginSeconds'],
+      // Read-only: the server's, answered, never sent.
+      [() => strict.providerConfigs.update('k', { redirectUri: 'https://elsewhere.example/oauth/callback' }), 'params.redirectUri'],
       [() => strict.providerConfigs.get(1), 'key'],
       [() => strict.personalAccessTokens.create({ name: 'n' }), 'params.userId'],
       [() => strict.personalAccessTokens.create({ userId: 'u', name: 'n', scopes: ['root'] }), 'params.scopes'],

@@ -110,14 +110,19 @@ pub fn create_session(
     if let Some(url) = &params.return_url {
         connector.check_return_url(url)?;
     }
-    let config =
-        store::provider_configs::get(conn, site_id, &params.provider_config_key).map_err(|e| {
-            not_found_as_invalid(
-                e,
-                "provider_config_key",
-                "provider_config_key: the site has no provider configuration with this key",
-            )
-        })?;
+    let config = store::provider_configs::get(
+        conn,
+        site_id,
+        &params.provider_config_key,
+        &connector.redirect_uri(),
+    )
+    .map_err(|e| {
+        not_found_as_invalid(
+            e,
+            "provider_config_key",
+            "provider_config_key: the site has no provider configuration with this key",
+        )
+    })?;
     if config.authorization_url.is_none() {
         return Err(ApiError::invalid(
             "provider_config_key",

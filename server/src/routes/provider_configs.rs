@@ -1,5 +1,5 @@
 //! `/v1/admin/sites/{site}/provider_configs`: a site's OAuth2 clients (admin token). The client
-//! secret goes in, never out.
+//! secret goes in, never out; the server's redirect URI (connect's) comes out with each.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,6 +24,7 @@ pub async fn create(
 ) -> Result<Reply, ApiError> {
     let params: CreateProviderConfigParams = payload.json()?;
     let keys = app.keys.clone();
+    let redirect_uri = app.connector.redirect_uri();
     idempotency::run(
         &app.db,
         &app.keys,
@@ -31,7 +32,8 @@ pub async fn create(
         payload.idempotency_key()?,
         move |conn, now| {
             store::sites::require(conn, &site)?;
-            let config = store::provider_configs::create(conn, &keys, &site, &params, now)?;
+            let config =
+                store::provider_configs::create(conn, &keys, &site, &params, &redirect_uri, now)?;
             let change = Change::new("provider_config.created", "provider_config", &config.key)
                 .with("provider", config.provider.as_str())
                 .with("token_url", config.token_url.as_str());
@@ -47,11 +49,12 @@ pub async fn list(
     _admin: Admin,
     PathParams(site): PathParams<String>,
 ) -> Result<Reply, ApiError> {
+    let redirect_uri = app.connector.redirect_uri();
     let configs = app
         .db
         .read(move |conn| {
             store::sites::require(conn, &site)?;
-            store::provider_configs::list(conn, &site)
+            store::provider_configs::list(conn, &site, &redirect_uri)
         })
         .await?;
     Reply::ok(&configs)
@@ -62,9 +65,10 @@ pub async fn get(
     _admin: Admin,
     PathParams((site, key)): PathParams<(String, String)>,
 ) -> Result<Reply, ApiError> {
+    let redirect_uri = app.connector.redirect_uri();
     let config = app
         .db
-        .read(move |conn| store::provider_configs::get(conn, &site, &key))
+        .read(move |conn| store::provider_configs::get(conn, &site, &key, &redirect_uri))
         .await?;
     Reply::ok(&config)
 }
@@ -77,12 +81,21 @@ pub async fn update(
 ) -> Result<Reply, ApiError> {
     let params: UpdateProviderConfigParams = payload.json()?;
     let keys = app.keys.clone();
+    let redirect_uri = app.connector.redirect_uri();
     let config = app
         .db
         .write(move |conn| {
             let now = clock::now();
-            let before = store::provider_configs::get(conn, &site, &key)?;
-            let after = store::provider_configs::update(conn, &keys, &site, &key, &params, now)?;
+            let before = store::provider_configs::get(conn, &site, &key, &redirect_uri)?;
+            let after = store::provider_configs::update(
+                conn,
+                &keys,
+                &site,
+                &key,
+                &params,
+                &redirect_uri,
+                now,
+            )?;
             let mut change = Change::new("provider_config.updated", "provider_config", &key)
                 .changes(&before, &after);
             if params.client_secret.is_some() {

@@ -1,5 +1,9 @@
 //! Provider configurations: a site's OAuth2 clients. The client secret is AES-256-GCM
 //! ciphertext bound to (site, key); only [`client`] decrypts it, for a refresh or a connect.
+//!
+//! A [`ProviderConfig`] also answers the server's redirect URI, which is not stored (it follows
+//! `CREDPORT_PUBLIC_URL`): the functions that build one take it from the caller, which has it
+//! from the connect service (`Connector::redirect_uri`).
 
 use std::collections::BTreeMap;
 
@@ -16,7 +20,7 @@ use crate::error::ApiError;
 const COLUMNS: &str = "key, provider, token_url, client_id, auth_method, scopes, \
     refresh_margin_seconds, created_at, updated_at, authorization_url, authorization_params";
 
-fn from_row(row: &mut Row) -> Result<ProviderConfig, ApiError> {
+fn from_row(row: &mut Row, redirect_uri: &str) -> Result<ProviderConfig, ApiError> {
     Ok(ProviderConfig {
         key: row.text(0)?,
         provider: row.text(1)?,
@@ -29,6 +33,7 @@ fn from_row(row: &mut Row) -> Result<ProviderConfig, ApiError> {
         updated_at: instant(row, 8)?,
         authorization_url: row.opt_text(9)?,
         authorization_params: json_column(row, 10)?,
+        redirect_uri: redirect_uri.to_owned(),
     })
 }
 
@@ -46,6 +51,7 @@ pub fn create(
     keys: &Keys,
     site_id: &str,
     params: &CreateProviderConfigParams,
+    redirect_uri: &str,
     now: i64,
 ) -> Result<ProviderConfig, ApiError> {
     let secret = keys.encrypt(
@@ -85,28 +91,38 @@ pub fn create(
             "the site already has a provider configuration with this key",
         ));
     }
-    get(conn, site_id, &params.key)
+    get(conn, site_id, &params.key, redirect_uri)
 }
 
-pub fn get(conn: &Conn<'_>, site_id: &str, key: &str) -> Result<ProviderConfig, ApiError> {
+/// Configuration `key` of the site, answering `redirect_uri` as the server's.
+pub fn get(
+    conn: &Conn<'_>,
+    site_id: &str,
+    key: &str,
+    redirect_uri: &str,
+) -> Result<ProviderConfig, ApiError> {
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM provider_configs WHERE site_id = ?1 AND key = ?2"),
         &[site_id.into(), key.into()],
     )?
-    .map(|mut row| from_row(&mut row))
+    .map(|mut row| from_row(&mut row, redirect_uri))
     .transpose()?
     .ok_or_else(not_found)
 }
 
-/// Every configuration of the site, by key.
-pub fn list(conn: &Conn<'_>, site_id: &str) -> Result<ProviderConfigList, ApiError> {
+/// Every configuration of the site, by key, each answering `redirect_uri` as the server's.
+pub fn list(
+    conn: &Conn<'_>,
+    site_id: &str,
+    redirect_uri: &str,
+) -> Result<ProviderConfigList, ApiError> {
     let data = conn
         .query(
             &format!("SELECT {COLUMNS} FROM provider_configs WHERE site_id = ?1 ORDER BY key"),
             &[site_id.into()],
         )?
         .iter_mut()
-        .map(from_row)
+        .map(|row| from_row(row, redirect_uri))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ProviderConfigList {
         total_count: data.len() as u64,
@@ -114,17 +130,18 @@ pub fn list(conn: &Conn<'_>, site_id: &str) -> Result<ProviderConfigList, ApiErr
     })
 }
 
-/// Changes the fields present in `params`.
+/// Changes the fields present in `params`; answers as [`get`].
 pub fn update(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
     key: &str,
     params: &UpdateProviderConfigParams,
+    redirect_uri: &str,
     now: i64,
 ) -> Result<ProviderConfig, ApiError> {
     if params == &UpdateProviderConfigParams::default() {
-        return get(conn, site_id, key);
+        return get(conn, site_id, key, redirect_uri);
     }
     let secret = params
         .client_secret
@@ -171,7 +188,7 @@ pub fn update(
     if changed == 0 {
         return Err(not_found());
     }
-    get(conn, site_id, key)
+    get(conn, site_id, key, redirect_uri)
 }
 
 pub fn delete(conn: &Conn<'_>, site_id: &str, key: &str) -> Result<(), ApiError> {
