@@ -115,3 +115,71 @@ async fn files_the_console_does_not_have() {
         .await
         .error(405, "method_not_allowed");
 }
+
+/// `GET path`, with `If-None-Match: tags` when given.
+async fn get(api: &common::Api, path: &str, if_none_match: Option<&str>) -> common::Res {
+    let headers: Vec<(&str, &str)> = if_none_match
+        .map(|tags| vec![("if-none-match", tags)])
+        .unwrap_or_default();
+    api.request("GET", path, None, None, &headers).await
+}
+
+#[tokio::test]
+async fn files_are_revalidated_by_their_entity_tags() {
+    let api = Server::shared().api();
+    if !console::built() {
+        // The page that says how to build the console is no file to keep.
+        let page = get(&api, "/console", None).await;
+        assert_eq!(page.status, 503);
+        assert_eq!(page.header("etag"), None);
+        assert_eq!(page.header("cache-control"), Some("no-store"));
+        return;
+    }
+    let dist = concat!(env!("CARGO_MANIFEST_DIR"), "/../console/dist");
+    let mut paths = vec!["/console".to_owned()];
+    for entry in std::fs::read_dir(dist).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        paths.push(format!("/console/{name}"));
+    }
+    let mut tags = std::collections::HashMap::new();
+    for path in &paths {
+        let first = get(&api, path, None).await;
+        assert_eq!(first.status, 200, "{path}");
+        assert_console_headers(&first);
+        // Kept, but asked about again on every use: a new build shows at the next load.
+        assert_eq!(first.header("cache-control"), Some("no-cache"), "{path}");
+        let tag = first.header("etag").expect("an ETag").to_owned();
+        assert!(
+            tag.len() > 2 && tag.starts_with('"') && tag.ends_with('"'),
+            "a strong tag: {tag}"
+        );
+
+        // The browser's copy is this one: 304, no body, the same headers otherwise.
+        for asked in [
+            tag.clone(),
+            format!("W/{tag}"),
+            format!("\"older\", {tag}"),
+            "*".to_owned(),
+        ] {
+            let again = get(&api, path, Some(&asked)).await;
+            assert_eq!(again.status, 304, "{path} with {asked}");
+            assert!(again.text.is_empty());
+            assert_eq!(again.header("etag"), Some(tag.as_str()));
+            assert_eq!(again.header("cache-control"), Some("no-cache"));
+            assert_console_headers(&again);
+        }
+        // Another copy: the file again, whole.
+        let stale = get(&api, path, Some("\"older\"")).await;
+        assert_eq!(stale.status, 200, "{path}");
+        assert_eq!(stale.text, first.text);
+        assert_eq!(stale.header("etag"), Some(tag.as_str()));
+        tags.insert(path.clone(), tag);
+    }
+    // The page is index.html; every other file has a tag of its own.
+    assert_eq!(tags["/console"], tags["/console/index.html"]);
+    let distinct: std::collections::HashSet<&String> = tags.values().collect();
+    assert_eq!(distinct.len(), tags.len() - 1, "{tags:?}");
+    // API answers stay uncacheable.
+    let api_answer = api.request("GET", "/v1/admin/sites", None, None, &[]).await;
+    assert_eq!(api_answer.header("cache-control"), Some("no-store"));
+}

@@ -63,8 +63,11 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
         headers.insert(REQUEST_ID, value);
     }
     // Answers hold credentials and secrets: no proxy or browser cache may keep them, and no
-    // browser may read a JSON answer as anything else.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // browser may read a JSON answer as anything else. An answer that says how it may be kept
+    // keeps that: only the console's files do, which hold no secret (`no-cache`, revalidated).
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
