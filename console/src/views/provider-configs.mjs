@@ -1,18 +1,21 @@
 // A site's provider configurations (the OAuth2 clients credport uses to connect and refresh):
-// list, create, edit, delete. The client secret is write-only: typed in, never shown.
-import { busy, confirmAction, copyable, dialog, empty, errorBox, field, h, loading, table, time } from '../dom.mjs';
+// list, create, edit, delete. The client secret is write-only: typed in, never shown. The
+// redirect URI to register at the provider is the server's own answer (`redirectUri`, the same
+// for every configuration), not guessed from the address this page was reached at: behind a
+// proxy the two differ.
+import { busy, confirmAction, copyable, dialog, empty, errorBox, field, h, loading, showInList, table, time } from '../dom.mjs';
 import { jsonObject, optional, words } from '../forms.mjs';
 
 export function providerConfigsView(site) {
-  const list = h('div', { class: 'list' }, loading('the provider configurations'));
+  const list = h('div', { class: 'list', tabindex: -1 }, loading('the provider configurations'));
   const reload = () => {
-    list.replaceChildren(loading('the provider configurations'));
-    return site.providerConfigs.list().then(({ data }) => list.replaceChildren(render(data)), (error) => list.replaceChildren(errorBox(error)));
+    showInList(list, loading('the provider configurations'));
+    return site.providerConfigs.list().then(({ data }) => showInList(list, render(data)), (error) => showInList(list, errorBox(error)));
   };
 
   const render = (configs) => {
-    if (configs.length === 0) return empty('No provider configurations yet. Add one with the client id and secret the provider gave you, to connect its accounts and keep their tokens fresh.');
-    return table('Provider configurations', ['Key', 'Authorization', 'Token endpoint', 'Client', 'Updated', 'Actions'], configs.map((config) => {
+    if (configs.length === 0) return empty('No provider configurations yet. Add one with the client id and secret the provider gave you, to connect its accounts and keep their tokens fresh; the redirect URI to register at the provider then shows here.');
+    return h('div', {}, redirectUriCard(configs[0].redirectUri), table('Provider configurations', ['Key', 'Authorization', 'Token endpoint', 'Client', 'Updated', 'Actions'], configs.map((config) => {
       const place = h('div', { class: 'problem' });
       const remove = h('button', { type: 'button', class: 'danger', onclick: async () => {
         const sure = await confirmAction('Delete this provider configuration?', `${config.key}: its connections can no longer be refreshed or connected again.`, 'Delete configuration');
@@ -32,20 +35,22 @@ export function providerConfigsView(site) {
           h('div', { class: 'row-actions' }, edit, remove, place),
         ],
       };
-    }));
+    })));
   };
 
   const add = h('button', { type: 'button', class: 'primary', onclick: async () => {
     if (await configDialog(site, null)) reload();
   } }, 'Add a provider configuration');
   reload();
-  return h('div', {},
-    h('section', { class: 'card' },
-      h('h2', {}, 'Redirect URI'),
-      h('p', {}, 'Register this address at the provider as the OAuth redirect (callback) URI. It is credport-server’s public address (', h('code', {}, 'CREDPORT_PUBLIC_URL'), ') followed by ', h('code', {}, '/oauth/callback'), '.'),
-      copyable(new URL('/oauth/callback', location.origin).href, 'Redirect URI')),
-    h('div', { class: 'toolbar' }, add),
-    list);
+  return h('div', {}, h('div', { class: 'toolbar' }, add), list);
+}
+
+/** The server's redirect URI (one for every configuration), to copy into the provider's settings. */
+function redirectUriCard(redirectUri) {
+  return h('section', { class: 'card', 'aria-labelledby': 'redirect-uri-title' },
+    h('h2', { id: 'redirect-uri-title' }, 'Redirect URI'),
+    h('p', {}, 'Register this address at the provider as the OAuth redirect (callback) URI, exactly. It is credport-server’s public address (', h('code', {}, 'CREDPORT_PUBLIC_URL'), ') followed by ', h('code', {}, '/oauth/callback'), ', the same for every configuration.'),
+    copyable(redirectUri, 'Redirect URI'));
 }
 
 /** The create form (`config` null) or the edit form of `config`; resolves with the saved one. */
