@@ -91,6 +91,19 @@ export async function busy(button, busyLabel, place, work) {
   }
 }
 
+/**
+ * A list that reloads in place (`h('div', { class: 'list', tabindex: -1 })`) showing `content`.
+ * When focus was in the list (on a row's button), or had already been lost (that button was
+ * disabled while it waited: the browser then moves focus to the body), focus goes to the list
+ * instead of falling back to the top of the page: a keyboard user carries on from where they were.
+ */
+export function showInList(list, ...content) {
+  const active = document.activeElement;
+  const inList = !active || active === document.body || list.contains(active);
+  list.replaceChildren(...content);
+  if (inList) list.focus({ preventScroll: true });
+}
+
 /** A loading line for a list or page being fetched. */
 export function loading(what) {
   return h('p', { class: 'loading', role: 'status', 'aria-live': 'polite' }, `Loading ${what}…`);
@@ -183,7 +196,7 @@ export function table(caption, columns, rows) {
   );
 }
 
-/** What an empty list says: what is missing and what to do about it. */
-export function empty(text) {
-  return h('p', { class: 'empty' }, text);
+/** What an empty list says: what is missing and what to do about it (text, links). */
+export function empty(...content) {
+  return h('p', { class: 'empty' }, ...content);
 }

@@ -107,8 +107,7 @@ test('sign in, create a site, configure a provider, connect it end to end, refre
     // A provider configuration for the stand-in provider.
     await page.click('nav.tabs a:text("Provider configurations")');
     await settled(page);
-    assert.match(await page.textContent('.empty'), /No provider configurations yet/);
-    assert.equal(await page.inputValue('input[aria-label="Redirect URI"]'), `${server.url}/oauth/callback`);
+    assert.match(await page.textContent('.empty'), /No provider configurations yet.*redirect URI/);
     await page.click('button:text("Add a provider configuration")');
     await page.fill('dialog input[name=key]', 'standin-prod');
     await page.fill('dialog input[name=provider]', 'standin');
@@ -123,6 +122,8 @@ test('sign in, create a site, configure a provider, connect it end to end, refre
     await settled(page);
     // The secret is write-only: not in the page.
     assert.ok(!(await traces(page)).html.includes(provider.clientSecret));
+    // The redirect URI to register is the server's answer (CREDPORT_PUBLIC_URL's callback).
+    assert.equal(await page.inputValue('input[aria-label="Redirect URI"]'), `${server.url}/oauth/callback`);
     await audit(page, 'provider-configs');
 
     // Connect: the browser goes to the provider, the person approves, and comes back.
@@ -327,6 +328,15 @@ test('API keys: listed with their state, revoked with a reason', { timeout: 60_0
     await page.click('form.filters button:text("Search")');
     await page.waitForSelector(`tr[data-key-id="${alice.id}"][data-state="revoked"]`);
     assert.match(await page.textContent(`tr[data-key-id="${alice.id}"]`), /left the company/);
+    // A search that finds nothing says so, with the way back.
+    await page.fill('input[name=q]', 'nobody');
+    await page.click('form.filters button:text("Search")');
+    await page.waitForSelector('.empty');
+    await settled(page);
+    assert.match(await page.textContent('.empty'), /No API key matches “nobody”\. Clear the search\./);
+    await page.click('.empty a:text("Clear the search")');
+    await settled(page);
+    assert.equal(await page.locator('tbody tr').count(), 2);
     view.assertClean();
   } finally {
     await view.close();
@@ -340,6 +350,17 @@ test('keyboard only, and readable 375 px wide', { timeout: 60_000 }, async () =>
     token_expires_at: new Date(Date.now() + 3 * 86_400_000).toISOString(),
     credentials: { type: 'oauth2', fields: { access_token: 'at', refresh_token: 'rt' } },
   });
+  // Something in every tab, long unbroken words included (URLs, ids, scopes).
+  await server.admin('POST', `/v1/admin/sites/${site.id}/provider_configs`, {
+    key: 'google-prod', provider: 'google', client_id: `${'1234567890'.repeat(5)}.apps.googleusercontent.com`, client_secret: 's',
+    authorization_url: 'https://accounts.google.com/o/oauth2/v2/auth?include_granted_scopes=true',
+    token_url: 'https://oauth2.googleapis.com/token', scopes: ['https://www.googleapis.com/auth/gmail.readonly'],
+  });
+  const pat = await server.admin('POST', `/v1/admin/sites/${site.id}/personal_access_tokens`, { user_id: 'user_with_a_rather_long_identifier_0123456789', name: 'ops' });
+  await fetch(`${server.url}/v1/api_keys`, {
+    method: 'POST', headers: { authorization: `Bearer ${pat.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'narrow key', subject: 'subject_with_a_rather_long_identifier_0123456789', scopes: ['orders:read'] }),
+  });
   const view = await newPage(browser, { width: 375, height: 812 });
   try {
     const { page } = view;
@@ -351,12 +372,30 @@ test('keyboard only, and readable 375 px wide', { timeout: 60_000 }, async () =>
     await page.keyboard.press('Enter');
     await page.waitForSelector('h1:text("Sites")');
     await settled(page);
-    await page.goto(`${server.url}/console?site=${site.id}&tab=connections`);
-    await settled(page);
+    for (const tab of ['providers', 'tokens', 'api-keys', 'connections']) {
+      await page.goto(`${server.url}/console?site=${site.id}&tab=${tab}`);
+      await settled(page);
+      assert.equal(await page.locator('tbody tr').count(), 1, tab);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${tab}: the page is ${overflow} px wider than the screen`);
+      await audit(page, `${tab}-375px`);
+    }
     assert.match(await page.textContent('tr[data-provider="google"]'), /expires in 3 days/);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
-    await audit(page, 'connections-375px');
+
+    // Delete by keyboard: Enter on the row's button, the dialog starts on Cancel, Tab, Enter.
+    // The row is gone and focus stays on the list, not back at the top of the page.
+    await page.focus('tr[data-provider="google"] button:text("Delete")');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('dialog[open]');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Delete connection');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('tr[data-provider="google"]', { state: 'detached' });
+    await settled(page);
+    assert.match(await page.textContent('.empty'), /No connections yet/);
+    assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('list')), true, 'focus is on the list');
+
     // Sign out forgets the token.
     await page.click('button:text("Sign out")');
     await page.waitForSelector('input[name=adminToken]');

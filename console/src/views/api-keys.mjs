@@ -1,5 +1,5 @@
 // A site's API keys (the keys it issues to its own users and machines): list, revoke.
-import { busy, dialog, empty, errorBox, field, h, loading, table, time } from '../dom.mjs';
+import { busy, dialog, empty, errorBox, field, h, loading, showInList, table, time } from '../dom.mjs';
 import { optional } from '../forms.mjs';
 
 const PAGE_SIZE = 50;
@@ -7,19 +7,22 @@ const PAGE_SIZE = 50;
 export function apiKeysView(site, { site: info, query, navigate, consoleHref }) {
   const filters = { q: query.get('q') ?? '', all: query.get('all') === '1', offset: Number(query.get('offset')) || 0 };
   const here = (changes = {}) => consoleHref({ site: info.id, tab: 'api-keys', q: filters.q, all: filters.all ? '1' : '', offset: filters.offset || '', ...changes });
-  const list = h('div', { class: 'list' }, loading('the API keys'));
+  const list = h('div', { class: 'list', tabindex: -1 }, loading('the API keys'));
   const reload = () => {
-    list.replaceChildren(loading('the API keys'));
+    showInList(list, loading('the API keys'));
     return site.apiKeys
       .list({ includeInvalid: filters.all, query: filters.q || undefined, limit: PAGE_SIZE, offset: filters.offset })
-      .then((page) => list.replaceChildren(render(page)), (error) => list.replaceChildren(errorBox(error)));
+      .then((page) => showInList(list, render(page)), (error) => showInList(list, errorBox(error)));
   };
 
   const render = ({ data, totalCount }) => {
     if (data.length === 0) {
-      return empty(filters.q || !filters.all
-        ? 'No valid API key matches. Include revoked and expired keys, or clear the search.'
-        : 'No API keys yet. The site’s apps create them (POST /v1/api_keys with a token that has api_keys:write).');
+      if (filters.q) {
+        return empty(`No ${filters.all ? '' : 'valid '}API key matches “${filters.q}”. `, h('a', { href: here({ q: '', offset: '' }) }, 'Clear the search'),
+          filters.all ? '.' : ', or include revoked and expired keys.');
+      }
+      return empty(filters.all ? 'No API keys yet.' : 'No valid API keys: revoked and expired ones show with “Include revoked and expired”.',
+        ' The site’s apps create them (POST /v1/api_keys with a token that has api_keys:write).');
     }
     const rows = data.map((key) => {
       const place = h('div', { class: 'problem' });

@@ -2,7 +2,7 @@
 // status and provider; connect a provider (a connect session: the browser goes to the provider
 // and comes back here with the result); re-authorize; add one with typed credentials; edit;
 // refresh now; delete.
-import { busy, confirmAction, dialog, empty, errorBox, field, h, loading, table, time } from '../dom.mjs';
+import { busy, confirmAction, dialog, empty, errorBox, field, h, loading, showInList, table, time } from '../dom.mjs';
 import { jsonObject, optional, words } from '../forms.mjs';
 
 const STATUSES = ['active', 'inactive', 'invalid'];
@@ -13,15 +13,15 @@ const RETURN_PARAMS = ['connect_session', 'result', 'connection_id', 'error'];
 export function connectionsView(site, { site: info, query, navigate, consoleHref }) {
   const filters = { status: query.get('status') ?? '', provider: query.get('provider') ?? '', page: Number(query.get('page')) || 1 };
   const here = (changes = {}) => consoleHref({ site: info.id, tab: 'connections', ...filters, ...changes });
-  const list = h('div', { class: 'list' }, loading('the connections'));
+  const list = h('div', { class: 'list', tabindex: -1 }, loading('the connections'));
   const actionProblem = h('div', { class: 'problem' });
   let configs = [];
 
   const reload = () => {
-    list.replaceChildren(loading('the connections'));
+    showInList(list, loading('the connections'));
     return site.connections
       .list({ page: filters.page, pageSize: PAGE_SIZE, provider: filters.provider || undefined, status: filters.status || undefined })
-      .then((page) => list.replaceChildren(render(page)), (error) => list.replaceChildren(errorBox(error)));
+      .then((page) => showInList(list, render(page)), (error) => showInList(list, errorBox(error)));
   };
 
   /** Sends the browser to the provider through a new connect session; back here afterwards. */
@@ -83,6 +83,9 @@ export function connectionsView(site, { site: info, query, navigate, consoleHref
   };
 
   const connectButton = h('button', { type: 'button', class: 'primary', onclick: async () => {
+    // Clicked before the configurations arrived: wait for them rather than say there are none.
+    // When they could not be read, that error is already shown.
+    if (!(await busy(connectButton, 'Loading…', null, () => configsLoaded))) return;
     const connectable = configs.filter((c) => c.authorizationUrl);
     if (connectable.length === 0) {
       actionProblem.replaceChildren(h('p', { class: 'error', role: 'alert' },
@@ -111,10 +114,16 @@ export function connectionsView(site, { site: info, query, navigate, consoleHref
 
   const view = h('div', {}, returnBanner(site, query, info, navigate, consoleHref), h('div', { class: 'toolbar' }, connectButton, addButton), actionProblem, filterForm, list);
 
-  site.providerConfigs.list().then(({ data }) => {
+  /** Resolves true once `configs` holds the site's provider configurations, false if they could not be read. */
+  const configsLoaded = site.providerConfigs.list().then(({ data }) => {
     configs = data;
     providers.replaceChildren(...[...new Set(data.map((c) => c.provider))].map((p) => h('option', { value: p })));
-  }, (error) => actionProblem.replaceChildren(errorBox(error))).finally(reload);
+    return true;
+  }, (error) => {
+    actionProblem.replaceChildren(errorBox(error));
+    return false;
+  });
+  configsLoaded.then(reload);
   return view;
 }
 

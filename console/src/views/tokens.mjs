@@ -1,16 +1,16 @@
 // Personal access tokens by user: list (all users, or one), create (the token is shown once,
 // with a copy button, and is gone from the page when its dialog closes), revoke.
-import { busy, confirmAction, copyable, dialog, empty, errorBox, field, h, loading, table, time } from '../dom.mjs';
+import { busy, confirmAction, copyable, dialog, empty, errorBox, field, h, loading, showInList, table, time } from '../dom.mjs';
 import { localTime } from '../forms.mjs';
 
 const SCOPES = ['connections:read', 'credentials:read', 'api_keys:read', 'api_keys:write', 'tokens:write'];
 
 export function tokensView(site, { site: info, query, navigate, consoleHref }) {
   const userFilter = query.get('user') ?? '';
-  const list = h('div', { class: 'list' }, loading('the tokens'));
+  const list = h('div', { class: 'list', tabindex: -1 }, loading('the tokens'));
   const reload = () => {
-    list.replaceChildren(loading('the tokens'));
-    return site.personalAccessTokens.list({ userId: userFilter || undefined }).then(({ data }) => list.replaceChildren(render(data)), (error) => list.replaceChildren(errorBox(error)));
+    showInList(list, loading('the tokens'));
+    return site.personalAccessTokens.list({ userId: userFilter || undefined }).then(({ data }) => showInList(list, render(data)), (error) => showInList(list, errorBox(error)));
   };
 
   const render = (tokens) => {
