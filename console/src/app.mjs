@@ -1,7 +1,7 @@
 // The console's views, chosen by the page's query (`?site=…&tab=…`), so that a view has an
 // address (the browser's back button, a reload, the connect's return) without a server route per
 // view. The query holds ids and filters only, never a secret.
-import { h } from './dom.mjs';
+import { h, keepTimesCurrent } from './dom.mjs';
 import { currentClient, signOut } from './session.mjs';
 import { signInView } from './views/signin.mjs';
 import { sitesView } from './views/sites.mjs';
@@ -19,6 +19,7 @@ export function start() {
     navigate(link.getAttribute('href'));
   });
   window.addEventListener('popstate', render);
+  keepTimesCurrent();
   render();
 }
 

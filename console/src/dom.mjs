@@ -48,8 +48,24 @@ export function fromNow(date, now = Date.now()) {
 export function time(iso, { none = '—', prefix } = {}) {
   if (!iso) return h('span', { class: 'muted' }, none);
   const date = new Date(iso);
+  return h('time', { datetime: iso, title: exact.format(date), dataset: { prefix: prefix ?? '' } }, relativeText(date, prefix));
+}
+
+function relativeText(date, prefix) {
   const text = fromNow(date);
-  return h('time', { datetime: iso, title: exact.format(date) }, prefix ? `${prefix} ${text}` : text);
+  return prefix ? `${prefix} ${text}` : text;
+}
+
+/**
+ * Says every shown time again each half minute: a page left open would otherwise keep saying
+ * "1 second ago" (or "expires in 2 minutes") long after it stopped being true.
+ */
+export function keepTimesCurrent() {
+  setInterval(() => {
+    for (const element of document.querySelectorAll('time[datetime]')) {
+      element.textContent = relativeText(new Date(element.dateTime), element.dataset.prefix);
+    }
+  }, 30_000);
 }
 
 /** What an error says to a person: the API's message and its request id, or the error's own text. */

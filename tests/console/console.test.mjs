@@ -267,7 +267,7 @@ test('a token is shown once, leaves no trace, and is revoked', { timeout: 60_000
   const view = await onNewSite('tokens', 'Tokens');
   try {
     const { page, site } = view;
-    assert.match(await page.textContent('.empty'), /No tokens yet/);
+    assert.match(await page.textContent('.empty'), /No tokens yet.*“Create a token”/);
     await audit(page, 'tokens-empty');
     await page.click('button:text("Create a token")');
     await page.fill('dialog input[name=userId]', 'alice');
@@ -337,6 +337,27 @@ test('API keys: listed with their state, revoked with a reason', { timeout: 60_0
     await page.click('.empty a:text("Clear the search")');
     await settled(page);
     assert.equal(await page.locator('tbody tr').count(), 2);
+    view.assertClean();
+  } finally {
+    await view.close();
+  }
+});
+
+test('times shown relative stay true while the page is open', async () => {
+  await server.admin('POST', '/v1/admin/sites', { name: 'Clocked' });
+  const view = await newPage(browser);
+  try {
+    const { page } = view;
+    await page.clock.install();
+    await signIn(page);
+    await page.waitForSelector('h1:text("Sites")');
+    await settled(page);
+    const created = page.locator('tr:has-text("Clocked") time');
+    assert.match(await created.textContent(), /^(now|\d+ seconds? ago)$/);
+    const exact = await created.getAttribute('title');
+    await page.clock.fastForward('03:00');
+    assert.equal(await created.textContent(), '3 minutes ago');
+    assert.equal(await created.getAttribute('title'), exact, 'the exact time on hover stays');
     view.assertClean();
   } finally {
     await view.close();

@@ -15,7 +15,8 @@ export function tokensView(site, { site: info, query, navigate, consoleHref }) {
 
   const render = (tokens) => {
     if (tokens.length === 0) {
-      return empty(userFilter ? `${userFilter} has no tokens: create one with the form above.` : 'No tokens yet. A token lets one user’s app call credport for this site: create one with the form above.');
+      return empty(userFilter ? `${userFilter} has no tokens: create one with “Create a token”, or ` : 'No tokens yet. A token lets one user’s app call credport for this site: create one with “Create a token”.',
+        userFilter ? h('a', { href: consoleHref({ site: info.id, tab: 'tokens' }) }, 'show every user’s') : null, userFilter ? '.' : null);
     }
     return table('Personal access tokens', ['Name', 'User', 'State', 'Scopes', 'Last used', 'Expires', 'Actions'], tokens.map((token) => {
       const place = h('div', { class: 'problem' });
