@@ -147,6 +147,10 @@ function neverCalled(admin: CredportAdmin) {
   void admin.site('s').connections.create({ provider: 'p', providerConfigKey: 'k' });
   // @ts-expect-error a provider configuration never holds its client secret
   void ((c: ProviderConfig) => c.clientSecret);
+  // The redirect URI to register is the server's: answered with each configuration, never sent.
+  void ((c: ProviderConfig): string => c.redirectUri);
+  // @ts-expect-error redirectUri is no parameter
+  void admin.site('s').providerConfigs.update('k', { redirectUri: 'https://elsewhere.example/oauth/callback' });
   // @ts-expect-error the admin client has no credentials cache
   void new CredportAdmin({ adminToken: 't', credentialsCache: { maxAgeMs: 1 } });
 }
