@@ -21,6 +21,8 @@ function load() {
     ProviderConfigs: core.ProviderConfigs,
     AdminPersonalAccessTokens: core.AdminPersonalAccessTokens,
     AdminApiKeys: core.AdminApiKeys,
+    AdminEvents: core.AdminEvents,
+    WebhookEndpoints: core.WebhookEndpoints,
     ...errorClasses,
   };
   Object.defineProperty(globalThis, shared, { value: api });

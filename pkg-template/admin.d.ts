@@ -10,6 +10,8 @@ export {
   ProviderConfigs,
   AdminPersonalAccessTokens,
   AdminApiKeys,
+  AdminEvents,
+  WebhookEndpoints,
 } from './node/credport_admin.js';
 export type * from './node/credport_admin.js';
 export * from './errors.js';

@@ -13,6 +13,8 @@ import {
   ProviderConfigs,
   AdminPersonalAccessTokens,
   AdminApiKeys,
+  AdminEvents,
+  WebhookEndpoints,
 } from './web/credport_admin.mjs';
 import { sharedErrors } from './errors.mjs';
 import { olderNodeWasmBytes, wasmBytes } from './node-wasm.mjs';
@@ -35,6 +37,8 @@ function load(bytes) {
     ProviderConfigs,
     AdminPersonalAccessTokens,
     AdminApiKeys,
+    AdminEvents,
+    WebhookEndpoints,
     ...errorClasses,
   };
   Object.defineProperty(globalThis, shared, { value: made });
@@ -51,6 +55,8 @@ const {
   ProviderConfigs: providerConfigs,
   AdminPersonalAccessTokens: adminPersonalAccessTokens,
   AdminApiKeys: adminApiKeys,
+  AdminEvents: adminEvents,
+  WebhookEndpoints: webhookEndpoints,
   CredportError: credportError,
   APIError: apiError,
   BadRequestError: badRequestError,
@@ -77,6 +83,8 @@ export {
   providerConfigs as ProviderConfigs,
   adminPersonalAccessTokens as AdminPersonalAccessTokens,
   adminApiKeys as AdminApiKeys,
+  adminEvents as AdminEvents,
+  webhookEndpoints as WebhookEndpoints,
   credportError as CredportError,
   apiError as APIError,
   badRequestError as BadRequestError,

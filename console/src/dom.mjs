@@ -127,14 +127,15 @@ export function loading(what) {
 
 /**
  * A modal dialog (`<dialog>`, so Escape closes it and focus stays inside). `build(close)`
- * returns its content. The dialog is removed from the page when it closes, with everything it
- * showed (a secret shown once included). Resolves with the value given to `close`.
+ * returns its content; `wide` for a table of several columns. The dialog is removed from the
+ * page when it closes, with everything it showed (a secret shown once included). Resolves with
+ * the value given to `close`.
  */
-export function dialog(title, build) {
+export function dialog(title, build, { wide = false } = {}) {
   return new Promise((resolve) => {
     let result;
     const titleId = `dialog-${Math.random().toString(36).slice(2)}`;
-    const element = h('dialog', { 'aria-labelledby': titleId });
+    const element = h('dialog', { 'aria-labelledby': titleId, class: wide ? 'wide' : null });
     const close = (value) => {
       result = value;
       element.close();
@@ -206,10 +207,13 @@ export function table(caption, columns, rows) {
     {},
     h('caption', { class: 'visually-hidden' }, caption),
     h('thead', {}, h('tr', {}, columns.map((name) => h('th', { scope: 'col' }, name)))),
-    h('tbody', {}, rows.map(({ cells, dataset }) =>
-      h('tr', { dataset }, cells.map((cell, i) => h('td', { 'data-label': columns[i] }, cell))),
-    )),
+    h('tbody', {}, tableRows(columns, rows)),
   );
+}
+
+/** The `<tr>`s of `table()`: also for rows added to a table later (a list's next page). */
+export function tableRows(columns, rows) {
+  return rows.map(({ cells, dataset }) => h('tr', { dataset }, cells.map((cell, i) => h('td', { 'data-label': columns[i] }, cell))));
 }
 
 /** What an empty list says: what is missing and what to do about it (text, links). */

@@ -82,7 +82,7 @@ pub struct Event {
 /// `GET /v1/admin/sites/{site}/events`: newest first; `next_cursor` asks for the older ones.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(
-    feature = "wasm",
+    feature = "admin",
     derive(tsify::Tsify),
     tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
@@ -96,7 +96,7 @@ pub struct EventPage {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(
-    feature = "wasm",
+    feature = "admin",
     derive(tsify::Tsify),
     serde(rename_all = "camelCase")
 )]

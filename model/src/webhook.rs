@@ -30,7 +30,7 @@ open_enum! {
 /// A webhook endpoint, without its secret.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(
-    feature = "wasm",
+    feature = "admin",
     derive(tsify::Tsify),
     tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
@@ -49,7 +49,7 @@ pub struct WebhookEndpoint {
 /// The answer to a create: the endpoint and, this once, its signing secret.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(
-    feature = "wasm",
+    feature = "admin",
     derive(tsify::Tsify),
     tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
@@ -58,14 +58,14 @@ pub struct CreatedWebhookEndpoint {
     #[serde(flatten)]
     pub endpoint: WebhookEndpoint,
     /// `whsec_` and the base64 key: give it to `verifyWebhook`. Lists never show it.
-    #[cfg_attr(feature = "wasm", tsify(type = "string"))]
+    #[cfg_attr(feature = "admin", tsify(type = "string"))]
     pub secret: Secret,
 }
 
 /// `GET /v1/admin/sites/{site}/webhook_endpoints`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(
-    feature = "wasm",
+    feature = "admin",
     derive(tsify::Tsify),
     tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
@@ -78,7 +78,7 @@ pub struct WebhookEndpointList {
 /// One event's delivery to one endpoint: its last attempt and its next.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(
-    feature = "wasm",
+    feature = "admin",
     derive(tsify::Tsify),
     tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
@@ -102,7 +102,7 @@ pub struct WebhookDelivery {
 /// `GET /v1/admin/sites/{site}/webhook_endpoints/{id}/deliveries`: newest first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(
-    feature = "wasm",
+    feature = "admin",
     derive(tsify::Tsify),
     tsify(missing_as_null),
     serde(rename_all(serialize = "camelCase"))
@@ -120,7 +120,7 @@ pub const MAX_WEBHOOK_TYPES: usize = 50;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(
-    feature = "wasm",
+    feature = "admin",
     derive(tsify::Tsify),
     serde(rename_all = "camelCase")
 )]
@@ -144,7 +144,7 @@ impl CreateWebhookEndpointParams {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(
-    feature = "wasm",
+    feature = "admin",
     derive(tsify::Tsify),
     serde(rename_all = "camelCase")
 )]

@@ -10,5 +10,7 @@ export {
   ProviderConfigs,
   AdminPersonalAccessTokens,
   AdminApiKeys,
+  AdminEvents,
+  WebhookEndpoints,
 } from './credport_admin.mjs';
 export * from './error-classes.mjs';

@@ -6,9 +6,11 @@
 mod api_keys;
 mod connect_sessions;
 mod connections;
+mod events;
 mod provider_configs;
 mod sites;
 mod tokens;
+mod webhook_endpoints;
 
 use std::rc::Rc;
 
@@ -53,7 +55,7 @@ const ADMIN_TOKEN: TokenOption = TokenOption {
 };
 
 /// The admin client: every site, and through [`CredportAdmin::site`] one site's connections,
-/// provider configurations, personal access tokens and API keys.
+/// provider configurations, personal access tokens, API keys, events and webhook endpoints.
 #[wasm_bindgen]
 pub struct CredportAdmin {
     transport: Rc<Transport>,
@@ -101,7 +103,9 @@ impl CredportAdmin {
             connect_sessions: connect_sessions::ConnectSessions::new(site.clone()).into(),
             provider_configs: provider_configs::ProviderConfigs::new(site.clone()).into(),
             personal_access_tokens: tokens::AdminPersonalAccessTokens::new(site.clone()).into(),
-            api_keys: api_keys::AdminApiKeys::new(site).into(),
+            api_keys: api_keys::AdminApiKeys::new(site.clone()).into(),
+            events: events::AdminEvents::new(site.clone()).into(),
+            webhook_endpoints: webhook_endpoints::WebhookEndpoints::new(site).into(),
         })
     }
 }
@@ -114,6 +118,8 @@ pub struct SiteAdmin {
     provider_configs: JsValue,
     personal_access_tokens: JsValue,
     api_keys: JsValue,
+    events: JsValue,
+    webhook_endpoints: JsValue,
 }
 
 #[wasm_bindgen]
@@ -146,6 +152,19 @@ impl SiteAdmin {
     #[wasm_bindgen(getter, js_name = apiKeys, unchecked_return_type = "AdminApiKeys")]
     pub fn api_keys(&self) -> JsValue {
         self.api_keys.clone()
+    }
+
+    /// The site's audit log: every change and every read of a secret, newest first.
+    #[wasm_bindgen(getter, unchecked_return_type = "AdminEvents")]
+    pub fn events(&self) -> JsValue {
+        self.events.clone()
+    }
+
+    /// Where the site's events are delivered, signed (list, get, create, update, delete,
+    /// deliveries).
+    #[wasm_bindgen(getter, js_name = webhookEndpoints, unchecked_return_type = "WebhookEndpoints")]
+    pub fn webhook_endpoints(&self) -> JsValue {
+        self.webhook_endpoints.clone()
     }
 }
 

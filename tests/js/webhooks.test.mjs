@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { importEsm, requireCjs, startServer, connectionBody } from './harness.mjs';
+import { importAdminEsm, importEsm, requireCjs, startServer, connectionBody } from './harness.mjs';
 
 let esm, cjs, server, receiver, secret, delivery, connection;
 const received = [];
@@ -27,7 +27,9 @@ before(async () => {
   await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   server = await startServer({ env: { CREDPORT_WEBHOOK_ALLOW_PRIVATE: 'true' } });
   const { site } = await server.site();
-  const endpoint = await server.admin('POST', `/v1/admin/sites/${site.id}/webhook_endpoints`, {
+  const { CredportAdmin } = await importAdminEsm();
+  const admin = new CredportAdmin({ adminToken: server.adminToken, baseUrl: server.url });
+  const endpoint = await admin.site(site.id).webhookEndpoints.create({
     url: `http://127.0.0.1:${receiver.address().port}/hooks/credport`,
     types: ['connection.created'],
   });

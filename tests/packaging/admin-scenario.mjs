@@ -7,9 +7,9 @@
  * credport's, WebhookVerificationError included: they are one set of classes). */
 export const ADMIN_PUBLIC_NAMES = [
   'APIConnectionError', 'APIConnectionTimeoutError', 'APIError', 'APIResponseValidationError', 'APIUserAbortError',
-  'AdminApiKeys', 'AdminConnections', 'AdminPersonalAccessTokens', 'AuthenticationError', 'BadRequestError',
+  'AdminApiKeys', 'AdminConnections', 'AdminEvents', 'AdminPersonalAccessTokens', 'AuthenticationError', 'BadRequestError',
   'ConflictError', 'ConnectSessions', 'CredportAdmin', 'CredportError', 'InternalServerError', 'InvalidArgumentError', 'NotFoundError',
-  'PermissionDeniedError', 'ProviderConfigs', 'RateLimitError', 'SiteAdmin', 'Sites', 'WebhookVerificationError',
+  'PermissionDeniedError', 'ProviderConfigs', 'RateLimitError', 'SiteAdmin', 'Sites', 'WebhookEndpoints', 'WebhookVerificationError',
 ];
 
 /**

@@ -31,6 +31,17 @@ import type {
   ClientOptions,
   RequestOptions,
 } from 'credport';
+import { CredportAdmin } from 'credport/admin';
+import type {
+  CreatedWebhookEndpoint,
+  Event,
+  EventPage,
+  WebhookDelivery,
+  WebhookDeliveryList,
+  WebhookEndpoint,
+  WebhookEndpointList,
+  WebhookEndpointStatus,
+} from 'credport/admin';
 
 export async function surface(): Promise<void> {
   const options: ClientOptions = { apiKey: 'cpat_x', baseUrl: 'http://127.0.0.1:8787', maxRetries: 2, timeoutMs: 1000, fetch, dangerouslyAllowBrowser: false };
@@ -143,4 +154,41 @@ export async function wrongCalls(client: Credport): Promise<void> {
   void n;
   // @ts-expect-error connections are read-only: no create
   await client.connections.create({});
+}
+
+export async function adminEventsAndWebhooks(admin: CredportAdmin): Promise<void> {
+  const site = admin.site('site_1');
+  const page: EventPage = await site.events.list({ type: 'connection.updated', targetId: 'conn_1', since: '2026-01-01T00:00:00Z', limit: 50 });
+  const cursor: string | null = page.nextCursor;
+  const older: EventPage = await site.events.list({ cursor: cursor ?? undefined }, { timeoutMs: 5 });
+  for await (const event of site.events.listAll({ type: 'credentials.read' })) {
+    const e: Event = event;
+    // Absent rather than null: an event leaves out what it does not have.
+    const parts: [string, string, string, string, string | undefined, string | undefined] = [e.type, e.at, e.actor.type, e.target.id, e.actor.tokenId, e.requestId];
+    const data: Record<string, unknown> | null | undefined = e.data;
+    void [parts, data];
+  }
+  const created: CreatedWebhookEndpoint = await site.webhookEndpoints.create({ url: 'https://hooks.example.com/credport', types: ['connection.*'], description: 'CRM' });
+  const secret: string = created.secret;
+  const list: WebhookEndpointList = await site.webhookEndpoints.list();
+  const total: number = list.totalCount;
+  const one: WebhookEndpoint = await site.webhookEndpoints.get(created.id);
+  const status: WebhookEndpointStatus = one.status;
+  const updated: WebhookEndpoint = await site.webhookEndpoints.update(created.id, { status: 'disabled', types: [] });
+  const deliveries: WebhookDeliveryList = await site.webhookEndpoints.deliveries(created.id);
+  const delivery: WebhookDelivery | undefined = deliveries.data[0];
+  const lastStatus: number | null | undefined = delivery?.lastStatusCode;
+  const deleted: void = await site.webhookEndpoints.delete(created.id);
+  void [older, secret, total, status, updated, lastStatus, deleted];
+
+  // @ts-expect-error url is required
+  await site.webhookEndpoints.create({ types: [] });
+  // @ts-expect-error limit is a number
+  await site.events.list({ limit: '5' });
+  // @ts-expect-error an endpoint as listed never holds its secret
+  void list.data[0]?.secret;
+  // @ts-expect-error the deliveries are an endpoint's
+  await site.webhookEndpoints.deliveries();
+  // @ts-expect-error the parameters of an update are required
+  await site.webhookEndpoints.update(created.id);
 }

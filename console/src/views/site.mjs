@@ -5,12 +5,16 @@ import { connectionsView } from './connections.mjs';
 import { providerConfigsView } from './provider-configs.mjs';
 import { tokensView } from './tokens.mjs';
 import { apiKeysView } from './api-keys.mjs';
+import { eventsView } from './events.mjs';
+import { webhooksView } from './webhooks.mjs';
 
 const TABS = [
   { id: 'connections', label: 'Connections', view: connectionsView },
   { id: 'providers', label: 'Provider configurations', view: providerConfigsView },
   { id: 'tokens', label: 'Access tokens', view: tokensView },
   { id: 'api-keys', label: 'API keys', view: apiKeysView },
+  { id: 'events', label: 'Events', view: eventsView },
+  { id: 'webhooks', label: 'Webhooks', view: webhooksView },
 ];
 
 export function siteView(client, query, links) {
