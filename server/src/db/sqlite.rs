@@ -373,19 +373,19 @@ mod tests {
     /// queued behind it. Their answers, in order.
     async fn in_one_group(db: &Arc<SqliteDb>, writes: Vec<Boxed>) -> Vec<Result<(), ApiError>> {
         let (release, held) = mpsc::channel::<()>();
+        let (running, started) = oneshot::channel();
         let holder = tokio::spawn({
             let db = Arc::clone(db);
             async move {
                 db.write(move |_| {
+                    let _ = running.send(());
                     held.recv().unwrap();
                     Ok(())
                 })
                 .await
             }
         });
-        while !db.writer.busy.load(Ordering::SeqCst) {
-            tokio::task::yield_now().await;
-        }
+        started.await.unwrap();
         let count = writes.len();
         let tasks: Vec<_> = writes
             .into_iter()
