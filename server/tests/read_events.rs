@@ -1,7 +1,8 @@
-//! The events of credentials reads, written several to a transaction (group commit): every read
-//! answered has its own event, committed before the answer (so it outlives a `kill -9` right
-//! after); a batch that cannot be committed answers every read in it 500, with no secret, and
-//! leaves no event.
+//! The events of credentials reads: every read answered has its own event, committed before the
+//! answer (so it outlives a `kill -9` right after), whether it was committed alone or, on SQLite,
+//! in a group with the other writes of the moment; reads whose events cannot be written answer
+//! 500, with no secret, and leave no event. The group's own failures (a commit refused after
+//! every write of it succeeded) are tested in `server/src/db/sqlite.rs`.
 
 mod common;
 
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use common::{all_events, on_postgres, Api, Server, Site};
 use serde_json::Value;
 
-/// Reads sent at once: enough that several wait while a batch commits.
+/// Reads sent at once: enough that several wait while a group commits.
 const CONCURRENT: usize = 48;
 
 /// A site with one connection to read; the connection's id and its secret.
@@ -98,7 +99,7 @@ fn accept_read_events(server: &Server) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_batch_that_fails_hands_out_no_secret_and_leaves_no_event() {
+async fn reads_whose_events_fail_hand_out_no_secret_and_leave_no_event() {
     // A server of its own: the trigger would fail other tests' reads.
     let server = Server::start();
     let api = server.api();
@@ -118,7 +119,7 @@ async fn a_batch_that_fails_hands_out_no_secret_and_leaves_no_event() {
         .await
         .is_empty());
 
-    // The writer goes on with the next batch.
+    // The writer goes on.
     accept_read_events(&server);
     let read = api
         .get(&site.token, "/v1/connections/credentials/shopify")
