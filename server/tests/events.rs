@@ -7,28 +7,9 @@ mod common;
 use std::collections::HashSet;
 
 use common::provider::{Mode, Provider};
-use common::{Api, Options, Server, Site};
+use common::{all_events, Options, Server, Site};
 use credport_server::clock;
 use serde_json::{json, Value};
-
-/// Every event of the site, newest first, through the cursor.
-async fn all_events(api: &Api, site: &str, query: &str) -> Vec<Value> {
-    let mut events = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = format!("/v1/admin/sites/{site}/events?limit=100{query}");
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page = api.admin("GET", &path, None).await;
-        let page = page.ok(200);
-        events.extend(page["data"].as_array().unwrap().iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return events,
-        }
-    }
-}
 
 /// The one event of `kind` about `target`; fails unless there is exactly one.
 fn one<'a>(events: &'a [Value], kind: &str, target: &str) -> &'a Value {

@@ -137,7 +137,9 @@ impl Db {
     }
 
     /// Runs `f` in one write transaction: committed if it returns `Ok`, rolled back otherwise,
-    /// so a request never leaves half its writes behind.
+    /// so a request never leaves half its writes behind. On SQLite the transaction is a
+    /// savepoint of one that commits the writes of the moment together
+    /// ([`sqlite`]); `f`'s result is answered once they are committed.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -153,17 +155,12 @@ impl Db {
         F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
     {
         match self {
-            Self::Sqlite(db) => {
+            Self::Sqlite(db) if read_only => {
                 let db = Arc::clone(db);
-                blocking(move || {
-                    if read_only {
-                        db.read_blocking(f)
-                    } else {
-                        db.write_blocking(f)
-                    }
-                })
-                .await
+                blocking(move || db.read_blocking(f)).await
             }
+            // Writes go to the writer thread, which commits them in groups.
+            Self::Sqlite(db) => db.write(f).await,
             Self::Postgres(pg) => pg.transaction(read_only, f).await,
         }
     }

@@ -557,6 +557,25 @@ impl Api {
     }
 }
 
+/// Every event of the site, newest first, through the cursor.
+pub async fn all_events(api: &Api, site: &str, query: &str) -> Vec<Value> {
+    let mut events = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!("/v1/admin/sites/{site}/events?limit=100{query}");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = api.admin("GET", &path, None).await;
+        let page = page.ok(200);
+        events.extend(page["data"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return events,
+        }
+    }
+}
+
 /// A connection body for the admin API, with a random secret.
 pub fn connection_body(provider: &str) -> Value {
     json!({
