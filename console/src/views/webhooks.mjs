@@ -1,16 +1,16 @@
 // A site's webhook endpoints: the list (url, event types, status); create (the signing secret is
 // shown once, with a copy button, and is gone from the page when its dialog closes); edit; enable
 // or disable; delete with a confirmation; and each endpoint's deliveries.
-import { busy, confirmAction, copyable, dialog, empty, errorBox, field, h, loading, table, time } from '../dom.mjs';
+import { busy, confirmAction, copyable, dialog, empty, errorBox, field, h, loading, showInList, table, time } from '../dom.mjs';
 import { optional, words } from '../forms.mjs';
 
 const TYPES_HINT = 'Event types or families, separated by spaces or commas, such as connection.* credentials.read. Empty: every event.';
 
 export function webhooksView(site) {
-  const list = h('div', { class: 'list' }, loading('the webhook endpoints'));
+  const list = h('div', { class: 'list', tabindex: -1 }, loading('the webhook endpoints'));
   const reload = () => {
-    list.replaceChildren(loading('the webhook endpoints'));
-    return site.webhookEndpoints.list().then(({ data }) => list.replaceChildren(render(data)), (error) => list.replaceChildren(errorBox(error)));
+    showInList(list, loading('the webhook endpoints'));
+    return site.webhookEndpoints.list().then(({ data }) => showInList(list, render(data)), (error) => showInList(list, errorBox(error)));
   };
 
   const render = (endpoints) => {
