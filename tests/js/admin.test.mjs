@@ -5,32 +5,13 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
-import { importAdminEsm, importEsm, requireAdminCjs, startServer, connectionBody, testProject } from './harness.mjs';
+import { countingFetch, importAdminEsm, importEsm, rejections, requireAdminCjs, startServer, connectionBody, testProject } from './harness.mjs';
 
 let admin, sdk, cjs, server, endpoint, client;
 const errors = []; // every error a call threw, to check that none holds the admin token
 const secrets = []; // every secret this file made
 
-/** A `fetch` that counts the requests it sends: bad input must reject with it still at zero. */
-function countingFetch() {
-  const counted = (request) => {
-    counted.calls += 1;
-    return fetch(request);
-  };
-  counted.calls = 0;
-  return counted;
-}
-
-/** The error `promise` rejects with (kept for the leak check), or a failure if it resolves. */
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    errors.push(error);
-    return error;
-  }
-  assert.fail('resolved; expected a rejection');
-}
+const rejection = rejections(errors);
 
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 

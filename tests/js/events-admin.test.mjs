@@ -6,33 +6,14 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { importAdminEsm, importEsm, startServer } from './harness.mjs';
+import { countingFetch, importAdminEsm, importEsm, rejections, startServer } from './harness.mjs';
 
 let admin, sdk, server, client;
 const receivers = {};
 const errors = []; // every error a call threw, to check that none holds a secret
 const secrets = [];
 
-/** A `fetch` that counts the requests it sends. */
-function countingFetch() {
-  const counted = (request) => {
-    counted.calls += 1;
-    return fetch(request);
-  };
-  counted.calls = 0;
-  return counted;
-}
-
-/** The error `promise` rejects with (kept for the leak check), or a failure if it resolves. */
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    errors.push(error);
-    return error;
-  }
-  assert.fail('resolved; expected a rejection');
-}
+const rejection = rejections(errors);
 
 /** A receiver on loopback answering `status` to every delivery; `received` holds them. */
 async function receiver(status) {

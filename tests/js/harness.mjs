@@ -1,5 +1,6 @@
 // What every JS test needs: the packed package installed in a fresh project (imported by name,
 // ESM and CJS) and a real credport-server on a loopback port with its own temporary database.
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -149,5 +150,31 @@ export function connectionBody(provider, overrides = {}) {
     credentials: { type: 'api_key', fields: { api_key: `secret-${provider}-${crypto.randomBytes(8).toString('hex')}` } },
     metadata: { tenantId: 't-1', 'Display Name': provider },
     ...overrides,
+  };
+}
+
+/** A `fetch` that counts the requests it sends: bad input must reject with it still at zero. */
+export function countingFetch() {
+  const counted = (request) => {
+    counted.calls += 1;
+    return fetch(request);
+  };
+  counted.calls = 0;
+  return counted;
+}
+
+/**
+ * `rejection(promise)`: the error `promise` rejects with, kept in `errors` (a file then checks
+ * that none of them holds a secret), or a failure if it resolves.
+ */
+export function rejections(errors) {
+  return async (promise) => {
+    try {
+      await promise;
+    } catch (error) {
+      errors.push(error);
+      return error;
+    }
+    assert.fail('resolved; expected a rejection');
   };
 }
