@@ -2,7 +2,9 @@
 // against this build, in one run, on the two paths recording touches most: reading credentials
 // (a read that became a write: the `credentials.read` event) and an admin write (its event and the
 // webhook outbox's look-up, in the same transaction). The two servers take turns, twice, each
-// seeded alike; requests per second are the median of the two turns.
+// seeded alike; requests per second are the median of the two turns. On SQLite, and on PostgreSQL
+// too when PGHOST names a cluster (`npm run bench` runs under scripts/with-postgres.sh): each server
+// then gets a new database of its own.
 //
 // The old server is built once from git (a detached worktree at BEFORE_EVENTS, `cargo build
 // --release` with its own target directory) and kept in bench/.cache/before-events/<commit>.
@@ -10,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureWrk, spread } from './load.mjs';
-import { startSeededServer } from './server.mjs';
+import { postgresDatabase, startSeededServer } from './server.mjs';
 import { benchDir, median, root, round } from './util.mjs';
 
 /** main just before events were added. */
@@ -73,7 +75,12 @@ async function firstConnection(seeded) {
   return page.payload[0].id;
 }
 
-export async function measureEvents({ binary, seconds, warmupSeconds, install, log }) {
+/** The stores measured: SQLite, and PostgreSQL when there is a cluster. */
+function defaultStores() {
+  return process.env.PGHOST ? ['SQLite', 'PostgreSQL'] : ['SQLite'];
+}
+
+export async function measureEvents({ binary, seconds, warmupSeconds, install, log, stores = defaultStores() }) {
   const wrk = await ensureWrk({ install });
   const servers = [
     { name: `before events (${BEFORE_EVENTS})`, binary: beforeEventsBinary(log) },
@@ -81,33 +88,38 @@ export async function measureEvents({ binary, seconds, warmupSeconds, install, l
   ];
   const connections = 32;
   const threads = 2;
-  const samples = servers.map(() => ({ 'credentials read': [], 'admin write': [] }));
-  for (let turn = 0; turn < 2; turn++) {
-    for (const [k, server] of servers.entries()) {
-      log(`events: ${server.name}, turn ${turn + 1}: seeding, then ${seconds}s per request`);
-      const seeded = await startSeededServer(server.binary);
-      try {
-        const id = await firstConnection(seeded);
-        for (const target of targets(seeded, id)) {
-          const opts = { seconds, connections, threads };
-          if (warmupSeconds > 0) await spread(wrk, target, [seeded.server.url], { ...opts, seconds: warmupSeconds });
-          const measured = await spread(wrk, target, [seeded.server.url], opts);
-          if (measured.errors > 0) throw new Error(`${target.name} on ${server.name}: ${measured.errors} errors`);
-          samples[k][target.name].push(measured.rps);
+  const routes = [];
+  for (const store of stores) {
+    const samples = servers.map(() => ({ 'credentials read': [], 'admin write': [] }));
+    for (let turn = 0; turn < 2; turn++) {
+      for (const [k, server] of servers.entries()) {
+        log(`events: ${server.name} on ${store}, turn ${turn + 1}: seeding, then ${seconds}s per request`);
+        const database = store === 'PostgreSQL' ? postgresDatabase() : undefined;
+        const seeded = await startSeededServer(server.binary, { database });
+        try {
+          const id = await firstConnection(seeded);
+          for (const target of targets(seeded, id)) {
+            const opts = { seconds, connections, threads };
+            if (warmupSeconds > 0) await spread(wrk, target, [seeded.server.url], { ...opts, seconds: warmupSeconds });
+            const measured = await spread(wrk, target, [seeded.server.url], opts);
+            if (measured.errors > 0) throw new Error(`${target.name} on ${server.name}: ${measured.errors} errors`);
+            samples[k][target.name].push(measured.rps);
+          }
+        } finally {
+          await seeded.server.stop();
         }
-      } finally {
-        await seeded.server.stop();
       }
     }
+    for (const name of ['credentials read', 'admin write']) {
+      const [before, after] = samples.map((s) => median(s[name]));
+      const cost = 1 - after / before;
+      routes.push({ name, store, beforeRps: round(before, 0), afterRps: round(after, 0), cost: round(cost, 3), withinBudget: cost <= BUDGET });
+    }
   }
-  const routes = ['credentials read', 'admin write'].map((name) => {
-    const [before, after] = samples.map((s) => median(s[name]));
-    const cost = 1 - after / before;
-    return { name, beforeRps: round(before, 0), afterRps: round(after, 0), cost: round(cost, 3), withinBudget: cost <= BUDGET };
-  });
   return {
     method:
-      `credport-server before events (commit ${BEFORE_EVENTS}) and this build, release builds on SQLite, each seeded like the server ` +
+      `credport-server before events (commit ${BEFORE_EVENTS}) and this build, release builds on ${stores.join(' and on ')} ` +
+      `(a new database per server), each seeded like the server ` +
       `section; ${seconds} s per request after a ${warmupSeconds} s warm-up, ${connections} keep-alive connections, ` +
       `${wrk ? 'wrk' : 'the node:http load generator'}; the two servers take turns, twice; medians of the turns. ` +
       `Cost = 1 − after/before; the budget is ${BUDGET * 100}%.`,

@@ -164,8 +164,8 @@ export function markdown(report) {
   if (ev?.routes) {
     out.push(
       table(
-        ['request', `${ev.servers[0]}, req/s`, `${ev.servers[1]}, req/s`, 'cost', 'budget'],
-        ev.routes.map((r) => [r.name, int(r.beforeRps), `**${int(r.afterRps)}**`, `${(r.cost * 100).toFixed(1)}%`, r.withinBudget ? '≤ 15% ✓' : '≤ 15% ✗']),
+        ['request', 'store', `${ev.servers[0]}, req/s`, `${ev.servers[1]}, req/s`, 'cost', 'budget'],
+        ev.routes.map((r) => [r.name, r.store ?? 'SQLite', int(r.beforeRps), `**${int(r.afterRps)}**`, `${(r.cost * 100).toFixed(1)}%`, r.withinBudget ? '≤ 15% ✓' : '≤ 15% ✗']),
       ),
       '',
       ev.method,

@@ -1,8 +1,9 @@
 //! The events of credentials reads: every read answered has its own event, committed before the
 //! answer (so it outlives a `kill -9` right after), whether it was committed alone or, on SQLite,
 //! in a group with the other writes of the moment; reads whose events cannot be written answer
-//! 500, with no secret, and leave no event. The group's own failures (a commit refused after
-//! every write of it succeeded) are tested in `server/src/db/sqlite.rs`.
+//! 500, with no secret, and leave no event; a change whose event cannot be written is not made.
+//! The group's own failures (a commit refused after every write of it succeeded) are tested in
+//! `server/src/db/sqlite.rs`.
 
 mod common;
 
@@ -74,26 +75,30 @@ async fn concurrent_reads_each_get_their_own_event() {
     );
 }
 
-/// Makes every insert of a `credentials.read` event fail, as a full disk or a lost database
-/// would, until [`accept_read_events`].
-fn refuse_read_events(server: &Server) {
+/// Makes every insert of an event of type `kind` fail, as a full disk or a lost database would,
+/// until [`accept_events`].
+fn refuse_events(server: &Server, kind: &str) {
     let statement = if on_postgres() {
-        "CREATE FUNCTION refuse_read() RETURNS trigger LANGUAGE plpgsql AS
-             $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
-         CREATE TRIGGER refuse_read BEFORE INSERT ON events FOR EACH ROW
-             WHEN (NEW.type = 'credentials.read') EXECUTE FUNCTION refuse_read();"
+        format!(
+            "CREATE FUNCTION refuse_event() RETURNS trigger LANGUAGE plpgsql AS
+                 $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+             CREATE TRIGGER refuse_event BEFORE INSERT ON events FOR EACH ROW
+                 WHEN (NEW.type = '{kind}') EXECUTE FUNCTION refuse_event();"
+        )
     } else {
-        "CREATE TRIGGER refuse_read BEFORE INSERT ON events WHEN NEW.type = 'credentials.read'
-             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+        format!(
+            "CREATE TRIGGER refuse_event BEFORE INSERT ON events WHEN NEW.type = '{kind}'
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+        )
     };
-    common::execute_sql(&server.database, statement);
+    common::execute_sql(&server.database, &statement);
 }
 
-fn accept_read_events(server: &Server) {
+fn accept_events(server: &Server) {
     let statement = if on_postgres() {
-        "DROP TRIGGER refuse_read ON events; DROP FUNCTION refuse_read();"
+        "DROP TRIGGER refuse_event ON events; DROP FUNCTION refuse_event();"
     } else {
-        "DROP TRIGGER refuse_read;"
+        "DROP TRIGGER refuse_event;"
     };
     common::execute_sql(&server.database, statement);
 }
@@ -105,7 +110,7 @@ async fn reads_whose_events_fail_hand_out_no_secret_and_leave_no_event() {
     let api = server.api();
     let (site, connection, secret) = site_with_connection(&api).await;
 
-    refuse_read_events(&server);
+    refuse_events(&server, "credentials.read");
     for (status, _, body) in read_at_once(&api, &site).await {
         assert_eq!(status, 500, "{body}");
         assert!(
@@ -120,7 +125,7 @@ async fn reads_whose_events_fail_hand_out_no_secret_and_leave_no_event() {
         .is_empty());
 
     // The writer goes on.
-    accept_read_events(&server);
+    accept_events(&server);
     let read = api
         .get(&site.token, "/v1/connections/credentials/shopify")
         .await;
@@ -130,6 +135,37 @@ async fn reads_whose_events_fail_hand_out_no_secret_and_leave_no_event() {
         read_event_requests(&api, &site.id, &connection).await,
         HashSet::from([request])
     );
+}
+
+/// On PostgreSQL an event's insert goes out with the transaction's next statement, not on its
+/// own: its failure must still fail the change it records.
+#[tokio::test]
+async fn a_change_whose_event_fails_is_not_made() {
+    let server = Server::start();
+    let api = server.api();
+    let (site, connection, _) = site_with_connection(&api).await;
+    let path = format!("/v1/admin/sites/{}/connections/{connection}", site.id);
+
+    refuse_events(&server, "connection.updated");
+    api.admin(
+        "PATCH",
+        &path,
+        Some(serde_json::json!({ "metadata": { "tier": "pro" } })),
+    )
+    .await
+    .error(500, "internal");
+    let unchanged = api.admin("GET", &path, None).await;
+    assert_eq!(unchanged.ok(200)["metadata"].get("tier"), None);
+
+    accept_events(&server);
+    let changed = api
+        .admin(
+            "PATCH",
+            &path,
+            Some(serde_json::json!({ "metadata": { "tier": "pro" } })),
+        )
+        .await;
+    assert_eq!(changed.ok(200)["metadata"]["tier"], "pro");
 }
 
 /// Reads answered before the kill, by request id.

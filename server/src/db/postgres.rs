@@ -8,18 +8,18 @@
 //! races between instances. Every connection has `statement_timeout` and `lock_timeout`, so a
 //! stuck lock answers a retryable 503 instead of hanging the request.
 
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio::runtime::Handle;
 use tokio_postgres::config::{Host, SslMode};
-use tokio_postgres::IsolationLevel;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::db::migrations;
 use crate::db::postgres_errors::pool_error_text;
-use crate::db::sql::{Conn, PgConn, Session};
+use crate::db::sql::{Conn, PgConn};
 use crate::error::ApiError;
 
 use super::OpenError;
@@ -179,33 +179,40 @@ impl PgDb {
     }
 
     /// Runs `f` in one transaction on a pooled connection: committed if it returns `Ok`, rolled
-    /// back otherwise.
+    /// back otherwise. `BEGIN` goes out with the first statement, and statements `f` defers
+    /// (events) with the next one or the `COMMIT` ([`PgConn`]): a transaction costs no more
+    /// round trips than the statements whose answers it waits for.
     pub async fn transaction<T, F>(&self, read_only: bool, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
     {
-        let mut client = self.pool.get().await?;
+        let client = self.pool.get().await?;
         let runtime = Handle::current();
-        let isolation = if read_only {
-            IsolationLevel::RepeatableRead
+        let begin = if read_only {
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         } else {
-            IsolationLevel::ReadCommitted
+            "BEGIN ISOLATION LEVEL READ COMMITTED"
         };
         super::blocking(move || {
-            let tx = runtime.block_on(
-                client
-                    .build_transaction()
-                    .isolation_level(isolation)
-                    .read_only(read_only)
-                    .start(),
-            )?;
-            let out = f(&Conn::Postgres(PgConn {
-                session: Session::Transaction(&tx),
-                runtime: &runtime,
-            }))?;
-            runtime.block_on(tx.commit())?;
-            Ok(out)
+            let (out, broken) = {
+                let pg = PgConn::transaction(&client, &runtime, begin);
+                // A panic in `f` must not put the connection back in the pool inside the
+                // transaction: it is rolled back first, as on an error.
+                let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    f(&Conn::Postgres(&pg)).and_then(|out| pg.commit().map(|()| out))
+                }));
+                let broken = !matches!(out, Ok(Ok(_))) && pg.rollback().is_err();
+                (out, broken)
+            };
+            if broken {
+                // Its state is unknown: the connection leaves the pool.
+                drop(Object::take(client));
+            }
+            match out {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
         })
         .await
     }
@@ -220,12 +227,6 @@ impl PgDb {
     {
         let client = self.pool.get().await?;
         let runtime = Handle::current();
-        super::blocking(move || {
-            f(&Conn::Postgres(PgConn {
-                session: Session::Autocommit(&client),
-                runtime: &runtime,
-            }))
-        })
-        .await
+        super::blocking(move || f(&Conn::Postgres(&PgConn::autocommit(&client, &runtime)))).await
     }
 }

@@ -6,10 +6,15 @@
 
 use std::error::Error as StdError;
 
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+
 use bytes::BytesMut;
-use deadpool_postgres::{Object, Transaction};
+use deadpool_postgres::Object;
+use futures_util::future::{join, join_all};
 use tokio::runtime::Handle;
 use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+use tokio_postgres::Statement;
 
 use crate::error::ApiError;
 
@@ -192,7 +197,7 @@ impl Row {
 /// A connection inside a transaction opened by [`crate::db::Db`], on either store.
 pub enum Conn<'a> {
     Sqlite(&'a rusqlite::Connection),
-    Postgres(PgConn<'a>),
+    Postgres(&'a PgConn<'a>),
 }
 
 impl Conn<'_> {
@@ -237,6 +242,17 @@ impl Conn<'_> {
                 .into_iter()
                 .map(Row)
                 .collect()),
+        }
+    }
+
+    /// Runs a statement whose outcome (beyond success) the caller does not need: an event's
+    /// insert. On PostgreSQL, in a transaction, it goes out with the next statement or the
+    /// `COMMIT`, in one round trip ([`PgConn`]); if it fails, that statement fails and the
+    /// transaction with it. On SQLite it runs at once.
+    pub fn execute_deferred(&self, sql: &str, args: &[Value]) -> Result<(), ApiError> {
+        match self {
+            Self::Sqlite(_) => self.execute(sql, args).map(drop),
+            Self::Postgres(conn) => conn.execute_deferred(&numbered_for_postgres(sql), args),
         }
     }
 
@@ -345,46 +361,74 @@ impl<'a> FromSql<'a> for Value {
     }
 }
 
-/// What a [`PgConn`]'s statements run in.
-pub(super) enum Session<'a> {
-    Transaction(&'a Transaction<'a>),
-    /// Each statement on its own ([`crate::db::postgres::PgDb::single_read`]).
-    Autocommit(&'a Object),
+/// A statement sent ahead of the next one, in the same round trip ([`PgConn::execute_deferred`]).
+enum Deferred {
+    /// A statement of the simple protocol (`BEGIN …`).
+    Simple(&'static str),
+    /// A prepared statement and its parameters.
+    Statement(Statement, Vec<Value>),
 }
 
-/// Runs `$body` with `$client` bound to the session's transaction or connection (two types
-/// with the same methods).
-macro_rules! in_session {
-    ($session:expr, $client:ident => $body:expr) => {
-        match $session {
-            Session::Transaction($client) => $body,
-            Session::Autocommit($client) => $body,
-        }
-    };
-}
-
-/// A pooled connection in use, from a blocking thread.
+/// A pooled connection in use, from a blocking thread: in a transaction that
+/// [`crate::db::postgres::PgDb`] opens and ends, or with each statement on its own
+/// ([`crate::db::postgres::PgDb::single_read`]).
+///
+/// Each statement is a round trip, and each round trip hands over between this thread, the
+/// connection's task and the database. Statements whose outcome the caller does not look at
+/// (the transaction's `BEGIN`, an event's insert) therefore wait in `deferred` and go out in
+/// one write with the next statement that is awaited (or the `COMMIT`): PostgreSQL answers
+/// them in order, and the first error among them fails that statement, so a transaction never
+/// commits over a deferred statement that failed.
 pub struct PgConn<'a> {
-    pub(super) session: Session<'a>,
-    pub(super) runtime: &'a Handle,
+    client: &'a Object,
+    runtime: &'a Handle,
+    in_transaction: bool,
+    deferred: RefCell<Vec<Deferred>>,
+    /// Whether anything was sent since `BEGIN` was queued (then a failure needs `ROLLBACK`).
+    sent: Cell<bool>,
 }
 
-impl PgConn<'_> {
+impl<'a> PgConn<'a> {
+    /// A transaction begun with `begin` (sent with the first statement).
+    pub(super) fn transaction(
+        client: &'a Object,
+        runtime: &'a Handle,
+        begin: &'static str,
+    ) -> Self {
+        Self {
+            client,
+            runtime,
+            in_transaction: true,
+            deferred: RefCell::new(vec![Deferred::Simple(begin)]),
+            sent: Cell::new(false),
+        }
+    }
+
+    /// Each statement on its own.
+    pub(super) fn autocommit(client: &'a Object, runtime: &'a Handle) -> Self {
+        Self {
+            client,
+            runtime,
+            in_transaction: false,
+            deferred: RefCell::default(),
+            sent: Cell::new(false),
+        }
+    }
+
     pub fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, ApiError> {
         self.runtime.block_on(async {
-            Ok(in_session!(self.session, client => {
-                let statement = client.prepare_cached(sql).await?;
-                client.execute(&statement, &bound(args)).await?
-            }))
+            let statement = self.client.prepare_cached(sql).await?;
+            self.after_deferred(self.client.execute(&statement, &bound(args)))
+                .await
         })
     }
 
     pub fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Vec<Value>>, ApiError> {
         self.runtime.block_on(async {
-            let rows = in_session!(self.session, client => {
-                let statement = client.prepare_cached(sql).await?;
-                client.query(&statement, &bound(args)).await?
-            });
+            let statement = self.client.prepare_cached(sql).await?;
+            let rows = self
+                .after_deferred(self.client.query(&statement, &bound(args)))
+                .await?;
             rows.iter()
                 .map(|row| {
                     (0..row.len())
@@ -393,6 +437,62 @@ impl PgConn<'_> {
                 })
                 .collect()
         })
+    }
+
+    /// Runs a statement whose outcome the caller does not look at: in a transaction it is
+    /// sent with the next statement or the `COMMIT`, whose error its own failure becomes.
+    pub fn execute_deferred(&self, sql: &str, args: &[Value]) -> Result<(), ApiError> {
+        if !self.in_transaction {
+            return self.execute(sql, args).map(drop);
+        }
+        // Prepared now (once per connection: a cache hit after that), so that the deferred
+        // statements go out in the order they were queued.
+        let statement = self.runtime.block_on(self.client.prepare_cached(sql))?;
+        self.deferred
+            .borrow_mut()
+            .push(Deferred::Statement(statement, args.to_vec()));
+        Ok(())
+    }
+
+    /// Commits, in the round trip of what was deferred.
+    pub(super) fn commit(&self) -> Result<(), ApiError> {
+        self.runtime
+            .block_on(self.after_deferred(self.client.batch_execute("COMMIT")))
+    }
+
+    /// Ends a transaction that failed: drops what was never sent, rolls back the rest.
+    pub(super) fn rollback(&self) -> Result<(), ApiError> {
+        self.deferred.take();
+        if self.sent.get() {
+            self.runtime
+                .block_on(self.client.batch_execute("ROLLBACK"))?;
+        }
+        Ok(())
+    }
+
+    /// Sends the deferred statements, then `last`, without waiting in between, and answers
+    /// `last`'s result unless one of them failed (the first failure, in order).
+    async fn after_deferred<T>(
+        &self,
+        last: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, ApiError> {
+        self.sent.set(true);
+        let deferred = self.deferred.take();
+        if deferred.is_empty() {
+            return Ok(last.await?);
+        }
+        // `join_all` polls them in order, and each sends its messages when first polled.
+        let sent = join_all(deferred.iter().map(|d| async move {
+            match d {
+                Deferred::Simple(sql) => self.client.batch_execute(sql).await,
+                Deferred::Statement(statement, args) => {
+                    self.client.execute(statement, &bound(args)).await.map(drop)
+                }
+            }
+        }));
+        let (earlier, last) = join(sent, last).await;
+        earlier.into_iter().collect::<Result<Vec<()>, _>>()?;
+        Ok(last?)
     }
 }
 

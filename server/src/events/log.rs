@@ -23,9 +23,11 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 const COLUMNS: &str = "seq, id, site_id, type, at, actor_type, actor_token_id, actor_user_id, \
     target_type, target_id, request_id, client_address, user_agent, data";
 
+/// Writes `event`; on PostgreSQL the insert goes out with the transaction's next statement
+/// ([`Conn::execute_deferred`]): recording adds no round trip of its own.
 pub fn insert(conn: &Conn<'_>, event: &Event, at: i64) -> Result<(), ApiError> {
     let data = event.data.as_ref().map(serde_json::to_string).transpose()?;
-    conn.execute(
+    conn.execute_deferred(
         "INSERT INTO events (id, site_id, type, at, actor_type, actor_token_id, actor_user_id,
             target_type, target_id, request_id, client_address, user_agent, data)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -44,8 +46,7 @@ pub fn insert(conn: &Conn<'_>, event: &Event, at: i64) -> Result<(), ApiError> {
             event.user_agent.as_deref().into(),
             data.into(),
         ],
-    )?;
-    Ok(())
+    )
 }
 
 fn from_row(row: &mut Row) -> Result<Event, ApiError> {

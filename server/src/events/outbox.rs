@@ -39,7 +39,7 @@ pub fn enqueue(conn: &Conn<'_>, event: &Event, now: i64) -> Result<(), ApiError>
             Some(payload) => payload,
             None => body.insert(serde_json::to_string(event)?),
         };
-        conn.execute(
+        conn.execute_deferred(
             "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload,
                 status, next_attempt_at_ms, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)",
