@@ -205,8 +205,10 @@ impl Transport {
         let deadline = Deadline::start(timeout_ms, signal).ok_or_else(|| Failure::Network("no AbortController in this runtime".into()))?;
         let request = self.request(call, url, idempotency_key, deadline.signal()).map_err(|e| Failure::Network(message_of(&e)))?;
         // Node's `fetch` follows a `Request`'s signal only while the `Request` is alive (undici
-        // links the two through a weak reference): it is kept until the attempt ends.
-        let _alive = request.clone();
+        // links the two through a weak reference): it is kept until the attempt ends. A second
+        // handle to the same object, by `Clone::clone`: `request.clone()` would be web-sys's
+        // `Request.prototype.clone()`, a whole new `Request` per attempt (a twentieth of a call).
+        let _alive = Clone::clone(&request);
         let stopped = |stopped: Stopped| match stopped {
             Stopped::Aborted => Failure::Aborted,
             Stopped::TimedOut => Failure::Timeout,
