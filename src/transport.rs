@@ -286,19 +286,10 @@ impl Transport {
         let response: web_sys::Response = response.into();
         let bytes = response.array_buffer().map_err(|e| message_of(&e))?;
         let bytes = JsFuture::from(bytes).await.map_err(|e| message_of(&e))?;
-        let text = utf8(js_sys::Uint8Array::new(&bytes).to_vec());
+        let text = decode::text(js_sys::Uint8Array::new(&bytes).to_vec());
         let response = Response::from(response);
         Ok(Answer { status: response.status(), response, text })
     }
-}
-
-/// A body's bytes as the text `Response.text()` makes of them: UTF-8 without a leading byte
-/// order mark, each invalid sequence read as U+FFFD.
-fn utf8(mut bytes: Vec<u8>) -> String {
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        bytes.drain(..3);
-    }
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The message of a thrown or rejected value: an `Error`'s message, a thrown string, else a
