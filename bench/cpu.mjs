@@ -4,7 +4,8 @@
 // The measure behind docs/performance.md's "Where a call's CPU goes" (issue 26).
 //
 //   node bench/cpu.mjs [--items 5] [--calls 300] [--rounds 9] DIST...   CPU per call, interleaved rounds, medians
-//   node bench/cpu.mjs --named OUT                                      OUT/web/credport.mjs + .wasm with function names kept
+//   node bench/cpu.mjs --named OUT [--wasm FILE]                        OUT/web/credport.mjs + .wasm with function names kept
+//                                                                        (FILE: cargo's credport.wasm, by default target/'s)
 //   node bench/cpu.mjs --profile [--items 5] [--calls 20000] DIST       a CPU profile of the calls, read top-down
 //
 // Each DIST is a built package (dist/ after `node scripts/build.mjs`, or a copy of one) or an OUT
@@ -31,6 +32,7 @@ const flag = (name) => {
 };
 
 const named = option('--named');
+const compiled = option('--wasm', path.join(root, 'target/wasm32-unknown-unknown/release/credport.wasm'));
 const profile = flag('--profile');
 const items = Number(option('--items', 5));
 const calls = Number(option('--calls', profile ? 20000 : 300));
@@ -190,11 +192,10 @@ function summarize({ nodes, samples, timeDeltas }) {
   for (const [name, t] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 50)) console.log(`  ${pct(t)}  ${name}`);
 }
 
-/** The `web` build of the last compiled wasm with names kept: wasm-bindgen, wasm-opt as shipped plus `-g`. */
+/** The `web` build of cargo's `compiled` wasm with names kept: wasm-bindgen, wasm-opt as shipped plus `-g`. */
 function buildNamed(out) {
-  const built = path.join(root, 'target/wasm32-unknown-unknown/release/credport.wasm');
   fs.mkdirSync(path.join(out, 'web'), { recursive: true });
-  execFileSync('wasm-bindgen', ['--target', 'web', '--keep-debug', '--out-dir', path.join(out, 'web'), built], { stdio: 'inherit' });
+  execFileSync('wasm-bindgen', ['--target', 'web', '--keep-debug', '--out-dir', path.join(out, 'web'), compiled], { stdio: 'inherit' });
   const toml = fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8');
   const flags = JSON.parse(toml.split('\n').find((l) => l.startsWith('wasm-opt = [')).replace(/^wasm-opt = /, ''));
   const wasm = path.join(out, 'web', 'credport_bg.wasm');
