@@ -20,15 +20,18 @@ function run(cmd, args, env = {}) {
 }
 
 /**
- * RUSTFLAGS for the wasm: the source paths a panic location names (the standard library's and
- * the crates' from the cargo registry) without the build machine's directories. The shipped file
- * should not say where it was built, and is the same on every machine; shorter, too.
+ * RUSTFLAGS for the wasm. The source paths a panic location names (the standard library's and
+ * the crates' from the cargo registry) without the build machine's directories: the shipped file
+ * should not say where it was built, and is the same on every machine; shorter, too. And LLVM's
+ * inliner a little bolder than `opt-level = "z"` leaves it (threshold 20): at "z" serde_json's
+ * hot loops call one-line helpers out of line for every byte, and this takes a fifth of a call's
+ * CPU for 0.8 KiB gzip (measured in docs/performance.md, "Where a call's CPU goes").
  */
-function remapPaths() {
+function wasmRustflags() {
   const cargoHome = process.env.CARGO_HOME ?? path.join(os.homedir(), '.cargo');
   const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { encoding: 'utf8' }).trim();
   const remaps = [`${path.join(cargoHome, 'registry', 'src')}=/cargo`, `${sysroot}=/rust`, `${root}=/credport`];
-  return [process.env.RUSTFLAGS, ...remaps.map((r) => `--remap-path-prefix=${r}`)].filter(Boolean).join(' ');
+  return [process.env.RUSTFLAGS, '-Cllvm-args=-inline-threshold=20', ...remaps.map((r) => `--remap-path-prefix=${r}`)].filter(Boolean).join(' ');
 }
 
 /** An ES module's top-level `export` declarations as plain ones (`body`), and their `names`. */
@@ -145,7 +148,7 @@ const targets = [
   // .mjs: an ES module whatever the package's "type" ("commonjs", for node/credport.js).
   { target: 'web', dir: 'web', glue: (name) => [`${name}.js`, `${name}.mjs`], wasm: (name) => [`${name}_bg.wasm`, `${name}_bg.wasm`] },
 ];
-const rustflags = remapPaths();
+const rustflags = wasmRustflags();
 // `--skip-wasm` re-assembles dist/ from the last wasm-pack output in pkg/ (for work on pkg-template/).
 // The admin core first: cargo leaves the last build's .wasm in target/wasm32-unknown-unknown/release
 // under the crate's name, and scripts/wasm-size.mjs profiles the one there, credport's.
