@@ -114,7 +114,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 
 /// Opens the database of `storage` and unlocks it with its keys.
 async fn open(storage: &Storage) -> Result<(Arc<Db>, Arc<Keys>), Failure> {
-    let db = Db::open(&storage.database)
+    let db = Db::open(&storage.database, storage.connections)
         .await
         .map_err(|OpenError::Database(reason)| {
             ConfigError(format!(

@@ -9,7 +9,7 @@ use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
 
 use crate::crypto::{self, KeyRing};
-use crate::db::Database;
+use crate::db::{Connections, Database};
 
 #[derive(Parser)]
 #[command(
@@ -110,6 +110,12 @@ pub struct SettingArgs {
     /// Seconds allowed for one call to a provider's token endpoint [default: 10].
     #[arg(long, env = "CREDPORT_REFRESH_TIMEOUT", global = true)]
     refresh_timeout: Option<String>,
+    /// PostgreSQL connections per instance, 1 to 1000 [default: 4 per core, 16 to 64].
+    #[arg(long, env = "CREDPORT_DATABASE_POOL_SIZE", global = true)]
+    database_pool_size: Option<String>,
+    /// SQLite read-only connections, 1 to 256 [default: one per core, at least 4].
+    #[arg(long, env = "CREDPORT_SQLITE_READERS", global = true)]
+    sqlite_readers: Option<String>,
     /// Days events are kept before the server removes them [default: 90].
     #[arg(long, env = "CREDPORT_EVENT_RETENTION_DAYS", global = true)]
     event_retention_days: Option<String>,
@@ -147,6 +153,7 @@ pub struct Storage {
     /// A `--dev` database, removed when the server stops.
     pub temporary: bool,
     pub keys: KeyRing,
+    pub connections: Connections,
 }
 
 /// Everything `serve` needs.
@@ -314,9 +321,21 @@ impl SettingArgs {
             Some(list) => old_keys(list)?,
             None => Vec::new(),
         };
+        let defaults = Connections::for_this_machine();
+        let connections = Connections {
+            pool_size: match &self.database_pool_size {
+                Some(value) => count("CREDPORT_DATABASE_POOL_SIZE", value, 1000, "connections")?,
+                None => defaults.pool_size,
+            },
+            sqlite_readers: match &self.sqlite_readers {
+                Some(value) => count("CREDPORT_SQLITE_READERS", value, 256, "connections")?,
+                None => defaults.sqlite_readers,
+            },
+        };
         Ok(Storage {
             database,
             temporary,
+            connections,
             keys: KeyRing {
                 current: encryption_key,
                 old,
@@ -405,6 +424,16 @@ fn rate_limit(value: &str) -> Result<u32, ConfigError> {
 /// characters and the admin token at least 32, so this is about load and noise, not about making
 /// a guess likely. (A test tool that sends many wrong tokens on purpose raises it.)
 const DEFAULT_AUTH_FAILURE_BURST: u32 = 30;
+
+/// A whole number from 1 to `most`.
+fn count(name: &str, value: &str, most: usize, what: &str) -> Result<usize, ConfigError> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if (1..=most).contains(&n) => Ok(n),
+        _ => Err(bad(format!(
+            "{name} must be a whole number of {what} from 1 to {most}"
+        ))),
+    }
+}
 
 fn auth_failure_burst(value: &str) -> Result<u32, ConfigError> {
     match value.trim().parse::<u32>() {
@@ -514,6 +543,22 @@ fn cors_origins(value: &str) -> Result<CorsOrigins, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connection_counts_follow_the_cores_within_bounds() {
+        let two = Connections::for_cores(2);
+        assert_eq!((two.pool_size, two.sqlite_readers), (16, 4));
+        let sixteen = Connections::for_cores(16);
+        assert_eq!((sixteen.pool_size, sixteen.sqlite_readers), (64, 16));
+        assert_eq!(count("X", " 32 ", 1000, "connections").unwrap(), 32);
+        for refused in ["0", "1001", "-1", "4.5", ""] {
+            let why = count("X", refused, 1000, "connections").unwrap_err().0;
+            assert_eq!(
+                why,
+                "X must be a whole number of connections from 1 to 1000"
+            );
+        }
+    }
 
     #[test]
     fn settings_are_checked() {

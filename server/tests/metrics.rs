@@ -145,3 +145,30 @@ async fn metrics_are_off_by_default() {
     assert!(!server.logs().contains("metrics listening"));
     assert!(server.stop().success());
 }
+
+/// `CREDPORT_SQLITE_READERS` sets how many read connections SQLite opens: the pool gauges count
+/// them and the writer (PostgreSQL opens its connections as they are needed, up to
+/// `CREDPORT_DATABASE_POOL_SIZE`, so there is no fixed total to see).
+#[tokio::test]
+async fn sqlite_opens_the_readers_it_is_told() {
+    if common::on_postgres() {
+        return;
+    }
+    let server = Server::start_with(
+        Options::default()
+            .env("CREDPORT_METRICS_LISTEN", "127.0.0.1:0")
+            .env("CREDPORT_SQLITE_READERS", "7"),
+    );
+    let url = metrics_url(&server);
+    let scrape = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    let open: f64 = ["in_use", "idle"]
+        .iter()
+        .filter_map(|state| {
+            sample(
+                &scrape,
+                &format!(r#"credport_db_pool_connections{{state="{state}"}}"#),
+            )
+        })
+        .sum();
+    assert_eq!(open, 8.0, "7 readers and the writer: {scrape}");
+}

@@ -157,6 +157,24 @@ fn bad_settings_stop_the_start_with_one_line() {
             ],
             "CREDPORT_DATABASE",
         ),
+        (
+            vec!["--database", database],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_DATABASE_POOL_SIZE", "0"),
+            ],
+            "CREDPORT_DATABASE_POOL_SIZE",
+        ),
+        (
+            vec!["--database", database],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_SQLITE_READERS", "many"),
+            ],
+            "CREDPORT_SQLITE_READERS",
+        ),
         (vec!["--no-such-flag"], vec![], "--no-such-flag"),
         (vec!["demo", "--dev"], vec![], "--dev"),
         (

@@ -67,6 +67,34 @@ pub struct PoolState {
     pub waiting: usize,
 }
 
+/// How many database connections an instance keeps (`CREDPORT_DATABASE_POOL_SIZE`,
+/// `CREDPORT_SQLITE_READERS`): more cores serve more requests at once, and each request in
+/// flight holds one connection while it works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Connections {
+    /// PostgreSQL connections per instance.
+    pub pool_size: usize,
+    /// SQLite's read-only connections (its one writer comes on top).
+    pub sqlite_readers: usize,
+}
+
+impl Connections {
+    /// From the cores: four PostgreSQL connections each (a request waits on the database most of
+    /// its time), at least 16 and at most 64 (`max_connections` is 100 by default: mind it with
+    /// several instances); a SQLite reader each, at least 4.
+    pub fn for_cores(cores: usize) -> Self {
+        Self {
+            pool_size: (cores * 4).clamp(16, 64),
+            sqlite_readers: cores.clamp(4, 256),
+        }
+    }
+
+    /// For this machine's cores.
+    pub fn for_this_machine() -> Self {
+        Self::for_cores(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+}
+
 pub enum Db {
     Sqlite(Arc<sqlite::SqliteDb>),
     Postgres(postgres::PgDb),
@@ -75,10 +103,15 @@ pub enum Db {
 impl Db {
     /// Opens the database (creating a SQLite file if needed) and brings its schema up to date.
     /// The keys are checked against it by [`crate::ops::keys::unlock`].
-    pub async fn open(database: &Database) -> Result<Arc<Db>, OpenError> {
+    pub async fn open(database: &Database, connections: Connections) -> Result<Arc<Db>, OpenError> {
         Ok(Arc::new(match database {
-            Database::Sqlite(path) => Db::Sqlite(Arc::new(sqlite::SqliteDb::open(path)?)),
-            Database::Postgres(location) => Db::Postgres(postgres::PgDb::open(location).await?),
+            Database::Sqlite(path) => Db::Sqlite(Arc::new(sqlite::SqliteDb::open(
+                path,
+                connections.sqlite_readers,
+            )?)),
+            Database::Postgres(location) => {
+                Db::Postgres(postgres::PgDb::open(location, connections.pool_size).await?)
+            }
         }))
     }
 

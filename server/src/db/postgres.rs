@@ -24,10 +24,6 @@ use crate::error::ApiError;
 
 use super::OpenError;
 
-/// Connections per instance. Each in-flight request holds one for its transaction; more would
-/// mostly queue inside PostgreSQL (`max_connections` is 100 by default: mind it with many
-/// instances).
-const POOL_SIZE: usize = 16;
 /// How long a request waits for a free connection before answering 503.
 const POOL_WAIT: Duration = Duration::from_secs(5);
 /// Connecting to the database, and checking a pooled connection before reuse.
@@ -141,7 +137,8 @@ pub struct PgDb {
 impl PgDb {
     /// Connects, then brings the schema up to date (under an advisory lock, so instances
     /// starting together migrate once).
-    pub async fn open(location: &PgLocation) -> Result<Self, OpenError> {
+    /// `pool_size` connections at most: each in-flight request holds one for its transaction.
+    pub async fn open(location: &PgLocation, pool_size: usize) -> Result<Self, OpenError> {
         let manager = Manager::from_config(
             location.config.clone(),
             location.tls().map_err(OpenError::Database)?,
@@ -150,7 +147,7 @@ impl PgDb {
             },
         );
         let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
+            .max_size(pool_size)
             .runtime(Runtime::Tokio1)
             .wait_timeout(Some(POOL_WAIT))
             .create_timeout(Some(CONNECT_TIMEOUT))

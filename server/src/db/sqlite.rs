@@ -28,8 +28,6 @@ use crate::db::migrations;
 use crate::db::sql::{Conn, FOLD_FUNCTION};
 use crate::error::ApiError;
 
-/// Reader connections. Two cores: a few readers are plenty and keep file handles low.
-const READERS: usize = 4;
 /// How long a connection waits for a lock held by another process before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Statements kept prepared per connection: more than the store has.
@@ -58,15 +56,15 @@ struct WriterState {
 
 impl SqliteDb {
     /// Opens (creating it if needed) the database at `path`, brings its schema up to date and
-    /// starts the writer thread.
-    pub fn open(path: &Path) -> Result<Self, OpenError> {
+    /// starts the writer thread; `readers` read-only connections (at least one) serve reads.
+    pub fn open(path: &Path, readers: usize) -> Result<Self, OpenError> {
         create_private_file(path)?;
         let mut writer = connect(path, OpenFlags::default())?;
         writer
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
             .map_err(database)?;
         migrations::sqlite::apply(&mut writer).map_err(|e| OpenError::Database(e.to_string()))?;
-        let readers = (0..READERS)
+        let readers = (0..readers.max(1))
             .map(|_| {
                 connect(
                     path,
@@ -97,7 +95,7 @@ impl SqliteDb {
         &self,
         f: impl FnOnce(&Conn<'_>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % READERS;
+        let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         let Some(reader) = self.readers.get(index) else {
             return Err(ApiError::internal("database: no reader connection"));
         };
@@ -354,7 +352,7 @@ mod tests {
     /// A store with tables `parent` and `child`, whose reference to `parent` is checked only at
     /// commit (so that a group can fail to commit after every write of it succeeded).
     async fn store(dir: &tempfile::TempDir) -> Arc<SqliteDb> {
-        let db = Arc::new(SqliteDb::open(&dir.path().join("t.db")).unwrap());
+        let db = Arc::new(SqliteDb::open(&dir.path().join("t.db"), 2).unwrap());
         db.write(|conn| {
             conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)", &[])?;
             conn.execute(
