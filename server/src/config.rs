@@ -110,7 +110,7 @@ pub struct SettingArgs {
     /// Seconds allowed for one call to a provider's token endpoint [default: 10].
     #[arg(long, env = "CREDPORT_REFRESH_TIMEOUT", global = true)]
     refresh_timeout: Option<String>,
-    /// PostgreSQL connections per instance, 1 to 1000 [default: 4 per core, 16 to 64].
+    /// PostgreSQL connections per instance, 1 to 1000 [default: 4 per core, 16 to 32].
     #[arg(long, env = "CREDPORT_DATABASE_POOL_SIZE", global = true)]
     database_pool_size: Option<String>,
     /// SQLite read-only connections, 1 to 256 [default: one per core, at least 4].
@@ -549,7 +549,7 @@ mod tests {
         let two = Connections::for_cores(2);
         assert_eq!((two.pool_size, two.sqlite_readers), (16, 4));
         let sixteen = Connections::for_cores(16);
-        assert_eq!((sixteen.pool_size, sixteen.sqlite_readers), (64, 16));
+        assert_eq!((sixteen.pool_size, sixteen.sqlite_readers), (32, 16));
         assert_eq!(count("X", " 32 ", 1000, "connections").unwrap(), 32);
         for refused in ["0", "1001", "-1", "4.5", ""] {
             let why = count("X", refused, 1000, "connections").unwrap_err().0;

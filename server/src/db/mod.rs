@@ -80,11 +80,11 @@ pub struct Connections {
 
 impl Connections {
     /// From the cores: four PostgreSQL connections each (a request waits on the database most of
-    /// its time), at least 16 and at most 64 (`max_connections` is 100 by default: mind it with
+    /// its time), at least 16 and at most 32 (`max_connections` is 100 by default: mind it with
     /// several instances); a SQLite reader each, at least 4.
     pub fn for_cores(cores: usize) -> Self {
         Self {
-            pool_size: (cores * 4).clamp(16, 64),
+            pool_size: (cores * 4).clamp(16, 32),
             sqlite_readers: cores.clamp(4, 256),
         }
     }
