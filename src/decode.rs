@@ -225,27 +225,7 @@ pub fn text(mut bytes: Vec<u8>) -> String {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }
-    String::from_utf8(bytes).unwrap_or_else(|e| lossy(e.as_bytes()))
-}
-
-/// What `String::from_utf8_lossy` makes of `bytes`, with the validation `from_utf8` already
-/// brings: `from_utf8_lossy` itself is about 0.6 KiB more of gzipped wasm.
-fn lossy(mut bytes: &[u8]) -> String {
-    let mut text = String::with_capacity(bytes.len());
-    loop {
-        match std::str::from_utf8(bytes) {
-            Ok(valid) => {
-                text.push_str(valid);
-                return text;
-            }
-            Err(e) => {
-                let (valid, rest) = bytes.split_at_checked(e.valid_up_to()).unwrap_or((bytes, &[]));
-                text.push_str(std::str::from_utf8(valid).unwrap_or_default());
-                text.push('\u{FFFD}');
-                bytes = rest.get(e.error_len().unwrap_or(rest.len())..).unwrap_or_default();
-            }
-        }
-    }
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
