@@ -15,9 +15,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import inspector from 'node:inspector/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { median, root } from './lib/util.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
   const at = args.indexOf(name);
@@ -131,7 +131,6 @@ if (profile) {
       samples[i][round] = await cpuPerCall(subjects[i].call, calls);
     }
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const floor = median(samples[0]);
   console.log(`${items} items, ${rounds} rounds of ${calls} calls, CPU µs per call (median; min–max)`);
   subjects.forEach(({ name }, i) => {
