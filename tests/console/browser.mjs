@@ -82,3 +82,15 @@ export async function audit(page, name) {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   return violations;
 }
+
+/** Waits until the view has nothing loading and no button waiting. */
+export async function settled(page) {
+  await page.waitForFunction(() => !document.querySelector('.loading, [aria-busy="true"]'), null, { timeout: 20_000 });
+}
+
+/** Signs `page` in to `server`'s console with its admin token. */
+export async function signIn(page, server) {
+  await page.goto(`${server.url}/console`);
+  await page.fill('input[name=adminToken]', server.adminToken);
+  await page.click('button[type=submit]');
+}

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../js/harness.mjs';
 import { startProvider } from './provider.mjs';
-import { audit, launch, newPage } from './browser.mjs';
+import { audit, launch, newPage, settled, signIn } from './browser.mjs';
 
 let server, provider, browser;
 
@@ -22,16 +22,6 @@ after(async () => {
   await provider?.close();
 });
 
-/** Waits until the view has nothing loading and no button waiting. */
-async function settled(page) {
-  await page.waitForFunction(() => !document.querySelector('.loading, [aria-busy="true"]'), null, { timeout: 20_000 });
-}
-
-async function signIn(page, token = server.adminToken) {
-  await page.goto(`${server.url}/console`);
-  await page.fill('input[name=adminToken]', token);
-  await page.click('button[type=submit]');
-}
 
 /** What the browser keeps for the console's origin, and where it is. */
 async function traces(page) {
@@ -84,7 +74,7 @@ test('sign in, create a site, configure a provider, connect it end to end, refre
   const view = await newPage(browser);
   try {
     const { page } = view;
-    await signIn(page);
+    await signIn(page, server);
     await page.waitForSelector('h1:text("Sites")');
     await settled(page);
     assert.deepEqual(await traces(page).then((t) => [t.local, t.cookie, t.url.includes(server.adminToken)]), [{}, '', false]);
@@ -190,7 +180,7 @@ test('sign in, create a site, configure a provider, connect it end to end, refre
 async function onNewSite(tab, name) {
   const site = await server.admin('POST', '/v1/admin/sites', { name });
   const view = await newPage(browser);
-  await signIn(view.page);
+  await signIn(view.page, server);
   await view.page.waitForSelector('h1:text("Sites")');
   await view.page.goto(`${server.url}/console?site=${site.id}&tab=${tab}`);
   await settled(view.page);
@@ -311,7 +301,7 @@ test('API keys: listed with their state, revoked with a reason', { timeout: 60_0
   const view = await newPage(browser);
   try {
     const { page } = view;
-    await signIn(page);
+    await signIn(page, server);
     await page.waitForSelector('h1:text("Sites")');
     await page.goto(`${server.url}/console?site=${site.id}&tab=api-keys`);
     await settled(page);
@@ -349,7 +339,7 @@ test('times shown relative stay true while the page is open', async () => {
   try {
     const { page } = view;
     await page.clock.install();
-    await signIn(page);
+    await signIn(page, server);
     await page.waitForSelector('h1:text("Sites")');
     await settled(page);
     const created = page.locator('tr:has-text("Clocked") time');

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { connectionBody, startServer } from '../js/harness.mjs';
-import { audit, launch, newPage } from './browser.mjs';
+import { audit, launch, newPage, settled, signIn } from './browser.mjs';
 
 let server, browser, receiver;
 const received = [];
@@ -30,19 +30,12 @@ after(async () => {
   receiver?.close();
 });
 
-/** Waits until the view has nothing loading and no button waiting. */
-async function settled(page) {
-  await page.waitForFunction(() => !document.querySelector('.loading, [aria-busy="true"]'), null, { timeout: 20_000 });
-}
-
 /** A signed-in page on a new site's tab; the site made through the API (not what is tested). */
 async function onNewSite(tab, name, fill = async () => {}) {
   const site = await server.admin('POST', '/v1/admin/sites', { name });
   await fill(site);
   const view = await newPage(browser);
-  await view.page.goto(`${server.url}/console`);
-  await view.page.fill('input[name=adminToken]', server.adminToken);
-  await view.page.click('button[type=submit]');
+  await signIn(view.page, server);
   await view.page.waitForSelector('h1:text("Sites")');
   await view.page.goto(`${server.url}/console?site=${site.id}&tab=${tab}`);
   await settled(view.page);
