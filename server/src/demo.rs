@@ -53,35 +53,38 @@ pub async fn seed(
 ) -> Result<Seeded, ApiError> {
     let keys = Arc::clone(keys);
     db.write(move |conn| {
-        let keys = &*keys;
-        let now = clock::now();
-        let site = store::sites::create(
-            conn,
-            &CreateSiteParams {
-                name: "Demo site".to_owned(),
-            },
-            now,
-        )?;
-        for connection in connections(now)? {
-            store::connections::create(conn, keys, &site.id, &connection, now)?;
-        }
-        let token = demo_token(conn, keys, &site.id, now)?;
-        let connect_url = demo_connect(conn, keys, &connector, &site.id, now)?;
-        Ok(Seeded {
-            line: serde_json::to_string(&DemoSite {
-                site_id: site.id,
-                user_id: DEMO_USER,
-                token,
-                connect_url: connect_url.clone(),
-            })?,
-            connect_url,
+        Box::pin(async move {
+            let keys = &*keys;
+            let now = clock::now();
+            let site = store::sites::create(
+                conn,
+                &CreateSiteParams {
+                    name: "Demo site".to_owned(),
+                },
+                now,
+            )
+            .await?;
+            for connection in connections(now)? {
+                store::connections::create(conn, keys, &site.id, &connection, now).await?;
+            }
+            let token = demo_token(conn, keys, &site.id, now).await?;
+            let connect_url = demo_connect(conn, keys, &connector, &site.id, now).await?;
+            Ok(Seeded {
+                line: serde_json::to_string(&DemoSite {
+                    site_id: site.id,
+                    user_id: DEMO_USER,
+                    token,
+                    connect_url: connect_url.clone(),
+                })?,
+                connect_url,
+            })
         })
     })
     .await
 }
 
 /// The stand-in provider's configuration and a connect session for it: the session's link.
-fn demo_connect(
+async fn demo_connect(
     conn: &Conn<'_>,
     keys: &Keys,
     connector: &Connector,
@@ -100,16 +103,26 @@ fn demo_connect(
         scopes: vec!["openid".to_owned(), "email".to_owned()],
         refresh_margin_seconds: None,
     };
-    store::provider_configs::create(conn, keys, site_id, &config, &connector.redirect_uri(), now)?;
+    store::provider_configs::create(conn, keys, site_id, &config, &connector.redirect_uri(), now)
+        .await?;
     let session = CreateConnectSessionParams {
         provider_config_key: DEMO_CONNECT_KEY.to_owned(),
         metadata: Some(json!({ "demo": true })),
         ..Default::default()
     };
-    Ok(connect::create_session(conn, connector, site_id, &session, now)?.url)
+    Ok(
+        connect::create_session(conn, connector, site_id, &session, now)
+            .await?
+            .url,
+    )
 }
 
-fn demo_token(conn: &Conn<'_>, keys: &Keys, site_id: &str, now: i64) -> Result<String, ApiError> {
+async fn demo_token(
+    conn: &Conn<'_>,
+    keys: &Keys,
+    site_id: &str,
+    now: i64,
+) -> Result<String, ApiError> {
     let new = NewToken {
         site_id,
         user_id: DEMO_USER,
@@ -117,7 +130,7 @@ fn demo_token(conn: &Conn<'_>, keys: &Keys, site_id: &str, now: i64) -> Result<S
         scopes: &Scope::ALL,
         expires_at: None,
     };
-    let created = store::tokens::create(conn, keys, &new, now)?;
+    let created = store::tokens::create(conn, keys, &new, now).await?;
     Ok(created.token.expose().to_owned())
 }
 

@@ -114,7 +114,9 @@ where
         let now = clock::now();
         let Some(owner) = auth
             .db
-            .read_single(move |conn| store::tokens::authenticate(conn, &hash, now))
+            .read_single(move |conn| {
+                Box::pin(async move { store::tokens::authenticate(conn, &hash, now).await })
+            })
             .await?
         else {
             return Err(failed(auth, parts));
@@ -125,7 +127,9 @@ where
         if owner.last_used_at.is_none_or(|at| at < now) {
             let id = owner.token_id.clone();
             auth.db
-                .write(move |conn| store::tokens::touch(conn, &id, now))
+                .write(move |conn| {
+                    Box::pin(async move { store::tokens::touch(conn, &id, now).await })
+                })
                 .await?;
         }
         let context = Context::token(&owner.token_id, &owner.user_id, origin(parts));

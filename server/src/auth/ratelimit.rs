@@ -42,7 +42,11 @@ impl RateLimiter {
             Self::Shared { per_second } => {
                 let (caller, per_second) = (caller.to_owned(), *per_second);
                 let wait_ms = db
-                    .write(move |conn| rate_limits::take(conn, &caller, per_second, now_ms()))
+                    .write(move |conn| {
+                        Box::pin(async move {
+                            rate_limits::take(conn, &caller, per_second, now_ms()).await
+                        })
+                    })
                     .await?;
                 match wait_ms {
                     None => Ok(()),
@@ -61,7 +65,10 @@ pub async fn purge_periodically(db: Arc<Db>) {
     let mut every = tokio::time::interval(PURGE_EVERY);
     loop {
         every.tick().await;
-        if let Err(e) = db.write(|conn| rate_limits::purge(conn, now_ms())).await {
+        if let Err(e) = db
+            .write(move |conn| Box::pin(async move { rate_limits::purge(conn, now_ms()).await }))
+            .await
+        {
             tracing::warn!(error = %e, "idle rate-limit buckets could not be purged");
         }
     }

@@ -99,14 +99,14 @@ impl Connector {
 /// `POST /v1/admin/sites/{site}/connect_sessions`, inside the request's transaction: checks
 /// what the session names and stores it with its link's hash. The link itself is in this
 /// answer only.
-pub fn create_session(
+pub async fn create_session(
     conn: &Conn<'_>,
     connector: &Connector,
     site_id: &str,
     params: &CreateConnectSessionParams,
     now: i64,
 ) -> Result<CreatedConnectSession, ApiError> {
-    store::sites::require(conn, site_id)?;
+    store::sites::require(conn, site_id).await?;
     if let Some(url) = &params.return_url {
         connector.check_return_url(url)?;
     }
@@ -116,6 +116,7 @@ pub fn create_session(
         &params.provider_config_key,
         &connector.redirect_uri(),
     )
+    .await
     .map_err(|e| {
         not_found_as_invalid(
             e,
@@ -131,13 +132,15 @@ pub fn create_session(
         ));
     }
     if let Some(id) = &params.connection_id {
-        let connection = store::connections::get(conn, site_id, id).map_err(|e| {
-            not_found_as_invalid(
-                e,
-                "connection_id",
-                "connection_id: the site has no connection with this id",
-            )
-        })?;
+        let connection = store::connections::get(conn, site_id, id)
+            .await
+            .map_err(|e| {
+                not_found_as_invalid(
+                    e,
+                    "connection_id",
+                    "connection_id: the site has no connection with this id",
+                )
+            })?;
         if connection.provider_config_key != params.provider_config_key {
             return Err(ApiError::invalid(
                 "connection_id",
@@ -164,7 +167,8 @@ pub fn create_session(
             expires_at: now + LIFETIME_SECONDS,
         },
         now,
-    )?;
+    )
+    .await?;
     Ok(CreatedConnectSession {
         session,
         url: format!("{}/oauth/connect/{link}", connector.public_url),
@@ -207,39 +211,44 @@ pub async fn open_link(connector: &Connector, link: String) -> Result<Step, ApiE
     let opened = connector
         .db
         .write(move |conn| {
-            let now = clock::now();
-            let link_hash = pkce::link_hash(&keys, &link);
-            let expires_at = now + LIFETIME_SECONDS;
-            let opened = match store::connect_sessions::open_link(
-                conn,
-                &keys,
-                &link_hash,
-                &state_hash,
-                verifier.expose(),
-                now,
-                expires_at,
-            )? {
-                Ok(opened) => opened,
-                Err(refusal) => return Ok(Err(refused_link(refusal))),
-            };
-            let client = store::provider_configs::client(
-                conn,
-                &keys,
-                &opened.site_id,
-                &opened.provider_config_key,
-            )?;
-            match client {
-                Some(client) if client.authorization_url.is_some() => Ok(Ok((opened, client))),
-                _ => {
-                    let error = config_gone();
-                    store::connect_sessions::finish(conn, &opened.id, Err(&error), now)?;
-                    Ok(Err(Step::Page(Page::new(
-                        409,
-                        "This connect cannot go on",
-                        error.message,
-                    ))))
+            Box::pin(async move {
+                let now = clock::now();
+                let link_hash = pkce::link_hash(&keys, &link);
+                let expires_at = now + LIFETIME_SECONDS;
+                let opened = match store::connect_sessions::open_link(
+                    conn,
+                    &keys,
+                    &link_hash,
+                    &state_hash,
+                    verifier.expose(),
+                    now,
+                    expires_at,
+                )
+                .await?
+                {
+                    Ok(opened) => opened,
+                    Err(refusal) => return Ok(Err(refused_link(refusal))),
+                };
+                let client = store::provider_configs::client(
+                    conn,
+                    &keys,
+                    &opened.site_id,
+                    &opened.provider_config_key,
+                )
+                .await?;
+                match client {
+                    Some(client) if client.authorization_url.is_some() => Ok(Ok((opened, client))),
+                    _ => {
+                        let error = config_gone();
+                        store::connect_sessions::finish(conn, &opened.id, Err(&error), now).await?;
+                        Ok(Err(Step::Page(Page::new(
+                            409,
+                            "This connect cannot go on",
+                            error.message,
+                        ))))
+                    }
                 }
-            }
+            })
         })
         .await?;
     let (opened, client) = match opened {
@@ -382,18 +391,23 @@ pub async fn callback(
     let taken = connector
         .db
         .write(move |conn| {
-            let now = clock::now();
-            let taken = match store::connect_sessions::take_state(conn, &keys, &state_hash, now)? {
-                Ok(taken) => taken,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
-            let client = store::provider_configs::client(
-                conn,
-                &keys,
-                &taken.site_id,
-                &taken.provider_config_key,
-            )?;
-            Ok(Ok((taken, client)))
+            Box::pin(async move {
+                let now = clock::now();
+                let taken = match store::connect_sessions::take_state(conn, &keys, &state_hash, now)
+                    .await?
+                {
+                    Ok(taken) => taken,
+                    Err(refusal) => return Ok(Err(refusal)),
+                };
+                let client = store::provider_configs::client(
+                    conn,
+                    &keys,
+                    &taken.site_id,
+                    &taken.provider_config_key,
+                )
+                .await?;
+                Ok(Ok((taken, client)))
+            })
         })
         .await?;
     let (taken, client) = match taken {
@@ -417,11 +431,13 @@ pub async fn callback(
         connector
             .db
             .write(move |conn| {
-                let now = clock::now();
-                store::connect_sessions::finish(conn, &id, Err(&error), now)?;
-                let change = Change::new("connect.failed", "connect_session", &id)
-                    .with("code", error.code.as_str());
-                context.record(conn, &site, change, now)
+                Box::pin(async move {
+                    let now = clock::now();
+                    store::connect_sessions::finish(conn, &id, Err(&error), now).await?;
+                    let change = Change::new("connect.failed", "connect_session", &id)
+                        .with("code", error.code.as_str());
+                    context.record(conn, &site, change, now).await
+                })
             })
             .await?;
     }
@@ -542,55 +558,59 @@ async fn exchange(
     connector
         .db
         .write(move |conn| {
-            let made = match &renewing {
-                Some(id) => {
-                    let renewed = store::connections::Renewed {
-                        credentials: &credentials,
-                        scopes: &scopes,
-                        metadata: (!metadata.is_empty()).then_some(&metadata),
-                    };
-                    match store::connections::renew(conn, &keys, &site_id, id, &renewed, now) {
-                        Err(e) if e.status().as_u16() == 404 => {
-                            return Ok(Err(ConnectError {
-                                code: "connection_gone".into(),
-                                message: "the connection to re-authorize was deleted meanwhile"
-                                    .into(),
-                            }))
+            Box::pin(async move {
+                let made = match &renewing {
+                    Some(id) => {
+                        let renewed = store::connections::Renewed {
+                            credentials: &credentials,
+                            scopes: &scopes,
+                            metadata: (!metadata.is_empty()).then_some(&metadata),
+                        };
+                        match store::connections::renew(conn, &keys, &site_id, id, &renewed, now)
+                            .await
+                        {
+                            Err(e) if e.status().as_u16() == 404 => {
+                                return Ok(Err(ConnectError {
+                                    code: "connection_gone".into(),
+                                    message: "the connection to re-authorize was deleted meanwhile"
+                                        .into(),
+                                }))
+                            }
+                            other => other?,
                         }
-                        other => other?,
                     }
-                }
-                None => {
-                    let params = CreateConnectionParams {
-                        provider: provider.clone(),
-                        provider_config_key: key.clone(),
-                        root_resource_id: None,
-                        root_resource_name: None,
-                        scopes: scopes.clone(),
-                        status: None,
-                        token_expires_at: expires_at.clone(),
-                        credentials: credentials.clone(),
-                        metadata: metadata.clone(),
-                    };
-                    store::connections::create(conn, &keys, &site_id, &params, now)?
-                }
-            };
-            store::connect_sessions::finish(conn, &session_id, Ok(&made.id), now)?;
-            // The connection's own change, then the connect that made it.
-            let change = match &renewing {
-                Some(_) => Change::new("connection.updated", "connection", &made.id)
-                    .with("credential_fields", "replaced")
-                    .with("status", made.status.as_str()),
-                None => Change::new("connection.created", "connection", &made.id)
-                    .with("provider", made.provider.as_str())
-                    .with("status", made.status.as_str()),
-            };
-            context.record(conn, &site_id, change, now)?;
-            let change = Change::new("connect.succeeded", "connect_session", &session_id)
-                .with("connection_id", made.id.as_str())
-                .with("provider_config_key", key.as_str());
-            context.record(conn, &site_id, change, now)?;
-            Ok(Ok((provider.clone(), made.id)))
+                    None => {
+                        let params = CreateConnectionParams {
+                            provider: provider.clone(),
+                            provider_config_key: key.clone(),
+                            root_resource_id: None,
+                            root_resource_name: None,
+                            scopes: scopes.clone(),
+                            status: None,
+                            token_expires_at: expires_at.clone(),
+                            credentials: credentials.clone(),
+                            metadata: metadata.clone(),
+                        };
+                        store::connections::create(conn, &keys, &site_id, &params, now).await?
+                    }
+                };
+                store::connect_sessions::finish(conn, &session_id, Ok(&made.id), now).await?;
+                // The connection's own change, then the connect that made it.
+                let change = match &renewing {
+                    Some(_) => Change::new("connection.updated", "connection", &made.id)
+                        .with("credential_fields", "replaced")
+                        .with("status", made.status.as_str()),
+                    None => Change::new("connection.created", "connection", &made.id)
+                        .with("provider", made.provider.as_str())
+                        .with("status", made.status.as_str()),
+                };
+                context.record(conn, &site_id, change, now).await?;
+                let change = Change::new("connect.succeeded", "connect_session", &session_id)
+                    .with("connection_id", made.id.as_str())
+                    .with("provider_config_key", key.as_str());
+                context.record(conn, &site_id, change, now).await?;
+                Ok(Ok((provider.clone(), made.id)))
+            })
         })
         .await
 }

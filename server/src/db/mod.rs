@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::db::postgres::PgLocation;
-use crate::db::sql::{Conn, Dialect};
+use crate::db::sql::{Conn, Dialect, TxFuture};
 use crate::error::ApiError;
 
 pub mod migrations;
@@ -121,8 +121,10 @@ impl Db {
             Dialect::Sqlite => "PRAGMA user_version",
             Dialect::Postgres => "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
         };
-        self.read_single(move |conn| conn.query_one(sql, &[])?.int(0))
-            .await
+        self.read_single(move |conn| {
+            Box::pin(async move { conn.query_one(sql, &[]).await?.int(0) })
+        })
+        .await
     }
 
     /// The database connections in use and idle now, and the transactions waiting for one
@@ -147,24 +149,28 @@ impl Db {
     }
 
     /// Runs `f` inside one read-only transaction, so that everything it reads (a page and its
-    /// count) comes from one snapshot.
+    /// count) comes from one snapshot. `f` is the transaction's work: a closure that lends the
+    /// connection to an `async` block, `|conn| Box::pin(async move { … })`.
     pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T> + Send + 'static,
     {
-        self.transaction(true, f).await
+        match self {
+            Self::Sqlite(db) => db.read(f),
+            Self::Postgres(pg) => pg.transaction(true, f).await,
+        }
     }
 
-    /// [`Db::read`] for a closure that runs one statement: on PostgreSQL without `BEGIN` and
+    /// [`Db::read`] for work that runs one statement: on PostgreSQL without `BEGIN` and
     /// `COMMIT` around it (see [`postgres::PgDb::single_read`]).
     pub async fn read_single<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T> + Send + 'static,
     {
         match self {
-            Self::Sqlite(_) => self.read(f).await,
+            Self::Sqlite(db) => db.read(f),
             Self::Postgres(pg) => pg.single_read(f).await,
         }
     }
@@ -176,36 +182,14 @@ impl Db {
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
-    {
-        self.transaction(false, f).await
-    }
-
-    /// [`Db::read`] or [`Db::write`] on whichever store this is.
-    async fn transaction<T, F>(&self, read_only: bool, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T> + Send + 'static,
     {
         match self {
-            Self::Sqlite(db) if read_only => {
-                let db = Arc::clone(db);
-                blocking(move || db.read_blocking(f)).await
-            }
             // Writes go to the writer thread, which commits them in groups.
             Self::Sqlite(db) => db.write(f).await,
-            Self::Postgres(pg) => pg.transaction(read_only, f).await,
+            Self::Postgres(pg) => pg.transaction(false, f).await,
         }
     }
-}
-
-/// Runs blocking database work on tokio's blocking pool.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
 }
 
 #[cfg(test)]

@@ -1,25 +1,23 @@
 //! PostgreSQL: a pool of tokio-postgres connections (deadpool-postgres), shared by any number of
-//! credport-server instances. The store code is synchronous (the same code runs on SQLite), so
-//! a transaction runs on tokio's blocking pool and waits there for each statement, which the
-//! connection's task on the async runtime sends; statements are prepared once per connection.
+//! credport-server instances. A transaction runs on the request's own task, each statement
+//! awaited there (no blocking pool, no thread handing work to another); statements are
+//! prepared once per connection.
 //!
 //! Reads run in one `REPEATABLE READ READ ONLY` transaction (a page and its count see one
 //! snapshot); writes in `READ COMMITTED`, where unique constraints and `ON CONFLICT` settle
 //! races between instances. Every connection has `statement_timeout` and `lock_timeout`, so a
 //! stuck lock answers a retryable 503 instead of hanging the request.
 
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
-use tokio::runtime::Handle;
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::db::migrations;
 use crate::db::postgres_errors::pool_error_text;
-use crate::db::sql::{Conn, PgConn};
+use crate::db::sql::{Conn, PgConn, TxFuture};
 use crate::error::ApiError;
 
 use super::OpenError;
@@ -175,43 +173,35 @@ impl PgDb {
         )
     }
 
-    /// Runs `f` in one transaction on a pooled connection: committed if it returns `Ok`, rolled
-    /// back otherwise. `BEGIN` goes out with the first statement, and statements `f` defers
-    /// (events) with the next one or the `COMMIT` ([`PgConn`]): a transaction costs no more
-    /// round trips than the statements whose answers it waits for.
+    /// Runs `f` in one transaction on a pooled connection, on the request's own task:
+    /// committed if it returns `Ok`, rolled back otherwise. `BEGIN` goes out with the first
+    /// statement, and statements `f` defers (events) with the next one or the `COMMIT`
+    /// ([`PgConn`]): a transaction costs no more round trips than the statements whose answers
+    /// it waits for.
     pub async fn transaction<T, F>(&self, read_only: bool, f: F) -> Result<T, ApiError>
     where
-        T: Send + 'static,
-        F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,
     {
-        let client = self.pool.get().await?;
-        let runtime = Handle::current();
+        let mut lent = Lent {
+            client: Some(self.pool.get().await?),
+            ended: false,
+        };
         let begin = if read_only {
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         } else {
             "BEGIN ISOLATION LEVEL READ COMMITTED"
         };
-        super::blocking(move || {
-            let (out, broken) = {
-                let pg = PgConn::transaction(&client, &runtime, begin);
-                // A panic in `f` must not put the connection back in the pool inside the
-                // transaction: it is rolled back first, as on an error.
-                let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    f(&Conn::Postgres(&pg)).and_then(|out| pg.commit().map(|()| out))
-                }));
-                let broken = !matches!(out, Ok(Ok(_))) && pg.rollback().is_err();
-                (out, broken)
-            };
-            if broken {
-                // Its state is unknown: the connection leaves the pool.
-                drop(Object::take(client));
-            }
-            match out {
-                Ok(result) => result,
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        })
-        .await
+        let Some(client) = lent.client.as_ref() else {
+            return Err(ApiError::internal("database: no connection"));
+        };
+        let pg = PgConn::transaction(client, begin);
+        let out = match f(&Conn::Postgres(&pg)).await {
+            Ok(out) => pg.commit().await.map(|()| out),
+            Err(e) => Err(e),
+        };
+        // A failed `ROLLBACK` leaves the transaction's state unknown: `lent` closes it.
+        lent.ended = out.is_ok() || pg.rollback().await.is_ok();
+        out
     }
 
     /// Runs `f`, which reads with one statement, on a pooled connection without a transaction
@@ -219,11 +209,27 @@ impl PgDb {
     /// more round trips on the path of every request (authentication).
     pub async fn single_read<T, F>(&self, f: F) -> Result<T, ApiError>
     where
-        T: Send + 'static,
-        F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,
     {
         let client = self.pool.get().await?;
-        let runtime = Handle::current();
-        super::blocking(move || f(&Conn::Postgres(&PgConn::autocommit(&client, &runtime)))).await
+        let pg = PgConn::autocommit(&client);
+        f(&Conn::Postgres(&pg)).await
+    }
+}
+
+/// A pooled connection lent to one transaction. Dropped before the transaction ended (the
+/// request's future dropped mid-way because its client went away, a panic, a failed
+/// `ROLLBACK`), it leaves the pool closed, which ends its session and rolls the transaction
+/// back: no later request inherits a transaction left open. The pool opens another in its place.
+struct Lent {
+    client: Option<Object>,
+    ended: bool,
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take().filter(|_| !self.ended) {
+            drop(Object::take(client));
+        }
     }
 }

@@ -6,13 +6,15 @@
 
 use std::error::Error as StdError;
 
-use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use bytes::BytesMut;
 use deadpool_postgres::Object;
 use futures_util::future::{join, join_all};
-use tokio::runtime::Handle;
+use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use tokio_postgres::Statement;
 
@@ -195,9 +197,61 @@ impl Row {
 }
 
 /// A connection inside a transaction opened by [`crate::db::Db`], on either store.
+///
+/// Its statements are `async`: on PostgreSQL each one is awaited on the request's own task (no
+/// thread in between); on SQLite they run at once, and the transaction's future is driven by
+/// [`crate::db::sqlite`] on the thread that holds the connection.
 pub enum Conn<'a> {
-    Sqlite(&'a rusqlite::Connection),
+    Sqlite(&'a SqliteConn),
     Postgres(&'a PgConn<'a>),
+}
+
+/// What a transaction's work gets back from [`crate::db::Db`]: a boxed future borrowing the
+/// connection, `Send` so that a request's future stays `Send` on PostgreSQL.
+pub type TxFuture<'c, T> = Pin<Box<dyn Future<Output = Result<T, ApiError>> + Send + 'c>>;
+
+/// A SQLite connection as [`Conn`] lends it: behind a re-entrant lock, which the thread that
+/// runs the transaction holds for the whole of it (so each statement's own lock is a counter
+/// increment), and which makes the connection `Sync`, as the futures of the store code need.
+pub struct SqliteConn(ReentrantMutex<rusqlite::Connection>);
+
+impl SqliteConn {
+    pub fn new(conn: rusqlite::Connection) -> Self {
+        Self(ReentrantMutex::new(conn))
+    }
+
+    /// The connection, for this thread until the guard is dropped.
+    pub fn lock(&self) -> ReentrantMutexGuard<'_, rusqlite::Connection> {
+        self.0.lock()
+    }
+
+    /// The connection if no thread holds it now.
+    pub fn try_lock(&self) -> Option<ReentrantMutexGuard<'_, rusqlite::Connection>> {
+        self.0.try_lock()
+    }
+
+    fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, ApiError> {
+        let conn = self.lock();
+        let changed = conn
+            .prepare_cached(sql)?
+            .execute(rusqlite::params_from_iter(args))?;
+        Ok(changed as u64)
+    }
+
+    fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, ApiError> {
+        let conn = self.lock();
+        let mut statement = conn.prepare_cached(sql)?;
+        let width = statement.column_count();
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(args), |row| {
+                (0..width)
+                    .map(|i| row.get_ref(i).map(Value::from))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map(Row)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
 }
 
 impl Conn<'_> {
@@ -209,36 +263,20 @@ impl Conn<'_> {
     }
 
     /// Runs a statement; the number of rows it changed.
-    pub fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, ApiError> {
+    pub async fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, ApiError> {
         match self {
-            Self::Sqlite(conn) => {
-                let changed = conn
-                    .prepare_cached(sql)?
-                    .execute(rusqlite::params_from_iter(args))?;
-                Ok(changed as u64)
-            }
-            Self::Postgres(conn) => conn.execute(&numbered_for_postgres(sql), args),
+            Self::Sqlite(conn) => conn.execute(sql, args),
+            Self::Postgres(conn) => conn.execute(&numbered_for_postgres(sql), args).await,
         }
     }
 
     /// Every row of a query.
-    pub fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, ApiError> {
+    pub async fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, ApiError> {
         match self {
-            Self::Sqlite(conn) => {
-                let mut statement = conn.prepare_cached(sql)?;
-                let width = statement.column_count();
-                let rows = statement
-                    .query_map(rusqlite::params_from_iter(args), |row| {
-                        (0..width)
-                            .map(|i| row.get_ref(i).map(Value::from))
-                            .collect::<rusqlite::Result<Vec<_>>>()
-                            .map(Row)
-                    })?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                Ok(rows)
-            }
+            Self::Sqlite(conn) => conn.query(sql, args),
             Self::Postgres(conn) => Ok(conn
-                .query(&numbered_for_postgres(sql), args)?
+                .query(&numbered_for_postgres(sql), args)
+                .await?
                 .into_iter()
                 .map(Row)
                 .collect()),
@@ -249,21 +287,25 @@ impl Conn<'_> {
     /// insert. On PostgreSQL, in a transaction, it goes out with the next statement or the
     /// `COMMIT`, in one round trip ([`PgConn`]); if it fails, that statement fails and the
     /// transaction with it. On SQLite it runs at once.
-    pub fn execute_deferred(&self, sql: &str, args: &[Value]) -> Result<(), ApiError> {
+    pub async fn execute_deferred(&self, sql: &str, args: &[Value]) -> Result<(), ApiError> {
         match self {
-            Self::Sqlite(_) => self.execute(sql, args).map(drop),
-            Self::Postgres(conn) => conn.execute_deferred(&numbered_for_postgres(sql), args),
+            Self::Sqlite(conn) => conn.execute(sql, args).map(drop),
+            Self::Postgres(conn) => {
+                conn.execute_deferred(&numbered_for_postgres(sql), args)
+                    .await
+            }
         }
     }
 
     /// The first row of a query, if any.
-    pub fn query_opt(&self, sql: &str, args: &[Value]) -> Result<Option<Row>, ApiError> {
-        Ok(self.query(sql, args)?.into_iter().next())
+    pub async fn query_opt(&self, sql: &str, args: &[Value]) -> Result<Option<Row>, ApiError> {
+        Ok(self.query(sql, args).await?.into_iter().next())
     }
 
     /// The first row of a query that always has one (`COUNT(*)`).
-    pub fn query_one(&self, sql: &str, args: &[Value]) -> Result<Row, ApiError> {
-        self.query_opt(sql, args)?
+    pub async fn query_one(&self, sql: &str, args: &[Value]) -> Result<Row, ApiError> {
+        self.query_opt(sql, args)
+            .await?
             .ok_or_else(|| ApiError::internal("database: a query answered no row"))
     }
 }
@@ -369,105 +411,98 @@ enum Deferred {
     Statement(Statement, Vec<Value>),
 }
 
-/// A pooled connection in use, from a blocking thread: in a transaction that
+/// A pooled connection in use by a request's task: in a transaction that
 /// [`crate::db::postgres::PgDb`] opens and ends, or with each statement on its own
 /// ([`crate::db::postgres::PgDb::single_read`]).
 ///
-/// Each statement is a round trip, and each round trip hands over between this thread, the
-/// connection's task and the database. Statements whose outcome the caller does not look at
-/// (the transaction's `BEGIN`, an event's insert) therefore wait in `deferred` and go out in
-/// one write with the next statement that is awaited (or the `COMMIT`): PostgreSQL answers
-/// them in order, and the first error among them fails that statement, so a transaction never
-/// commits over a deferred statement that failed.
+/// Each statement is a round trip. Statements whose outcome the caller does not look at (the
+/// transaction's `BEGIN`, an event's insert) therefore wait in `deferred` and go out in one
+/// write with the next statement that is awaited (or the `COMMIT`): PostgreSQL answers them in
+/// order, and the first error among them fails that statement, so a transaction never commits
+/// over a deferred statement that failed.
 pub struct PgConn<'a> {
     client: &'a Object,
-    runtime: &'a Handle,
     in_transaction: bool,
-    deferred: RefCell<Vec<Deferred>>,
+    /// Only the request's task uses it, one statement at a time: the lock is never contended.
+    deferred: Mutex<Vec<Deferred>>,
     /// Whether anything was sent since `BEGIN` was queued (then a failure needs `ROLLBACK`).
-    sent: Cell<bool>,
+    sent: AtomicBool,
 }
 
 impl<'a> PgConn<'a> {
     /// A transaction begun with `begin` (sent with the first statement).
-    pub(super) fn transaction(
-        client: &'a Object,
-        runtime: &'a Handle,
-        begin: &'static str,
-    ) -> Self {
+    pub(super) fn transaction(client: &'a Object, begin: &'static str) -> Self {
         Self {
             client,
-            runtime,
             in_transaction: true,
-            deferred: RefCell::new(vec![Deferred::Simple(begin)]),
-            sent: Cell::new(false),
+            deferred: Mutex::new(vec![Deferred::Simple(begin)]),
+            sent: AtomicBool::new(false),
         }
     }
 
     /// Each statement on its own.
-    pub(super) fn autocommit(client: &'a Object, runtime: &'a Handle) -> Self {
+    pub(super) fn autocommit(client: &'a Object) -> Self {
         Self {
             client,
-            runtime,
             in_transaction: false,
-            deferred: RefCell::default(),
-            sent: Cell::new(false),
+            deferred: Mutex::default(),
+            sent: AtomicBool::new(false),
         }
     }
 
-    pub fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, ApiError> {
-        self.runtime.block_on(async {
-            let statement = self.client.prepare_cached(sql).await?;
-            self.after_deferred(self.client.execute(&statement, &bound(args)))
-                .await
-        })
+    pub async fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, ApiError> {
+        let statement = self.client.prepare_cached(sql).await?;
+        self.after_deferred(self.client.execute(&statement, &bound(args)))
+            .await
     }
 
-    pub fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Vec<Value>>, ApiError> {
-        self.runtime.block_on(async {
-            let statement = self.client.prepare_cached(sql).await?;
-            let rows = self
-                .after_deferred(self.client.query(&statement, &bound(args)))
-                .await?;
-            rows.iter()
-                .map(|row| {
-                    (0..row.len())
-                        .map(|i| row.try_get::<_, Value>(i).map_err(ApiError::from))
-                        .collect()
-                })
-                .collect()
-        })
+    pub async fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Vec<Value>>, ApiError> {
+        let statement = self.client.prepare_cached(sql).await?;
+        let rows = self
+            .after_deferred(self.client.query(&statement, &bound(args)))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| row.try_get::<_, Value>(i).map_err(ApiError::from))
+                    .collect()
+            })
+            .collect()
     }
 
     /// Runs a statement whose outcome the caller does not look at: in a transaction it is
     /// sent with the next statement or the `COMMIT`, whose error its own failure becomes.
-    pub fn execute_deferred(&self, sql: &str, args: &[Value]) -> Result<(), ApiError> {
+    pub async fn execute_deferred(&self, sql: &str, args: &[Value]) -> Result<(), ApiError> {
         if !self.in_transaction {
-            return self.execute(sql, args).map(drop);
+            return self.execute(sql, args).await.map(drop);
         }
         // Prepared now (once per connection: a cache hit after that), so that the deferred
         // statements go out in the order they were queued.
-        let statement = self.runtime.block_on(self.client.prepare_cached(sql))?;
-        self.deferred
-            .borrow_mut()
+        let statement = self.client.prepare_cached(sql).await?;
+        self.queue()
             .push(Deferred::Statement(statement, args.to_vec()));
         Ok(())
     }
 
     /// Commits, in the round trip of what was deferred.
-    pub(super) fn commit(&self) -> Result<(), ApiError> {
-        self.runtime
-            .block_on(self.after_deferred(self.client.batch_execute("COMMIT")))
+    pub(super) async fn commit(&self) -> Result<(), ApiError> {
+        self.after_deferred(self.client.batch_execute("COMMIT"))
+            .await
     }
 
     /// Ends a transaction that failed: drops what was never sent, rolls back the rest.
-    pub(super) fn rollback(&self) -> Result<(), ApiError> {
-        self.deferred.take();
-        if self.sent.get() {
-            self.runtime
-                .block_on(self.client.batch_execute("ROLLBACK"))?;
+    pub(super) async fn rollback(&self) -> Result<(), ApiError> {
+        std::mem::take(&mut *self.queue());
+        if self.sent.load(Ordering::Relaxed) {
+            self.client.batch_execute("ROLLBACK").await?;
         }
         Ok(())
+    }
+
+    /// The deferred statements. A poisoned lock only means a panic while pushing; the list is
+    /// whole either way.
+    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<Deferred>> {
+        self.deferred.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Sends the deferred statements, then `last`, without waiting in between, and answers
@@ -476,8 +511,8 @@ impl<'a> PgConn<'a> {
         &self,
         last: impl Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> Result<T, ApiError> {
-        self.sent.set(true);
-        let deferred = self.deferred.take();
+        self.sent.store(true, Ordering::Relaxed);
+        let deferred = std::mem::take(&mut *self.queue());
         if deferred.is_empty() {
             return Ok(last.await?);
         }

@@ -1,6 +1,7 @@
-//! The embedded SQLite database: one writer connection, owned by a thread of its own, and a few
-//! reader connections, which WAL lets read while the writer writes. Reads run on tokio's
-//! blocking pool.
+//! The embedded SQLite database: one writer connection, owned by a thread of its own, and
+//! reader connections (as many as cores, or `CREDPORT_SQLITE_READERS`), which WAL lets read
+//! while the writer writes. Reads run on the request's own thread ([`SqliteDb::read`]); a
+//! write makes one trip to the writer thread and back.
 //!
 //! Writes are committed in groups. SQLite has one writer; with a mutex around it, every write
 //! paid for a commit of its own (its pages written to the WAL again, the same pages as the last
@@ -16,16 +17,17 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use rusqlite::functions::FunctionFlags;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
 use super::OpenError;
 use crate::db::migrations;
-use crate::db::sql::{Conn, FOLD_FUNCTION};
+use crate::db::sql::{Conn, SqliteConn, TxFuture, FOLD_FUNCTION};
 use crate::error::ApiError;
 
 /// How long a connection waits for a lock held by another process before giving up.
@@ -39,9 +41,9 @@ pub struct SqliteDb {
     /// Writes for the writer thread.
     writes: mpsc::Sender<Box<dyn Write>>,
     writer: Arc<WriterState>,
-    readers: Vec<Mutex<Connection>>,
+    readers: Vec<SqliteConn>,
     next_reader: AtomicUsize,
-    /// Read transactions waiting for their connection's lock, for the pool metrics.
+    /// Read transactions waiting for a reader connection, for the pool metrics.
     waiting: AtomicUsize,
 }
 
@@ -70,12 +72,13 @@ impl SqliteDb {
                     path,
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )
-                .map(Mutex::new)
+                .map(SqliteConn::new)
             })
             .collect::<Result<_, _>>()?;
         let (writes, queue) = mpsc::channel();
         let state = Arc::new(WriterState::default());
         let shared = Arc::clone(&state);
+        let writer = SqliteConn::new(writer);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || write_groups(&writer, &queue, &shared))
@@ -91,19 +94,46 @@ impl SqliteDb {
 
     /// Runs `f` on a reader connection, inside one read transaction so that everything it
     /// reads (a page and its count) comes from one snapshot.
-    pub fn read_blocking<T>(
-        &self,
-        f: impl FnOnce(&Conn<'_>) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
-        let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-        let Some(reader) = self.readers.get(index) else {
-            return Err(ApiError::internal("database: no reader connection"));
+    ///
+    /// It runs right here, on the request's thread: a read is a few index look-ups in pages
+    /// the operating system has cached, shorter than handing it to another thread and back
+    /// (which cost more than the reading, measured). A free reader is taken if there is one;
+    /// only when every reader is busy does the read wait for one.
+    pub fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,
+    {
+        let count = self.readers.len();
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let free = (0..count).find_map(|i| {
+            let reader = self.readers.get((start + i) % count)?;
+            reader.try_lock().map(|guard| (reader, guard))
+        });
+        let (reader, _guard) = match free {
+            Some(taken) => taken,
+            None => {
+                let reader = self
+                    .readers
+                    .get(start % count)
+                    .ok_or_else(|| ApiError::internal("database: no reader connection"))?;
+                self.waiting.fetch_add(1, Ordering::Relaxed);
+                let guard = reader.lock();
+                self.waiting.fetch_sub(1, Ordering::Relaxed);
+                (reader, guard)
+            }
         };
-        let mut conn = self.lock(reader);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-        let out = f(&Conn::Sqlite(&tx))?;
-        tx.commit()?;
-        Ok(out)
+        {
+            let conn = reader.lock();
+            if !conn.is_autocommit() {
+                // A read whose `ROLLBACK` failed left its transaction open: not this one's.
+                conn.execute_batch("ROLLBACK")?;
+            }
+            conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
+        }
+        let out = run_now(f, reader);
+        let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        reader.lock().prepare_cached(end)?.execute([])?;
+        out
     }
 
     /// Runs `f` on the writer thread, in a savepoint of the next group's transaction: its
@@ -112,7 +142,7 @@ impl SqliteDb {
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel();
         self.writer.queued.fetch_add(1, Ordering::Relaxed);
@@ -130,6 +160,23 @@ impl SqliteDb {
     }
 }
 
+/// Runs a transaction's work on `conn`, on this thread, to its end. On SQLite every statement
+/// is done when its future is first polled, so the work's future finishes in one poll; should
+/// it wait for anything else, it is an error rather than a thread blocked. A panic is one
+/// failed transaction, not the end of the thread.
+fn run_now<T, F>(f: F, conn: &SqliteConn) -> Result<T, ApiError>
+where
+    F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,
+{
+    catch_unwind(AssertUnwindSafe(|| f(&Conn::Sqlite(conn)).now_or_never()))
+        .unwrap_or_else(|_| Some(Err(ApiError::internal("database: a transaction panicked"))))
+        .unwrap_or_else(|| {
+            Err(ApiError::internal(
+                "database: a SQLite transaction waited on something else",
+            ))
+        })
+}
+
 fn writer_gone() -> ApiError {
     ApiError::internal("database: the writer thread has stopped")
 }
@@ -138,7 +185,7 @@ fn writer_gone() -> ApiError {
 /// together.
 trait Write: Send {
     /// Runs the write where it stands in the group's transaction; whether it succeeded.
-    fn run(&mut self, conn: &Connection) -> bool;
+    fn run(&mut self, conn: &SqliteConn) -> bool;
     /// Answers the caller once the group's fate is known: its own error if it failed, else
     /// its result if the group `committed`, else why not.
     fn answer(self: Box<Self>, committed: Result<(), ApiError>);
@@ -153,15 +200,13 @@ struct Queued<T, F> {
 impl<T, F> Write for Queued<T, F>
 where
     T: Send,
-    F: FnOnce(&Conn<'_>) -> Result<T, ApiError> + Send,
+    F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T> + Send,
 {
-    fn run(&mut self, conn: &Connection) -> bool {
+    fn run(&mut self, conn: &SqliteConn) -> bool {
         let Some(f) = self.run.take() else {
             return false;
         };
-        // A write that panics is one failed write, not the end of the writer thread.
-        let out = catch_unwind(AssertUnwindSafe(|| f(&Conn::Sqlite(conn))))
-            .unwrap_or_else(|_| Err(ApiError::internal("database: a write panicked")));
+        let out = run_now(f, conn);
         let ok = out.is_ok();
         self.out = Some(out);
         ok
@@ -182,13 +227,15 @@ where
 
 /// The writer thread: one transaction per group of the writes waiting, until the store is
 /// dropped.
-fn write_groups(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Write>>, state: &WriterState) {
+fn write_groups(writer: &SqliteConn, queue: &mpsc::Receiver<Box<dyn Write>>, state: &WriterState) {
+    // The thread holds its connection for good: each statement's own lock is then a counter.
+    let conn = writer.lock();
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         group.extend(queue.try_iter().take(MAX_GROUP - 1));
         state.queued.fetch_sub(group.len(), Ordering::Relaxed);
         state.busy.store(true, Ordering::Relaxed);
-        let committed = write_group(conn, &mut group);
+        let committed = write_group(writer, &conn, &mut group);
         if committed.is_err() && !conn.is_autocommit() {
             // Nothing of the group may stay for the next one.
             let _ = conn.execute_batch("ROLLBACK");
@@ -201,11 +248,15 @@ fn write_groups(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Write>>, state
 }
 
 /// Runs each write of `group` in a savepoint of one transaction and commits them.
-fn write_group(conn: &Connection, group: &mut [Box<dyn Write>]) -> Result<(), ApiError> {
+fn write_group(
+    writer: &SqliteConn,
+    conn: &Connection,
+    group: &mut [Box<dyn Write>],
+) -> Result<(), ApiError> {
     conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
     for write in group.iter_mut() {
         conn.prepare_cached("SAVEPOINT write")?.execute([])?;
-        let ok = write.run(conn);
+        let ok = write.run(writer);
         if conn.is_autocommit() {
             // SQLite rolled the whole transaction back (an I/O error, a full disk): the
             // writes before this one are gone with it.
@@ -223,22 +274,13 @@ fn write_group(conn: &Connection, group: &mut [Box<dyn Write>]) -> Result<(), Ap
 }
 
 impl SqliteDb {
-    /// A poisoned lock only means a request panicked while holding it; its transaction was
-    /// rolled back when the panic dropped it, so the connection is fine to use.
-    fn lock<'a>(&self, mutex: &'a Mutex<Connection>) -> MutexGuard<'a, Connection> {
-        self.waiting.fetch_add(1, Ordering::Relaxed);
-        let guard = mutex.lock().unwrap_or_else(PoisonError::into_inner);
-        self.waiting.fetch_sub(1, Ordering::Relaxed);
-        guard
-    }
-
     /// The connections (writer and readers) in use now, and the transactions waiting for one
     /// (writes queued for the writer thread included).
     pub fn pool_state(&self) -> (usize, usize, usize) {
         let readers_in_use = self
             .readers
             .iter()
-            .filter(|m| matches!(m.try_lock(), Err(std::sync::TryLockError::WouldBlock)))
+            .filter(|reader| reader.try_lock().is_none())
             .count();
         let in_use = readers_in_use + usize::from(self.writer.busy.load(Ordering::Relaxed));
         let total = self.readers.len() + 1;
@@ -347,20 +389,24 @@ fn create_private_file(path: &Path) -> Result<(), OpenError> {
 mod tests {
     use super::*;
 
-    type Boxed = Box<dyn FnOnce(&Conn<'_>) -> Result<(), ApiError> + Send>;
+    type Boxed = Box<dyn for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, ()> + Send>;
 
     /// A store with tables `parent` and `child`, whose reference to `parent` is checked only at
     /// commit (so that a group can fail to commit after every write of it succeeded).
     async fn store(dir: &tempfile::TempDir) -> Arc<SqliteDb> {
         let db = Arc::new(SqliteDb::open(&dir.path().join("t.db"), 2).unwrap());
-        db.write(|conn| {
-            conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)", &[])?;
-            conn.execute(
-                "CREATE TABLE child (parent INTEGER REFERENCES parent (id)
+        db.write(move |conn| {
+            Box::pin(async move {
+                conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)", &[])
+                    .await?;
+                conn.execute(
+                    "CREATE TABLE child (parent INTEGER REFERENCES parent (id)
                      DEFERRABLE INITIALLY DEFERRED)",
-                &[],
-            )?;
-            Ok(())
+                    &[],
+                )
+                .await?;
+                Ok(())
+            })
         })
         .await
         .unwrap();
@@ -376,9 +422,11 @@ mod tests {
             let db = Arc::clone(db);
             async move {
                 db.write(move |_| {
-                    let _ = running.send(());
-                    held.recv().unwrap();
-                    Ok(())
+                    Box::pin(async move {
+                        let _ = running.send(());
+                        held.recv().unwrap();
+                        Ok(())
+                    })
                 })
                 .await
             }
@@ -404,9 +452,35 @@ mod tests {
         answers
     }
 
+    #[test]
+    fn a_transaction_that_waits_on_anything_but_the_database_fails_instead_of_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = SqliteDb::open(&dir.path().join("t.db"), 1).unwrap();
+        let (_never, pending) = oneshot::channel::<()>();
+        let answer = db.read(move |_| {
+            Box::pin(async move {
+                let _ = pending.await;
+                Ok(())
+            })
+        });
+        assert_eq!(answer.unwrap_err().status(), 500);
+        // The reader is whole: its transaction was ended.
+        assert_eq!(
+            db.read(|conn| Box::pin(async move { conn.query_one("SELECT 1", &[]).await?.int(0) }))
+                .unwrap(),
+            1
+        );
+    }
+
     async fn parents(db: &SqliteDb) -> i64 {
-        db.read_blocking(|conn| conn.query_one("SELECT COUNT(*) FROM parent", &[])?.int(0))
-            .unwrap()
+        db.read(move |conn| {
+            Box::pin(async move {
+                conn.query_one("SELECT COUNT(*) FROM parent", &[])
+                    .await?
+                    .int(0)
+            })
+        })
+        .unwrap()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -417,16 +491,25 @@ mod tests {
             &db,
             vec![
                 Box::new(|conn| {
-                    conn.execute("INSERT INTO parent (id) VALUES (1)", &[])?;
-                    Ok(())
+                    Box::pin(async move {
+                        conn.execute("INSERT INTO parent (id) VALUES (1)", &[])
+                            .await?;
+                        Ok(())
+                    })
                 }),
                 Box::new(|conn| {
-                    conn.execute("INSERT INTO parent (id) VALUES (2)", &[])?;
-                    Err(ApiError::conflict("refused after a write"))
+                    Box::pin(async move {
+                        conn.execute("INSERT INTO parent (id) VALUES (2)", &[])
+                            .await?;
+                        Err(ApiError::conflict("refused after a write"))
+                    })
                 }),
                 Box::new(|conn| {
-                    conn.execute("INSERT INTO parent (id) VALUES (3)", &[])?;
-                    Ok(())
+                    Box::pin(async move {
+                        conn.execute("INSERT INTO parent (id) VALUES (3)", &[])
+                            .await?;
+                        Ok(())
+                    })
                 }),
             ],
         )
@@ -434,11 +517,14 @@ mod tests {
         assert!(answers[0].is_ok() && answers[2].is_ok());
         assert_eq!(answers[1].as_ref().unwrap_err().status(), 409);
         let ids = db
-            .read_blocking(|conn| {
-                conn.query("SELECT id FROM parent ORDER BY id", &[])?
-                    .iter()
-                    .map(|row| row.int(0))
-                    .collect::<Result<Vec<_>, _>>()
+            .read(move |conn| {
+                Box::pin(async move {
+                    conn.query("SELECT id FROM parent ORDER BY id", &[])
+                        .await?
+                        .iter()
+                        .map(|row| row.int(0))
+                        .collect::<Result<Vec<_>, _>>()
+                })
             })
             .unwrap();
         assert_eq!(ids, [1, 3]);
@@ -452,13 +538,19 @@ mod tests {
             &db,
             vec![
                 Box::new(|conn| {
-                    conn.execute("INSERT INTO parent (id) VALUES (1)", &[])?;
-                    Ok(())
+                    Box::pin(async move {
+                        conn.execute("INSERT INTO parent (id) VALUES (1)", &[])
+                            .await?;
+                        Ok(())
+                    })
                 }),
                 // Fine until the commit, which the dangling reference fails.
                 Box::new(|conn| {
-                    conn.execute("INSERT INTO child (parent) VALUES (99)", &[])?;
-                    Ok(())
+                    Box::pin(async move {
+                        conn.execute("INSERT INTO child (parent) VALUES (99)", &[])
+                            .await?;
+                        Ok(())
+                    })
                 }),
             ],
         )
@@ -468,9 +560,12 @@ mod tests {
         }
         assert_eq!(parents(&db).await, 0);
         // The writer goes on with the next group.
-        db.write(|conn| {
-            conn.execute("INSERT INTO parent (id) VALUES (1)", &[])?;
-            Ok(())
+        db.write(move |conn| {
+            Box::pin(async move {
+                conn.execute("INSERT INTO parent (id) VALUES (1)", &[])
+                    .await?;
+                Ok(())
+            })
         })
         .await
         .unwrap();

@@ -121,7 +121,11 @@ impl Deliverer {
         let now_ms = clock::now_ms();
         let until = now_ms + i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
         self.db
-            .write(move |conn| outbox::claim(conn, &keys, &holder, now_ms, until, max))
+            .write(move |conn| {
+                Box::pin(
+                    async move { outbox::claim(conn, &keys, &holder, now_ms, until, max).await },
+                )
+            })
             .await
     }
 
@@ -158,7 +162,11 @@ impl Deliverer {
         let holder = self.holder.clone();
         let written = self
             .db
-            .write(move |conn| outbox::finish(conn, &due, &holder, &outcome, retry_after_ms))
+            .write(move |conn| {
+                Box::pin(async move {
+                    outbox::finish(conn, &due, &holder, &outcome, retry_after_ms).await
+                })
+            })
             .await;
         if let Err(e) = written {
             // The lease runs out and the delivery is tried again: at least once.

@@ -25,7 +25,7 @@ const COLUMNS: &str = "seq, id, site_id, type, at, actor_type, actor_token_id, a
 
 /// Writes `event`; on PostgreSQL the insert goes out with the transaction's next statement
 /// ([`Conn::execute_deferred`]): recording adds no round trip of its own.
-pub fn insert(conn: &Conn<'_>, event: &Event, at: i64) -> Result<(), ApiError> {
+pub async fn insert(conn: &Conn<'_>, event: &Event, at: i64) -> Result<(), ApiError> {
     let data = event.data.as_ref().map(serde_json::to_string).transpose()?;
     conn.execute_deferred(
         "INSERT INTO events (id, site_id, type, at, actor_type, actor_token_id, actor_user_id,
@@ -47,6 +47,7 @@ pub fn insert(conn: &Conn<'_>, event: &Event, at: i64) -> Result<(), ApiError> {
             data.into(),
         ],
     )
+    .await
 }
 
 fn from_row(row: &mut Row) -> Result<Event, ApiError> {
@@ -89,7 +90,7 @@ fn parse_cursor(text: &str) -> Result<i64, ApiError> {
 }
 
 /// One page of the site's events, newest first.
-pub fn list(
+pub async fn list(
     conn: &Conn<'_>,
     site_id: &str,
     params: &ListEventsParams,
@@ -99,9 +100,10 @@ pub fn list(
     let since = crate::store::opt_input_instant("since", params.since.as_deref())?;
     let until = crate::store::opt_input_instant("until", params.until.as_deref())?;
     // The casts tell PostgreSQL the parameters' types, which `IS NULL` alone does not.
-    let mut rows = conn.query(
-        &format!(
-            "SELECT {COLUMNS} FROM events
+    let mut rows = conn
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM events
              WHERE site_id = ?1
                AND (CAST(?2 AS TEXT) IS NULL OR type = ?2)
                AND (CAST(?3 AS TEXT) IS NULL OR target_id = ?3)
@@ -109,17 +111,18 @@ pub fn list(
                AND (CAST(?5 AS BIGINT) IS NULL OR at < ?5)
                AND (CAST(?6 AS BIGINT) IS NULL OR seq < ?6)
              ORDER BY seq DESC LIMIT ?7"
-        ),
-        &[
-            site_id.into(),
-            params.kind.as_deref().into(),
-            params.target_id.as_deref().into(),
-            since.into(),
-            until.into(),
-            before.into(),
-            Value::Int(limit + 1),
-        ],
-    )?;
+            ),
+            &[
+                site_id.into(),
+                params.kind.as_deref().into(),
+                params.target_id.as_deref().into(),
+                since.into(),
+                until.into(),
+                before.into(),
+                Value::Int(limit + 1),
+            ],
+        )
+        .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let next_cursor = match rows.last() {
@@ -135,20 +138,24 @@ pub fn list(
 
 /// Deletes up to [`PURGE_BATCH`] events and finished deliveries older than `before`
 /// (seconds); how many it deleted.
-fn purge_batch(conn: &Conn<'_>, before: i64) -> Result<u64, ApiError> {
+async fn purge_batch(conn: &Conn<'_>, before: i64) -> Result<u64, ApiError> {
     // The oldest events by `seq` (no index on `at`: one less page per change); `at` grows with
     // `seq`, so once none of the oldest is old enough, none is.
-    let events = conn.execute(
-        "DELETE FROM events WHERE seq IN
+    let events = conn
+        .execute(
+            "DELETE FROM events WHERE seq IN
             (SELECT seq FROM events ORDER BY seq LIMIT ?2) AND at < ?1",
-        &[before.into(), PURGE_BATCH.into()],
-    )?;
-    let deliveries = conn.execute(
-        "DELETE FROM webhook_deliveries WHERE seq IN
+            &[before.into(), PURGE_BATCH.into()],
+        )
+        .await?;
+    let deliveries = conn
+        .execute(
+            "DELETE FROM webhook_deliveries WHERE seq IN
             (SELECT seq FROM webhook_deliveries
              WHERE created_at < ?1 AND status <> 'pending' ORDER BY seq LIMIT ?2)",
-        &[before.into(), PURGE_BATCH.into()],
-    )?;
+            &[before.into(), PURGE_BATCH.into()],
+        )
+        .await?;
     Ok(events + deliveries)
 }
 
@@ -161,7 +168,10 @@ pub async fn purge_periodically(db: Arc<Db>, retention_days: u32) {
         let before = clock::now() - i64::from(retention_days) * 86_400;
         let mut total = 0;
         loop {
-            match db.write(move |conn| purge_batch(conn, before)).await {
+            match db
+                .write(move |conn| Box::pin(async move { purge_batch(conn, before).await }))
+                .await
+            {
                 Ok(0) => break,
                 Ok(deleted) => total += deleted,
                 Err(e) => {

@@ -113,7 +113,7 @@ impl Context {
 
     /// Records `change` in site `site_id` at `now` (seconds), inside the caller's transaction,
     /// and queues it for the site's webhook endpoints that want it.
-    pub fn record(
+    pub async fn record(
         &self,
         conn: &Conn<'_>,
         site_id: &str,
@@ -132,8 +132,8 @@ impl Context {
             user_agent: self.origin.user_agent.clone(),
             data: (!change.data.is_empty()).then_some(Value::Object(change.data)),
         };
-        log::insert(conn, &event, now)?;
-        outbox::enqueue(conn, &event, now)
+        log::insert(conn, &event, now).await?;
+        outbox::enqueue(conn, &event, now).await
     }
 }
 

@@ -29,9 +29,9 @@ pub fn wants(types: &[String], kind: &str) -> bool {
 }
 
 /// Queues `event` for each enabled endpoint of its site that wants it.
-pub fn enqueue(conn: &Conn<'_>, event: &Event, now: i64) -> Result<(), ApiError> {
+pub async fn enqueue(conn: &Conn<'_>, event: &Event, now: i64) -> Result<(), ApiError> {
     let mut body = None;
-    for (endpoint_id, types) in webhook_endpoints::enabled(conn, &event.site_id)? {
+    for (endpoint_id, types) in webhook_endpoints::enabled(conn, &event.site_id).await? {
         if !wants(&types, &event.kind) {
             continue;
         }
@@ -52,7 +52,8 @@ pub fn enqueue(conn: &Conn<'_>, event: &Event, now: i64) -> Result<(), ApiError>
                 clock::now_ms().into(),
                 now.into(),
             ],
-        )?;
+        )
+        .await?;
     }
     Ok(())
 }
@@ -71,7 +72,7 @@ pub struct Due {
 }
 
 /// Takes up to `max` due deliveries for `holder` until `lease_until_ms`.
-pub fn claim(
+pub async fn claim(
     conn: &Conn<'_>,
     keys: &Keys,
     holder: &str,
@@ -83,26 +84,28 @@ pub fn claim(
         Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
         Dialect::Sqlite => "",
     };
-    let rows = conn.query(
-        &format!(
-            "UPDATE webhook_deliveries SET lease_until_ms = ?3, lease_holder = ?2
+    let rows = conn
+        .query(
+            &format!(
+                "UPDATE webhook_deliveries SET lease_until_ms = ?3, lease_holder = ?2
              WHERE seq IN (SELECT seq FROM webhook_deliveries
                  WHERE status = 'pending' AND next_attempt_at_ms <= ?1
                    AND (lease_until_ms IS NULL OR lease_until_ms <= ?1)
                  ORDER BY next_attempt_at_ms LIMIT ?4 {skip_locked})
              RETURNING id, endpoint_id, event_id, payload, attempts"
-        ),
-        &[
-            now_ms.into(),
-            holder.into(),
-            lease_until_ms.into(),
-            max.into(),
-        ],
-    )?;
+            ),
+            &[
+                now_ms.into(),
+                holder.into(),
+                lease_until_ms.into(),
+                max.into(),
+            ],
+        )
+        .await?;
     let mut due = Vec::with_capacity(rows.len());
     for mut row in rows {
         let endpoint_id = row.text(1)?;
-        let (url, secret) = webhook_endpoints::target(conn, keys, &endpoint_id)?;
+        let (url, secret) = webhook_endpoints::target(conn, keys, &endpoint_id).await?;
         due.push(Due {
             id: row.text(0)?,
             endpoint_id,
@@ -128,7 +131,7 @@ pub enum Outcome {
 /// `retry_after_ms` (`None`: no retries left, the delivery has failed). An endpoint without a
 /// success for [`DISABLE_AFTER`] is disabled, with an event saying so. Nothing is written once
 /// the lease was lost to another deliverer.
-pub fn finish(
+pub async fn finish(
     conn: &Conn<'_>,
     due: &Due,
     holder: &str,
@@ -148,42 +151,45 @@ pub fn finish(
             None => ("failed", *status, Some(error.as_str()), None),
         },
     };
-    let written = conn.execute(
-        "UPDATE webhook_deliveries SET status = ?3, attempts = attempts + 1,
+    let written = conn
+        .execute(
+            "UPDATE webhook_deliveries SET status = ?3, attempts = attempts + 1,
             last_attempt_at = ?4, last_status_code = ?5, last_error = ?6,
             next_attempt_at_ms = ?7, lease_until_ms = NULL, lease_holder = NULL
          WHERE id = ?1 AND lease_holder = ?2",
-        &[
-            due.id.as_str().into(),
-            holder.into(),
-            status.into(),
-            now.into(),
-            code.into(),
-            error.into(),
-            next.into(),
-        ],
-    )?;
+            &[
+                due.id.as_str().into(),
+                holder.into(),
+                status.into(),
+                now.into(),
+                code.into(),
+                error.into(),
+                next.into(),
+            ],
+        )
+        .await?;
     if written == 0 {
         return Ok(());
     }
     match outcome {
-        Outcome::Delivered(_) => webhook_endpoints::succeeded(conn, &due.endpoint_id),
+        Outcome::Delivered(_) => webhook_endpoints::succeeded(conn, &due.endpoint_id).await,
         Outcome::Failed { .. } => {
             let Some((site_id, failing_since)) =
-                webhook_endpoints::failed(conn, &due.endpoint_id, now)?
+                webhook_endpoints::failed(conn, &due.endpoint_id, now).await?
             else {
                 return Ok(());
             };
             if now - failing_since < DISABLE_AFTER {
                 return Ok(());
             }
-            webhook_endpoints::disable(conn, &due.endpoint_id, now)?;
+            webhook_endpoints::disable(conn, &due.endpoint_id, now).await?;
             conn.execute(
                 "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at_ms = NULL,
                     last_error = COALESCE(last_error, 'the endpoint was disabled')
                  WHERE endpoint_id = ?1 AND status = 'pending'",
                 &[due.endpoint_id.as_str().into()],
-            )?;
+            )
+            .await?;
             let change = Change::new(
                 "webhook_endpoint.disabled",
                 "webhook_endpoint",
@@ -194,7 +200,9 @@ pub fn finish(
                 "status",
                 serde_json::json!({"from": "enabled", "to": "disabled"}),
             );
-            Context::server(None).record(conn, &site_id, change, now)
+            Context::server(None)
+                .record(conn, &site_id, change, now)
+                .await
         }
     }
 }
@@ -215,19 +223,20 @@ fn delivery_from_row(row: &mut Row) -> Result<WebhookDelivery, ApiError> {
 }
 
 /// The endpoint's newest deliveries; 404 for an endpoint the site does not have.
-pub fn list(
+pub async fn list(
     conn: &Conn<'_>,
     site_id: &str,
     endpoint_id: &str,
 ) -> Result<WebhookDeliveryList, ApiError> {
-    webhook_endpoints::get(conn, site_id, endpoint_id)?;
+    webhook_endpoints::get(conn, site_id, endpoint_id).await?;
     let data = conn
         .query(
             "SELECT id, event_id, event_type, status, attempts, last_attempt_at,
                 last_status_code, last_error, next_attempt_at_ms, created_at
              FROM webhook_deliveries WHERE endpoint_id = ?1 ORDER BY seq DESC LIMIT ?2",
             &[endpoint_id.into(), LISTED.into()],
-        )?
+        )
+        .await?
         .iter_mut()
         .map(delivery_from_row)
         .collect::<Result<Vec<_>, _>>()?;

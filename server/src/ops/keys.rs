@@ -60,46 +60,52 @@ pub async fn unlock(db: &Db, ring: &KeyRing) -> Result<Keys, Refusal> {
     };
     let keys = db
         .write(move |conn| {
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
-                &[KEY_CHECK.into(), checks[0][..].into()],
-            )?;
-            let first_check = conn
-                .query_one("SELECT value FROM meta WHERE key = ?1", &[KEY_CHECK.into()])?
-                .blob(0)?;
-            // The configured key the database was first started with, if it still is.
-            let first = checks
-                .iter()
-                .position(|c| crypto::hashes_equal(c, &first_check));
-            let aad = secrets::lookup_key_aad(LOOKUP_KEY);
-            if let Some(index) = first {
-                // A database from before key ids: its lookup key is its first key's.
-                let master = ring_copy
-                    .all()
-                    .nth(index)
-                    .copied()
-                    .unwrap_or(ring_copy.current);
-                let keys = Keys::unlocked(&ring_copy, &crypto::first_lookup_key(&master), first);
-                let wrapped = keys.encrypt(&aad, &crypto::first_lookup_key(&master))?;
+            Box::pin(async move {
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                    &[KEY_CHECK.into(), checks[0][..].into()],
+                )
+                .await?;
+                let first_check = conn
+                    .query_one("SELECT value FROM meta WHERE key = ?1", &[KEY_CHECK.into()])
+                    .await?
+                    .blob(0)?;
+                // The configured key the database was first started with, if it still is.
+                let first = checks
+                    .iter()
+                    .position(|c| crypto::hashes_equal(c, &first_check));
+                let aad = secrets::lookup_key_aad(LOOKUP_KEY);
+                if let Some(index) = first {
+                    // A database from before key ids: its lookup key is its first key's.
+                    let master = ring_copy
+                        .all()
+                        .nth(index)
+                        .copied()
+                        .unwrap_or(ring_copy.current);
+                    let keys =
+                        Keys::unlocked(&ring_copy, &crypto::first_lookup_key(&master), first);
+                    let wrapped = keys.encrypt(&aad, &crypto::first_lookup_key(&master))?;
+                    conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
                     &[LOOKUP_KEY.into(), wrapped.into()],
-                )?;
-            }
-            let wrapped = conn
-                .query_opt(
-                    "SELECT value FROM meta WHERE key = ?1",
-                    &[LOOKUP_KEY.into()],
-                )?
-                .map(|mut row| row.blob(0))
-                .transpose()?;
-            // Unwrapping needs no lookup key: any will do until the real one is known.
-            let unwrapping = Keys::unlocked(&ring_copy, &[0; 32], first);
-            let lookup = wrapped.and_then(|w| {
-                let plain = unwrapping.decrypt(&aad, &w).ok()?;
-                <[u8; 32]>::try_from(plain.as_slice()).ok()
-            });
-            Ok(lookup.map(|lookup| Keys::unlocked(&ring_copy, &lookup, first)))
+                ).await?;
+                }
+                let wrapped = conn
+                    .query_opt(
+                        "SELECT value FROM meta WHERE key = ?1",
+                        &[LOOKUP_KEY.into()],
+                    )
+                    .await?
+                    .map(|mut row| row.blob(0))
+                    .transpose()?;
+                // Unwrapping needs no lookup key: any will do until the real one is known.
+                let unwrapping = Keys::unlocked(&ring_copy, &[0; 32], first);
+                let lookup = wrapped.and_then(|w| {
+                    let plain = unwrapping.decrypt(&aad, &w).ok()?;
+                    <[u8; 32]>::try_from(plain.as_slice()).ok()
+                });
+                Ok(lookup.map(|lookup| Keys::unlocked(&ring_copy, &lookup, first)))
+            })
         })
         .await
         .map_err(Refusal::Database)?;
@@ -124,14 +130,16 @@ pub async fn unlock(db: &Db, ring: &KeyRing) -> Result<Keys, Refusal> {
 
 /// How many stored secrets each label holds, over every column of [`SECRETS`].
 pub async fn census(db: &Db) -> Result<BTreeMap<Label, u64>, ApiError> {
-    db.read(|conn| {
-        let mut totals = BTreeMap::new();
-        for secret in SECRETS {
-            for (label, count) in secrets::census(conn, secret)? {
-                *totals.entry(label).or_insert(0) += count;
+    db.read(move |conn| {
+        Box::pin(async move {
+            let mut totals = BTreeMap::new();
+            for secret in SECRETS {
+                for (label, count) in secrets::census(conn, secret).await? {
+                    *totals.entry(label).or_insert(0) += count;
+                }
             }
-        }
-        Ok(totals)
+            Ok(totals)
+        })
     })
     .await
 }

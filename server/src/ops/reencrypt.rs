@@ -54,7 +54,11 @@ pub async fn run(
             let keys = Arc::clone(&keys);
             let after = cursor.take();
             let (rewritten, next) = db
-                .write(move |conn| secrets::reencrypt_batch(conn, &keys, secret, &after, batch))
+                .write(move |conn| {
+                    Box::pin(async move {
+                        secrets::reencrypt_batch(conn, &keys, secret, &after, batch).await
+                    })
+                })
                 .await?;
             done += rewritten;
             report(&Progress {

@@ -87,13 +87,17 @@ pub async fn credentials(
     let (stored, recorded) = refresher
         .db
         .write(move |conn| {
-            let stored = store::connections::credentials(conn, &keys, &site, &provider)?;
-            let now = clock::now();
-            let as_stored = stored.refreshable().is_none() || !(forced || stored.expiring(now));
-            if as_stored {
-                context.record(conn, &site, credentials_read(&stored), now)?;
-            }
-            Ok((stored, as_stored))
+            Box::pin(async move {
+                let stored = store::connections::credentials(conn, &keys, &site, &provider).await?;
+                let now = clock::now();
+                let as_stored = stored.refreshable().is_none() || !(forced || stored.expiring(now));
+                if as_stored {
+                    context
+                        .record(conn, &site, credentials_read(&stored), now)
+                        .await?;
+                }
+                Ok((stored, as_stored))
+            })
         })
         .await?;
     if recorded {
@@ -118,7 +122,13 @@ pub async fn credentials(
     let context = reader.clone();
     refresher
         .db
-        .write(move |conn| context.record(conn, &site_id, credentials_read(&stored), clock::now()))
+        .write(move |conn| {
+            Box::pin(async move {
+                context
+                    .record(conn, &site_id, credentials_read(&stored), clock::now())
+                    .await
+            })
+        })
         .await?;
     Ok(answer)
 }
@@ -140,7 +150,9 @@ pub async fn refresh_now(
     let (site, connection) = (site_id.clone(), id.clone());
     let stored = refresher
         .db
-        .read(move |conn| refreshes::by_id(conn, &keys, &site, &connection))
+        .read(move |conn| {
+            Box::pin(async move { refreshes::by_id(conn, &keys, &site, &connection).await })
+        })
         .await?
         .ok_or_else(|| ApiError::not_found("connection"))?;
     if stored.status != ConnectionStatus::Active {
@@ -224,18 +236,21 @@ impl Flight {
                     .refresher
                     .db
                     .write(move |conn| {
-                        let refreshed = Refreshed {
-                            fields: &written,
-                            expires_at,
-                            now,
-                        };
-                        let kept = refreshes::store_refreshed(
-                            conn, &keys, &id, version, &lease, &refreshed,
-                        )?;
-                        if kept {
-                            context.record(conn, &site, change, now)?;
-                        }
-                        Ok(kept)
+                        Box::pin(async move {
+                            let refreshed = Refreshed {
+                                fields: &written,
+                                expires_at,
+                                now,
+                            };
+                            let kept = refreshes::store_refreshed(
+                                conn, &keys, &id, version, &lease, &refreshed,
+                            )
+                            .await?;
+                            if kept {
+                                context.record(conn, &site, change, now).await?;
+                            }
+                            Ok(kept)
+                        })
                     })
                     .await?;
                 if !kept {
@@ -269,12 +284,15 @@ impl Flight {
                     .refresher
                     .db
                     .write(move |conn| {
-                        let marked =
-                            refreshes::mark_invalid(conn, &id, version, &lease, &error, now)?;
-                        if marked {
-                            context.record(conn, &site, change, now)?;
-                        }
-                        Ok(marked)
+                        Box::pin(async move {
+                            let marked =
+                                refreshes::mark_invalid(conn, &id, version, &lease, &error, now)
+                                    .await?;
+                            if marked {
+                                context.record(conn, &site, change, now).await?;
+                            }
+                            Ok(marked)
+                        })
                     })
                     .await?;
                 if !marked {
@@ -292,8 +310,10 @@ impl Flight {
                 self.refresher
                     .db
                     .write(move |conn| {
-                        refreshes::release_lease(conn, &id, &holder, Some(retry_at))?;
-                        context.record(conn, &site, change, now)
+                        Box::pin(async move {
+                            refreshes::release_lease(conn, &id, &holder, Some(retry_at)).await?;
+                            context.record(conn, &site, change, now).await
+                        })
                     })
                     .await?;
                 tracing::warn!(
@@ -355,7 +375,9 @@ impl Flight {
                     .refresher
                     .db
                     .write(move |conn| {
-                        refreshes::take_lease(conn, &id, version, &holder, now_ms, until)
+                        Box::pin(async move {
+                            refreshes::take_lease(conn, &id, version, &holder, now_ms, until).await
+                        })
                     })
                     .await?;
                 if taken {
@@ -380,7 +402,9 @@ impl Flight {
         let stored = self
             .refresher
             .db
-            .read(move |conn| refreshes::by_id(conn, &keys, &site, &id))
+            .read(move |conn| {
+                Box::pin(async move { refreshes::by_id(conn, &keys, &site, &id).await })
+            })
             .await?
             .ok_or_else(|| ApiError::not_found("connection"))?;
         match stored.status {
@@ -398,7 +422,9 @@ impl Flight {
         let id = self.connection_id.clone();
         self.refresher
             .db
-            .write(move |conn| refreshes::release_lease(conn, &id, &holder, None))
+            .write(move |conn| {
+                Box::pin(async move { refreshes::release_lease(conn, &id, &holder, None).await })
+            })
             .await?;
         Ok(Settled::Credentials(self.current().await?.answer()))
     }

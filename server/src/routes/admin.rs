@@ -35,11 +35,13 @@ pub async fn create_site(
         admin.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            let site = store::sites::create(conn, &params, now)?;
-            let change =
-                Change::new("site.created", "site", &site.id).with("name", site.name.as_str());
-            admin.context.record(conn, &site.id, change, now)?;
-            Reply::json(StatusCode::CREATED, &site)
+            Box::pin(async move {
+                let site = store::sites::create(conn, &params, now).await?;
+                let change =
+                    Change::new("site.created", "site", &site.id).with("name", site.name.as_str());
+                admin.context.record(conn, &site.id, change, now).await?;
+                Reply::json(StatusCode::CREATED, &site)
+            })
         },
     )
     .await
@@ -47,7 +49,10 @@ pub async fn create_site(
 
 /// Every site: `{"data": [site], "total_count"}`.
 pub async fn list_sites(State(app): State<App>, _admin: Admin) -> Result<Reply, ApiError> {
-    let sites = app.db.read(store::sites::list).await?;
+    let sites = app
+        .db
+        .read(|conn| Box::pin(store::sites::list(conn)))
+        .await?;
     Reply::ok(&sites)
 }
 
@@ -61,8 +66,10 @@ pub async fn list_connections(
     let page = app
         .db
         .read(move |conn| {
-            store::sites::require(conn, &site)?;
-            store::connections::list(conn, &site, &params)
+            Box::pin(async move {
+                store::sites::require(conn, &site).await?;
+                store::connections::list(conn, &site, &params).await
+            })
         })
         .await?;
     Reply::ok(&page)
@@ -75,7 +82,7 @@ pub async fn get_connection(
 ) -> Result<Reply, ApiError> {
     let connection = app
         .db
-        .read(move |conn| store::connections::get(conn, &site, &id))
+        .read(move |conn| Box::pin(async move { store::connections::get(conn, &site, &id).await }))
         .await?;
     Reply::ok(&connection)
 }
@@ -94,13 +101,16 @@ pub async fn create_connection(
         admin.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            store::sites::require(conn, &site)?;
-            let connection = store::connections::create(conn, &keys, &site, &params, now)?;
-            let change = Change::new("connection.created", "connection", &connection.id)
-                .with("provider", connection.provider.as_str())
-                .with("status", connection.status.as_str());
-            admin.context.record(conn, &site, change, now)?;
-            Reply::json(StatusCode::CREATED, &connection)
+            Box::pin(async move {
+                store::sites::require(conn, &site).await?;
+                let connection =
+                    store::connections::create(conn, &keys, &site, &params, now).await?;
+                let change = Change::new("connection.created", "connection", &connection.id)
+                    .with("provider", connection.provider.as_str())
+                    .with("status", connection.status.as_str());
+                admin.context.record(conn, &site, change, now).await?;
+                Reply::json(StatusCode::CREATED, &connection)
+            })
         },
     )
     .await
@@ -117,17 +127,20 @@ pub async fn update_connection(
     let connection = app
         .db
         .write(move |conn| {
-            let now = clock::now();
-            let before = store::connections::get(conn, &site, &id)?;
-            let after = store::connections::update(conn, &keys, &site, &id, &params, now)?;
-            let mut change =
-                Change::new("connection.updated", "connection", &id).changes(&before, &after);
-            if params.credentials.is_some() {
-                // The secret fields themselves never appear: only that they were replaced.
-                change = change.with("credential_fields", "replaced");
-            }
-            admin.context.record(conn, &site, change, now)?;
-            Ok(after)
+            Box::pin(async move {
+                let now = clock::now();
+                let before = store::connections::get(conn, &site, &id).await?;
+                let after =
+                    store::connections::update(conn, &keys, &site, &id, &params, now).await?;
+                let mut change =
+                    Change::new("connection.updated", "connection", &id).changes(&before, &after);
+                if params.credentials.is_some() {
+                    // The secret fields themselves never appear: only that they were replaced.
+                    change = change.with("credential_fields", "replaced");
+                }
+                admin.context.record(conn, &site, change, now).await?;
+                Ok(after)
+            })
         })
         .await?;
     Reply::ok(&connection)
@@ -145,7 +158,7 @@ pub async fn refresh_connection(
     refresh::refresh_now(&app.refresher, &admin.context, site.clone(), id.clone()).await?;
     let connection = app
         .db
-        .read(move |conn| store::connections::get(conn, &site, &id))
+        .read(move |conn| Box::pin(async move { store::connections::get(conn, &site, &id).await }))
         .await?;
     Reply::ok(&connection)
 }
@@ -158,11 +171,16 @@ pub async fn delete_connection(
 ) -> Result<Reply, ApiError> {
     app.db
         .write(move |conn| {
-            let gone = store::connections::get(conn, &site, &id)?;
-            store::connections::delete(conn, &site, &id)?;
-            let change = Change::new("connection.deleted", "connection", &id)
-                .with("provider", gone.provider.as_str());
-            admin.context.record(conn, &site, change, clock::now())
+            Box::pin(async move {
+                let gone = store::connections::get(conn, &site, &id).await?;
+                store::connections::delete(conn, &site, &id).await?;
+                let change = Change::new("connection.deleted", "connection", &id)
+                    .with("provider", gone.provider.as_str());
+                admin
+                    .context
+                    .record(conn, &site, change, clock::now())
+                    .await
+            })
         })
         .await?;
     Ok(Reply::no_content())
@@ -187,22 +205,27 @@ pub async fn create_token(
         admin.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            store::sites::require(conn, &site)?;
-            let new = NewToken {
-                site_id: &site,
-                user_id: &params.user_id,
-                name: &params.name,
-                scopes: &scopes,
-                expires_at: expiry(params.expires_at.as_deref(), None, now)?,
-            };
-            let created = store::tokens::create(conn, &keys, &new, now)?;
-            admin.context.record(
-                conn,
-                &site,
-                token_created(&created.personal_access_token),
-                now,
-            )?;
-            Reply::json(StatusCode::CREATED, &created)
+            Box::pin(async move {
+                store::sites::require(conn, &site).await?;
+                let new = NewToken {
+                    site_id: &site,
+                    user_id: &params.user_id,
+                    name: &params.name,
+                    scopes: &scopes,
+                    expires_at: expiry(params.expires_at.as_deref(), None, now)?,
+                };
+                let created = store::tokens::create(conn, &keys, &new, now).await?;
+                admin
+                    .context
+                    .record(
+                        conn,
+                        &site,
+                        token_created(&created.personal_access_token),
+                        now,
+                    )
+                    .await?;
+                Reply::json(StatusCode::CREATED, &created)
+            })
         },
     )
     .await
@@ -218,8 +241,10 @@ pub async fn list_tokens(
     let list = app
         .db
         .read(move |conn| {
-            store::sites::require(conn, &site)?;
-            store::tokens::list(conn, &site, params.user_id.as_deref(), clock::now())
+            Box::pin(async move {
+                store::sites::require(conn, &site).await?;
+                store::tokens::list(conn, &site, params.user_id.as_deref(), clock::now()).await
+            })
         })
         .await?;
     Reply::ok(&list)
@@ -241,15 +266,19 @@ pub async fn revoke_token(
         admin.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            let before = store::tokens::get(conn, &site, &id, now)?;
-            let revoked = store::tokens::revoke(conn, &site, &id, REVOKED_BY_ADMIN, now)?;
-            // Revoking again changes nothing, and is no event.
-            if before.revoked_at.is_none() {
-                admin
-                    .context
-                    .record(conn, &site, token_revoked(&revoked), now)?;
-            }
-            Reply::ok(&revoked)
+            Box::pin(async move {
+                let before = store::tokens::get(conn, &site, &id, now).await?;
+                let revoked =
+                    store::tokens::revoke(conn, &site, &id, REVOKED_BY_ADMIN, now).await?;
+                // Revoking again changes nothing, and is no event.
+                if before.revoked_at.is_none() {
+                    admin
+                        .context
+                        .record(conn, &site, token_revoked(&revoked), now)
+                        .await?;
+                }
+                Reply::ok(&revoked)
+            })
         },
     )
     .await
@@ -265,8 +294,10 @@ pub async fn list_api_keys(
     let list = app
         .db
         .read(move |conn| {
-            store::sites::require(conn, &site)?;
-            store::api_keys::list(conn, &site, &params, clock::now())
+            Box::pin(async move {
+                store::sites::require(conn, &site).await?;
+                store::api_keys::list(conn, &site, &params, clock::now()).await
+            })
         })
         .await?;
     Reply::ok(&list)
@@ -286,10 +317,19 @@ pub async fn revoke_api_key(
         admin.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            store::sites::require(conn, &site)?;
-            let revoked =
-                super::api_keys::revoke_recorded(conn, &admin.context, &site, &id, &params, now)?;
-            Reply::ok(&revoked)
+            Box::pin(async move {
+                store::sites::require(conn, &site).await?;
+                let revoked = super::api_keys::revoke_recorded(
+                    conn,
+                    &admin.context,
+                    &site,
+                    &id,
+                    &params,
+                    now,
+                )
+                .await?;
+                Reply::ok(&revoked)
+            })
         },
     )
     .await

@@ -32,14 +32,20 @@ pub async fn create(
         caller.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            let created = store::api_keys::create(conn, &keys, &caller.site_id, &params, now)?;
-            let key = &created.api_key;
-            let change = Change::new("api_key.created", "api_key", &key.id)
-                .with("name", key.name.as_str())
-                .with("subject", key.subject.as_str())
-                .with("scopes", key.scopes.clone());
-            caller.context.record(conn, &caller.site_id, change, now)?;
-            Reply::json(StatusCode::CREATED, &created)
+            Box::pin(async move {
+                let created =
+                    store::api_keys::create(conn, &keys, &caller.site_id, &params, now).await?;
+                let key = &created.api_key;
+                let change = Change::new("api_key.created", "api_key", &key.id)
+                    .with("name", key.name.as_str())
+                    .with("subject", key.subject.as_str())
+                    .with("scopes", key.scopes.clone());
+                caller
+                    .context
+                    .record(conn, &caller.site_id, change, now)
+                    .await?;
+                Reply::json(StatusCode::CREATED, &created)
+            })
         },
     )
     .await
@@ -53,7 +59,11 @@ pub async fn list(
     caller.require(Scope::ApiKeysRead)?;
     let list = app
         .db
-        .read(move |conn| store::api_keys::list(conn, &caller.site_id, &params, clock::now()))
+        .read(move |conn| {
+            Box::pin(async move {
+                store::api_keys::list(conn, &caller.site_id, &params, clock::now()).await
+            })
+        })
         .await?;
     Reply::ok(&list)
 }
@@ -66,7 +76,11 @@ pub async fn get(
     caller.require(Scope::ApiKeysRead)?;
     let key = app
         .db
-        .read(move |conn| store::api_keys::get(conn, &caller.site_id, &id, clock::now()))
+        .read(move |conn| {
+            Box::pin(
+                async move { store::api_keys::get(conn, &caller.site_id, &id, clock::now()).await },
+            )
+        })
         .await?;
     Reply::ok(&key)
 }
@@ -82,12 +96,19 @@ pub async fn update(
     let key = app
         .db
         .write(move |conn| {
-            let now = clock::now();
-            let before = store::api_keys::get(conn, &caller.site_id, &id, now)?;
-            let after = store::api_keys::update(conn, &caller.site_id, &id, &params, now)?;
-            let change = Change::new("api_key.updated", "api_key", &id).changes(&before, &after);
-            caller.context.record(conn, &caller.site_id, change, now)?;
-            Ok(after)
+            Box::pin(async move {
+                let now = clock::now();
+                let before = store::api_keys::get(conn, &caller.site_id, &id, now).await?;
+                let after =
+                    store::api_keys::update(conn, &caller.site_id, &id, &params, now).await?;
+                let change =
+                    Change::new("api_key.updated", "api_key", &id).changes(&before, &after);
+                caller
+                    .context
+                    .record(conn, &caller.site_id, change, now)
+                    .await?;
+                Ok(after)
+            })
         })
         .await?;
     Reply::ok(&key)
@@ -102,12 +123,15 @@ pub async fn delete(
     let deleted = app
         .db
         .write(move |conn| {
-            let deleted = store::api_keys::delete(conn, &caller.site_id, &id)?;
-            let change = Change::new("api_key.deleted", "api_key", &id);
-            caller
-                .context
-                .record(conn, &caller.site_id, change, clock::now())?;
-            Ok(deleted)
+            Box::pin(async move {
+                let deleted = store::api_keys::delete(conn, &caller.site_id, &id).await?;
+                let change = Change::new("api_key.deleted", "api_key", &id);
+                caller
+                    .context
+                    .record(conn, &caller.site_id, change, clock::now())
+                    .await?;
+                Ok(deleted)
+            })
         })
         .await?;
     Reply::ok(&deleted)
@@ -124,12 +148,15 @@ pub async fn secret(
     let secret = app
         .db
         .write(move |conn| {
-            let secret = store::api_keys::secret(conn, &keys, &caller.site_id, &id)?;
-            let change = Change::new("api_key.secret_read", "api_key", &id);
-            caller
-                .context
-                .record(conn, &caller.site_id, change, clock::now())?;
-            Ok(secret)
+            Box::pin(async move {
+                let secret = store::api_keys::secret(conn, &keys, &caller.site_id, &id).await?;
+                let change = Change::new("api_key.secret_read", "api_key", &id);
+                caller
+                    .context
+                    .record(conn, &caller.site_id, change, clock::now())
+                    .await?;
+                Ok(secret)
+            })
         })
         .await?;
     Reply::ok(&secret)
@@ -149,9 +176,12 @@ pub async fn revoke(
         caller.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            let revoked =
-                revoke_recorded(conn, &caller.context, &caller.site_id, &id, &params, now)?;
-            Reply::ok(&revoked)
+            Box::pin(async move {
+                let revoked =
+                    revoke_recorded(conn, &caller.context, &caller.site_id, &id, &params, now)
+                        .await?;
+                Reply::ok(&revoked)
+            })
         },
     )
     .await
@@ -159,7 +189,7 @@ pub async fn revoke(
 
 /// Revokes key `id` of `site` and records `api_key.revoked`, for the site's own route and the
 /// admin's. Revoking again changes nothing (the first reason stays), and is no event.
-pub(super) fn revoke_recorded(
+pub(super) async fn revoke_recorded(
     conn: &Conn<'_>,
     context: &Context,
     site: &str,
@@ -167,12 +197,12 @@ pub(super) fn revoke_recorded(
     params: &RevokeApiKeyParams,
     now: i64,
 ) -> Result<ApiKey, ApiError> {
-    let before = store::api_keys::get(conn, site, id, now)?;
-    let revoked = store::api_keys::revoke(conn, site, id, params, now)?;
+    let before = store::api_keys::get(conn, site, id, now).await?;
+    let revoked = store::api_keys::revoke(conn, site, id, params, now).await?;
     if !before.revoked {
         let change = Change::new("api_key.revoked", "api_key", id)
             .with("revocation_reason", revoked.revocation_reason.clone());
-        context.record(conn, site, change, now)?;
+        context.record(conn, site, change, now).await?;
     }
     Ok(revoked)
 }
@@ -192,13 +222,16 @@ pub async fn verify(
     let result = app
         .db
         .write(move |conn| {
-            store::api_keys::verify(
-                conn,
-                &keys,
-                &caller.site_id,
-                params.secret.expose(),
-                clock::now(),
-            )
+            Box::pin(async move {
+                store::api_keys::verify(
+                    conn,
+                    &keys,
+                    &caller.site_id,
+                    params.secret.expose(),
+                    clock::now(),
+                )
+                .await
+            })
         })
         .await?;
     Reply::ok(&result)

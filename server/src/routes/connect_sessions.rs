@@ -30,8 +30,11 @@ pub async fn create(
         admin.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            let created = connect::create_session(conn, &connector, &site, &params, now)?;
-            Reply::json(StatusCode::CREATED, &created)
+            Box::pin(async move {
+                let created =
+                    connect::create_session(conn, &connector, &site, &params, now).await?;
+                Reply::json(StatusCode::CREATED, &created)
+            })
         },
     )
     .await
@@ -44,7 +47,11 @@ pub async fn get(
 ) -> Result<Reply, ApiError> {
     let session = app
         .db
-        .read(move |conn| store::connect_sessions::get(conn, &site, &id, clock::now()))
+        .read(move |conn| {
+            Box::pin(
+                async move { store::connect_sessions::get(conn, &site, &id, clock::now()).await },
+            )
+        })
         .await?;
     Reply::ok(&session)
 }

@@ -19,7 +19,9 @@ pub async fn list(
     caller.require(Scope::ConnectionsRead)?;
     let page = app
         .db
-        .read(move |conn| store::connections::list(conn, &caller.site_id, &params))
+        .read(move |conn| {
+            Box::pin(async move { store::connections::list(conn, &caller.site_id, &params).await })
+        })
         .await?;
     Reply::ok(&page)
 }
@@ -32,7 +34,9 @@ pub async fn get(
     caller.require(Scope::ConnectionsRead)?;
     let connection = app
         .db
-        .read(move |conn| store::connections::get(conn, &caller.site_id, &id))
+        .read(move |conn| {
+            Box::pin(async move { store::connections::get(conn, &caller.site_id, &id).await })
+        })
         .await?;
     Reply::ok(&connection)
 }

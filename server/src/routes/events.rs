@@ -21,8 +21,10 @@ pub async fn list(
     let page = app
         .db
         .read(move |conn| {
-            store::sites::require(conn, &site)?;
-            events::log::list(conn, &site, &params)
+            Box::pin(async move {
+                store::sites::require(conn, &site).await?;
+                events::log::list(conn, &site, &params).await
+            })
         })
         .await?;
     Reply::ok(&page)

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 
 use crate::clock;
 use crate::crypto::{self, Keys};
-use crate::db::sql::Conn;
+use crate::db::sql::{Conn, TxFuture};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::idempotency_key::IdempotencyKey;
@@ -36,35 +36,42 @@ pub async fn run<F>(
     action: F,
 ) -> Result<Reply, ApiError>
 where
-    F: FnOnce(&Conn<'_>, i64) -> Result<Reply, ApiError> + Send + 'static,
+    F: for<'c> FnOnce(&'c Conn<'c>, i64) -> TxFuture<'c, Reply> + Send + 'static,
 {
     let keys = Arc::clone(keys);
     db.write(move |conn| {
-        let now = clock::now();
-        let Some(key) = key else {
-            return action(conn, now);
-        };
-        let aad = idempotency_keys::response_aad(&principal, key.key());
-        if !idempotency_keys::claim(conn, &principal, key.key(), key.fingerprint(), now)? {
-            let stored = idempotency_keys::find(conn, &principal, key.key())?
-                .ok_or_else(|| ApiError::internal("a claimed idempotency record vanished"))?;
-            if !crypto::hashes_equal(&stored.fingerprint, key.fingerprint()) {
-                return Err(ApiError::idempotency_conflict());
+        Box::pin(async move {
+            let now = clock::now();
+            let Some(key) = key else {
+                return action(conn, now).await;
+            };
+            let aad = idempotency_keys::response_aad(&principal, key.key());
+            if !idempotency_keys::claim(conn, &principal, key.key(), key.fingerprint(), now).await?
+            {
+                let stored = idempotency_keys::find(conn, &principal, key.key())
+                    .await?
+                    .ok_or_else(|| ApiError::internal("a claimed idempotency record vanished"))?;
+                if !crypto::hashes_equal(&stored.fingerprint, key.fingerprint()) {
+                    return Err(ApiError::idempotency_conflict());
+                }
+                let status = u16::try_from(stored.status)
+                    .ok()
+                    .and_then(|s| StatusCode::from_u16(s).ok())
+                    .ok_or_else(|| {
+                        ApiError::internal("stored idempotent status is not a status")
+                    })?;
+                return Ok(Reply {
+                    status,
+                    body: keys.decrypt(&aad, &stored.response)?,
+                    replayed: true,
+                });
             }
-            let status = u16::try_from(stored.status)
-                .ok()
-                .and_then(|s| StatusCode::from_u16(s).ok())
-                .ok_or_else(|| ApiError::internal("stored idempotent status is not a status"))?;
-            return Ok(Reply {
-                status,
-                body: keys.decrypt(&aad, &stored.response)?,
-                replayed: true,
-            });
-        }
-        let reply = action(conn, now)?;
-        let sealed = keys.encrypt(&aad, &reply.body)?;
-        idempotency_keys::record(conn, &principal, key.key(), reply.status.as_u16(), sealed)?;
-        Ok(reply)
+            let reply = action(conn, now).await?;
+            let sealed = keys.encrypt(&aad, &reply.body)?;
+            idempotency_keys::record(conn, &principal, key.key(), reply.status.as_u16(), sealed)
+                .await?;
+            Ok(reply)
+        })
     })
     .await
 }
@@ -76,7 +83,9 @@ pub async fn purge_periodically(db: Arc<Db>) {
     loop {
         every.tick().await;
         match db
-            .write(|conn| idempotency_keys::purge(conn, clock::now()))
+            .write(move |conn| {
+                Box::pin(async move { idempotency_keys::purge(conn, clock::now()).await })
+            })
             .await
         {
             Ok(deleted) => tracing::debug!(deleted, "expired idempotency records purged"),

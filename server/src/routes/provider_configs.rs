@@ -31,14 +31,23 @@ pub async fn create(
         admin.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            store::sites::require(conn, &site)?;
-            let config =
-                store::provider_configs::create(conn, &keys, &site, &params, &redirect_uri, now)?;
-            let change = Change::new("provider_config.created", "provider_config", &config.key)
-                .with("provider", config.provider.as_str())
-                .with("token_url", config.token_url.as_str());
-            admin.context.record(conn, &site, change, now)?;
-            Reply::json(StatusCode::CREATED, &config)
+            Box::pin(async move {
+                store::sites::require(conn, &site).await?;
+                let config = store::provider_configs::create(
+                    conn,
+                    &keys,
+                    &site,
+                    &params,
+                    &redirect_uri,
+                    now,
+                )
+                .await?;
+                let change = Change::new("provider_config.created", "provider_config", &config.key)
+                    .with("provider", config.provider.as_str())
+                    .with("token_url", config.token_url.as_str());
+                admin.context.record(conn, &site, change, now).await?;
+                Reply::json(StatusCode::CREATED, &config)
+            })
         },
     )
     .await
@@ -53,8 +62,10 @@ pub async fn list(
     let configs = app
         .db
         .read(move |conn| {
-            store::sites::require(conn, &site)?;
-            store::provider_configs::list(conn, &site, &redirect_uri)
+            Box::pin(async move {
+                store::sites::require(conn, &site).await?;
+                store::provider_configs::list(conn, &site, &redirect_uri).await
+            })
         })
         .await?;
     Reply::ok(&configs)
@@ -68,7 +79,11 @@ pub async fn get(
     let redirect_uri = app.connector.redirect_uri();
     let config = app
         .db
-        .read(move |conn| store::provider_configs::get(conn, &site, &key, &redirect_uri))
+        .read(move |conn| {
+            Box::pin(
+                async move { store::provider_configs::get(conn, &site, &key, &redirect_uri).await },
+            )
+        })
         .await?;
     Reply::ok(&config)
 }
@@ -85,25 +100,28 @@ pub async fn update(
     let config = app
         .db
         .write(move |conn| {
-            let now = clock::now();
-            let before = store::provider_configs::get(conn, &site, &key, &redirect_uri)?;
-            let after = store::provider_configs::update(
-                conn,
-                &keys,
-                &site,
-                &key,
-                &params,
-                &redirect_uri,
-                now,
-            )?;
-            let mut change = Change::new("provider_config.updated", "provider_config", &key)
-                .changes(&before, &after);
-            if params.client_secret.is_some() {
-                // Only that it was replaced: the secret itself never appears.
-                change = change.with("client_secret", "replaced");
-            }
-            admin.context.record(conn, &site, change, now)?;
-            Ok(after)
+            Box::pin(async move {
+                let now = clock::now();
+                let before = store::provider_configs::get(conn, &site, &key, &redirect_uri).await?;
+                let after = store::provider_configs::update(
+                    conn,
+                    &keys,
+                    &site,
+                    &key,
+                    &params,
+                    &redirect_uri,
+                    now,
+                )
+                .await?;
+                let mut change = Change::new("provider_config.updated", "provider_config", &key)
+                    .changes(&before, &after);
+                if params.client_secret.is_some() {
+                    // Only that it was replaced: the secret itself never appears.
+                    change = change.with("client_secret", "replaced");
+                }
+                admin.context.record(conn, &site, change, now).await?;
+                Ok(after)
+            })
         })
         .await?;
     Reply::ok(&config)
@@ -117,9 +135,14 @@ pub async fn delete(
 ) -> Result<Reply, ApiError> {
     app.db
         .write(move |conn| {
-            store::provider_configs::delete(conn, &site, &key)?;
-            let change = Change::new("provider_config.deleted", "provider_config", &key);
-            admin.context.record(conn, &site, change, clock::now())
+            Box::pin(async move {
+                store::provider_configs::delete(conn, &site, &key).await?;
+                let change = Change::new("provider_config.deleted", "provider_config", &key);
+                admin
+                    .context
+                    .record(conn, &site, change, clock::now())
+                    .await
+            })
         })
         .await?;
     Ok(Reply::no_content())

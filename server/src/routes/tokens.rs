@@ -42,17 +42,22 @@ pub async fn create(
         caller.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            let new = NewToken {
-                site_id: &caller.site_id,
-                user_id: &caller.user_id,
-                name: &params.name,
-                scopes: &scopes,
-                expires_at: expiry(params.expires_at.as_deref(), caller.expires_at, now)?,
-            };
-            let created = store::tokens::create(conn, &keys, &new, now)?;
-            let change = token_created(&created.personal_access_token);
-            caller.context.record(conn, &caller.site_id, change, now)?;
-            Reply::json(StatusCode::CREATED, &created)
+            Box::pin(async move {
+                let new = NewToken {
+                    site_id: &caller.site_id,
+                    user_id: &caller.user_id,
+                    name: &params.name,
+                    scopes: &scopes,
+                    expires_at: expiry(params.expires_at.as_deref(), caller.expires_at, now)?,
+                };
+                let created = store::tokens::create(conn, &keys, &new, now).await?;
+                let change = token_created(&created.personal_access_token);
+                caller
+                    .context
+                    .record(conn, &caller.site_id, change, now)
+                    .await?;
+                Reply::json(StatusCode::CREATED, &created)
+            })
         },
     )
     .await
@@ -63,7 +68,10 @@ pub async fn list(State(app): State<App>, caller: Caller) -> Result<Reply, ApiEr
     let list = app
         .db
         .read(move |conn| {
-            store::tokens::list(conn, &caller.site_id, Some(&caller.user_id), clock::now())
+            Box::pin(async move {
+                store::tokens::list(conn, &caller.site_id, Some(&caller.user_id), clock::now())
+                    .await
+            })
         })
         .await?;
     Reply::ok(&list)
@@ -76,7 +84,7 @@ pub async fn get(
 ) -> Result<Reply, ApiError> {
     let token = app
         .db
-        .read(move |conn| own(conn, &caller, &id, clock::now()))
+        .read(move |conn| Box::pin(async move { own(conn, &caller, &id, clock::now()).await }))
         .await?;
     Reply::ok(&token)
 }
@@ -95,14 +103,20 @@ pub async fn revoke(
         caller.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            let before = own(conn, &caller, &id, now)?;
-            let revoked = store::tokens::revoke(conn, &caller.site_id, &id, &caller.user_id, now)?;
-            // Revoking again changes nothing, and is no event.
-            if before.revoked_at.is_none() {
-                let change = token_revoked(&revoked);
-                caller.context.record(conn, &caller.site_id, change, now)?;
-            }
-            Reply::ok(&revoked)
+            Box::pin(async move {
+                let before = own(conn, &caller, &id, now).await?;
+                let revoked =
+                    store::tokens::revoke(conn, &caller.site_id, &id, &caller.user_id, now).await?;
+                // Revoking again changes nothing, and is no event.
+                if before.revoked_at.is_none() {
+                    let change = token_revoked(&revoked);
+                    caller
+                        .context
+                        .record(conn, &caller.site_id, change, now)
+                        .await?;
+                }
+                Reply::ok(&revoked)
+            })
         },
     )
     .await
@@ -125,13 +139,13 @@ pub fn token_revoked(token: &PersonalAccessToken) -> Change {
 
 /// The token `id` if it belongs to the caller's user; another user's answers 404 like a missing
 /// one, so that a site token learns nothing of its neighbours.
-fn own(
+async fn own(
     conn: &Conn<'_>,
     caller: &Caller,
     id: &str,
     now: i64,
 ) -> Result<PersonalAccessToken, ApiError> {
-    let token = store::tokens::get(conn, &caller.site_id, id, now)?;
+    let token = store::tokens::get(conn, &caller.site_id, id, now).await?;
     if token.user_id == caller.user_id {
         Ok(token)
     } else {

@@ -39,16 +39,20 @@ pub async fn create(
         admin.principal(),
         payload.idempotency_key()?,
         move |conn, now| {
-            store::sites::require(conn, &site)?;
-            let secret = signature::new_secret()?;
-            let created =
-                store::webhook_endpoints::create(conn, &keys, &site, &params, secret, now)?;
-            let endpoint = &created.endpoint;
-            let change = Change::new("webhook_endpoint.created", "webhook_endpoint", &endpoint.id)
-                .with("url", endpoint.url.as_str())
-                .with("types", endpoint.types.clone());
-            admin.context.record(conn, &site, change, now)?;
-            Reply::json(StatusCode::CREATED, &created)
+            Box::pin(async move {
+                store::sites::require(conn, &site).await?;
+                let secret = signature::new_secret()?;
+                let created =
+                    store::webhook_endpoints::create(conn, &keys, &site, &params, secret, now)
+                        .await?;
+                let endpoint = &created.endpoint;
+                let change =
+                    Change::new("webhook_endpoint.created", "webhook_endpoint", &endpoint.id)
+                        .with("url", endpoint.url.as_str())
+                        .with("types", endpoint.types.clone());
+                admin.context.record(conn, &site, change, now).await?;
+                Reply::json(StatusCode::CREATED, &created)
+            })
         },
     )
     .await
@@ -62,8 +66,10 @@ pub async fn list(
     let list = app
         .db
         .read(move |conn| {
-            store::sites::require(conn, &site)?;
-            store::webhook_endpoints::list(conn, &site)
+            Box::pin(async move {
+                store::sites::require(conn, &site).await?;
+                store::webhook_endpoints::list(conn, &site).await
+            })
         })
         .await?;
     Reply::ok(&list)
@@ -76,7 +82,9 @@ pub async fn get(
 ) -> Result<Reply, ApiError> {
     let endpoint = app
         .db
-        .read(move |conn| store::webhook_endpoints::get(conn, &site, &id))
+        .read(move |conn| {
+            Box::pin(async move { store::webhook_endpoints::get(conn, &site, &id).await })
+        })
         .await?;
     Reply::ok(&endpoint)
 }
@@ -94,13 +102,16 @@ pub async fn update(
     let endpoint = app
         .db
         .write(move |conn| {
-            let now = clock::now();
-            let before = store::webhook_endpoints::get(conn, &site, &id)?;
-            let after = store::webhook_endpoints::update(conn, &site, &id, &params, now)?;
-            let change = Change::new("webhook_endpoint.updated", "webhook_endpoint", &id)
-                .changes(&before, &after);
-            admin.context.record(conn, &site, change, now)?;
-            Ok(after)
+            Box::pin(async move {
+                let now = clock::now();
+                let before = store::webhook_endpoints::get(conn, &site, &id).await?;
+                let after =
+                    store::webhook_endpoints::update(conn, &site, &id, &params, now).await?;
+                let change = Change::new("webhook_endpoint.updated", "webhook_endpoint", &id)
+                    .changes(&before, &after);
+                admin.context.record(conn, &site, change, now).await?;
+                Ok(after)
+            })
         })
         .await?;
     Reply::ok(&endpoint)
@@ -114,9 +125,14 @@ pub async fn delete(
 ) -> Result<Reply, ApiError> {
     app.db
         .write(move |conn| {
-            store::webhook_endpoints::delete(conn, &site, &id)?;
-            let change = Change::new("webhook_endpoint.deleted", "webhook_endpoint", &id);
-            admin.context.record(conn, &site, change, clock::now())
+            Box::pin(async move {
+                store::webhook_endpoints::delete(conn, &site, &id).await?;
+                let change = Change::new("webhook_endpoint.deleted", "webhook_endpoint", &id);
+                admin
+                    .context
+                    .record(conn, &site, change, clock::now())
+                    .await
+            })
         })
         .await?;
     Ok(Reply::no_content())
@@ -130,7 +146,7 @@ pub async fn deliveries(
 ) -> Result<Reply, ApiError> {
     let list = app
         .db
-        .read(move |conn| outbox::list(conn, &site, &id))
+        .read(move |conn| Box::pin(async move { outbox::list(conn, &site, &id).await }))
         .await?;
     Reply::ok(&list)
 }

@@ -64,17 +64,19 @@ fn name_taken() -> ApiError {
 /// [`name_taken`] when another key of the site (`except` aside) has this name and subject.
 /// Two requests racing past this check (two instances on one PostgreSQL) meet the unique
 /// constraint instead, which [`unique_is_name_taken`] turns into the same answer.
-fn ensure_name_free(
+async fn ensure_name_free(
     conn: &Conn<'_>,
     site_id: &str,
     subject: &str,
     name: &str,
     except: &str,
 ) -> Result<(), ApiError> {
-    let taken = conn.query_opt(
-        "SELECT 1 FROM api_keys WHERE site_id = ?1 AND subject = ?2 AND name = ?3 AND id <> ?4",
-        &[site_id.into(), subject.into(), name.into(), except.into()],
-    )?;
+    let taken = conn
+        .query_opt(
+            "SELECT 1 FROM api_keys WHERE site_id = ?1 AND subject = ?2 AND name = ?3 AND id <> ?4",
+            &[site_id.into(), subject.into(), name.into(), except.into()],
+        )
+        .await?;
     match taken {
         Some(_) => Err(name_taken()),
         None => Ok(()),
@@ -90,14 +92,14 @@ fn unique_is_name_taken(e: ApiError) -> ApiError {
     }
 }
 
-pub fn create(
+pub async fn create(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
     params: &CreateApiKeyParams,
     now: i64,
 ) -> Result<CreatedApiKey, ApiError> {
-    ensure_name_free(conn, site_id, &params.subject, &params.name, "")?;
+    ensure_name_free(conn, site_id, &params.subject, &params.name, "").await?;
     let id = crypto::new_id("ak_")?;
     let secret = crypto::new_secret(API_KEY_PREFIX)?;
     conn.execute(
@@ -124,16 +126,17 @@ pub fn create(
             keys.encrypt(&secret_aad(&id), secret.as_bytes())?.into(),
         ],
     )
+    .await
     .map_err(unique_is_name_taken)?;
     Ok(CreatedApiKey {
-        api_key: get(conn, site_id, &id, now)?,
+        api_key: get(conn, site_id, &id, now).await?,
         secret: Secret::new(secret),
     })
 }
 
 /// Newest first. Without `include_invalid`, revoked and expired keys are left out; `query` is a
 /// case-insensitive substring of the name or the description.
-pub fn list(
+pub async fn list(
     conn: &Conn<'_>,
     site_id: &str,
     params: &ListApiKeysParams,
@@ -166,7 +169,8 @@ pub fn list(
         .query_one(
             &format!("SELECT COUNT(*) FROM api_keys WHERE {filter}"),
             &args,
-        )?
+        )
+        .await?
         .int(0)?;
     let limit = params.limit.unwrap_or(ListApiKeysParams::DEFAULT_LIMIT);
     let offset = params.offset.unwrap_or(0);
@@ -178,7 +182,8 @@ pub fn list(
                  ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8"
             ),
             &args,
-        )?
+        )
+        .await?
         .iter_mut()
         .map(|row| from_row(row, now))
         .collect::<Result<Vec<_>, _>>()?;
@@ -188,11 +193,12 @@ pub fn list(
     })
 }
 
-pub fn get(conn: &Conn<'_>, site_id: &str, id: &str, now: i64) -> Result<ApiKey, ApiError> {
+pub async fn get(conn: &Conn<'_>, site_id: &str, id: &str, now: i64) -> Result<ApiKey, ApiError> {
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM api_keys WHERE site_id = ?1 AND id = ?2"),
         &[site_id.into(), id.into()],
-    )?
+    )
+    .await?
     .map(|mut row| from_row(&mut row, now))
     .transpose()?
     .ok_or_else(|| ApiError::not_found("API key"))
@@ -200,19 +206,19 @@ pub fn get(conn: &Conn<'_>, site_id: &str, id: &str, now: i64) -> Result<ApiKey,
 
 /// Changes the fields present in `params`; `null` clears `claims`, `description` and the expiry.
 /// An empty update changes nothing, not even `updated_at`.
-pub fn update(
+pub async fn update(
     conn: &Conn<'_>,
     site_id: &str,
     id: &str,
     params: &UpdateApiKeyParams,
     now: i64,
 ) -> Result<ApiKey, ApiError> {
-    let current = get(conn, site_id, id, now)?;
+    let current = get(conn, site_id, id, now).await?;
     if params.is_empty() {
         return Ok(current);
     }
     if let Some(subject) = &params.subject {
-        ensure_name_free(conn, site_id, subject, &current.name, id)?;
+        ensure_name_free(conn, site_id, subject, &current.name, id).await?;
     }
     let claims = params
         .claims
@@ -246,16 +252,19 @@ pub fn update(
             now.into(),
         ],
     )
+    .await
     .map_err(unique_is_name_taken)?;
-    get(conn, site_id, id, now)
+    get(conn, site_id, id, now).await
 }
 
 /// Removes the key and its secret for good.
-pub fn delete(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<DeletedApiKey, ApiError> {
-    let deleted = conn.execute(
-        "DELETE FROM api_keys WHERE site_id = ?1 AND id = ?2",
-        &[site_id.into(), id.into()],
-    )?;
+pub async fn delete(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<DeletedApiKey, ApiError> {
+    let deleted = conn
+        .execute(
+            "DELETE FROM api_keys WHERE site_id = ?1 AND id = ?2",
+            &[site_id.into(), id.into()],
+        )
+        .await?;
     if deleted == 0 {
         return Err(ApiError::not_found("API key"));
     }
@@ -266,7 +275,7 @@ pub fn delete(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<DeletedApiKey,
     })
 }
 
-pub fn secret(
+pub async fn secret(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
@@ -276,7 +285,8 @@ pub fn secret(
         .query_opt(
             "SELECT secret FROM api_keys WHERE site_id = ?1 AND id = ?2",
             &[site_id.into(), id.into()],
-        )?
+        )
+        .await?
         .ok_or_else(|| ApiError::not_found("API key"))?
         .blob(0)?;
     let secret = String::from_utf8(keys.decrypt(&secret_aad(id), &sealed)?)
@@ -287,7 +297,7 @@ pub fn secret(
 }
 
 /// Revokes the key. Revoking it again changes nothing: the first reason stays.
-pub fn revoke(
+pub async fn revoke(
     conn: &Conn<'_>,
     site_id: &str,
     id: &str,
@@ -303,12 +313,13 @@ pub fn revoke(
             params.revocation_reason.as_deref().into(),
             now.into(),
         ],
-    )?;
-    get(conn, site_id, id, now)
+    )
+    .await?;
+    get(conn, site_id, id, now).await
 }
 
 /// What a presented secret is worth to this site. A valid one records its use.
-pub fn verify(
+pub async fn verify(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
@@ -316,10 +327,12 @@ pub fn verify(
     now: i64,
 ) -> Result<VerifyApiKeyResult, ApiError> {
     let hash = keys.lookup_hash(secret);
-    let found = conn.query_opt(
-        "SELECT id, site_id, lookup_hash FROM api_keys WHERE lookup_hash = ?1",
-        &[hash[..].into()],
-    )?;
+    let found = conn
+        .query_opt(
+            "SELECT id, site_id, lookup_hash FROM api_keys WHERE lookup_hash = ?1",
+            &[hash[..].into()],
+        )
+        .await?;
     let found = match found {
         Some(mut row) => Some((row.text(0)?, row.text(1)?, row.blob(2)?)),
         None => None,
@@ -334,7 +347,7 @@ pub fn verify(
             })
         }
     };
-    let key = get(conn, site_id, &id, now)?;
+    let key = get(conn, site_id, &id, now).await?;
     let code = if key.revoked {
         VerifyCode::Revoked
     } else if key.expired {
@@ -346,13 +359,16 @@ pub fn verify(
     // many times a second does not make every verification a write (on PostgreSQL, a row lock
     // and a WAL flush each, queued behind one another).
     let touched = code == VerifyCode::Valid
-        && conn.execute(
-            "UPDATE api_keys SET last_used_at = ?2
+        && conn
+            .execute(
+                "UPDATE api_keys SET last_used_at = ?2
              WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
-            &[id.as_str().into(), now.into()],
-        )? > 0;
+                &[id.as_str().into(), now.into()],
+            )
+            .await?
+            > 0;
     let key = if touched {
-        get(conn, site_id, &id, now)?
+        get(conn, site_id, &id, now).await?
     } else {
         key
     };

@@ -52,7 +52,11 @@ pub struct NewSession<'a> {
     pub expires_at: i64,
 }
 
-pub fn create(conn: &Conn<'_>, new: &NewSession, now: i64) -> Result<ConnectSession, ApiError> {
+pub async fn create(
+    conn: &Conn<'_>,
+    new: &NewSession<'_>,
+    now: i64,
+) -> Result<ConnectSession, ApiError> {
     conn.execute(
         "INSERT INTO connect_sessions (id, site_id, provider_config_key, connection_id,
             return_url, metadata, status, link_hash, expires_at, created_at, updated_at)
@@ -68,15 +72,22 @@ pub fn create(conn: &Conn<'_>, new: &NewSession, now: i64) -> Result<ConnectSess
             new.expires_at.into(),
             now.into(),
         ],
-    )?;
-    get(conn, new.site_id, new.id, now)
+    )
+    .await?;
+    get(conn, new.site_id, new.id, now).await
 }
 
-pub fn get(conn: &Conn<'_>, site_id: &str, id: &str, now: i64) -> Result<ConnectSession, ApiError> {
+pub async fn get(
+    conn: &Conn<'_>,
+    site_id: &str,
+    id: &str,
+    now: i64,
+) -> Result<ConnectSession, ApiError> {
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM connect_sessions WHERE site_id = ?1 AND id = ?2"),
         &[site_id.into(), id.into()],
-    )?
+    )
+    .await?
     .map(|mut row| from_row(&mut row, now))
     .transpose()?
     .ok_or_else(|| ApiError::not_found("connect session"))
@@ -99,7 +110,7 @@ pub struct Opened {
 
 /// Opens the link whose hash is `link_hash`, once: binds `state_hash` and the encrypted
 /// `verifier` to the session and gives the person until `expires_at` to come back.
-pub fn open_link(
+pub async fn open_link(
     conn: &Conn<'_>,
     keys: &Keys,
     link_hash: &[u8],
@@ -108,11 +119,13 @@ pub fn open_link(
     now: i64,
     expires_at: i64,
 ) -> Result<Result<Opened, Refusal>, ApiError> {
-    let Some(mut row) = conn.query_opt(
-        "SELECT id, site_id, provider_config_key, status, link_used_at, expires_at
+    let Some(mut row) = conn
+        .query_opt(
+            "SELECT id, site_id, provider_config_key, status, link_used_at, expires_at
          FROM connect_sessions WHERE link_hash = ?1",
-        &[link_hash.into()],
-    )?
+            &[link_hash.into()],
+        )
+        .await?
     else {
         return Ok(Err(Refusal::Unknown));
     };
@@ -124,18 +137,20 @@ pub fn open_link(
         return Ok(Err(Refusal::Expired));
     }
     let sealed = keys.encrypt(&verifier_aad(&id), verifier.as_bytes())?;
-    let taken = conn.execute(
-        "UPDATE connect_sessions SET link_used_at = ?2, state_hash = ?3, code_verifier = ?4,
+    let taken = conn
+        .execute(
+            "UPDATE connect_sessions SET link_used_at = ?2, state_hash = ?3, code_verifier = ?4,
             expires_at = ?5, updated_at = ?2
          WHERE id = ?1 AND link_used_at IS NULL AND status = 'pending' AND expires_at > ?2",
-        &[
-            id.as_str().into(),
-            now.into(),
-            state_hash.into(),
-            sealed.into(),
-            expires_at.into(),
-        ],
-    )?;
+            &[
+                id.as_str().into(),
+                now.into(),
+                state_hash.into(),
+                sealed.into(),
+                expires_at.into(),
+            ],
+        )
+        .await?;
     if taken == 0 {
         return Ok(Err(Refusal::Used));
     }
@@ -159,18 +174,20 @@ pub struct Taken {
 
 /// Takes the state whose hash is `state_hash`, once: the callback that gets `Ok` is the only
 /// one that may exchange the session's code.
-pub fn take_state(
+pub async fn take_state(
     conn: &Conn<'_>,
     keys: &Keys,
     state_hash: &[u8],
     now: i64,
 ) -> Result<Result<Taken, Refusal>, ApiError> {
-    let Some(mut row) = conn.query_opt(
-        "SELECT id, site_id, provider_config_key, connection_id, return_url, metadata,
+    let Some(mut row) = conn
+        .query_opt(
+            "SELECT id, site_id, provider_config_key, connection_id, return_url, metadata,
                 status, state_used_at, expires_at, code_verifier
          FROM connect_sessions WHERE state_hash = ?1",
-        &[state_hash.into()],
-    )?
+            &[state_hash.into()],
+        )
+        .await?
     else {
         return Ok(Err(Refusal::Unknown));
     };
@@ -181,11 +198,13 @@ pub fn take_state(
         return Ok(Err(Refusal::Expired));
     }
     let id = row.text(0)?;
-    let taken = conn.execute(
-        "UPDATE connect_sessions SET state_used_at = ?2, updated_at = ?2
+    let taken = conn
+        .execute(
+            "UPDATE connect_sessions SET state_used_at = ?2, updated_at = ?2
          WHERE id = ?1 AND state_used_at IS NULL AND status = 'pending' AND expires_at > ?2",
-        &[id.as_str().into(), now.into()],
-    )?;
+            &[id.as_str().into(), now.into()],
+        )
+        .await?;
     if taken == 0 {
         return Ok(Err(Refusal::Used));
     }
@@ -205,7 +224,7 @@ pub fn take_state(
 
 /// Ends a pending session: succeeded with `connection_id`, or failed with `error`. The
 /// verifier is wiped either way. A session that has ended already stays as it is.
-pub fn finish(
+pub async fn finish(
     conn: &Conn<'_>,
     id: &str,
     outcome: Result<&str, &ConnectError>,
@@ -226,6 +245,7 @@ pub fn finish(
             error.into(),
             now.into(),
         ],
-    )?;
+    )
+    .await?;
     Ok(())
 }

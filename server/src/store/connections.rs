@@ -55,7 +55,7 @@ fn sealed_credentials(
     Ok((credentials.kind.as_str().to_owned(), expires_at, sealed))
 }
 
-pub fn create(
+pub async fn create(
     conn: &Db<'_>,
     keys: &Keys,
     site_id: &str,
@@ -88,15 +88,16 @@ pub fn create(
             now.into(),
             fields.into(),
         ],
-    )?;
-    get(conn, site_id, &id)
+    )
+    .await?;
+    get(conn, site_id, &id).await
 }
 
 /// Changes the fields present in `params`; new `credentials` replace the old ones whole, clear
 /// a refresh error and the refresh cooldown, and make a connection the refresh had marked
 /// `invalid` active again (unless `status` says otherwise). Every change moves `version`, so a
 /// refresh in flight does not write over it.
-pub fn update(
+pub async fn update(
     conn: &Db<'_>,
     keys: &Keys,
     site_id: &str,
@@ -105,7 +106,7 @@ pub fn update(
     now: i64,
 ) -> Result<Connection, ApiError> {
     if params == &UpdateConnectionParams::default() {
-        return get(conn, site_id, id);
+        return get(conn, site_id, id).await;
     }
     let token_expires_at =
         opt_input_instant("token_expires_at", params.token_expires_at.as_deref())?;
@@ -119,8 +120,9 @@ pub fn update(
         Some((kind, expires_at, fields)) => (Some(kind), expires_at, Some(fields)),
         None => (None, None, None),
     };
-    let changed = conn.execute(
-        "UPDATE connections SET
+    let changed = conn
+        .execute(
+            "UPDATE connections SET
             provider_config_key = COALESCE(?3, provider_config_key),
             root_resource_id = COALESCE(?4, root_resource_id),
             root_resource_name = COALESCE(?5, root_resource_name),
@@ -137,27 +139,28 @@ pub fn update(
             updated_at = ?13,
             version = version + 1
          WHERE site_id = ?1 AND id = ?2",
-        &[
-            site_id.into(),
-            id.into(),
-            params.provider_config_key.as_deref().into(),
-            params.root_resource_id.as_deref().into(),
-            params.root_resource_name.as_deref().into(),
-            params.scopes.as_ref().map(to_json).transpose()?.into(),
-            params.status.as_ref().map(ConnectionStatus::as_str).into(),
-            token_expires_at.into(),
-            params.metadata.as_ref().map(to_json).transpose()?.into(),
-            kind.into(),
-            credential_expires_at.into(),
-            fields.into(),
-            now.into(),
-            new_credentials.into(),
-        ],
-    )?;
+            &[
+                site_id.into(),
+                id.into(),
+                params.provider_config_key.as_deref().into(),
+                params.root_resource_id.as_deref().into(),
+                params.root_resource_name.as_deref().into(),
+                params.scopes.as_ref().map(to_json).transpose()?.into(),
+                params.status.as_ref().map(ConnectionStatus::as_str).into(),
+                token_expires_at.into(),
+                params.metadata.as_ref().map(to_json).transpose()?.into(),
+                kind.into(),
+                credential_expires_at.into(),
+                fields.into(),
+                now.into(),
+                new_credentials.into(),
+            ],
+        )
+        .await?;
     if changed == 0 {
         return Err(ApiError::not_found("connection"));
     }
-    get(conn, site_id, id)
+    get(conn, site_id, id).await
 }
 
 /// New credentials from a re-authorization (a connect session with `connection_id`): they
@@ -165,7 +168,7 @@ pub fn update(
 /// scopes; the connection is `active` again, its refresh error and cooldown cleared, and
 /// `metadata` replaced when given. Moves `version`, so a refresh in flight does not write over
 /// it.
-pub fn renew(
+pub async fn renew(
     conn: &Db<'_>,
     keys: &Keys,
     site_id: &str,
@@ -178,8 +181,9 @@ pub fn renew(
         renewed.credentials.expires_at.as_deref(),
     )?;
     let (kind, credential_expires_at, fields) = sealed_credentials(keys, id, renewed.credentials)?;
-    let changed = conn.execute(
-        "UPDATE connections SET
+    let changed = conn
+        .execute(
+            "UPDATE connections SET
             scopes = ?3,
             status = 'active',
             token_expires_at = ?4,
@@ -192,22 +196,23 @@ pub fn renew(
             updated_at = ?9,
             version = version + 1
          WHERE site_id = ?1 AND id = ?2",
-        &[
-            site_id.into(),
-            id.into(),
-            to_json(renewed.scopes)?.into(),
-            token_expires_at.into(),
-            renewed.metadata.map(to_json).transpose()?.into(),
-            kind.into(),
-            credential_expires_at.into(),
-            fields.into(),
-            now.into(),
-        ],
-    )?;
+            &[
+                site_id.into(),
+                id.into(),
+                to_json(renewed.scopes)?.into(),
+                token_expires_at.into(),
+                renewed.metadata.map(to_json).transpose()?.into(),
+                kind.into(),
+                credential_expires_at.into(),
+                fields.into(),
+                now.into(),
+            ],
+        )
+        .await?;
     if changed == 0 {
         return Err(ApiError::not_found("connection"));
     }
-    get(conn, site_id, id)
+    get(conn, site_id, id).await
 }
 
 /// What a re-authorization writes ([`renew`]).
@@ -217,31 +222,34 @@ pub struct Renewed<'a> {
     pub metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
-pub fn delete(conn: &Db<'_>, site_id: &str, id: &str) -> Result<(), ApiError> {
-    let deleted = conn.execute(
-        "DELETE FROM connections WHERE site_id = ?1 AND id = ?2",
-        &[site_id.into(), id.into()],
-    )?;
+pub async fn delete(conn: &Db<'_>, site_id: &str, id: &str) -> Result<(), ApiError> {
+    let deleted = conn
+        .execute(
+            "DELETE FROM connections WHERE site_id = ?1 AND id = ?2",
+            &[site_id.into(), id.into()],
+        )
+        .await?;
     if deleted == 0 {
         return Err(ApiError::not_found("connection"));
     }
     Ok(())
 }
 
-pub fn get(conn: &Db<'_>, site_id: &str, id: &str) -> Result<Connection, ApiError> {
+pub async fn get(conn: &Db<'_>, site_id: &str, id: &str) -> Result<Connection, ApiError> {
     conn.query_opt(
         &format!(
             "SELECT {COLUMNS}, {REFRESH_COLUMNS} FROM connections WHERE site_id = ?1 AND id = ?2"
         ),
         &[site_id.into(), id.into()],
-    )?
+    )
+    .await?
     .map(|mut row| from_row(&mut row))
     .transpose()?
     .ok_or_else(|| ApiError::not_found("connection"))
 }
 
 /// One page, oldest first (creation time, then id, so pages never overlap).
-pub fn list(
+pub async fn list(
     conn: &Db<'_>,
     site_id: &str,
     params: &ListConnectionsParams,
@@ -260,7 +268,8 @@ pub fn list(
         .query_one(
             &format!("SELECT COUNT(*) FROM connections WHERE {filter}"),
             &[site_id.into(), provider.into(), status.into()],
-        )?
+        )
+        .await?
         .int(0)?;
     let payload = conn
         .query(
@@ -275,7 +284,8 @@ pub fn list(
                 page_size.into(),
                 offset.into(),
             ],
-        )?
+        )
+        .await?
         .iter_mut()
         .map(from_row)
         .collect::<Result<Vec<_>, _>>()?;
@@ -291,20 +301,21 @@ pub fn list(
 
 /// The credentials of the site's active connection for `provider` that changed last; 404 when
 /// it has none.
-pub fn credentials(
+pub async fn credentials(
     conn: &Db<'_>,
     keys: &Keys,
     site_id: &str,
     provider: &str,
 ) -> Result<Stored, ApiError> {
-    if let Some(stored) = refreshes::active_for_provider(conn, keys, site_id, provider)? {
+    if let Some(stored) = refreshes::active_for_provider(conn, keys, site_id, provider).await? {
         return Ok(stored);
     }
     let inactive = conn
         .query_one(
             "SELECT COUNT(*) FROM connections WHERE site_id = ?1 AND provider = ?2",
             &[site_id.into(), provider.into()],
-        )?
+        )
+        .await?
         .int(0)?;
     Err(ApiError::not_found_because(if inactive > 0 {
         "the site's connections for this provider are not active"

@@ -24,7 +24,7 @@ pub fn response_aad(principal: &str, key: &str) -> String {
 /// concurrent request with the same key (on this instance or another) waits on that row until
 /// this transaction ends, then finds the answer, or, if this one rolled back, claims it itself.
 /// A record past [`RETENTION_SECONDS`] counts as absent and is taken over.
-pub fn claim(
+pub async fn claim(
     conn: &Conn<'_>,
     principal: &str,
     key: &str,
@@ -46,17 +46,18 @@ pub fn claim(
             now.into(),
             (now - RETENTION_SECONDS).into(),
         ],
-    )?;
+    ).await?;
     Ok(claimed == 1)
 }
 
 /// The live record of (`principal`, `key`).
-pub fn find(conn: &Conn<'_>, principal: &str, key: &str) -> Result<Option<Stored>, ApiError> {
+pub async fn find(conn: &Conn<'_>, principal: &str, key: &str) -> Result<Option<Stored>, ApiError> {
     conn.query_opt(
         "SELECT request_hash, status, response FROM idempotency_keys
          WHERE principal = ?1 AND key = ?2",
         &[principal.into(), key.into()],
-    )?
+    )
+    .await?
     .map(|mut row| {
         Ok(Stored {
             fingerprint: row.blob(0)?,
@@ -68,7 +69,7 @@ pub fn find(conn: &Conn<'_>, principal: &str, key: &str) -> Result<Option<Stored
 }
 
 /// Fills the claimed record with the answer.
-pub fn record(
+pub async fn record(
     conn: &Conn<'_>,
     principal: &str,
     key: &str,
@@ -78,14 +79,16 @@ pub fn record(
     conn.execute(
         "UPDATE idempotency_keys SET status = ?3, response = ?4 WHERE principal = ?1 AND key = ?2",
         &[principal.into(), key.into(), status.into(), response.into()],
-    )?;
+    )
+    .await?;
     Ok(())
 }
 
 /// Deletes the records past [`RETENTION_SECONDS`]; the number deleted.
-pub fn purge(conn: &Conn<'_>, now: i64) -> Result<u64, ApiError> {
+pub async fn purge(conn: &Conn<'_>, now: i64) -> Result<u64, ApiError> {
     conn.execute(
         "DELETE FROM idempotency_keys WHERE created_at <= ?1",
         &[(now - RETENTION_SECONDS).into()],
     )
+    .await
 }

@@ -46,7 +46,7 @@ fn not_found() -> ApiError {
     ApiError::not_found("provider configuration")
 }
 
-pub fn create(
+pub async fn create(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
@@ -62,40 +62,42 @@ pub fn create(
         .auth_method
         .as_ref()
         .unwrap_or(&ClientAuthMethod::ClientSecretBasic);
-    let inserted = conn.execute(
-        &format!(
-            "INSERT INTO provider_configs (site_id, {COLUMNS}, client_secret)
+    let inserted = conn
+        .execute(
+            &format!(
+                "INSERT INTO provider_configs (site_id, {COLUMNS}, client_secret)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)
              ON CONFLICT (site_id, key) DO NOTHING"
-        ),
-        &[
-            site_id.into(),
-            params.key.as_str().into(),
-            params.provider.as_str().into(),
-            params.token_url.as_str().into(),
-            params.client_id.as_str().into(),
-            auth_method.as_str().into(),
-            to_json(&params.scopes)?.into(),
-            params
-                .refresh_margin_seconds
-                .unwrap_or(DEFAULT_REFRESH_MARGIN_SECONDS)
-                .into(),
-            now.into(),
-            params.authorization_url.as_deref().into(),
-            to_json(&params.authorization_params)?.into(),
-            secret.into(),
-        ],
-    )?;
+            ),
+            &[
+                site_id.into(),
+                params.key.as_str().into(),
+                params.provider.as_str().into(),
+                params.token_url.as_str().into(),
+                params.client_id.as_str().into(),
+                auth_method.as_str().into(),
+                to_json(&params.scopes)?.into(),
+                params
+                    .refresh_margin_seconds
+                    .unwrap_or(DEFAULT_REFRESH_MARGIN_SECONDS)
+                    .into(),
+                now.into(),
+                params.authorization_url.as_deref().into(),
+                to_json(&params.authorization_params)?.into(),
+                secret.into(),
+            ],
+        )
+        .await?;
     if inserted == 0 {
         return Err(ApiError::conflict(
             "the site already has a provider configuration with this key",
         ));
     }
-    get(conn, site_id, &params.key, redirect_uri)
+    get(conn, site_id, &params.key, redirect_uri).await
 }
 
 /// Configuration `key` of the site, answering `redirect_uri` as the server's.
-pub fn get(
+pub async fn get(
     conn: &Conn<'_>,
     site_id: &str,
     key: &str,
@@ -104,14 +106,15 @@ pub fn get(
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM provider_configs WHERE site_id = ?1 AND key = ?2"),
         &[site_id.into(), key.into()],
-    )?
+    )
+    .await?
     .map(|mut row| from_row(&mut row, redirect_uri))
     .transpose()?
     .ok_or_else(not_found)
 }
 
 /// Every configuration of the site, by key, each answering `redirect_uri` as the server's.
-pub fn list(
+pub async fn list(
     conn: &Conn<'_>,
     site_id: &str,
     redirect_uri: &str,
@@ -120,7 +123,8 @@ pub fn list(
         .query(
             &format!("SELECT {COLUMNS} FROM provider_configs WHERE site_id = ?1 ORDER BY key"),
             &[site_id.into()],
-        )?
+        )
+        .await?
         .iter_mut()
         .map(|row| from_row(row, redirect_uri))
         .collect::<Result<Vec<_>, _>>()?;
@@ -131,7 +135,7 @@ pub fn list(
 }
 
 /// Changes the fields present in `params`; answers as [`get`].
-pub fn update(
+pub async fn update(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
@@ -141,15 +145,16 @@ pub fn update(
     now: i64,
 ) -> Result<ProviderConfig, ApiError> {
     if params == &UpdateProviderConfigParams::default() {
-        return get(conn, site_id, key, redirect_uri);
+        return get(conn, site_id, key, redirect_uri).await;
     }
     let secret = params
         .client_secret
         .as_ref()
         .map(|s| keys.encrypt(&secret_aad(site_id, key), s.expose().as_bytes()))
         .transpose()?;
-    let changed = conn.execute(
-        "UPDATE provider_configs SET
+    let changed = conn
+        .execute(
+            "UPDATE provider_configs SET
             provider = COALESCE(?3, provider),
             token_url = COALESCE(?4, token_url),
             client_id = COALESCE(?5, client_id),
@@ -161,41 +166,44 @@ pub fn update(
             authorization_params = COALESCE(?12, authorization_params),
             updated_at = ?10
          WHERE site_id = ?1 AND key = ?2",
-        &[
-            site_id.into(),
-            key.into(),
-            params.provider.as_deref().into(),
-            params.token_url.as_deref().into(),
-            params.client_id.as_deref().into(),
-            secret.into(),
-            params
-                .auth_method
-                .as_ref()
-                .map(ClientAuthMethod::as_str)
-                .into(),
-            params.scopes.as_ref().map(to_json).transpose()?.into(),
-            params.refresh_margin_seconds.into(),
-            now.into(),
-            params.authorization_url.as_deref().into(),
-            params
-                .authorization_params
-                .as_ref()
-                .map(to_json)
-                .transpose()?
-                .into(),
-        ],
-    )?;
+            &[
+                site_id.into(),
+                key.into(),
+                params.provider.as_deref().into(),
+                params.token_url.as_deref().into(),
+                params.client_id.as_deref().into(),
+                secret.into(),
+                params
+                    .auth_method
+                    .as_ref()
+                    .map(ClientAuthMethod::as_str)
+                    .into(),
+                params.scopes.as_ref().map(to_json).transpose()?.into(),
+                params.refresh_margin_seconds.into(),
+                now.into(),
+                params.authorization_url.as_deref().into(),
+                params
+                    .authorization_params
+                    .as_ref()
+                    .map(to_json)
+                    .transpose()?
+                    .into(),
+            ],
+        )
+        .await?;
     if changed == 0 {
         return Err(not_found());
     }
-    get(conn, site_id, key, redirect_uri)
+    get(conn, site_id, key, redirect_uri).await
 }
 
-pub fn delete(conn: &Conn<'_>, site_id: &str, key: &str) -> Result<(), ApiError> {
-    let deleted = conn.execute(
-        "DELETE FROM provider_configs WHERE site_id = ?1 AND key = ?2",
-        &[site_id.into(), key.into()],
-    )?;
+pub async fn delete(conn: &Conn<'_>, site_id: &str, key: &str) -> Result<(), ApiError> {
+    let deleted = conn
+        .execute(
+            "DELETE FROM provider_configs WHERE site_id = ?1 AND key = ?2",
+            &[site_id.into(), key.into()],
+        )
+        .await?;
     if deleted == 0 {
         return Err(not_found());
     }
@@ -217,7 +225,7 @@ pub struct Client {
 }
 
 /// The OAuth2 client of configuration `key` of the site, if it has one.
-pub fn client(
+pub async fn client(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
@@ -228,7 +236,7 @@ pub fn client(
                 provider, authorization_url, authorization_params
          FROM provider_configs WHERE site_id = ?1 AND key = ?2",
         &[site_id.into(), key.into()],
-    )?
+    ).await?
     else {
         return Ok(None);
     };

@@ -12,7 +12,7 @@ const REFILLED: &str = "LEAST(CAST(?2 AS BIGINT) * 1000,
 
 /// Takes one request from `caller`'s bucket of `per_second` requests a second, at `now_ms`.
 /// `Ok(None)` when allowed, else the milliseconds until one request is there again.
-pub fn take(
+pub async fn take(
     conn: &Conn<'_>,
     caller: &str,
     per_second: u32,
@@ -20,7 +20,8 @@ pub fn take(
 ) -> Result<Option<i64>, ApiError> {
     // A bucket lost in a crash of PostgreSQL only forgets a second of counting: no need to wait
     // for the WAL to reach the disk on every request.
-    conn.execute("SET LOCAL synchronous_commit = off", &[])?;
+    conn.execute("SET LOCAL synchronous_commit = off", &[])
+        .await?;
     let row = conn.query_one(
         &format!(
             "INSERT INTO rate_limits (caller, milli_tokens, updated_ms, allowed)
@@ -32,7 +33,7 @@ pub fn take(
              RETURNING allowed, milli_tokens"
         ),
         &[caller.into(), per_second.into(), now_ms.into()],
-    )?;
+    ).await?;
     if row.bool(0)? {
         return Ok(None);
     }
@@ -41,9 +42,10 @@ pub fn take(
 }
 
 /// Deletes buckets not counted for a minute: a full bucket and a missing one behave the same.
-pub fn purge(conn: &Conn<'_>, now_ms: i64) -> Result<u64, ApiError> {
+pub async fn purge(conn: &Conn<'_>, now_ms: i64) -> Result<u64, ApiError> {
     conn.execute(
         "DELETE FROM rate_limits WHERE updated_ms < ?1",
         &[(now_ms - 60_000).into()],
     )
+    .await
 }

@@ -68,7 +68,7 @@ const STORED_COLUMNS: &str = "id, provider, status, credential_type, \
     COALESCE(credential_expires_at, token_expires_at), credential_fields, version, \
     refresh_lease_until_ms, refresh_retry_at_ms, provider_config_key";
 
-fn stored_from_row(
+async fn stored_from_row(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
@@ -86,48 +86,60 @@ fn stored_from_row(
         version: row.int(6)?,
         lease_until_ms: row.opt_int(7)?,
         retry_at_ms: row.opt_int(8)?,
-        client: provider_configs::client(conn, keys, site_id, row.str(9)?)?,
+        client: provider_configs::client(conn, keys, site_id, row.str(9)?).await?,
         connection_id,
     })
 }
 
 /// The site's active connection for `provider` that changed last, if any.
-pub fn active_for_provider(
+pub async fn active_for_provider(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
     provider: &str,
 ) -> Result<Option<Stored>, ApiError> {
-    conn.query_opt(
-        &format!(
-            "SELECT {STORED_COLUMNS} FROM connections
+    let found = conn
+        .query_opt(
+            &format!(
+                "SELECT {STORED_COLUMNS} FROM connections
              WHERE site_id = ?1 AND provider = ?2 AND status = 'active'
              ORDER BY updated_at DESC, id DESC LIMIT 1"
-        ),
-        &[site_id.into(), provider.into()],
-    )?
-    .map(|mut row| stored_from_row(conn, keys, site_id, &mut row))
-    .transpose()
+            ),
+            &[site_id.into(), provider.into()],
+        )
+        .await?;
+    match found {
+        Some(mut row) => stored_from_row(conn, keys, site_id, &mut row)
+            .await
+            .map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Connection `id` of the site, whatever its status, if it exists.
-pub fn by_id(
+pub async fn by_id(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
     id: &str,
 ) -> Result<Option<Stored>, ApiError> {
-    conn.query_opt(
-        &format!("SELECT {STORED_COLUMNS} FROM connections WHERE site_id = ?1 AND id = ?2"),
-        &[site_id.into(), id.into()],
-    )?
-    .map(|mut row| stored_from_row(conn, keys, site_id, &mut row))
-    .transpose()
+    let found = conn
+        .query_opt(
+            &format!("SELECT {STORED_COLUMNS} FROM connections WHERE site_id = ?1 AND id = ?2"),
+            &[site_id.into(), id.into()],
+        )
+        .await?;
+    match found {
+        Some(mut row) => stored_from_row(conn, keys, site_id, &mut row)
+            .await
+            .map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Takes the refresh lease of connection `id` for `holder` until `until_ms`, if the row is still
 /// at `version` and no other refresh holds an unexpired lease. Whether it was taken.
-pub fn take_lease(
+pub async fn take_lease(
     conn: &Conn<'_>,
     id: &str,
     version: i64,
@@ -135,24 +147,26 @@ pub fn take_lease(
     now_ms: i64,
     until_ms: i64,
 ) -> Result<bool, ApiError> {
-    let taken = conn.execute(
-        "UPDATE connections SET refresh_lease_until_ms = ?4, refresh_lease_holder = ?3
+    let taken = conn
+        .execute(
+            "UPDATE connections SET refresh_lease_until_ms = ?4, refresh_lease_holder = ?3
          WHERE id = ?1 AND version = ?2
            AND (refresh_lease_until_ms IS NULL OR refresh_lease_until_ms <= ?5)",
-        &[
-            id.into(),
-            version.into(),
-            holder.into(),
-            until_ms.into(),
-            now_ms.into(),
-        ],
-    )?;
+            &[
+                id.into(),
+                version.into(),
+                holder.into(),
+                until_ms.into(),
+                now_ms.into(),
+            ],
+        )
+        .await?;
     Ok(taken == 1)
 }
 
 /// Gives the lease back and, after a passing failure, holds further calls off until
 /// `retry_at_ms`. Nothing else of the connection changes.
-pub fn release_lease(
+pub async fn release_lease(
     conn: &Conn<'_>,
     id: &str,
     holder: &str,
@@ -163,7 +177,8 @@ pub fn release_lease(
             refresh_retry_at_ms = COALESCE(?3, refresh_retry_at_ms)
          WHERE id = ?1 AND refresh_lease_holder = ?2",
         &[id.into(), holder.into(), retry_at_ms.into()],
-    )?;
+    )
+    .await?;
     Ok(())
 }
 
@@ -176,7 +191,7 @@ pub struct Refreshed<'a> {
 
 /// Stores a refresh's result and gives the lease back, if the row is still at `version` (an
 /// admin's change made meanwhile wins). Whether it was stored.
-pub fn store_refreshed(
+pub async fn store_refreshed(
     conn: &Conn<'_>,
     keys: &Keys,
     id: &str,
@@ -185,27 +200,29 @@ pub fn store_refreshed(
     refreshed: &Refreshed<'_>,
 ) -> Result<bool, ApiError> {
     let sealed = keys.encrypt(&fields_aad(id), &serde_json::to_vec(refreshed.fields)?)?;
-    let stored = conn.execute(
-        "UPDATE connections SET credential_fields = ?4, credential_expires_at = ?5,
+    let stored = conn
+        .execute(
+            "UPDATE connections SET credential_fields = ?4, credential_expires_at = ?5,
             token_expires_at = ?5, last_refreshed_at = ?6, updated_at = ?6,
             refresh_retry_at_ms = NULL, refresh_lease_until_ms = NULL,
             refresh_lease_holder = NULL, version = version + 1
          WHERE id = ?1 AND version = ?2 AND refresh_lease_holder = ?3",
-        &[
-            id.into(),
-            version.into(),
-            holder.into(),
-            sealed.into(),
-            refreshed.expires_at.into(),
-            refreshed.now.into(),
-        ],
-    )?;
+            &[
+                id.into(),
+                version.into(),
+                holder.into(),
+                sealed.into(),
+                refreshed.expires_at.into(),
+                refreshed.now.into(),
+            ],
+        )
+        .await?;
     Ok(stored == 1)
 }
 
 /// Marks the connection `invalid` with `error` and gives the lease back, if the row is still at
 /// `version`. Whether it was marked.
-pub fn mark_invalid(
+pub async fn mark_invalid(
     conn: &Conn<'_>,
     id: &str,
     version: i64,
@@ -213,17 +230,19 @@ pub fn mark_invalid(
     error: &RefreshError,
     now: i64,
 ) -> Result<bool, ApiError> {
-    let marked = conn.execute(
-        "UPDATE connections SET status = 'invalid', refresh_error = ?4, updated_at = ?5,
+    let marked = conn
+        .execute(
+            "UPDATE connections SET status = 'invalid', refresh_error = ?4, updated_at = ?5,
             refresh_lease_until_ms = NULL, refresh_lease_holder = NULL, version = version + 1
          WHERE id = ?1 AND version = ?2 AND refresh_lease_holder = ?3",
-        &[
-            id.into(),
-            version.into(),
-            holder.into(),
-            to_json(error)?.into(),
-            now.into(),
-        ],
-    )?;
+            &[
+                id.into(),
+                version.into(),
+                holder.into(),
+                to_json(error)?.into(),
+                now.into(),
+            ],
+        )
+        .await?;
     Ok(marked == 1)
 }

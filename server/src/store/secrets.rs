@@ -87,7 +87,7 @@ pub fn lookup_key_aad(meta_key: &str) -> String {
 
 /// How many ciphertexts of `secret` each label holds (an empty value, a reply not yet
 /// recorded, is no ciphertext and not counted).
-pub fn census(conn: &Conn<'_>, secret: &SecretColumn) -> Result<Vec<(Label, u64)>, ApiError> {
+pub async fn census(conn: &Conn<'_>, secret: &SecretColumn) -> Result<Vec<(Label, u64)>, ApiError> {
     // Labelled ciphertexts group by version and key id, the others by version alone.
     let sql = format!(
         "SELECT CASE WHEN substr({col}, 1, 1) = ?1 THEN substr({col}, 1, {prefix}) \
@@ -99,7 +99,7 @@ pub fn census(conn: &Conn<'_>, secret: &SecretColumn) -> Result<Vec<(Label, u64)
         prefix = Label::PREFIX_LEN,
     );
     let mut counts = Vec::new();
-    for mut row in conn.query(&sql, &[vec![Label::LABELLED].into()])? {
+    for mut row in conn.query(&sql, &[vec![Label::LABELLED].into()]).await? {
         let label = Label::of(&row.blob(0)?);
         let count = u64::try_from(row.int(1)?).unwrap_or(0);
         if label != Label::Other {
@@ -116,7 +116,7 @@ pub type Cursor = Option<Vec<String>>;
 /// of `secret` after `after`; returns how many it rewrote and the cursor past the rows it read
 /// (`None` at the end). A row changed by a request since it was read is left as that request
 /// wrote it (the update compares the old ciphertext).
-pub fn reencrypt_batch(
+pub async fn reencrypt_batch(
     conn: &Conn<'_>,
     keys: &Keys,
     secret: &SecretColumn,
@@ -144,7 +144,7 @@ pub fn reencrypt_batch(
     );
     let mut args: Vec<Value> = vec![i64::from(limit).into()];
     args.extend(after.iter().flatten().map(|v| Value::from(v.as_str())));
-    let rows = conn.query(&select, &args)?;
+    let rows = conn.query(&select, &args).await?;
     let mut cursor = None;
     let mut rewritten = 0;
     let matches_key = secret
@@ -169,7 +169,7 @@ pub fn reencrypt_batch(
             let fresh = keys.encrypt(&aad, &keys.decrypt(&aad, &stored)?)?;
             let mut args: Vec<Value> = vec![fresh.into(), stored.into()];
             args.extend(key.iter().map(|v| Value::from(v.as_str())));
-            rewritten += conn.execute(&update, &args)?;
+            rewritten += conn.execute(&update, &args).await?;
         }
         cursor = Some(key);
     }

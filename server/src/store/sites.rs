@@ -7,12 +7,17 @@ use crate::crypto;
 use crate::db::sql::Conn;
 use crate::error::ApiError;
 
-pub fn create(conn: &Conn<'_>, params: &CreateSiteParams, now: i64) -> Result<Site, ApiError> {
+pub async fn create(
+    conn: &Conn<'_>,
+    params: &CreateSiteParams,
+    now: i64,
+) -> Result<Site, ApiError> {
     let id = crypto::new_id("site_")?;
     conn.execute(
         "INSERT INTO sites (id, name, created_at) VALUES (?1, ?2, ?3)",
         &[id.as_str().into(), params.name.as_str().into(), now.into()],
-    )?;
+    )
+    .await?;
     Ok(Site {
         id,
         name: params.name.clone(),
@@ -22,12 +27,13 @@ pub fn create(conn: &Conn<'_>, params: &CreateSiteParams, now: i64) -> Result<Si
 
 /// Every site, oldest first (creation time, then id). Sites are few (one per tenant), so the
 /// list is not paged, as provider configurations are not.
-pub fn list(conn: &Conn<'_>) -> Result<SiteList, ApiError> {
+pub async fn list(conn: &Conn<'_>) -> Result<SiteList, ApiError> {
     let data = conn
         .query(
             "SELECT id, name, created_at FROM sites ORDER BY created_at, id",
             &[],
-        )?
+        )
+        .await?
         .iter_mut()
         .map(|row| {
             Ok(Site {
@@ -44,8 +50,9 @@ pub fn list(conn: &Conn<'_>) -> Result<SiteList, ApiError> {
 }
 
 /// 404 unless the site exists.
-pub fn require(conn: &Conn<'_>, site_id: &str) -> Result<(), ApiError> {
-    conn.query_opt("SELECT 1 FROM sites WHERE id = ?1", &[site_id.into()])?
+pub async fn require(conn: &Conn<'_>, site_id: &str) -> Result<(), ApiError> {
+    conn.query_opt("SELECT 1 FROM sites WHERE id = ?1", &[site_id.into()])
+        .await?
         .map(drop)
         .ok_or_else(|| ApiError::not_found("site"))
 }

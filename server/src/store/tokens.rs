@@ -46,7 +46,7 @@ pub struct NewToken<'a> {
     pub expires_at: Option<i64>,
 }
 
-pub fn create(
+pub async fn create(
     conn: &Conn<'_>,
     keys: &Keys,
     new: &NewToken<'_>,
@@ -69,15 +69,16 @@ pub fn create(
             now.into(),
             new.expires_at.into(),
         ],
-    )?;
+    )
+    .await?;
     Ok(CreatedPersonalAccessToken {
-        personal_access_token: get(conn, new.site_id, &id, now)?,
+        personal_access_token: get(conn, new.site_id, &id, now).await?,
         token: Secret::new(token),
     })
 }
 
 /// The tokens of the site, of one user when `user_id` is given, newest first.
-pub fn list(
+pub async fn list(
     conn: &Conn<'_>,
     site_id: &str,
     user_id: Option<&str>,
@@ -91,7 +92,8 @@ pub fn list(
                  ORDER BY created_at DESC, id DESC"
             ),
             &[site_id.into(), user_id.into()],
-        )?
+        )
+        .await?
         .iter_mut()
         .map(|row| from_row(row, now))
         .collect::<Result<Vec<_>, _>>()?;
@@ -101,7 +103,7 @@ pub fn list(
     })
 }
 
-pub fn get(
+pub async fn get(
     conn: &Conn<'_>,
     site_id: &str,
     id: &str,
@@ -110,14 +112,15 @@ pub fn get(
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM personal_access_tokens WHERE site_id = ?1 AND id = ?2"),
         &[site_id.into(), id.into()],
-    )?
+    )
+    .await?
     .map(|mut row| from_row(&mut row, now))
     .transpose()?
     .ok_or_else(|| ApiError::not_found("personal access token"))
 }
 
 /// Revokes the token on behalf of `revoked_by`. Revoking it again changes nothing.
-pub fn revoke(
+pub async fn revoke(
     conn: &Conn<'_>,
     site_id: &str,
     id: &str,
@@ -128,8 +131,9 @@ pub fn revoke(
         "UPDATE personal_access_tokens SET revoked_at = ?3, revoked_by = ?4, updated_at = ?3
          WHERE site_id = ?1 AND id = ?2 AND revoked_at IS NULL",
         &[site_id.into(), id.into(), now.into(), revoked_by.into()],
-    )?;
-    get(conn, site_id, id, now)
+    )
+    .await?;
+    get(conn, site_id, id, now).await
 }
 
 /// The owner of a usable token.
@@ -144,16 +148,18 @@ pub struct TokenOwner {
 
 /// The owner of the token with this lookup hash, if it is neither revoked nor expired. One
 /// statement, so that it may run through [`crate::db::Db::read_single`].
-pub fn authenticate(
+pub async fn authenticate(
     conn: &Conn<'_>,
     hash: &[u8; 32],
     now: i64,
 ) -> Result<Option<TokenOwner>, ApiError> {
-    let Some(mut row) = conn.query_opt(
-        "SELECT id, site_id, user_id, scopes, lookup_hash, last_used_at, expires_at, revoked_at
+    let Some(mut row) = conn
+        .query_opt(
+            "SELECT id, site_id, user_id, scopes, lookup_hash, last_used_at, expires_at, revoked_at
          FROM personal_access_tokens WHERE lookup_hash = ?1",
-        &[hash[..].into()],
-    )?
+            &[hash[..].into()],
+        )
+        .await?
     else {
         return Ok(None);
     };
@@ -175,11 +181,12 @@ pub fn authenticate(
 }
 
 /// Records a use of the token at `now`; a no-op if one was recorded this second already.
-pub fn touch(conn: &Conn<'_>, token_id: &str, now: i64) -> Result<(), ApiError> {
+pub async fn touch(conn: &Conn<'_>, token_id: &str, now: i64) -> Result<(), ApiError> {
     conn.execute(
         "UPDATE personal_access_tokens SET last_used_at = ?2
          WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
         &[token_id.into(), now.into()],
-    )?;
+    )
+    .await?;
     Ok(())
 }

@@ -36,7 +36,7 @@ fn not_found() -> ApiError {
 }
 
 /// A new endpoint with its new signing `secret`, shown this once.
-pub fn create(
+pub async fn create(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
@@ -58,25 +58,27 @@ pub fn create(
             keys.encrypt(&secret_aad(&id), secret.as_bytes())?.into(),
             now.into(),
         ],
-    )?;
+    )
+    .await?;
     Ok(CreatedWebhookEndpoint {
-        endpoint: get(conn, site_id, &id)?,
+        endpoint: get(conn, site_id, &id).await?,
         secret: Secret::new(secret),
     })
 }
 
-pub fn get(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<WebhookEndpoint, ApiError> {
+pub async fn get(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<WebhookEndpoint, ApiError> {
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE site_id = ?1 AND id = ?2"),
         &[site_id.into(), id.into()],
-    )?
+    )
+    .await?
     .map(|mut row| from_row(&mut row))
     .transpose()?
     .ok_or_else(not_found)
 }
 
 /// Every endpoint of the site, oldest first.
-pub fn list(conn: &Conn<'_>, site_id: &str) -> Result<WebhookEndpointList, ApiError> {
+pub async fn list(conn: &Conn<'_>, site_id: &str) -> Result<WebhookEndpointList, ApiError> {
     let data = conn
         .query(
             &format!(
@@ -84,7 +86,8 @@ pub fn list(conn: &Conn<'_>, site_id: &str) -> Result<WebhookEndpointList, ApiEr
                  ORDER BY created_at, id"
             ),
             &[site_id.into()],
-        )?
+        )
+        .await?
         .iter_mut()
         .map(from_row)
         .collect::<Result<Vec<_>, _>>()?;
@@ -95,15 +98,16 @@ pub fn list(conn: &Conn<'_>, site_id: &str) -> Result<WebhookEndpointList, ApiEr
 }
 
 /// Changes the fields present in `params`. Enabling an endpoint starts its failure clock anew.
-pub fn update(
+pub async fn update(
     conn: &Conn<'_>,
     site_id: &str,
     id: &str,
     params: &UpdateWebhookEndpointParams,
     now: i64,
 ) -> Result<WebhookEndpoint, ApiError> {
-    let changed = conn.execute(
-        "UPDATE webhook_endpoints SET
+    let changed = conn
+        .execute(
+            "UPDATE webhook_endpoints SET
             url = COALESCE(?3, url),
             types = COALESCE(?4, types),
             description = COALESCE(?5, description),
@@ -111,32 +115,35 @@ pub fn update(
             status = COALESCE(?6, status),
             updated_at = ?7
          WHERE site_id = ?1 AND id = ?2",
-        &[
-            site_id.into(),
-            id.into(),
-            params.url.as_deref().into(),
-            params.types.as_ref().map(to_json).transpose()?.into(),
-            params.description.as_deref().into(),
-            params
-                .status
-                .as_ref()
-                .map(WebhookEndpointStatus::as_str)
-                .into(),
-            now.into(),
-        ],
-    )?;
+            &[
+                site_id.into(),
+                id.into(),
+                params.url.as_deref().into(),
+                params.types.as_ref().map(to_json).transpose()?.into(),
+                params.description.as_deref().into(),
+                params
+                    .status
+                    .as_ref()
+                    .map(WebhookEndpointStatus::as_str)
+                    .into(),
+                now.into(),
+            ],
+        )
+        .await?;
     if changed == 0 {
         return Err(not_found());
     }
-    get(conn, site_id, id)
+    get(conn, site_id, id).await
 }
 
 /// Deletes the endpoint and its deliveries.
-pub fn delete(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<(), ApiError> {
-    let deleted = conn.execute(
-        "DELETE FROM webhook_endpoints WHERE site_id = ?1 AND id = ?2",
-        &[site_id.into(), id.into()],
-    )?;
+pub async fn delete(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<(), ApiError> {
+    let deleted = conn
+        .execute(
+            "DELETE FROM webhook_endpoints WHERE site_id = ?1 AND id = ?2",
+            &[site_id.into(), id.into()],
+        )
+        .await?;
     if deleted == 0 {
         return Err(not_found());
     }
@@ -144,23 +151,28 @@ pub fn delete(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<(), ApiError> 
 }
 
 /// The site's enabled endpoints and the types each wants.
-pub fn enabled(conn: &Conn<'_>, site_id: &str) -> Result<Vec<(String, Vec<String>)>, ApiError> {
+pub async fn enabled(
+    conn: &Conn<'_>,
+    site_id: &str,
+) -> Result<Vec<(String, Vec<String>)>, ApiError> {
     conn.query(
         "SELECT id, types FROM webhook_endpoints WHERE site_id = ?1 AND status = 'enabled'",
         &[site_id.into()],
-    )?
+    )
+    .await?
     .iter_mut()
     .map(|row| Ok((row.text(0)?, json_column(row, 1)?)))
     .collect()
 }
 
 /// Where to deliver for endpoint `id`, and its signing secret, decrypted.
-pub fn target(conn: &Conn<'_>, keys: &Keys, id: &str) -> Result<(String, String), ApiError> {
+pub async fn target(conn: &Conn<'_>, keys: &Keys, id: &str) -> Result<(String, String), ApiError> {
     let mut row = conn
         .query_opt(
             "SELECT url, secret FROM webhook_endpoints WHERE id = ?1",
             &[id.into()],
-        )?
+        )
+        .await?
         .ok_or_else(not_found)?;
     let secret = keys.decrypt(&secret_aad(id), &row.blob(1)?)?;
     let secret = String::from_utf8(secret)
@@ -169,31 +181,37 @@ pub fn target(conn: &Conn<'_>, keys: &Keys, id: &str) -> Result<(String, String)
 }
 
 /// A delivery succeeded: the endpoint is not failing.
-pub fn succeeded(conn: &Conn<'_>, id: &str) -> Result<(), ApiError> {
+pub async fn succeeded(conn: &Conn<'_>, id: &str) -> Result<(), ApiError> {
     conn.execute(
         "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL",
         &[id.into()],
-    )?;
+    ).await?;
     Ok(())
 }
 
 /// A delivery failed at `now`: the endpoint's site and since when it has been failing, if it
 /// is still enabled.
-pub fn failed(conn: &Conn<'_>, id: &str, now: i64) -> Result<Option<(String, i64)>, ApiError> {
+pub async fn failed(
+    conn: &Conn<'_>,
+    id: &str,
+    now: i64,
+) -> Result<Option<(String, i64)>, ApiError> {
     conn.query_opt(
         "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?2)
          WHERE id = ?1 AND status = 'enabled' RETURNING site_id, failing_since",
         &[id.into(), now.into()],
-    )?
+    )
+    .await?
     .map(|mut row| Ok((row.text(0)?, row.int(1)?)))
     .transpose()
 }
 
 /// Switches the endpoint off (the server's doing: it kept failing).
-pub fn disable(conn: &Conn<'_>, id: &str, now: i64) -> Result<(), ApiError> {
+pub async fn disable(conn: &Conn<'_>, id: &str, now: i64) -> Result<(), ApiError> {
     conn.execute(
         "UPDATE webhook_endpoints SET status = 'disabled', updated_at = ?2 WHERE id = ?1",
         &[id.into(), now.into()],
-    )?;
+    )
+    .await?;
     Ok(())
 }
