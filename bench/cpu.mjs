@@ -32,7 +32,7 @@ const flag = (name) => {
 };
 
 const named = option('--named');
-const compiled = option('--wasm', path.join(root, 'target/wasm32-unknown-unknown/release/credport.wasm'));
+const compiled = option('--wasm', path.join(root, 'target/wasm32-unknown-unknown/wasm/credport.wasm'));
 const profile = flag('--profile');
 const items = Number(option('--items', 5));
 const calls = Number(option('--calls', profile ? 20000 : 300));

@@ -150,11 +150,11 @@ const targets = [
 ];
 const rustflags = wasmRustflags();
 // `--skip-wasm` re-assembles dist/ from the last wasm-pack output in pkg/ (for work on pkg-template/).
-// The admin core first: cargo leaves the last build's .wasm in target/wasm32-unknown-unknown/release
+// The admin core first: cargo leaves the last build's .wasm in target/wasm32-unknown-unknown/wasm
 // under the crate's name, and scripts/wasm-size.mjs profiles the one there, credport's.
 for (const { name, pkg, features } of process.argv.includes('--skip-wasm') ? [] : [...cores].reverse()) {
   for (const { target, dir } of targets) {
-    const args = ['build', '--release', '--target', target, '--out-dir', `${pkg}/${dir}`, '--out-name', name, '--no-pack'];
+    const args = ['build', '--profile', 'wasm', '--target', target, '--out-dir', `${pkg}/${dir}`, '--out-name', name, '--no-pack'];
     run('wasm-pack', [...args, ...(features.length ? ['--', ...features] : [])], { RUSTFLAGS: rustflags });
   }
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const built = path.join(root, 'target/wasm32-unknown-unknown/release/credport.wasm');
+const built = path.join(root, 'target/wasm32-unknown-unknown/wasm/credport.wasm');
 if (!fs.existsSync(built)) throw new Error(`${built} is missing: run node scripts/build.mjs first`);
 const top = Number(process.argv[2] ?? 40);
 
