@@ -224,6 +224,12 @@ pub struct Client {
     pub refresh_margin_seconds: i64,
 }
 
+/// The columns [`client_from_row`] reads, of `provider_configs` as `pc`: a query that has the
+/// configuration's row at hand (a connection's, joined) reads its client in the same trip.
+pub(super) const CLIENT_COLUMNS: &str = "pc.token_url, pc.client_id, pc.client_secret, \
+    pc.auth_method, pc.scopes, pc.refresh_margin_seconds, pc.provider, pc.authorization_url, \
+    pc.authorization_params";
+
 /// The OAuth2 client of configuration `key` of the site, if it has one.
 pub async fn client(
     conn: &Conn<'_>,
@@ -231,27 +237,44 @@ pub async fn client(
     site_id: &str,
     key: &str,
 ) -> Result<Option<Client>, ApiError> {
-    let Some(mut row) = conn.query_opt(
-        "SELECT token_url, client_id, client_secret, auth_method, scopes, refresh_margin_seconds,
-                provider, authorization_url, authorization_params
-         FROM provider_configs WHERE site_id = ?1 AND key = ?2",
-        &[site_id.into(), key.into()],
-    ).await?
+    let Some(mut row) = conn
+        .query_opt(
+            &format!(
+                "SELECT {CLIENT_COLUMNS} FROM provider_configs pc WHERE site_id = ?1 AND key = ?2"
+            ),
+            &[site_id.into(), key.into()],
+        )
+        .await?
     else {
         return Ok(None);
     };
-    let secret = keys.decrypt(&secret_aad(site_id, key), &row.blob(2)?)?;
+    client_from_row(keys, site_id, key, &mut row, 0)
+}
+
+/// The client of configuration `key` from [`CLIENT_COLUMNS`] at `at` in `row`; none if they are
+/// null (a left join that found no configuration).
+pub(super) fn client_from_row(
+    keys: &Keys,
+    site_id: &str,
+    key: &str,
+    row: &mut Row,
+    at: usize,
+) -> Result<Option<Client>, ApiError> {
+    let Some(token_url) = row.opt_text(at)? else {
+        return Ok(None);
+    };
+    let secret = keys.decrypt(&secret_aad(site_id, key), &row.blob(at + 2)?)?;
     let secret = String::from_utf8(secret)
         .map_err(|_| ApiError::internal("a stored client secret is not UTF-8"))?;
     Ok(Some(Client {
-        token_url: row.text(0)?,
-        client_id: row.text(1)?,
+        token_url,
+        client_id: row.text(at + 1)?,
         client_secret: Secret::new(secret),
-        auth_method: row.str(3)?.into(),
-        scopes: json_column(&row, 4)?,
-        refresh_margin_seconds: row.int(5)?,
-        provider: row.text(6)?,
-        authorization_url: row.opt_text(7)?,
-        authorization_params: json_column(&row, 8)?,
+        auth_method: row.str(at + 3)?.into(),
+        scopes: json_column(row, at + 4)?,
+        refresh_margin_seconds: row.int(at + 5)?,
+        provider: row.text(at + 6)?,
+        authorization_url: row.opt_text(at + 7)?,
+        authorization_params: json_column(row, at + 8)?,
     }))
 }

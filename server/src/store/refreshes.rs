@@ -6,7 +6,7 @@
 use credport_model::{ConnectionStatus, CredentialType, ProviderCredentials, RefreshError};
 use serde_json::{Map, Value};
 
-use super::provider_configs::{self, Client};
+use super::provider_configs::{self, Client, CLIENT_COLUMNS};
 use super::{fields_aad, to_json};
 use crate::crypto::Keys;
 use crate::db::sql::{Conn, Row};
@@ -64,19 +64,19 @@ impl Stored {
     }
 }
 
-const STORED_COLUMNS: &str = "id, provider, status, credential_type, \
-    COALESCE(credential_expires_at, token_expires_at), credential_fields, version, \
-    refresh_lease_until_ms, refresh_retry_at_ms, provider_config_key";
+/// A connection as a refresh needs it, with its provider configuration's client (the columns
+/// of [`provider_configs::CLIENT_COLUMNS`] from 10 on), in one statement: `FROM` [`STORED_FROM`].
+const STORED_COLUMNS: &str = "c.id, c.provider, c.status, c.credential_type, \
+    COALESCE(c.credential_expires_at, c.token_expires_at), c.credential_fields, c.version, \
+    c.refresh_lease_until_ms, c.refresh_retry_at_ms, c.provider_config_key";
+const STORED_FROM: &str = "connections c LEFT JOIN provider_configs pc \
+    ON pc.site_id = c.site_id AND pc.key = c.provider_config_key";
 
-async fn stored_from_row(
-    conn: &Conn<'_>,
-    keys: &Keys,
-    site_id: &str,
-    row: &mut Row,
-) -> Result<Stored, ApiError> {
+fn stored_from_row(keys: &Keys, site_id: &str, row: &mut Row) -> Result<Stored, ApiError> {
     let connection_id = row.text(0)?;
     let fields =
         serde_json::from_slice(&keys.decrypt(&fields_aad(&connection_id), &row.blob(5)?)?)?;
+    let config_key = row.text(9)?;
     Ok(Stored {
         provider: row.text(1)?,
         status: row.str(2)?.into(),
@@ -86,7 +86,7 @@ async fn stored_from_row(
         version: row.int(6)?,
         lease_until_ms: row.opt_int(7)?,
         retry_at_ms: row.opt_int(8)?,
-        client: provider_configs::client(conn, keys, site_id, row.str(9)?).await?,
+        client: provider_configs::client_from_row(keys, site_id, &config_key, row, 10)?,
         connection_id,
     })
 }
@@ -101,17 +101,15 @@ pub async fn active_for_provider(
     let found = conn
         .query_opt(
             &format!(
-                "SELECT {STORED_COLUMNS} FROM connections
-             WHERE site_id = ?1 AND provider = ?2 AND status = 'active'
-             ORDER BY updated_at DESC, id DESC LIMIT 1"
+                "SELECT {STORED_COLUMNS}, {CLIENT_COLUMNS} FROM {STORED_FROM}
+                 WHERE c.site_id = ?1 AND c.provider = ?2 AND c.status = 'active'
+                 ORDER BY c.updated_at DESC, c.id DESC LIMIT 1"
             ),
             &[site_id.into(), provider.into()],
         )
         .await?;
     match found {
-        Some(mut row) => stored_from_row(conn, keys, site_id, &mut row)
-            .await
-            .map(Some),
+        Some(mut row) => stored_from_row(keys, site_id, &mut row).map(Some),
         None => Ok(None),
     }
 }
@@ -125,14 +123,15 @@ pub async fn by_id(
 ) -> Result<Option<Stored>, ApiError> {
     let found = conn
         .query_opt(
-            &format!("SELECT {STORED_COLUMNS} FROM connections WHERE site_id = ?1 AND id = ?2"),
+            &format!(
+                "SELECT {STORED_COLUMNS}, {CLIENT_COLUMNS} FROM {STORED_FROM}
+                 WHERE c.site_id = ?1 AND c.id = ?2"
+            ),
             &[site_id.into(), id.into()],
         )
         .await?;
     match found {
-        Some(mut row) => stored_from_row(conn, keys, site_id, &mut row)
-            .await
-            .map(Some),
+        Some(mut row) => stored_from_row(keys, site_id, &mut row).map(Some),
         None => Ok(None),
     }
 }
