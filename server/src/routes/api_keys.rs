@@ -219,20 +219,25 @@ pub async fn verify(
     // Any non-empty string is a question with an answer: one that was never issued is NOT_FOUND.
     let params: VerifyApiKeyParams = payload.json()?;
     let keys = app.keys.clone();
-    let result = app
+    let now = clock::now();
+    let (mut result, used) = app
         .db
-        .write(move |conn| {
+        .read_single(move |conn| {
             Box::pin(async move {
-                store::api_keys::verify(
-                    conn,
-                    &keys,
-                    &caller.site_id,
-                    params.secret.expose(),
-                    clock::now(),
-                )
-                .await
+                store::api_keys::verify(conn, &keys, &caller.site_id, params.secret.expose(), now)
+                    .await
             })
         })
         .await?;
+    if let Some(id) = used {
+        app.db
+            .write(move |conn| {
+                Box::pin(async move { store::api_keys::record_use(conn, &id, now).await })
+            })
+            .await?;
+        if let Some(key) = result.api_key.as_mut() {
+            key.last_used_at = Some(clock::format(now));
+        }
+    }
     Reply::ok(&result)
 }

@@ -318,36 +318,41 @@ pub async fn revoke(
     get(conn, site_id, id, now).await
 }
 
-/// What a presented secret is worth to this site. A valid one records its use.
+/// What a presented secret is worth to this site, read with one statement (the key found by
+/// its secret's lookup hash, with every column the answer shows). A verdict is a read: the
+/// key's `last_used_at` is the caller's to record, with [`record_use`], when this answers
+/// `Some(id)` beside the verdict.
 pub async fn verify(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
     secret: &str,
     now: i64,
-) -> Result<VerifyApiKeyResult, ApiError> {
+) -> Result<(VerifyApiKeyResult, Option<String>), ApiError> {
     let hash = keys.lookup_hash(secret);
     let found = conn
         .query_opt(
-            "SELECT id, site_id, lookup_hash FROM api_keys WHERE lookup_hash = ?1",
+            &format!("SELECT {COLUMNS}, site_id, lookup_hash FROM api_keys WHERE lookup_hash = ?1"),
             &[hash[..].into()],
         )
         .await?;
-    let found = match found {
-        Some(mut row) => Some((row.text(0)?, row.text(1)?, row.blob(2)?)),
-        None => None,
-    };
-    let id = match found {
-        Some((id, owner, stored)) if owner == site_id && crypto::hashes_equal(&stored, &hash) => id,
-        _ => {
-            return Ok(VerifyApiKeyResult {
-                valid: false,
-                code: VerifyCode::NotFound,
-                api_key: None,
-            })
+    // The key and when it was last used (seconds), if the secret is one of this site's keys.
+    let mut owned = None;
+    if let Some(mut row) = found {
+        let stored = row.blob(15)?;
+        if row.str(14)? == site_id && crypto::hashes_equal(&stored, &hash) {
+            let last_used_at = row.opt_int(11)?;
+            owned = Some((from_row(&mut row, now)?, last_used_at));
         }
+    }
+    let Some((key, last_used_at)) = owned else {
+        let verdict = VerifyApiKeyResult {
+            valid: false,
+            code: VerifyCode::NotFound,
+            api_key: None,
+        };
+        return Ok((verdict, None));
     };
-    let key = get(conn, site_id, &id, now).await?;
     let code = if key.revoked {
         VerifyCode::Revoked
     } else if key.expired {
@@ -355,26 +360,27 @@ pub async fn verify(
     } else {
         VerifyCode::Valid
     };
-    // `last_used_at` counts whole seconds: written once a second at most, so that a key verified
-    // many times a second does not make every verification a write (on PostgreSQL, a row lock
-    // and a WAL flush each, queued behind one another).
-    let touched = code == VerifyCode::Valid
-        && conn
-            .execute(
-                "UPDATE api_keys SET last_used_at = ?2
-             WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
-                &[id.as_str().into(), now.into()],
-            )
-            .await?
-            > 0;
-    let key = if touched {
-        get(conn, site_id, &id, now).await?
-    } else {
-        key
-    };
-    Ok(VerifyApiKeyResult {
+    // `last_used_at` counts whole seconds: recorded once a second at most, so that a key
+    // verified many times a second does not make every verification a write (on PostgreSQL, a
+    // row lock and a WAL flush each, queued behind one another).
+    let stale = last_used_at.is_none_or(|at| at < now);
+    let used = (code == VerifyCode::Valid && stale).then(|| key.id.clone());
+    let verdict = VerifyApiKeyResult {
         valid: code == VerifyCode::Valid,
         code,
         api_key: Some(key),
-    })
+    };
+    Ok((verdict, used))
+}
+
+/// Records that key `id` was used at `now` (whole seconds), unless a later or equal use is
+/// recorded already (another verification in the same second, on any instance).
+pub async fn record_use(conn: &Conn<'_>, id: &str, now: i64) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE api_keys SET last_used_at = ?2
+         WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
+        &[id.into(), now.into()],
+    )
+    .await
+    .map(drop)
 }
