@@ -196,6 +196,10 @@ impl PgDb {
         };
         let pg = PgConn::transaction(client, begin);
         let out = match f(&Conn::Postgres(&pg)).await {
+            Ok(out) if read_only => {
+                pg.end_read();
+                Ok(out)
+            }
             Ok(out) => pg.commit().await.map(|()| out),
             Err(e) => Err(e),
         };

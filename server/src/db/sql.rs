@@ -14,6 +14,7 @@ use std::sync::{Mutex, PoisonError};
 use bytes::BytesMut;
 use deadpool_postgres::Object;
 use futures_util::future::{join, join_all};
+use futures_util::FutureExt;
 use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use tokio_postgres::Statement;
@@ -488,6 +489,20 @@ impl<'a> PgConn<'a> {
     pub(super) async fn commit(&self) -> Result<(), ApiError> {
         self.after_deferred(self.client.batch_execute("COMMIT"))
             .await
+    }
+
+    /// Ends a read-only transaction without waiting for its `COMMIT`'s answer: a read-only
+    /// transaction's reads were answered already and its commit has nothing left to fail, and
+    /// PostgreSQL answers a connection's statements in order, so whatever the connection sends
+    /// next (the next transaction's `BEGIN`) comes after it. The connection's task reads the
+    /// answer and drops it. A round trip fewer for every read.
+    pub(super) fn end_read(&self) {
+        if !self.sent.load(Ordering::Relaxed) {
+            // `BEGIN` never went out: there is nothing to end.
+            return;
+        }
+        // Its first poll sends it; the answer is not waited for.
+        let _ = self.client.batch_execute("COMMIT").now_or_never();
     }
 
     /// Ends a transaction that failed: drops what was never sent, rolls back the rest.

@@ -6,6 +6,8 @@ use credport_model::{
     CredentialsStatus, ListConnectionsParams, UpdateConnectionParams,
 };
 
+use futures_util::future::try_join;
+
 use super::refreshes::{self, Stored};
 use super::{
     fields_aad, instant, json_column, opt_input_instant, opt_instant, opt_json_column, to_json,
@@ -264,15 +266,13 @@ pub async fn list(
     // The casts tell PostgreSQL the parameters' type, which `IS NULL` alone does not.
     let filter = "site_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR provider = ?2)
         AND (CAST(?3 AS TEXT) IS NULL OR status = ?3)";
-    let count = conn
-        .query_one(
+    // The count and the page are sent together and answered in one round trip.
+    let (count, mut rows) = try_join(
+        conn.query_one(
             &format!("SELECT COUNT(*) FROM connections WHERE {filter}"),
             &[site_id.into(), provider.into(), status.into()],
-        )
-        .await?
-        .int(0)?;
-    let payload = conn
-        .query(
+        ),
+        conn.query(
             &format!(
                 "SELECT {COLUMNS}, {REFRESH_COLUMNS} FROM connections WHERE {filter}
                  ORDER BY created_at, id LIMIT ?4 OFFSET ?5"
@@ -284,8 +284,11 @@ pub async fn list(
                 page_size.into(),
                 offset.into(),
             ],
-        )
-        .await?
+        ),
+    )
+    .await?;
+    let count = count.int(0)?;
+    let payload = rows
         .iter_mut()
         .map(from_row)
         .collect::<Result<Vec<_>, _>>()?;
