@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use crate::crypto;
 use crate::db::sql::Conn;
 use crate::error::ApiError;
+use outbox::Subscribers;
 
 pub mod deliverer;
 pub mod guard;
@@ -120,6 +121,22 @@ impl Context {
         change: Change,
         now: i64,
     ) -> Result<(), ApiError> {
+        let subscribers = Subscribers::of(conn, site_id).await?;
+        self.record_for(conn, &subscribers, site_id, change, now)
+            .await
+    }
+
+    /// [`Context::record`] with the site's [`Subscribers`] read already (in the round trip of
+    /// the transaction's first read): the event and its deliveries are written by statements
+    /// that go out with the `COMMIT`, so recording costs no round trip of its own.
+    pub async fn record_for(
+        &self,
+        conn: &Conn<'_>,
+        subscribers: &Subscribers,
+        site_id: &str,
+        change: Change,
+        now: i64,
+    ) -> Result<(), ApiError> {
         let event = Event {
             id: crypto::new_id("evt_")?,
             kind: change.kind.to_owned(),
@@ -133,7 +150,7 @@ impl Context {
             data: (!change.data.is_empty()).then_some(Value::Object(change.data)),
         };
         log::insert(conn, &event, now).await?;
-        outbox::enqueue(conn, &event, now).await
+        outbox::enqueue(conn, subscribers, &event, now).await
     }
 }
 

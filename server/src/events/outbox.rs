@@ -28,11 +28,30 @@ pub fn wants(types: &[String], kind: &str) -> bool {
         })
 }
 
-/// Queues `event` for each enabled endpoint of its site that wants it.
-pub async fn enqueue(conn: &Conn<'_>, event: &Event, now: i64) -> Result<(), ApiError> {
+/// A site's enabled webhook endpoints and the types each wants: whom an event of the site is
+/// queued for.
+pub struct Subscribers(Vec<(String, Vec<String>)>);
+
+impl Subscribers {
+    /// Those of site `site_id`. A transaction that knows its site before it knows its change
+    /// reads them alongside its first read, in the same round trip, and records with
+    /// [`Context::record_for`].
+    pub async fn of(conn: &Conn<'_>, site_id: &str) -> Result<Self, ApiError> {
+        webhook_endpoints::enabled(conn, site_id).await.map(Self)
+    }
+}
+
+/// Queues `event` for each of `subscribers` that wants it. The inserts are deferred: on
+/// PostgreSQL they go out with the transaction's next statement or its `COMMIT`.
+pub async fn enqueue(
+    conn: &Conn<'_>,
+    subscribers: &Subscribers,
+    event: &Event,
+    now: i64,
+) -> Result<(), ApiError> {
     let mut body = None;
-    for (endpoint_id, types) in webhook_endpoints::enabled(conn, &event.site_id).await? {
-        if !wants(&types, &event.kind) {
+    for (endpoint_id, types) in &subscribers.0 {
+        if !wants(types, &event.kind) {
             continue;
         }
         let payload = match &body {
@@ -45,7 +64,7 @@ pub async fn enqueue(conn: &Conn<'_>, event: &Event, now: i64) -> Result<(), Api
              VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)",
             &[
                 crypto::new_id("whd_")?.into(),
-                endpoint_id.into(),
+                endpoint_id.as_str().into(),
                 event.id.as_str().into(),
                 event.kind.as_str().into(),
                 payload.as_str().into(),

@@ -19,12 +19,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use credport_model::{ConnectionStatus, ProviderCredentials, RefreshError};
+use futures_util::future::try_join;
 
 use crate::clock;
 use crate::crypto;
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::events::outbox::Subscribers;
 use crate::events::{Change, Context};
 use crate::ops::metrics::{self, Event};
 use crate::store;
@@ -88,12 +90,18 @@ pub async fn credentials(
         .db
         .write(move |conn| {
             Box::pin(async move {
-                let stored = store::connections::credentials(conn, &keys, &site, &provider).await?;
+                // The read and whom its event goes to, in one round trip; the event is then
+                // written with the `COMMIT`.
+                let (stored, subscribers) = try_join(
+                    store::connections::credentials(conn, &keys, &site, &provider),
+                    Subscribers::of(conn, &site),
+                )
+                .await?;
                 let now = clock::now();
                 let as_stored = stored.refreshable().is_none() || !(forced || stored.expiring(now));
                 if as_stored {
                     context
-                        .record(conn, &site, credentials_read(&stored), now)
+                        .record_for(conn, &subscribers, &site, credentials_read(&stored), now)
                         .await?;
                 }
                 Ok((stored, as_stored))
