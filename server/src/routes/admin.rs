@@ -9,12 +9,14 @@ use credport_model::{
     CreateAdminTokenParams, CreateConnectionParams, CreateSiteParams, ListApiKeysParams,
     ListConnectionsParams, ListSiteTokensParams, RevokeApiKeyParams, Scope, UpdateConnectionParams,
 };
+use futures_util::future::try_join;
 
 use super::tokens::{expiry, parse_scopes, token_created, token_revoked};
 use crate::app::App;
 use crate::auth::Admin;
 use crate::clock;
 use crate::error::ApiError;
+use crate::events::outbox::Subscribers;
 use crate::events::Change;
 use crate::http::input::{PathParams, Payload, Query};
 use crate::http::reply::Reply;
@@ -129,7 +131,11 @@ pub async fn update_connection(
         .write(move |conn| {
             Box::pin(async move {
                 let now = clock::now();
-                let before = store::connections::get(conn, &site, &id).await?;
+                let (before, subscribers) = try_join(
+                    store::connections::get(conn, &site, &id),
+                    Subscribers::of(conn, &site),
+                )
+                .await?;
                 let after =
                     store::connections::update(conn, &keys, &site, &id, &params, now).await?;
                 let mut change =
@@ -138,7 +144,10 @@ pub async fn update_connection(
                     // The secret fields themselves never appear: only that they were replaced.
                     change = change.with("credential_fields", "replaced");
                 }
-                admin.context.record(conn, &site, change, now).await?;
+                admin
+                    .context
+                    .record_for(conn, &subscribers, &site, change, now)
+                    .await?;
                 Ok(after)
             })
         })

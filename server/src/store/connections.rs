@@ -122,9 +122,11 @@ pub async fn update(
         Some((kind, expires_at, fields)) => (Some(kind), expires_at, Some(fields)),
         None => (None, None, None),
     };
-    let changed = conn
-        .execute(
-            "UPDATE connections SET
+    // The row as it is after the update comes back with it (`RETURNING`): no second read.
+    let updated = conn
+        .query_opt(
+            &format!(
+                "UPDATE connections SET
             provider_config_key = COALESCE(?3, provider_config_key),
             root_resource_id = COALESCE(?4, root_resource_id),
             root_resource_name = COALESCE(?5, root_resource_name),
@@ -140,7 +142,9 @@ pub async fn update(
             refresh_retry_at_ms = CASE WHEN ?14 THEN NULL ELSE refresh_retry_at_ms END,
             updated_at = ?13,
             version = version + 1
-         WHERE site_id = ?1 AND id = ?2",
+         WHERE site_id = ?1 AND id = ?2
+         RETURNING {COLUMNS}, {REFRESH_COLUMNS}"
+            ),
             &[
                 site_id.into(),
                 id.into(),
@@ -159,10 +163,10 @@ pub async fn update(
             ],
         )
         .await?;
-    if changed == 0 {
-        return Err(ApiError::not_found("connection"));
-    }
-    get(conn, site_id, id).await
+    updated
+        .map(|mut row| from_row(&mut row))
+        .transpose()?
+        .ok_or_else(|| ApiError::not_found("connection"))
 }
 
 /// New credentials from a re-authorization (a connect session with `connection_id`): they
