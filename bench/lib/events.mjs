@@ -20,9 +20,17 @@ export const BEFORE_EVENTS = 'b8a9ba5';
 /** The cost of recording events may take at most this share of throughput (issue 24). */
 const BUDGET = 0.15;
 
+/**
+ * The old server is compiled as this tree's server is (`[profile.release]` of Cargo.toml), so that
+ * the two differ in their code only: at BEFORE_EVENTS the release profile was the SDK's
+ * (opt-level "z", panics abort), since given its own.
+ */
+export const SAME_PROFILE = ['--config', 'profile.release.opt-level=3', '--config', 'profile.release.lto="thin"',
+  '--config', 'profile.release.codegen-units=16', '--config', 'profile.release.panic="unwind"'];
+
 /** The old server's binary, built on first use. */
 function beforeEventsBinary(log) {
-  const cache = path.join(benchDir, '.cache/before-events', BEFORE_EVENTS);
+  const cache = path.join(benchDir, '.cache/before-events', `${BEFORE_EVENTS}-opt3`);
   const binary = path.join(cache, 'target/release/credport-server');
   if (fs.existsSync(binary)) return binary;
   const tree = path.join(cache, 'tree');
@@ -36,7 +44,7 @@ function beforeEventsBinary(log) {
   fs.rmSync(tree, { recursive: true, force: true });
   git('worktree', 'add', '--detach', '--force', tree, BEFORE_EVENTS);
   try {
-    execFileSync('cargo', ['build', '--release', '-p', 'credport-server'], {
+    execFileSync('cargo', ['build', '--release', '-p', 'credport-server', ...SAME_PROFILE], {
       cwd: tree,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, CARGO_TARGET_DIR: path.join(cache, 'target') },

@@ -162,15 +162,15 @@ impl Db {
         }
     }
 
-    /// [`Db::read`] for work that runs one statement: on PostgreSQL without `BEGIN` and
-    /// `COMMIT` around it (see [`postgres::PgDb::single_read`]).
+    /// [`Db::read`] for work that runs one statement: without `BEGIN` and `COMMIT` around it
+    /// (see [`postgres::PgDb::single_read`]).
     pub async fn read_single<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T> + Send + 'static,
     {
         match self {
-            Self::Sqlite(db) => db.read(f),
+            Self::Sqlite(db) => db.read_single(f),
             Self::Postgres(pg) => pg.single_read(f).await,
         }
     }

@@ -103,6 +103,23 @@ impl SqliteDb {
     where
         F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,
     {
+        self.on_reader(true, f)
+    }
+
+    /// [`SqliteDb::read`] for work of one statement, which sees one snapshot on its own: no
+    /// `BEGIN` and `COMMIT` around it (authentication, on every request).
+    pub fn read_single<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,
+    {
+        self.on_reader(false, f)
+    }
+
+    /// Runs `f` on a free reader connection, in a transaction if `snapshot`.
+    fn on_reader<T, F>(&self, snapshot: bool, f: F) -> Result<T, ApiError>
+    where
+        F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,
+    {
         let count = self.readers.len();
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
         let free = (0..count).find_map(|i| {
@@ -128,11 +145,15 @@ impl SqliteDb {
                 // A read whose `ROLLBACK` failed left its transaction open: not this one's.
                 conn.execute_batch("ROLLBACK")?;
             }
-            conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
+            if snapshot {
+                conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
+            }
         }
         let out = run_now(f, reader);
-        let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        reader.lock().prepare_cached(end)?.execute([])?;
+        if snapshot {
+            let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            reader.lock().prepare_cached(end)?.execute([])?;
+        }
         out
     }
 
