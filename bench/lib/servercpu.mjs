@@ -7,7 +7,7 @@
 // share of the kernel's work, so the ratio is the cost of the route's own work.
 //
 // The server before the work (commit BEFORE, built once from git into bench/.cache/server) and
-// this build take turns, twice, each seeded alike on a new database: SQLite, and PostgreSQL too
+// this build take turns, twice (who goes first alternating), each seeded alike on a new database: SQLite, and PostgreSQL too
 // when PGHOST names a cluster (`npm run bench` runs under scripts/with-postgres.sh), where the
 // CPU of the cluster's processes is counted beside the server's.
 import { execFileSync } from 'node:child_process';
@@ -231,7 +231,11 @@ export async function measureServerCpu({ binary, seconds, warmupSeconds, connect
   for (const store of stores) {
     const samples = servers.map(() => []);
     for (let turn = 0; turn < turns; turn++) {
-      for (const [k, server] of servers.entries()) {
+      // Who goes first alternates (before, after; after, before; …): a machine getting busier
+      // or quieter during the run weighs on both alike.
+      const order = turn % 2 === 0 ? [0, 1] : [1, 0];
+      for (const k of order) {
+        const server = servers[k];
         log(`servercpu: ${server.name} on ${store}, turn ${turn + 1} of ${turns}: seeding, then the 404 floor and the mixed load, ${seconds}s each`);
         const sample = await oneServer({ binary: server.binary, store, wrk, seconds, warmupSeconds, connections, threads });
         const ratio = sample.load.serverUs / sample.floor.serverUs;
@@ -289,7 +293,7 @@ export async function measureServerCpu({ binary, seconds, warmupSeconds, connect
       `status 400 or more (on the floor: any but 404) or a socket error fails the section. CPU per request: utime + stime from /proc/<pid>/stat of the server` +
       (stores.includes('PostgreSQL') ? ' and of the PostgreSQL cluster (the postmaster, its live children and those it reaped)' : '') +
       `, read before and after the load, over the requests completed. The server before (commit ${BEFORE}) and this build take ` +
-      `turns (${turns === 1 ? 'once' : `${turns} times`}); medians of the turns. The load tool, the server${stores.includes('PostgreSQL') ? ', PostgreSQL' : ''} and the bench on the same machine.`,
+      `turns (${turns === 1 ? 'once' : `${turns} times, who goes first alternating`}); medians of the turns. The load tool, the server${stores.includes('PostgreSQL') ? ', PostgreSQL' : ''} and the bench on the same machine.`,
     tool,
     connections,
     seconds,
