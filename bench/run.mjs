@@ -12,13 +12,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchDir, root, distDir, log, runInherit } from './lib/util.mjs';
 
-const SECTIONS = ['weight', 'coldstart', 'percall', 'throughput', 'memory', 'server', 'cores', 'events'];
-const SERVER_SECTIONS = ['percall', 'throughput', 'memory', 'server', 'cores', 'events'];
+const SECTIONS = ['weight', 'coldstart', 'percall', 'throughput', 'memory', 'server', 'cores', 'events', 'servercpu'];
+const SERVER_SECTIONS = ['percall', 'throughput', 'memory', 'server', 'cores', 'events', 'servercpu'];
+/** Sections whose first run builds old code: a smoke run leaves them out unless --only names them. */
+const BUILDS_OLD_CODE = ['cores', 'events', 'servercpu'];
 
 function usage(code) {
   process.stdout.write(`usage: node bench/run.mjs [--smoke] [--only ${SECTIONS.join(',')}] [--out DIR] [--no-install]
   --smoke       tiny samples (well under a minute); writes to bench/results/smoke/ unless --out;
-                leaves out cores and events (their first runs build old code) unless --only names them
+                leaves out ${BUILDS_OLD_CODE.join(', ')} (their first runs build old code) unless --only names them
   --only LIST   run these sections only; latest.* keep the other sections of the previous run
   --out DIR     write <timestamp>.json, latest.json, latest.md and bench.svg into DIR
   --no-install  do not install a load tool (wrk); the built-in load generator is used if wrk is missing
@@ -57,7 +59,7 @@ function parseArgs(argv) {
 }
 
 const args = parseArgs(process.argv.slice(2));
-const selected = args.only ?? (args.smoke ? SECTIONS.filter((s) => s !== 'cores' && s !== 'events') : SECTIONS);
+const selected = args.only ?? (args.smoke ? SECTIONS.filter((s) => !BUILDS_OLD_CODE.includes(s)) : SECTIONS);
 const smoke = args.smoke;
 const params = smoke
   ? {
@@ -66,6 +68,7 @@ const params = smoke
       throughput: { total: 1000, concurrency: 64, reps: 1 },
       memory: { total: 1500, concurrency: 8, warmupCalls: 300, checkpoints: 3 },
       server: { seconds: 2, warmupSeconds: 0 },
+      servercpu: { seconds: 2, warmupSeconds: 0, connections: 16, turns: 1 },
     }
   : {
       coldstartRuns: 15,
@@ -74,6 +77,7 @@ const params = smoke
       throughput: { total: 20000, concurrency: 64, reps: 10 },
       memory: { total: 100000, concurrency: 8, warmupCalls: 5000, checkpoints: 10 },
       server: { seconds: 10, warmupSeconds: 1 },
+      servercpu: { seconds: 6, warmupSeconds: 1, connections: 64, turns: 2 },
     };
 
 // ---------------------------------------------------------------------------------------------
@@ -316,6 +320,10 @@ async function main() {
       await measure('events', async () => {
         const { measureEvents } = await import('./lib/events.mjs');
         return measureEvents({ binary: binaryPath, ...params.server, install: args.install && !smoke, log });
+      });
+      await measure('servercpu', async () => {
+        const { measureServerCpu } = await import('./lib/servercpu.mjs');
+        return measureServerCpu({ binary: binaryPath, ...params.servercpu, install: args.install && !smoke, log });
       });
     }
   } finally {

@@ -6,54 +6,15 @@
 // too when PGHOST names a cluster (`npm run bench` runs under scripts/with-postgres.sh): each server
 // then gets a new database of its own.
 //
-// The old server is built once from git (a detached worktree at BEFORE_EVENTS, `cargo build
-// --release` with its own target directory) and kept in bench/.cache/before-events/<commit>.
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
+// The old server is built once from git and kept in bench/.cache/server/<commit> (serverAtCommit).
 import { ensureWrk, spread } from './load.mjs';
-import { postgresDatabase, startSeededServer } from './server.mjs';
-import { benchDir, median, root, round } from './util.mjs';
+import { postgresDatabase, serverAtCommit, startSeededServer } from './server.mjs';
+import { median, round } from './util.mjs';
 
 /** main just before events were added. */
 export const BEFORE_EVENTS = 'b8a9ba5';
 /** The cost of recording events may take at most this share of throughput (issue 24). */
 const BUDGET = 0.15;
-
-/**
- * The old server is compiled as this tree's server is (`[profile.release]` of Cargo.toml), so that
- * the two differ in their code only: at BEFORE_EVENTS the release profile was the SDK's
- * (opt-level "z", panics abort), since given its own.
- */
-export const SAME_PROFILE = ['--config', 'profile.release.opt-level=3', '--config', 'profile.release.lto="thin"',
-  '--config', 'profile.release.codegen-units=16', '--config', 'profile.release.panic="unwind"'];
-
-/** The old server's binary, built on first use. */
-function beforeEventsBinary(log) {
-  const cache = path.join(benchDir, '.cache/before-events', `${BEFORE_EVENTS}-opt3`);
-  const binary = path.join(cache, 'target/release/credport-server');
-  if (fs.existsSync(binary)) return binary;
-  const tree = path.join(cache, 'tree');
-  const git = (...args) => execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  try {
-    git('cat-file', '-e', `${BEFORE_EVENTS}^{commit}`);
-  } catch {
-    throw new Error(`commit ${BEFORE_EVENTS} (before events) is not in this clone (a shallow clone?): fetch it to compare`);
-  }
-  log(`building credport-server before events (${BEFORE_EVENTS}) once, into ${path.relative(root, cache)}`);
-  fs.rmSync(tree, { recursive: true, force: true });
-  git('worktree', 'add', '--detach', '--force', tree, BEFORE_EVENTS);
-  try {
-    execFileSync('cargo', ['build', '--release', '-p', 'credport-server', ...SAME_PROFILE], {
-      cwd: tree,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, CARGO_TARGET_DIR: path.join(cache, 'target') },
-    });
-  } finally {
-    git('worktree', 'remove', '--force', tree);
-  }
-  return binary;
-}
 
 /** The two requests measured, against a seeded server. */
 function targets(seeded, connectionId) {
@@ -91,7 +52,7 @@ function defaultStores() {
 export async function measureEvents({ binary, seconds, warmupSeconds, install, log, stores = defaultStores() }) {
   const wrk = await ensureWrk({ install });
   const servers = [
-    { name: `before events (${BEFORE_EVENTS})`, binary: beforeEventsBinary(log) },
+    { name: `before events (${BEFORE_EVENTS})`, binary: serverAtCommit(BEFORE_EVENTS, 'before events', { sameProfile: true }) },
     { name: 'this build', binary },
   ];
   const connections = 32;

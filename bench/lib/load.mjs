@@ -43,17 +43,19 @@ export function parseWrk(out) {
   const total = /(\d+) requests in/.exec(out);
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
   const socket = /Socket errors:\s+connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const socketErrors = socket ? socket.slice(1).reduce((a, x) => a + Number(x), 0) : 0;
   return {
     rps: rps ? Number(rps[1]) : null,
     requests: total ? Number(total[1]) : null,
     p50Ms: percentile(50),
     p90Ms: percentile(90),
     p99Ms: percentile(99),
-    errors: (non2xx ? Number(non2xx[1]) : 0) + (socket ? socket.slice(1).reduce((a, x) => a + Number(x), 0) : 0),
+    errors: (non2xx ? Number(non2xx[1]) : 0) + socketErrors,
+    socketErrors,
   };
 }
 
-function luaString(value) {
+export function luaString(value) {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 

@@ -173,6 +173,39 @@ export function markdown(report) {
     );
   }
 
+  // Server CPU per request against the 404 floor, before and after.
+  out.push(...sectionHeader(report, 'servercpu', 'credport-server CPU per request against the 404 floor, before and after (one run)'));
+  const sc = report.sections.servercpu;
+  if (sc?.stores) {
+    const t = sc.targets;
+    const cpu = (v) => (v === null || v === undefined ? '—' : `${v.toFixed(1)} µs`);
+    const rows = sc.stores.flatMap(({ store, perServer }) => {
+      const row = (label, pick, target = '') => [`${store}: ${label}`, ...perServer.map((p, k) => (k === perServer.length - 1 ? `**${pick(p)}**` : pick(p))), target];
+      const verdict = (key) => perServer.map((p) => mark(p.meets[key])).join(' ');
+      return [
+        row('requests/s (mixed load)', (p) => int(p.rps)),
+        row('p50 / p99', (p) => `${ms(p.p50Ms)} / ${ms(p.p99Ms)}`, store === 'SQLite' ? `p99 ≤ ${t.sqliteP99Ms} ms ${verdict('p99Ms')}` : ''),
+        row('server CPU per request', (p) => cpu(p.serverUs)),
+        row('404 floor: server CPU per request (req/s)', (p) => `${cpu(p.floorUs)} (${int(p.floorRps)})`),
+        row('server CPU / floor', (p) => `${p.ratioToFloor.toFixed(1)}×`, `≤ ${t.ratioToFloor}× ${verdict('ratioToFloor')}`),
+        ...(store === 'PostgreSQL'
+          ? [
+              row('PostgreSQL CPU per request', (p) => cpu(p.postgresUs), `≤ ${t.postgresUs} µs ${verdict('postgresUs')}`),
+              row('404 floor: PostgreSQL CPU per request', (p) => cpu(p.floorPostgresUs)),
+            ]
+          : []),
+      ];
+    });
+    const m = sc.machine;
+    out.push(
+      table(['store: measure', ...sc.servers, 'target (before, after)'], rows),
+      '',
+      `Machine: ${m.cores} cores, ${m.cpuModel}; load average ${m.loadAverageStart.map((x) => x.toFixed(2)).join('/')} at the section's start, ` +
+        `${m.loadAverageEnd.map((x) => x.toFixed(2)).join('/')} at its end. ${sc.method}`,
+      '',
+    );
+  }
+
   // 4. Throughput
   out.push(...sectionHeader(report, 'throughput', '4. Throughput with calls in flight'));
   const tp = report.sections.throughput;

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, connectionBody } from '../../tests/js/harness.mjs';
-import { root, runInherit, log } from './util.mjs';
+import { benchDir, root, runInherit, log } from './util.mjs';
 
 /**
  * The server binary: CREDPORT_SERVER_BIN if set; else a release build (built here, idempotent);
@@ -27,6 +27,47 @@ export async function serverBinary({ smoke }) {
   log('building credport-server (release; nothing to do when up to date)');
   await runInherit('cargo', ['build', '--release', '-p', 'credport-server']);
   return { path: release, profile: 'release' };
+}
+
+/**
+ * Cargo settings that compile an older server as this tree's `[profile.release]` does, so that two
+ * servers differ in their code only: until 2026-12-05 the release profile was the SDK's
+ * (opt-level "z", panics abort), since given its own (`[profile.wasm]`).
+ */
+const SAME_PROFILE = ['--config', 'profile.release.opt-level=3', '--config', 'profile.release.lto="thin"',
+  '--config', 'profile.release.codegen-units=16', '--config', 'profile.release.panic="unwind"'];
+
+/**
+ * credport-server as it was at `commit` (a release build), for the sections that put an older
+ * server beside this build: built once from git (a detached worktree at `commit`, `cargo build
+ * --release` with its own target directory) into bench/.cache/server/<commit>; later runs reuse
+ * it. `what` names the commit in messages ("before events"). With `sameProfile`, compiled with
+ * this tree's release settings ([`SAME_PROFILE`]) rather than its own.
+ */
+export function serverAtCommit(commit, what, { sameProfile = false } = {}) {
+  const cache = path.join(benchDir, '.cache/server', sameProfile ? `${commit}-release-profile` : commit);
+  const binary = path.join(cache, 'target/release/credport-server');
+  if (fs.existsSync(binary)) return binary;
+  const tree = path.join(cache, 'tree');
+  const git = (...args) => execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  try {
+    git('cat-file', '-e', `${commit}^{commit}`);
+  } catch {
+    throw new Error(`commit ${commit} (${what}) is not in this clone (a shallow clone?): fetch it to compare`);
+  }
+  log(`building credport-server ${what} (${commit}) once, into ${path.relative(root, cache)}`);
+  fs.rmSync(tree, { recursive: true, force: true });
+  git('worktree', 'add', '--detach', '--force', tree, commit);
+  try {
+    execFileSync('cargo', ['build', '--release', '-p', 'credport-server', ...(sameProfile ? SAME_PROFILE : [])], {
+      cwd: tree,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, CARGO_TARGET_DIR: path.join(cache, 'target') },
+    });
+  } finally {
+    git('worktree', 'remove', '--force', tree);
+  }
+  return binary;
 }
 
 /** A new database on the PostgreSQL cluster of PGHOST (unix socket), as a postgres:// URL. */
