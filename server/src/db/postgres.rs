@@ -177,7 +177,7 @@ impl PgDb {
     /// committed if it returns `Ok`, rolled back otherwise. `BEGIN` goes out with the first
     /// statement, and statements `f` defers (events) with the next one or the `COMMIT`
     /// ([`PgConn`]): a transaction costs no more round trips than the statements whose answers
-    /// it waits for.
+    /// it waits for. A read-only transaction's `COMMIT` is not waited for ([`PgConn::end_read`]).
     pub async fn transaction<T, F>(&self, read_only: bool, f: F) -> Result<T, ApiError>
     where
         F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,
