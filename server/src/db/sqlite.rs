@@ -126,12 +126,12 @@ impl SqliteDb {
             let reader = self.readers.get((start + i) % count)?;
             reader.try_lock().map(|guard| (reader, guard))
         });
-        let (reader, _guard) = match free {
+        let (reader, conn) = match free {
             Some(taken) => taken,
             None => {
-                let reader = self
-                    .readers
-                    .get(start % count)
+                let reader = start
+                    .checked_rem(count)
+                    .and_then(|i| self.readers.get(i))
                     .ok_or_else(|| ApiError::internal("database: no reader connection"))?;
                 self.waiting.fetch_add(1, Ordering::Relaxed);
                 let guard = reader.lock();
@@ -139,20 +139,19 @@ impl SqliteDb {
                 (reader, guard)
             }
         };
-        {
-            let conn = reader.lock();
-            if !conn.is_autocommit() {
-                // A read whose `ROLLBACK` failed left its transaction open: not this one's.
-                conn.execute_batch("ROLLBACK")?;
-            }
-            if snapshot {
-                conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
-            }
+        // `conn` holds the reader for this thread until the read is over; the statements of
+        // `f` lock it again through `reader` (re-entrant: a counter).
+        if !conn.is_autocommit() {
+            // A read whose `ROLLBACK` failed left its transaction open: not this one's.
+            conn.execute_batch("ROLLBACK")?;
+        }
+        if snapshot {
+            conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
         }
         let out = run_now(f, reader);
         if snapshot {
             let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
-            reader.lock().prepare_cached(end)?.execute([])?;
+            conn.prepare_cached(end)?.execute([])?;
         }
         out
     }
