@@ -13,6 +13,20 @@ import { createRequire } from 'node:module';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
+ * This process's scratch folder, removed when it exits (kept with CREDPORT_KEEP_TEST_DIRS=1): every
+ * server's database, pack and project of a test run goes under it, so nothing piles up in the
+ * system's temporary folder run after run.
+ */
+let scratchDir;
+export function scratch() {
+  if (!scratchDir) {
+    scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'credport-test-'));
+    if (!process.env.CREDPORT_KEEP_TEST_DIRS) process.on('exit', () => fs.rmSync(scratchDir, { recursive: true, force: true }));
+  }
+  return scratchDir;
+}
+
+/**
  * A fresh project with the packed tarball installed. `npm test` (scripts/test.mjs) makes it once per run
  * (CREDPORT_TEST_PROJECT); a test run on its own packs and installs here.
  */
@@ -20,14 +34,14 @@ let project;
 export function testProject() {
   const given = process.env.CREDPORT_TEST_PROJECT;
   if (given && fs.existsSync(path.join(given, 'node_modules/credport'))) return given;
-  project ??= installPackage(fs.mkdtempSync(path.join(os.tmpdir(), 'credport-project-')));
+  project ??= installPackage(fs.mkdtempSync(path.join(scratch(), 'project-')));
   return project;
 }
 
 /** `npm pack`s dist/ and installs the tarball into `dir` with two files that import it by name. */
 export function installPackage(dir) {
   fs.mkdirSync(dir, { recursive: true });
-  const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'credport-pack-'));
+  const packDir = fs.mkdtempSync(path.join(scratch(), 'pack-'));
   const out = execFileSync('npm', ['pack', path.join(root, 'dist'), '--pack-destination', packDir, '--json', '--loglevel=error'], {
     encoding: 'utf8',
   });
@@ -67,10 +81,11 @@ export function serverBinary() {
 
 /**
  * Starts credport-server on 127.0.0.1:0 with a temporary database and fresh secrets; resolves
- * once it prints its address. `logs` collects everything it wrote to stderr.
+ * once it prints its address. `logs` collects everything it wrote to stderr. `stop()` removes the
+ * temporary database's folder (a benchmark starts dozens of servers of 100 MB each).
  */
 export async function startServer({ env = {}, database } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'credport-server-'));
+  const dir = fs.mkdtempSync(path.join(scratch(), 'server-'));
   const adminToken = `admin_${crypto.randomBytes(16).toString('hex')}`;
   const settings = {
     CREDPORT_LISTEN: '127.0.0.1:0',
@@ -104,10 +119,12 @@ export async function startServer({ env = {}, database } = {}) {
     logs,
     child,
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (!process.env.CREDPORT_KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
     },
     /** A call to the admin API; throws on a non-2xx answer. */
     async admin(method, route, body) {

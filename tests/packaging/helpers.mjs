@@ -6,14 +6,13 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { root, startServer, connectionBody } from '../js/harness.mjs';
+import { root, scratch, startServer, connectionBody } from '../js/harness.mjs';
 import { PUBLIC_NAMES } from './scenario.mjs';
 import { ADMIN_PUBLIC_NAMES } from './admin-scenario.mjs';
 
-export { root, startServer };
+export { root, scratch, startServer };
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** A tool installed by the project's set-up (package.json devDependencies). */
@@ -24,7 +23,7 @@ let packed;
 export function tarball() {
   const given = process.env.CREDPORT_TEST_TARBALL;
   if (given && fs.existsSync(given)) return given;
-  packed ??= pack(fs.mkdtempSync(path.join(os.tmpdir(), 'credport-pack-')));
+  packed ??= pack(fs.mkdtempSync(path.join(scratch(), 'pack-')));
   return packed;
 }
 
@@ -35,16 +34,6 @@ export function pack(dir) {
     encoding: 'utf8',
   });
   return path.join(dir, JSON.parse(out)[0].filename);
-}
-
-/** This process's scratch folder, removed when it exits (kept with CREDPORT_KEEP_TEST_DIRS=1). */
-let scratchDir;
-export function scratch() {
-  if (!scratchDir) {
-    scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'credport-packaging-'));
-    if (!process.env.CREDPORT_KEEP_TEST_DIRS) process.on('exit', () => fs.rmSync(scratchDir, { recursive: true, force: true }));
-  }
-  return scratchDir;
 }
 
 /**
