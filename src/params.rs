@@ -28,20 +28,34 @@ pub fn required<T: DeserializeOwned>(value: &JsValue, rules: fn(&T) -> Checked) 
     read("params", value, rules)
 }
 
-/// Reads `value`, the JS argument named `argument`, as a `T`, then checks `T`'s rules.
+/// Reads `value`, the JS argument named `argument`, as a `T`, then checks `T`'s rules. Only the
+/// reading itself is per type; the checks around it and the errors are one function each.
 fn read<T: DeserializeOwned>(argument: &str, value: &JsValue, rules: fn(&T) -> Checked) -> Result<T, Error> {
+    let own = members(argument, value, fields_of::<T>())?;
+    let deserializer = serde_wasm_bindgen::Deserializer::from(JsValue::from(own.clone()));
+    let parsed: T = serde_path_to_error::deserialize(deserializer).map_err(|e| path_error(argument, &own, e))?;
+    rules(&parsed).map_err(|e| rule_error(argument, e))?;
+    Ok(parsed)
+}
+
+/// `value`'s known members ([`known_members`]), if it is an object.
+fn members(argument: &str, value: &JsValue, fields: &'static [&'static str]) -> Result<Object, Error> {
     if !value.is_object() || js_sys::Array::is_array(value) {
         return Err(Error::invalid(argument, ["must be an object, got ", &type_name(value)].concat()));
     }
-    let own = known_members(argument, value, fields_of::<T>())?;
-    let deserializer = serde_wasm_bindgen::Deserializer::from(JsValue::from(own.clone()));
-    let parsed: T = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        type_error(argument, &path, &own, &e.into_inner().to_string())
-    })?;
-    rules(&parsed).map_err(|e| Error::invalid(join(argument, &js_path(e.field)), e.message))?;
-    Ok(parsed)
+    known_members(argument, value, fields)
+}
+
+/// The error of a member serde could not read, named by its path.
+fn path_error(argument: &str, own: &Object, e: serde_path_to_error::Error<serde_wasm_bindgen::Error>) -> Error {
+    let path = e.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    type_error(argument, &path, own, &e.into_inner().to_string())
+}
+
+/// The error of a rule of the model's, named by the field's JavaScript path.
+fn rule_error(argument: &str, e: credport_model::FieldError) -> Error {
+    Error::invalid(join(argument, &js_path(e.field)), e.message)
 }
 
 /// A copy of `value`'s own members whose values are not `undefined` (as `JSON.stringify` would

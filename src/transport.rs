@@ -73,13 +73,20 @@ enum Failure {
 
 /// One whole answer: the status, the body read to its end, and the response for the rest of its
 /// head, read only when a failure or a debug line needs it (each read is a crossing).
-struct Answer {
+pub struct Answer {
     status: u16,
     response: Response,
     text: String,
 }
 
 impl Answer {
+    /// The 2xx answer's body as the type the call promises, read by `read`: the one step of a call
+    /// that depends on the answer's type, so that the future every method awaits
+    /// ([`Transport::send`]) is one for every call, not one copy per type.
+    pub fn read<T>(&self, read: Reader<T>) -> Result<T, Error> {
+        decode::success(self.status, || self.request_id(), &self.text, read)
+    }
+
     fn header(&self, name: &str) -> Option<String> {
         self.response.headers().get(name)
     }
@@ -104,16 +111,9 @@ impl Transport {
         }
     }
 
-    /// Sends `call`, retrying what may be retried, and reads the answer with `read`. Only this
-    /// step depends on the answer's type: the exchange itself ([`Transport::exchange_all`]) is one
-    /// function for every call, not one copy per type.
-    pub async fn send<T>(&self, call: Call, options: &CallOptions, read: Reader<T>) -> Result<T, Error> {
-        let answer = self.exchange_all(call, options).await?;
-        decode::success(answer.status, || answer.request_id(), &answer.text, read)
-    }
-
-    /// Sends `call`, retrying what may be retried: the first 2xx answer, or the call's error.
-    async fn exchange_all(&self, call: Call, options: &CallOptions) -> Result<Answer, Error> {
+    /// Sends `call`, retrying what may be retried: the first 2xx answer (read by [`Answer::read`]),
+    /// or the call's error. Not generic: one future for every call.
+    pub async fn send(&self, call: Call, options: &CallOptions) -> Result<Answer, Error> {
         let idempotency_key = (call.method == Method::POST)
             .then(|| options.idempotency_key.clone().unwrap_or_else(new_idempotency_key));
         let timeout_ms = options.timeout_ms.unwrap_or(self.timeout_ms);

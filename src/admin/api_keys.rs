@@ -45,8 +45,9 @@ impl AdminApiKeys {
             &self
                 .site
                 .transport
-                .send(call, &options, json::<ApiKeyList>)
-                .await?,
+                .send(call, &options)
+                .await?
+                .read(json::<ApiKeyList>)?,
         )
     }
 
@@ -79,8 +80,9 @@ impl AdminApiKeys {
             &self
                 .site
                 .transport
-                .send(call, &options, json::<ApiKey>)
-                .await?,
+                .send(call, &options)
+                .await?
+                .read(json::<ApiKey>)?,
         )
     }
 }

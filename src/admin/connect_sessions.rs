@@ -51,7 +51,7 @@ impl ConnectSessions {
         }
         let options = CallOptions::from_js(&options)?;
         let call = Call::with_body(Method::POST, self.site.of(RESOURCE), wire::body("params", &params)?);
-        to_js(&self.site.transport.send(call, &options, created_session).await?)
+        to_js(&self.site.transport.send(call, &options).await?.read(created_session)?)
     }
 
     /// The session as it stands: `pending`, `succeeded` (with `connectionId`), `failed` (with
@@ -64,7 +64,7 @@ impl ConnectSessions {
     ) -> Result<JsValue, Error> {
         let call = Call::get(self.site.one(RESOURCE, "id", &id, "")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.site.transport.send(call, &options, json::<ConnectSession>).await?)
+        to_js(&self.site.transport.send(call, &options).await?.read(json::<ConnectSession>)?)
     }
 }
 

@@ -42,8 +42,9 @@ impl AdminConnections {
         let mut connection = self
             .site
             .transport
-            .send(call, options, json::<Connection>)
-            .await?;
+            .send(call, options)
+            .await?
+            .read(json::<Connection>)?;
         flag_all(std::slice::from_mut(&mut connection));
         to_js(&connection)
     }
@@ -64,8 +65,9 @@ impl AdminConnections {
         let mut page = self
             .site
             .transport
-            .send(call, &options, json::<ConnectionPage>)
-            .await?;
+            .send(call, &options)
+            .await?
+            .read(json::<ConnectionPage>)?;
         flag_all(&mut page.payload);
         to_js(&page)
     }
@@ -142,8 +144,9 @@ impl AdminConnections {
         let call = Call::delete(self.path(&id, "")?);
         self.site
             .transport
-            .send(call, &CallOptions::from_js(&options)?, no_content)
-            .await
+            .send(call, &CallOptions::from_js(&options)?)
+            .await?
+            .read(no_content)
     }
 
     /// Refreshes an OAuth2 connection's token now, whatever its expiry; answers the connection.

@@ -45,8 +45,9 @@ impl AdminEvents {
             &self
                 .site
                 .transport
-                .send(call, &options, json::<EventPage>)
-                .await?,
+                .send(call, &options)
+                .await?
+                .read(json::<EventPage>)?,
         )
     }
 
@@ -69,8 +70,9 @@ fn pages_from(path: String, mut params: ListEventsParams) -> NextPage {
     Box::new(move |transport, options| {
         Box::pin(async move {
             let page = transport
-                .send(page_call(&path, &params)?, &options, json::<EventPage>)
-                .await?;
+                .send(page_call(&path, &params)?, &options)
+                .await?
+                .read(json::<EventPage>)?;
             let items = items_of(&page.data)?;
             // An empty page ends the list even if the server still names a cursor.
             let next = page

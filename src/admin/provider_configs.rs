@@ -44,8 +44,9 @@ impl ProviderConfigs {
             &self
                 .site
                 .transport
-                .send(call, &options, json::<ProviderConfigList>)
-                .await?,
+                .send(call, &options)
+                .await?
+                .read(json::<ProviderConfigList>)?,
         )
     }
 
@@ -62,8 +63,9 @@ impl ProviderConfigs {
             &self
                 .site
                 .transport
-                .send(call, &options, json::<ProviderConfig>)
-                .await?,
+                .send(call, &options)
+                .await?
+                .read(json::<ProviderConfig>)?,
         )
     }
 
@@ -85,8 +87,9 @@ impl ProviderConfigs {
             &self
                 .site
                 .transport
-                .send(call, &options, json::<ProviderConfig>)
-                .await?,
+                .send(call, &options)
+                .await?
+                .read(json::<ProviderConfig>)?,
         )
     }
 
@@ -106,8 +109,9 @@ impl ProviderConfigs {
             &self
                 .site
                 .transport
-                .send(call, &options, json::<ProviderConfig>)
-                .await?,
+                .send(call, &options)
+                .await?
+                .read(json::<ProviderConfig>)?,
         )
     }
 
@@ -120,7 +124,8 @@ impl ProviderConfigs {
         let call = Call::delete(self.site.one(RESOURCE, "key", &key, "")?);
         self.site
             .transport
-            .send(call, &CallOptions::from_js(&options)?, no_content)
-            .await
+            .send(call, &CallOptions::from_js(&options)?)
+            .await?
+            .read(no_content)
     }
 }

@@ -40,8 +40,9 @@ impl Sites {
         to_js(
             &self
                 .transport
-                .send(Call::get(PATH.to_owned()), &options, json::<SiteList>)
-                .await?,
+                .send(Call::get(PATH.to_owned()), &options)
+                .await?
+                .read(json::<SiteList>)?,
         )
     }
 
@@ -59,6 +60,6 @@ impl Sites {
             PATH.to_owned(),
             wire::body("params", &params)?,
         );
-        to_js(&self.transport.send(call, &options, json::<Site>).await?)
+        to_js(&self.transport.send(call, &options).await?.read(json::<Site>)?)
     }
 }

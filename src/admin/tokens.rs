@@ -45,8 +45,9 @@ impl AdminPersonalAccessTokens {
             &self
                 .site
                 .transport
-                .send(call, &options, json::<TokenList>)
-                .await?,
+                .send(call, &options)
+                .await?
+                .read(json::<TokenList>)?,
         )
     }
 
@@ -69,8 +70,9 @@ impl AdminPersonalAccessTokens {
             &self
                 .site
                 .transport
-                .send(call, &options, decode::created_personal_access_token)
-                .await?,
+                .send(call, &options)
+                .await?
+                .read(decode::created_personal_access_token)?,
         )
     }
 
@@ -91,8 +93,9 @@ impl AdminPersonalAccessTokens {
             &self
                 .site
                 .transport
-                .send(call, &options, json::<PersonalAccessToken>)
-                .await?,
+                .send(call, &options)
+                .await?
+                .read(json::<PersonalAccessToken>)?,
         )
     }
 }

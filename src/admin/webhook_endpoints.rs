@@ -42,8 +42,9 @@ impl WebhookEndpoints {
             &self
                 .site
                 .transport
-                .send(call, options, json::<WebhookEndpoint>)
-                .await?,
+                .send(call, options)
+                .await?
+                .read(json::<WebhookEndpoint>)?,
         )
     }
 }
@@ -62,8 +63,9 @@ impl WebhookEndpoints {
             &self
                 .site
                 .transport
-                .send(call, &options, json::<WebhookEndpointList>)
-                .await?,
+                .send(call, &options)
+                .await?
+                .read(json::<WebhookEndpointList>)?,
         )
     }
 
@@ -97,8 +99,9 @@ impl WebhookEndpoints {
             &self
                 .site
                 .transport
-                .send(call, &options, created_endpoint)
-                .await?,
+                .send(call, &options)
+                .await?
+                .read(created_endpoint)?,
         )
     }
 
@@ -127,8 +130,9 @@ impl WebhookEndpoints {
         let call = Call::delete(self.path(&id, "")?);
         self.site
             .transport
-            .send(call, &CallOptions::from_js(&options)?, no_content)
-            .await
+            .send(call, &CallOptions::from_js(&options)?)
+            .await?
+            .read(no_content)
     }
 
     /// The endpoint's newest deliveries, each with its attempts, last status code or error and
@@ -145,8 +149,9 @@ impl WebhookEndpoints {
             &self
                 .site
                 .transport
-                .send(call, &options, json::<WebhookDeliveryList>)
-                .await?,
+                .send(call, &options)
+                .await?
+                .read(json::<WebhookDeliveryList>)?,
         )
     }
 }

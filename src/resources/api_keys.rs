@@ -45,7 +45,7 @@ impl ApiKeys {
         check_claims(params.claims.as_ref())?;
         let options = CallOptions::from_js(&options)?;
         let call = Call::with_body(Method::POST, "/v1/api_keys".into(), wire::body("params", &params)?);
-        to_js(&self.transport.send(call, &options, decode::created_api_key).await?)
+        to_js(&self.transport.send(call, &options).await?.read(decode::created_api_key)?)
     }
 
     /// One page of keys: `{ data, totalCount }`. Revoked and expired keys only with `includeInvalid`.
@@ -57,7 +57,7 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(list_call(LIST_PATH, &params)?, &options, json::<ApiKeyList>).await?)
+        to_js(&self.transport.send(list_call(LIST_PATH, &params)?, &options).await?.read(json::<ApiKeyList>)?)
     }
 
     /// Every key, page after page: `for await (const key of client.apiKeys.listAll())`.
@@ -81,7 +81,7 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let call = Call::get(key_path(&id, "")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(call, &options, json::<ApiKey>).await?)
+        to_js(&self.transport.send(call, &options).await?.read(json::<ApiKey>)?)
     }
 
     /// Changes a key's claims, scopes, description, subject or expiry; `null` clears a nullable field.
@@ -97,7 +97,7 @@ impl ApiKeys {
         check_claims(params.claims.as_ref().and_then(Option::as_ref))?;
         let options = CallOptions::from_js(&options)?;
         let call = Call::with_body(Method::PATCH, path, wire::body("params", &params)?);
-        to_js(&self.transport.send(call, &options, json::<ApiKey>).await?)
+        to_js(&self.transport.send(call, &options).await?.read(json::<ApiKey>)?)
     }
 
     /// Deletes a key for good: `{ id, object, deleted }`.
@@ -109,7 +109,7 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let call = Call::delete(key_path(&id, "")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(call, &options, json::<DeletedApiKey>).await?)
+        to_js(&self.transport.send(call, &options).await?.read(json::<DeletedApiKey>)?)
     }
 
     /// The key's secret: `{ secret }`.
@@ -121,7 +121,7 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let call = Call::get(key_path(&id, "/secret")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(call, &options, json::<ApiKeySecret>).await?)
+        to_js(&self.transport.send(call, &options).await?.read(json::<ApiKeySecret>)?)
     }
 
     /// Revokes a key: it fails verification from now on and is listed only with `includeInvalid`.
@@ -136,7 +136,7 @@ impl ApiKeys {
         let params = optional(&params, RevokeApiKeyParams::validate)?;
         let options = CallOptions::from_js(&options)?;
         let call = Call::with_body(Method::POST, path, wire::body("params", &params)?);
-        to_js(&self.transport.send(call, &options, json::<ApiKey>).await?)
+        to_js(&self.transport.send(call, &options).await?.read(json::<ApiKey>)?)
     }
 
     /// Checks a secret: `{ valid, code, apiKey }`. An invalid key is a result, not an error.
@@ -153,7 +153,7 @@ impl ApiKeys {
         let options = CallOptions::from_js(&options)?;
         let body = wire::body("secret", &credport_model::VerifyApiKeyParams { secret: credport_model::Secret::new(secret) })?;
         let call = Call::with_body(Method::POST, "/v1/api_keys/verify".into(), body);
-        to_js(&self.transport.send(call, &options, json::<VerifyApiKeyResult>).await?)
+        to_js(&self.transport.send(call, &options).await?.read(json::<VerifyApiKeyResult>)?)
     }
 }
 
@@ -172,7 +172,7 @@ fn key_path(id: &JsValue, suffix: &str) -> Result<String, Error> {
 pub fn pages_from(path: String, mut params: ListApiKeysParams) -> NextPage {
     Box::new(move |transport, options| {
         Box::pin(async move {
-            let list = transport.send(list_call(&path, &params)?, &options, json::<ApiKeyList>).await?;
+            let list = transport.send(list_call(&path, &params)?, &options).await?.read(json::<ApiKeyList>)?;
             let limit = u64::from(params.limit.unwrap_or(ListApiKeysParams::DEFAULT_LIMIT));
             let count = list.data.len() as u64;
             let next_offset = u64::from(params.offset.unwrap_or(0)) + count;

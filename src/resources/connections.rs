@@ -44,7 +44,7 @@ impl Connections {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListConnectionsParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        let mut page = self.transport.send(list_call(LIST_PATH, &params)?, &options, json::<ConnectionPage>).await?;
+        let mut page = self.transport.send(list_call(LIST_PATH, &params)?, &options).await?.read(json::<ConnectionPage>)?;
         flag_all(&mut page.payload);
         to_js(&page)
     }
@@ -70,7 +70,7 @@ impl Connections {
     ) -> Result<JsValue, Error> {
         let call = Call::get(["/v1/connections/", &wire::escape(&string_arg("id", &id)?)].concat());
         let options = CallOptions::from_js(&options)?;
-        let mut connection = self.transport.send(call, &options, json::<Connection>).await?;
+        let mut connection = self.transport.send(call, &options).await?.read(json::<Connection>)?;
         flag_all(std::slice::from_mut(&mut connection));
         to_js(&connection)
     }
@@ -147,7 +147,7 @@ async fn fetch_credentials(
     if force {
         call = call.with_query(wire::query("params", &GetCredentialsParams { force_refresh: Some(true) })?);
     }
-    transport.send(call, options, json::<ProviderCredentials>).await
+    transport.send(call, options).await?.read(json::<ProviderCredentials>)
 }
 
 /// `getCredentials`' parameters and options. A second argument that holds only request options
@@ -170,7 +170,7 @@ fn credentials_args(params: &JsValue, options: &JsValue) -> Result<(GetCredentia
 pub fn pages_from(path: String, mut params: ListConnectionsParams) -> NextPage {
     Box::new(move |transport, options| {
         Box::pin(async move {
-            let mut page = transport.send(list_call(&path, &params)?, &options, json::<ConnectionPage>).await?;
+            let mut page = transport.send(list_call(&path, &params)?, &options).await?.read(json::<ConnectionPage>)?;
             flag_all(&mut page.payload);
             let items = items_of(&page.payload)?;
             // A page past the end is empty: stop there even if the server still names a next one.

@@ -4,7 +4,6 @@
 //! is first. Concurrent calls for one provider share one request; an error is never kept.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use credport_model::validate::parse_rfc3339;
 use credport_model::ProviderCredentials;
@@ -32,19 +31,21 @@ pub enum Lookup {
 
 pub struct CredentialsCache {
     max_age_ms: f64,
-    entries: RefCell<HashMap<String, Entry>>,
+    /// Each provider's entry, in the order they were first asked for. A list searched from its
+    /// start: a site has a handful of providers, and a hash map's code is 1 KiB of gzip.
+    entries: RefCell<Vec<(String, Entry)>>,
     /// The number of the last request started.
     flights: std::cell::Cell<u64>,
 }
 
 impl CredentialsCache {
     pub fn new(max_age_ms: f64) -> Self {
-        CredentialsCache { max_age_ms, entries: RefCell::new(HashMap::new()), flights: std::cell::Cell::new(0) }
+        CredentialsCache { max_age_ms, entries: RefCell::new(Vec::new()), flights: std::cell::Cell::new(0) }
     }
 
     pub fn lookup(&self, provider: &str) -> Lookup {
         let Ok(entries) = self.entries.try_borrow() else { return Lookup::Missing };
-        match entries.get(provider) {
+        match get(&entries, provider) {
             Some(Entry::Ready { credentials, fresh_until }) if *fresh_until > js_sys::Date::now() => {
                 Lookup::Fresh(credentials.clone())
             }
@@ -63,7 +64,7 @@ impl CredentialsCache {
     /// promise's future runs from the next microtask on, after this is recorded.)
     pub fn pending(&self, provider: &str, flight: u64, promise: &Promise) {
         if let Ok(mut entries) = self.entries.try_borrow_mut() {
-            entries.insert(provider.to_owned(), Entry::Pending { flight, promise: promise.clone() });
+            put(&mut entries, provider, Entry::Pending { flight, promise: promise.clone() });
         }
     }
 
@@ -71,7 +72,7 @@ impl CredentialsCache {
     /// taken over by a newer request (`forceRefresh`) meanwhile.
     pub fn settle(&self, provider: &str, flight: u64, answer: Option<&ProviderCredentials>) {
         let Ok(mut entries) = self.entries.try_borrow_mut() else { return };
-        if !matches!(entries.get(provider), Some(Entry::Pending { flight: f, .. }) if *f == flight) {
+        if !matches!(get(&entries, provider), Some(Entry::Pending { flight: f, .. }) if *f == flight) {
             return;
         }
         match answer {
@@ -83,12 +84,10 @@ impl CredentialsCache {
                     .and_then(parse_rfc3339)
                     .map_or(f64::INFINITY, |s| s as f64 * 1000.0 - EXPIRY_MARGIN_MS);
                 let fresh_until = (now + self.max_age_ms).min(expires);
-                entries.insert(provider.to_owned(), Entry::Ready { credentials: credentials.clone(), fresh_until });
+                put(&mut entries, provider, Entry::Ready { credentials: credentials.clone(), fresh_until });
             }
             // Errors are never cached: the next call asks again.
-            None => {
-                entries.remove(provider);
-            }
+            None => entries.retain(|(name, _)| name != provider),
         }
     }
 
@@ -96,11 +95,22 @@ impl CredentialsCache {
     pub fn clear(&self, provider: Option<&str>) {
         if let Ok(mut entries) = self.entries.try_borrow_mut() {
             match provider {
-                Some(provider) => {
-                    entries.remove(provider);
-                }
+                Some(provider) => entries.retain(|(name, _)| name != provider),
                 None => entries.clear(),
             }
         }
+    }
+}
+
+/// `provider`'s entry.
+fn get<'a>(entries: &'a [(String, Entry)], provider: &str) -> Option<&'a Entry> {
+    entries.iter().find(|(name, _)| name == provider).map(|(_, entry)| entry)
+}
+
+/// Sets `provider`'s entry, in place of any it had.
+fn put(entries: &mut Vec<(String, Entry)>, provider: &str, entry: Entry) {
+    match entries.iter_mut().find(|(name, _)| name == provider) {
+        Some((_, old)) => *old = entry,
+        None => entries.push((provider.to_owned(), entry)),
     }
 }

@@ -38,7 +38,7 @@ impl PersonalAccessTokens {
         let params = required(&params, CreateTokenParams::validate)?;
         let options = CallOptions::from_js(&options)?;
         let call = Call::with_body(Method::POST, "/v1/personal_access_tokens".into(), wire::body("params", &params)?);
-        to_js(&self.transport.send(call, &options, decode::created_personal_access_token).await?)
+        to_js(&self.transport.send(call, &options).await?.read(decode::created_personal_access_token)?)
     }
 
     /// The caller's user's tokens: `{ data, totalCount }`.
@@ -49,7 +49,7 @@ impl PersonalAccessTokens {
     ) -> Result<JsValue, Error> {
         let options = CallOptions::from_js(&options)?;
         let call = Call::get("/v1/personal_access_tokens".into());
-        to_js(&self.transport.send(call, &options, json::<TokenList>).await?)
+        to_js(&self.transport.send(call, &options).await?.read(json::<TokenList>)?)
     }
 
     /// One token by id.
@@ -61,7 +61,7 @@ impl PersonalAccessTokens {
     ) -> Result<JsValue, Error> {
         let call = Call::get(token_path(&id, "")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(call, &options, json::<PersonalAccessToken>).await?)
+        to_js(&self.transport.send(call, &options).await?.read(json::<PersonalAccessToken>)?)
     }
 
     /// Revokes a token: every call made with it fails from now on.
@@ -73,7 +73,7 @@ impl PersonalAccessTokens {
     ) -> Result<JsValue, Error> {
         let call = Call::with_body(Method::POST, token_path(&id, "/revoke")?, "{}".to_owned());
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(call, &options, json::<PersonalAccessToken>).await?)
+        to_js(&self.transport.send(call, &options).await?.read(json::<PersonalAccessToken>)?)
     }
 }
 
