@@ -17,6 +17,7 @@ use crate::db::sql::Conn;
 use crate::error::ApiError;
 use outbox::Subscribers;
 
+pub mod batch;
 pub mod deliverer;
 pub mod guard;
 pub mod log;
@@ -137,7 +138,13 @@ impl Context {
         change: Change,
         now: i64,
     ) -> Result<(), ApiError> {
-        let event = Event {
+        let event = self.event(site_id, change, now)?;
+        write(conn, subscribers, &event, now).await
+    }
+
+    /// The event of `change` in site `site_id` at `now`, by this actor for this request.
+    fn event(&self, site_id: &str, change: Change, now: i64) -> Result<Event, ApiError> {
+        Ok(Event {
             id: crypto::new_id("evt_")?,
             kind: change.kind.to_owned(),
             at: crate::clock::format(now),
@@ -148,10 +155,19 @@ impl Context {
             client_address: self.origin.client_address.clone(),
             user_agent: self.origin.user_agent.clone(),
             data: (!change.data.is_empty()).then_some(Value::Object(change.data)),
-        };
-        log::insert(conn, &event, now).await?;
-        outbox::enqueue(conn, subscribers, &event, now).await
+        })
     }
+}
+
+/// Writes `event` to the log and queues it for those of `subscribers` that want it.
+async fn write(
+    conn: &Conn<'_>,
+    subscribers: &Subscribers,
+    event: &Event,
+    now: i64,
+) -> Result<(), ApiError> {
+    log::insert(conn, event, now).await?;
+    outbox::enqueue(conn, subscribers, event, now).await
 }
 
 /// One change to record: its type, what it is about, and what changed.

@@ -27,6 +27,7 @@ use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::events::outbox::Subscribers;
+use crate::events::batch::Batches;
 use crate::events::{Change, Context};
 use crate::ops::metrics::{self, Event};
 use crate::store;
@@ -49,12 +50,15 @@ pub struct Refresher {
     http: reqwest::Client,
     timeout: Duration,
     flights: Arc<flights::Flights>,
+    /// Where the events of credentials answered as stored are written.
+    batches: Arc<Batches>,
 }
 
 impl Refresher {
     /// `timeout` bounds each call to a token endpoint.
     pub fn new(db: Arc<Db>, keys: Arc<Keys>, timeout: Duration) -> Result<Self, String> {
         Ok(Self {
+            batches: Batches::new(Arc::clone(&db)),
             db,
             keys,
             http: token_endpoint::http_client(timeout)?,
@@ -75,8 +79,8 @@ pub enum Settled {
 
 /// `GET /v1/connections/credentials/{provider}`: the credentials of the site's active
 /// connection for `provider`, refreshed first when they need it or `forced`. Credentials are
-/// handed out only once their read is recorded (`credentials.read`): in the transaction that
-/// reads them when they are answered as stored, else in one of its own after the refresh.
+/// handed out only once their read is recorded (`credentials.read`): answered as stored, with
+/// the reads of the moment ([`Batches`]), else in a transaction of its own after the refresh.
 pub async fn credentials(
     refresher: &Arc<Refresher>,
     reader: &Context,
@@ -85,30 +89,26 @@ pub async fn credentials(
     forced: bool,
 ) -> Result<ProviderCredentials, ApiError> {
     let keys = Arc::clone(&refresher.keys);
-    let (site, context) = (site_id.clone(), reader.clone());
-    let (stored, recorded) = refresher
+    let site = site_id.clone();
+    // The credentials and whom their read's event goes to, in one round trip.
+    let (stored, subscribers) = refresher
         .db
-        .write(move |conn| {
+        .read(move |conn| {
             Box::pin(async move {
-                // The read and whom its event goes to, in one round trip; the event is then
-                // written with the `COMMIT`.
-                let (stored, subscribers) = try_join(
+                try_join(
                     store::connections::credentials(conn, &keys, &site, &provider),
                     Subscribers::of(conn, &site),
                 )
-                .await?;
-                let now = clock::now();
-                let as_stored = stored.refreshable().is_none() || !(forced || stored.expiring(now));
-                if as_stored {
-                    context
-                        .record_for(conn, &subscribers, &site, credentials_read(&stored), now)
-                        .await?;
-                }
-                Ok((stored, as_stored))
+                .await
             })
         })
         .await?;
-    if recorded {
+    let now = clock::now();
+    if stored.refreshable().is_none() || !(forced || stored.expiring(now)) {
+        refresher
+            .batches
+            .record(reader, subscribers, &site_id, credentials_read(&stored), now)
+            .await?;
         return Ok(stored.answer());
     }
     let now = clock::now();
