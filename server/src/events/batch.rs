@@ -4,7 +4,8 @@
 //! the reads of the moment are written in one transaction: the first read commits at once, and
 //! those that arrive while a commit is under way go together in the next. Each request still
 //! waits for its own event to be committed before it hands out the credentials, so a secret is
-//! never answered without its event.
+//! never answered without its event. PostgreSQL's; SQLite's writer thread groups its commits
+//! already (`refresh::read_as_stored` says how each store records a read).
 
 use std::sync::Arc;
 
