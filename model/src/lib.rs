@@ -22,6 +22,8 @@ pub mod validate;
 pub mod webhook;
 
 mod json;
+#[cfg(feature = "wasm")]
+pub mod js_json;
 pub use json::{Json, JsonInput, JsonObject, JsonObjectInput};
 
 pub use admin::*;

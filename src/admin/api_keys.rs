@@ -11,7 +11,7 @@ use crate::options::CallOptions;
 use crate::params::optional;
 use crate::resources::api_keys::{list_call, pages_from};
 use crate::resources::pager::Pager;
-use crate::resources::to_js;
+use crate::resources::{list_to_js, to_js};
 use crate::transport::Call;
 use crate::wire;
 
@@ -41,7 +41,7 @@ impl AdminApiKeys {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
         let call = list_call(&self.site.of(RESOURCE), &params)?;
-        to_js(
+        list_to_js(
             &self
                 .site
                 .transport

@@ -15,7 +15,7 @@ use crate::options::CallOptions;
 use crate::params::{check_json, optional, required};
 use crate::resources::connections::{flag_all, list_call, pages_from};
 use crate::resources::pager::Pager;
-use crate::resources::to_js;
+use crate::resources::{list_to_js, to_js};
 use crate::transport::Call;
 use crate::wire;
 
@@ -69,7 +69,7 @@ impl AdminConnections {
             .await?
             .read(json::<ConnectionPage>)?;
         flag_all(&mut page.payload);
-        to_js(&page)
+        list_to_js(&page)
     }
 
     /// Every connection of the site, page after page.

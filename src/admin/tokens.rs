@@ -11,7 +11,7 @@ use crate::decode::{self, json};
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::params::{optional, required};
-use crate::resources::to_js;
+use crate::resources::{list_to_js, to_js};
 use crate::transport::Call;
 use crate::wire;
 
@@ -41,7 +41,7 @@ impl AdminPersonalAccessTokens {
         let params = optional(&params, ListSiteTokensParams::validate)?;
         let options = CallOptions::from_js(&options)?;
         let call = Call::get(self.site.of(RESOURCE)).with_query(wire::query("params", &params)?);
-        to_js(
+        list_to_js(
             &self
                 .site
                 .transport

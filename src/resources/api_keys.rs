@@ -11,7 +11,7 @@ use gloo_net::http::Method;
 use wasm_bindgen::prelude::*;
 
 use super::pager::{NextPage, Page, Pager};
-use super::{items_of, string_arg, to_js};
+use super::{items_of, list_to_js, string_arg, to_js};
 use crate::decode::{self, json};
 use crate::errors::Error;
 use crate::host::type_name;
@@ -57,7 +57,7 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(list_call(LIST_PATH, &params)?, &options).await?.read(json::<ApiKeyList>)?)
+        list_to_js(&self.transport.send(list_call(LIST_PATH, &params)?, &options).await?.read(json::<ApiKeyList>)?)
     }
 
     /// Every key, page after page: `for await (const key of client.apiKeys.listAll())`.

@@ -11,7 +11,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::credentials_cache::{CredentialsCache, Lookup};
 use super::pager::{NextPage, Page, Pager};
-use super::{items_of, string_arg, to_js};
+use super::{items_of, list_to_js, string_arg, to_js};
 use crate::decode::json;
 use crate::errors::Error;
 use crate::options::CallOptions;
@@ -46,7 +46,7 @@ impl Connections {
         let options = CallOptions::from_js(&options)?;
         let mut page = self.transport.send(list_call(LIST_PATH, &params)?, &options).await?.read(json::<ConnectionPage>)?;
         flag_all(&mut page.payload);
-        to_js(&page)
+        list_to_js(&page)
     }
 
     /// Every connection, page after page: `for await (const c of client.connections.listAll())`.

@@ -8,6 +8,7 @@ pub mod credentials_cache;
 pub mod pager;
 pub mod tokens;
 
+use credport_model::js_json::JsJson;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -21,9 +22,18 @@ pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
     parse(serde_json::to_string(value).ok())
 }
 
+/// A list as a plain JS object, as [`to_js`], written by the model's code for lists
+/// (`credport_model::js_json`: compiled for speed, where a list's size is spent).
+pub fn list_to_js<T: JsJson + ?Sized>(list: &T) -> Result<JsValue, Error> {
+    parse(list.js_json())
+}
+
 /// A page's items as JS values, written out as one array (one `JSON.parse` for the page).
-pub fn items_of<T: Serialize>(items: &[T]) -> Result<Vec<JsValue>, Error> {
-    Ok(to_js(&items)?.unchecked_into::<js_sys::Array>().iter().collect())
+pub fn items_of<T>(items: &[T]) -> Result<Vec<JsValue>, Error>
+where
+    [T]: JsJson,
+{
+    Ok(list_to_js(items)?.unchecked_into::<js_sys::Array>().iter().collect())
 }
 
 /// The value of a result's JSON text; not generic, so one copy for every result type.

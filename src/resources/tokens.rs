@@ -6,7 +6,7 @@ use credport_model::{CreateTokenParams, PersonalAccessToken, TokenList};
 use gloo_net::http::Method;
 use wasm_bindgen::prelude::*;
 
-use super::{string_arg, to_js};
+use super::{list_to_js, string_arg, to_js};
 use crate::decode::{self, json};
 use crate::errors::Error;
 use crate::options::CallOptions;
@@ -49,7 +49,7 @@ impl PersonalAccessTokens {
     ) -> Result<JsValue, Error> {
         let options = CallOptions::from_js(&options)?;
         let call = Call::get("/v1/personal_access_tokens".into());
-        to_js(&self.transport.send(call, &options).await?.read(json::<TokenList>)?)
+        list_to_js(&self.transport.send(call, &options).await?.read(json::<TokenList>)?)
     }
 
     /// One token by id.
