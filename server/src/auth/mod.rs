@@ -214,8 +214,8 @@ impl Presented {
         self.read_with(scope, Snapshot::Whole, work).await
     }
 
-    /// [`Presented::read`] for work of one statement, which needs no snapshot of its own
-    /// ([`Db::read_single`]).
+    /// [`Presented::read`] for work whose statements need no snapshot in common, the token's
+    /// check included ([`Db::read_single`]): no `BEGIN` and `COMMIT` around them.
     pub async fn read_single<T, F>(self, scope: Scope, work: F) -> Result<(Caller, T), ApiError>
     where
         T: Send + 'static,

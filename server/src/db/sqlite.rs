@@ -106,8 +106,9 @@ impl SqliteDb {
         self.on_reader(true, f)
     }
 
-    /// [`SqliteDb::read`] for work of one statement, which sees one snapshot on its own: no
-    /// `BEGIN` and `COMMIT` around it (authentication, on every request).
+    /// [`SqliteDb::read`] for work whose statements each stand alone (one statement sees one
+    /// snapshot on its own): no `BEGIN` and `COMMIT` around them (authentication, on every
+    /// request).
     pub fn read_single<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,

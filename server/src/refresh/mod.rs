@@ -132,11 +132,11 @@ pub async fn credentials(
 /// How the read and its event are written depends on the store. On SQLite one writer thread
 /// commits the writes of the moment in groups already, and reading there is a few cached look-ups:
 /// the read and its event go as one write, one hand-over to that thread, after the token's check
-/// on the request's own thread. On PostgreSQL the read is a read, in the round trip of the token's
-/// check ([`Presented::read`]), and its event is committed with those of the reads of the moment
-/// ([`Batches`]): one commit, and one WAL flush, for many reads. (Measured both ways on each
-/// store: the other way cost SQLite a fifth of its reads per second, and PostgreSQL's per-read
-/// commit was over the events budget; docs/events.md.)
+/// on the request's own thread. On PostgreSQL the read is a read, in the round trip of the
+/// token's check ([`Presented::read_single`]), and its event is committed with those of the reads
+/// of the moment ([`Batches`]): one commit, and one WAL flush, for many reads. (Measured both
+/// ways on each store: the other way cost SQLite a fifth of its reads per second, and
+/// PostgreSQL's per-read commit was over the events budget; docs/events.md.)
 async fn read_as_stored(
     refresher: &Arc<Refresher>,
     presented: Presented,
@@ -174,8 +174,10 @@ async fn read_as_stored(
             .await?;
         return Ok((caller, stored, recorded));
     }
+    // The connection and the site's subscribers need no snapshot in common: no `BEGIN` and
+    // `COMMIT` around them, three statements in one round trip with the token's check.
     let (caller, (stored, subscribers)) = presented
-        .read(Scope::CredentialsRead, move |conn, site| {
+        .read_single(Scope::CredentialsRead, move |conn, site| {
             Box::pin(async move {
                 try_join(
                     store::connections::credentials(conn, &keys, &site, &provider),
