@@ -23,9 +23,13 @@ pub struct Credport {
 #[wasm_bindgen]
 impl Credport {
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue) -> Result<Credport, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
+    ) -> Result<Credport, JsValue> {
         let config = ClientConfig::from_js(&options, &API_KEY)?;
-        let cache = config.credentials_max_age_ms.map(|max_age_ms| Rc::new(CredentialsCache::new(max_age_ms)));
+        let cache = config
+            .credentials_max_age_ms
+            .map(|max_age_ms| Rc::new(CredentialsCache::new(max_age_ms)));
         let transport = Rc::new(Transport::new(config));
         Ok(Credport {
             connections: Connections::new(transport.clone(), cache).into(),

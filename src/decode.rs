@@ -6,7 +6,10 @@
 use serde::de::DeserializeOwned;
 
 use credport_model::validate::decimal;
-use credport_model::{ApiKey, ApiKeySecret, CreatedApiKey, CreatedPersonalAccessToken, ErrorEnvelope, PersonalAccessToken};
+use credport_model::{
+    ApiKey, ApiKeySecret, CreatedApiKey, CreatedPersonalAccessToken, ErrorEnvelope,
+    PersonalAccessToken,
+};
 
 use crate::errors::{ApiFailure, Error};
 
@@ -38,14 +41,20 @@ fn fault(text: &str, e: &serde_json::Error) -> Fault {
         serde_json::error::Category::Data => path_at(text, offset_of(text, e.line(), e.column())),
         _ => String::new(),
     };
-    Fault { path, message: without_values(&e.to_string()) }
+    Fault {
+        path,
+        message: without_values(&e.to_string()),
+    }
 }
 
 /// The byte offset of serde_json's `line` (from 1) and `column` (bytes from the line's start).
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let line_start = match line {
         0 | 1 => 0,
-        n => text.match_indices('\n').nth(n - 2).map_or(text.len(), |(at, _)| at + 1),
+        n => text
+            .match_indices('\n')
+            .nth(n - 2)
+            .map_or(text.len(), |(at, _)| at + 1),
     };
     line_start + column
 }
@@ -58,17 +67,31 @@ fn path_at(text: &str, offset: usize) -> String {
     /// between a `,` and the next key), or an array's current index (`None` before its first
     /// element) and how many elements came before.
     enum Frame<'a> {
-        Object { key: Option<&'a str>, at_key: bool },
-        Array { current: Option<usize>, before: usize },
+        Object {
+            key: Option<&'a str>,
+            at_key: bool,
+        },
+        Array {
+            current: Option<usize>,
+            before: usize,
+        },
     }
     let mut stack: Vec<Frame> = Vec::new();
     let mut bytes = text.bytes().enumerate().take_while(|&(at, _)| at < offset);
     while let Some((at, byte)) = bytes.next() {
         // A value starts here (anything but a key, a separator or white space).
-        let value_start = !matches!(byte, b'}' | b']' | b',' | b':' | b' ' | b'\t' | b'\n' | b'\r');
-        let is_key = matches!(stack.last(), Some(Frame::Object { at_key: true, .. })) && byte == b'"';
+        let value_start = !matches!(
+            byte,
+            b'}' | b']' | b',' | b':' | b' ' | b'\t' | b'\n' | b'\r'
+        );
+        let is_key =
+            matches!(stack.last(), Some(Frame::Object { at_key: true, .. })) && byte == b'"';
         if value_start && !is_key {
-            if let Some(Frame::Array { current: current @ None, before }) = stack.last_mut() {
+            if let Some(Frame::Array {
+                current: current @ None,
+                before,
+            }) = stack.last_mut()
+            {
                 *current = Some(*before);
             }
         }
@@ -92,8 +115,14 @@ fn path_at(text: &str, offset: usize) -> String {
                     }
                 }
             }
-            b'{' => stack.push(Frame::Object { key: None, at_key: true }),
-            b'[' => stack.push(Frame::Array { current: None, before: 0 }),
+            b'{' => stack.push(Frame::Object {
+                key: None,
+                at_key: true,
+            }),
+            b'[' => stack.push(Frame::Array {
+                current: None,
+                before: 0,
+            }),
             b'}' | b']' => {
                 stack.pop();
             }
@@ -114,7 +143,10 @@ fn path_at(text: &str, offset: usize) -> String {
                 }
                 path.push_str(key);
             }
-            Frame::Array { current: Some(index), .. } => {
+            Frame::Array {
+                current: Some(index),
+                ..
+            } => {
                 path.push('[');
                 path.push_str(&decimal(*index as u64));
                 path.push(']');
@@ -142,19 +174,30 @@ pub fn created_personal_access_token(text: &str) -> Result<CreatedPersonalAccess
     }
     let personal_access_token: PersonalAccessToken = json(text)?;
     let Token { token } = json(text)?;
-    Ok(CreatedPersonalAccessToken { personal_access_token, token })
+    Ok(CreatedPersonalAccessToken {
+        personal_access_token,
+        token,
+    })
 }
 
 /// serde's message without what could quote a value of the answer (it may be a secret) or its
 /// position: `invalid type: string "cpk_…", expected a boolean at line 1 column 9` becomes
 /// `invalid type: string, expected a boolean`.
 fn without_values(message: &str) -> String {
-    let message = message.rsplit_once(" at line ").map_or(message, |(head, _)| head);
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message, |(head, _)| head);
     for kind in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = message.strip_prefix(kind) {
-            let (unexpected, expected) = rest.rsplit_once(", expected ").unwrap_or((rest, "another value"));
+            let (unexpected, expected) = rest
+                .rsplit_once(", expected ")
+                .unwrap_or((rest, "another value"));
             // `string "…"`, `integer `5``, `floating point `1.5``: the words before the value.
-            let unexpected = unexpected.split([' ']).take_while(|w| !w.starts_with(['"', '`'])).collect::<Vec<_>>().join(" ");
+            let unexpected = unexpected
+                .split([' '])
+                .take_while(|w| !w.starts_with(['"', '`']))
+                .collect::<Vec<_>>()
+                .join(" ");
             return [kind, &unexpected, ", expected ", expected].concat();
         }
     }
@@ -162,22 +205,42 @@ fn without_values(message: &str) -> String {
 }
 
 /// A 2xx answer read with `read`, or an [`Error::InvalidResponse`] naming where it went wrong.
-pub fn success<T>(status: u16, request_id: impl FnOnce() -> Option<String>, text: &str, read: Reader<T>) -> Result<T, Error> {
+pub fn success<T>(
+    status: u16,
+    request_id: impl FnOnce() -> Option<String>,
+    text: &str,
+    read: Reader<T>,
+) -> Result<T, Error> {
     read(text).map_err(|Fault { path, message }| {
-        let mut text = ["credport answered ", &decimal(status.into()), " with an invalid body"].concat();
+        let mut text = [
+            "credport answered ",
+            &decimal(status.into()),
+            " with an invalid body",
+        ]
+        .concat();
         if !path.is_empty() {
             text.push_str(" at ");
             text.push_str(&path);
         }
         text.push_str(": ");
         text.push_str(&message);
-        Error::InvalidResponse { status, request_id: request_id(), message: text }
+        Error::InvalidResponse {
+            status,
+            request_id: request_id(),
+            message: text,
+        }
     })
 }
 
 /// What the server said went wrong. A body that is not credport's error envelope (a proxy's HTML
 /// page, a truncated answer) still gives an error with the status.
-pub fn failure(status: u16, status_text: &str, request_id: Option<String>, text: &str, retry_after_s: Option<f64>) -> ApiFailure {
+pub fn failure(
+    status: u16,
+    status_text: &str,
+    request_id: Option<String>,
+    text: &str,
+    retry_after_s: Option<f64>,
+) -> ApiFailure {
     match json::<ErrorEnvelope>(text) {
         Ok(ErrorEnvelope { error }) => ApiFailure {
             status,
@@ -240,7 +303,9 @@ mod tests {
     #[test]
     fn a_missing_field_is_named_with_its_path() {
         let body = r#"{"count":1,"page":1,"page_size":20,"next":null,"previous":null,"payload":[{"id":"c"}]}"#;
-        let Err(Error::InvalidResponse { message, .. }) = success(200, || None, body, json::<ConnectionPage>) else {
+        let Err(Error::InvalidResponse { message, .. }) =
+            success(200, || None, body, json::<ConnectionPage>)
+        else {
             panic!("accepted")
         };
         assert!(message.contains("payload[0]"), "{message}");
@@ -250,7 +315,9 @@ mod tests {
     #[test]
     fn wrong_types_are_named_without_the_value() {
         let body = r#"{"valid":"cpk_secret_value","code":"VALID","api_key":null}"#;
-        let Err(Error::InvalidResponse { message, .. }) = success(200, || None, body, json::<VerifyApiKeyResult>) else {
+        let Err(Error::InvalidResponse { message, .. }) =
+            success(200, || None, body, json::<VerifyApiKeyResult>)
+        else {
             panic!("accepted")
         };
         assert_eq!(message, "credport answered 200 with an invalid body at valid: invalid type: string, expected a boolean");
@@ -260,23 +327,44 @@ mod tests {
     fn paths_are_found_where_reading_stopped() {
         let missing = r#"{"count":1,"payload":[{"id":"a","x":[1,{"y":"}"}]},
   {"id":"b"}]}"#;
-        let Err(Fault { path, message }) = json::<ConnectionPage>(missing) else { panic!("accepted") };
-        assert_eq!((path.as_str(), message.as_str()), ("payload[0]", "missing field `provider`"));
+        let Err(Fault { path, message }) = json::<ConnectionPage>(missing) else {
+            panic!("accepted")
+        };
+        assert_eq!(
+            (path.as_str(), message.as_str()),
+            ("payload[0]", "missing field `provider`")
+        );
         let nested = r#"{"count":1,"page":1,"page_size":20,"next":null,"previous":null,"payload":[{"id":"c","provider":"p",
             "provider_config_key":"k","root_resource_id":null,"root_resource_name":null,"scopes":["a",7],"status":"active"}]}"#;
-        assert_eq!(json::<ConnectionPage>(nested).err().map(|f| f.path), Some("payload[0].scopes[1]".to_owned()));
+        assert_eq!(
+            json::<ConnectionPage>(nested).err().map(|f| f.path),
+            Some("payload[0].scopes[1]".to_owned())
+        );
         let object = r#"{"valid":true,"code":"VALID","api_key":[]}"#;
-        assert_eq!(json::<VerifyApiKeyResult>(object).err().map(|f| f.path), Some("api_key".to_owned()));
-        assert_eq!(json::<VerifyApiKeyResult>("[]").err().map(|f| f.path), Some(String::new()));
+        assert_eq!(
+            json::<VerifyApiKeyResult>(object).err().map(|f| f.path),
+            Some("api_key".to_owned())
+        );
+        assert_eq!(
+            json::<VerifyApiKeyResult>("[]").err().map(|f| f.path),
+            Some(String::new())
+        );
         assert_eq!(path_at(r#"{"a":{"b":[1,2,"x"#, 100), "a.b[2]");
     }
 
     #[test]
     fn truncated_and_trailing_bodies_are_invalid() {
-        for body in [r#"{"valid":true,"code":"VALID","api_key":nu"#, r#"{"valid":true,"code":"VALID","api_key":null} x"#, ""] {
+        for body in [
+            r#"{"valid":true,"code":"VALID","api_key":nu"#,
+            r#"{"valid":true,"code":"VALID","api_key":null} x"#,
+            "",
+        ] {
             assert!(json::<VerifyApiKeyResult>(body).is_err(), "{body}");
         }
-        let ok = json::<VerifyApiKeyResult>(r#"{"valid":false,"code":"SOMETHING_NEW","api_key":null,"extra":{"a":1}}"#).unwrap();
+        let ok = json::<VerifyApiKeyResult>(
+            r#"{"valid":false,"code":"SOMETHING_NEW","api_key":null,"extra":{"a":1}}"#,
+        )
+        .unwrap();
         assert_eq!(ok.code.as_str(), "SOMETHING_NEW");
     }
 
@@ -287,18 +375,42 @@ mod tests {
             "expired":false,"expiration":null,"last_used_at":null,"created_at":"t","updated_at":"t","secret":"cpk_x"}"#;
         let created = created_api_key(key).unwrap();
         assert_eq!(created.secret.expose(), "cpk_x");
-        assert_eq!(created.api_key.claims.as_ref().map(|c| c.text()), Some(r#"{"Org_ID":[1,{"a":null}]}"#));
+        assert_eq!(
+            created.api_key.claims.as_ref().map(|c| c.text()),
+            Some(r#"{"Org_ID":[1,{"a":null}]}"#)
+        );
         assert!(created_api_key(&key.replace(r#","secret":"cpk_x""#, "")).is_err());
     }
 
     #[test]
     fn error_bodies_and_html_pages() {
-        let f = failure(404, "Not Found", Some("req_h".into()), r#"{"error":{"code":"not_found","message":"no such key","request_id":"req_b","details":{"field":"id"}}}"#, None);
-        assert_eq!((f.code.as_str(), f.message.as_str(), f.request_id.as_deref()), ("not_found", "no such key", Some("req_b")));
+        let f = failure(
+            404,
+            "Not Found",
+            Some("req_h".into()),
+            r#"{"error":{"code":"not_found","message":"no such key","request_id":"req_b","details":{"field":"id"}}}"#,
+            None,
+        );
+        assert_eq!(
+            (f.code.as_str(), f.message.as_str(), f.request_id.as_deref()),
+            ("not_found", "no such key", Some("req_b"))
+        );
         assert_eq!(f.details.as_deref(), Some(r#"{"field":"id"}"#));
-        let f = failure(502, "Bad Gateway", Some("req_h".into()), "<html><body>Bad gateway</body></html>", Some(3.0));
-        assert_eq!((f.code.as_str(), f.request_id.as_deref(), f.retry_after), ("http_error", Some("req_h"), Some(3.0)));
-        assert_eq!(f.message, "credport answered 502 Bad Gateway without an error body");
+        let f = failure(
+            502,
+            "Bad Gateway",
+            Some("req_h".into()),
+            "<html><body>Bad gateway</body></html>",
+            Some(3.0),
+        );
+        assert_eq!(
+            (f.code.as_str(), f.request_id.as_deref(), f.retry_after),
+            ("http_error", Some("req_h"), Some(3.0))
+        );
+        assert_eq!(
+            f.message,
+            "credport answered 502 Bad Gateway without an error body"
+        );
         let f = failure(500, "", None, r#"{"error":{"message":"no code"}}"#, None);
         assert_eq!(f.code, "http_error");
     }
@@ -307,7 +419,12 @@ mod tests {
     fn bodies_are_read_as_response_text_reads_them() {
         assert_eq!(text(b"{\"a\":\"\xC3\xA9\"}".to_vec()), "{\"a\":\"\u{e9}\"}");
         assert_eq!(text(b"\xEF\xBB\xBF{}".to_vec()), "{}");
-        for bad in [&b"a\xFFb\xC3"[..], b"\xE2\x82x\xF0\x9F\x98", b"\xC0\xAF\xED\xA0\x80ok", b"\xEF\xBB"] {
+        for bad in [
+            &b"a\xFFb\xC3"[..],
+            b"\xE2\x82x\xF0\x9F\x98",
+            b"\xC0\xAF\xED\xA0\x80ok",
+            b"\xEF\xBB",
+        ] {
             assert_eq!(text(bad.to_vec()), String::from_utf8_lossy(bad), "{bad:?}");
         }
     }
@@ -315,7 +432,13 @@ mod tests {
     #[test]
     fn retry_after_seconds_only() {
         assert_eq!(retry_after_seconds(" 3 "), Some(3.0));
-        for bad in ["", "-1", "1.5", "Wed, 21 Oct 2015 07:28:00 GMT", "9999999999"] {
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "9999999999",
+        ] {
             assert_eq!(retry_after_seconds(bad), None, "{bad}");
         }
     }

@@ -9,7 +9,10 @@ use credport_model::*;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::{created_api_key, created_personal_access_token, failure, json, retry_after_seconds, success, Reader};
+use super::{
+    created_api_key, created_personal_access_token, failure, json, retry_after_seconds, success,
+    Reader,
+};
 use crate::errors::Error;
 
 const CASES: u32 = 2_000;
@@ -20,18 +23,62 @@ const MARK: &str = "SeCrEt";
 /// Every field name of the answer types, so that generated objects reach deep into the readers
 /// instead of being refused at the first missing field.
 const FIELDS: &[&str] = &[
-    "id", "object", "type", "name", "subject", "description", "claims", "scopes", "created_by", "revoked",
-    "revocation_reason", "expired", "expiration", "last_used_at", "created_at", "updated_at", "secret", "data",
-    "total_count", "deleted", "valid", "code", "api_key", "count", "page", "page_size", "next", "previous",
-    "payload", "provider", "provider_config_key", "root_resource_id", "root_resource_name", "status",
-    "token_expires_at", "credentials", "expires_at", "metadata", "fields", "user_id", "state", "revoked_by",
-    "revoked_at", "token", "error", "message", "request_id", "details",
+    "id",
+    "object",
+    "type",
+    "name",
+    "subject",
+    "description",
+    "claims",
+    "scopes",
+    "created_by",
+    "revoked",
+    "revocation_reason",
+    "expired",
+    "expiration",
+    "last_used_at",
+    "created_at",
+    "updated_at",
+    "secret",
+    "data",
+    "total_count",
+    "deleted",
+    "valid",
+    "code",
+    "api_key",
+    "count",
+    "page",
+    "page_size",
+    "next",
+    "previous",
+    "payload",
+    "provider",
+    "provider_config_key",
+    "root_resource_id",
+    "root_resource_name",
+    "status",
+    "token_expires_at",
+    "credentials",
+    "expires_at",
+    "metadata",
+    "fields",
+    "user_id",
+    "state",
+    "revoked_by",
+    "revoked_at",
+    "token",
+    "error",
+    "message",
+    "request_id",
+    "details",
 ];
 
 /// Reads `text` as every answer type; each must return, and an error must not quote the body.
 fn read_all(text: &str) {
     fn one<T>(text: &str, read: Reader<T>) {
-        if let Err(Error::InvalidResponse { message, .. }) = success(200, || Some("req_fuzz".into()), text, read) {
+        if let Err(Error::InvalidResponse { message, .. }) =
+            success(200, || Some("req_fuzz".into()), text, read)
+        {
             assert!(!message.contains(MARK), "{message}");
         }
     }
@@ -56,7 +103,9 @@ fn scalar() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
         "[a-z\u{e9}\u{1F511}\"\\\\]{0,6}".prop_map(|s| Value::String([MARK, &s].concat())),
     ]
 }
@@ -66,8 +115,14 @@ fn value() -> impl Strategy<Value = Value> {
     scalar().prop_recursive(4, 48, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(FIELDS), inner), 0..10)
-                .prop_map(|members| Value::Object(members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            prop::collection::vec((prop::sample::select(FIELDS), inner), 0..10).prop_map(
+                |members| Value::Object(
+                    members
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect()
+                )
+            ),
         ]
     })
 }
@@ -148,6 +203,9 @@ fn pointer<'a>(v: &'a mut Value, path: &[String]) -> &'a mut Value {
 #[test]
 fn valid_answers_are_read() {
     for body in valid_bodies() {
-        assert!(json::<ConnectionPage>(&body).is_ok() || created_api_key(&body).is_ok(), "{body}");
+        assert!(
+            json::<ConnectionPage>(&body).is_ok() || created_api_key(&body).is_ok(),
+            "{body}"
+        );
     }
 }

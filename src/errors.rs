@@ -19,7 +19,11 @@ pub enum Error {
     /// The server answered with an error status.
     Api(Box<ApiFailure>),
     /// The server answered, but not with what the API promises.
-    InvalidResponse { status: u16, request_id: Option<String>, message: String },
+    InvalidResponse {
+        status: u16,
+        request_id: Option<String>,
+        message: String,
+    },
     /// The request never got an answer.
     Connection { message: String },
     /// An attempt took longer than `timeoutMs`.
@@ -47,11 +51,16 @@ pub struct ApiFailure {
 
 impl Error {
     pub fn invalid(argument: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::InvalidArgument { argument: argument.into(), message: message.into() }
+        Error::InvalidArgument {
+            argument: argument.into(),
+            message: message.into(),
+        }
     }
 
     pub fn webhook(message: &str) -> Self {
-        Error::WebhookVerification { message: message.to_owned() }
+        Error::WebhookVerification {
+            message: message.to_owned(),
+        }
     }
 
     /// The exported class this error is thrown as.
@@ -78,11 +87,18 @@ impl Error {
 
     pub fn message(&self) -> String {
         match self {
-            Error::InvalidArgument { argument, message } => [argument.as_str(), " ", message].concat(),
+            Error::InvalidArgument { argument, message } => {
+                [argument.as_str(), " ", message].concat()
+            }
             Error::Api(failure) => failure.message.clone(),
             Error::InvalidResponse { message, .. } => message.clone(),
             Error::Connection { message } => ["Connection error: ", message].concat(),
-            Error::Timeout { timeout_ms } => ["Request timed out after ", &decimal(*timeout_ms as u64), " ms"].concat(),
+            Error::Timeout { timeout_ms } => [
+                "Request timed out after ",
+                &decimal(*timeout_ms as u64),
+                " ms",
+            ]
+            .concat(),
             Error::Aborted => "Request was aborted".to_owned(),
             Error::WebhookVerification { message } => message.clone(),
         }
@@ -105,12 +121,20 @@ impl Error {
                 set("status", failure.status.into());
                 set("code", failure.code.as_str().into());
                 set("requestId", opt_str(&failure.request_id));
-                let details = failure.details.as_deref().and_then(|json| js_sys::JSON::parse(json).ok());
+                let details = failure
+                    .details
+                    .as_deref()
+                    .and_then(|json| js_sys::JSON::parse(json).ok());
                 set("details", details.unwrap_or(JsValue::NULL));
                 set("headers", failure.headers.clone());
-                set("retryAfter", failure.retry_after.map_or(JsValue::NULL, JsValue::from_f64));
+                set(
+                    "retryAfter",
+                    failure.retry_after.map_or(JsValue::NULL, JsValue::from_f64),
+                );
             }
-            Error::InvalidResponse { status, request_id, .. } => {
+            Error::InvalidResponse {
+                status, request_id, ..
+            } => {
                 set("status", (*status).into());
                 set("code", "invalid_response".into());
                 set("requestId", opt_str(request_id));
@@ -145,7 +169,14 @@ thread_local! {
 fn make_error(class_name: &str, message: &str, props: &Object) -> JsValue {
     let made = FACTORY.with(|factory| {
         let factory = factory.try_borrow().ok()?.clone()?;
-        factory.call3(&JsValue::UNDEFINED, &class_name.into(), &message.into(), props).ok()
+        factory
+            .call3(
+                &JsValue::UNDEFINED,
+                &class_name.into(),
+                &message.into(),
+                props,
+            )
+            .ok()
     });
     made.unwrap_or_else(|| {
         let error = js_sys::Error::new(message);

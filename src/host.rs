@@ -11,7 +11,9 @@ pub fn property(target: &JsValue, key: &str) -> Option<JsValue> {
     if !target.is_object() && !target.is_function() {
         return None;
     }
-    Reflect::get(target, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+    Reflect::get(target, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
 /// `process.env[name]` where the runtime has it (Node, Bun, Deno's Node layer); never empty.
@@ -25,14 +27,20 @@ pub fn env(name: &str) -> Option<String> {
         }
     }
     let vars = property(&global, "process").and_then(|process| property(&process, "env"))?;
-    property(&vars, name).and_then(|v| v.as_string()).filter(|v| !v.is_empty())
+    property(&vars, name)
+        .and_then(|v| v.as_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// `Deno.permissions.querySync({ name: "env", variable })` says `granted`; anything else (an older
 /// Deno without `querySync`, an error) counts as not granted.
 fn deno_env_granted(deno: &JsValue, variable: &str) -> bool {
-    let Some(permissions) = property(deno, "permissions") else { return false };
-    let Some(query) = property(&permissions, "querySync").and_then(|f| f.dyn_into::<Function>().ok()) else {
+    let Some(permissions) = property(deno, "permissions") else {
+        return false;
+    };
+    let Some(query) =
+        property(&permissions, "querySync").and_then(|f| f.dyn_into::<Function>().ok())
+    else {
         return false;
     };
     let descriptor = js_sys::Object::new();
@@ -59,6 +67,9 @@ pub fn type_name(value: &JsValue) -> String {
     } else if js_sys::Array::is_array(value) {
         "array".into()
     } else {
-        value.js_typeof().as_string().unwrap_or_else(|| "unknown".into())
+        value
+            .js_typeof()
+            .as_string()
+            .unwrap_or_else(|| "unknown".into())
     }
 }

@@ -8,9 +8,22 @@
 //!
 //! A panic would kill the wasm instance for the whole host process, so nothing here may panic:
 //! the lints below forbid the usual ways in.
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 // Native unit tests never run inside a wasm instance; they may assert by panicking.
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 
 #[cfg(feature = "admin")]
 mod admin;

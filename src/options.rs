@@ -78,7 +78,17 @@ pub const API_KEY: TokenOption = TokenOption {
     env: "CREDPORT_API_KEY",
     argument: "options.apiKey",
     required: "is required: pass it or set CREDPORT_API_KEY",
-    known: &["apiKey", "baseUrl", "maxRetries", "timeoutMs", "fetch", "dangerouslyAllowBrowser", "logLevel", "logger", "credentialsCache"],
+    known: &[
+        "apiKey",
+        "baseUrl",
+        "maxRetries",
+        "timeoutMs",
+        "fetch",
+        "dangerouslyAllowBrowser",
+        "logLevel",
+        "logger",
+        "credentialsCache",
+    ],
 };
 
 /// What `new Credport(options)` (or `new CredportAdmin(options)`) was given, checked.
@@ -105,12 +115,16 @@ pub struct CallOptions {
 
 impl CallOptions {
     /// The names of the per-call options.
-    pub const KEYS: &'static [&'static str] = &["signal", "timeoutMs", "maxRetries", "idempotencyKey"];
+    pub const KEYS: &'static [&'static str] =
+        &["signal", "timeoutMs", "maxRetries", "idempotencyKey"];
 
     /// The options of each page request of a `listAll`: the caller's, without an idempotency key
     /// (pages are GETs).
     pub fn for_page(&self) -> CallOptions {
-        CallOptions { idempotency_key: None, ..self.clone() }
+        CallOptions {
+            idempotency_key: None,
+            ..self.clone()
+        }
     }
 }
 
@@ -125,9 +139,14 @@ impl Props {
         if value.is_undefined() || value.is_null() {
             return Ok(Props { object: None, name });
         }
-        let Some(object) = value.dyn_ref::<Object>().filter(|_| !value.is_function() && !js_sys::Array::is_array(value))
+        let Some(object) = value
+            .dyn_ref::<Object>()
+            .filter(|_| !value.is_function() && !js_sys::Array::is_array(value))
         else {
-            return Err(Error::invalid(name, ["must be an object, got ", &type_name(value)].concat()));
+            return Err(Error::invalid(
+                name,
+                ["must be an object, got ", &type_name(value)].concat(),
+            ));
         };
         for key in Object::keys(object).iter() {
             let key = key.as_string().unwrap_or_default();
@@ -138,13 +157,18 @@ impl Props {
                 ));
             }
         }
-        Ok(Props { object: Some(object.clone()), name })
+        Ok(Props {
+            object: Some(object.clone()),
+            name,
+        })
     }
 
     /// The property, or `None` when absent, `undefined` or `null`.
     fn get(&self, key: &str) -> Option<JsValue> {
         let object = self.object.as_ref()?;
-        Reflect::get(object, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+        Reflect::get(object, &JsValue::from_str(key))
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
     }
 
     fn string(&self, key: &str) -> Result<Option<String>, Error> {
@@ -157,7 +181,11 @@ impl Props {
         self.get(key)
             .map(|v| match v.as_f64() {
                 Some(ms) if ms.is_finite() && ms > 0.0 && ms <= 2_147_483_647.0 => Ok(ms),
-                _ => Err(self.wrong(key, "a positive number of milliseconds (at most 2147483647)", &v)),
+                _ => Err(self.wrong(
+                    key,
+                    "a positive number of milliseconds (at most 2147483647)",
+                    &v,
+                )),
             })
             .transpose()
     }
@@ -165,8 +193,18 @@ impl Props {
     fn retries(&self, key: &str) -> Result<Option<u32>, Error> {
         self.get(key)
             .map(|v| match v.as_f64() {
-                Some(n) if n.fract() == 0.0 && (0.0..=f64::from(MAX_RETRIES_CAP)).contains(&n) => Ok(n as u32),
-                _ => Err(self.wrong(key, &["a whole number from 0 to ", &decimal(MAX_RETRIES_CAP.into())].concat(), &v)),
+                Some(n) if n.fract() == 0.0 && (0.0..=f64::from(MAX_RETRIES_CAP)).contains(&n) => {
+                    Ok(n as u32)
+                }
+                _ => Err(self.wrong(
+                    key,
+                    &[
+                        "a whole number from 0 to ",
+                        &decimal(MAX_RETRIES_CAP.into()),
+                    ]
+                    .concat(),
+                    &v,
+                )),
             })
             .transpose()
     }
@@ -174,10 +212,17 @@ impl Props {
     fn wrong(&self, key: &str, expected: &str, got: &JsValue) -> Error {
         // Numbers are shown (JS formats them); other values only by type: they may be secrets.
         let got = match got.as_f64() {
-            Some(_) => String::from(js_sys::Number::from(got.clone()).to_string_with_radix(10).unwrap_or_default()),
+            Some(_) => String::from(
+                js_sys::Number::from(got.clone())
+                    .to_string_with_radix(10)
+                    .unwrap_or_default(),
+            ),
             None => type_name(got),
         };
-        Error::invalid([self.name, ".", key].concat(), ["must be ", expected, ", got ", &got].concat())
+        Error::invalid(
+            [self.name, ".", key].concat(),
+            ["must be ", expected, ", got ", &got].concat(),
+        )
     }
 }
 
@@ -190,21 +235,39 @@ impl ClientConfig {
         };
         // Checked without ever echoing the key.
         if api_key.is_empty() || !api_key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::invalid(token.argument, "must be a non-empty token of printable characters"));
+            return Err(Error::invalid(
+                token.argument,
+                "must be a non-empty token of printable characters",
+            ));
         }
-        let base_url = props.string("baseUrl")?.or_else(|| env("CREDPORT_BASE_URL"));
-        let base_url = base_url.as_deref().unwrap_or(DEFAULT_BASE_URL).trim_end_matches('/').to_owned();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) || base_url.contains(char::is_whitespace)
+        let base_url = props
+            .string("baseUrl")?
+            .or_else(|| env("CREDPORT_BASE_URL"));
+        let base_url = base_url
+            .as_deref()
+            .unwrap_or(DEFAULT_BASE_URL)
+            .trim_end_matches('/')
+            .to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://"))
+            || base_url.contains(char::is_whitespace)
         {
-            return Err(Error::invalid("options.baseUrl", "must be an http:// or https:// URL"));
+            return Err(Error::invalid(
+                "options.baseUrl",
+                "must be an http:// or https:// URL",
+            ));
         }
         let fetch = props
             .get("fetch")
-            .map(|f| f.dyn_into::<Function>().map_err(|v| props.wrong("fetch", "a function", &v)))
+            .map(|f| {
+                f.dyn_into::<Function>()
+                    .map_err(|v| props.wrong("fetch", "a function", &v))
+            })
             .transpose()?;
         let allow_browser = match props.get("dangerouslyAllowBrowser") {
             None => false,
-            Some(v) => v.as_bool().ok_or_else(|| props.wrong("dangerouslyAllowBrowser", "a boolean", &v))?,
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| props.wrong("dangerouslyAllowBrowser", "a boolean", &v))?,
         };
         if is_browser() && !allow_browser {
             return Err(Error::invalid(
@@ -215,23 +278,34 @@ impl ClientConfig {
         }
         let level = match props.string("logLevel")? {
             Some(name) => Level::parse(&name).ok_or_else(|| {
-                Error::invalid("options.logLevel", ["must be one of ", &Level::NAMES.join(", ")].concat())
+                Error::invalid(
+                    "options.logLevel",
+                    ["must be one of ", &Level::NAMES.join(", ")].concat(),
+                )
             })?,
             // The environment may hold a server-style filter (`info,tower=warn`): only a plain
             // level name counts, anything else leaves the default.
-            None => env("CREDPORT_LOG").and_then(|name| Level::parse(&name)).unwrap_or(Level::Warn),
+            None => env("CREDPORT_LOG")
+                .and_then(|name| Level::parse(&name))
+                .unwrap_or(Level::Warn),
         };
         let sink = props.get("logger");
         if let Some(sink) = &sink {
             if !sink.is_object() {
-                return Err(props.wrong("logger", "an object with debug, info, warn and error methods", sink));
+                return Err(props.wrong(
+                    "logger",
+                    "an object with debug, info, warn and error methods",
+                    sink,
+                ));
             }
         }
         let credentials_max_age_ms = match props.get("credentialsCache") {
             None => None,
             Some(cache) => {
                 let cache = Props::new("options.credentialsCache", &cache, &["maxAgeMs"])?;
-                Some(cache.positive_ms("maxAgeMs")?.ok_or_else(|| Error::invalid("options.credentialsCache.maxAgeMs", "is required"))?)
+                Some(cache.positive_ms("maxAgeMs")?.ok_or_else(|| {
+                    Error::invalid("options.credentialsCache.maxAgeMs", "is required")
+                })?)
             }
         };
         Ok(ClientConfig {
@@ -240,7 +314,9 @@ impl ClientConfig {
             api_key,
             base_url,
             max_retries: props.retries("maxRetries")?.unwrap_or(DEFAULT_MAX_RETRIES),
-            timeout_ms: props.positive_ms("timeoutMs")?.unwrap_or(DEFAULT_TIMEOUT_MS),
+            timeout_ms: props
+                .positive_ms("timeoutMs")?
+                .unwrap_or(DEFAULT_TIMEOUT_MS),
             fetch,
         })
     }
@@ -251,12 +327,21 @@ impl CallOptions {
         let props = Props::new("options", options, CallOptions::KEYS)?;
         let signal = props
             .get("signal")
-            .map(|s| s.dyn_into::<AbortSignal>().map_err(|v| props.wrong("signal", "an AbortSignal", &v)))
+            .map(|s| {
+                s.dyn_into::<AbortSignal>()
+                    .map_err(|v| props.wrong("signal", "an AbortSignal", &v))
+            })
             .transpose()?;
         let idempotency_key = props.string("idempotencyKey")?;
         if let Some(key) = &idempotency_key {
-            if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
-                return Err(Error::invalid("options.idempotencyKey", "must be 1 to 255 printable ASCII characters"));
+            if key.is_empty()
+                || key.len() > 255
+                || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+            {
+                return Err(Error::invalid(
+                    "options.idempotencyKey",
+                    "must be 1 to 255 printable ASCII characters",
+                ));
             }
         }
         Ok(CallOptions {

@@ -13,7 +13,10 @@ use crate::errors::Error;
 use crate::host::type_name;
 
 /// Optional parameters: `undefined`/`null` for none.
-pub fn optional<T: DeserializeOwned + Default>(value: &JsValue, rules: fn(&T) -> Checked) -> Result<T, Error> {
+pub fn optional<T: DeserializeOwned + Default>(
+    value: &JsValue,
+    rules: fn(&T) -> Checked,
+) -> Result<T, Error> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
@@ -21,7 +24,10 @@ pub fn optional<T: DeserializeOwned + Default>(value: &JsValue, rules: fn(&T) ->
 }
 
 /// Required parameters.
-pub fn required<T: DeserializeOwned>(value: &JsValue, rules: fn(&T) -> Checked) -> Result<T, Error> {
+pub fn required<T: DeserializeOwned>(
+    value: &JsValue,
+    rules: fn(&T) -> Checked,
+) -> Result<T, Error> {
     if value.is_undefined() || value.is_null() {
         return Err(Error::invalid("params", "is required"));
     }
@@ -30,24 +36,40 @@ pub fn required<T: DeserializeOwned>(value: &JsValue, rules: fn(&T) -> Checked) 
 
 /// Reads `value`, the JS argument named `argument`, as a `T`, then checks `T`'s rules. Only the
 /// reading itself is per type; the checks around it and the errors are one function each.
-fn read<T: DeserializeOwned>(argument: &str, value: &JsValue, rules: fn(&T) -> Checked) -> Result<T, Error> {
+fn read<T: DeserializeOwned>(
+    argument: &str,
+    value: &JsValue,
+    rules: fn(&T) -> Checked,
+) -> Result<T, Error> {
     let own = members(argument, value, fields_of::<T>())?;
     let deserializer = serde_wasm_bindgen::Deserializer::from(JsValue::from(own.clone()));
-    let parsed: T = serde_path_to_error::deserialize(deserializer).map_err(|e| path_error(argument, &own, e))?;
+    let parsed: T = serde_path_to_error::deserialize(deserializer)
+        .map_err(|e| path_error(argument, &own, e))?;
     rules(&parsed).map_err(|e| rule_error(argument, e))?;
     Ok(parsed)
 }
 
 /// `value`'s known members ([`known_members`]), if it is an object.
-fn members(argument: &str, value: &JsValue, fields: &'static [&'static str]) -> Result<Object, Error> {
+fn members(
+    argument: &str,
+    value: &JsValue,
+    fields: &'static [&'static str],
+) -> Result<Object, Error> {
     if !value.is_object() || js_sys::Array::is_array(value) {
-        return Err(Error::invalid(argument, ["must be an object, got ", &type_name(value)].concat()));
+        return Err(Error::invalid(
+            argument,
+            ["must be an object, got ", &type_name(value)].concat(),
+        ));
     }
     known_members(argument, value, fields)
 }
 
 /// The error of a member serde could not read, named by its path.
-fn path_error(argument: &str, own: &Object, e: serde_path_to_error::Error<serde_wasm_bindgen::Error>) -> Error {
+fn path_error(
+    argument: &str,
+    own: &Object,
+    e: serde_path_to_error::Error<serde_wasm_bindgen::Error>,
+) -> Error {
     let path = e.path().to_string();
     let path = if path == "." { String::new() } else { path };
     type_error(argument, &path, own, &e.into_inner().to_string())
@@ -61,7 +83,11 @@ fn rule_error(argument: &str, e: credport_model::FieldError) -> Error {
 /// A copy of `value`'s own members whose values are not `undefined` (as `JSON.stringify` would
 /// see it: `{ limit: undefined }` is no limit), each of them a field of the type: an unknown key
 /// such as `pagesize` is refused, not ignored.
-fn known_members(argument: &str, value: &JsValue, fields: &'static [&'static str]) -> Result<Object, Error> {
+fn known_members(
+    argument: &str,
+    value: &JsValue,
+    fields: &'static [&'static str],
+) -> Result<Object, Error> {
     let own = Object::new();
     for (key, member) in defined_members(value) {
         let name = key.as_string().unwrap_or_default();
@@ -69,7 +95,11 @@ fn known_members(argument: &str, value: &JsValue, fields: &'static [&'static str
             let expected: Vec<String> = fields.iter().map(|f| ["`", f, "`"].concat()).collect();
             return Err(Error::invalid(
                 join(argument, &name),
-                ["is not a known field; expected one of ", &expected.join(", ")].concat(),
+                [
+                    "is not a known field; expected one of ",
+                    &expected.join(", "),
+                ]
+                .concat(),
             ));
         }
         let _ = Reflect::set(&own, &key, &member);
@@ -80,11 +110,13 @@ fn known_members(argument: &str, value: &JsValue, fields: &'static [&'static str
 /// An object's own `(key, value)` members whose value is not `undefined`: the members
 /// `JSON.stringify` writes (`{ limit: undefined }` is no limit).
 fn defined_members(value: &JsValue) -> impl Iterator<Item = (JsValue, JsValue)> {
-    Object::entries(value.unchecked_ref()).into_iter().filter_map(|entry| {
-        let entry: Array = entry.unchecked_into();
-        let member = entry.get(1);
-        (!member.is_undefined()).then(|| (entry.get(0), member))
-    })
+    Object::entries(value.unchecked_ref())
+        .into_iter()
+        .filter_map(|entry| {
+            let entry: Array = entry.unchecked_into();
+            let member = entry.get(1);
+            (!member.is_undefined()).then(|| (entry.get(0), member))
+        })
 }
 
 /// The message for serde's complaint `message` about the member at `path` of `value`, in the
@@ -93,11 +125,16 @@ fn defined_members(value: &JsValue) -> impl Iterator<Item = (JsValue, JsValue)> 
 fn type_error(argument: &str, path: &str, value: &Object, message: &str) -> Error {
     // serde-wasm-bindgen's errors are JS `Error`s, written as `String(error)` does.
     let message = message.strip_prefix("Error: ").unwrap_or(message);
-    if let Some(field) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.strip_suffix('`'))
+    {
         return Error::invalid(join(argument, &join(path, field)), "is required");
     }
     let got = type_name(&member_at(value, path));
-    let expected = message.rsplit_once(", expected ").map_or("a valid value", |(_, expected)| expected);
+    let expected = message
+        .rsplit_once(", expected ")
+        .map_or("a valid value", |(_, expected)| expected);
     let expected = match expected {
         "u32" => ["a whole number from 0 to ", &decimal(u32::MAX.into())].concat(),
         "u64" => ["a whole number from 0 to ", &decimal(MAX_SAFE_INTEGER)].concat(),
@@ -109,7 +146,10 @@ fn type_error(argument: &str, path: &str, value: &Object, message: &str) -> Erro
     if got == "number" && expected.starts_with("a whole number") {
         return Error::invalid(join(argument, path), ["must be ", &expected].concat());
     }
-    Error::invalid(join(argument, path), ["must be ", &expected, ", got ", &got].concat())
+    Error::invalid(
+        join(argument, path),
+        ["must be ", &expected, ", got ", &got].concat(),
+    )
 }
 
 /// The largest whole number a JS number holds exactly.
@@ -141,23 +181,37 @@ const MAX_DEPTH: u32 = 128;
 fn check_json_at(path: &str, value: &JsValue, depth: u32) -> Result<(), Error> {
     const NOT_JSON: &str = "must be plain JSON data (not a function, NaN or Infinity)";
     if depth > MAX_DEPTH {
-        return Err(Error::invalid(path, "must be plain data (no BigInt, no cycles)"));
+        return Err(Error::invalid(
+            path,
+            "must be plain data (no BigInt, no cycles)",
+        ));
     }
     if let Some(n) = value.as_f64() {
-        return if n.is_finite() { Ok(()) } else { Err(Error::invalid(path, NOT_JSON)) };
+        return if n.is_finite() {
+            Ok(())
+        } else {
+            Err(Error::invalid(path, NOT_JSON))
+        };
     }
     if value.is_function() || value.is_symbol() {
         return Err(Error::invalid(path, NOT_JSON));
     }
     if value.is_bigint() {
-        return Err(Error::invalid(path, "must be plain data (no BigInt, no cycles)"));
+        return Err(Error::invalid(
+            path,
+            "must be plain data (no BigInt, no cycles)",
+        ));
     }
     if !value.is_object() {
         return Ok(()); // null, a string, a boolean
     }
     if let Some(array) = value.dyn_ref::<Array>() {
         for (index, item) in array.iter().enumerate() {
-            check_json_at(&[path, "[", &decimal(index as u64), "]"].concat(), &item, depth + 1)?;
+            check_json_at(
+                &[path, "[", &decimal(index as u64), "]"].concat(),
+                &item,
+                depth + 1,
+            )?;
         }
         return Ok(());
     }
@@ -165,7 +219,11 @@ fn check_json_at(path: &str, value: &JsValue, depth: u32) -> Result<(), Error> {
         return Ok(()); // a Date, or a value that says how it is written
     }
     for (key, member) in defined_members(value) {
-        check_json_at(&join(path, &key.as_string().unwrap_or_default()), &member, depth + 1)?;
+        check_json_at(
+            &join(path, &key.as_string().unwrap_or_default()),
+            &member,
+            depth + 1,
+        )?;
     }
     Ok(())
 }
@@ -242,13 +300,19 @@ mod tests {
         assert_eq!(join("params", "scopes[1]"), "params.scopes[1]");
         assert_eq!(join("params.scopes", "[1]"), "params.scopes[1]");
         assert_eq!(join("", "name"), "name");
-        assert_eq!(js_path("seconds_until_expiration"), "secondsUntilExpiration");
+        assert_eq!(
+            js_path("seconds_until_expiration"),
+            "secondsUntilExpiration"
+        );
         assert_eq!(js_path("scopes[1]"), "scopes[1]");
     }
 
     #[test]
     fn a_types_fields_are_its_js_names() {
-        assert_eq!(fields_of::<ListConnectionsParams>(), ["page", "pageSize", "provider", "status"]);
+        assert_eq!(
+            fields_of::<ListConnectionsParams>(),
+            ["page", "pageSize", "provider", "status"]
+        );
         assert!(fields_of::<CreateApiKeyParams>().contains(&"secondsUntilExpiration"));
     }
 }

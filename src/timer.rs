@@ -95,7 +95,12 @@ impl<'a> Deadline<'a> {
     pub fn start(timeout_ms: f64, caller: Option<&'a AbortSignal>) -> Option<Self> {
         let controller = AbortController::new().ok()?;
         let signal = controller.signal();
-        Some(Deadline { controller, signal, timeout_ms, caller })
+        Some(Deadline {
+            controller,
+            signal,
+            timeout_ms,
+            caller,
+        })
     }
 
     /// The signal to send with the request.
@@ -107,7 +112,11 @@ impl<'a> Deadline<'a> {
     /// whichever comes first: a `fetch` or a body read that ignores its signal is not waited for.
     /// A stopped attempt's controller is aborted, which ends its request and body stream.
     pub async fn run<T>(&self, work: impl Future<Output = T>) -> Result<T, Stopped> {
-        let mut armed = Armed { timer: JsValue::UNDEFINED, resolve: None, caller: self.caller };
+        let mut armed = Armed {
+            timer: JsValue::UNDEFINED,
+            resolve: None,
+            caller: self.caller,
+        };
         let stop = Promise::new(&mut |resolve, _reject| {
             armed.timer = set_timeout(&resolve, self.timeout_ms);
             if let Some(signal) = self.caller {
@@ -141,7 +150,9 @@ impl<'a> Deadline<'a> {
     /// Whether the caller's signal stopped the attempt: its abort wins over whatever the request
     /// said.
     pub fn stopped(&self) -> Option<Stopped> {
-        self.caller.is_some_and(AbortSignal::aborted).then_some(Stopped::Aborted)
+        self.caller
+            .is_some_and(AbortSignal::aborted)
+            .then_some(Stopped::Aborted)
     }
 
     fn why(&self) -> Stopped {

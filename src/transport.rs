@@ -35,11 +35,19 @@ pub struct Call {
 
 impl Call {
     pub fn get(path: String) -> Self {
-        Call { method: Method::GET, path, query: String::new(), body: None }
+        Call {
+            method: Method::GET,
+            path,
+            query: String::new(),
+            body: None,
+        }
     }
 
     pub fn delete(path: String) -> Self {
-        Call { method: Method::DELETE, ..Call::get(path) }
+        Call {
+            method: Method::DELETE,
+            ..Call::get(path)
+        }
     }
 
     pub fn with_query(mut self, query: String) -> Self {
@@ -48,7 +56,12 @@ impl Call {
     }
 
     pub fn with_body(method: Method, path: String, body: String) -> Self {
-        Call { method, path, query: String::new(), body: Some(body) }
+        Call {
+            method,
+            path,
+            query: String::new(),
+            body: Some(body),
+        }
     }
 }
 
@@ -99,7 +112,11 @@ impl Answer {
 impl Transport {
     pub fn new(config: ClientConfig) -> Self {
         let headers = Object::new();
-        let _ = Reflect::set(&headers, &"authorization".into(), &["Bearer ", &config.api_key].concat().into());
+        let _ = Reflect::set(
+            &headers,
+            &"authorization".into(),
+            &["Bearer ", &config.api_key].concat().into(),
+        );
         let _ = Reflect::set(&headers, &"accept".into(), &"application/json".into());
         Transport {
             headers,
@@ -114,8 +131,12 @@ impl Transport {
     /// Sends `call`, retrying what may be retried: the first 2xx answer (read by [`Answer::read`]),
     /// or the call's error. Not generic: one future for every call.
     pub async fn send(&self, call: Call, options: &CallOptions) -> Result<Answer, Error> {
-        let idempotency_key = (call.method == Method::POST)
-            .then(|| options.idempotency_key.clone().unwrap_or_else(new_idempotency_key));
+        let idempotency_key = (call.method == Method::POST).then(|| {
+            options
+                .idempotency_key
+                .clone()
+                .unwrap_or_else(new_idempotency_key)
+        });
         let timeout_ms = options.timeout_ms.unwrap_or(self.timeout_ms);
         let max_retries = options.max_retries.unwrap_or(self.max_retries);
         let signal = options.signal.as_ref();
@@ -127,26 +148,45 @@ impl Transport {
         let mut attempt = 0;
         loop {
             logger.log(Level::Debug, || {
-                let (number, of) = (decimal((attempt + 1).into()), decimal((max_retries + 1).into()));
+                let (number, of) = (
+                    decimal((attempt + 1).into()),
+                    decimal((max_retries + 1).into()),
+                );
                 [method, " ", path, " (attempt ", &number, "/", &of, ")"].concat()
             });
             // Read the clock only for the debug line that reports the time taken.
             let started = logger.enabled(Level::Debug).then(js_sys::Date::now);
-            let ended = self.attempt(&call, &url, idempotency_key.as_deref(), timeout_ms, signal).await;
+            let ended = self
+                .attempt(&call, &url, idempotency_key.as_deref(), timeout_ms, signal)
+                .await;
             let (error, retry_after) = match ended {
                 Ok(answer) => {
                     let status = answer.status;
                     logger.log(Level::Debug, || {
                         let id = answer.request_id().unwrap_or_else(|| "none".to_owned());
                         let ms = (js_sys::Date::now() - started.unwrap_or_default()) as u64;
-                        [method, " ", path, " answered ", &decimal(status.into()), " in ", &decimal(ms), " ms (request id ", &id, ")"]
-                            .concat()
+                        [
+                            method,
+                            " ",
+                            path,
+                            " answered ",
+                            &decimal(status.into()),
+                            " in ",
+                            &decimal(ms),
+                            " ms (request id ",
+                            &id,
+                            ")",
+                        ]
+                        .concat()
                     });
                     if (200..300).contains(&status) {
                         return Ok(answer);
                     }
-                    let retry_after = answer.header("retry-after").and_then(|value| retry_after_ms(&value));
-                    let retryable = is_retryable(status, answer.header("x-should-retry").as_deref());
+                    let retry_after = answer
+                        .header("retry-after")
+                        .and_then(|value| retry_after_ms(&value));
+                    let retryable =
+                        is_retryable(status, answer.header("x-should-retry").as_deref());
                     let mut failure = decode::failure(
                         status,
                         &answer.response.status_text(),
@@ -164,7 +204,13 @@ impl Transport {
                 Err(Failure::Aborted) => return Err(Error::Aborted),
                 Err(Failure::Timeout) => (Error::Timeout { timeout_ms }, None),
                 Err(Failure::Network(message)) => {
-                    let message = [&message, " (is credport reachable at ", &self.base_url, "?)"].concat();
+                    let message = [
+                        &message,
+                        " (is credport reachable at ",
+                        &self.base_url,
+                        "?)",
+                    ]
+                    .concat();
                     (Error::Connection { message }, None)
                 }
             };
@@ -172,14 +218,35 @@ impl Transport {
                 if attempt > 0 {
                     logger.log(Level::Warn, || {
                         let attempts = decimal((attempt + 1).into());
-                        [method, " ", path, " failed after ", &attempts, " attempts: ", error.class_name()].concat()
+                        [
+                            method,
+                            " ",
+                            path,
+                            " failed after ",
+                            &attempts,
+                            " attempts: ",
+                            error.class_name(),
+                        ]
+                        .concat()
                     });
                 }
                 return Err(error);
             }
-            let wait = retry_after.unwrap_or_else(|| backoff_ms(attempt)).min(MAX_RETRY_AFTER_MS);
+            let wait = retry_after
+                .unwrap_or_else(|| backoff_ms(attempt))
+                .min(MAX_RETRY_AFTER_MS);
             logger.log(Level::Info, || {
-                [method, " ", path, ": ", error.class_name(), "; retrying in ", &decimal(wait as u64), " ms"].concat()
+                [
+                    method,
+                    " ",
+                    path,
+                    ": ",
+                    error.class_name(),
+                    "; retrying in ",
+                    &decimal(wait as u64),
+                    " ms",
+                ]
+                .concat()
             });
             attempt += 1;
             if !timer::sleep(wait, signal).await {
@@ -202,8 +269,11 @@ impl Transport {
         if signal.is_some_and(AbortSignal::aborted) {
             return Err(Failure::Aborted);
         }
-        let deadline = Deadline::start(timeout_ms, signal).ok_or_else(|| Failure::Network("no AbortController in this runtime".into()))?;
-        let request = self.request(call, url, idempotency_key, deadline.signal()).map_err(|e| Failure::Network(message_of(&e)))?;
+        let deadline = Deadline::start(timeout_ms, signal)
+            .ok_or_else(|| Failure::Network("no AbortController in this runtime".into()))?;
+        let request = self
+            .request(call, url, idempotency_key, deadline.signal())
+            .map_err(|e| Failure::Network(message_of(&e)))?;
         // Node's `fetch` follows a `Request`'s signal only while the `Request` is alive (undici
         // links the two through a weak reference): it is kept until the attempt ends. A second
         // handle to the same object, by `Clone::clone`: `request.clone()` would be web-sys's
@@ -222,7 +292,9 @@ impl Transport {
         let exchanged = deadline.run(self.exchange(request.into())).await;
         match exchanged {
             Ok(Ok(answer)) => Ok(answer),
-            Ok(Err(message)) => Err(deadline.stopped().map_or(Failure::Network(message), stopped)),
+            Ok(Err(message)) => Err(deadline
+                .stopped()
+                .map_or(Failure::Network(message), stopped)),
             Err(why) => Err(stopped(why)),
         }
     }
@@ -246,7 +318,9 @@ impl Transport {
             init.set_headers(&self.headers);
         } else {
             let headers = Object::assign(&Object::new(), &self.headers);
-            let set = |name: &str, value: &str| Reflect::set(&headers, &name.into(), &value.into()).map(drop);
+            let set = |name: &str, value: &str| {
+                Reflect::set(&headers, &name.into(), &value.into()).map(drop)
+            };
             if let Some(key) = idempotency_key {
                 set("idempotency-key", key)?;
             }
@@ -271,8 +345,12 @@ impl Transport {
             // or rejects with is checked here, not by gloo-net.
             Some(fetch) => {
                 let request: web_sys::Request = request.into();
-                let answer = fetch.call1(&JsValue::UNDEFINED, &request).map_err(|e| message_of(&e))?;
-                let answer = JsFuture::from(Promise::resolve(&answer)).await.map_err(|e| message_of(&e))?;
+                let answer = fetch
+                    .call1(&JsValue::UNDEFINED, &request)
+                    .map_err(|e| message_of(&e))?;
+                let answer = JsFuture::from(Promise::resolve(&answer))
+                    .await
+                    .map_err(|e| message_of(&e))?;
                 let answer = answer
                     .dyn_into::<web_sys::Response>()
                     .map_err(|_| "fetch resolved to something other than a Response".to_owned())?;
@@ -288,7 +366,11 @@ impl Transport {
         let bytes = JsFuture::from(bytes).await.map_err(|e| message_of(&e))?;
         let text = decode::text(js_sys::Uint8Array::new(&bytes).to_vec());
         let response = Response::from(response);
-        Ok(Answer { status: response.status(), response, text })
+        Ok(Answer {
+            status: response.status(),
+            response,
+            text,
+        })
     }
 }
 
@@ -298,7 +380,9 @@ fn message_of(value: &JsValue) -> String {
     if let Some(error) = value.dyn_ref::<js_sys::Error>() {
         return String::from(error.message());
     }
-    value.as_string().unwrap_or_else(|| "fetch failed".to_owned())
+    value
+        .as_string()
+        .unwrap_or_else(|| "fetch failed".to_owned())
 }
 
 /// The message of gloo-net's error.
@@ -354,7 +438,10 @@ fn new_idempotency_key() -> String {
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digit = |nibble: u8| HEX.get(usize::from(nibble)).map_or('0', |&h| char::from(h));
-    bytes.iter().flat_map(|&b| [digit(b >> 4), digit(b & 0xF)]).collect()
+    bytes
+        .iter()
+        .flat_map(|&b| [digit(b >> 4), digit(b & 0xF)])
+        .collect()
 }
 
 #[wasm_bindgen]

@@ -26,7 +26,9 @@ const SECRET_PREFIX: &str = "whsec_";
 #[wasm_bindgen(js_name = "verifyWebhook", unchecked_return_type = "Event")]
 pub fn verify_webhook(
     #[wasm_bindgen(unchecked_param_type = "string")] secret: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Headers | Record<string, string | string[] | undefined>")]
+    #[wasm_bindgen(
+        unchecked_param_type = "Headers | Record<string, string | string[] | undefined>"
+    )]
     headers: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | ArrayBuffer")] body: JsValue,
 ) -> Result<JsValue, JsValue> {
@@ -37,7 +39,9 @@ fn verify(secret: &JsValue, headers: &JsValue, body: &JsValue, now: f64) -> Resu
     let secret = string_arg("secret", secret)?;
     let key = STANDARD
         .decode(secret.strip_prefix(SECRET_PREFIX).unwrap_or(&secret))
-        .map_err(|_| Error::invalid("secret", "must be the endpoint's secret, whsec_ and base64"))?;
+        .map_err(|_| {
+            Error::invalid("secret", "must be the endpoint's secret, whsec_ and base64")
+        })?;
     let body = body_bytes(body)?;
     let id = header(headers, "webhook-id")?;
     let timestamp = header(headers, "webhook-timestamp")?;
@@ -45,21 +49,30 @@ fn verify(secret: &JsValue, headers: &JsValue, body: &JsValue, now: f64) -> Resu
 
     let sent: f64 = timestamp
         .parse::<i64>()
-        .map_err(|_| Error::webhook("webhook-timestamp is not a number of seconds"))? as f64;
+        .map_err(|_| Error::webhook("webhook-timestamp is not a number of seconds"))?
+        as f64;
     if (now - sent).abs() > TOLERANCE_SECONDS {
-        return Err(Error::webhook("webhook-timestamp is more than five minutes away from now"));
+        return Err(Error::webhook(
+            "webhook-timestamp is more than five minutes away from now",
+        ));
     }
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key)
-        .map_err(|_| Error::invalid("secret", "must be the endpoint's secret, whsec_ and base64"))?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|_| {
+        Error::invalid("secret", "must be the endpoint's secret, whsec_ and base64")
+    })?;
     mac.update(id.as_bytes());
     mac.update(b".");
     mac.update(timestamp.as_bytes());
     mac.update(b".");
     mac.update(&body);
     // Several signatures may be sent (a secret being rotated): any `v1` one that matches will do.
-    let matched = signatures.split(' ').filter_map(|s| s.strip_prefix("v1,")).any(|signature| {
-        STANDARD.decode(signature).is_ok_and(|given| mac.clone().verify_slice(&given).is_ok())
-    });
+    let matched = signatures
+        .split(' ')
+        .filter_map(|s| s.strip_prefix("v1,"))
+        .any(|signature| {
+            STANDARD
+                .decode(signature)
+                .is_ok_and(|given| mac.clone().verify_slice(&given).is_ok())
+        });
     if !matched {
         return Err(Error::webhook("no webhook-signature matches the body"));
     }
@@ -79,15 +92,26 @@ fn header(headers: &JsValue, name: &str) -> Result<String, Error> {
     if !headers.is_object() {
         return Err(Error::invalid(
             "headers",
-            ["must be a Headers or an object of headers, got ", &type_name(headers)].concat(),
+            [
+                "must be a Headers or an object of headers, got ",
+                &type_name(headers),
+            ]
+            .concat(),
         ));
     }
     let get = Reflect::get(headers, &JsValue::from_str("get")).ok();
     let value = match get.and_then(|g| g.dyn_into::<Function>().ok()) {
-        Some(get) => get.call1(headers, &JsValue::from_str(name)).unwrap_or(JsValue::NULL),
+        Some(get) => get
+            .call1(headers, &JsValue::from_str(name))
+            .unwrap_or(JsValue::NULL),
         None => {
-            let value = Reflect::get(headers, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
-            if js_sys::Array::is_array(&value) { js_sys::Array::from(&value).get(0) } else { value }
+            let value =
+                Reflect::get(headers, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+            if js_sys::Array::is_array(&value) {
+                js_sys::Array::from(&value).get(0)
+            } else {
+                value
+            }
         }
     };
     value
@@ -107,6 +131,10 @@ fn body_bytes(body: &JsValue) -> Result<Vec<u8>, Error> {
     }
     Err(Error::invalid(
         "body",
-        ["must be the raw body (a string, Uint8Array or ArrayBuffer), got ", &type_name(body)].concat(),
+        [
+            "must be the raw body (a string, Uint8Array or ArrayBuffer), got ",
+            &type_name(body),
+        ]
+        .concat(),
     ))
 }

@@ -15,7 +15,8 @@ use crate::errors::Error;
 /// The JSON body of `params`.
 pub fn body<T: Serialize>(argument: &str, params: &T) -> Result<String, Error> {
     let mut out = Vec::with_capacity(128);
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, SnakeKeys { in_key: false });
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut out, SnakeKeys { in_key: false });
     params
         .serialize(&mut serializer)
         .map_err(|_| Error::invalid(argument, "must be plain data (no BigInt, no cycles)"))?;
@@ -24,7 +25,8 @@ pub fn body<T: Serialize>(argument: &str, params: &T) -> Result<String, Error> {
 
 /// The query string (without `?`) of `params`; absent members are left out.
 pub fn query<T: Serialize>(argument: &str, params: &T) -> Result<String, Error> {
-    let query = serde_urlencoded::to_string(params).map_err(|_| Error::invalid(argument, "must be plain data"))?;
+    let query = serde_urlencoded::to_string(params)
+        .map_err(|_| Error::invalid(argument, "must be plain data"))?;
     // Keys are field names (ASCII identifiers, never escaped); values are left as they are.
     Ok(query
         .split('&')
@@ -58,7 +60,11 @@ struct SnakeKeys {
 }
 
 impl serde_json::ser::Formatter for SnakeKeys {
-    fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.in_key = true;
         if first {
             Ok(())
@@ -72,7 +78,11 @@ impl serde_json::ser::Formatter for SnakeKeys {
         Ok(())
     }
 
-    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         if self.in_key {
             writer.write_all(snake_case(fragment).as_bytes())
         } else {
@@ -107,7 +117,9 @@ pub fn escape(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use credport_model::{ConnectionStatus, ListApiKeysParams, ListConnectionsParams, UpdateApiKeyParams};
+    use credport_model::{
+        ConnectionStatus, ListApiKeysParams, ListConnectionsParams, UpdateApiKeyParams,
+    };
 
     #[test]
     fn bodies_have_wire_names() {
@@ -125,10 +137,21 @@ mod tests {
 
     #[test]
     fn queries_have_wire_names_and_escape_values() {
-        let list = ListConnectionsParams { page_size: Some(5), status: Some(ConnectionStatus::Active), ..Default::default() };
+        let list = ListConnectionsParams {
+            page_size: Some(5),
+            status: Some(ConnectionStatus::Active),
+            ..Default::default()
+        };
         assert_eq!(query("params", &list).unwrap(), "page_size=5&status=active");
-        let keys = ListApiKeysParams { query: Some("a b&c=dé".into()), include_invalid: Some(true), ..Default::default() };
-        assert_eq!(query("params", &keys).unwrap(), "include_invalid=true&query=a+b%26c%3Dd%C3%A9");
+        let keys = ListApiKeysParams {
+            query: Some("a b&c=dé".into()),
+            include_invalid: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(
+            query("params", &keys).unwrap(),
+            "include_invalid=true&query=a+b%26c%3Dd%C3%A9"
+        );
         assert_eq!(query("params", &ListApiKeysParams::default()).unwrap(), "");
     }
 

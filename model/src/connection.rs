@@ -161,7 +161,12 @@ impl ListConnectionsParams {
 
     pub fn validate(&self) -> Checked {
         if let Some(page) = self.page {
-            validate::range("page", page.into(), 1, (u32::MAX / validate::MAX_PAGE_SIZE).into())?;
+            validate::range(
+                "page",
+                page.into(),
+                1,
+                (u32::MAX / validate::MAX_PAGE_SIZE).into(),
+            )?;
         }
         if let Some(size) = self.page_size {
             validate::range("page_size", size.into(), 1, validate::MAX_PAGE_SIZE.into())?;

@@ -1,7 +1,7 @@
 //! The error body every failed request answers with.
 
-use serde::{Deserialize, Serialize};
 use crate::json::JsonObject;
+use serde::{Deserialize, Serialize};
 
 /// `{"error": {...}}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

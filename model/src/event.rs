@@ -142,7 +142,9 @@ impl ListEventsParams {
         if let Some(cursor) = &self.cursor {
             let ok = !cursor.is_empty()
                 && cursor.len() <= MAX_CURSOR
-                && cursor.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                && cursor
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_');
             if !ok {
                 return Err(FieldError::new(
                     "cursor",

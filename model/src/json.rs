@@ -21,10 +21,10 @@ pub type JsonInput = serde_json::Value;
 #[cfg(not(feature = "wasm"))]
 pub type JsonObjectInput = serde_json::Map<String, serde_json::Value>;
 
-#[cfg(feature = "wasm")]
-pub use sdk::{JsonInput, JsonObjectInput, RawJson as Json, RawObject as JsonObject};
 #[cfg(feature = "admin")]
 pub(crate) use sdk::raw_json;
+#[cfg(feature = "wasm")]
+pub use sdk::{JsonInput, JsonObjectInput, RawJson as Json, RawObject as JsonObject};
 
 #[cfg(feature = "wasm")]
 mod sdk {
@@ -80,7 +80,10 @@ mod sdk {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             let raw = RawJson::deserialize(deserializer)?;
             if !raw.text().starts_with('{') {
-                return Err(D::Error::invalid_type(Unexpected::Other("another JSON value"), &"an object"));
+                return Err(D::Error::invalid_type(
+                    Unexpected::Other("another JSON value"),
+                    &"an object",
+                ));
             }
             Ok(RawObject(raw))
         }
@@ -129,7 +132,10 @@ mod sdk {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             let input = JsonInput::deserialize(deserializer)?;
             if !input.0.is_object() || js_sys::Array::is_array(&input.0) {
-                return Err(D::Error::invalid_type(Unexpected::Other("another value"), &"an object"));
+                return Err(D::Error::invalid_type(
+                    Unexpected::Other("another value"),
+                    &"an object",
+                ));
             }
             Ok(JsonObjectInput(input))
         }
@@ -139,9 +145,14 @@ mod sdk {
     /// (`authorization_params`): the SDK's request writer turns the object keys it sees into
     /// `snake_case`, and a raw value's keys are not seen, so they stay as the caller gave them.
     #[cfg(feature = "admin")]
-    pub fn raw_json<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn raw_json<T: Serialize, S: Serializer>(
+        value: &T,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         let text = serde_json::to_string(value).map_err(S::Error::custom)?;
-        RawValue::from_string(text).map_err(S::Error::custom)?.serialize(serializer)
+        RawValue::from_string(text)
+            .map_err(S::Error::custom)?
+            .serialize(serializer)
     }
 
     impl Serialize for JsonInput {
@@ -150,7 +161,8 @@ mod sdk {
                 .ok()
                 .and_then(|text| text.as_string())
                 .ok_or_else(|| S::Error::custom("must be plain JSON data"))?;
-            let raw = RawValue::from_string(text).map_err(|_| S::Error::custom("must be plain JSON data"))?;
+            let raw = RawValue::from_string(text)
+                .map_err(|_| S::Error::custom("must be plain JSON data"))?;
             raw.serialize(serializer)
         }
     }

@@ -21,9 +21,9 @@ pub mod token;
 pub mod validate;
 pub mod webhook;
 
-mod json;
 #[cfg(feature = "wasm")]
 pub mod js_json;
+mod json;
 pub use json::{Json, JsonInput, JsonObject, JsonObjectInput};
 
 pub use admin::*;

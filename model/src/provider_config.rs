@@ -228,7 +228,12 @@ fn authorization_params(params: &BTreeMap<String, String>) -> Checked {
     if params.len() > MAX_AUTHORIZATION_PARAMS {
         return Err(FieldError::new(
             FIELD,
-            ["must hold at most ", &validate::decimal(MAX_AUTHORIZATION_PARAMS as u64), " parameters"].concat(),
+            [
+                "must hold at most ",
+                &validate::decimal(MAX_AUTHORIZATION_PARAMS as u64),
+                " parameters",
+            ]
+            .concat(),
         ));
     }
     for (name, value) in params {

@@ -54,7 +54,13 @@ pub fn validate_token_scopes(scopes: &[String]) -> Checked {
     match scopes.iter().find(|s| Scope::parse(s).is_none()) {
         Some(unknown) => Err(FieldError::new(
             "scopes",
-            ["unknown scope \"", unknown, "\"; expected one of ", &Scope::ALL.map(Scope::as_str).join(", ")].concat(),
+            [
+                "unknown scope \"",
+                unknown,
+                "\"; expected one of ",
+                &Scope::ALL.map(Scope::as_str).join(", "),
+            ]
+            .concat(),
         )),
         None => Ok(()),
     }

@@ -206,7 +206,15 @@ pub fn range(field: &'static str, value: u64, min: u64, max: u64) -> Checked {
     if value < min || value > max {
         return Err(FieldError::new(
             field,
-            ["must be between ", &decimal(min), " and ", &decimal(max), ", got ", &decimal(value)].concat(),
+            [
+                "must be between ",
+                &decimal(min),
+                " and ",
+                &decimal(max),
+                ", got ",
+                &decimal(value),
+            ]
+            .concat(),
         ));
     }
     Ok(())
@@ -283,7 +291,10 @@ pub fn parse_rfc3339(value: &str) -> Option<i64> {
     let offset = match rest {
         [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let two = |a: u8, b: u8| (a.is_ascii_digit() && b.is_ascii_digit()).then(|| i64::from((a - b'0') * 10 + (b - b'0')));
+            let two = |a: u8, b: u8| {
+                (a.is_ascii_digit() && b.is_ascii_digit())
+                    .then(|| i64::from((a - b'0') * 10 + (b - b'0')))
+            };
             let (hh, mm) = (two(*h1, *h2)?, two(*m1, *m2)?);
             if hh > 23 || mm > 59 {
                 return None;

@@ -166,10 +166,9 @@ impl UpdateWebhookEndpointParams {
         self.types.as_deref().map_or(Ok(()), types)?;
         description(self.description.as_deref())?;
         match &self.status {
-            Some(WebhookEndpointStatus::Other(_)) => Err(FieldError::new(
-                "status",
-                "must be enabled or disabled",
-            )),
+            Some(WebhookEndpointStatus::Other(_)) => {
+                Err(FieldError::new("status", "must be enabled or disabled"))
+            }
             _ => Ok(()),
         }
     }

@@ -327,3 +327,47 @@ async fn both_restart_on_their_data_without_migrating_again() {
         assert_eq!(shown.ok(200)["secret"], secret.as_str());
     }
 }
+
+/// An instance remembers which site a token it has seen is of, to check the token in the round
+/// trip of the read; whether the token may still be used is asked of the database every time,
+/// so a revocation through the other instance holds at once on this one.
+#[tokio::test]
+async fn a_token_revoked_on_one_instance_is_refused_at_once_by_the_other() {
+    let Some((a, b)) = two_instances(&[]) else {
+        return;
+    };
+    let apis = [a.api(), b.api()];
+    let site = apis[0].site().await;
+    apis[0]
+        .connection(&site.id, common::connection_body("github"))
+        .await;
+    let reads = [
+        ("GET", "/v1/connections", None),
+        ("GET", "/v1/connections/credentials/github", None),
+        (
+            "POST",
+            "/v1/api_keys/verify",
+            Some(json!({ "secret": "sk_x" })),
+        ),
+    ];
+    for (method, path, body) in &reads {
+        apis[0]
+            .request(method, path, Some(&site.token), body.as_ref(), &[])
+            .await
+            .ok(200);
+    }
+    apis[1]
+        .post(
+            &site.token,
+            &format!("/v1/personal_access_tokens/{}/revoke", site.token_id),
+            json!({}),
+        )
+        .await
+        .ok(200);
+    for (method, path, body) in &reads {
+        apis[0]
+            .request(method, path, Some(&site.token), body.as_ref(), &[])
+            .await
+            .error(401, "unauthenticated");
+    }
+}

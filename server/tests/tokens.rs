@@ -562,3 +562,54 @@ async fn site_tokens_see_only_their_own_users_tokens() {
         .await
         .error(401, "unauthenticated");
 }
+
+/// The reads on the hot path check the token in the round trip of their own read, once they
+/// have seen it. Seen and then revoked, or seen with too few scopes, it is refused there as
+/// anywhere, and nothing of what the read found shows: not a 404, not a field's 400.
+#[tokio::test]
+async fn a_token_seen_before_is_checked_again_on_every_read() {
+    let api = Server::shared().api();
+    let site = api.site().await;
+    api.connection(&site.id, common::connection_body("github"))
+        .await;
+    let narrow = api.site_with("dora", Some(&["connections:read"])).await;
+    let reads = |token: String| {
+        let api = api.clone();
+        async move {
+            [
+                api.get(&token, "/v1/connections").await,
+                api.get(&token, "/v1/connections/credentials/github").await,
+                api.get(&token, "/v1/connections/credentials/nope").await,
+                api.post(&token, "/v1/api_keys/verify", json!({ "secret": "sk_x" }))
+                    .await,
+                api.post(&token, "/v1/api_keys/verify", json!({})).await,
+            ]
+        }
+    };
+    // Twice: the first time a token is seen, and once it is.
+    for _ in 0..2 {
+        let [list, credentials, missing, verified, wrong] = reads(site.token.clone()).await;
+        assert_eq!(list.ok(200)["payload"].as_array().unwrap().len(), 1);
+        assert_eq!(credentials.ok(200)["type"], "api_key");
+        missing.error(404, "not_found");
+        assert_eq!(verified.ok(200)["valid"], false);
+        wrong.invalid("secret");
+
+        let [list, credentials, missing, verified, wrong] = reads(narrow.token.clone()).await;
+        list.ok(200);
+        credentials.error(403, "forbidden");
+        missing.error(403, "forbidden");
+        verified.error(403, "forbidden");
+        wrong.error(403, "forbidden");
+    }
+    api.post(
+        &site.token,
+        &format!("/v1/personal_access_tokens/{}/revoke", site.token_id),
+        json!({}),
+    )
+    .await
+    .ok(200);
+    for answer in reads(site.token.clone()).await {
+        answer.error(401, "unauthenticated");
+    }
+}

@@ -45,13 +45,27 @@ impl ConnectSessions {
             let value = metadata.value();
             if !value.is_object() || js_sys::Array::is_array(value) {
                 let got = type_name(value);
-                return Err(Error::invalid("params.metadata", ["must be an object, got ", &got].concat()));
+                return Err(Error::invalid(
+                    "params.metadata",
+                    ["must be an object, got ", &got].concat(),
+                ));
             }
             check_json("params.metadata", value)?;
         }
         let options = CallOptions::from_js(&options)?;
-        let call = Call::with_body(Method::POST, self.site.of(RESOURCE), wire::body("params", &params)?);
-        to_js(&self.site.transport.send(call, &options).await?.read(created_session)?)
+        let call = Call::with_body(
+            Method::POST,
+            self.site.of(RESOURCE),
+            wire::body("params", &params)?,
+        );
+        to_js(
+            &self
+                .site
+                .transport
+                .send(call, &options)
+                .await?
+                .read(created_session)?,
+        )
     }
 
     /// The session as it stands: `pending`, `succeeded` (with `connectionId`), `failed` (with
@@ -64,7 +78,14 @@ impl ConnectSessions {
     ) -> Result<JsValue, Error> {
         let call = Call::get(self.site.one(RESOURCE, "id", &id, "")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.site.transport.send(call, &options).await?.read(json::<ConnectSession>)?)
+        to_js(
+            &self
+                .site
+                .transport
+                .send(call, &options)
+                .await?
+                .read(json::<ConnectSession>)?,
+        )
     }
 }
 

@@ -60,6 +60,12 @@ impl Sites {
             PATH.to_owned(),
             wire::body("params", &params)?,
         );
-        to_js(&self.transport.send(call, &options).await?.read(json::<Site>)?)
+        to_js(
+            &self
+                .transport
+                .send(call, &options)
+                .await?
+                .read(json::<Site>)?,
+        )
     }
 }

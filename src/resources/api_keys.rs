@@ -4,8 +4,8 @@ use std::rc::Rc;
 
 use credport_model::validate;
 use credport_model::{
-    ApiKey, ApiKeyList, ApiKeySecret, CreateApiKeyParams, DeletedApiKey, JsonInput, ListApiKeysParams, RevokeApiKeyParams,
-    UpdateApiKeyParams, VerifyApiKeyResult,
+    ApiKey, ApiKeyList, ApiKeySecret, CreateApiKeyParams, DeletedApiKey, JsonInput,
+    ListApiKeysParams, RevokeApiKeyParams, UpdateApiKeyParams, VerifyApiKeyResult,
 };
 use gloo_net::http::Method;
 use wasm_bindgen::prelude::*;
@@ -44,8 +44,18 @@ impl ApiKeys {
         let params = required(&params, CreateApiKeyParams::validate)?;
         check_claims(params.claims.as_ref())?;
         let options = CallOptions::from_js(&options)?;
-        let call = Call::with_body(Method::POST, "/v1/api_keys".into(), wire::body("params", &params)?);
-        to_js(&self.transport.send(call, &options).await?.read(decode::created_api_key)?)
+        let call = Call::with_body(
+            Method::POST,
+            "/v1/api_keys".into(),
+            wire::body("params", &params)?,
+        );
+        to_js(
+            &self
+                .transport
+                .send(call, &options)
+                .await?
+                .read(decode::created_api_key)?,
+        )
     }
 
     /// One page of keys: `{ data, totalCount }`. Revoked and expired keys only with `includeInvalid`.
@@ -57,7 +67,13 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        list_to_js(&self.transport.send(list_call(LIST_PATH, &params)?, &options).await?.read(json::<ApiKeyList>)?)
+        list_to_js(
+            &self
+                .transport
+                .send(list_call(LIST_PATH, &params)?, &options)
+                .await?
+                .read(json::<ApiKeyList>)?,
+        )
     }
 
     /// Every key, page after page: `for await (const key of client.apiKeys.listAll())`.
@@ -69,7 +85,12 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::new(self.transport.clone(), pages_from(LIST_PATH.to_owned(), params), options).into_iterable())
+        Ok(Pager::new(
+            self.transport.clone(),
+            pages_from(LIST_PATH.to_owned(), params),
+            options,
+        )
+        .into_iterable())
     }
 
     /// One key by id.
@@ -81,7 +102,13 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let call = Call::get(key_path(&id, "")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(call, &options).await?.read(json::<ApiKey>)?)
+        to_js(
+            &self
+                .transport
+                .send(call, &options)
+                .await?
+                .read(json::<ApiKey>)?,
+        )
     }
 
     /// Changes a key's claims, scopes, description, subject or expiry; `null` clears a nullable field.
@@ -97,7 +124,13 @@ impl ApiKeys {
         check_claims(params.claims.as_ref().and_then(Option::as_ref))?;
         let options = CallOptions::from_js(&options)?;
         let call = Call::with_body(Method::PATCH, path, wire::body("params", &params)?);
-        to_js(&self.transport.send(call, &options).await?.read(json::<ApiKey>)?)
+        to_js(
+            &self
+                .transport
+                .send(call, &options)
+                .await?
+                .read(json::<ApiKey>)?,
+        )
     }
 
     /// Deletes a key for good: `{ id, object, deleted }`.
@@ -109,7 +142,13 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let call = Call::delete(key_path(&id, "")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(call, &options).await?.read(json::<DeletedApiKey>)?)
+        to_js(
+            &self
+                .transport
+                .send(call, &options)
+                .await?
+                .read(json::<DeletedApiKey>)?,
+        )
     }
 
     /// The key's secret: `{ secret }`.
@@ -121,7 +160,13 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let call = Call::get(key_path(&id, "/secret")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(call, &options).await?.read(json::<ApiKeySecret>)?)
+        to_js(
+            &self
+                .transport
+                .send(call, &options)
+                .await?
+                .read(json::<ApiKeySecret>)?,
+        )
     }
 
     /// Revokes a key: it fails verification from now on and is listed only with `includeInvalid`.
@@ -136,7 +181,13 @@ impl ApiKeys {
         let params = optional(&params, RevokeApiKeyParams::validate)?;
         let options = CallOptions::from_js(&options)?;
         let call = Call::with_body(Method::POST, path, wire::body("params", &params)?);
-        to_js(&self.transport.send(call, &options).await?.read(json::<ApiKey>)?)
+        to_js(
+            &self
+                .transport
+                .send(call, &options)
+                .await?
+                .read(json::<ApiKey>)?,
+        )
     }
 
     /// Checks a secret: `{ valid, code, apiKey }`. An invalid key is a result, not an error.
@@ -147,13 +198,27 @@ impl ApiKeys {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Result<JsValue, Error> {
         let Some(secret) = secret.as_string() else {
-            return Err(Error::invalid("secret", ["must be a string, got ", &type_name(&secret)].concat()));
+            return Err(Error::invalid(
+                "secret",
+                ["must be a string, got ", &type_name(&secret)].concat(),
+            ));
         };
         validate::secret("secret", &secret).map_err(|e| Error::invalid("secret", e.message))?;
         let options = CallOptions::from_js(&options)?;
-        let body = wire::body("secret", &credport_model::VerifyApiKeyParams { secret: credport_model::Secret::new(secret) })?;
+        let body = wire::body(
+            "secret",
+            &credport_model::VerifyApiKeyParams {
+                secret: credport_model::Secret::new(secret),
+            },
+        )?;
         let call = Call::with_body(Method::POST, "/v1/api_keys/verify".into(), body);
-        to_js(&self.transport.send(call, &options).await?.read(json::<VerifyApiKeyResult>)?)
+        to_js(
+            &self
+                .transport
+                .send(call, &options)
+                .await?
+                .read(json::<VerifyApiKeyResult>)?,
+        )
     }
 }
 
@@ -164,7 +229,12 @@ fn check_claims(claims: Option<&JsonInput>) -> Result<(), Error> {
 
 /// `/v1/api_keys/{id}{suffix}` with the id checked and escaped.
 fn key_path(id: &JsValue, suffix: &str) -> Result<String, Error> {
-    Ok(["/v1/api_keys/", &wire::escape(&string_arg("id", id)?), suffix].concat())
+    Ok([
+        "/v1/api_keys/",
+        &wire::escape(&string_arg("id", id)?),
+        suffix,
+    ]
+    .concat())
 }
 
 /// `listAll`'s fetch of the page `params` name (offset-based: `offset`, `limit`, `totalCount`) of
@@ -172,15 +242,21 @@ fn key_path(id: &JsValue, suffix: &str) -> Result<String, Error> {
 pub fn pages_from(path: String, mut params: ListApiKeysParams) -> NextPage {
     Box::new(move |transport, options| {
         Box::pin(async move {
-            let list = transport.send(list_call(&path, &params)?, &options).await?.read(json::<ApiKeyList>)?;
+            let list = transport
+                .send(list_call(&path, &params)?, &options)
+                .await?
+                .read(json::<ApiKeyList>)?;
             let limit = u64::from(params.limit.unwrap_or(ListApiKeysParams::DEFAULT_LIMIT));
             let count = list.data.len() as u64;
             let next_offset = u64::from(params.offset.unwrap_or(0)) + count;
             let more = count == limit && next_offset < list.total_count;
-            let next = u32::try_from(next_offset).ok().filter(|_| more).map(|offset| {
-                params.offset = Some(offset);
-                pages_from(path, params)
-            });
+            let next = u32::try_from(next_offset)
+                .ok()
+                .filter(|_| more)
+                .map(|offset| {
+                    params.offset = Some(offset);
+                    pages_from(path, params)
+                });
             let items = items_of(&list.data)?;
             Ok(Page { items, next })
         })

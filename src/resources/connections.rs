@@ -3,7 +3,10 @@
 use std::rc::Rc;
 
 use credport_model::validate::parse_rfc3339;
-use credport_model::{Connection, ConnectionPage, ConnectionStatus, GetCredentialsParams, ListConnectionsParams, ProviderCredentials};
+use credport_model::{
+    Connection, ConnectionPage, ConnectionStatus, GetCredentialsParams, ListConnectionsParams,
+    ProviderCredentials,
+};
 use js_sys::Object;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -44,7 +47,11 @@ impl Connections {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListConnectionsParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        let mut page = self.transport.send(list_call(LIST_PATH, &params)?, &options).await?.read(json::<ConnectionPage>)?;
+        let mut page = self
+            .transport
+            .send(list_call(LIST_PATH, &params)?, &options)
+            .await?
+            .read(json::<ConnectionPage>)?;
         flag_all(&mut page.payload);
         list_to_js(&page)
     }
@@ -58,7 +65,12 @@ impl Connections {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListConnectionsParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        Ok(Pager::new(self.transport.clone(), pages_from(LIST_PATH.to_owned(), params), options).into_iterable())
+        Ok(Pager::new(
+            self.transport.clone(),
+            pages_from(LIST_PATH.to_owned(), params),
+            options,
+        )
+        .into_iterable())
     }
 
     /// One connection by id.
@@ -70,7 +82,11 @@ impl Connections {
     ) -> Result<JsValue, Error> {
         let call = Call::get(["/v1/connections/", &wire::escape(&string_arg("id", &id)?)].concat());
         let options = CallOptions::from_js(&options)?;
-        let mut connection = self.transport.send(call, &options).await?.read(json::<Connection>)?;
+        let mut connection = self
+            .transport
+            .send(call, &options)
+            .await?
+            .read(json::<Connection>)?;
         flag_all(std::slice::from_mut(&mut connection));
         to_js(&connection)
     }
@@ -90,7 +106,9 @@ impl Connections {
         let (params, options) = credentials_args(&params, &options)?;
         let force = params.force_refresh == Some(true);
         let Some(cache) = self.cache.clone() else {
-            return Ok(to_js(&fetch_credentials(&self.transport, &provider, force, &options).await?)?);
+            return Ok(to_js(
+                &fetch_credentials(&self.transport, &provider, force, &options).await?,
+            )?);
         };
         if !force {
             match cache.lookup(&provider) {
@@ -145,24 +163,45 @@ async fn fetch_credentials(
 ) -> Result<ProviderCredentials, Error> {
     let mut call = Call::get(["/v1/connections/credentials/", &wire::escape(provider)].concat());
     if force {
-        call = call.with_query(wire::query("params", &GetCredentialsParams { force_refresh: Some(true) })?);
+        call = call.with_query(wire::query(
+            "params",
+            &GetCredentialsParams {
+                force_refresh: Some(true),
+            },
+        )?);
     }
-    transport.send(call, options).await?.read(json::<ProviderCredentials>)
+    transport
+        .send(call, options)
+        .await?
+        .read(json::<ProviderCredentials>)
 }
 
 /// `getCredentials`' parameters and options. A second argument that holds only request options
 /// (`{ timeoutMs }`) with no third is taken as the options: the signature before `forceRefresh`
 /// was `getCredentials(provider, options)`, and the two sets of names do not meet.
-fn credentials_args(params: &JsValue, options: &JsValue) -> Result<(GetCredentialsParams, CallOptions), Error> {
+fn credentials_args(
+    params: &JsValue,
+    options: &JsValue,
+) -> Result<(GetCredentialsParams, CallOptions), Error> {
     let only_options = options.is_undefined()
         && params.dyn_ref::<Object>().is_some_and(|object| {
             let keys = Object::keys(object);
-            keys.length() > 0 && keys.iter().all(|k| k.as_string().is_some_and(|k| CallOptions::KEYS.contains(&k.as_str())))
+            keys.length() > 0
+                && keys.iter().all(|k| {
+                    k.as_string()
+                        .is_some_and(|k| CallOptions::KEYS.contains(&k.as_str()))
+                })
         });
     if only_options {
-        return Ok((GetCredentialsParams::default(), CallOptions::from_js(params)?));
+        return Ok((
+            GetCredentialsParams::default(),
+            CallOptions::from_js(params)?,
+        ));
     }
-    Ok((optional(params, GetCredentialsParams::validate)?, CallOptions::from_js(options)?))
+    Ok((
+        optional(params, GetCredentialsParams::validate)?,
+        CallOptions::from_js(options)?,
+    ))
 }
 
 /// `listAll`'s fetch of the page `params` name (page-numbered: `page`, `next`) of the list at
@@ -170,7 +209,10 @@ fn credentials_args(params: &JsValue, options: &JsValue) -> Result<(GetCredentia
 pub fn pages_from(path: String, mut params: ListConnectionsParams) -> NextPage {
     Box::new(move |transport, options| {
         Box::pin(async move {
-            let mut page = transport.send(list_call(&path, &params)?, &options).await?.read(json::<ConnectionPage>)?;
+            let mut page = transport
+                .send(list_call(&path, &params)?, &options)
+                .await?
+                .read(json::<ConnectionPage>)?;
             flag_all(&mut page.payload);
             let items = items_of(&page.payload)?;
             // A page past the end is empty: stop there even if the server still names a next one.

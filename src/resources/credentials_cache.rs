@@ -15,7 +15,10 @@ const EXPIRY_MARGIN_MS: f64 = 60_000.0;
 /// A provider's entry.
 enum Entry {
     /// Received, and good until `fresh_until` (ms since the epoch).
-    Ready { credentials: ProviderCredentials, fresh_until: f64 },
+    Ready {
+        credentials: ProviderCredentials,
+        fresh_until: f64,
+    },
     /// A request in flight (`flight` numbers it); its promise settles when the entry is `Ready`
     /// (or gone, on error).
     Pending { flight: u64, promise: Promise },
@@ -40,15 +43,22 @@ pub struct CredentialsCache {
 
 impl CredentialsCache {
     pub fn new(max_age_ms: f64) -> Self {
-        CredentialsCache { max_age_ms, entries: RefCell::new(Vec::new()), flights: std::cell::Cell::new(0) }
+        CredentialsCache {
+            max_age_ms,
+            entries: RefCell::new(Vec::new()),
+            flights: std::cell::Cell::new(0),
+        }
     }
 
     pub fn lookup(&self, provider: &str) -> Lookup {
-        let Ok(entries) = self.entries.try_borrow() else { return Lookup::Missing };
+        let Ok(entries) = self.entries.try_borrow() else {
+            return Lookup::Missing;
+        };
         match get(&entries, provider) {
-            Some(Entry::Ready { credentials, fresh_until }) if *fresh_until > js_sys::Date::now() => {
-                Lookup::Fresh(credentials.clone())
-            }
+            Some(Entry::Ready {
+                credentials,
+                fresh_until,
+            }) if *fresh_until > js_sys::Date::now() => Lookup::Fresh(credentials.clone()),
             Some(Entry::Pending { promise, .. }) => Lookup::Pending(promise.clone()),
             _ => Lookup::Missing,
         }
@@ -64,15 +74,25 @@ impl CredentialsCache {
     /// promise's future runs from the next microtask on, after this is recorded.)
     pub fn pending(&self, provider: &str, flight: u64, promise: &Promise) {
         if let Ok(mut entries) = self.entries.try_borrow_mut() {
-            put(&mut entries, provider, Entry::Pending { flight, promise: promise.clone() });
+            put(
+                &mut entries,
+                provider,
+                Entry::Pending {
+                    flight,
+                    promise: promise.clone(),
+                },
+            );
         }
     }
 
     /// The answer of request `flight` for `provider`: kept, unless the entry has been cleared or
     /// taken over by a newer request (`forceRefresh`) meanwhile.
     pub fn settle(&self, provider: &str, flight: u64, answer: Option<&ProviderCredentials>) {
-        let Ok(mut entries) = self.entries.try_borrow_mut() else { return };
-        if !matches!(get(&entries, provider), Some(Entry::Pending { flight: f, .. }) if *f == flight) {
+        let Ok(mut entries) = self.entries.try_borrow_mut() else {
+            return;
+        };
+        if !matches!(get(&entries, provider), Some(Entry::Pending { flight: f, .. }) if *f == flight)
+        {
             return;
         }
         match answer {
@@ -84,7 +104,14 @@ impl CredentialsCache {
                     .and_then(parse_rfc3339)
                     .map_or(f64::INFINITY, |s| s as f64 * 1000.0 - EXPIRY_MARGIN_MS);
                 let fresh_until = (now + self.max_age_ms).min(expires);
-                put(&mut entries, provider, Entry::Ready { credentials: credentials.clone(), fresh_until });
+                put(
+                    &mut entries,
+                    provider,
+                    Entry::Ready {
+                        credentials: credentials.clone(),
+                        fresh_until,
+                    },
+                );
             }
             // Errors are never cached: the next call asks again.
             None => entries.retain(|(name, _)| name != provider),
@@ -104,7 +131,10 @@ impl CredentialsCache {
 
 /// `provider`'s entry.
 fn get<'a>(entries: &'a [(String, Entry)], provider: &str) -> Option<&'a Entry> {
-    entries.iter().find(|(name, _)| name == provider).map(|(_, entry)| entry)
+    entries
+        .iter()
+        .find(|(name, _)| name == provider)
+        .map(|(_, entry)| entry)
 }
 
 /// Sets `provider`'s entry, in place of any it had.

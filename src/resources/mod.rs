@@ -33,16 +33,20 @@ pub fn items_of<T>(items: &[T]) -> Result<Vec<JsValue>, Error>
 where
     [T]: JsJson,
 {
-    Ok(list_to_js(items)?.unchecked_into::<js_sys::Array>().iter().collect())
+    Ok(list_to_js(items)?
+        .unchecked_into::<js_sys::Array>()
+        .iter()
+        .collect())
 }
 
 /// The value of a result's JSON text; not generic, so one copy for every result type.
 fn parse(text: Option<String>) -> Result<JsValue, Error> {
-    text.and_then(|text| js_sys::JSON::parse(&text).ok()).ok_or_else(|| Error::InvalidResponse {
-        status: 200,
-        request_id: None,
-        message: "credport answered with a value JavaScript cannot hold".to_owned(),
-    })
+    text.and_then(|text| js_sys::JSON::parse(&text).ok())
+        .ok_or_else(|| Error::InvalidResponse {
+            status: 200,
+            request_id: None,
+            message: "credport answered with a value JavaScript cannot hold".to_owned(),
+        })
 }
 
 /// A string argument such as an id or a provider: present, a string, not blank.
@@ -50,6 +54,9 @@ pub fn string_arg(argument: &str, value: &JsValue) -> Result<String, Error> {
     match value.as_string() {
         Some(s) if !s.trim().is_empty() => Ok(s),
         Some(_) => Err(Error::invalid(argument, "must not be empty")),
-        None => Err(Error::invalid(argument, ["must be a string, got ", &type_name(value)].concat())),
+        None => Err(Error::invalid(
+            argument,
+            ["must be a string, got ", &type_name(value)].concat(),
+        )),
     }
 }

@@ -18,7 +18,9 @@ use crate::options::CallOptions;
 use crate::transport::Transport;
 
 /// Fetches one page of a list, where the list's previous page left off.
-pub type NextPage = Box<dyn FnOnce(Rc<Transport>, CallOptions) -> Pin<Box<dyn Future<Output = Result<Page, Error>>>>>;
+pub type NextPage = Box<
+    dyn FnOnce(Rc<Transport>, CallOptions) -> Pin<Box<dyn Future<Output = Result<Page, Error>>>>,
+>;
 
 /// One page of a list: its items as JS values, and the fetch of the page after it (`None` after
 /// the last).
@@ -51,8 +53,16 @@ pub struct Pager {
 impl Pager {
     /// The iteration of the list whose first page `first` fetches.
     pub fn new(transport: Rc<Transport>, first: NextPage, options: CallOptions) -> Self {
-        let state = State { transport, options: options.for_page(), items: VecDeque::new(), next: Some(first) };
-        Pager { state: Rc::new(RefCell::new(state)), last: RefCell::new(None) }
+        let state = State {
+            transport,
+            options: options.for_page(),
+            items: VecDeque::new(),
+            next: Some(first),
+        };
+        Pager {
+            state: Rc::new(RefCell::new(state)),
+            last: RefCell::new(None),
+        }
     }
 
     /// The pager as the value `listAll` returns: an async iterator that is also async-iterable
@@ -64,7 +74,8 @@ impl Pager {
         let prototype = Object::get_prototype_of(&pager);
         let key = js_sys::Symbol::async_iterator();
         if !Reflect::has(&prototype, &key).unwrap_or(true) {
-            let value_of = Reflect::get(&Object::new(), &"valueOf".into()).unwrap_or(JsValue::UNDEFINED);
+            let value_of =
+                Reflect::get(&Object::new(), &"valueOf".into()).unwrap_or(JsValue::UNDEFINED);
             let _ = Reflect::set(&prototype, &key, &value_of);
         }
         pager
@@ -103,16 +114,22 @@ impl Pager {
 async fn step(state: &RefCell<State>) -> Result<JsValue, Error> {
     loop {
         let (fetch, transport, options) = {
-            let mut state = state.try_borrow_mut().map_err(|_| Error::invalid("listAll", "is busy"))?;
+            let mut state = state
+                .try_borrow_mut()
+                .map_err(|_| Error::invalid("listAll", "is busy"))?;
             if let Some(item) = state.items.pop_front() {
                 return Ok(result(Some(item)));
             }
             // Taken while the page is fetched: an error leaves the iteration ended.
-            let Some(fetch) = state.next.take() else { return Ok(result(None)) };
+            let Some(fetch) = state.next.take() else {
+                return Ok(result(None));
+            };
             (fetch, state.transport.clone(), state.options.clone())
         };
         let page = fetch(transport, options).await?;
-        let mut state = state.try_borrow_mut().map_err(|_| Error::invalid("listAll", "is busy"))?;
+        let mut state = state
+            .try_borrow_mut()
+            .map_err(|_| Error::invalid("listAll", "is busy"))?;
         state.items.extend(page.items);
         state.next = page.next;
     }

@@ -37,8 +37,18 @@ impl PersonalAccessTokens {
     ) -> Result<JsValue, Error> {
         let params = required(&params, CreateTokenParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        let call = Call::with_body(Method::POST, "/v1/personal_access_tokens".into(), wire::body("params", &params)?);
-        to_js(&self.transport.send(call, &options).await?.read(decode::created_personal_access_token)?)
+        let call = Call::with_body(
+            Method::POST,
+            "/v1/personal_access_tokens".into(),
+            wire::body("params", &params)?,
+        );
+        to_js(
+            &self
+                .transport
+                .send(call, &options)
+                .await?
+                .read(decode::created_personal_access_token)?,
+        )
     }
 
     /// The caller's user's tokens: `{ data, totalCount }`.
@@ -49,7 +59,13 @@ impl PersonalAccessTokens {
     ) -> Result<JsValue, Error> {
         let options = CallOptions::from_js(&options)?;
         let call = Call::get("/v1/personal_access_tokens".into());
-        list_to_js(&self.transport.send(call, &options).await?.read(json::<TokenList>)?)
+        list_to_js(
+            &self
+                .transport
+                .send(call, &options)
+                .await?
+                .read(json::<TokenList>)?,
+        )
     }
 
     /// One token by id.
@@ -61,7 +77,13 @@ impl PersonalAccessTokens {
     ) -> Result<JsValue, Error> {
         let call = Call::get(token_path(&id, "")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(call, &options).await?.read(json::<PersonalAccessToken>)?)
+        to_js(
+            &self
+                .transport
+                .send(call, &options)
+                .await?
+                .read(json::<PersonalAccessToken>)?,
+        )
     }
 
     /// Revokes a token: every call made with it fails from now on.
@@ -73,10 +95,21 @@ impl PersonalAccessTokens {
     ) -> Result<JsValue, Error> {
         let call = Call::with_body(Method::POST, token_path(&id, "/revoke")?, "{}".to_owned());
         let options = CallOptions::from_js(&options)?;
-        to_js(&self.transport.send(call, &options).await?.read(json::<PersonalAccessToken>)?)
+        to_js(
+            &self
+                .transport
+                .send(call, &options)
+                .await?
+                .read(json::<PersonalAccessToken>)?,
+        )
     }
 }
 
 fn token_path(id: &JsValue, suffix: &str) -> Result<String, Error> {
-    Ok(["/v1/personal_access_tokens/", &wire::escape(&string_arg("id", id)?), suffix].concat())
+    Ok([
+        "/v1/personal_access_tokens/",
+        &wire::escape(&string_arg("id", id)?),
+        suffix,
+    ]
+    .concat())
 }

@@ -8,6 +8,7 @@
 //! likely, and refusing right tokens would let one guesser behind a proxy or NAT lock every
 //! other client there out.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -15,20 +16,27 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use credport_model::Scope;
+use futures_util::future::join;
+use parking_lot::Mutex;
 
 use crate::auth::ratelimit::{Buckets, RateLimiter};
 use crate::clock;
 use crate::crypto::{self, Keys, TOKEN_PREFIX};
+use crate::db::sql::{Conn, TxFuture};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::events::{Context, Origin};
 use crate::store;
+use crate::store::tokens::TokenOwner;
 
 pub mod ratelimit;
 pub mod scope_lists;
 
 /// How fast a throttled address earns another try.
 pub const FAILURES_PER_SECOND: u32 = 1;
+/// How many tokens' sites are remembered ([`Authenticator::remember`]); past it they are all
+/// forgotten and learnt again, which costs each token one request of two round trips.
+const KNOWN_TOKENS: usize = 10_000;
 
 /// What authenticating a request needs. The extractors ([`Caller`], [`Admin`]) take it from
 /// any router state that can hand it out (`FromRef`), so this layer never sees that state.
@@ -41,6 +49,10 @@ pub struct Authenticator {
     pub rate_limiter: Option<Arc<RateLimiter>>,
     /// Failed authentications per client address.
     pub failures: Buckets,
+    /// The site of each token seen usable lately, by its lookup hash: which site a request's
+    /// read is of, before its token is checked ([`Presented::read`]). Not whether the token
+    /// may be used: that is asked of the store on every request.
+    known: Mutex<HashMap<[u8; 32], String>>,
 }
 
 impl Authenticator {
@@ -59,7 +71,25 @@ impl Authenticator {
             keys,
             rate_limiter,
             failures: Buckets::with_burst(failure_burst, FAILURES_PER_SECOND),
+            known: Mutex::default(),
         }
+    }
+
+    fn known_site(&self, hash: &[u8; 32]) -> Option<String> {
+        self.known.lock().get(hash).cloned()
+    }
+
+    /// Notes the site of a token found usable. A token never moves to another site, so what
+    /// is noted stays true for as long as the token exists.
+    fn remember(&self, hash: [u8; 32], site_id: &str) {
+        let mut known = self.known.lock();
+        if known.get(&hash).is_some_and(|site| site == site_id) {
+            return;
+        }
+        if known.len() >= KNOWN_TOKENS {
+            known.clear();
+        }
+        known.insert(hash, site_id.to_owned());
     }
 }
 
@@ -96,6 +126,7 @@ impl Caller {
     }
 }
 
+/// A [`Presented`] token, checked in a round trip of its own.
 impl<S: Send + Sync> FromRequestParts<S> for Caller
 where
     Arc<Authenticator>: FromRef<S>,
@@ -103,24 +134,146 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Presented::from_request_parts(parts, state)
+            .await?
+            .authenticate()
+            .await
+    }
+}
+
+/// A personal access token as a request presents it: well-formed, not yet checked against the
+/// store. [`Caller`] is one checked in a round trip of its own. A route on the hot path checks
+/// it in the round trip of its own read instead ([`Presented::read`]): every request is still
+/// checked against the token's row as it is then (revoked, expired, its scopes), in the same
+/// snapshot as what it reads, and what it read is dropped unless the check passed.
+pub struct Presented {
+    auth: Arc<Authenticator>,
+    hash: [u8; 32],
+    origin: Origin,
+    /// Whose wrong tokens these would be ([`failed`]).
+    client: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Presented
+where
+    Arc<Authenticator>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let auth = Arc::<Authenticator>::from_ref(state);
-        let auth = &*auth;
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        let client = client_key(parts);
         // Malformed tokens never reach the database.
         if !crypto::is_well_formed(token, TOKEN_PREFIX) {
-            return Err(failed(auth, parts));
+            return Err(failed(&auth, &client));
         }
-        let hash = auth.keys.lookup_hash(token);
+        Ok(Self {
+            hash: auth.keys.lookup_hash(token),
+            origin: origin(parts),
+            client,
+            auth,
+        })
+    }
+}
+
+impl Presented {
+    /// The caller, checked in a round trip of its own.
+    pub async fn authenticate(self) -> Result<Caller, ApiError> {
+        let hash = self.hash;
         let now = clock::now();
-        let Some(owner) = auth
+        let owner = self
+            .auth
             .db
             .read_single(move |conn| {
                 Box::pin(async move { store::tokens::authenticate(conn, &hash, now).await })
             })
-            .await?
-        else {
-            return Err(failed(auth, parts));
+            .await?;
+        match owner {
+            Some(owner) => self.admit(owner, now).await,
+            None => Err(failed(&self.auth, &self.client)),
+        }
+    }
+
+    /// The error of a request whose own input is wrong, once the token is checked: a wrong
+    /// token or a missing scope answers first, whatever else is wrong.
+    pub async fn refuse(self, scope: Scope, wrong: ApiError) -> ApiError {
+        match self.authenticate().await {
+            Ok(caller) => caller.require(scope).err().unwrap_or(wrong),
+            Err(e) => e,
+        }
+    }
+
+    /// `work`, a read of the caller's site in one snapshot ([`Db::read`]), with the token
+    /// checked in the same round trip; answered only for a usable token that carries `scope`.
+    pub async fn read<T, F>(self, scope: Scope, work: F) -> Result<(Caller, T), ApiError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>, String) -> TxFuture<'c, T> + Send + 'static,
+    {
+        self.read_with(scope, Snapshot::Whole, work).await
+    }
+
+    /// [`Presented::read`] for work whose statements need no snapshot in common, the token's
+    /// check included ([`Db::read_single`]): no `BEGIN` and `COMMIT` around them.
+    pub async fn read_single<T, F>(self, scope: Scope, work: F) -> Result<(Caller, T), ApiError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>, String) -> TxFuture<'c, T> + Send + 'static,
+    {
+        self.read_with(scope, Snapshot::PerStatement, work).await
+    }
+
+    /// The work needs the token's site. Once a token has been seen, its site is known (a
+    /// token never moves to another site), so the check and the work go out together: on
+    /// PostgreSQL one round trip where there were two, on one pooled connection. A token seen
+    /// for the first time is checked first.
+    async fn read_with<T, F>(
+        self,
+        scope: Scope,
+        snapshot: Snapshot,
+        work: F,
+    ) -> Result<(Caller, T), ApiError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>, String) -> TxFuture<'c, T> + Send + 'static,
+    {
+        let db = Arc::clone(&self.auth.db);
+        let Some(site) = self.auth.known_site(&self.hash) else {
+            let caller = self.authenticate().await?;
+            caller.require(scope)?;
+            let site = caller.site_id.clone();
+            let out = snapshot.run(&db, move |conn| work(conn, site)).await?;
+            return Ok((caller, out));
         };
+        let hash = self.hash;
+        let now = clock::now();
+        let checked = snapshot
+            .run(&db, move |conn| {
+                Box::pin(async move {
+                    // Polled in this order, so the check goes out first and the work with it.
+                    let (owner, out) = join(
+                        store::tokens::authenticate(conn, &hash, now),
+                        work(conn, site),
+                    )
+                    .await;
+                    // What a refused token's work found (or failed on) is never looked at.
+                    Ok(owner?.map(|owner| (owner, out)))
+                })
+            })
+            .await?;
+        let Some((owner, out)) = checked else {
+            return Err(failed(&self.auth, &self.client));
+        };
+        let caller = self.admit(owner, now).await?;
+        caller.require(scope)?;
+        Ok((caller, out?))
+    }
+
+    /// The caller of a usable token, counted against the rate limit.
+    async fn admit(self, owner: TokenOwner, now: i64) -> Result<Caller, ApiError> {
+        let auth = &*self.auth;
+        auth.remember(self.hash, &owner.site_id);
         // All of a user's tokens share one budget: more tokens are not more requests.
         limit(auth, &format!("user:{}:{}", owner.site_id, owner.user_id)).await?;
         // Reads stay reads: `last_used_at` is written at most once a second per token.
@@ -132,7 +285,7 @@ where
                 })
                 .await?;
         }
-        let context = Context::token(&owner.token_id, &owner.user_id, origin(parts));
+        let context = Context::token(&owner.token_id, &owner.user_id, self.origin);
         Ok(Caller {
             context,
             token_id: owner.token_id,
@@ -141,6 +294,28 @@ where
             scopes: owner.scopes,
             expires_at: owner.expires_at,
         })
+    }
+}
+
+/// How a checked read sees the database.
+#[derive(Clone, Copy)]
+enum Snapshot {
+    /// One snapshot for all of it ([`Db::read`]).
+    Whole,
+    /// Each statement its own ([`Db::read_single`]).
+    PerStatement,
+}
+
+impl Snapshot {
+    async fn run<T, F>(self, db: &Db, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T> + Send + 'static,
+    {
+        match self {
+            Self::Whole => db.read(f).await,
+            Self::PerStatement => db.read_single(f).await,
+        }
     }
 }
 
@@ -169,7 +344,7 @@ where
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
         // Compared as keyed hashes, in constant time: neither length nor content leaks.
         if !crypto::hashes_equal(&auth.keys.lookup_hash(token), &auth.admin_token_hash) {
-            return Err(failed(auth, parts));
+            return Err(failed(auth, &client_key(parts)));
         }
         limit(auth, "admin").await?;
         Ok(Admin {
@@ -198,16 +373,20 @@ async fn limit(auth: &Authenticator, key: &str) -> Result<(), ApiError> {
 
 /// Counts a wrong token against the client address it came from: the 401, or the 429 once the
 /// address's budget is spent.
-fn failed(auth: &Authenticator, parts: &Parts) -> ApiError {
-    // Every connection has an address; a request built without one shares a bucket.
-    let key = parts
-        .extensions
-        .get::<ClientAddr>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string());
-    match auth.failures.take(&key) {
+fn failed(auth: &Authenticator, client: &str) -> ApiError {
+    match auth.failures.take(client) {
         Ok(()) => ApiError::unauthenticated(),
         Err(seconds) => ApiError::authentication_throttled(seconds),
     }
+}
+
+/// Whose wrong tokens a request's would be: its client address. Every connection has one; a
+/// request built without one shares a bucket.
+fn client_key(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ClientAddr>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string())
 }
 
 /// The token of `Authorization: Bearer <token>` (the scheme in any case).

@@ -162,8 +162,9 @@ impl Db {
         }
     }
 
-    /// [`Db::read`] for work that runs one statement: without `BEGIN` and `COMMIT` around it
-    /// (see [`postgres::PgDb::single_read`]).
+    /// [`Db::read`] for work whose statements need no snapshot in common (one statement, or
+    /// several that each stand alone): without `BEGIN` and `COMMIT` around them (see
+    /// [`postgres::PgDb::single_read`]).
     pub async fn read_single<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,

@@ -208,9 +208,9 @@ impl PgDb {
         out
     }
 
-    /// Runs `f`, which reads with one statement, on a pooled connection without a transaction
-    /// around it: one statement sees one snapshot anyway, and `BEGIN` and `COMMIT` would be two
-    /// more round trips on the path of every request (authentication).
+    /// Runs `f`, whose statements each stand alone, on a pooled connection without a
+    /// transaction around it: one statement sees one snapshot anyway, and `BEGIN` and `COMMIT`
+    /// would be two more round trips on the path of every request (authentication).
     pub async fn single_read<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,

@@ -21,6 +21,7 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use rusqlite::config::DbConfig;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
@@ -106,8 +107,9 @@ impl SqliteDb {
         self.on_reader(true, f)
     }
 
-    /// [`SqliteDb::read`] for work of one statement, which sees one snapshot on its own: no
-    /// `BEGIN` and `COMMIT` around it (authentication, on every request).
+    /// [`SqliteDb::read`] for work whose statements each stand alone (one statement sees one
+    /// snapshot on its own): no `BEGIN` and `COMMIT` around them (authentication, on every
+    /// request).
     pub fn read_single<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,
@@ -375,6 +377,12 @@ fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, OpenError> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(database)?;
     // Every statement of the store, prepared once per connection.
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // ... and kept: without the query planner stability guarantee, SQLite marks a statement with
+    // a `column = ?` term to be planned again for its values, and clearing its bindings (rusqlite
+    // does, on every return to the cache) then expires it: each run was parsed and planned anew,
+    // over a quarter of the server's CPU under load (a `perf` profile, docs/performance.md).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map_err(database)?;
     // WAL with synchronous=NORMAL survives any crash of the process; only a power cut may lose
     // the last commits, never corrupt the file.
     conn.pragma_update(None, "synchronous", "NORMAL")
@@ -408,6 +416,37 @@ fn create_private_file(path: &Path) -> Result<(), OpenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::StatementStatus;
+
+    /// A cached statement runs as prepared, whatever it is bound to: never parsed again. (A
+    /// page of a list: a term its index leaves out, and `LIMIT` and `OFFSET` bound.)
+    #[test]
+    fn a_cached_statement_is_prepared_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = connect(&dir.path().join("t.db"), OpenFlags::default()).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (a TEXT, b TEXT, n INTEGER);
+             CREATE INDEX t_a ON t (a, n);
+             INSERT INTO t VALUES ('x', 'y', 1), ('x', 'w', 0), ('z', 'y', 2);",
+        )
+        .unwrap();
+        let sql = "SELECT n FROM t WHERE a = ?1 AND b = ?2 ORDER BY n LIMIT ?3 OFFSET ?4";
+        let pages = [
+            (("x", "y", 10, 0), vec![1]),
+            (("z", "y", 1, 0), vec![2]),
+            (("x", "w", 5, 1), vec![]),
+        ];
+        for ((a, b, limit, offset), expected) in pages {
+            let mut statement = conn.prepare_cached(sql).unwrap();
+            let rows: Vec<i64> = statement
+                .query_map(rusqlite::params![a, b, limit, offset], |row| row.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(rows, expected);
+            assert_eq!(statement.get_status(StatementStatus::RePrepare), 0);
+        }
+    }
 
     type Boxed = Box<dyn for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, ()> + Send>;
 

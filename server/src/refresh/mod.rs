@@ -18,9 +18,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use credport_model::{ConnectionStatus, ProviderCredentials, RefreshError};
+use credport_model::{ConnectionStatus, ProviderCredentials, RefreshError, Scope};
 use futures_util::future::try_join;
 
+use crate::auth::{Caller, Presented};
 use crate::clock;
 use crate::crypto;
 use crate::crypto::Keys;
@@ -79,22 +80,23 @@ pub enum Settled {
 }
 
 /// `GET /v1/connections/credentials/{provider}`: the credentials of the site's active
-/// connection for `provider`, refreshed first when they need it or `forced`. Credentials are
-/// handed out only once their read is recorded (`credentials.read`): answered as stored, with
-/// the read ([`read_as_stored`]), else in a transaction of its own after the refresh.
+/// connection for `provider`, refreshed first when they need it or `forced`, for a token that
+/// carries `credentials:read`. Credentials are handed out only once their read is recorded
+/// (`credentials.read`): answered as stored, with the read ([`read_as_stored`]), else in a
+/// transaction of its own after the refresh.
 pub async fn credentials(
     refresher: &Arc<Refresher>,
-    reader: &Context,
-    site_id: String,
+    presented: Presented,
     provider: String,
     forced: bool,
 ) -> Result<ProviderCredentials, ApiError> {
-    let (stored, recorded) =
-        read_as_stored(refresher, reader, site_id.clone(), provider, forced).await?;
+    let (caller, stored, recorded) = read_as_stored(refresher, presented, provider, forced).await?;
     if recorded {
         return Ok(stored.answer());
     }
     let now = clock::now();
+    let reader = caller.context;
+    let site_id = caller.site_id;
     let answer = match refresh(
         refresher,
         reader.on_behalf(),
@@ -110,12 +112,11 @@ pub async fn credentials(
             return Err(ApiError::refresh_failed(retry_after, &why))
         }
     };
-    let context = reader.clone();
     refresher
         .db
         .write(move |conn| {
             Box::pin(async move {
-                context
+                reader
                     .record(conn, &site_id, credentials_read(&stored), clock::now())
                     .await
             })
@@ -124,30 +125,34 @@ pub async fn credentials(
     Ok(answer)
 }
 
-/// The stored credentials of the site's connection for `provider`, with their read recorded when
-/// they are to be answered as stored (`true`); not recorded when they need a refresh first.
+/// The caller, and the stored credentials of its site's connection for `provider`, with their
+/// read recorded when they are to be answered as stored (`true`); not recorded when they need a
+/// refresh first.
 ///
 /// How the read and its event are written depends on the store. On SQLite one writer thread
 /// commits the writes of the moment in groups already, and reading there is a few cached look-ups:
-/// the read and its event go as one write, one hand-over to that thread. On PostgreSQL the read
-/// is a read, and its event is committed with those of the reads of the moment ([`Batches`]):
-/// one commit, and one WAL flush, for many reads. (Measured both ways on each store: the other
-/// way cost SQLite a fifth of its reads per second, and PostgreSQL's per-read commit was over
-/// the events budget; docs/events.md.)
+/// the read and its event go as one write, one hand-over to that thread, after the token's check
+/// on the request's own thread. On PostgreSQL the read is a read, in the round trip of the
+/// token's check ([`Presented::read_single`]), and its event is committed with those of the reads
+/// of the moment ([`Batches`]): one commit, and one WAL flush, for many reads. (Measured both
+/// ways on each store: the other way cost SQLite a fifth of its reads per second, and
+/// PostgreSQL's per-read commit was over the events budget; docs/events.md.)
 async fn read_as_stored(
     refresher: &Arc<Refresher>,
-    reader: &Context,
-    site: String,
+    presented: Presented,
     provider: String,
     forced: bool,
-) -> Result<(Stored, bool), ApiError> {
+) -> Result<(Caller, Stored, bool), ApiError> {
     let keys = Arc::clone(&refresher.keys);
     let as_stored = move |stored: &Stored, now| {
         stored.refreshable().is_none() || !(forced || stored.expiring(now))
     };
     if refresher.db.dialect() == Dialect::Sqlite {
-        let context = reader.clone();
-        return refresher
+        let caller = presented.authenticate().await?;
+        caller.require(Scope::CredentialsRead)?;
+        let context = caller.context.clone();
+        let site = caller.site_id.clone();
+        let (stored, recorded) = refresher
             .db
             .write(move |conn| {
                 Box::pin(async move {
@@ -166,16 +171,17 @@ async fn read_as_stored(
                     Ok((stored, recorded))
                 })
             })
-            .await;
+            .await?;
+        return Ok((caller, stored, recorded));
     }
-    let read_site = site.clone();
-    let (stored, subscribers) = refresher
-        .db
-        .read(move |conn| {
+    // The connection and the site's subscribers need no snapshot in common: no `BEGIN` and
+    // `COMMIT` around them, three statements in one round trip with the token's check.
+    let (caller, (stored, subscribers)) = presented
+        .read_single(Scope::CredentialsRead, move |conn, site| {
             Box::pin(async move {
                 try_join(
-                    store::connections::credentials(conn, &keys, &read_site, &provider),
-                    Subscribers::of(conn, &read_site),
+                    store::connections::credentials(conn, &keys, &site, &provider),
+                    Subscribers::of(conn, &site),
                 )
                 .await
             })
@@ -186,10 +192,16 @@ async fn read_as_stored(
     if recorded {
         refresher
             .batches
-            .record(reader, subscribers, &site, credentials_read(&stored), now)
+            .record(
+                &caller.context,
+                subscribers,
+                &caller.site_id,
+                credentials_read(&stored),
+                now,
+            )
             .await?;
     }
-    Ok((stored, recorded))
+    Ok((caller, stored, recorded))
 }
 
 /// The event of handing out a connection's credentials (which ones, never what they hold).

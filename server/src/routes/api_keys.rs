@@ -8,7 +8,7 @@ use credport_model::{
 };
 
 use crate::app::App;
-use crate::auth::Caller;
+use crate::auth::{Caller, Presented};
 use crate::clock;
 use crate::db::sql::Conn;
 use crate::error::ApiError;
@@ -210,22 +210,24 @@ pub(super) async fn revoke_recorded(
 /// Always 200 for a well-formed request: an unknown, revoked or expired key is a result.
 /// A read, though a `POST` (the secret stays out of URLs and logs): an `Idempotency-Key` is
 /// accepted and ignored, as a replayed verdict would call a key valid after its revocation.
+///
+/// On the hot path: the token is checked in the round trip of the key's look-up.
 pub async fn verify(
     State(app): State<App>,
-    caller: Caller,
+    presented: Presented,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    caller.require(Scope::ApiKeysRead)?;
     // Any non-empty string is a question with an answer: one that was never issued is NOT_FOUND.
-    let params: VerifyApiKeyParams = payload.json()?;
+    let params: VerifyApiKeyParams = match payload.json() {
+        Ok(params) => params,
+        Err(wrong) => return Err(presented.refuse(Scope::ApiKeysRead, wrong).await),
+    };
     let keys = app.keys.clone();
     let now = clock::now();
-    let (mut result, used) = app
-        .db
-        .read_single(move |conn| {
+    let (_, (mut result, used)) = presented
+        .read_single(Scope::ApiKeysRead, move |conn, site| {
             Box::pin(async move {
-                store::api_keys::verify(conn, &keys, &caller.site_id, params.secret.expose(), now)
-                    .await
+                store::api_keys::verify(conn, &keys, &site, params.secret.expose(), now).await
             })
         })
         .await?;

@@ -4,23 +4,21 @@ use axum::extract::State;
 use credport_model::{GetCredentialsParams, ListConnectionsParams, Scope};
 
 use crate::app::App;
-use crate::auth::Caller;
+use crate::auth::{Caller, Presented};
 use crate::error::ApiError;
 use crate::http::input::{PathParams, Query};
 use crate::http::reply::Reply;
 use crate::refresh;
 use crate::store;
 
+/// On the hot path: the token is checked in the round trip of the page's read.
 pub async fn list(
-    State(app): State<App>,
-    caller: Caller,
+    presented: Presented,
     Query(params): Query<ListConnectionsParams>,
 ) -> Result<Reply, ApiError> {
-    caller.require(Scope::ConnectionsRead)?;
-    let page = app
-        .db
-        .read(move |conn| {
-            Box::pin(async move { store::connections::list(conn, &caller.site_id, &params).await })
+    let (_, page) = presented
+        .read(Scope::ConnectionsRead, move |conn, site| {
+            Box::pin(async move { store::connections::list(conn, &site, &params).await })
         })
         .await?;
     Reply::ok(&page)
@@ -44,15 +42,13 @@ pub async fn get(
 /// The credentials, refreshed first when the token is about to expire (or `force_refresh`).
 pub async fn credentials(
     State(app): State<App>,
-    caller: Caller,
+    presented: Presented,
     PathParams(provider): PathParams<String>,
     Query(params): Query<GetCredentialsParams>,
 ) -> Result<Reply, ApiError> {
-    caller.require(Scope::CredentialsRead)?;
     let credentials = refresh::credentials(
         &app.refresher,
-        &caller.context,
-        caller.site_id,
+        presented,
         provider,
         params.force_refresh.unwrap_or(false),
     )
