@@ -8,7 +8,6 @@
 //! likely, and refusing right tokens would let one guesser behind a proxy or NAT lock every
 //! other client there out.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -17,8 +16,8 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use credport_model::Scope;
 use futures_util::future::join;
-use parking_lot::Mutex;
 
+use crate::auth::known_sites::{KnownSites, KNOWN_TOKENS};
 use crate::auth::ratelimit::{Buckets, RateLimiter};
 use crate::clock;
 use crate::crypto::{self, Keys, TOKEN_PREFIX};
@@ -29,14 +28,12 @@ use crate::events::{Context, Origin};
 use crate::store;
 use crate::store::tokens::TokenOwner;
 
+mod known_sites;
 pub mod ratelimit;
 pub mod scope_lists;
 
 /// How fast a throttled address earns another try.
 pub const FAILURES_PER_SECOND: u32 = 1;
-/// How many tokens' sites are remembered ([`Authenticator::remember`]); past it they are all
-/// forgotten and learnt again, which costs each token one request of two round trips.
-const KNOWN_TOKENS: usize = 10_000;
 
 /// What authenticating a request needs. The extractors ([`Caller`], [`Admin`]) take it from
 /// any router state that can hand it out (`FromRef`), so this layer never sees that state.
@@ -49,10 +46,8 @@ pub struct Authenticator {
     pub rate_limiter: Option<Arc<RateLimiter>>,
     /// Failed authentications per client address.
     pub failures: Buckets,
-    /// The site of each token seen usable lately, by its lookup hash: which site a request's
-    /// read is of, before its token is checked ([`Presented::read`]). Not whether the token
-    /// may be used: that is asked of the store on every request.
-    known: Mutex<HashMap<[u8; 32], String>>,
+    /// The site of each token seen usable lately ([`Presented::read`]).
+    known: KnownSites,
 }
 
 impl Authenticator {
@@ -71,25 +66,8 @@ impl Authenticator {
             keys,
             rate_limiter,
             failures: Buckets::with_burst(failure_burst, FAILURES_PER_SECOND),
-            known: Mutex::default(),
+            known: KnownSites::with_capacity(KNOWN_TOKENS),
         }
-    }
-
-    fn known_site(&self, hash: &[u8; 32]) -> Option<String> {
-        self.known.lock().get(hash).cloned()
-    }
-
-    /// Notes the site of a token found usable. A token never moves to another site, so what
-    /// is noted stays true for as long as the token exists.
-    fn remember(&self, hash: [u8; 32], site_id: &str) {
-        let mut known = self.known.lock();
-        if known.get(&hash).is_some_and(|site| site == site_id) {
-            return;
-        }
-        if known.len() >= KNOWN_TOKENS {
-            known.clear();
-        }
-        known.insert(hash, site_id.to_owned());
     }
 }
 
@@ -239,7 +217,7 @@ impl Presented {
         F: for<'c> FnOnce(&'c Conn<'c>, String) -> TxFuture<'c, T> + Send + 'static,
     {
         let db = Arc::clone(&self.auth.db);
-        let Some(site) = self.auth.known_site(&self.hash) else {
+        let Some(site) = self.auth.known.site(&self.hash) else {
             let caller = self.authenticate().await?;
             caller.require(scope)?;
             let site = caller.site_id.clone();
@@ -273,7 +251,7 @@ impl Presented {
     /// The caller of a usable token, counted against the rate limit.
     async fn admit(self, owner: TokenOwner, now: i64) -> Result<Caller, ApiError> {
         let auth = &*self.auth;
-        auth.remember(self.hash, &owner.site_id);
+        auth.known.remember(self.hash, &owner.site_id);
         // All of a user's tokens share one budget: more tokens are not more requests.
         limit(auth, &format!("user:{}:{}", owner.site_id, owner.user_id)).await?;
         // Reads stay reads: `last_used_at` is written at most once a second per token.
