@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::Server;
+use common::{all_events, Server};
 use serde_json::{json, Value};
 
 const ALL_SCOPES: [&str; 5] = [
@@ -612,4 +612,15 @@ async fn a_token_seen_before_is_checked_again_on_every_read() {
     for answer in reads(site.token.clone()).await {
         answer.error(401, "unauthenticated");
     }
+    // A credentials read refused leaves no event: only the two answered are recorded.
+    let recorded = |site: String| {
+        let api = api.clone();
+        async move {
+            all_events(&api, &site, "&type=credentials.read")
+                .await
+                .len()
+        }
+    };
+    assert_eq!(recorded(site.id.clone()).await, 2);
+    assert_eq!(recorded(narrow.id.clone()).await, 0);
 }

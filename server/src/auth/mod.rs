@@ -46,7 +46,7 @@ pub struct Authenticator {
     pub rate_limiter: Option<Arc<RateLimiter>>,
     /// Failed authentications per client address.
     pub failures: Buckets,
-    /// The site of each token seen usable lately ([`Presented::read`]).
+    /// Whose each token seen usable lately is ([`Presented::read`], [`Presented::write`]).
     known: KnownSites,
 }
 
@@ -217,7 +217,7 @@ impl Presented {
         F: for<'c> FnOnce(&'c Conn<'c>, String) -> TxFuture<'c, T> + Send + 'static,
     {
         let db = Arc::clone(&self.auth.db);
-        let Some(site) = self.auth.known.site(&self.hash) else {
+        let Some(site) = self.auth.known.get(&self.hash).map(|known| known.site_id) else {
             let caller = self.authenticate().await?;
             caller.require(scope)?;
             let site = caller.site_id.clone();
@@ -248,14 +248,61 @@ impl Presented {
         Ok((caller, out?))
     }
 
+    /// `work`, a write in the caller's site, with the token checked in the same transaction
+    /// (on SQLite, the same hand-over to the writer thread): `work` runs only for a usable
+    /// token that carries `scope`, and is given the site and the caller's [`Context`] for its
+    /// events. A token seen before is counted against its user's rate limit before the
+    /// transaction (whose a token is never changes), so that a request refused for it writes
+    /// nothing; one seen for the first time is checked first, as [`Presented::authenticate`]
+    /// does.
+    pub async fn write<T, F>(self, scope: Scope, work: F) -> Result<(Caller, T), ApiError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>, String, Context) -> TxFuture<'c, T> + Send + 'static,
+    {
+        let db = Arc::clone(&self.auth.db);
+        let Some(known) = self.auth.known.get(&self.hash) else {
+            let caller = self.authenticate().await?;
+            caller.require(scope)?;
+            let (site, context) = (caller.site_id.clone(), caller.context.clone());
+            let out = db.write(move |conn| work(conn, site, context)).await?;
+            return Ok((caller, out));
+        };
+        limit(&self.auth, &budget(&known.site_id, &known.user_id)).await?;
+        let (hash, origin, now) = (self.hash, self.origin.clone(), clock::now());
+        let checked = db
+            .write(move |conn| {
+                Box::pin(async move {
+                    let owner = store::tokens::authenticate(conn, &hash, now).await?;
+                    let Some(owner) = owner.filter(|o| o.site_id == known.site_id) else {
+                        return Ok(Err(None));
+                    };
+                    if !owner.scopes.contains(&scope) {
+                        return Ok(Err(Some(ApiError::missing_scope(scope))));
+                    }
+                    if needs_touch(&owner, now) {
+                        store::tokens::touch(conn, &owner.token_id, now).await?;
+                    }
+                    let context = Context::token(&owner.token_id, &owner.user_id, origin);
+                    let out = work(conn, known.site_id, context).await?;
+                    Ok(Ok((owner, out)))
+                })
+            })
+            .await?;
+        match checked {
+            Ok((owner, out)) => Ok((self.caller(owner), out)),
+            Err(Some(missing_scope)) => Err(missing_scope),
+            Err(None) => Err(failed(&self.auth, &self.client)),
+        }
+    }
+
     /// The caller of a usable token, counted against the rate limit.
     async fn admit(self, owner: TokenOwner, now: i64) -> Result<Caller, ApiError> {
         let auth = &*self.auth;
-        auth.known.remember(self.hash, &owner.site_id);
-        // All of a user's tokens share one budget: more tokens are not more requests.
-        limit(auth, &format!("user:{}:{}", owner.site_id, owner.user_id)).await?;
-        // Reads stay reads: `last_used_at` is written at most once a second per token.
-        if owner.last_used_at.is_none_or(|at| at < now) {
+        auth.known
+            .remember(self.hash, &owner.site_id, &owner.user_id);
+        limit(auth, &budget(&owner.site_id, &owner.user_id)).await?;
+        if needs_touch(&owner, now) {
             let id = owner.token_id.clone();
             auth.db
                 .write(move |conn| {
@@ -263,16 +310,32 @@ impl Presented {
                 })
                 .await?;
         }
+        Ok(self.caller(owner))
+    }
+
+    /// The caller of a usable token, acting through this request.
+    fn caller(self, owner: TokenOwner) -> Caller {
         let context = Context::token(&owner.token_id, &owner.user_id, self.origin);
-        Ok(Caller {
+        Caller {
             context,
             token_id: owner.token_id,
             site_id: owner.site_id,
             user_id: owner.user_id,
             scopes: owner.scopes,
             expires_at: owner.expires_at,
-        })
+        }
     }
+}
+
+/// The rate limit's key for a user: all of a user's tokens share one budget, so more tokens are
+/// not more requests.
+fn budget(site_id: &str, user_id: &str) -> String {
+    format!("user:{site_id}:{user_id}")
+}
+
+/// Reads stay reads: `last_used_at` is written at most once a second per token.
+fn needs_touch(owner: &TokenOwner, now: i64) -> bool {
+    owner.last_used_at.is_none_or(|at| at < now)
 }
 
 /// How a checked read sees the database.

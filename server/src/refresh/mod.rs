@@ -131,8 +131,9 @@ pub async fn credentials(
 ///
 /// How the read and its event are written depends on the store. On SQLite one writer thread
 /// commits the writes of the moment in groups already, and reading there is a few cached look-ups:
-/// the read and its event go as one write, one hand-over to that thread, after the token's check
-/// on the request's own thread. On PostgreSQL the read is a read, in the round trip of the
+/// the token's check, the read and its event go as one write, one hand-over to that thread
+/// ([`Presented::write`]; a token seen for the first time is checked on the request's own thread
+/// first). On PostgreSQL the read is a read, in the round trip of the
 /// token's check ([`Presented::read_single`]), and its event is committed with those of the reads
 /// of the moment ([`Batches`]): one commit, and one WAL flush, for many reads. (Measured both
 /// ways on each store: the other way cost SQLite a fifth of its reads per second, and
@@ -148,13 +149,8 @@ async fn read_as_stored(
         stored.refreshable().is_none() || !(forced || stored.expiring(now))
     };
     if refresher.db.dialect() == Dialect::Sqlite {
-        let caller = presented.authenticate().await?;
-        caller.require(Scope::CredentialsRead)?;
-        let context = caller.context.clone();
-        let site = caller.site_id.clone();
-        let (stored, recorded) = refresher
-            .db
-            .write(move |conn| {
+        let (caller, (stored, recorded)) = presented
+            .write(Scope::CredentialsRead, move |conn, site, context| {
                 Box::pin(async move {
                     let (stored, subscribers) = try_join(
                         store::connections::credentials(conn, &keys, &site, &provider),
