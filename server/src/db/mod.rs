@@ -163,15 +163,16 @@ impl Db {
     }
 
     /// [`Db::read`] for work whose statements need no snapshot in common (one statement, or
-    /// several that each stand alone): without `BEGIN` and `COMMIT` around them (see
-    /// [`postgres::PgDb::single_read`]).
+    /// several that each stand alone): on PostgreSQL without `BEGIN` and `COMMIT` around them
+    /// (see [`postgres::PgDb::single_read`]); on SQLite, where a transaction costs less than a
+    /// statement's own read lock each, as [`Db::read`].
     pub async fn read_single<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T> + Send + 'static,
     {
         match self {
-            Self::Sqlite(db) => db.read_single(f),
+            Self::Sqlite(db) => db.read(f),
             Self::Postgres(pg) => pg.single_read(f).await,
         }
     }
