@@ -54,6 +54,7 @@ pub struct SqliteDb {
     writes: mpsc::Sender<Box<dyn Write>>,
     writer: Arc<WriterState>,
     readers: Vec<SqliteConn>,
+    /// Which reader a read waits for when none is free: each in turn.
     next_reader: AtomicUsize,
     /// Read transactions waiting for a reader connection, for the pool metrics.
     waiting: AtomicUsize,
@@ -109,8 +110,12 @@ impl SqliteDb {
     ///
     /// It runs right here, on the request's thread: a read is a few index look-ups in pages
     /// the operating system has cached, shorter than handing it to another thread and back
-    /// (which cost more than the reading, measured). A free reader is taken if there is one;
-    /// only when every reader is busy does the read wait for one.
+    /// (which cost more than the reading, measured). The first free reader is taken, in a
+    /// fixed order, so that reads go to as few connections as the moment needs: each
+    /// connection's page cache is dropped whole when it finds the database changed, and one
+    /// that reads often keeps its pages between commits, where readers taken in turn each
+    /// read their pages again after every commit (docs/performance.md).
+    /// Only when every reader is busy does the read wait for one, in turn.
     ///
     /// Work whose statements need no snapshot in common is read this way too
     /// ([`crate::db::Db::read_single`]): on SQLite a statement outside a transaction is one of
@@ -122,15 +127,16 @@ impl SqliteDb {
         F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,
     {
         let count = self.readers.len();
-        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
-        let free = (0..count).find_map(|i| {
-            let reader = self.readers.get((start + i) % count)?;
-            reader.try_lock().map(|guard| (reader, guard))
-        });
+        let free = self
+            .readers
+            .iter()
+            .find_map(|reader| reader.try_lock().map(|guard| (reader, guard)));
         let (reader, conn) = match free {
             Some(taken) => taken,
             None => {
-                let reader = start
+                let reader = self
+                    .next_reader
+                    .fetch_add(1, Ordering::Relaxed)
                     .checked_rem(count)
                     .and_then(|i| self.readers.get(i))
                     .ok_or_else(|| ApiError::internal("database: no reader connection"))?;
