@@ -243,8 +243,16 @@ async fn sigkill_of_one_instance_loses_no_acknowledged_write() {
     }
     let killed = a.signal(libc::SIGKILL);
     assert!(!killed.success());
-    // B keeps taking writes after A is gone.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // B keeps taking writes after A is gone: 20 more acknowledged.
+    let at_kill = count.load(Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while count.load(Ordering::SeqCst) < at_kill + 20 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        count.load(Ordering::SeqCst) >= at_kill + 20,
+        "B took no more writes after A's SIGKILL"
+    );
     stop.store(true, Ordering::SeqCst);
     for worker in workers {
         worker.await.unwrap();

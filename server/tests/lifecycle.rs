@@ -266,9 +266,9 @@ async fn one_log_line_per_request_without_secrets_or_queries() {
     let listed = api.get(&site.token, "/v1/api_keys?query=SEARCH-TERM").await;
     let request_id = listed.header("x-request-id").unwrap().to_owned();
     api.get(&site.token, "/v1/nothing").await;
-    // Give the log a moment to reach the pipe.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let logs = server.logs();
+    let logs = server
+        .logs_when(|logs| logs.contains(&request_id) && logs.contains("status=404"))
+        .await;
     let lines: Vec<&str> = logs.lines().filter(|l| l.contains(&request_id)).collect();
     assert_eq!(lines.len(), 1, "one line per request: {logs}");
     let line = lines[0];
@@ -311,6 +311,7 @@ async fn a_database_locked_past_the_busy_timeout_is_a_retryable_503_and_nothing_
     // Another process holds a lock for longer than the server waits for one: SQLite's busy
     // timeout (10 s), PostgreSQL's lock_timeout (5 s).
     let database = server.database.clone();
+    let (locked, taken) = std::sync::mpsc::channel();
     let holder = std::thread::spawn(move || {
         if on_postgres() {
             common::psql(
@@ -321,10 +322,28 @@ async fn a_database_locked_past_the_busy_timeout_is_a_retryable_503_and_nothing_
         }
         let conn = rusqlite::Connection::open(&database).unwrap();
         conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        locked.send(()).unwrap();
         std::thread::sleep(Duration::from_secs(12));
         conn.execute_batch("ROLLBACK").unwrap();
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The request goes once the lock is held, not after a guess at how long that takes.
+    if on_postgres() {
+        let url = server.database.to_str().unwrap().to_owned();
+        let held = "SELECT count(*) FROM pg_locks WHERE relation = 'api_keys'::regclass \
+                    AND mode = 'AccessExclusiveLock' AND granted";
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while common::psql(&url, held).trim() != "1" {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the lock was never taken"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    } else {
+        tokio::task::spawn_blocking(move || taken.recv().unwrap())
+            .await
+            .unwrap();
+    }
     let create = json!({ "name": "during the lock", "subject": "locked" });
     let refused = api.post(&site.token, "/v1/api_keys", create.clone()).await;
     refused.error(503, "unavailable");
@@ -354,8 +373,9 @@ async fn the_log_names_the_route_and_ids_never_other_path_parts() {
     res.error(404, "not_found");
     let request_id = res.header("x-request-id").unwrap().to_owned();
     api.get(&site.token, &format!("/v1/{unrouted}/x")).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let logs = server.logs();
+    let logs = server
+        .logs_when(|logs| logs.contains(&request_id) && logs.contains(r#"path="(no route)""#))
+        .await;
     let line = logs
         .lines()
         .find(|l| l.contains(&request_id))
@@ -374,12 +394,9 @@ async fn the_log_names_the_route_and_ids_never_other_path_parts() {
     api.get(&site.token, &format!("/v1/api_keys/{id}/secret"))
         .await
         .ok(200);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let logs = server.logs();
-    assert!(
-        logs.contains(&format!(r#"path="/v1/api_keys/{id}/secret""#)),
-        "{logs}"
-    );
+    let traced = format!(r#"path="/v1/api_keys/{id}/secret""#);
+    let logs = server.logs_when(|logs| logs.contains(&traced)).await;
+    assert!(logs.contains(&traced), "{logs}");
     for secret in [&in_path, &unrouted] {
         assert!(
             !logs.contains(secret.as_str()),

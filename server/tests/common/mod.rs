@@ -307,6 +307,19 @@ impl Server {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// The server's log once `seen` holds of it: a request's line reaches the pipe a moment
+    /// after its answer. After 10 seconds, the log as it is, for the caller's assertion to show.
+    pub async fn logs_when(&self, seen: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let logs = self.logs();
+            if seen(&logs) || std::time::Instant::now() >= deadline {
+                return logs;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Sends SIGTERM and waits for the exit.
     pub fn stop(&self) -> ExitStatus {
         self.signal(libc::SIGTERM)
