@@ -269,31 +269,31 @@ impl Presented {
             let out = db.write(move |conn| work(conn, site, context)).await?;
             return Ok((caller, out));
         };
-        limit(&self.auth, &budget(&known.site_id, &known.user_id)).await?;
+        limit(&self.auth, || budget(&known.site_id, &known.user_id)).await?;
         let (hash, origin, now) = (self.hash, self.origin.clone(), clock::now());
         let checked = db
             .write(move |conn| {
                 Box::pin(async move {
                     let owner = store::tokens::authenticate(conn, &hash, now).await?;
                     let Some(owner) = owner.filter(|o| o.site_id == known.site_id) else {
-                        return Ok(Err(None));
+                        return Ok(Checked::Refused);
                     };
                     if !owner.scopes.contains(&scope) {
-                        return Ok(Err(Some(ApiError::missing_scope(scope))));
+                        return Ok(Checked::MissingScope);
                     }
                     if needs_touch(&owner, now) {
                         store::tokens::touch(conn, &owner.token_id, now).await?;
                     }
                     let context = Context::token(&owner.token_id, &owner.user_id, origin);
                     let out = work(conn, known.site_id, context).await?;
-                    Ok(Ok((owner, out)))
+                    Ok(Checked::Done(owner, out))
                 })
             })
             .await?;
         match checked {
-            Ok((owner, out)) => Ok((self.caller(owner), out)),
-            Err(Some(missing_scope)) => Err(missing_scope),
-            Err(None) => Err(failed(&self.auth, &self.client)),
+            Checked::Done(owner, out) => Ok((self.caller(owner), out)),
+            Checked::MissingScope => Err(ApiError::missing_scope(scope)),
+            Checked::Refused => Err(failed(&self.auth, &self.client)),
         }
     }
 
@@ -302,7 +302,7 @@ impl Presented {
         let auth = &*self.auth;
         auth.known
             .remember(self.hash, &owner.site_id, &owner.user_id);
-        limit(auth, &budget(&owner.site_id, &owner.user_id)).await?;
+        limit(auth, || budget(&owner.site_id, &owner.user_id)).await?;
         if needs_touch(&owner, now) {
             let id = owner.token_id.clone();
             auth.db
@@ -326,6 +326,17 @@ impl Presented {
             expires_at: owner.expires_at,
         }
     }
+}
+
+/// What the token's check in [`Presented::write`]'s transaction found; nothing is written
+/// unless the token is usable and carries the scope.
+enum Checked<T> {
+    /// The work done for the token's owner.
+    Done(TokenOwner, T),
+    /// Unknown, revoked or expired.
+    Refused,
+    /// Usable, without the scope.
+    MissingScope,
 }
 
 /// The rate limit's key for a user: all of a user's tokens share one budget, so more tokens are
@@ -388,7 +399,7 @@ where
         if !crypto::hashes_equal(&auth.keys.lookup_hash(token), &auth.admin_token_hash) {
             return Err(failed(auth, &client_key(parts)));
         }
-        limit(auth, "admin").await?;
+        limit(auth, || "admin".to_owned()).await?;
         Ok(Admin {
             context: Context::admin(origin(parts)),
         })
@@ -404,11 +415,12 @@ fn origin(parts: &Parts) -> Origin {
         .unwrap_or_default()
 }
 
-/// The rate limit, keyed by who is calling (never by the token itself). Counted after
-/// authentication, so that unknown tokens do not fill the limiter with buckets.
-async fn limit(auth: &Authenticator, key: &str) -> Result<(), ApiError> {
+/// The rate limit, keyed by who is calling (never by the token itself), the key made only when
+/// the limit is on. Counted after authentication, so that unknown tokens do not fill the limiter
+/// with buckets.
+async fn limit(auth: &Authenticator, key: impl FnOnce() -> String) -> Result<(), ApiError> {
     match &auth.rate_limiter {
-        Some(limiter) => limiter.check(&auth.db, key).await,
+        Some(limiter) => limiter.check(&auth.db, &key()).await,
         None => Ok(()),
     }
 }

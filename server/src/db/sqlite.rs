@@ -114,8 +114,8 @@ impl SqliteDb {
     /// fixed order, so that reads go to as few connections as the moment needs: each
     /// connection's page cache is dropped whole when it finds the database changed, and one
     /// that reads often keeps its pages between commits, where readers taken in turn each
-    /// read their pages again after every commit (docs/performance.md).
-    /// Only when every reader is busy does the read wait for one, in turn.
+    /// read their pages again after every commit (docs/performance.md). Only when every reader
+    /// is busy does the read wait for one, in turn.
     ///
     /// Work whose statements need no snapshot in common is read this way too
     /// ([`crate::db::Db::read_single`]): on SQLite a statement outside a transaction is one of

@@ -133,11 +133,11 @@ pub async fn credentials(
 /// commits the writes of the moment in groups already, and reading there is a few cached look-ups:
 /// the token's check, the read and its event go as one write, one hand-over to that thread
 /// ([`Presented::write`]; a token seen for the first time is checked on the request's own thread
-/// first). On PostgreSQL the read is a read, in the round trip of the
-/// token's check ([`Presented::read_single`]), and its event is committed with those of the reads
-/// of the moment ([`Batches`]): one commit, and one WAL flush, for many reads. (Measured both
-/// ways on each store: the other way cost SQLite a fifth of its reads per second, and
-/// PostgreSQL's per-read commit was over the events budget; docs/events.md.)
+/// first). On PostgreSQL the read is a read, in the round trip of the token's check
+/// ([`Presented::read_single`]), and its event is committed with those of the reads of the moment
+/// ([`Batches`]): one commit, and one WAL flush, for many reads. (Measured both ways on each
+/// store: the other way cost SQLite a fifth of its reads per second, and PostgreSQL's per-read
+/// commit was over the events budget; docs/events.md.)
 async fn read_as_stored(
     refresher: &Arc<Refresher>,
     presented: Presented,
