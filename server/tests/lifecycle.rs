@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{connection_body, on_postgres, raw_http, stored_bytes, Options, Server};
+use common::{connection_body, on_postgres, stored_bytes, Options, Server};
 use serde_json::json;
 
 /// Everything secret a test made, to look for in files and logs.
@@ -225,28 +225,44 @@ async fn reads_and_writes_mix_under_load() {
 
 #[tokio::test]
 async fn shutdown_lets_requests_in_flight_finish() {
+    use std::io::{Read, Write};
     let server = Server::start();
     let api = server.api();
     let site = api.site().await;
     let body = br#"{"name":"in flight","subject":"s"}"#;
+    // `Expect: 100-continue`: the server answers `100 Continue` once the handler reads the
+    // body, which tells the test that the request is in flight, not a guess at how long that takes.
     let head = format!(
         "POST /v1/api_keys HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\n\
-         content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+         content-type: application/json\r\ncontent-length: {}\r\nexpect: 100-continue\r\n\
+         connection: close\r\n\r\n",
         site.token,
         body.len()
     );
-    let url = server.url.clone();
+    let mut stream =
+        std::net::TcpStream::connect(server.url.trim_start_matches("http://")).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut interim = [0u8; 25];
+    stream.read_exact(&mut interim).unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
     let (first, rest) = body.split_at(10);
-    let parts = vec![head.into_bytes(), first.to_vec(), rest.to_vec()];
-    // The body arrives in pieces, 700 ms apart; SIGTERM lands in between.
-    let in_flight = std::thread::spawn(move || raw_http(&url, parts, Duration::from_millis(700)));
-    std::thread::sleep(Duration::from_millis(1000));
-    let status = server.stop();
-    let answer = in_flight.join().unwrap();
-    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
-    assert!(status.success(), "{status:?}");
-    let logs = server.logs();
+    stream.write_all(first).unwrap();
+    // SIGTERM lands while the body is half sent; the rest follows once the server says it is
+    // shutting down.
+    server.send_signal(libc::SIGTERM);
+    let logs = server
+        .logs_when(|logs| logs.contains("shutting down"))
+        .await;
     assert!(logs.contains("shutting down"), "{logs}");
+    stream.write_all(rest).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let status = server.wait();
+    assert!(status.success(), "{status:?}");
 }
 
 #[tokio::test]

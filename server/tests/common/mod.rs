@@ -327,8 +327,18 @@ impl Server {
 
     /// Sends `signal` and waits for the exit.
     pub fn signal(&self, signal: i32) -> ExitStatus {
-        let mut child = self.child.lock().unwrap().take().expect("already stopped");
+        self.send_signal(signal);
+        self.wait()
+    }
+
+    /// Sends `signal` and goes on: for what a test does while the server shuts down.
+    pub fn send_signal(&self, signal: i32) {
         unsafe { libc::kill(self.pid, signal) };
+    }
+
+    /// Waits for the server to exit (after [`Server::send_signal`]).
+    pub fn wait(&self) -> ExitStatus {
+        let mut child = self.child.lock().unwrap().take().expect("already stopped");
         let status = child.wait().unwrap();
         untrack(self.pid);
         status
