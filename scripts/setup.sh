@@ -13,6 +13,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# rustfmt, for the test command's formatting check.
+if ! cargo fmt --version >/dev/null 2>&1; then
+  log "adding rust component rustfmt"
+  rustup component add rustfmt
+fi
+
 # A cargo tool at an exact version, built with --locked: the same dependencies on every machine.
 # No unlocked fallback: a lock that does not resolve is an error to fix here, not a reason to
 # build with whatever is newest that day.
