@@ -312,16 +312,19 @@ impl Conn<'_> {
 }
 
 /// `?N` parameters as PostgreSQL's `$N`. The store's SQL has no `?` inside string literals.
+/// Every PostgreSQL statement passes through here on every call, so it copies the text between
+/// the `?`s whole rather than a character at a time.
 fn numbered_for_postgres(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '?' && chars.peek().is_some_and(char::is_ascii_digit) {
+    let mut copied = 0;
+    for (at, _) in sql.match_indices('?') {
+        if sql.as_bytes().get(at + 1).is_some_and(u8::is_ascii_digit) {
+            out.push_str(sql.get(copied..at).unwrap_or_default());
             out.push('$');
-        } else {
-            out.push(c);
+            copied = at + 1;
         }
     }
+    out.push_str(sql.get(copied..).unwrap_or_default());
     out
 }
 
@@ -561,6 +564,11 @@ mod tests {
         assert_eq!(
             numbered_for_postgres("SELECT 1 WHERE a = ?1 AND b = ?12 OR ?1 IS NULL"),
             "SELECT 1 WHERE a = $1 AND b = $12 OR $1 IS NULL"
+        );
+        // A `?` not followed by a digit stays, and text beyond ASCII is copied as it is.
+        assert_eq!(
+            numbered_for_postgres("SELECT 'é?' || ?2, ? FROM t WHERE x = ?3?"),
+            "SELECT 'é?' || $2, ? FROM t WHERE x = $3?"
         );
     }
 }
