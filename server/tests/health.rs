@@ -54,6 +54,15 @@ async fn readiness_follows_the_database_on_postgres() {
     let url = server.database.to_str().unwrap().to_owned();
     let name = common::postgres_name(&url);
     assert_eq!(ready_becomes(&server, 200).await.status, 200);
+    // A single-statement read (a token's check, `verify`'s key) runs on a connection such reads
+    // share: it must be replaced, not kept, once the database has ended it.
+    let api = server.api();
+    let site = api.site().await;
+    let verify = || {
+        let body = serde_json::json!({ "secret": format!("cpk_{}", "A".repeat(40)) });
+        api.post(&site.token, "/v1/api_keys/verify", body)
+    };
+    assert_eq!(verify().await.ok(200)["valid"], false);
 
     // The database out of reach: no new connection, the pooled ones cut.
     psql_on(
@@ -74,6 +83,9 @@ async fn readiness_follows_the_database_on_postgres() {
         &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"),
     );
     assert_eq!(ready_becomes(&server, 200).await.status, 200);
+    for _ in 0..4 {
+        assert_eq!(verify().await.ok(200)["valid"], false);
+    }
 
     // A schema behind this build's is not ready either.
     let latest = psql(&url, "SELECT max(version) FROM schema_migrations");

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 pub mod migrations;
 pub mod postgres;
 pub mod postgres_errors;
+pub mod postgres_shared;
 pub mod sql;
 pub mod sqlite;
 pub mod tls;

@@ -17,6 +17,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::db::migrations;
 use crate::db::postgres_errors::pool_error_text;
+use crate::db::postgres_shared::{self, Shared};
 use crate::db::sql::{Conn, PgConn, TxFuture};
 use crate::error::ApiError;
 
@@ -130,6 +131,8 @@ fn rustls_pemfile_certs(
 
 pub struct PgDb {
     pool: Pool,
+    /// The connections single-statement reads share ([`PgDb::single_read`]).
+    shared: Shared,
 }
 
 impl PgDb {
@@ -160,7 +163,11 @@ impl PgDb {
             .await
             .map_err(|e| OpenError::Database(e.to_string()))?;
         drop(client);
-        Ok(Self { pool })
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(Self {
+            pool,
+            shared: Shared::new(postgres_shared::count(pool_size, cores)),
+        })
     }
 
     /// The pooled connections in use and idle now, and the requests waiting for one.
@@ -208,13 +215,20 @@ impl PgDb {
         out
     }
 
-    /// Runs `f`, whose statements each stand alone, on a pooled connection without a
-    /// transaction around it: one statement sees one snapshot anyway, and `BEGIN` and `COMMIT`
-    /// would be two more round trips on the path of every request (authentication).
+    /// Runs `f`, whose statements each stand alone, without a transaction around it: one
+    /// statement sees one snapshot anyway, and `BEGIN` and `COMMIT` would be two more round trips
+    /// on the path of every request (authentication). It runs on a connection that such reads
+    /// share, pipelined with theirs ([`postgres_shared`]), or on one of its own from the pool
+    /// when the pool is too small to share any.
     pub async fn single_read<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,
     {
+        if let Some(shared) = self.shared.client(&self.pool).await {
+            let client = shared?;
+            let pg = PgConn::autocommit(&client);
+            return f(&Conn::Postgres(&pg)).await;
+        }
         let client = self.pool.get().await?;
         let pg = PgConn::autocommit(&client);
         f(&Conn::Postgres(&pg)).await
