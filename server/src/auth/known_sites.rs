@@ -1,6 +1,6 @@
 //! Whose each token seen usable lately is (its site and user), by its lookup hash: which site a
 //! request's work is in, before its token is checked, so that the check and the work go out
-//! together ([`super::Presented::read`], [`super::Presented::write`]). Not whether the token may
+//! together ([`super::Presented::read_single`], [`super::Presented::write`]). Not whether the token may
 //! be used: that is asked of the store on every request. A token never moves to another site or
 //! user, so what is noted stays true for as long as the token exists, and nothing here needs to
 //! be taken back when a token is revoked.

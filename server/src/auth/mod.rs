@@ -46,7 +46,7 @@ pub struct Authenticator {
     pub rate_limiter: Option<Arc<RateLimiter>>,
     /// Failed authentications per client address.
     pub failures: Buckets,
-    /// Whose each token seen usable lately is ([`Presented::read`], [`Presented::write`]).
+    /// Whose each token seen usable lately is ([`Presented::read_single`], [`Presented::write`]).
     known: KnownSites,
 }
 
@@ -121,7 +121,7 @@ where
 
 /// A personal access token as a request presents it: well-formed, not yet checked against the
 /// store. [`Caller`] is one checked in a round trip of its own. A route on the hot path checks
-/// it in the round trip of its own read instead ([`Presented::read`]): every request is still
+/// it in the round trip of its own read instead ([`Presented::read_single`]): every request is still
 /// checked against the token's row as it is then (revoked, expired, its scopes), in the same
 /// snapshot as what it reads, and what it read is dropped unless the check passed.
 pub struct Presented {
@@ -182,36 +182,13 @@ impl Presented {
         }
     }
 
-    /// `work`, a read of the caller's site in one snapshot ([`Db::read`]), with the token
-    /// checked in the same round trip; answered only for a usable token that carries `scope`.
-    pub async fn read<T, F>(self, scope: Scope, work: F) -> Result<(Caller, T), ApiError>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c Conn<'c>, String) -> TxFuture<'c, T> + Send + 'static,
-    {
-        self.read_with(scope, Snapshot::Whole, work).await
-    }
-
-    /// [`Presented::read`] for work whose statements need no snapshot in common, the token's
-    /// check included ([`Db::read_single`]): no `BEGIN` and `COMMIT` around them.
-    pub async fn read_single<T, F>(self, scope: Scope, work: F) -> Result<(Caller, T), ApiError>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c Conn<'c>, String) -> TxFuture<'c, T> + Send + 'static,
-    {
-        self.read_with(scope, Snapshot::PerStatement, work).await
-    }
-
-    /// The work needs the token's site. Once a token has been seen, its site is known (a
+    /// `work`, a read of the caller's site whose statements need no snapshot in common (each
+    /// is one of its own: [`Db::read_single`]), answered only for a usable token that carries
+    /// `scope`. The work needs the token's site. Once a token has been seen, its site is known (a
     /// token never moves to another site), so the check and the work go out together: on
-    /// PostgreSQL one round trip where there were two, on one pooled connection. A token seen
-    /// for the first time is checked first.
-    async fn read_with<T, F>(
-        self,
-        scope: Scope,
-        snapshot: Snapshot,
-        work: F,
-    ) -> Result<(Caller, T), ApiError>
+    /// PostgreSQL one round trip where there were two. A token seen for the first time is
+    /// checked first.
+    pub async fn read_single<T, F>(self, scope: Scope, work: F) -> Result<(Caller, T), ApiError>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c Conn<'c>, String) -> TxFuture<'c, T> + Send + 'static,
@@ -221,13 +198,13 @@ impl Presented {
             let caller = self.authenticate().await?;
             caller.require(scope)?;
             let site = caller.site_id.clone();
-            let out = snapshot.run(&db, move |conn| work(conn, site)).await?;
+            let out = db.read_single(move |conn| work(conn, site)).await?;
             return Ok((caller, out));
         };
         let hash = self.hash;
         let now = clock::now();
-        let checked = snapshot
-            .run(&db, move |conn| {
+        let checked = db
+            .read_single(move |conn| {
                 Box::pin(async move {
                     // Polled in this order, so the check goes out first and the work with it.
                     let (owner, out) = join(
@@ -348,28 +325,6 @@ fn budget(site_id: &str, user_id: &str) -> String {
 /// Reads stay reads: `last_used_at` is written at most once a second per token.
 fn needs_touch(owner: &TokenOwner, now: i64) -> bool {
     owner.last_used_at.is_none_or(|at| at < now)
-}
-
-/// How a checked read sees the database.
-#[derive(Clone, Copy)]
-enum Snapshot {
-    /// One snapshot for all of it ([`Db::read`]).
-    Whole,
-    /// Each statement its own ([`Db::read_single`]).
-    PerStatement,
-}
-
-impl Snapshot {
-    async fn run<T, F>(self, db: &Db, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T> + Send + 'static,
-    {
-        match self {
-            Self::Whole => db.read(f).await,
-            Self::PerStatement => db.read_single(f).await,
-        }
-    }
 }
 
 /// The caller of an admin route: the admin token.

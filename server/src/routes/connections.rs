@@ -17,7 +17,7 @@ pub async fn list(
     Query(params): Query<ListConnectionsParams>,
 ) -> Result<Reply, ApiError> {
     let (_, page) = presented
-        .read(Scope::ConnectionsRead, move |conn, site| {
+        .read_single(Scope::ConnectionsRead, move |conn, site| {
             Box::pin(async move { store::connections::list(conn, &site, &params).await })
         })
         .await?;
