@@ -1,13 +1,13 @@
 //! The pooled PostgreSQL connections that single-statement reads share.
 //!
-//! A read whose statements each stand alone (a token's check, `verify`'s key, a credentials read:
-//! [`super::postgres::PgDb::single_read`]) leaves nothing on its connection: no transaction, no
-//! session state. Such reads need not have a connection of their own, and sharing one is what makes
-//! them cheap. tokio-postgres pipelines the statements of every task using a client: its
-//! connection task writes all that is queued in one `send` and reads the answers of many in one
-//! `recv`, where a connection per request costs a system call each way, and a wake-up, per
-//! statement. On two cores a PostgreSQL request took 11–26 % less of the server's CPU and 10–24 %
-//! less of PostgreSQL's (docs/performance.md).
+//! A read whose statements each stand alone (a token's check, `verify`'s key, a credentials
+//! read, a page of connections: [`super::postgres::PgDb::single_read`]) leaves nothing on its
+//! connection: no transaction, no session state. Such reads need not have a connection of their
+//! own, and sharing one is what makes them cheap. tokio-postgres pipelines the statements of every
+//! task using a client: its connection task writes all that is queued in one `send` and reads the
+//! answers of many in one `recv`, where a connection per request costs a system call each way,
+//! and a wake-up, per statement. On two cores a PostgreSQL request took 10–32 % less of the
+//! server's CPU and 18–33 % less of PostgreSQL's (docs/performance.md).
 //!
 //! The price: a shared connection's statements run one after another in its backend, so a read
 //! waiting on a lock (only an `ACCESS EXCLUSIVE` one blocks a plain `SELECT`: a migration's
