@@ -3,10 +3,11 @@
 //! awaited there (no blocking pool, no thread handing work to another); statements are
 //! prepared once per connection.
 //!
-//! Reads run in one `REPEATABLE READ READ ONLY` transaction (a page and its count see one
-//! snapshot); writes in `READ COMMITTED`, where unique constraints and `ON CONFLICT` settle
-//! races between instances. Every connection has `statement_timeout` and `lock_timeout`, so a
-//! stuck lock answers a retryable 503 instead of hanging the request.
+//! Reads of several statements run in one `REPEATABLE READ READ ONLY` transaction (a page and its
+//! count see one snapshot); reads of single statements run without one, on connections they share
+//! ([`crate::db::postgres_shared`]); writes in `READ COMMITTED`, where unique constraints and
+//! `ON CONFLICT` settle races between instances. Every connection has `statement_timeout` and
+//! `lock_timeout`, so a stuck lock answers a retryable 503 instead of hanging the request.
 
 use std::path::PathBuf;
 use std::time::Duration;
