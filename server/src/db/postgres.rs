@@ -10,6 +10,7 @@
 //! `lock_timeout`, so a stuck lock answers a retryable 503 instead of hanging the request.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
@@ -225,12 +226,10 @@ impl PgDb {
     where
         F: for<'c> FnOnce(&'c Conn<'c>) -> TxFuture<'c, T>,
     {
-        if let Some(shared) = self.shared.client(&self.pool).await {
-            let client = shared?;
-            let pg = PgConn::autocommit(&client);
-            return f(&Conn::Postgres(&pg)).await;
-        }
-        let client = self.pool.get().await?;
+        let client = match self.shared.client(&self.pool).await {
+            Some(shared) => shared?,
+            None => Arc::new(self.pool.get().await?),
+        };
         let pg = PgConn::autocommit(&client);
         f(&Conn::Postgres(&pg)).await
     }

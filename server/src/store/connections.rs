@@ -282,6 +282,7 @@ pub async fn list(
         page_size.into(),
         offset.into(),
     ];
+    let count_sql = format!("SELECT COUNT(*) AS total FROM connections WHERE {filter}");
     let page_sql = format!(
         "SELECT {COLUMNS}, {REFRESH_COLUMNS} FROM connections WHERE {filter}
          ORDER BY created_at, id LIMIT ?4 OFFSET ?5"
@@ -289,25 +290,19 @@ pub async fn list(
     let (count, mut rows) = match conn.dialect() {
         Dialect::Postgres => {
             let sql = format!(
-                "WITH matching AS (SELECT COUNT(*) AS total FROM connections WHERE {filter})
+                "WITH matching AS ({count_sql})
                  SELECT page.*, matching.total FROM matching LEFT JOIN ({page_sql}) AS page ON TRUE
                  ORDER BY page.created_at, page.id"
             );
             let rows = conn.query(&sql, &args).await?;
-            let count = match rows.first() {
-                Some(row) => row.int(LIST_TOTAL)?,
-                None => return Err(ApiError::internal("database: a count answered no row")),
-            };
+            let count = rows
+                .first()
+                .ok_or_else(|| ApiError::internal("database: a count answered no row"))?
+                .int(LIST_TOTAL)?;
             (count, rows)
         }
         Dialect::Sqlite => {
-            let count = conn
-                .query_one(
-                    &format!("SELECT COUNT(*) FROM connections WHERE {filter}"),
-                    &args[..3],
-                )
-                .await?
-                .int(0)?;
+            let count = conn.query_one(&count_sql, &args[..3]).await?.int(0)?;
             (count, conn.query(&page_sql, &args).await?)
         }
     };
