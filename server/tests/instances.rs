@@ -245,14 +245,12 @@ async fn sigkill_of_one_instance_loses_no_acknowledged_write() {
     assert!(!killed.success());
     // B keeps taking writes after A is gone: 20 more acknowledged.
     let at_kill = count.load(Ordering::SeqCst);
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while count.load(Ordering::SeqCst) < at_kill + 20 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(
-        count.load(Ordering::SeqCst) >= at_kill + 20,
-        "B took no more writes after A's SIGKILL"
-    );
+    common::wait_until(
+        "B taking 20 more writes after A's SIGKILL",
+        Duration::from_secs(20),
+        || count.load(Ordering::SeqCst) >= at_kill + 20,
+    )
+    .await;
     stop.store(true, Ordering::SeqCst);
     for worker in workers {
         worker.await.unwrap();

@@ -347,14 +347,10 @@ async fn a_database_locked_past_the_busy_timeout_is_a_retryable_503_and_nothing_
         let url = server.database.to_str().unwrap().to_owned();
         let held = "SELECT count(*) FROM pg_locks WHERE relation = 'api_keys'::regclass \
                     AND mode = 'AccessExclusiveLock' AND granted";
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while common::psql(&url, held).trim() != "1" {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the lock was never taken"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        common::wait_until("the lock taken", Duration::from_secs(5), || {
+            common::psql(&url, held).trim() == "1"
+        })
+        .await;
     } else {
         tokio::task::spawn_blocking(move || taken.recv().unwrap())
             .await

@@ -391,14 +391,12 @@ async fn an_admin_change_made_during_a_refresh_wins() {
         tokio::spawn(async move { api.get(&token, "/v1/connections/credentials/google").await })
     };
     // The change is made once the provider holds the refresh (1.5 s), not after a guess.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while s.provider.call_count() == 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the refresh never reached the provider"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    common::wait_until(
+        "the refresh reaching the provider",
+        Duration::from_secs(10),
+        || s.provider.call_count() > 0,
+    )
+    .await;
     s.api
         .admin(
             "PATCH",

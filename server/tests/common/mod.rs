@@ -47,6 +47,19 @@ fn untrack(pid: i32) {
     RUNNING.lock().unwrap().retain(|p| *p != pid);
 }
 
+/// Waits until `ready` holds, asking again every 10 ms; fails the test, naming `what`, if it
+/// does not within `within`: for a condition, where a sleep would be a guess.
+pub async fn wait_until(what: &str, within: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + within;
+    while !ready() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     std::fs::File::open("/dev/urandom")
