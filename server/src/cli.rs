@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::app::App;
+use crate::app::{App, Handles};
 use crate::auth::ratelimit::{self, RateLimiter};
 use crate::auth::Authenticator;
 use crate::config::{self, Cli, Command, ConfigError, ServerConfig, Storage};
@@ -212,14 +212,14 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             config.refresh_timeout,
         )
         .map_err(runtime_failure)?;
-        let app = App {
+        let app = App::new(Handles {
             db,
             keys,
             auth: Arc::new(auth),
             refresher: Arc::new(refresher),
             connector: Arc::new(connector),
             webhook_allow_private: config.webhooks.allow_private,
-        };
+        });
         let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
         let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| runtime_failure(format!("server failed: {e}")))?;

@@ -47,7 +47,8 @@ pub fn format(seconds: i64) -> String {
             rest /= 10;
         }
     }
-    text.iter().copied().map(char::from).collect()
+    // Digits, dashes, colons, `T` and `Z`: ASCII, so always UTF-8.
+    String::from_utf8(text.to_vec()).unwrap_or_default()
 }
 
 /// [`format`] of an optional instant.

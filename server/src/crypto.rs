@@ -41,13 +41,22 @@ const NONCE_LEN: usize = 12;
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/// `n` characters from [`BASE62`], uniformly (bytes of 248 and above are dropped, not folded).
+/// `n` characters from [`BASE62`], uniformly, from the operating system's random source at once:
+/// for secrets, whose random bytes never wait in the process's memory.
 pub fn random_base62(n: usize) -> Result<String, ApiError> {
+    base62(n, getrandom::getrandom)
+}
+
+/// `n` characters from [`BASE62`] from `fill`'s random bytes (bytes of 248 and above are
+/// dropped, not folded, so that every character is as likely).
+fn base62(
+    n: usize,
+    mut fill: impl FnMut(&mut [u8]) -> Result<(), getrandom::Error>,
+) -> Result<String, ApiError> {
     let mut out = String::with_capacity(n);
     let mut buf = [0u8; 64];
     while out.len() < n {
-        getrandom::getrandom(&mut buf)
-            .map_err(|e| ApiError::internal(format!("random source failed: {e}")))?;
+        fill(&mut buf).map_err(|e| ApiError::internal(format!("random source failed: {e}")))?;
         out.extend(
             buf.iter()
                 .filter(|b| **b < 248)
@@ -58,9 +67,34 @@ pub fn random_base62(n: usize) -> Result<String, ApiError> {
     Ok(out)
 }
 
+/// Random bytes for ids, taken from the operating system's source a page at a time: every
+/// request has an id, and most an event's too, and a system call each was a per cent of a
+/// request's CPU (docs/performance.md). An id is no secret, only unguessable.
+fn id_bytes(buf: &mut [u8]) -> Result<(), getrandom::Error> {
+    use std::cell::RefCell;
+    thread_local! {
+        /// The bytes, and how many of them were used.
+        static POOL: RefCell<([u8; 4096], usize)> = const { RefCell::new(([0; 4096], 4096)) };
+    }
+    POOL.with_borrow_mut(|(pool, used)| {
+        for chunk in buf.chunks_mut(pool.len()) {
+            if pool.len() - *used < chunk.len() {
+                getrandom::getrandom(pool)?;
+                *used = 0;
+            }
+            for (out, byte) in chunk.iter_mut().zip(pool.iter().skip(*used)) {
+                *out = *byte;
+            }
+            *used += chunk.len();
+        }
+        Ok(())
+    })
+}
+
 /// A new object id such as `ak_3kTq…`.
 pub fn new_id(prefix: &str) -> Result<String, ApiError> {
-    Ok(format!("{prefix}{}", random_base62(ID_CHARS)?))
+    let random = base62(ID_CHARS, id_bytes)?;
+    Ok([prefix, &random].concat())
 }
 
 /// The prefixes of the ids [`new_id`] makes for stored objects (sites, connections, API keys,
@@ -383,6 +417,21 @@ mod tests {
         assert!(!is_well_formed("cpat_short", TOKEN_PREFIX));
         assert!(!is_well_formed(&format!("{token}!"), TOKEN_PREFIX));
         assert_ne!(token, new_secret(TOKEN_PREFIX).unwrap());
+    }
+
+    #[test]
+    fn ids_stay_distinct_across_refills_of_their_pool() {
+        // 64 bytes an id from a pool of 4096: 300 ids take it through several refills.
+        let ids: std::collections::HashSet<String> =
+            (0..300).map(|_| new_id("evt_").unwrap()).collect();
+        assert_eq!(ids.len(), 300);
+        assert!(ids.iter().all(|id| is_id(id)));
+        // Every character is drawn: over 6,000 of them, each of the 62 shows up.
+        let seen: std::collections::HashSet<char> = ids
+            .iter()
+            .flat_map(|id| id["evt_".len()..].chars())
+            .collect();
+        assert_eq!(seen.len(), 62);
     }
 
     #[test]

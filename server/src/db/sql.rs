@@ -336,7 +336,12 @@ impl From<rusqlite::types::ValueRef<'_>> for Value {
             ValueRef::Integer(n) => Self::Int(n),
             // The schema has no REAL column; a float would be a bug, shown as what it is.
             ValueRef::Real(f) => Self::Text(f.to_string()),
-            ValueRef::Text(t) => Self::Text(String::from_utf8_lossy(t).into_owned()),
+            // Valid UTF-8 (all the store writes) is checked and copied at once; anything else is
+            // shown with replacement characters, not refused.
+            ValueRef::Text(t) => Self::Text(match std::str::from_utf8(t) {
+                Ok(text) => text.to_owned(),
+                Err(_) => String::from_utf8_lossy(t).into_owned(),
+            }),
             ValueRef::Blob(b) => Self::Blob(b.to_vec()),
         }
     }
