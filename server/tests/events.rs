@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashSet;
 
 use common::provider::{Mode, Provider};
-use common::{all_events, Options, Server, Site};
+use common::{all_events, eventually, Options, Server, Site};
 use credport_server::clock;
 use serde_json::{json, Value};
 
@@ -539,21 +539,22 @@ async fn old_events_are_removed() {
             .same_data()
             .env("CREDPORT_EVENT_RETENTION_DAYS", "30"),
     );
-    let api = restarted.api();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let kinds: Vec<String> = all_events(&api, &site.id, "")
-            .await
-            .iter()
-            .map(|e| e["type"].as_str().unwrap().to_owned())
-            .collect();
-        if kinds == ["token.created"] {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "still there: {kinds:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let (api, site) = (&restarted.api(), &site);
+    eventually(
+        "the old events removed",
+        std::time::Duration::from_secs(10),
+        move || async move {
+            let kinds: Vec<String> = all_events(api, &site.id, "")
+                .await
+                .iter()
+                .map(|e| e["type"].as_str().unwrap().to_owned())
+                .collect();
+            if kinds == ["token.created"] {
+                Ok(())
+            } else {
+                Err(format!("{kinds:?}"))
+            }
+        },
+    )
+    .await;
 }

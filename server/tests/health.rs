@@ -2,9 +2,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{on_postgres, psql, psql_on, Server};
+use common::{eventually, on_postgres, psql, psql_on, Server};
 
 async fn probe(server: &Server, path: &str) -> common::Res {
     server.api().request("GET", path, None, None, &[]).await
@@ -35,14 +35,16 @@ async fn the_probes_answer_a_word_without_a_token() {
 
 /// Polls `/readyz` until it answers `status`, for at most 15 s.
 async fn ready_becomes(server: &Server, status: u16) -> common::Res {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
+    let what = format!("/readyz answering {status}");
+    eventually(&what, Duration::from_secs(15), move || async move {
         let res = probe(server, "/readyz").await;
-        if res.status == status || Instant::now() > deadline {
-            return res;
+        if res.status == status {
+            Ok(res)
+        } else {
+            Err(format!("{} {}", res.status, res.body))
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test]

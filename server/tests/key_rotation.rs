@@ -8,9 +8,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{connection_body, on_postgres, random_hex, run, Options, Server, BIN};
+use common::{connection_body, on_postgres, random_hex, run, wait_until, Options, Server, BIN};
 use credport_server::crypto::KeyId;
 use serde_json::json;
 use tokio::sync::RwLock;
@@ -328,10 +328,12 @@ async fn a_rolling_rotation_over_two_instances_fails_no_request() {
     }
     // Some more rounds on the final pair, then the tally.
     let settled = rounds.load(Ordering::Relaxed) + 10;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while rounds.load(Ordering::Relaxed) < settled && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until(
+        "ten more rounds of the load",
+        Duration::from_secs(30),
+        || rounds.load(Ordering::Relaxed) >= settled,
+    )
+    .await;
     stop.store(true, Ordering::Relaxed);
     let failures = load.await.unwrap();
     let rounds = rounds.load(Ordering::Relaxed);

@@ -312,11 +312,8 @@ async fn sigint_also_stops_cleanly() {
     let status = server.signal(libc::SIGINT);
     assert!(status.success(), "{status:?}");
     // The last lines reach the test's reader of stderr a moment after the exit.
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while !server.logs().contains("SIGINT") && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(server.logs().contains("SIGINT"), "{}", server.logs());
+    let logs = server.logs_when(|logs| logs.contains("SIGINT")).await;
+    assert!(logs.contains("SIGINT"), "{logs}");
 }
 
 #[tokio::test]

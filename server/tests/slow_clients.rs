@@ -61,6 +61,20 @@ fn create_site_head(server: &Server, length: usize) -> String {
     )
 }
 
+/// A connection whose `POST /v1/admin/sites` of `length` bytes is in flight, its body not sent
+/// yet: the head asks `Expect: 100-continue`, and the server's `100 Continue` comes once the
+/// handler reads the body, which no outside sign shows otherwise.
+fn in_flight_create_site(server: &Server, length: usize) -> TcpStream {
+    let mut stream = connect(server);
+    let head = create_site_head(server, length);
+    let head = head.replace("\r\n\r\n", "\r\nexpect: 100-continue\r\n\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut interim = [0u8; 25];
+    stream.read_exact(&mut interim).unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream
+}
+
 #[test]
 fn heads_have_10_seconds_and_bodies_30() {
     let server = Server::start();
@@ -331,14 +345,8 @@ fn sigterm_finishes_requests_in_flight_and_refuses_new_connections() {
     let server = Server::start();
     let address: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
     let body = br#"{"name":"in flight"}"#;
-    let mut in_flight = connect(&server);
-    in_flight
-        .write_all(create_site_head(&server, body.len()).as_bytes())
-        .unwrap();
+    let mut in_flight = in_flight_create_site(&server, body.len());
     in_flight.write_all(&body[..5]).unwrap();
-    // The request is in flight once the server has read its head, which nothing outside the
-    // process shows: give it a moment (a connection whose head is unread is idle, and closed).
-    std::thread::sleep(Duration::from_millis(500));
     terminate(&server);
     // The listening socket closes: a new connection is refused, not queued.
     let deadline = Instant::now() + SLACK;
@@ -361,13 +369,8 @@ fn sigterm_finishes_requests_in_flight_and_refuses_new_connections() {
 #[test]
 fn sigterm_stops_after_20_seconds_of_a_request_that_never_finishes() {
     let server = Server::start();
-    let mut stalled = connect(&server);
-    stalled
-        .write_all(create_site_head(&server, 40).as_bytes())
-        .unwrap();
+    let mut stalled = in_flight_create_site(&server, 40);
     stalled.write_all(br#"{"name":"#).unwrap();
-    // As above: the server reads the head first.
-    std::thread::sleep(Duration::from_millis(500));
     let signalled = Instant::now();
     let status = server.stop();
     closed_after(

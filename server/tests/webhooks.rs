@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use common::receiver::{Delivery, Receiver};
-use common::{Api, Options, Server};
+use common::{eventually, Api, Options, Server};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -75,18 +75,20 @@ async fn wait_deliveries(
     endpoint: &str,
     done: impl Fn(&[Value]) -> bool,
 ) -> Vec<Value> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let list = deliveries(api, site, endpoint).await;
-        if done(&list) {
-            return list;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "deliveries: {list:#?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let done = &done;
+    eventually(
+        "the deliveries",
+        std::time::Duration::from_secs(30),
+        move || async move {
+            let list = deliveries(api, site, endpoint).await;
+            if done(&list) {
+                Ok(list)
+            } else {
+                Err(format!("{list:#?}"))
+            }
+        },
+    )
+    .await
 }
 
 #[tokio::test]

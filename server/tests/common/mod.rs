@@ -47,15 +47,38 @@ fn untrack(pid: i32) {
     RUNNING.lock().unwrap().retain(|p| *p != pid);
 }
 
-/// Waits until `ready` holds, asking again every 10 ms; fails the test, naming `what`, if it
-/// does not within `within`: for a condition, where a sleep would be a guess.
+/// Waits until `ready` holds ([`eventually`] of a condition that shows no value).
 pub async fn wait_until(what: &str, within: Duration, mut ready: impl FnMut() -> bool) {
+    eventually(what, within, || {
+        std::future::ready(if ready() {
+            Ok(())
+        } else {
+            Err("not yet".into())
+        })
+    })
+    .await;
+}
+
+/// Asks `probe` again every 10 ms until it answers `Ok`, and gives that value; fails the test,
+/// naming `what` and the last state `probe` described (its `Err`), if that does not come within
+/// `within`: for a condition, where a sleep would be a guess.
+pub async fn eventually<T, Asked>(
+    what: &str,
+    within: Duration,
+    mut probe: impl FnMut() -> Asked,
+) -> T
+where
+    Asked: std::future::Future<Output = Result<T, String>>,
+{
     let deadline = std::time::Instant::now() + within;
-    while !ready() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{what}: not within {within:?}"
-        );
+    loop {
+        match probe().await {
+            Ok(value) => return value,
+            Err(seen) => assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: not within {within:?}; last seen: {seen}"
+            ),
+        }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
