@@ -170,6 +170,11 @@ async fn list_filters_orders_and_pages() {
     let paged: Vec<String> = [names(&page1), names(&page2)].concat();
     assert_eq!(paged, all_names);
     assert!(names(&page3).is_empty());
+    // Past the end the count is still all that match; matching nothing, it is 0.
+    assert_eq!(page3.body["total_count"], 4);
+    let none = api.get(&site.token, "/v1/api_keys?subject=nobody").await;
+    assert_eq!(none.body["total_count"], 0);
+    assert!(names(&none).is_empty());
 
     let u2 = api.get(&site.token, "/v1/api_keys?subject=u2").await;
     assert_eq!(u2.body["total_count"], 2);

@@ -563,18 +563,28 @@ async fn site_tokens_see_only_their_own_users_tokens() {
         .error(401, "unauthenticated");
 }
 
-/// The reads on the hot path check the token in the round trip of their own read, once they
-/// have seen it. Seen and then revoked, or seen with too few scopes, it is refused there as
-/// anywhere, and nothing of what the read found shows: not a 404, not a field's 400.
+/// The site's reads check the token in the round trip of their own read, once they have seen
+/// it. Seen and then revoked, or seen with too few scopes, it is refused there as anywhere, and
+/// nothing of what the read found shows: not a 404, not a field's 400.
 #[tokio::test]
 async fn a_token_seen_before_is_checked_again_on_every_read() {
     let api = Server::shared().api();
     let site = api.site().await;
-    api.connection(&site.id, common::connection_body("github"))
+    let connection = api
+        .connection(&site.id, common::connection_body("github"))
         .await;
+    let key = api
+        .post(
+            &site.token,
+            "/v1/api_keys",
+            json!({ "name": "read back", "subject": "s" }),
+        )
+        .await;
+    let key = key.ok(201)["id"].as_str().unwrap().to_owned();
+    let connection = connection["id"].as_str().unwrap().to_owned();
     let narrow = api.site_with("dora", Some(&["connections:read"])).await;
     let reads = |token: String| {
-        let api = api.clone();
+        let (api, key, connection) = (api.clone(), key.clone(), connection.clone());
         async move {
             [
                 api.get(&token, "/v1/connections").await,
@@ -583,24 +593,46 @@ async fn a_token_seen_before_is_checked_again_on_every_read() {
                 api.post(&token, "/v1/api_keys/verify", json!({ "secret": "sk_x" }))
                     .await,
                 api.post(&token, "/v1/api_keys/verify", json!({})).await,
+                api.get(&token, &format!("/v1/connections/{connection}"))
+                    .await,
+                api.get(&token, "/v1/connections/conn_nope").await,
+                api.get(&token, "/v1/connections?page=none").await,
+                api.get(&token, "/v1/api_keys").await,
+                api.get(&token, &format!("/v1/api_keys/{key}")).await,
+                api.get(&token, "/v1/api_keys?limit=none").await,
             ]
         }
     };
     // Twice: the first time a token is seen, and once it is.
     for _ in 0..2 {
-        let [list, credentials, missing, verified, wrong] = reads(site.token.clone()).await;
+        let [list, credentials, missing, verified, wrong, one, no_one, bad_page, keys, key_read, bad_limit] =
+            reads(site.token.clone()).await;
         assert_eq!(list.ok(200)["payload"].as_array().unwrap().len(), 1);
         assert_eq!(credentials.ok(200)["type"], "api_key");
         missing.error(404, "not_found");
         assert_eq!(verified.ok(200)["valid"], false);
         wrong.invalid("secret");
+        assert_eq!(one.ok(200)["id"], connection.as_str());
+        no_one.error(404, "not_found");
+        bad_page.invalid("page");
+        assert_eq!(keys.ok(200)["total_count"], 1);
+        assert_eq!(key_read.ok(200)["id"], key.as_str());
+        bad_limit.invalid("limit");
 
-        let [list, credentials, missing, verified, wrong] = reads(narrow.token.clone()).await;
+        let [list, credentials, missing, verified, wrong, one, no_one, bad_page, keys, key_read, bad_limit] =
+            reads(narrow.token.clone()).await;
         list.ok(200);
         credentials.error(403, "forbidden");
         missing.error(403, "forbidden");
         verified.error(403, "forbidden");
         wrong.error(403, "forbidden");
+        // Another site's connection is not found; a wrong query is the caller's, with the scope.
+        one.error(404, "not_found");
+        no_one.error(404, "not_found");
+        bad_page.invalid("page");
+        keys.error(403, "forbidden");
+        key_read.error(403, "forbidden");
+        bad_limit.error(403, "forbidden");
     }
     api.post(
         &site.token,

@@ -124,6 +124,7 @@ where
 /// it in the round trip of its own read instead ([`Presented::read_single`]): every request is still
 /// checked against the token's row as it is then (revoked, expired, its scopes), in the same
 /// snapshot as what it reads, and what it read is dropped unless the check passed.
+#[derive(Clone)]
 pub struct Presented {
     auth: Arc<Authenticator>,
     hash: [u8; 32],
@@ -173,13 +174,21 @@ impl Presented {
         }
     }
 
-    /// The error of a request whose own input is wrong, once the token is checked: a wrong
-    /// token or a missing scope answers first, whatever else is wrong.
-    pub async fn refuse(self, scope: Scope, wrong: ApiError) -> ApiError {
-        match self.authenticate().await {
+    /// The request's own input (its query, path or body, as its extractor read it) or, when
+    /// that is wrong, the error to answer once the token is checked: a wrong token or a missing
+    /// scope answers first, whatever else is wrong.
+    pub async fn checked<T>(
+        &self,
+        scope: Scope,
+        input: Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let Err(wrong) = input else {
+            return input;
+        };
+        Err(match self.clone().authenticate().await {
             Ok(caller) => caller.require(scope).err().unwrap_or(wrong),
             Err(e) => e,
-        }
+        })
     }
 
     /// `work`, a read of the caller's site whose statements need no snapshot in common (each

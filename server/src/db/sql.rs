@@ -303,6 +303,57 @@ impl Conn<'_> {
         Ok(self.query(sql, args).await?.into_iter().next())
     }
 
+    /// A page of a list and the count of everything the list matches, from one snapshot: the
+    /// rows of `SELECT {columns} FROM {from} ORDER BY {order} {page}` and `COUNT(*)` of `FROM
+    /// {from}`. `from` is a table and its `WHERE` clause, whose parameters are the first
+    /// `filter_args` of `args`; `page` is the `LIMIT` and `OFFSET` clause, whose parameters follow.
+    ///
+    /// On PostgreSQL one statement, so that a read with no transaction around it (a
+    /// single-statement read shares its connection, [`crate::db::Db::read_single`]) makes one
+    /// trip and sees one snapshot: the count is added to every row as its last column, and a page
+    /// past the end is one row holding only the count. On SQLite every read is a transaction, and
+    /// the two plain statements cost less than that one, which SQLite answers by copying the page
+    /// into a table of its own and sorting it again (measured: docs/performance.md).
+    pub async fn counted_page(
+        &self,
+        columns: &str,
+        from: &str,
+        order: &str,
+        page: &str,
+        (args, filter_args): (&[Value], usize),
+    ) -> Result<(i64, Vec<Row>), ApiError> {
+        let count = format!("SELECT COUNT(*) AS total FROM {from}");
+        let rows = format!("SELECT {columns} FROM {from} ORDER BY {order} {page}");
+        match self.dialect() {
+            Dialect::Postgres => {
+                let sql = format!(
+                    "WITH matching AS ({count})
+                     SELECT page.*, matching.total FROM matching LEFT JOIN ({rows}) AS page ON TRUE
+                     ORDER BY {order}"
+                );
+                let mut total = None;
+                let mut page = Vec::new();
+                for mut row in self.query(&sql, args).await? {
+                    let last = row.0.len().saturating_sub(1);
+                    total = Some(row.int(last)?);
+                    row.0.truncate(last);
+                    // The page's columns are left; a page past the end has none but NULLs.
+                    if row.0.iter().any(|value| !matches!(value, Value::Null)) {
+                        page.push(row);
+                    }
+                }
+                let total =
+                    total.ok_or_else(|| ApiError::internal("database: a count answered no row"))?;
+                Ok((total, page))
+            }
+            Dialect::Sqlite => {
+                let filter = args.get(..filter_args).unwrap_or(args);
+                let total = self.query_one(&count, filter).await?.int(0)?;
+                Ok((total, self.query(&rows, args).await?))
+            }
+        }
+    }
+
     /// The first row of a query that always has one (`COUNT(*)`).
     pub async fn query_one(&self, sql: &str, args: &[Value]) -> Result<Row, ApiError> {
         self.query_opt(sql, args)

@@ -51,35 +51,31 @@ pub async fn create(
     .await
 }
 
+/// A page and its count (one statement on PostgreSQL), in the round trip of the token's check.
 pub async fn list(
-    State(app): State<App>,
-    caller: Caller,
-    Query(params): Query<ListApiKeysParams>,
+    presented: Presented,
+    query: Result<Query<ListApiKeysParams>, ApiError>,
 ) -> Result<Reply, ApiError> {
-    caller.require(Scope::ApiKeysRead)?;
-    let list = app
-        .db
-        .read(move |conn| {
-            Box::pin(async move {
-                store::api_keys::list(conn, &caller.site_id, &params, clock::now()).await
-            })
+    let Query(params) = presented.checked(Scope::ApiKeysRead, query).await?;
+    let now = clock::now();
+    let (_, list) = presented
+        .read_single(Scope::ApiKeysRead, move |conn, site| {
+            Box::pin(async move { store::api_keys::list(conn, &site, &params, now).await })
         })
         .await?;
     Reply::ok(&list)
 }
 
+/// In the round trip of the token's check.
 pub async fn get(
-    State(app): State<App>,
-    caller: Caller,
-    PathParams(id): PathParams<String>,
+    presented: Presented,
+    path: Result<PathParams<String>, ApiError>,
 ) -> Result<Reply, ApiError> {
-    caller.require(Scope::ApiKeysRead)?;
-    let key = app
-        .db
-        .read(move |conn| {
-            Box::pin(
-                async move { store::api_keys::get(conn, &caller.site_id, &id, clock::now()).await },
-            )
+    let PathParams(id) = presented.checked(Scope::ApiKeysRead, path).await?;
+    let now = clock::now();
+    let (_, key) = presented
+        .read_single(Scope::ApiKeysRead, move |conn, site| {
+            Box::pin(async move { store::api_keys::get(conn, &site, &id, now).await })
         })
         .await?;
     Reply::ok(&key)
@@ -218,10 +214,9 @@ pub async fn verify(
     payload: Payload,
 ) -> Result<Reply, ApiError> {
     // Any non-empty string is a question with an answer: one that was never issued is NOT_FOUND.
-    let params: VerifyApiKeyParams = match payload.json() {
-        Ok(params) => params,
-        Err(wrong) => return Err(presented.refuse(Scope::ApiKeysRead, wrong).await),
-    };
+    let params: VerifyApiKeyParams = presented
+        .checked(Scope::ApiKeysRead, payload.json())
+        .await?;
     let keys = app.keys.clone();
     let now = clock::now();
     let (_, (mut result, used)) = presented

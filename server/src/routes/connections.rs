@@ -4,7 +4,7 @@ use axum::extract::State;
 use credport_model::{GetCredentialsParams, ListConnectionsParams, Scope};
 
 use crate::app::App;
-use crate::auth::{Caller, Presented};
+use crate::auth::Presented;
 use crate::error::ApiError;
 use crate::http::input::{PathParams, Query};
 use crate::http::reply::Reply;
@@ -14,8 +14,9 @@ use crate::store;
 /// On the hot path: the token is checked in the round trip of the page's read.
 pub async fn list(
     presented: Presented,
-    Query(params): Query<ListConnectionsParams>,
+    query: Result<Query<ListConnectionsParams>, ApiError>,
 ) -> Result<Reply, ApiError> {
+    let Query(params) = presented.checked(Scope::ConnectionsRead, query).await?;
     let (_, page) = presented
         .read_single(Scope::ConnectionsRead, move |conn, site| {
             Box::pin(async move { store::connections::list(conn, &site, &params).await })
@@ -24,16 +25,15 @@ pub async fn list(
     Reply::ok(&page)
 }
 
+/// In the round trip of the token's check.
 pub async fn get(
-    State(app): State<App>,
-    caller: Caller,
-    PathParams(id): PathParams<String>,
+    presented: Presented,
+    path: Result<PathParams<String>, ApiError>,
 ) -> Result<Reply, ApiError> {
-    caller.require(Scope::ConnectionsRead)?;
-    let connection = app
-        .db
-        .read(move |conn| {
-            Box::pin(async move { store::connections::get(conn, &caller.site_id, &id).await })
+    let PathParams(id) = presented.checked(Scope::ConnectionsRead, path).await?;
+    let (_, connection) = presented
+        .read_single(Scope::ConnectionsRead, move |conn, site| {
+            Box::pin(async move { store::connections::get(conn, &site, &id).await })
         })
         .await?;
     Reply::ok(&connection)

@@ -149,8 +149,8 @@ pub async fn list(
         conn.dialect()
             .folded_contains("COALESCE(description, '')", "?6")
     );
-    let filter = format!(
-        "site_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR subject = ?2)
+    let from = format!(
+        "api_keys WHERE site_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR subject = ?2)
          AND (CAST(?3 AS TEXT) IS NULL OR type = ?3)
          AND (?4 OR (revoked = FALSE AND (expiration IS NULL OR expiration > ?5)))
          AND (CAST(?6 AS TEXT) IS NULL OR {query_matches})"
@@ -165,25 +165,20 @@ pub async fn list(
         now.into(),
         query.into(),
     ];
-    let total = conn
-        .query_one(
-            &format!("SELECT COUNT(*) FROM api_keys WHERE {filter}"),
-            &args,
-        )
-        .await?
-        .int(0)?;
+    let filter_args = args.len();
     let limit = params.limit.unwrap_or(ListApiKeysParams::DEFAULT_LIMIT);
     let offset = params.offset.unwrap_or(0);
     args.extend([limit.into(), offset.into()]);
-    let data = conn
-        .query(
-            &format!(
-                "SELECT {COLUMNS} FROM api_keys WHERE {filter}
-                 ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8"
-            ),
-            &args,
+    let (total, mut rows) = conn
+        .counted_page(
+            COLUMNS,
+            &from,
+            "created_at DESC, id DESC",
+            "LIMIT ?7 OFFSET ?8",
+            (&args, filter_args),
         )
-        .await?
+        .await?;
+    let data = rows
         .iter_mut()
         .map(|row| from_row(row, now))
         .collect::<Result<Vec<_>, _>>()?;

@@ -11,7 +11,7 @@ use super::{
     fields_aad, instant, json_column, opt_input_instant, opt_instant, opt_json_column, to_json,
 };
 use crate::crypto::{self, Keys};
-use crate::db::sql::{Conn as Db, Dialect, Row, Value};
+use crate::db::sql::{Conn as Db, Row, Value};
 use crate::error::ApiError;
 
 const COLUMNS: &str = "id, provider, provider_config_key, root_resource_id, root_resource_name, \
@@ -19,8 +19,6 @@ const COLUMNS: &str = "id, provider, provider_config_key, root_resource_id, root
     created_at, updated_at";
 /// What a connection shows of its refreshes, read after [`COLUMNS`] (the server writes them).
 const REFRESH_COLUMNS: &str = "last_refreshed_at, refresh_error";
-/// Where [`list`]'s count stands in its rows: after [`COLUMNS`] and [`REFRESH_COLUMNS`].
-const LIST_TOTAL: usize = 15;
 
 fn from_row(row: &mut Row) -> Result<Connection, ApiError> {
     Ok(Connection {
@@ -255,11 +253,7 @@ pub async fn get(conn: &Db<'_>, site_id: &str, id: &str) -> Result<Connection, A
 }
 
 /// One page, oldest first (creation time, then id, so pages never overlap), and the count of
-/// all that match, both from one snapshot. The read has no transaction around it on PostgreSQL
-/// (it runs on a connection single-statement reads share), so there they are one statement: the
-/// count is the last column of every row, and a page past the end is one row holding only it.
-/// On SQLite every read is a transaction, and the two plain statements cost less than that one,
-/// which SQLite answers by copying the page into a table of its own and sorting it again.
+/// all that match, both from one snapshot ([`Db::counted_page`]: one statement on PostgreSQL).
 pub async fn list(
     conn: &Db<'_>,
     site_id: &str,
@@ -272,9 +266,6 @@ pub async fn list(
     let offset = (i64::from(page) - 1) * i64::from(page_size);
     let provider = params.provider.as_deref();
     let status = params.status.as_ref().map(ConnectionStatus::as_str);
-    // The casts tell PostgreSQL the parameters' type, which `IS NULL` alone does not.
-    let filter = "site_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR provider = ?2)
-        AND (CAST(?3 AS TEXT) IS NULL OR status = ?3)";
     let args: [Value; 5] = [
         site_id.into(),
         provider.into(),
@@ -282,33 +273,19 @@ pub async fn list(
         page_size.into(),
         offset.into(),
     ];
-    let count_sql = format!("SELECT COUNT(*) AS total FROM connections WHERE {filter}");
-    let page_sql = format!(
-        "SELECT {COLUMNS}, {REFRESH_COLUMNS} FROM connections WHERE {filter}
-         ORDER BY created_at, id LIMIT ?4 OFFSET ?5"
-    );
-    let (count, mut rows) = match conn.dialect() {
-        Dialect::Postgres => {
-            let sql = format!(
-                "WITH matching AS ({count_sql})
-                 SELECT page.*, matching.total FROM matching LEFT JOIN ({page_sql}) AS page ON TRUE
-                 ORDER BY page.created_at, page.id"
-            );
-            let rows = conn.query(&sql, &args).await?;
-            let count = rows
-                .first()
-                .ok_or_else(|| ApiError::internal("database: a count answered no row"))?
-                .int(LIST_TOTAL)?;
-            (count, rows)
-        }
-        Dialect::Sqlite => {
-            let count = conn.query_one(&count_sql, &args[..3]).await?.int(0)?;
-            (count, conn.query(&page_sql, &args).await?)
-        }
-    };
+    let (count, mut rows) = conn
+        .counted_page(
+            &format!("{COLUMNS}, {REFRESH_COLUMNS}"),
+            // The casts tell PostgreSQL the parameters' type, which `IS NULL` alone does not.
+            "connections WHERE site_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR provider = ?2)
+             AND (CAST(?3 AS TEXT) IS NULL OR status = ?3)",
+            "created_at, id",
+            "LIMIT ?4 OFFSET ?5",
+            (&args, 3),
+        )
+        .await?;
     let payload = rows
         .iter_mut()
-        .filter(|row| !matches!(row.opt_str(0), Ok(None)))
         .map(from_row)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ConnectionPage {
