@@ -11,7 +11,7 @@ use crate::options::CallOptions;
 use crate::params::optional;
 use crate::resources::api_keys::{list_call, pages_from};
 use crate::resources::pager::Pager;
-use crate::resources::{list_to_js, to_js};
+use crate::resources::{answer_js, answer_list_js};
 use crate::transport::Call;
 use crate::wire;
 
@@ -41,13 +41,9 @@ impl AdminApiKeys {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
         let call = list_call(&self.site.of(RESOURCE), &params)?;
-        list_to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<ApiKeyList>)?,
+        answer_list_js(
+            self.site.transport.send(call, &options).await?,
+            json::<ApiKeyList>,
         )
     }
 
@@ -76,13 +72,9 @@ impl AdminApiKeys {
         let params = optional(&params, RevokeApiKeyParams::validate)?;
         let options = CallOptions::from_js(&options)?;
         let call = Call::with_body(Method::POST, path, wire::body("params", &params)?);
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<ApiKey>)?,
+        answer_js(
+            self.site.transport.send(call, &options).await?,
+            json::<ApiKey>,
         )
     }
 }

@@ -12,7 +12,7 @@ use crate::errors::Error;
 use crate::host::type_name;
 use crate::options::CallOptions;
 use crate::params::{check_json, required};
-use crate::resources::to_js;
+use crate::resources::answer_js;
 use crate::transport::Call;
 use crate::wire;
 
@@ -58,13 +58,9 @@ impl ConnectSessions {
             self.site.of(RESOURCE),
             wire::body("params", &params)?,
         );
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(created_session)?,
+        answer_js(
+            self.site.transport.send(call, &options).await?,
+            created_session,
         )
     }
 
@@ -78,13 +74,9 @@ impl ConnectSessions {
     ) -> Result<JsValue, Error> {
         let call = Call::get(self.site.one(RESOURCE, "id", &id, "")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<ConnectSession>)?,
+        answer_js(
+            self.site.transport.send(call, &options).await?,
+            json::<ConnectSession>,
         )
     }
 }

@@ -10,7 +10,7 @@ use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::params::optional;
 use crate::resources::pager::{NextPage, Page, Pager};
-use crate::resources::{items_of, to_js};
+use crate::resources::{answer_js, items_of};
 use crate::transport::Call;
 use crate::wire;
 
@@ -41,13 +41,9 @@ impl AdminEvents {
         let params = optional(&params, ListEventsParams::validate)?;
         let options = CallOptions::from_js(&options)?;
         let call = page_call(&self.site.of(RESOURCE), &params)?;
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<EventPage>)?,
+        answer_js(
+            self.site.transport.send(call, &options).await?,
+            json::<EventPage>,
         )
     }
 

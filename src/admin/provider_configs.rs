@@ -12,7 +12,7 @@ use crate::decode::json;
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::params::required;
-use crate::resources::to_js;
+use crate::resources::answer_js;
 use crate::transport::Call;
 use crate::wire;
 
@@ -40,13 +40,9 @@ impl ProviderConfigs {
     ) -> Result<JsValue, Error> {
         let options = CallOptions::from_js(&options)?;
         let call = Call::get(self.site.of(RESOURCE));
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<ProviderConfigList>)?,
+        answer_js(
+            self.site.transport.send(call, &options).await?,
+            json::<ProviderConfigList>,
         )
     }
 
@@ -59,13 +55,9 @@ impl ProviderConfigs {
     ) -> Result<JsValue, Error> {
         let call = Call::get(self.site.one(RESOURCE, "key", &key, "")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<ProviderConfig>)?,
+        answer_js(
+            self.site.transport.send(call, &options).await?,
+            json::<ProviderConfig>,
         )
     }
 
@@ -83,13 +75,9 @@ impl ProviderConfigs {
             self.site.of(RESOURCE),
             wire::body("params", &params)?,
         );
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<ProviderConfig>)?,
+        answer_js(
+            self.site.transport.send(call, &options).await?,
+            json::<ProviderConfig>,
         )
     }
 
@@ -105,13 +93,9 @@ impl ProviderConfigs {
         let params = required(&params, UpdateProviderConfigParams::validate)?;
         let options = CallOptions::from_js(&options)?;
         let call = Call::with_body(Method::PATCH, path, wire::body("params", &params)?);
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<ProviderConfig>)?,
+        answer_js(
+            self.site.transport.send(call, &options).await?,
+            json::<ProviderConfig>,
         )
     }
 

@@ -10,7 +10,7 @@ use crate::decode::json;
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::params::required;
-use crate::resources::to_js;
+use crate::resources::answer_js;
 use crate::transport::{Call, Transport};
 use crate::wire;
 
@@ -37,12 +37,11 @@ impl Sites {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Result<JsValue, Error> {
         let options = CallOptions::from_js(&options)?;
-        to_js(
-            &self
-                .transport
+        answer_js(
+            self.transport
                 .send(Call::get(PATH.to_owned()), &options)
-                .await?
-                .read(json::<SiteList>)?,
+                .await?,
+            json::<SiteList>,
         )
     }
 
@@ -60,12 +59,6 @@ impl Sites {
             PATH.to_owned(),
             wire::body("params", &params)?,
         );
-        to_js(
-            &self
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<Site>)?,
-        )
+        answer_js(self.transport.send(call, &options).await?, json::<Site>)
     }
 }

@@ -11,7 +11,7 @@ use crate::decode::{self, json};
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::params::{optional, required};
-use crate::resources::{list_to_js, to_js};
+use crate::resources::{answer_js, answer_list_js};
 use crate::transport::Call;
 use crate::wire;
 
@@ -41,13 +41,9 @@ impl AdminPersonalAccessTokens {
         let params = optional(&params, ListSiteTokensParams::validate)?;
         let options = CallOptions::from_js(&options)?;
         let call = Call::get(self.site.of(RESOURCE)).with_query(wire::query("params", &params)?);
-        list_to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<TokenList>)?,
+        answer_list_js(
+            self.site.transport.send(call, &options).await?,
+            json::<TokenList>,
         )
     }
 
@@ -66,13 +62,9 @@ impl AdminPersonalAccessTokens {
             self.site.of(RESOURCE),
             wire::body("params", &params)?,
         );
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(decode::created_personal_access_token)?,
+        answer_js(
+            self.site.transport.send(call, &options).await?,
+            decode::created_personal_access_token,
         )
     }
 
@@ -89,13 +81,9 @@ impl AdminPersonalAccessTokens {
             "{}".to_owned(),
         );
         let options = CallOptions::from_js(&options)?;
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<PersonalAccessToken>)?,
+        answer_js(
+            self.site.transport.send(call, &options).await?,
+            json::<PersonalAccessToken>,
         )
     }
 }

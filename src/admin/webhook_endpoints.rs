@@ -14,7 +14,7 @@ use crate::decode::{json, Fault};
 use crate::errors::Error;
 use crate::options::CallOptions;
 use crate::params::required;
-use crate::resources::to_js;
+use crate::resources::answer_js;
 use crate::transport::Call;
 use crate::wire;
 
@@ -38,13 +38,9 @@ impl WebhookEndpoints {
 
     /// Sends `call` and answers the endpoint it returns.
     async fn endpoint(&self, call: Call, options: &CallOptions) -> Result<JsValue, Error> {
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, options)
-                .await?
-                .read(json::<WebhookEndpoint>)?,
+        answer_js(
+            self.site.transport.send(call, options).await?,
+            json::<WebhookEndpoint>,
         )
     }
 }
@@ -59,13 +55,9 @@ impl WebhookEndpoints {
     ) -> Result<JsValue, Error> {
         let options = CallOptions::from_js(&options)?;
         let call = Call::get(self.site.of(RESOURCE));
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<WebhookEndpointList>)?,
+        answer_js(
+            self.site.transport.send(call, &options).await?,
+            json::<WebhookEndpointList>,
         )
     }
 
@@ -95,13 +87,9 @@ impl WebhookEndpoints {
             self.site.of(RESOURCE),
             wire::body("params", &params)?,
         );
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(created_endpoint)?,
+        answer_js(
+            self.site.transport.send(call, &options).await?,
+            created_endpoint,
         )
     }
 
@@ -145,13 +133,9 @@ impl WebhookEndpoints {
     ) -> Result<JsValue, Error> {
         let call = Call::get(self.path(&id, "/deliveries")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(
-            &self
-                .site
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<WebhookDeliveryList>)?,
+        answer_js(
+            self.site.transport.send(call, &options).await?,
+            json::<WebhookDeliveryList>,
         )
     }
 }

@@ -11,7 +11,7 @@ use gloo_net::http::Method;
 use wasm_bindgen::prelude::*;
 
 use super::pager::{NextPage, Page, Pager};
-use super::{items_of, list_to_js, string_arg, to_js};
+use super::{answer_js, answer_list_js, items_of, string_arg};
 use crate::decode::{self, json};
 use crate::errors::Error;
 use crate::host::type_name;
@@ -49,12 +49,9 @@ impl ApiKeys {
             "/v1/api_keys".into(),
             wire::body("params", &params)?,
         );
-        to_js(
-            &self
-                .transport
-                .send(call, &options)
-                .await?
-                .read(decode::created_api_key)?,
+        answer_js(
+            self.transport.send(call, &options).await?,
+            decode::created_api_key,
         )
     }
 
@@ -67,12 +64,11 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let params = optional(&params, ListApiKeysParams::validate)?;
         let options = CallOptions::from_js(&options)?;
-        list_to_js(
-            &self
-                .transport
+        answer_list_js(
+            self.transport
                 .send(list_call(LIST_PATH, &params)?, &options)
-                .await?
-                .read(json::<ApiKeyList>)?,
+                .await?,
+            json::<ApiKeyList>,
         )
     }
 
@@ -102,13 +98,7 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let call = Call::get(key_path(&id, "")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(
-            &self
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<ApiKey>)?,
-        )
+        answer_js(self.transport.send(call, &options).await?, json::<ApiKey>)
     }
 
     /// Changes a key's claims, scopes, description, subject or expiry; `null` clears a nullable field.
@@ -124,13 +114,7 @@ impl ApiKeys {
         check_claims(params.claims.as_ref().and_then(Option::as_ref))?;
         let options = CallOptions::from_js(&options)?;
         let call = Call::with_body(Method::PATCH, path, wire::body("params", &params)?);
-        to_js(
-            &self
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<ApiKey>)?,
-        )
+        answer_js(self.transport.send(call, &options).await?, json::<ApiKey>)
     }
 
     /// Deletes a key for good: `{ id, object, deleted }`.
@@ -142,12 +126,9 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let call = Call::delete(key_path(&id, "")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(
-            &self
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<DeletedApiKey>)?,
+        answer_js(
+            self.transport.send(call, &options).await?,
+            json::<DeletedApiKey>,
         )
     }
 
@@ -160,12 +141,9 @@ impl ApiKeys {
     ) -> Result<JsValue, Error> {
         let call = Call::get(key_path(&id, "/secret")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(
-            &self
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<ApiKeySecret>)?,
+        answer_js(
+            self.transport.send(call, &options).await?,
+            json::<ApiKeySecret>,
         )
     }
 
@@ -181,13 +159,7 @@ impl ApiKeys {
         let params = optional(&params, RevokeApiKeyParams::validate)?;
         let options = CallOptions::from_js(&options)?;
         let call = Call::with_body(Method::POST, path, wire::body("params", &params)?);
-        to_js(
-            &self
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<ApiKey>)?,
-        )
+        answer_js(self.transport.send(call, &options).await?, json::<ApiKey>)
     }
 
     /// Checks a secret: `{ valid, code, apiKey }`. An invalid key is a result, not an error.
@@ -212,12 +184,9 @@ impl ApiKeys {
             },
         )?;
         let call = Call::with_body(Method::POST, "/v1/api_keys/verify".into(), body);
-        to_js(
-            &self
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<VerifyApiKeyResult>)?,
+        answer_js(
+            self.transport.send(call, &options).await?,
+            json::<VerifyApiKeyResult>,
         )
     }
 }

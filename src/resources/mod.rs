@@ -12,8 +12,10 @@ use credport_model::js_json::JsJson;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::decode::Reader;
 use crate::errors::Error;
 use crate::host::type_name;
+use crate::transport::Answer;
 
 /// A result as a plain JS object: written by the model's serde types as one JSON text
 /// (`camelCase` names in the SDK's build, `null` for absent values) that the engine's
@@ -26,6 +28,16 @@ pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
 /// (`credport_model::js_json`: compiled for speed, where a list's size is spent).
 pub fn list_to_js<T: JsJson + ?Sized>(list: &T) -> Result<JsValue, Error> {
     parse(list.js_json())
+}
+
+/// A 2xx answer as the JS object of what `read` reads from it ([`Answer::read`], [`to_js`]).
+pub fn answer_js<T: Serialize>(answer: Answer, read: Reader<T>) -> Result<JsValue, Error> {
+    to_js(&answer.read(read)?)
+}
+
+/// A 2xx answer holding a list, as [`answer_js`] with [`list_to_js`].
+pub fn answer_list_js<T: JsJson>(answer: Answer, read: Reader<T>) -> Result<JsValue, Error> {
+    list_to_js(&answer.read(read)?)
 }
 
 /// A page's items as JS values, written out as one array (one `JSON.parse` for the page).

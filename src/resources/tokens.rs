@@ -6,7 +6,7 @@ use credport_model::{CreateTokenParams, PersonalAccessToken, TokenList};
 use gloo_net::http::Method;
 use wasm_bindgen::prelude::*;
 
-use super::{list_to_js, string_arg, to_js};
+use super::{answer_js, answer_list_js, string_arg};
 use crate::decode::{self, json};
 use crate::errors::Error;
 use crate::options::CallOptions;
@@ -42,12 +42,9 @@ impl PersonalAccessTokens {
             "/v1/personal_access_tokens".into(),
             wire::body("params", &params)?,
         );
-        to_js(
-            &self
-                .transport
-                .send(call, &options)
-                .await?
-                .read(decode::created_personal_access_token)?,
+        answer_js(
+            self.transport.send(call, &options).await?,
+            decode::created_personal_access_token,
         )
     }
 
@@ -59,12 +56,9 @@ impl PersonalAccessTokens {
     ) -> Result<JsValue, Error> {
         let options = CallOptions::from_js(&options)?;
         let call = Call::get("/v1/personal_access_tokens".into());
-        list_to_js(
-            &self
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<TokenList>)?,
+        answer_list_js(
+            self.transport.send(call, &options).await?,
+            json::<TokenList>,
         )
     }
 
@@ -77,12 +71,9 @@ impl PersonalAccessTokens {
     ) -> Result<JsValue, Error> {
         let call = Call::get(token_path(&id, "")?);
         let options = CallOptions::from_js(&options)?;
-        to_js(
-            &self
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<PersonalAccessToken>)?,
+        answer_js(
+            self.transport.send(call, &options).await?,
+            json::<PersonalAccessToken>,
         )
     }
 
@@ -95,12 +86,9 @@ impl PersonalAccessTokens {
     ) -> Result<JsValue, Error> {
         let call = Call::with_body(Method::POST, token_path(&id, "/revoke")?, "{}".to_owned());
         let options = CallOptions::from_js(&options)?;
-        to_js(
-            &self
-                .transport
-                .send(call, &options)
-                .await?
-                .read(json::<PersonalAccessToken>)?,
+        answer_js(
+            self.transport.send(call, &options).await?,
+            json::<PersonalAccessToken>,
         )
     }
 }
