@@ -343,17 +343,14 @@ impl Server {
         self.stderr.lock().unwrap().clone()
     }
 
-    /// The server's log once `seen` holds of it: a request's line reaches the pipe a moment
-    /// after its answer. After 10 seconds, the log as it is, for the caller's assertion to show.
+    /// The server's log once `seen` holds of it (a request's line reaches the pipe a moment
+    /// after its answer); the test fails, showing the log, if it does not within 10 seconds.
     pub async fn logs_when(&self, seen: impl Fn(&str) -> bool) -> String {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
+        eventually("the expected log lines", Duration::from_secs(10), || {
             let logs = self.logs();
-            if seen(&logs) || std::time::Instant::now() >= deadline {
-                return logs;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+            std::future::ready(if seen(&logs) { Ok(logs) } else { Err(logs) })
+        })
+        .await
     }
 
     /// Sends SIGTERM and waits for the exit.
