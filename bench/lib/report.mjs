@@ -188,6 +188,8 @@ export function markdown(report) {
         row('server CPU per request', (p) => cpu(p.serverUs)),
         row('404 floor: server CPU per request (req/s)', (p) => `${cpu(p.floorUs)} (${int(p.floorRps)})`),
         row('server CPU / floor', (p) => `${p.ratioToFloor.toFixed(1)}×`, `≤ ${t.ratioToFloor}× ${verdict('ratioToFloor')}`),
+        // What the routes' own work costs: the ratio above also moves with what every request pays.
+        row('server CPU beyond the floor (the routes\' own work)', (p) => cpu(p.serverUs - p.floorUs)),
         ...(store === 'PostgreSQL'
           ? [
               row('PostgreSQL CPU per request', (p) => cpu(p.postgresUs), `≤ ${t.postgresUs} µs ${verdict('postgresUs')}`),
