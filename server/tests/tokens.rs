@@ -583,8 +583,10 @@ async fn a_token_seen_before_is_checked_again_on_every_read() {
     let key = key.ok(201)["id"].as_str().unwrap().to_owned();
     let connection = connection["id"].as_str().unwrap().to_owned();
     let narrow = api.site_with("dora", Some(&["connections:read"])).await;
+    let own_token = format!("/v1/personal_access_tokens/{}", site.token_id);
     let reads = |token: String| {
         let (api, key, connection) = (api.clone(), key.clone(), connection.clone());
+        let own_token = own_token.clone();
         async move {
             [
                 api.get(&token, "/v1/connections").await,
@@ -600,12 +602,15 @@ async fn a_token_seen_before_is_checked_again_on_every_read() {
                 api.get(&token, "/v1/api_keys").await,
                 api.get(&token, &format!("/v1/api_keys/{key}")).await,
                 api.get(&token, "/v1/api_keys?limit=none").await,
+                api.get(&token, "/v1/personal_access_tokens").await,
+                api.get(&token, &own_token).await,
+                api.get(&token, "/v1/personal_access_tokens/%FF").await,
             ]
         }
     };
     // Twice: the first time a token is seen, and once it is.
     for _ in 0..2 {
-        let [list, credentials, missing, verified, wrong, one, no_one, bad_page, keys, key_read, bad_limit] =
+        let [list, credentials, missing, verified, wrong, one, no_one, bad_page, keys, key_read, bad_limit, tokens, token, bad_path] =
             reads(site.token.clone()).await;
         assert_eq!(list.ok(200)["payload"].as_array().unwrap().len(), 1);
         assert_eq!(credentials.ok(200)["type"], "api_key");
@@ -618,8 +623,11 @@ async fn a_token_seen_before_is_checked_again_on_every_read() {
         assert_eq!(keys.ok(200)["total_count"], 1);
         assert_eq!(key_read.ok(200)["id"], key.as_str());
         bad_limit.invalid("limit");
+        assert_eq!(tokens.ok(200)["total_count"], 1);
+        assert_eq!(token.ok(200)["id"], site.token_id.as_str());
+        bad_path.invalid("path");
 
-        let [list, credentials, missing, verified, wrong, one, no_one, bad_page, keys, key_read, bad_limit] =
+        let [list, credentials, missing, verified, wrong, one, no_one, bad_page, keys, key_read, bad_limit, tokens, token, bad_path] =
             reads(narrow.token.clone()).await;
         list.ok(200);
         credentials.error(403, "forbidden");
@@ -633,6 +641,10 @@ async fn a_token_seen_before_is_checked_again_on_every_read() {
         keys.error(403, "forbidden");
         key_read.error(403, "forbidden");
         bad_limit.error(403, "forbidden");
+        // Any token reads its own user's tokens, and no other site's.
+        assert_eq!(tokens.ok(200)["total_count"], 1);
+        token.error(404, "not_found");
+        bad_path.invalid("path");
     }
     api.post(
         &site.token,

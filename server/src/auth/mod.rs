@@ -17,6 +17,7 @@ use axum::http::{header, HeaderMap};
 use credport_model::Scope;
 use futures_util::future::join;
 
+pub use crate::auth::known_sites::Known;
 use crate::auth::known_sites::{KnownSites, KNOWN_TOKENS};
 use crate::auth::ratelimit::{Buckets, RateLimiter};
 use crate::clock;
@@ -176,17 +177,20 @@ impl Presented {
 
     /// The request's own input (its query, path or body, as its extractor read it) or, when
     /// that is wrong, the error to answer once the token is checked: a wrong token or a missing
-    /// scope answers first, whatever else is wrong.
+    /// scope (`None` where any token may ask) answers first, whatever else is wrong.
     pub async fn checked<T>(
         &self,
-        scope: Scope,
+        scope: impl Into<Option<Scope>>,
         input: Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let Err(wrong) = input else {
             return input;
         };
+        let scope = scope.into();
         Err(match self.clone().authenticate().await {
-            Ok(caller) => caller.require(scope).err().unwrap_or(wrong),
+            Ok(caller) => scope
+                .and_then(|scope| caller.require(scope).err())
+                .unwrap_or(wrong),
             Err(e) => e,
         })
     }
@@ -202,12 +206,39 @@ impl Presented {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c Conn<'c>, String) -> TxFuture<'c, T> + Send + 'static,
     {
+        self.read_as_owner(Some(scope), move |conn, owner| work(conn, owner.site_id))
+            .await
+    }
+
+    /// [`Presented::read_single`] of what the token's own user may read with any scope (its
+    /// tokens): the work is given the token's site and user.
+    pub async fn read_own<T, F>(self, work: F) -> Result<(Caller, T), ApiError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>, Known) -> TxFuture<'c, T> + Send + 'static,
+    {
+        self.read_as_owner(None, work).await
+    }
+
+    async fn read_as_owner<T, F>(
+        self,
+        scope: Option<Scope>,
+        work: F,
+    ) -> Result<(Caller, T), ApiError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>, Known) -> TxFuture<'c, T> + Send + 'static,
+    {
+        let require = |caller: &Caller| scope.map_or(Ok(()), |scope| caller.require(scope));
         let db = Arc::clone(&self.auth.db);
-        let Some(site) = self.auth.known.get(&self.hash).map(|known| known.site_id) else {
+        let Some(known) = self.auth.known.get(&self.hash) else {
             let caller = self.authenticate().await?;
-            caller.require(scope)?;
-            let site = caller.site_id.clone();
-            let out = db.read_single(move |conn| work(conn, site)).await?;
+            require(&caller)?;
+            let owner = Known {
+                site_id: caller.site_id.clone(),
+                user_id: caller.user_id.clone(),
+            };
+            let out = db.read_single(move |conn| work(conn, owner)).await?;
             return Ok((caller, out));
         };
         let hash = self.hash;
@@ -218,7 +249,7 @@ impl Presented {
                     // Polled in this order, so the check goes out first and the work with it.
                     let (owner, out) = join(
                         store::tokens::authenticate(conn, &hash, now),
-                        work(conn, site),
+                        work(conn, known),
                     )
                     .await;
                     // What a refused token's work found (or failed on) is never looked at.
@@ -230,7 +261,7 @@ impl Presented {
             return Err(failed(&self.auth, &self.client));
         };
         let caller = self.admit(owner, now).await?;
-        caller.require(scope)?;
+        require(&caller)?;
         Ok((caller, out?))
     }
 

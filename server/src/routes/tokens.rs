@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use credport_model::{CreateTokenParams, PersonalAccessToken, Scope};
 
 use crate::app::App;
-use crate::auth::Caller;
+use crate::auth::{Caller, Presented};
 use crate::clock;
 use crate::db::sql::Conn;
 use crate::error::ApiError;
@@ -63,28 +63,31 @@ pub async fn create(
     .await
 }
 
-/// The caller's user's tokens.
-pub async fn list(State(app): State<App>, caller: Caller) -> Result<Reply, ApiError> {
-    let list = app
-        .db
-        .read(move |conn| {
+/// The caller's user's tokens, in the round trip of the token's check.
+pub async fn list(presented: Presented) -> Result<Reply, ApiError> {
+    let now = clock::now();
+    let (_, list) = presented
+        .read_own(move |conn, owner| {
             Box::pin(async move {
-                store::tokens::list(conn, &caller.site_id, Some(&caller.user_id), clock::now())
-                    .await
+                store::tokens::list(conn, &owner.site_id, Some(&owner.user_id), now).await
             })
         })
         .await?;
     Reply::ok(&list)
 }
 
+/// One of the caller's user's tokens, in the round trip of the token's check.
 pub async fn get(
-    State(app): State<App>,
-    caller: Caller,
-    PathParams(id): PathParams<String>,
+    presented: Presented,
+    path: Result<PathParams<String>, ApiError>,
 ) -> Result<Reply, ApiError> {
-    let token = app
-        .db
-        .read(move |conn| Box::pin(async move { own(conn, &caller, &id, clock::now()).await }))
+    // Any token may read its own user's tokens: no scope stands before a wrong path.
+    let PathParams(id) = presented.checked(None, path).await?;
+    let now = clock::now();
+    let (_, token) = presented
+        .read_own(move |conn, owner| {
+            Box::pin(async move { own(conn, &owner.site_id, &owner.user_id, &id, now).await })
+        })
         .await?;
     Reply::ok(&token)
 }
@@ -104,7 +107,7 @@ pub async fn revoke(
         payload.idempotency_key()?,
         move |conn, now| {
             Box::pin(async move {
-                let before = own(conn, &caller, &id, now).await?;
+                let before = own(conn, &caller.site_id, &caller.user_id, &id, now).await?;
                 let revoked =
                     store::tokens::revoke(conn, &caller.site_id, &id, &caller.user_id, now).await?;
                 // Revoking again changes nothing, and is no event.
@@ -141,12 +144,13 @@ pub fn token_revoked(token: &PersonalAccessToken) -> Change {
 /// one, so that a site token learns nothing of its neighbours.
 async fn own(
     conn: &Conn<'_>,
-    caller: &Caller,
+    site_id: &str,
+    user_id: &str,
     id: &str,
     now: i64,
 ) -> Result<PersonalAccessToken, ApiError> {
-    let token = store::tokens::get(conn, &caller.site_id, id, now).await?;
-    if token.user_id == caller.user_id {
+    let token = store::tokens::get(conn, site_id, id, now).await?;
+    if token.user_id == user_id {
         Ok(token)
     } else {
         Err(ApiError::not_found("personal access token"))
