@@ -483,3 +483,88 @@ async fn verify_is_a_read_and_never_replays_an_idempotency_key() {
     let other = verify(json!({ "secret": format!("cpk_{}", "Q".repeat(40)) })).await;
     assert_eq!(other.ok(200)["code"], "NOT_FOUND");
 }
+
+/// A key's update, deletion and secret check the token in their own transaction: a token short
+/// of `api_keys:write`, or revoked, changes nothing and records nothing, and is refused before
+/// whatever else is wrong with the request.
+#[tokio::test]
+async fn writes_to_a_key_check_the_token_in_their_own_transaction() {
+    let api = Server::shared().api();
+    let site = api.site().await;
+    let key = api
+        .post(
+            &site.token,
+            "/v1/api_keys",
+            json!({ "name": "kept", "subject": "s" }),
+        )
+        .await;
+    let id = key_id(key.ok(201));
+    let reader = api
+        .post(
+            &site.token,
+            "/v1/personal_access_tokens",
+            json!({ "name": "reader", "scopes": ["api_keys:read"] }),
+        )
+        .await;
+    let reader = reader.ok(201)["token"].as_str().unwrap().to_owned();
+    let writes = |token: String| {
+        let (api, id) = (api.clone(), id.clone());
+        async move {
+            [
+                api.patch(
+                    &token,
+                    &format!("/v1/api_keys/{id}"),
+                    json!({ "description": "changed" }),
+                )
+                .await,
+                api.patch(
+                    &token,
+                    &format!("/v1/api_keys/{id}"),
+                    json!({ "scopes": 3 }),
+                )
+                .await,
+                api.get(&token, &format!("/v1/api_keys/{id}/secret")).await,
+                api.delete(&token, &format!("/v1/api_keys/{id}")).await,
+            ]
+        }
+    };
+    // Twice: the first time the token is seen, and once it is.
+    for _ in 0..2 {
+        for denied in writes(reader.clone()).await {
+            assert_eq!(
+                denied.error(403, "forbidden")["required_scope"],
+                "api_keys:write"
+            );
+        }
+    }
+    let unchanged = api.get(&site.token, &format!("/v1/api_keys/{id}")).await;
+    assert_eq!(unchanged.ok(200)["description"], Value::Null);
+    let events = common::all_events(&api, &site.id, "").await;
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert!(
+        !kinds
+            .iter()
+            .any(|k| *k != "api_key.created" && k.starts_with("api_key.")),
+        "{kinds:?}"
+    );
+    // With the scope: each does its work, and a wrong body is a field's 400.
+    let [renamed, wrong, secret, deleted] = writes(site.token.clone()).await;
+    assert_eq!(renamed.ok(200)["description"], "changed");
+    wrong.invalid("scopes");
+    assert!(secret.ok(200)["secret"]
+        .as_str()
+        .unwrap()
+        .starts_with("cpk_"));
+    assert_eq!(deleted.ok(200)["deleted"], true);
+    // Revoked, the token is refused first, whatever the request.
+    api.post(
+        &site.token,
+        &format!("/v1/personal_access_tokens/{}/revoke", site.token_id),
+        json!({}),
+    )
+    .await
+    .ok(200);
+    for refused in writes(site.token.clone()).await {
+        refused.error(401, "unauthenticated");
+    }
+}

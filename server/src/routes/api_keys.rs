@@ -81,28 +81,25 @@ pub async fn get(
     Reply::ok(&key)
 }
 
+/// The token is checked in the write's own transaction (as for `delete` and `secret`).
 pub async fn update(
-    State(app): State<App>,
-    caller: Caller,
-    PathParams(id): PathParams<String>,
+    presented: Presented,
+    path: Result<PathParams<String>, ApiError>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    caller.require(Scope::ApiKeysWrite)?;
-    let params: UpdateApiKeyParams = payload.json()?;
-    let key = app
-        .db
-        .write(move |conn| {
+    let PathParams(id) = presented.checked(Scope::ApiKeysWrite, path).await?;
+    let params: UpdateApiKeyParams = presented
+        .checked(Scope::ApiKeysWrite, payload.json())
+        .await?;
+    let (_, key) = presented
+        .write(Scope::ApiKeysWrite, move |conn, site, context| {
             Box::pin(async move {
                 let now = clock::now();
-                let before = store::api_keys::get(conn, &caller.site_id, &id, now).await?;
-                let after =
-                    store::api_keys::update(conn, &caller.site_id, &id, &params, now).await?;
+                let before = store::api_keys::get(conn, &site, &id, now).await?;
+                let after = store::api_keys::update(conn, &site, &id, &params, now).await?;
                 let change =
                     Change::new("api_key.updated", "api_key", &id).changes(&before, &after);
-                caller
-                    .context
-                    .record(conn, &caller.site_id, change, now)
-                    .await?;
+                context.record(conn, &site, change, now).await?;
                 Ok(after)
             })
         })
@@ -111,21 +108,16 @@ pub async fn update(
 }
 
 pub async fn delete(
-    State(app): State<App>,
-    caller: Caller,
-    PathParams(id): PathParams<String>,
+    presented: Presented,
+    path: Result<PathParams<String>, ApiError>,
 ) -> Result<Reply, ApiError> {
-    caller.require(Scope::ApiKeysWrite)?;
-    let deleted = app
-        .db
-        .write(move |conn| {
+    let PathParams(id) = presented.checked(Scope::ApiKeysWrite, path).await?;
+    let (_, deleted) = presented
+        .write(Scope::ApiKeysWrite, move |conn, site, context| {
             Box::pin(async move {
-                let deleted = store::api_keys::delete(conn, &caller.site_id, &id).await?;
+                let deleted = store::api_keys::delete(conn, &site, &id).await?;
                 let change = Change::new("api_key.deleted", "api_key", &id);
-                caller
-                    .context
-                    .record(conn, &caller.site_id, change, clock::now())
-                    .await?;
+                context.record(conn, &site, change, clock::now()).await?;
                 Ok(deleted)
             })
         })
@@ -135,22 +127,18 @@ pub async fn delete(
 
 pub async fn secret(
     State(app): State<App>,
-    caller: Caller,
-    PathParams(id): PathParams<String>,
+    presented: Presented,
+    path: Result<PathParams<String>, ApiError>,
 ) -> Result<Reply, ApiError> {
-    caller.require(Scope::ApiKeysWrite)?;
+    let PathParams(id) = presented.checked(Scope::ApiKeysWrite, path).await?;
     let keys = app.keys.clone();
     // A write: the read of a secret is recorded with it.
-    let secret = app
-        .db
-        .write(move |conn| {
+    let (_, secret) = presented
+        .write(Scope::ApiKeysWrite, move |conn, site, context| {
             Box::pin(async move {
-                let secret = store::api_keys::secret(conn, &keys, &caller.site_id, &id).await?;
+                let secret = store::api_keys::secret(conn, &keys, &site, &id).await?;
                 let change = Change::new("api_key.secret_read", "api_key", &id);
-                caller
-                    .context
-                    .record(conn, &caller.site_id, change, clock::now())
-                    .await?;
+                context.record(conn, &site, change, clock::now()).await?;
                 Ok(secret)
             })
         })
