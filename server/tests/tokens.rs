@@ -605,12 +605,17 @@ async fn a_token_seen_before_is_checked_again_on_every_read() {
                 api.get(&token, "/v1/personal_access_tokens").await,
                 api.get(&token, &own_token).await,
                 api.get(&token, "/v1/personal_access_tokens/%FF").await,
+                api.get(
+                    &token,
+                    "/v1/connections/credentials/github?force_refresh=maybe",
+                )
+                .await,
             ]
         }
     };
     // Twice: the first time a token is seen, and once it is.
     for _ in 0..2 {
-        let [list, credentials, missing, verified, wrong, one, no_one, bad_page, keys, key_read, bad_limit, tokens, token, bad_path] =
+        let [list, credentials, missing, verified, wrong, one, no_one, bad_page, keys, key_read, bad_limit, tokens, token, bad_path, bad_refresh] =
             reads(site.token.clone()).await;
         assert_eq!(list.ok(200)["payload"].as_array().unwrap().len(), 1);
         assert_eq!(credentials.ok(200)["type"], "api_key");
@@ -626,8 +631,9 @@ async fn a_token_seen_before_is_checked_again_on_every_read() {
         assert_eq!(tokens.ok(200)["total_count"], 1);
         assert_eq!(token.ok(200)["id"], site.token_id.as_str());
         bad_path.invalid("path");
+        bad_refresh.invalid("force_refresh");
 
-        let [list, credentials, missing, verified, wrong, one, no_one, bad_page, keys, key_read, bad_limit, tokens, token, bad_path] =
+        let [list, credentials, missing, verified, wrong, one, no_one, bad_page, keys, key_read, bad_limit, tokens, token, bad_path, bad_refresh] =
             reads(narrow.token.clone()).await;
         list.ok(200);
         credentials.error(403, "forbidden");
@@ -645,6 +651,7 @@ async fn a_token_seen_before_is_checked_again_on_every_read() {
         assert_eq!(tokens.ok(200)["total_count"], 1);
         token.error(404, "not_found");
         bad_path.invalid("path");
+        bad_refresh.error(403, "forbidden");
     }
     api.post(
         &site.token,

@@ -43,9 +43,11 @@ pub async fn get(
 pub async fn credentials(
     State(app): State<App>,
     presented: Presented,
-    PathParams(provider): PathParams<String>,
-    Query(params): Query<GetCredentialsParams>,
+    path: Result<PathParams<String>, ApiError>,
+    query: Result<Query<GetCredentialsParams>, ApiError>,
 ) -> Result<Reply, ApiError> {
+    let PathParams(provider) = presented.checked(Scope::CredentialsRead, path).await?;
+    let Query(params) = presented.checked(Scope::CredentialsRead, query).await?;
     let credentials = refresh::credentials(
         &app.refresher,
         presented,
