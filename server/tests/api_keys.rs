@@ -557,13 +557,7 @@ async fn writes_to_a_key_check_the_token_in_their_own_transaction() {
         .starts_with("cpk_"));
     assert_eq!(deleted.ok(200)["deleted"], true);
     // Revoked, the token is refused first, whatever the request.
-    api.post(
-        &site.token,
-        &format!("/v1/personal_access_tokens/{}/revoke", site.token_id),
-        json!({}),
-    )
-    .await
-    .ok(200);
+    api.revoke_own_token(&site).await.ok(200);
     for refused in writes(site.token.clone()).await {
         refused.error(401, "unauthenticated");
     }

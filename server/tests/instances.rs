@@ -362,14 +362,7 @@ async fn a_token_revoked_on_one_instance_is_refused_at_once_by_the_other() {
             .await
             .ok(200);
     }
-    apis[1]
-        .post(
-            &site.token,
-            &format!("/v1/personal_access_tokens/{}/revoke", site.token_id),
-            json!({}),
-        )
-        .await
-        .ok(200);
+    apis[1].revoke_own_token(&site).await.ok(200);
     for (method, path, body) in &reads {
         apis[0]
             .request(method, path, Some(&site.token), body.as_ref(), &[])

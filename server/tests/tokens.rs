@@ -267,13 +267,7 @@ async fn a_token_cannot_grant_more_than_it_has() {
 async fn revoking_your_own_token_locks_you_out() {
     let api = Server::shared().api();
     let site = api.site().await;
-    let revoked = api
-        .post(
-            &site.token,
-            &format!("/v1/personal_access_tokens/{}/revoke", site.token_id),
-            json!({}),
-        )
-        .await;
+    let revoked = api.revoke_own_token(&site).await;
     assert_eq!(revoked.ok(200)["state"], "REVOKED");
     api.get(&site.token, "/v1/personal_access_tokens")
         .await
@@ -653,13 +647,7 @@ async fn a_token_seen_before_is_checked_again_on_every_read() {
         bad_path.invalid("path");
         bad_refresh.error(403, "forbidden");
     }
-    api.post(
-        &site.token,
-        &format!("/v1/personal_access_tokens/{}/revoke", site.token_id),
-        json!({}),
-    )
-    .await
-    .ok(200);
+    api.revoke_own_token(&site).await.ok(200);
     for answer in reads(site.token.clone()).await {
         answer.error(401, "unauthenticated");
     }

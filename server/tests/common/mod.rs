@@ -588,6 +588,16 @@ impl Api {
         self.site_with("user-1", None).await
     }
 
+    /// The site's token revokes itself.
+    pub async fn revoke_own_token(&self, site: &Site) -> Res {
+        self.post(
+            &site.token,
+            &format!("/v1/personal_access_tokens/{}/revoke", site.token_id),
+            json!({}),
+        )
+        .await
+    }
+
     /// Adds a provider configuration to `site` through the admin API.
     pub async fn provider_config(&self, site: &str, body: Value) -> Value {
         self.admin(
