@@ -381,13 +381,7 @@ async fn token_reads_need_only_a_valid_token() {
     )
     .await
     .ok(200);
-    let denied = api
-        .post(
-            &site.token,
-            &format!("/v1/personal_access_tokens/{}/revoke", site.token_id),
-            json!({}),
-        )
-        .await;
+    let denied = api.revoke_own_token(&site).await;
     assert_eq!(
         denied.error(403, "forbidden")["required_scope"],
         "tokens:write"
