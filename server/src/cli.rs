@@ -16,7 +16,7 @@ use crate::auth::Authenticator;
 use crate::config::{self, Cli, Command, ConfigError, ServerConfig, Storage};
 use crate::connect::Connector;
 use crate::crypto::Keys;
-use crate::db::{Database, Db, OpenError};
+use crate::db::{idle, Database, Db, OpenError};
 use crate::events::deliverer::Deliverer;
 use crate::http::listener;
 use crate::ops::backup::BackupError;
@@ -106,10 +106,14 @@ fn init_logging() -> Result<(), Failure> {
 
 /// The async runtime the server (and PostgreSQL's connections) run on.
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_park(idle::worker_parked)
+        .on_thread_unpark(idle::worker_unparked)
         .build()
-        .map_err(|e| runtime_failure(format!("cannot start the runtime: {e}")))
+        .map_err(|e| runtime_failure(format!("cannot start the runtime: {e}")))?;
+    idle::count_workers(runtime.metrics().num_workers());
+    Ok(runtime)
 }
 
 /// Opens the database of `storage` and unlocks it with its keys.

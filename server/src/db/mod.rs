@@ -10,6 +10,7 @@ use crate::db::postgres::PgLocation;
 use crate::db::sql::{Conn, Dialect, TxFuture};
 use crate::error::ApiError;
 
+pub mod idle;
 pub mod migrations;
 pub mod postgres;
 pub mod postgres_errors;

@@ -20,7 +20,9 @@
 //! whose page cache SQLite then drops whole: the next read of each reader read its pages again.
 //! Paced, the same load commits 1,000 times a second and costs 11 % less CPU per request
 //! (docs/performance.md), for at most a millisecond more before a write under load is answered.
-//! A write that comes after a quiet moment is committed at once: the interval has passed.
+//! A write that comes after a quiet moment is committed at once: the interval has passed. So is
+//! the group when every worker of the runtime has parked before the interval is over
+//! ([`crate::db::idle`]): no request is then at work that could add a write to it.
 //! Readers are never held: they read the last commit meanwhile.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -36,6 +38,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
 use super::OpenError;
+use crate::db::idle::Pause;
 use crate::db::migrations;
 use crate::db::sql::{Conn, SqliteConn, TxFuture, FOLD_FUNCTION};
 use crate::error::ApiError;
@@ -253,12 +256,11 @@ where
 fn write_groups(writer: &SqliteConn, queue: &mpsc::Receiver<Box<dyn Write>>, state: &WriterState) {
     // The thread holds its connection for good: each statement's own lock is then a counter.
     let conn = writer.lock();
+    let pause = Pause::of_this_thread();
     let mut committed_at = Instant::now();
     while let Ok(first) = queue.recv() {
-        // Asleep, the thread is not woken by each write sent meanwhile: they wait in the queue.
-        if let Some(rest) = COMMIT_INTERVAL.checked_sub(committed_at.elapsed()) {
-            std::thread::sleep(rest);
-        }
+        // Paused, the thread is not woken by each write sent meanwhile: they wait in the queue.
+        pause.until(committed_at + COMMIT_INTERVAL);
         let mut group = vec![first];
         group.extend(queue.try_iter().take(MAX_GROUP - 1));
         state.queued.fetch_sub(group.len(), Ordering::Relaxed);
