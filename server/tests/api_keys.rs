@@ -562,3 +562,99 @@ async fn writes_to_a_key_check_the_token_in_their_own_transaction() {
         refused.error(401, "unauthenticated");
     }
 }
+
+/// Creating and revoking a key check the token in the transaction that claims the
+/// `Idempotency-Key`: a token short of `api_keys:write` creates, records and claims nothing,
+/// the first time it is seen and once it is, and is refused before a wrong body or key; a
+/// revoked token gets no stored answer replayed.
+#[tokio::test]
+async fn keys_made_and_revoked_with_an_idempotency_key_check_the_token_in_that_transaction() {
+    let api = Server::shared().api();
+    let site = api.site().await;
+    let reader = api
+        .post(
+            &site.token,
+            "/v1/personal_access_tokens",
+            json!({ "name": "reader", "scopes": ["api_keys:read"] }),
+        )
+        .await;
+    let reader = reader.ok(201)["token"].as_str().unwrap().to_owned();
+    let body = json!({ "name": "once", "subject": "s" });
+    let create = |token: String, key: &'static str, body: Value| {
+        let api = api.clone();
+        async move {
+            let headers = [("idempotency-key", key)];
+            api.request("POST", "/v1/api_keys", Some(&token), Some(&body), &headers)
+                .await
+        }
+    };
+    for _ in 0..2 {
+        for denied in [
+            create(reader.clone(), "make-1", body.clone()).await,
+            create(reader.clone(), "make-1", json!({ "name": 7 })).await,
+            create(reader.clone(), "", body.clone()).await,
+        ] {
+            assert_eq!(
+                denied.error(403, "forbidden")["required_scope"],
+                "api_keys:write"
+            );
+        }
+    }
+    create(site.token.clone(), "", body.clone())
+        .await
+        .invalid("Idempotency-Key");
+    create(site.token.clone(), "make-1", json!({ "name": 7 }))
+        .await
+        .invalid("name");
+    let listed = api.get(&site.token, "/v1/api_keys").await;
+    assert_eq!(listed.ok(200)["total_count"], 0, "the reader made no key");
+    let events = common::all_events(&api, &site.id, "").await;
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["type"].as_str().unwrap().starts_with("api_key.")),
+        "{events:?}"
+    );
+
+    // With the scope, the key the reader tried is the caller's own, and replays.
+    let made = create(site.token.clone(), "make-1", body.clone()).await;
+    let made = made.ok(201).clone();
+    let again = create(site.token.clone(), "make-1", body.clone()).await;
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.ok(201)["id"], made["id"]);
+    let id = key_id(&made);
+    let revoke = |token: String| {
+        let (api, id) = (api.clone(), id.clone());
+        async move {
+            let headers = [("idempotency-key", "revoke-1")];
+            let path = format!("/v1/api_keys/{id}/revoke");
+            api.request("POST", &path, Some(&token), Some(&json!({})), &headers)
+                .await
+        }
+    };
+    assert_eq!(
+        revoke(reader.clone()).await.error(403, "forbidden")["required_scope"],
+        "api_keys:write"
+    );
+    let still = api.get(&site.token, &format!("/v1/api_keys/{id}")).await;
+    assert_eq!(still.ok(200)["revoked"], false);
+    assert_eq!(revoke(site.token.clone()).await.ok(200)["revoked"], true);
+    let replayed = revoke(site.token.clone()).await;
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+    let kinds: Vec<String> = common::all_events(&api, &site.id, "")
+        .await
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "api_key.created").count(), 1);
+    assert_eq!(kinds.iter().filter(|k| *k == "api_key.revoked").count(), 1);
+
+    // Revoked, the token gets no stored answer back.
+    api.revoke_own_token(&site).await.ok(200);
+    create(site.token.clone(), "make-1", body)
+        .await
+        .error(401, "unauthenticated");
+    revoke(site.token.clone())
+        .await
+        .error(401, "unauthenticated");
+}

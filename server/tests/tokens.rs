@@ -657,3 +657,76 @@ async fn a_token_seen_before_is_checked_again_on_every_read() {
     assert_eq!(recorded(site.id.clone()).await, 2);
     assert_eq!(recorded(narrow.id.clone()).await, 0);
 }
+
+/// Making and revoking a token check the token in the transaction that claims the
+/// `Idempotency-Key`: a refusal (a scope the caller lacks, or a wrong token) claims nothing, so
+/// the same key then serves the request that is allowed, and a revoked token gets no stored
+/// answer replayed.
+#[tokio::test]
+async fn tokens_made_and_revoked_with_an_idempotency_key_check_the_token_in_that_transaction() {
+    let api = Server::shared().api();
+    let site = api.site_with("carol", Some(&["tokens:write"])).await;
+    let reader = api.site_with("dave", Some(&["api_keys:read"])).await;
+    let make = |token: String, key: &'static str, body: Value| {
+        let api = api.clone();
+        async move {
+            let headers = [("idempotency-key", key)];
+            let path = "/v1/personal_access_tokens";
+            api.request("POST", path, Some(&token), Some(&body), &headers)
+                .await
+        }
+    };
+    let wanted = json!({ "name": "made once" });
+    // Twice: the first time each token is seen, and once it is.
+    for _ in 0..2 {
+        let short = make(reader.token.clone(), "make", wanted.clone()).await;
+        assert_eq!(
+            short.error(403, "forbidden")["required_scope"],
+            "tokens:write"
+        );
+        let more = make(
+            site.token.clone(),
+            "make",
+            json!({ "name": "x", "scopes": ["credentials:read"] }),
+        )
+        .await;
+        assert_eq!(
+            more.error(403, "forbidden")["required_scope"],
+            "credentials:read"
+        );
+    }
+    let made = make(site.token.clone(), "make", wanted.clone()).await;
+    assert_eq!(made.header("idempotent-replayed"), None, "the key was free");
+    let made = made.ok(201).clone();
+    assert_eq!(made["scopes"], json!(["tokens:write"]));
+    let again = make(site.token.clone(), "make", wanted.clone()).await;
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.ok(201)["id"], made["id"]);
+    let created: Vec<Value> = all_events(&api, &site.id, "&type=token.created").await;
+    let by_carol = created
+        .iter()
+        .filter(|e| e["actor"]["type"] == "token")
+        .count();
+    assert_eq!(by_carol, 1, "{created:?}");
+
+    let id = made["id"].as_str().unwrap().to_owned();
+    let revoke = |token: String| {
+        let (api, id) = (api.clone(), id.clone());
+        async move {
+            let headers = [("idempotency-key", "revoke")];
+            let path = format!("/v1/personal_access_tokens/{id}/revoke");
+            api.request("POST", &path, Some(&token), Some(&json!({})), &headers)
+                .await
+        }
+    };
+    assert!(revoke(site.token.clone()).await.ok(200)["revoked_at"].is_string());
+    let replayed = revoke(site.token.clone()).await;
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+    api.revoke_own_token(&site).await.ok(200);
+    make(site.token.clone(), "make", wanted)
+        .await
+        .error(401, "unauthenticated");
+    revoke(site.token.clone())
+        .await
+        .error(401, "unauthenticated");
+}

@@ -36,7 +36,7 @@ pub mod scope_lists;
 /// How fast a throttled address earns another try.
 pub const FAILURES_PER_SECOND: u32 = 1;
 
-/// What authenticating a request needs. The extractors ([`Caller`], [`Admin`]) take it from
+/// What authenticating a request needs. The extractors ([`Presented`], [`Admin`]) take it from
 /// any router state that can hand it out (`FromRef`), so this layer never sees that state.
 pub struct Authenticator {
     pub db: Arc<Db>,
@@ -103,28 +103,27 @@ impl Caller {
     pub fn principal(&self) -> String {
         format!("pat:{}", self.token_id)
     }
-}
 
-/// A [`Presented`] token, checked in a round trip of its own.
-impl<S: Send + Sync> FromRequestParts<S> for Caller
-where
-    Arc<Authenticator>: FromRef<S>,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Presented::from_request_parts(parts, state)
-            .await?
-            .authenticate()
-            .await
+    /// The owner of a usable token, acting through the request from `origin`.
+    fn acting(owner: TokenOwner, origin: Origin) -> Self {
+        Self {
+            context: Context::token(&owner.token_id, &owner.user_id, origin),
+            token_id: owner.token_id,
+            site_id: owner.site_id,
+            user_id: owner.user_id,
+            scopes: owner.scopes,
+            expires_at: owner.expires_at,
+        }
     }
 }
 
 /// A personal access token as a request presents it: well-formed, not yet checked against the
-/// store. [`Caller`] is one checked in a round trip of its own. A route on the hot path checks
-/// it in the round trip of its own read instead ([`Presented::read_single`]): every request is still
-/// checked against the token's row as it is then (revoked, expired, its scopes), in the same
-/// snapshot as what it reads, and what it read is dropped unless the check passed.
+/// store. Every site route checks it in the round trip of its own work: a read's
+/// ([`Presented::read_single`]) or a write's transaction ([`Presented::write`]). Every request
+/// is still checked against the token's row as it is then (revoked, expired, its scopes), in
+/// the same snapshot as what it reads, and what it read or wrote is dropped unless the check
+/// passed; [`Presented::authenticate`] checks it in a round trip of its own, for a token seen
+/// for the first time (whose site the work needs) and for the answer to wrong input.
 #[derive(Clone)]
 pub struct Presented {
     auth: Arc<Authenticator>,
@@ -267,8 +266,8 @@ impl Presented {
 
     /// `work`, a write in the caller's site, with the token checked in the same transaction
     /// (on SQLite, the same hand-over to the writer thread): `work` runs only for a usable
-    /// token that carries `scope`, and is given the site and the caller's [`Context`] for its
-    /// events. A token seen before is counted against its user's rate limit before the
+    /// token that carries `scope`, and is given the [`Caller`] (its site, and its [`Context`]
+    /// for the events). A token seen before is counted against its user's rate limit before the
     /// transaction (whose a token is never changes), so that a request refused for it writes
     /// nothing; one seen for the first time is checked first, as [`Presented::authenticate`]
     /// does. The token's `last_used_at` (once a second) is written with the work, and so is
@@ -276,15 +275,20 @@ impl Presented {
     pub async fn write<T, F>(self, scope: Scope, work: F) -> Result<(Caller, T), ApiError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c Conn<'c>, String, Context) -> TxFuture<'c, T> + Send + 'static,
+        F: for<'c> FnOnce(&'c Conn<'c>, &'c Caller) -> TxFuture<'c, T> + Send + 'static,
     {
         let db = Arc::clone(&self.auth.db);
         let Some(known) = self.auth.known.get(&self.hash) else {
             let caller = self.authenticate().await?;
             caller.require(scope)?;
-            let (site, context) = (caller.site_id.clone(), caller.context.clone());
-            let out = db.write(move |conn| work(conn, site, context)).await?;
-            return Ok((caller, out));
+            return db
+                .write(move |conn| {
+                    Box::pin(async move {
+                        let out = work(conn, &caller).await?;
+                        Ok((caller, out))
+                    })
+                })
+                .await;
         };
         limit(&self.auth, || budget(&known.site_id, &known.user_id)).await?;
         let (hash, origin, now) = (self.hash, self.origin.clone(), clock::now());
@@ -293,25 +297,24 @@ impl Presented {
                 Box::pin(async move {
                     let owner = store::tokens::authenticate(conn, &hash, now).await?;
                     let Some(owner) = owner.filter(|o| o.site_id == known.site_id) else {
-                        return Ok(Checked::Refused);
+                        return Ok(Err(Refusal::Unusable));
                     };
                     if !owner.scopes.contains(&scope) {
-                        return Ok(Checked::MissingScope);
+                        return Ok(Err(Refusal::MissingScope));
                     }
                     if needs_touch(&owner, now) {
                         store::tokens::touch(conn, &owner.token_id, now).await?;
                     }
-                    let context = Context::token(&owner.token_id, &owner.user_id, origin);
-                    let out = work(conn, known.site_id, context).await?;
-                    Ok(Checked::Done(owner, out))
+                    let caller = Caller::acting(owner, origin);
+                    let out = work(conn, &caller).await?;
+                    Ok(Ok((caller, out)))
                 })
             })
             .await?;
-        match checked {
-            Checked::Done(owner, out) => Ok((self.caller(owner), out)),
-            Checked::MissingScope => Err(ApiError::missing_scope(scope)),
-            Checked::Refused => Err(failed(&self.auth, &self.client)),
-        }
+        checked.map_err(|refusal| match refusal {
+            Refusal::MissingScope => ApiError::missing_scope(scope),
+            Refusal::Unusable => failed(&self.auth, &self.client),
+        })
     }
 
     /// The caller of a usable token, counted against the rate limit.
@@ -328,30 +331,15 @@ impl Presented {
                 })
                 .await?;
         }
-        Ok(self.caller(owner))
-    }
-
-    /// The caller of a usable token, acting through this request.
-    fn caller(self, owner: TokenOwner) -> Caller {
-        let context = Context::token(&owner.token_id, &owner.user_id, self.origin);
-        Caller {
-            context,
-            token_id: owner.token_id,
-            site_id: owner.site_id,
-            user_id: owner.user_id,
-            scopes: owner.scopes,
-            expires_at: owner.expires_at,
-        }
+        Ok(Caller::acting(owner, self.origin))
     }
 }
 
-/// What the token's check in [`Presented::write`]'s transaction found; nothing is written
+/// Why the token's check in [`Presented::write`]'s transaction refused it; nothing is written
 /// unless the token is usable and carries the scope.
-enum Checked<T> {
-    /// The work done for the token's owner.
-    Done(TokenOwner, T),
+enum Refusal {
     /// Unknown, revoked or expired.
-    Refused,
+    Unusable,
     /// Usable, without the scope.
     MissingScope,
 }

@@ -150,18 +150,21 @@ async fn read_as_stored(
     };
     if refresher.db.dialect() == Dialect::Sqlite {
         let (caller, (stored, recorded)) = presented
-            .write(Scope::CredentialsRead, move |conn, site, context| {
+            .write(Scope::CredentialsRead, move |conn, caller| {
                 Box::pin(async move {
+                    let site = &caller.site_id;
                     let (stored, subscribers) = try_join(
-                        store::connections::credentials(conn, &keys, &site, &provider),
-                        Subscribers::of(conn, &site),
+                        store::connections::credentials(conn, &keys, site, &provider),
+                        Subscribers::of(conn, site),
                     )
                     .await?;
                     let now = clock::now();
                     let recorded = as_stored(&stored, now);
                     if recorded {
-                        context
-                            .record_for(conn, &subscribers, &site, credentials_read(&stored), now)
+                        let read = credentials_read(&stored);
+                        caller
+                            .context
+                            .record_for(conn, &subscribers, site, read, now)
                             .await?;
                     }
                     Ok((stored, recorded))

@@ -1,5 +1,7 @@
 //! `/v1/api_keys`: the keys a site issues to its own users and machines.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use credport_model::{
@@ -8,7 +10,7 @@ use credport_model::{
 };
 
 use crate::app::App;
-use crate::auth::{Caller, Presented};
+use crate::auth::Presented;
 use crate::clock;
 use crate::db::sql::Conn;
 use crate::error::ApiError;
@@ -18,37 +20,49 @@ use crate::http::reply::Reply;
 use crate::routes::idempotency;
 use crate::store;
 
+/// The token is checked in the write's own transaction, the `Idempotency-Key` claimed in it.
 pub async fn create(
     State(app): State<App>,
-    caller: Caller,
+    presented: Presented,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    caller.require(Scope::ApiKeysWrite)?;
-    let params: CreateApiKeyParams = payload.json()?;
+    let params: CreateApiKeyParams = presented
+        .checked(Scope::ApiKeysWrite, payload.json())
+        .await?;
+    let key = presented
+        .checked(Scope::ApiKeysWrite, payload.idempotency_key())
+        .await?;
     let keys = app.keys.clone();
-    idempotency::run(
-        &app.db,
-        &app.keys,
-        caller.principal(),
-        payload.idempotency_key()?,
-        move |conn, now| {
+    let (_, reply) = presented
+        .write(Scope::ApiKeysWrite, move |conn, caller| {
             Box::pin(async move {
-                let created =
-                    store::api_keys::create(conn, &keys, &caller.site_id, &params, now).await?;
-                let key = &created.api_key;
-                let change = Change::new("api_key.created", "api_key", &key.id)
-                    .with("name", key.name.as_str())
-                    .with("subject", key.subject.as_str())
-                    .with("scopes", key.scopes.clone());
-                caller
-                    .context
-                    .record(conn, &caller.site_id, change, now)
-                    .await?;
-                Reply::json(StatusCode::CREATED, &created)
+                let (principal, sealing) = (caller.principal(), Arc::clone(&keys));
+                idempotency::once(
+                    conn,
+                    &sealing,
+                    &principal,
+                    key,
+                    clock::now(),
+                    move |conn, now| {
+                        Box::pin(async move {
+                            let site = &caller.site_id;
+                            let created =
+                                store::api_keys::create(conn, &keys, site, &params, now).await?;
+                            let key = &created.api_key;
+                            let change = Change::new("api_key.created", "api_key", &key.id)
+                                .with("name", key.name.as_str())
+                                .with("subject", key.subject.as_str())
+                                .with("scopes", key.scopes.clone());
+                            caller.context.record(conn, site, change, now).await?;
+                            Reply::json(StatusCode::CREATED, &created)
+                        })
+                    },
+                )
+                .await
             })
-        },
-    )
-    .await
+        })
+        .await?;
+    Ok(reply)
 }
 
 /// A page and its count (one statement on PostgreSQL), in the round trip of the token's check.
@@ -92,14 +106,14 @@ pub async fn update(
         .checked(Scope::ApiKeysWrite, payload.json())
         .await?;
     let (_, key) = presented
-        .write(Scope::ApiKeysWrite, move |conn, site, context| {
+        .write(Scope::ApiKeysWrite, move |conn, caller| {
             Box::pin(async move {
-                let now = clock::now();
-                let before = store::api_keys::get(conn, &site, &id, now).await?;
-                let after = store::api_keys::update(conn, &site, &id, &params, now).await?;
+                let (now, site) = (clock::now(), &caller.site_id);
+                let before = store::api_keys::get(conn, site, &id, now).await?;
+                let after = store::api_keys::update(conn, site, &id, &params, now).await?;
                 let change =
                     Change::new("api_key.updated", "api_key", &id).changes(&before, &after);
-                context.record(conn, &site, change, now).await?;
+                caller.context.record(conn, site, change, now).await?;
                 Ok(after)
             })
         })
@@ -113,11 +127,15 @@ pub async fn delete(
 ) -> Result<Reply, ApiError> {
     let PathParams(id) = presented.checked(Scope::ApiKeysWrite, path).await?;
     let (_, deleted) = presented
-        .write(Scope::ApiKeysWrite, move |conn, site, context| {
+        .write(Scope::ApiKeysWrite, move |conn, caller| {
             Box::pin(async move {
-                let deleted = store::api_keys::delete(conn, &site, &id).await?;
+                let site = &caller.site_id;
+                let deleted = store::api_keys::delete(conn, site, &id).await?;
                 let change = Change::new("api_key.deleted", "api_key", &id);
-                context.record(conn, &site, change, clock::now()).await?;
+                caller
+                    .context
+                    .record(conn, site, change, clock::now())
+                    .await?;
                 Ok(deleted)
             })
         })
@@ -134,11 +152,15 @@ pub async fn secret(
     let keys = app.keys.clone();
     // A write: the read of a secret is recorded with it.
     let (_, secret) = presented
-        .write(Scope::ApiKeysWrite, move |conn, site, context| {
+        .write(Scope::ApiKeysWrite, move |conn, caller| {
             Box::pin(async move {
-                let secret = store::api_keys::secret(conn, &keys, &site, &id).await?;
+                let site = &caller.site_id;
+                let secret = store::api_keys::secret(conn, &keys, site, &id).await?;
                 let change = Change::new("api_key.secret_read", "api_key", &id);
-                context.record(conn, &site, change, clock::now()).await?;
+                caller
+                    .context
+                    .record(conn, site, change, clock::now())
+                    .await?;
                 Ok(secret)
             })
         })
@@ -146,29 +168,46 @@ pub async fn secret(
     Reply::ok(&secret)
 }
 
+/// The token is checked in the write's own transaction, the `Idempotency-Key` claimed in it.
 pub async fn revoke(
     State(app): State<App>,
-    caller: Caller,
-    PathParams(id): PathParams<String>,
+    presented: Presented,
+    path: Result<PathParams<String>, ApiError>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    caller.require(Scope::ApiKeysWrite)?;
-    let params: RevokeApiKeyParams = payload.json()?;
-    idempotency::run(
-        &app.db,
-        &app.keys,
-        caller.principal(),
-        payload.idempotency_key()?,
-        move |conn, now| {
+    let PathParams(id) = presented.checked(Scope::ApiKeysWrite, path).await?;
+    let params: RevokeApiKeyParams = presented
+        .checked(Scope::ApiKeysWrite, payload.json())
+        .await?;
+    let key = presented
+        .checked(Scope::ApiKeysWrite, payload.idempotency_key())
+        .await?;
+    let keys = app.keys.clone();
+    let (_, reply) = presented
+        .write(Scope::ApiKeysWrite, move |conn, caller| {
             Box::pin(async move {
-                let revoked =
-                    revoke_recorded(conn, &caller.context, &caller.site_id, &id, &params, now)
-                        .await?;
-                Reply::ok(&revoked)
+                let principal = caller.principal();
+                idempotency::once(
+                    conn,
+                    &keys,
+                    &principal,
+                    key,
+                    clock::now(),
+                    move |conn, now| {
+                        Box::pin(async move {
+                            let site = &caller.site_id;
+                            let revoked =
+                                revoke_recorded(conn, &caller.context, site, &id, &params, now)
+                                    .await?;
+                            Reply::ok(&revoked)
+                        })
+                    },
+                )
+                .await
             })
-        },
-    )
-    .await
+        })
+        .await?;
+    Ok(reply)
 }
 
 /// Revokes key `id` of `site` and records `api_key.revoked`, for the site's own route and the

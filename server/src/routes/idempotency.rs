@@ -25,9 +25,7 @@ use crate::store::idempotency_keys;
 /// How often expired records are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
 
-/// Runs a `POST`'s `action` in one write transaction. With a key, answers from the stored
-/// record when there is one (409 `idempotency_conflict` if it was for another request), and
-/// otherwise stores the action's successful answer before committing.
+/// Runs a `POST`'s `action` in one write transaction of its own ([`once`]).
 pub async fn run<F>(
     db: &Arc<Db>,
     keys: &Arc<Keys>,
@@ -40,40 +38,51 @@ where
 {
     let keys = Arc::clone(keys);
     db.write(move |conn| {
-        Box::pin(async move {
-            let now = clock::now();
-            let Some(key) = key else {
-                return action(conn, now).await;
-            };
-            let aad = idempotency_keys::response_aad(&principal, key.key());
-            if !idempotency_keys::claim(conn, &principal, key.key(), key.fingerprint(), now).await?
-            {
-                let stored = idempotency_keys::find(conn, &principal, key.key())
-                    .await?
-                    .ok_or_else(|| ApiError::internal("a claimed idempotency record vanished"))?;
-                if !crypto::hashes_equal(&stored.fingerprint, key.fingerprint()) {
-                    return Err(ApiError::idempotency_conflict());
-                }
-                let status = u16::try_from(stored.status)
-                    .ok()
-                    .and_then(|s| StatusCode::from_u16(s).ok())
-                    .ok_or_else(|| {
-                        ApiError::internal("stored idempotent status is not a status")
-                    })?;
-                return Ok(Reply {
-                    status,
-                    body: keys.decrypt(&aad, &stored.response)?,
-                    replayed: true,
-                });
-            }
-            let reply = action(conn, now).await?;
-            let sealed = keys.encrypt(&aad, &reply.body)?;
-            idempotency_keys::record(conn, &principal, key.key(), reply.status.as_u16(), sealed)
-                .await?;
-            Ok(reply)
-        })
+        Box::pin(async move { once(conn, &keys, &principal, key, clock::now(), action).await })
     })
     .await
+}
+
+/// Runs `action` in the transaction of `conn` (a site route's, in which its token was checked:
+/// [`crate::auth::Presented::write`]). With a key, answers from the stored record when there is
+/// one (409 `idempotency_conflict` if it was for another request), and otherwise stores the
+/// action's successful answer before the transaction commits.
+pub async fn once<'c, F>(
+    conn: &'c Conn<'c>,
+    keys: &Keys,
+    principal: &str,
+    key: Option<IdempotencyKey>,
+    now: i64,
+    action: F,
+) -> Result<Reply, ApiError>
+where
+    F: FnOnce(&'c Conn<'c>, i64) -> TxFuture<'c, Reply>,
+{
+    let Some(key) = key else {
+        return action(conn, now).await;
+    };
+    let aad = idempotency_keys::response_aad(principal, key.key());
+    if !idempotency_keys::claim(conn, principal, key.key(), key.fingerprint(), now).await? {
+        let stored = idempotency_keys::find(conn, principal, key.key())
+            .await?
+            .ok_or_else(|| ApiError::internal("a claimed idempotency record vanished"))?;
+        if !crypto::hashes_equal(&stored.fingerprint, key.fingerprint()) {
+            return Err(ApiError::idempotency_conflict());
+        }
+        let status = u16::try_from(stored.status)
+            .ok()
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .ok_or_else(|| ApiError::internal("stored idempotent status is not a status"))?;
+        return Ok(Reply {
+            status,
+            body: keys.decrypt(&aad, &stored.response)?,
+            replayed: true,
+        });
+    }
+    let reply = action(conn, now).await?;
+    let sealed = keys.encrypt(&aad, &reply.body)?;
+    idempotency_keys::record(conn, principal, key.key(), reply.status.as_u16(), sealed).await?;
+    Ok(reply)
 }
 
 /// Deletes expired records now and every [`PURGE_EVERY`], for as long as the server runs.

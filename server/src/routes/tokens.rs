@@ -1,11 +1,13 @@
 //! `/v1/personal_access_tokens`: a user's own tokens, as that user sees them.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use credport_model::{CreateTokenParams, PersonalAccessToken, Scope};
 
 use crate::app::App;
-use crate::auth::{Caller, Presented};
+use crate::auth::Presented;
 use crate::clock;
 use crate::db::sql::Conn;
 use crate::error::ApiError;
@@ -17,50 +19,68 @@ use crate::store;
 use crate::store::tokens::NewToken;
 
 /// A token for the caller's own user and site, with no scope the caller lacks, expiring no later
-/// than the caller's token.
+/// than the caller's token. The token is checked in the write's own transaction, the
+/// `Idempotency-Key` claimed in it.
 pub async fn create(
     State(app): State<App>,
-    caller: Caller,
+    presented: Presented,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    caller.require(Scope::TokensWrite)?;
-    let params: CreateTokenParams = payload.json()?;
-    let scopes = match params.scopes.as_deref() {
-        None => caller.scopes.clone(),
-        Some(asked) => {
-            let asked = parse_scopes(asked);
-            if let Some(missing) = asked.iter().find(|s| !caller.scopes.contains(s)) {
-                return Err(ApiError::missing_scope(*missing));
-            }
-            asked
-        }
-    };
+    let params: CreateTokenParams = presented
+        .checked(Scope::TokensWrite, payload.json())
+        .await?;
+    let key = presented
+        .checked(Scope::TokensWrite, payload.idempotency_key())
+        .await?;
     let keys = app.keys.clone();
-    idempotency::run(
-        &app.db,
-        &app.keys,
-        caller.principal(),
-        payload.idempotency_key()?,
-        move |conn, now| {
+    let (_, reply) = presented
+        .write(Scope::TokensWrite, move |conn, caller| {
             Box::pin(async move {
-                let new = NewToken {
-                    site_id: &caller.site_id,
-                    user_id: &caller.user_id,
-                    name: &params.name,
-                    scopes: &scopes,
-                    expires_at: expiry(params.expires_at.as_deref(), caller.expires_at, now)?,
+                let scopes = match params.scopes.as_deref() {
+                    None => caller.scopes.clone(),
+                    Some(asked) => {
+                        let asked = parse_scopes(asked);
+                        if let Some(missing) = asked.iter().find(|s| !caller.scopes.contains(s)) {
+                            return Err(ApiError::missing_scope(*missing));
+                        }
+                        asked
+                    }
                 };
-                let created = store::tokens::create(conn, &keys, &new, now).await?;
-                let change = token_created(&created.personal_access_token);
-                caller
-                    .context
-                    .record(conn, &caller.site_id, change, now)
-                    .await?;
-                Reply::json(StatusCode::CREATED, &created)
+                let (principal, sealing) = (caller.principal(), Arc::clone(&keys));
+                idempotency::once(
+                    conn,
+                    &sealing,
+                    &principal,
+                    key,
+                    clock::now(),
+                    move |conn, now| {
+                        Box::pin(async move {
+                            let new = NewToken {
+                                site_id: &caller.site_id,
+                                user_id: &caller.user_id,
+                                name: &params.name,
+                                scopes: &scopes,
+                                expires_at: expiry(
+                                    params.expires_at.as_deref(),
+                                    caller.expires_at,
+                                    now,
+                                )?,
+                            };
+                            let created = store::tokens::create(conn, &keys, &new, now).await?;
+                            let change = token_created(&created.personal_access_token);
+                            caller
+                                .context
+                                .record(conn, &caller.site_id, change, now)
+                                .await?;
+                            Reply::json(StatusCode::CREATED, &created)
+                        })
+                    },
+                )
+                .await
             })
-        },
-    )
-    .await
+        })
+        .await?;
+    Ok(reply)
 }
 
 /// The caller's user's tokens, in the round trip of the token's check.
@@ -92,37 +112,48 @@ pub async fn get(
     Reply::ok(&token)
 }
 
-/// Revokes a token of the caller's user, the caller's own included.
+/// Revokes a token of the caller's user, the caller's own included. The token is checked in
+/// the write's own transaction, the `Idempotency-Key` claimed in it.
 pub async fn revoke(
     State(app): State<App>,
-    caller: Caller,
-    PathParams(id): PathParams<String>,
+    presented: Presented,
+    path: Result<PathParams<String>, ApiError>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    caller.require(Scope::TokensWrite)?;
-    idempotency::run(
-        &app.db,
-        &app.keys,
-        caller.principal(),
-        payload.idempotency_key()?,
-        move |conn, now| {
+    let PathParams(id) = presented.checked(Scope::TokensWrite, path).await?;
+    let key = presented
+        .checked(Scope::TokensWrite, payload.idempotency_key())
+        .await?;
+    let keys = app.keys.clone();
+    let (_, reply) = presented
+        .write(Scope::TokensWrite, move |conn, caller| {
             Box::pin(async move {
-                let before = own(conn, &caller.site_id, &caller.user_id, &id, now).await?;
-                let revoked =
-                    store::tokens::revoke(conn, &caller.site_id, &id, &caller.user_id, now).await?;
-                // Revoking again changes nothing, and is no event.
-                if before.revoked_at.is_none() {
-                    let change = token_revoked(&revoked);
-                    caller
-                        .context
-                        .record(conn, &caller.site_id, change, now)
-                        .await?;
-                }
-                Reply::ok(&revoked)
+                let principal = caller.principal();
+                idempotency::once(
+                    conn,
+                    &keys,
+                    &principal,
+                    key,
+                    clock::now(),
+                    move |conn, now| {
+                        Box::pin(async move {
+                            let (site, user) = (&caller.site_id, &caller.user_id);
+                            let before = own(conn, site, user, &id, now).await?;
+                            let revoked = store::tokens::revoke(conn, site, &id, user, now).await?;
+                            // Revoking again changes nothing, and is no event.
+                            if before.revoked_at.is_none() {
+                                let change = token_revoked(&revoked);
+                                caller.context.record(conn, site, change, now).await?;
+                            }
+                            Reply::ok(&revoked)
+                        })
+                    },
+                )
+                .await
             })
-        },
-    )
-    .await
+        })
+        .await?;
+    Ok(reply)
 }
 
 /// The event of a new token: whose it is and what it may do (the token itself never).
