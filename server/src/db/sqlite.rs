@@ -24,7 +24,11 @@
 //! the group when every worker of the runtime has parked before the interval is over
 //! ([`crate::db::idle`]): no request is then at work that could add a write to it.
 //! Readers are never held: they read the last commit meanwhile.
+//!
+//! Checkpoints (the WAL's pages copied into the database file, so that the WAL can start over)
+//! run on a thread of their own ([`checkpoint_apart`]), not in the commit that fills the WAL.
 
+use std::ffi::c_int;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -34,6 +38,7 @@ use std::time::{Duration, Instant};
 use futures_util::FutureExt;
 use rusqlite::config::DbConfig;
 use rusqlite::functions::FunctionFlags;
+use rusqlite::hooks::Wal;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
@@ -51,6 +56,8 @@ const STATEMENT_CACHE: usize = 64;
 const MAX_GROUP: usize = 128;
 /// The least time from one commit to the next group (see the module's documentation).
 const COMMIT_INTERVAL: Duration = Duration::from_millis(1);
+/// WAL pages after which a checkpoint is due ([`checkpoint_apart`]).
+const CHECKPOINT_PAGES: c_int = 10_000;
 
 pub struct SqliteDb {
     /// Writes for the writer thread.
@@ -82,6 +89,7 @@ impl SqliteDb {
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
             .map_err(database)?;
         migrations::sqlite::apply(&mut writer).map_err(|e| OpenError::Database(e.to_string()))?;
+        checkpoint_apart(path, &mut writer)?;
         let readers = (0..readers.max(1))
             .map(|_| {
                 connect(
@@ -276,6 +284,42 @@ fn write_groups(writer: &SqliteConn, queue: &mpsc::Receiver<Box<dyn Write>>, sta
         }
         state.busy.store(false, Ordering::Relaxed);
     }
+}
+
+/// Checkpoints on a thread of their own, with a connection of their own, once the writer's
+/// commits have put [`CHECKPOINT_PAGES`] pages in the WAL. SQLite's default checkpoints every
+/// 1,000 pages in the commit that passes them, on the writer thread, and every write queued
+/// meanwhile waited for it: under the mixed load a tenth of the writer's CPU was checkpoints.
+/// Apart, a checkpoint holds no write (it is `PASSIVE`: it copies what no reader still needs
+/// and waits for no one), so it can be ten times rarer, and each copies a hot page (the event
+/// log's last leaves, written by every group) once for ten times as many commits
+/// (docs/performance.md). The WAL grows to about 40 MB before the next writer starts it over.
+fn checkpoint_apart(path: &Path, writer: &mut Connection) -> Result<(), OpenError> {
+    let checkpointer = connect(path, OpenFlags::default())?;
+    let (due, wake) = mpsc::sync_channel::<()>(1);
+    // Setting a WAL hook turns SQLite's own automatic checkpoints off.
+    writer
+        .wal_hook(Some(move |_: &mut Wal, pages: c_int| {
+            if pages >= CHECKPOINT_PAGES {
+                // Full: a checkpoint is already due.
+                let _ = due.try_send(());
+            }
+            Ok(())
+        }))
+        .map_err(database)?;
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            // Until the writer's connection, and its hook with the other end, is gone.
+            while wake.recv().is_ok() {
+                let done = checkpointer.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                if let Err(e) = done {
+                    tracing::warn!(error = %e, "SQLite checkpoint failed; tried again after the next commit");
+                }
+            }
+        })
+        .map_err(|e| OpenError::Database(format!("the checkpoint thread cannot start: {e}")))?;
+    Ok(())
 }
 
 /// Runs each write of `group` in a savepoint of one transaction and commits them.
@@ -538,6 +582,41 @@ mod tests {
                 .unwrap(),
             1
         );
+    }
+
+    /// The writer's commits fill the WAL; the checkpoint thread, not the writer, copies it into
+    /// the database file once it holds [`CHECKPOINT_PAGES`] pages.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_wal_is_checkpointed_by_the_checkpoint_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = store(&dir).await;
+        let file = dir.path().join("t.db");
+        let size = || std::fs::metadata(&file).unwrap().len();
+        let before = size();
+        // One commit of more than CHECKPOINT_PAGES pages: rows of nearly a page each.
+        let rows = i64::from(CHECKPOINT_PAGES) + 100;
+        db.write(move |conn| {
+            Box::pin(async move {
+                conn.execute("CREATE TABLE big (body BLOB)", &[]).await?;
+                for _ in 0..rows {
+                    conn.execute("INSERT INTO big (body) VALUES (zeroblob(4000))", &[])
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+        let copied = i64::from(CHECKPOINT_PAGES) * 4000;
+        let started = std::time::Instant::now();
+        while i64::try_from(size()).unwrap() < copied {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the database file stayed at {} bytes (from {before})",
+                size()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     async fn parents(db: &SqliteDb) -> i64 {
