@@ -2,11 +2,23 @@
 
 mod common;
 
-use common::Server;
+use common::{Api, Server, Site};
 use serde_json::{json, Value};
 
 fn key_id(body: &Value) -> String {
     body["id"].as_str().unwrap().to_owned()
+}
+
+/// A token of `site`'s user that may read keys and nothing more.
+async fn reader(api: &Api, site: &Site) -> String {
+    let reader = api
+        .post(
+            &site.token,
+            "/v1/personal_access_tokens",
+            json!({ "name": "reader", "scopes": ["api_keys:read"] }),
+        )
+        .await;
+    reader.ok(201)["token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -499,14 +511,7 @@ async fn writes_to_a_key_check_the_token_in_their_own_transaction() {
         )
         .await;
     let id = key_id(key.ok(201));
-    let reader = api
-        .post(
-            &site.token,
-            "/v1/personal_access_tokens",
-            json!({ "name": "reader", "scopes": ["api_keys:read"] }),
-        )
-        .await;
-    let reader = reader.ok(201)["token"].as_str().unwrap().to_owned();
+    let reader = reader(&api, &site).await;
     let writes = |token: String| {
         let (api, id) = (api.clone(), id.clone());
         async move {
@@ -571,22 +576,11 @@ async fn writes_to_a_key_check_the_token_in_their_own_transaction() {
 async fn keys_made_and_revoked_with_an_idempotency_key_check_the_token_in_that_transaction() {
     let api = Server::shared().api();
     let site = api.site().await;
-    let reader = api
-        .post(
-            &site.token,
-            "/v1/personal_access_tokens",
-            json!({ "name": "reader", "scopes": ["api_keys:read"] }),
-        )
-        .await;
-    let reader = reader.ok(201)["token"].as_str().unwrap().to_owned();
+    let reader = reader(&api, &site).await;
     let body = json!({ "name": "once", "subject": "s" });
     let create = |token: String, key: &'static str, body: Value| {
         let api = api.clone();
-        async move {
-            let headers = [("idempotency-key", key)];
-            api.request("POST", "/v1/api_keys", Some(&token), Some(&body), &headers)
-                .await
-        }
+        async move { api.post_once(&token, "/v1/api_keys", body, key).await }
     };
     for _ in 0..2 {
         for denied in [
@@ -626,10 +620,8 @@ async fn keys_made_and_revoked_with_an_idempotency_key_check_the_token_in_that_t
     let revoke = |token: String| {
         let (api, id) = (api.clone(), id.clone());
         async move {
-            let headers = [("idempotency-key", "revoke-1")];
             let path = format!("/v1/api_keys/{id}/revoke");
-            api.request("POST", &path, Some(&token), Some(&json!({})), &headers)
-                .await
+            api.post_once(&token, &path, json!({}), "revoke-1").await
         }
     };
     assert_eq!(

@@ -670,10 +670,8 @@ async fn tokens_made_and_revoked_with_an_idempotency_key_check_the_token_in_that
     let make = |token: String, key: &'static str, body: Value| {
         let api = api.clone();
         async move {
-            let headers = [("idempotency-key", key)];
             let path = "/v1/personal_access_tokens";
-            api.request("POST", path, Some(&token), Some(&body), &headers)
-                .await
+            api.post_once(&token, path, body, key).await
         }
     };
     let wanted = json!({ "name": "made once" });
@@ -713,10 +711,8 @@ async fn tokens_made_and_revoked_with_an_idempotency_key_check_the_token_in_that
     let revoke = |token: String| {
         let (api, id) = (api.clone(), id.clone());
         async move {
-            let headers = [("idempotency-key", "revoke")];
             let path = format!("/v1/personal_access_tokens/{id}/revoke");
-            api.request("POST", &path, Some(&token), Some(&json!({})), &headers)
-                .await
+            api.post_once(&token, &path, json!({}), "revoke").await
         }
     };
     assert!(revoke(site.token.clone()).await.ok(200)["revoked_at"].is_string());

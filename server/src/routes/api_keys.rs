@@ -1,7 +1,5 @@
 //! `/v1/api_keys`: the keys a site issues to its own users and machines.
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use credport_model::{
@@ -29,40 +27,28 @@ pub async fn create(
     let params: CreateApiKeyParams = presented
         .checked(Scope::ApiKeysWrite, payload.json())
         .await?;
-    let key = presented
-        .checked(Scope::ApiKeysWrite, payload.idempotency_key())
-        .await?;
     let keys = app.keys.clone();
-    let (_, reply) = presented
-        .write(Scope::ApiKeysWrite, move |conn, caller| {
+    let scope = Scope::ApiKeysWrite;
+    idempotency::for_site(
+        presented,
+        &app.keys,
+        scope,
+        &payload,
+        move |conn, caller, now| {
             Box::pin(async move {
-                let (principal, sealing) = (caller.principal(), Arc::clone(&keys));
-                idempotency::once(
-                    conn,
-                    &sealing,
-                    &principal,
-                    key,
-                    clock::now(),
-                    move |conn, now| {
-                        Box::pin(async move {
-                            let site = &caller.site_id;
-                            let created =
-                                store::api_keys::create(conn, &keys, site, &params, now).await?;
-                            let key = &created.api_key;
-                            let change = Change::new("api_key.created", "api_key", &key.id)
-                                .with("name", key.name.as_str())
-                                .with("subject", key.subject.as_str())
-                                .with("scopes", key.scopes.clone());
-                            caller.context.record(conn, site, change, now).await?;
-                            Reply::json(StatusCode::CREATED, &created)
-                        })
-                    },
-                )
-                .await
+                let site = &caller.site_id;
+                let created = store::api_keys::create(conn, &keys, site, &params, now).await?;
+                let key = &created.api_key;
+                let change = Change::new("api_key.created", "api_key", &key.id)
+                    .with("name", key.name.as_str())
+                    .with("subject", key.subject.as_str())
+                    .with("scopes", key.scopes.clone());
+                caller.context.record(conn, site, change, now).await?;
+                Reply::json(StatusCode::CREATED, &created)
             })
-        })
-        .await?;
-    Ok(reply)
+        },
+    )
+    .await
 }
 
 /// A page and its count (one statement on PostgreSQL), in the round trip of the token's check.
@@ -175,39 +161,24 @@ pub async fn revoke(
     path: Result<PathParams<String>, ApiError>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    let PathParams(id) = presented.checked(Scope::ApiKeysWrite, path).await?;
-    let params: RevokeApiKeyParams = presented
-        .checked(Scope::ApiKeysWrite, payload.json())
-        .await?;
-    let key = presented
-        .checked(Scope::ApiKeysWrite, payload.idempotency_key())
-        .await?;
-    let keys = app.keys.clone();
-    let (_, reply) = presented
-        .write(Scope::ApiKeysWrite, move |conn, caller| {
+    let scope = Scope::ApiKeysWrite;
+    let PathParams(id) = presented.checked(scope, path).await?;
+    let params: RevokeApiKeyParams = presented.checked(scope, payload.json()).await?;
+    idempotency::for_site(
+        presented,
+        &app.keys,
+        scope,
+        &payload,
+        move |conn, caller, now| {
             Box::pin(async move {
-                let principal = caller.principal();
-                idempotency::once(
-                    conn,
-                    &keys,
-                    &principal,
-                    key,
-                    clock::now(),
-                    move |conn, now| {
-                        Box::pin(async move {
-                            let site = &caller.site_id;
-                            let revoked =
-                                revoke_recorded(conn, &caller.context, site, &id, &params, now)
-                                    .await?;
-                            Reply::ok(&revoked)
-                        })
-                    },
-                )
-                .await
+                let site = &caller.site_id;
+                let revoked =
+                    revoke_recorded(conn, &caller.context, site, &id, &params, now).await?;
+                Reply::ok(&revoked)
             })
-        })
-        .await?;
-    Ok(reply)
+        },
+    )
+    .await
 }
 
 /// Revokes key `id` of `site` and records `api_key.revoked`, for the site's own route and the

@@ -12,13 +12,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use credport_model::Scope;
 
+use crate::auth::{Caller, Presented};
 use crate::clock;
 use crate::crypto::{self, Keys};
 use crate::db::sql::{Conn, TxFuture};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::idempotency_key::IdempotencyKey;
+use crate::http::input::Payload;
 use crate::http::reply::Reply;
 use crate::store::idempotency_keys;
 
@@ -43,11 +46,38 @@ where
     .await
 }
 
-/// Runs `action` in the transaction of `conn` (a site route's, in which its token was checked:
-/// [`crate::auth::Presented::write`]). With a key, answers from the stored record when there is
-/// one (409 `idempotency_conflict` if it was for another request), and otherwise stores the
-/// action's successful answer before the transaction commits.
-pub async fn once<'c, F>(
+/// A site `POST`: its token checked, its `Idempotency-Key` claimed and `action` run in one
+/// transaction ([`Presented::write`]), the record keyed by the token found there. A wrong key is
+/// answered after the token's check, as any wrong input is ([`Presented::checked`]); an error of
+/// `action` rolls the claim back with everything else, so the key stays free.
+pub async fn for_site<F>(
+    presented: Presented,
+    keys: &Arc<Keys>,
+    scope: Scope,
+    payload: &Payload,
+    action: F,
+) -> Result<Reply, ApiError>
+where
+    F: for<'c> FnOnce(&'c Conn<'c>, &'c Caller, i64) -> TxFuture<'c, Reply> + Send + 'static,
+{
+    let key = presented.checked(scope, payload.idempotency_key()).await?;
+    let keys = Arc::clone(keys);
+    let (_, reply) = presented
+        .write(scope, move |conn, caller| {
+            Box::pin(async move {
+                let principal = caller.principal();
+                let act = move |conn, now| action(conn, caller, now);
+                once(conn, &keys, &principal, key, clock::now(), act).await
+            })
+        })
+        .await?;
+    Ok(reply)
+}
+
+/// Runs `action` in the transaction of `conn`. With a key, answers from the stored record when
+/// there is one (409 `idempotency_conflict` if it was for another request), and otherwise stores
+/// the action's successful answer before the transaction commits.
+async fn once<'c, F>(
     conn: &'c Conn<'c>,
     keys: &Keys,
     principal: &str,

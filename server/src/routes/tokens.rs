@@ -1,7 +1,5 @@
 //! `/v1/personal_access_tokens`: a user's own tokens, as that user sees them.
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use credport_model::{CreateTokenParams, PersonalAccessToken, Scope};
@@ -26,15 +24,15 @@ pub async fn create(
     presented: Presented,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    let params: CreateTokenParams = presented
-        .checked(Scope::TokensWrite, payload.json())
-        .await?;
-    let key = presented
-        .checked(Scope::TokensWrite, payload.idempotency_key())
-        .await?;
+    let scope = Scope::TokensWrite;
+    let params: CreateTokenParams = presented.checked(scope, payload.json()).await?;
     let keys = app.keys.clone();
-    let (_, reply) = presented
-        .write(Scope::TokensWrite, move |conn, caller| {
+    idempotency::for_site(
+        presented,
+        &app.keys,
+        scope,
+        &payload,
+        move |conn, caller, now| {
             Box::pin(async move {
                 let scopes = match params.scopes.as_deref() {
                     None => caller.scopes.clone(),
@@ -46,41 +44,24 @@ pub async fn create(
                         asked
                     }
                 };
-                let (principal, sealing) = (caller.principal(), Arc::clone(&keys));
-                idempotency::once(
-                    conn,
-                    &sealing,
-                    &principal,
-                    key,
-                    clock::now(),
-                    move |conn, now| {
-                        Box::pin(async move {
-                            let new = NewToken {
-                                site_id: &caller.site_id,
-                                user_id: &caller.user_id,
-                                name: &params.name,
-                                scopes: &scopes,
-                                expires_at: expiry(
-                                    params.expires_at.as_deref(),
-                                    caller.expires_at,
-                                    now,
-                                )?,
-                            };
-                            let created = store::tokens::create(conn, &keys, &new, now).await?;
-                            let change = token_created(&created.personal_access_token);
-                            caller
-                                .context
-                                .record(conn, &caller.site_id, change, now)
-                                .await?;
-                            Reply::json(StatusCode::CREATED, &created)
-                        })
-                    },
-                )
-                .await
+                let new = NewToken {
+                    site_id: &caller.site_id,
+                    user_id: &caller.user_id,
+                    name: &params.name,
+                    scopes: &scopes,
+                    expires_at: expiry(params.expires_at.as_deref(), caller.expires_at, now)?,
+                };
+                let created = store::tokens::create(conn, &keys, &new, now).await?;
+                let change = token_created(&created.personal_access_token);
+                caller
+                    .context
+                    .record(conn, &caller.site_id, change, now)
+                    .await?;
+                Reply::json(StatusCode::CREATED, &created)
             })
-        })
-        .await?;
-    Ok(reply)
+        },
+    )
+    .await
 }
 
 /// The caller's user's tokens, in the round trip of the token's check.
@@ -120,40 +101,28 @@ pub async fn revoke(
     path: Result<PathParams<String>, ApiError>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    let PathParams(id) = presented.checked(Scope::TokensWrite, path).await?;
-    let key = presented
-        .checked(Scope::TokensWrite, payload.idempotency_key())
-        .await?;
-    let keys = app.keys.clone();
-    let (_, reply) = presented
-        .write(Scope::TokensWrite, move |conn, caller| {
+    let scope = Scope::TokensWrite;
+    let PathParams(id) = presented.checked(scope, path).await?;
+    idempotency::for_site(
+        presented,
+        &app.keys,
+        scope,
+        &payload,
+        move |conn, caller, now| {
             Box::pin(async move {
-                let principal = caller.principal();
-                idempotency::once(
-                    conn,
-                    &keys,
-                    &principal,
-                    key,
-                    clock::now(),
-                    move |conn, now| {
-                        Box::pin(async move {
-                            let (site, user) = (&caller.site_id, &caller.user_id);
-                            let before = own(conn, site, user, &id, now).await?;
-                            let revoked = store::tokens::revoke(conn, site, &id, user, now).await?;
-                            // Revoking again changes nothing, and is no event.
-                            if before.revoked_at.is_none() {
-                                let change = token_revoked(&revoked);
-                                caller.context.record(conn, site, change, now).await?;
-                            }
-                            Reply::ok(&revoked)
-                        })
-                    },
-                )
-                .await
+                let (site, user) = (&caller.site_id, &caller.user_id);
+                let before = own(conn, site, user, &id, now).await?;
+                let revoked = store::tokens::revoke(conn, site, &id, user, now).await?;
+                // Revoking again changes nothing, and is no event.
+                if before.revoked_at.is_none() {
+                    let change = token_revoked(&revoked);
+                    caller.context.record(conn, site, change, now).await?;
+                }
+                Reply::ok(&revoked)
             })
-        })
-        .await?;
-    Ok(reply)
+        },
+    )
+    .await
 }
 
 /// The event of a new token: whose it is and what it may do (the token itself never).

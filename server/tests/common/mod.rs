@@ -534,6 +534,13 @@ impl Api {
             .await
     }
 
+    /// A `POST` with an `Idempotency-Key`.
+    pub async fn post_once(&self, token: &str, path: &str, body: Value, key: &str) -> Res {
+        let headers = [("idempotency-key", key)];
+        self.request("POST", path, Some(token), Some(&body), &headers)
+            .await
+    }
+
     pub async fn patch(&self, token: &str, path: &str, body: Value) -> Res {
         self.request("PATCH", path, Some(token), Some(&body), &[])
             .await
