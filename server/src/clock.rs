@@ -51,7 +51,7 @@ pub fn format(seconds: i64) -> String {
     String::from_utf8(text.to_vec()).unwrap_or_default()
 }
 
-/// [`format`] of an optional instant.
+/// [`format()`] of an optional instant.
 pub fn format_opt(seconds: Option<i64>) -> Option<String> {
     seconds.map(format)
 }

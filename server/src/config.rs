@@ -102,7 +102,7 @@ pub struct SettingArgs {
     /// Origins allowed by CORS: `*` or a comma-separated list [default: CORS off].
     #[arg(long, env = "CREDPORT_CORS_ORIGINS", global = true)]
     cors_origins: Option<String>,
-    /// The server's address as browsers reach it, e.g. https://credport.example.com behind a
+    /// The server's address as browsers reach it, e.g. `https://credport.example.com` behind a
     /// proxy; connect's redirect URI is this plus /oauth/callback [default: http:// and the
     /// listen address].
     #[arg(long, env = "CREDPORT_PUBLIC_URL", global = true)]

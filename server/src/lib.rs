@@ -2,6 +2,10 @@
 //!
 //! The binary (`main.rs`) only parses the command line; everything else lives here so that the
 //! integration tests can check the route table against the OpenAPI document.
+//!
+//! The crate is a server, not a library: its documentation is read with its private items
+//! (`cargo doc -p credport-server --document-private-items`), where the links to them resolve.
+#![allow(rustdoc::private_intra_doc_links)]
 
 pub mod app;
 pub mod auth;
