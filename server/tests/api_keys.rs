@@ -85,14 +85,7 @@ async fn create_returns_the_key_and_its_secret_once() {
 async fn defaults_and_explicit_type() {
     let api = Server::shared().api();
     let site = api.site().await;
-    let plain = api
-        .post(
-            &site.token,
-            "/v1/api_keys",
-            json!({ "name": "n", "subject": "s" }),
-        )
-        .await;
-    let plain = plain.ok(201);
+    let plain = api.create_key(&site.token, "n").await;
     assert_eq!(plain["type"], "api_key");
     assert_eq!(plain["scopes"], json!([]));
     assert_eq!(plain["claims"], Value::Null);
@@ -293,15 +286,8 @@ async fn update_changes_only_what_is_given() {
 async fn delete_removes_the_key_and_its_secret() {
     let api = Server::shared().api();
     let site = api.site().await;
-    let created = api
-        .post(
-            &site.token,
-            "/v1/api_keys",
-            json!({ "name": "k", "subject": "s" }),
-        )
-        .await;
-    let created = created.ok(201);
-    let id = key_id(created);
+    let created = api.create_key(&site.token, "k").await;
+    let id = key_id(&created);
     let secret = created["secret"].as_str().unwrap().to_owned();
     let deleted = api.delete(&site.token, &format!("/v1/api_keys/{id}")).await;
     assert_eq!(
@@ -331,14 +317,8 @@ async fn delete_removes_the_key_and_its_secret() {
 async fn revoke_keeps_the_first_reason() {
     let api = Server::shared().api();
     let site = api.site().await;
-    let created = api
-        .post(
-            &site.token,
-            "/v1/api_keys",
-            json!({ "name": "k", "subject": "s" }),
-        )
-        .await;
-    let id = key_id(created.ok(201));
+    let created = api.create_key(&site.token, "k").await;
+    let id = key_id(&created);
     let path = format!("/v1/api_keys/{id}/revoke");
     let revoked = api
         .post(&site.token, &path, json!({ "revocation_reason": "leaked" }))
@@ -453,14 +433,7 @@ async fn verify_reports_every_outcome() {
 async fn verify_is_a_read_and_never_replays_an_idempotency_key() {
     let api = Server::shared().api();
     let site = api.site().await;
-    let created = api
-        .post(
-            &site.token,
-            "/v1/api_keys",
-            json!({ "name": "replayed?", "subject": "s" }),
-        )
-        .await;
-    let created = created.ok(201).clone();
+    let created = api.create_key(&site.token, "replayed?").await;
     let id = key_id(&created);
     let body = json!({ "secret": created["secret"] });
     let with_key = [("idempotency-key", "verify-once")];
@@ -503,14 +476,8 @@ async fn verify_is_a_read_and_never_replays_an_idempotency_key() {
 async fn writes_to_a_key_check_the_token_in_their_own_transaction() {
     let api = Server::shared().api();
     let site = api.site().await;
-    let key = api
-        .post(
-            &site.token,
-            "/v1/api_keys",
-            json!({ "name": "kept", "subject": "s" }),
-        )
-        .await;
-    let id = key_id(key.ok(201));
+    let key = api.create_key(&site.token, "kept").await;
+    let id = key_id(&key);
     let reader = reader(&api, &site).await;
     let writes = |token: String| {
         let (api, id) = (api.clone(), id.clone());

@@ -17,14 +17,7 @@ async fn a_live_database_is_copied_while_requests_go_on_and_the_copy_restores() 
     let server = Server::start();
     let api = server.api();
     let site = api.site().await;
-    let first = api
-        .post(
-            &site.token,
-            "/v1/api_keys",
-            json!({ "name": "before", "subject": "s" }),
-        )
-        .await;
-    let first = first.ok(201).clone();
+    let first = api.create_key(&site.token, "before").await;
 
     // Writes go on throughout the backup.
     let stop = Arc::new(AtomicBool::new(false));

@@ -316,14 +316,7 @@ async fn concurrent_requests_with_one_key_act_once() {
 async fn every_post_accepts_an_idempotency_key() {
     let api = Server::shared().api();
     let site = api.site().await;
-    let key = api
-        .post(
-            &site.token,
-            "/v1/api_keys",
-            json!({ "name": "k", "subject": "s" }),
-        )
-        .await;
-    let key = key.ok(201).clone();
+    let key = api.create_key(&site.token, "k").await;
     let id = key["id"].as_str().unwrap();
     let admin_site = format!("/v1/admin/sites/{}", site.id);
     let spare = api

@@ -23,14 +23,7 @@ async fn another_sites_objects_answer_like_missing_ones() {
 
     let connection = api.connection(&ours.id, connection_body("google")).await;
     let conn_id = connection["id"].as_str().unwrap().to_owned();
-    let key = api
-        .post(
-            &ours.token,
-            "/v1/api_keys",
-            json!({ "name": "k", "subject": "s" }),
-        )
-        .await;
-    let key = key.ok(201).clone();
+    let key = api.create_key(&ours.token, "k").await;
     let key_id = key["id"].as_str().unwrap().to_owned();
     let secret = key["secret"].as_str().unwrap().to_owned();
     let token = api

@@ -271,14 +271,8 @@ async fn one_log_line_per_request_without_secrets_or_queries() {
     let server = Server::start_with(Options::default().env("CREDPORT_LOG", "trace"));
     let api = server.api();
     let site = api.site().await;
-    let created = api
-        .post(
-            &site.token,
-            "/v1/api_keys",
-            json!({ "name": "logged", "subject": "s" }),
-        )
-        .await;
-    let secret = created.ok(201)["secret"].as_str().unwrap().to_owned();
+    let created = api.create_key(&site.token, "logged").await;
+    let secret = created["secret"].as_str().unwrap().to_owned();
     let listed = api.get(&site.token, "/v1/api_keys?query=SEARCH-TERM").await;
     let request_id = listed.header("x-request-id").unwrap().to_owned();
     api.get(&site.token, "/v1/nothing").await;
@@ -392,14 +386,8 @@ async fn the_log_names_the_route_and_ids_never_other_path_parts() {
     assert!(line.contains(r#"path="/v1/api_keys/{id}""#), "{line}");
     assert!(logs.contains(r#"path="(no route)""#), "{logs}");
     // An id is no secret: it is kept, so that a request can be traced to its object.
-    let created = api
-        .post(
-            &site.token,
-            "/v1/api_keys",
-            json!({ "name": "traced", "subject": "s" }),
-        )
-        .await;
-    let id = created.ok(201)["id"].as_str().unwrap().to_owned();
+    let created = api.create_key(&site.token, "traced").await;
+    let id = created["id"].as_str().unwrap().to_owned();
     api.get(&site.token, &format!("/v1/api_keys/{id}/secret"))
         .await
         .ok(200);

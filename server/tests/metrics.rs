@@ -44,14 +44,7 @@ async fn requests_refreshes_and_the_pool_are_measured_without_ids_or_secrets() {
     let url = metrics_url(&server);
     let api = server.api();
     let site = api.site().await;
-    let created = api
-        .post(
-            &site.token,
-            "/v1/api_keys",
-            json!({ "name": "measured", "subject": "s" }),
-        )
-        .await;
-    let key = created.ok(201).clone();
+    let key = api.create_key(&site.token, "measured").await;
     let id = key["id"].as_str().unwrap();
     let secret = key["secret"].as_str().unwrap();
     for _ in 0..3 {

@@ -561,14 +561,8 @@ async fn a_token_seen_before_is_checked_again_on_every_read() {
     let connection = api
         .connection(&site.id, common::connection_body("github"))
         .await;
-    let key = api
-        .post(
-            &site.token,
-            "/v1/api_keys",
-            json!({ "name": "read back", "subject": "s" }),
-        )
-        .await;
-    let key = key.ok(201)["id"].as_str().unwrap().to_owned();
+    let key = api.create_key(&site.token, "read back").await;
+    let key = key["id"].as_str().unwrap().to_owned();
     let connection = connection["id"].as_str().unwrap().to_owned();
     let narrow = api.site_with("dora", Some(&["connections:read"])).await;
     let own_token = format!("/v1/personal_access_tokens/{}", site.token_id);

@@ -123,13 +123,7 @@ async fn deliveries_are_signed_and_retried_until_accepted() {
     assert_eq!(one.ok(200)["status"], "enabled");
 
     // An API key event is not for this endpoint; the connection's is.
-    api.post(
-        &site.token,
-        "/v1/api_keys",
-        json!({ "name": "k", "subject": "s" }),
-    )
-    .await
-    .ok(201);
+    api.create_key(&site.token, "k").await;
     let connection = api
         .connection(&site.id, common::connection_body("google"))
         .await;

@@ -617,6 +617,12 @@ impl Api {
         .clone()
     }
 
+    /// A new API key named `name` for subject `s`, made with `token`: its body (with the secret).
+    pub async fn create_key(&self, token: &str, name: &str) -> Value {
+        let body = json!({ "name": name, "subject": "s" });
+        self.post(token, "/v1/api_keys", body).await.ok(201).clone()
+    }
+
     /// Adds a connection to `site` through the admin API.
     pub async fn connection(&self, site: &str, body: Value) -> Value {
         self.admin(
