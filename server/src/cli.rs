@@ -63,13 +63,22 @@ pub fn main() -> ExitCode {
         }
     };
     let result = init_logging().and_then(|()| match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(cli.settings.server()?),
-        Command::Demo => run_demo(
-            cli.settings.storage("demo")?,
-            &cli.settings.demo_public_url()?,
-        ),
+        Command::Serve => {
+            let config = cli.settings.server()?;
+            let workers = cli.settings.worker_threads(&config.storage.database)?;
+            serve(config, workers)
+        }
+        Command::Demo => {
+            let storage = cli.settings.storage("demo")?;
+            let workers = cli.settings.worker_threads(&storage.database)?;
+            run_demo(storage, &cli.settings.demo_public_url()?, workers)
+        }
         Command::Backup { file } => run_backup(&cli.settings.database()?, &file),
-        Command::Reencrypt { batch } => run_reencrypt(cli.settings.storage("reencrypt")?, batch),
+        Command::Reencrypt { batch } => {
+            let storage = cli.settings.storage("reencrypt")?;
+            let workers = cli.settings.worker_threads(&storage.database)?;
+            run_reencrypt(storage, batch, workers)
+        }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -104,9 +113,11 @@ fn init_logging() -> Result<(), Failure> {
         .map_err(|e| runtime_failure(format!("logging could not start: {e}")))
 }
 
-/// The async runtime the server (and PostgreSQL's connections) run on.
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+/// The async runtime the server (and PostgreSQL's connections) run on, with `workers` threads
+/// ([`config::default_worker_threads`]).
+fn runtime(workers: usize) -> Result<tokio::runtime::Runtime, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .on_thread_park(idle::worker_parked)
         .on_thread_unpark(idle::worker_unparked)
@@ -137,7 +148,7 @@ async fn open(storage: &Storage) -> Result<(Arc<Db>, Arc<Keys>), Failure> {
 
 /// Binds, opens the database, then serves; every setting is judged before the first log line,
 /// so that a refusal is the only line on stderr.
-fn serve(config: ServerConfig) -> Result<(), Failure> {
+fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
     let listener = std::net::TcpListener::bind(config.listen)
         .and_then(|l| l.set_nonblocking(true).map(|()| l))
         .map_err(|e| {
@@ -156,7 +167,7 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             })
         })
         .transpose()?;
-    let runtime = runtime()?;
+    let runtime = runtime(workers)?;
     let served = runtime.block_on(async {
         let (db, keys) = open(&config.storage).await?;
         if let Some(listener) = metrics_listener {
@@ -176,6 +187,8 @@ fn serve(config: ServerConfig) -> Result<(), Failure> {
             );
         }
         tracing::info!(database = %config.storage.database.describe(), "database ready");
+        let workers = tokio::runtime::Handle::current().metrics().num_workers();
+        tracing::info!(workers, "request threads ready");
         let rate_limiter = config
             .rate_limit
             .map(|n| Arc::new(RateLimiter::new(&db, n)));
@@ -246,8 +259,8 @@ fn remove_database(path: &std::path::Path) {
     }
 }
 
-fn run_demo(storage: Storage, public_url: &str) -> Result<(), Failure> {
-    let seeded = runtime()?.block_on(async {
+fn run_demo(storage: Storage, public_url: &str, workers: usize) -> Result<(), Failure> {
+    let seeded = runtime(workers)?.block_on(async {
         let (db, keys) = open(&storage).await?;
         let connector = Connector::new(
             Arc::clone(&db),
@@ -271,11 +284,11 @@ fn run_demo(storage: Storage, public_url: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn run_reencrypt(storage: Storage, batch: u32) -> Result<(), Failure> {
+fn run_reencrypt(storage: Storage, batch: u32, workers: usize) -> Result<(), Failure> {
     let printer = ops::reencrypt::Printer {
         terminal: std::io::stderr().is_terminal(),
     };
-    let lines = runtime()?.block_on(async {
+    let lines = runtime(workers)?.block_on(async {
         let (db, keys) = open(&storage).await?;
         let outcome = ops::reencrypt::run(&db, Arc::clone(&keys), batch, &mut |p| printer.show(p))
             .await

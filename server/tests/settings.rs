@@ -175,6 +175,15 @@ fn bad_settings_stop_the_start_with_one_line() {
             ],
             "CREDPORT_SQLITE_READERS",
         ),
+        (
+            vec!["--database", database],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_WORKER_THREADS", "0"),
+            ],
+            "CREDPORT_WORKER_THREADS",
+        ),
         (vec!["--no-such-flag"], vec![], "--no-such-flag"),
         (vec!["demo", "--dev"], vec![], "--dev"),
         (
@@ -195,6 +204,28 @@ fn bad_settings_stop_the_start_with_one_line() {
             "a secret value was echoed: {stderr}"
         );
         assert!(output.stdout.is_empty());
+    }
+}
+
+/// Requests are served by a thread per core (on PostgreSQL one fewer, at least one), or by
+/// `CREDPORT_WORKER_THREADS`: the start-up line counts the runtime's own workers.
+#[test]
+fn requests_are_served_by_the_threads_it_is_told() {
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let default_workers = if common::on_postgres() {
+        cores.saturating_sub(1).max(1)
+    } else {
+        cores
+    };
+    let default = Server::start();
+    let told = Server::start_with(Options::default().env("CREDPORT_WORKER_THREADS", "3"));
+    for (server, workers) in [(&default, default_workers), (&told, 3)] {
+        let logs = server.logs();
+        let line = logs
+            .lines()
+            .find(|line| line.contains("request threads ready"))
+            .unwrap_or_else(|| panic!("no start-up line for the threads: {logs}"));
+        assert!(line.contains(&format!("workers={workers}")), "{line}");
     }
 }
 
