@@ -266,8 +266,6 @@ impl SettingArgs {
         })
     }
 
-    /// Where the server that will serve `demo`'s data is reached: `CREDPORT_PUBLIC_URL`, or the
-    /// default made from `CREDPORT_LISTEN`.
     /// `CREDPORT_WORKER_THREADS`, else [`default_worker_threads`] for this machine's cores and
     /// the `database`.
     pub fn worker_threads(&self, database: &Database) -> Result<usize, ConfigError> {
@@ -280,6 +278,8 @@ impl SettingArgs {
         }
     }
 
+    /// Where the server that will serve `demo`'s data is reached: `CREDPORT_PUBLIC_URL`, or the
+    /// default made from `CREDPORT_LISTEN`.
     pub fn demo_public_url(&self) -> Result<String, ConfigError> {
         match &self.public_url {
             Some(url) => public_url(url),

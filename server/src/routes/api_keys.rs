@@ -24,11 +24,9 @@ pub async fn create(
     presented: Presented,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    let params: CreateApiKeyParams = presented
-        .checked(Scope::ApiKeysWrite, payload.json())
-        .await?;
-    let keys = app.keys.clone();
     let scope = Scope::ApiKeysWrite;
+    let params: CreateApiKeyParams = presented.checked(scope, payload.json()).await?;
+    let keys = app.keys.clone();
     idempotency::for_site(
         presented,
         &app.keys,
