@@ -15,7 +15,7 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use credport_model::Scope;
-use futures_util::future::join;
+use futures_util::future::{join, BoxFuture};
 
 pub use crate::auth::known_sites::Known;
 use crate::auth::known_sites::{KnownSites, KNOWN_TOKENS};
@@ -157,21 +157,27 @@ where
 }
 
 impl Presented {
-    /// The caller, checked in a round trip of its own.
-    pub async fn authenticate(self) -> Result<Caller, ApiError> {
-        let hash = self.hash;
-        let now = clock::now();
-        let owner = self
-            .auth
-            .db
-            .read_single(move |conn| {
-                Box::pin(async move { store::tokens::authenticate(conn, &hash, now).await })
-            })
-            .await?;
-        match owner {
-            Some(owner) => self.admit(owner, now).await,
-            None => Err(failed(&self.auth, &self.client)),
-        }
+    /// The caller, checked in a round trip of its own. Only a token seen for the first time and
+    /// wrong input come this way, so its state is boxed: inline, it made the future of every
+    /// request that might (all of them) several kilobytes larger, and each is moved into a box
+    /// of its own when axum calls the handler (`perf`: copies of futures were 2–4 % of a
+    /// request's CPU; docs/performance.md).
+    fn authenticate(self) -> BoxFuture<'static, Result<Caller, ApiError>> {
+        Box::pin(async move {
+            let hash = self.hash;
+            let now = clock::now();
+            let owner = self
+                .auth
+                .db
+                .read_single(move |conn| {
+                    Box::pin(async move { store::tokens::authenticate(conn, &hash, now).await })
+                })
+                .await?;
+            match owner {
+                Some(owner) => self.admit(owner, now).await,
+                None => Err(failed(&self.auth, &self.client)),
+            }
+        })
     }
 
     /// The request's own input (its query, path or body, as its extractor read it) or, when

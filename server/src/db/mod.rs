@@ -97,6 +97,11 @@ impl Connections {
     }
 }
 
+/// The store's calls are `async` on both stores, and a PostgreSQL transaction's state (the pool's
+/// checkout, the statements in flight) is 2–3 KB. It is boxed ([`Db::read`], [`Db::read_single`],
+/// [`Db::write`]): inline, every future that awaits one carried it, on SQLite too where it is
+/// never used, and a future is copied whole each time it is moved into the one that awaits it
+/// and into axum's box (`perf`: 2–4 % of a request's CPU in those copies; docs/performance.md).
 pub enum Db {
     Sqlite(Arc<sqlite::SqliteDb>),
     Postgres(postgres::PgDb),
@@ -160,7 +165,7 @@ impl Db {
     {
         match self {
             Self::Sqlite(db) => db.read(f),
-            Self::Postgres(pg) => pg.transaction(true, f).await,
+            Self::Postgres(pg) => Box::pin(pg.transaction(true, f)).await,
         }
     }
 
@@ -175,7 +180,7 @@ impl Db {
     {
         match self {
             Self::Sqlite(db) => db.read(f),
-            Self::Postgres(pg) => pg.single_read(f).await,
+            Self::Postgres(pg) => Box::pin(pg.single_read(f)).await,
         }
     }
 
@@ -191,7 +196,7 @@ impl Db {
         match self {
             // Writes go to the writer thread, which commits them in groups.
             Self::Sqlite(db) => db.write(f).await,
-            Self::Postgres(pg) => pg.transaction(false, f).await,
+            Self::Postgres(pg) => Box::pin(pg.transaction(false, f)).await,
         }
     }
 }
@@ -199,6 +204,28 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a store call adds to the future of each request that awaits it, on SQLite: its own
+    /// state and a box for PostgreSQL's (3 KB inline, before it was boxed).
+    #[tokio::test]
+    async fn a_store_call_adds_little_to_a_request_future() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = Database::Sqlite(dir.path().join("t.db"));
+        let db = Db::open(&database, Connections::for_cores(1))
+            .await
+            .unwrap();
+        let write = db.write(|_| Box::pin(async { Ok(()) }));
+        let read = db.read_single(|_| Box::pin(async { Ok(()) }));
+        let snapshot = db.read(|_| Box::pin(async { Ok(()) }));
+        for (call, size) in [
+            ("write", std::mem::size_of_val(&write)),
+            ("read_single", std::mem::size_of_val(&read)),
+            ("read", std::mem::size_of_val(&snapshot)),
+        ] {
+            assert!(size <= 1024, "Db::{call}'s future is {size} bytes");
+        }
+        drop((write, read, snapshot));
+    }
 
     #[test]
     fn database_settings_are_parsed() {

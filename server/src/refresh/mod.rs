@@ -94,6 +94,20 @@ pub async fn credentials(
     if recorded {
         return Ok(stored.answer());
     }
+    // Boxed: a read that needs a refresh first is rare, and inline the refresh's state (the
+    // token endpoint's request) was most of every credentials read's future, 11 KB moved into
+    // axum's box on each request (docs/performance.md).
+    Box::pin(refreshed(refresher, caller, stored, forced)).await
+}
+
+/// The credentials after a refresh (or as stored, when the refresh is passing and they have not
+/// expired), their read recorded in a transaction of its own.
+async fn refreshed(
+    refresher: &Arc<Refresher>,
+    caller: Caller,
+    stored: Stored,
+    forced: bool,
+) -> Result<ProviderCredentials, ApiError> {
     let now = clock::now();
     let reader = caller.context;
     let site_id = caller.site_id;
