@@ -16,20 +16,10 @@ import fs from 'node:fs';
 import inspector from 'node:inspector/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { median, root } from './lib/util.mjs';
+import { commandLine, median, root } from './lib/util.mjs';
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  if (at < 0) return fallback;
-  const [value] = args.splice(at, 2).slice(1);
-  return value;
-};
-const flag = (name) => {
-  const at = args.indexOf(name);
-  if (at >= 0) args.splice(at, 1);
-  return at >= 0;
-};
+const { option, flag } = commandLine(args);
 
 const named = option('--named');
 const compiled = option('--wasm', path.join(root, 'target/wasm32-unknown-unknown/wasm/credport.wasm'));

@@ -17,15 +17,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { postgresDatabase, startSeededServer } from './lib/server.mjs';
-import { benchDir, root } from './lib/util.mjs';
+import { benchDir, commandLine, root } from './lib/util.mjs';
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  if (at < 0) return fallback;
-  const [value] = args.splice(at, 2).slice(1);
-  return value;
-};
+const { option } = commandLine(args);
 const requests = Number(option('--requests', 300));
 const routes = option('--routes', 'floor,credentials,verify,list').split(',');
 const binaries = args.length > 0 ? args.map((b) => path.resolve(b)) : [path.join(root, 'target/release/credport-server')];
@@ -97,8 +92,8 @@ for (const [i, binary] of binaries.entries()) {
   results.push(await measure(binary, i));
 }
 const kilo = (n) => `${(n / 1000).toFixed(1)}k`;
-const shown = (b) => (path.relative(process.cwd(), b).startsWith('..') ? b : path.relative(process.cwd(), b));
-const header = ['route', ...binaries.map((b, i) => `${i}: ${shown(b)}`), ...(binaries.length > 1 ? ['last / first'] : [])];
+const label = (b) => (path.relative(process.cwd(), b).startsWith('..') ? b : path.relative(process.cwd(), b));
+const header = ['route', ...binaries.map((b, i) => `${i}: ${label(b)}`), ...(binaries.length > 1 ? ['last / first'] : [])];
 const rows = routes.map((route) => [
   route,
   ...results.map((r) => kilo(r[route])),

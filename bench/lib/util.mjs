@@ -15,6 +15,25 @@ export function shown(file) {
   return rel.startsWith('..') ? path.relative(root, file) : path.join('dist', rel);
 }
 
+/**
+ * A standalone tool's command line: `option(name, fallback)` takes `name VALUE` out of `args`,
+ * `flag(name)` takes `name`; what is left in `args` afterwards are its operands.
+ */
+export function commandLine(args) {
+  const option = (name, fallback) => {
+    const at = args.indexOf(name);
+    if (at < 0) return fallback;
+    const [value] = args.splice(at, 2).slice(1);
+    return value;
+  };
+  const flag = (name) => {
+    const at = args.indexOf(name);
+    if (at >= 0) args.splice(at, 1);
+    return at >= 0;
+  };
+  return { option, flag };
+}
+
 export function median(values) {
   return percentile(values, 50);
 }
