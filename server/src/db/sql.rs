@@ -114,11 +114,60 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
-/// One result row, read eagerly. Text and blobs are taken out of it (each column is read once),
-/// so that reading a row copies nothing more. A column of an unexpected type is an internal
-/// error naming the column's index, never its value.
+/// One result row. A column of an unexpected type is an internal error naming the column's
+/// index, never its value.
 #[derive(Debug)]
-pub struct Row(Vec<Value>);
+pub struct Row(Columns);
+
+#[derive(Debug)]
+enum Columns {
+    /// SQLite's, copied out as its statement steps (the statement's row lives only until the
+    /// next step). Text and blobs are taken out when read, so a read copies nothing more.
+    Values(Vec<Value>),
+    /// PostgreSQL's, read where the driver holds them: a column read as `str` (a JSON column,
+    /// a status) is never copied, and the row is not copied into values first (that copy was a
+    /// fifth of a list's CPU: docs/performance.md). `width` hides a page's count column
+    /// ([`Conn::counted_page`]).
+    Postgres {
+        row: tokio_postgres::Row,
+        width: usize,
+    },
+}
+
+/// One column as read, borrowed from its row.
+enum Cell<'a> {
+    Null,
+    Int(i64),
+    Bool(bool),
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+/// PostgreSQL's columns by their type, so that one integer read serves `smallint`, `integer`
+/// and `bigint` alike.
+impl<'a> FromSql<'a> for Cell<'a> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        Ok(match *ty {
+            Type::INT8 => Self::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Self::Int(i64::from(i32::from_sql(ty, raw)?)),
+            Type::INT2 => Self::Int(i64::from(i16::from_sql(ty, raw)?)),
+            Type::BOOL => Self::Bool(bool::from_sql(ty, raw)?),
+            Type::BYTEA => Self::Blob(raw),
+            _ => Self::Text(<&str>::from_sql(ty, raw)?),
+        })
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
+        Ok(Self::Null)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(
+            *ty,
+            Type::INT8 | Type::INT4 | Type::INT2 | Type::BOOL | Type::BYTEA
+        ) || <&str as FromSql>::accepts(ty)
+    }
+}
 
 fn wrong_type(index: usize, wanted: &str) -> ApiError {
     ApiError::internal(format!("database: column {index} is not {wanted}"))
@@ -129,22 +178,67 @@ fn no_column(index: usize) -> ApiError {
 }
 
 impl Row {
-    fn value(&self, index: usize) -> Result<&Value, ApiError> {
-        self.0.get(index).ok_or_else(|| no_column(index))
+    fn cell(&self, index: usize) -> Result<Cell<'_>, ApiError> {
+        match &self.0 {
+            Columns::Values(values) => {
+                Ok(match values.get(index).ok_or_else(|| no_column(index))? {
+                    Value::Null => Cell::Null,
+                    Value::Int(n) => Cell::Int(*n),
+                    Value::Bool(b) => Cell::Bool(*b),
+                    Value::Text(s) => Cell::Text(s),
+                    Value::Blob(b) => Cell::Blob(b),
+                })
+            }
+            Columns::Postgres { row, width } if index < *width => {
+                Ok(row.try_get::<_, Cell<'_>>(index)?)
+            }
+            Columns::Postgres { .. } => Err(no_column(index)),
+        }
     }
 
-    fn take(&mut self, index: usize) -> Result<Value, ApiError> {
-        self.0
-            .get_mut(index)
-            .map(|v| std::mem::replace(v, Value::Null))
-            .ok_or_else(|| no_column(index))
+    /// A SQLite row's column, moved out (a second read finds it NULL); `None` on PostgreSQL,
+    /// whose columns are read where they are.
+    fn take(&mut self, index: usize) -> Result<Option<Value>, ApiError> {
+        match &mut self.0 {
+            Columns::Values(values) => values
+                .get_mut(index)
+                .map(|v| Some(std::mem::replace(v, Value::Null)))
+                .ok_or_else(|| no_column(index)),
+            Columns::Postgres { .. } => Ok(None),
+        }
+    }
+
+    /// How many columns the row shows.
+    fn width(&self) -> usize {
+        match &self.0 {
+            Columns::Values(values) => values.len(),
+            Columns::Postgres { width, .. } => *width,
+        }
+    }
+
+    /// Hides the columns from `width` on.
+    fn truncate(&mut self, width: usize) {
+        match &mut self.0 {
+            Columns::Values(values) => values.truncate(width),
+            Columns::Postgres { width: shown, .. } => *shown = width.min(*shown),
+        }
+    }
+
+    /// Whether every column it shows is NULL.
+    fn is_all_null(&self) -> Result<bool, ApiError> {
+        for index in 0..self.width() {
+            if !matches!(self.cell(index)?, Cell::Null) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// A text column, borrowed (for JSON to parse).
     pub fn opt_str(&self, index: usize) -> Result<Option<&str>, ApiError> {
-        match self.value(index)? {
-            Value::Null => Ok(None),
-            Value::Text(s) => Ok(Some(s)),
+        match self.cell(index)? {
+            Cell::Null => Ok(None),
+            Cell::Text(s) => Ok(Some(s)),
             _ => Err(wrong_type(index, "text")),
         }
     }
@@ -156,9 +250,10 @@ impl Row {
 
     pub fn opt_text(&mut self, index: usize) -> Result<Option<String>, ApiError> {
         match self.take(index)? {
-            Value::Null => Ok(None),
-            Value::Text(s) => Ok(Some(s)),
-            _ => Err(wrong_type(index, "text")),
+            None => Ok(self.opt_str(index)?.map(str::to_owned)),
+            Some(Value::Null) => Ok(None),
+            Some(Value::Text(s)) => Ok(Some(s)),
+            Some(_) => Err(wrong_type(index, "text")),
         }
     }
 
@@ -168,9 +263,9 @@ impl Row {
     }
 
     pub fn opt_int(&self, index: usize) -> Result<Option<i64>, ApiError> {
-        match self.value(index)? {
-            Value::Null => Ok(None),
-            Value::Int(n) => Ok(Some(*n)),
+        match self.cell(index)? {
+            Cell::Null => Ok(None),
+            Cell::Int(n) => Ok(Some(n)),
             _ => Err(wrong_type(index, "an integer")),
         }
     }
@@ -182,17 +277,21 @@ impl Row {
 
     /// A boolean: SQLite stores it as an integer, PostgreSQL as `boolean`.
     pub fn bool(&self, index: usize) -> Result<bool, ApiError> {
-        match self.value(index)? {
-            Value::Bool(b) => Ok(*b),
-            Value::Int(n) => Ok(*n != 0),
+        match self.cell(index)? {
+            Cell::Bool(b) => Ok(b),
+            Cell::Int(n) => Ok(n != 0),
             _ => Err(wrong_type(index, "a boolean")),
         }
     }
 
     pub fn blob(&mut self, index: usize) -> Result<Vec<u8>, ApiError> {
         match self.take(index)? {
-            Value::Blob(b) => Ok(b),
-            _ => Err(wrong_type(index, "a blob")),
+            None => match self.cell(index)? {
+                Cell::Blob(b) => Ok(b.to_vec()),
+                _ => Err(wrong_type(index, "a blob")),
+            },
+            Some(Value::Blob(b)) => Ok(b),
+            Some(_) => Err(wrong_type(index, "a blob")),
         }
     }
 }
@@ -248,7 +347,7 @@ impl SqliteConn {
                 (0..width)
                     .map(|i| row.get_ref(i).map(Value::from))
                     .collect::<rusqlite::Result<Vec<_>>>()
-                    .map(Row)
+                    .map(|values| Row(Columns::Values(values)))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -279,7 +378,10 @@ impl Conn<'_> {
                 .query(&numbered_for_postgres(sql), args)
                 .await?
                 .into_iter()
-                .map(Row)
+                .map(|row| {
+                    let width = row.len();
+                    Row(Columns::Postgres { row, width })
+                })
                 .collect()),
         }
     }
@@ -334,11 +436,11 @@ impl Conn<'_> {
                 let mut total = None;
                 let mut page = Vec::new();
                 for mut row in self.query(&sql, args).await? {
-                    let last = row.0.len().saturating_sub(1);
+                    let last = row.width().saturating_sub(1);
                     total = Some(row.int(last)?);
-                    row.0.truncate(last);
+                    row.truncate(last);
                     // The page's columns are left; a page past the end has none but NULLs.
-                    if row.0.iter().any(|value| !matches!(value, Value::Null)) {
+                    if !row.is_all_null()? {
                         page.push(row);
                     }
                 }
@@ -439,30 +541,6 @@ impl ToSql for Value {
     to_sql_checked!();
 }
 
-impl<'a> FromSql<'a> for Value {
-    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
-        Ok(match *ty {
-            Type::INT8 => Self::Int(i64::from_sql(ty, raw)?),
-            Type::INT4 => Self::Int(i64::from(i32::from_sql(ty, raw)?)),
-            Type::INT2 => Self::Int(i64::from(i16::from_sql(ty, raw)?)),
-            Type::BOOL => Self::Bool(bool::from_sql(ty, raw)?),
-            Type::BYTEA => Self::Blob(Vec::<u8>::from_sql(ty, raw)?),
-            _ => Self::Text(String::from_sql(ty, raw)?),
-        })
-    }
-
-    fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
-        Ok(Self::Null)
-    }
-
-    fn accepts(ty: &Type) -> bool {
-        matches!(
-            *ty,
-            Type::INT8 | Type::INT4 | Type::INT2 | Type::BOOL | Type::BYTEA
-        ) || <String as FromSql>::accepts(ty)
-    }
-}
-
 /// A statement sent ahead of the next one, in the same round trip ([`PgConn::execute_deferred`]).
 enum Deferred {
     /// A statement of the simple protocol (`BEGIN …`).
@@ -516,18 +594,14 @@ impl<'a> PgConn<'a> {
             .await
     }
 
-    pub async fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Vec<Value>>, ApiError> {
+    pub async fn query(
+        &self,
+        sql: &str,
+        args: &[Value],
+    ) -> Result<Vec<tokio_postgres::Row>, ApiError> {
         let statement = self.client.prepare_cached(sql).await?;
-        let rows = self
-            .after_deferred(self.client.query(&statement, &bound(args)))
-            .await?;
-        rows.iter()
-            .map(|row| {
-                (0..row.len())
-                    .map(|i| row.try_get::<_, Value>(i).map_err(ApiError::from))
-                    .collect()
-            })
-            .collect()
+        self.after_deferred(self.client.query(&statement, &bound(args)))
+            .await
     }
 
     /// Runs a statement whose outcome the caller does not look at: in a transaction it is
