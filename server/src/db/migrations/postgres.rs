@@ -29,6 +29,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_events.sql",
         include_str!("../../../migrations/postgres/0004_events.sql"),
     ),
+    (
+        "0005_newest_connection.sql",
+        include_str!("../../../migrations/postgres/0005_newest_connection.sql"),
+    ),
 ];
 
 /// The advisory lock's key: "credport" in ASCII, so it is unlikely to meet another program's.

@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_events.sql",
         include_str!("../../../migrations/sqlite/0004_events.sql"),
     ),
+    (
+        "0005_newest_connection.sql",
+        include_str!("../../../migrations/sqlite/0005_newest_connection.sql"),
+    ),
 ];
 
 /// Brings the schema up to date. Each step re-reads the version inside its own immediate
