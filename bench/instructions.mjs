@@ -25,6 +25,12 @@ const requests = Number(option('--requests', 300));
 const routes = option('--routes', 'floor,credentials,verify,list').split(',');
 const binaries = args.length > 0 ? args.map((b) => path.resolve(b)) : [path.join(root, 'target/release/credport-server')];
 
+/** Stops with one line saying what is wrong. */
+function refuse(why) {
+  process.stderr.write(`instructions: ${why}\n`);
+  process.exit(2);
+}
+
 /** One request of each route, the i-th of its run (credentials go through the 100 providers). */
 const ROUTES = {
   floor: ({ url }) => fetch(`${url}/v1/nonexistent/floor`),
@@ -33,14 +39,15 @@ const ROUTES = {
     fetch(`${url}/v1/api_keys/verify`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ secret }) }),
   list: ({ url, auth }) => fetch(`${url}/v1/connections`, { headers: auth }),
 };
+if (!Number.isInteger(requests) || requests < 1) refuse('--requests must be a positive whole number');
 for (const route of routes) {
-  if (!ROUTES[route]) throw new Error(`unknown route ${route} (routes: ${Object.keys(ROUTES).join(', ')})`);
+  if (!ROUTES[route]) refuse(`unknown route ${route} (routes: ${Object.keys(ROUTES).join(', ')})`);
 }
-for (const binary of binaries) if (!fs.existsSync(binary)) throw new Error(`no server binary at ${binary}`);
+for (const binary of binaries) if (!fs.existsSync(binary)) refuse(`no server binary at ${binary}`);
 try {
   execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
 } catch {
-  throw new Error('valgrind is not installed: apt-get install valgrind');
+  refuse('valgrind is not installed (Debian: apt-get install valgrind)');
 }
 
 const outDir = path.join(benchDir, '.cache/callgrind');
