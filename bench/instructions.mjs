@@ -67,7 +67,8 @@ async function call(target, route, times) {
 async function measure(binary, index) {
   const wrapper = path.join(outDir, `server-${index}.sh`);
   const out = path.join(outDir, `${index}-%p.out`);
-  fs.writeFileSync(wrapper, `#!/bin/sh\nexec valgrind -q --tool=callgrind --callgrind-out-file=${out} ${binary} "$@"\n`, { mode: 0o755 });
+  const quoted = (text) => `'${text.replaceAll("'", `'\\''`)}'`;
+  fs.writeFileSync(wrapper, `#!/bin/sh\nexec valgrind -q --tool=callgrind --callgrind-out-file=${quoted(out)} ${quoted(binary)} "$@"\n`, { mode: 0o755 });
   const database = process.env.PGHOST ? postgresDatabase() : undefined;
   const seeded = await startSeededServer(wrapper, { database });
   const pid = String(seeded.server.child.pid);
@@ -88,7 +89,10 @@ async function measure(binary, index) {
       counts[route] = Number(total[1]) / requests;
     }
   } finally {
-    seeded.server.child.kill('SIGKILL');
+    // Its temporary database goes with it; callgrind's dump at exit (what ran after the last
+    // route's) is not one of the counts.
+    await seeded.server.stop();
+    fs.rmSync(path.join(outDir, `${index}-${pid}.out`), { force: true });
   }
   return counts;
 }
