@@ -129,7 +129,7 @@ impl Db {
             Dialect::Postgres => "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
         };
         self.read_single(move |conn| {
-            Box::pin(async move { conn.query_one(sql, &[]).await?.int(0) })
+            Box::pin(async move { conn.query_one(sql, &[], |row| row.int(0)).await })
         })
         .await
     }

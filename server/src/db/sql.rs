@@ -1,8 +1,9 @@
 //! SQL that runs on either store. The store modules are written once against [`Conn`]: each
 //! statement is written with SQLite's numbered parameters (`?1`), which [`Conn`] rewrites to
 //! PostgreSQL's (`$1`); where the dialects really differ, [`Conn::dialect`] says which one to
-//! write. Values cross the boundary as [`Value`]s and come back as [`Row`]s, so neither
-//! rusqlite's nor tokio-postgres' types leak into the store code.
+//! write. Parameters cross the boundary as [`Value`]s, and each result row is read as a [`Row`]
+//! by the closure the query is given, so neither rusqlite's nor tokio-postgres' types leak into
+//! the store code.
 
 use std::error::Error as StdError;
 
@@ -44,7 +45,7 @@ impl Dialect {
     }
 }
 
-/// A bound parameter or a column value.
+/// A bound parameter.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Null,
@@ -114,19 +115,20 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
-/// One result row. A column of an unexpected type is an internal error naming the column's
-/// index, never its value.
+/// One result row, read where the driver holds it: by the closure a query is given
+/// ([`Conn::query`]), so that no column is copied before it is read, and only what the store
+/// keeps (a name, an id) is copied at all. A column of an unexpected type is an internal error
+/// naming the column's index, never its value.
 #[derive(Debug)]
-pub struct Row(Columns);
+pub struct Row<'r>(Columns<'r>);
 
 #[derive(Debug)]
-enum Columns {
-    /// SQLite's, copied out as its statement steps (the statement's row lives only until the
-    /// next step). Text and blobs are taken out when read, so a read copies nothing more.
-    Values(Vec<Value>),
-    /// PostgreSQL's, read where the driver holds them: a column read as `str` (a JSON column,
-    /// a status) is never copied, and the row is not copied into values first (that copy was a
-    /// fifth of a list's CPU: docs/performance.md). `width` hides a page's count column
+enum Columns<'r> {
+    /// SQLite's, borrowed from the statement while it stands on this row (its next step
+    /// overwrites them). Copying every column out first, as the rows once were, was a sixth of
+    /// a list's instructions (docs/performance.md).
+    Sqlite(&'r rusqlite::Row<'r>),
+    /// PostgreSQL's, as the driver received them. `width` hides a page's count column
     /// ([`Conn::counted_page`]).
     Postgres {
         row: tokio_postgres::Row,
@@ -177,18 +179,21 @@ fn no_column(index: usize) -> ApiError {
     ApiError::internal(format!("database: no column {index}"))
 }
 
-impl Row {
+impl Row<'_> {
     fn cell(&self, index: usize) -> Result<Cell<'_>, ApiError> {
+        use rusqlite::types::ValueRef;
         match &self.0 {
-            Columns::Values(values) => {
-                Ok(match values.get(index).ok_or_else(|| no_column(index))? {
-                    Value::Null => Cell::Null,
-                    Value::Int(n) => Cell::Int(*n),
-                    Value::Bool(b) => Cell::Bool(*b),
-                    Value::Text(s) => Cell::Text(s),
-                    Value::Blob(b) => Cell::Blob(b),
-                })
-            }
+            Columns::Sqlite(row) => Ok(match row.get_ref(index).map_err(|_| no_column(index))? {
+                ValueRef::Null => Cell::Null,
+                ValueRef::Integer(n) => Cell::Int(n),
+                // The store writes text from Rust strings only.
+                ValueRef::Text(t) => {
+                    Cell::Text(std::str::from_utf8(t).map_err(|_| wrong_type(index, "UTF-8 text"))?)
+                }
+                ValueRef::Blob(b) => Cell::Blob(b),
+                // The schema has no REAL column.
+                ValueRef::Real(_) => return Err(wrong_type(index, "an integer, text or a blob")),
+            }),
             Columns::Postgres { row, width } if index < *width => {
                 Ok(row.try_get::<_, Cell<'_>>(index)?)
             }
@@ -196,31 +201,18 @@ impl Row {
         }
     }
 
-    /// A SQLite row's column, moved out (a second read finds it NULL); `None` on PostgreSQL,
-    /// whose columns are read where they are.
-    fn take(&mut self, index: usize) -> Result<Option<Value>, ApiError> {
-        match &mut self.0 {
-            Columns::Values(values) => values
-                .get_mut(index)
-                .map(|v| Some(std::mem::replace(v, Value::Null)))
-                .ok_or_else(|| no_column(index)),
-            Columns::Postgres { .. } => Ok(None),
-        }
-    }
-
     /// How many columns the row shows.
     fn width(&self) -> usize {
         match &self.0 {
-            Columns::Values(values) => values.len(),
+            Columns::Sqlite(row) => row.as_ref().column_count(),
             Columns::Postgres { width, .. } => *width,
         }
     }
 
-    /// Hides the columns from `width` on.
-    fn truncate(&mut self, width: usize) {
-        match &mut self.0 {
-            Columns::Values(values) => values.truncate(width),
-            Columns::Postgres { width: shown, .. } => *shown = width.min(*shown),
+    /// Hides a PostgreSQL row's columns from `width` on (a page's count column).
+    fn hide_from(&mut self, width: usize) {
+        if let Columns::Postgres { width: shown, .. } = &mut self.0 {
+            *shown = width.min(*shown);
         }
     }
 
@@ -248,18 +240,12 @@ impl Row {
             .ok_or_else(|| wrong_type(index, "non-null text"))
     }
 
-    pub fn opt_text(&mut self, index: usize) -> Result<Option<String>, ApiError> {
-        match self.take(index)? {
-            None => Ok(self.opt_str(index)?.map(str::to_owned)),
-            Some(Value::Null) => Ok(None),
-            Some(Value::Text(s)) => Ok(Some(s)),
-            Some(_) => Err(wrong_type(index, "text")),
-        }
+    pub fn opt_text(&self, index: usize) -> Result<Option<String>, ApiError> {
+        Ok(self.opt_str(index)?.map(str::to_owned))
     }
 
-    pub fn text(&mut self, index: usize) -> Result<String, ApiError> {
-        self.opt_text(index)?
-            .ok_or_else(|| wrong_type(index, "non-null text"))
+    pub fn text(&self, index: usize) -> Result<String, ApiError> {
+        self.str(index).map(str::to_owned)
     }
 
     pub fn opt_int(&self, index: usize) -> Result<Option<i64>, ApiError> {
@@ -284,14 +270,23 @@ impl Row {
         }
     }
 
-    pub fn blob(&mut self, index: usize) -> Result<Vec<u8>, ApiError> {
-        match self.take(index)? {
-            None => match self.cell(index)? {
-                Cell::Blob(b) => Ok(b.to_vec()),
-                _ => Err(wrong_type(index, "a blob")),
-            },
-            Some(Value::Blob(b)) => Ok(b),
-            Some(_) => Err(wrong_type(index, "a blob")),
+    /// A blob column, borrowed.
+    pub fn bytes(&self, index: usize) -> Result<&[u8], ApiError> {
+        match self.cell(index)? {
+            Cell::Blob(b) => Ok(b),
+            _ => Err(wrong_type(index, "a blob")),
+        }
+    }
+
+    pub fn blob(&self, index: usize) -> Result<Vec<u8>, ApiError> {
+        self.bytes(index).map(<[u8]>::to_vec)
+    }
+
+    pub fn opt_blob(&self, index: usize) -> Result<Option<Vec<u8>>, ApiError> {
+        match self.cell(index)? {
+            Cell::Null => Ok(None),
+            Cell::Blob(b) => Ok(Some(b.to_vec())),
+            _ => Err(wrong_type(index, "a blob")),
         }
     }
 }
@@ -338,19 +333,23 @@ impl SqliteConn {
         Ok(changed as u64)
     }
 
-    fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, ApiError> {
+    /// Runs a query and hands its rows to `each`, in order, until `each` answers `false`.
+    /// Not generic, so that the stepping is compiled once for every caller.
+    fn rows(
+        &self,
+        sql: &str,
+        args: &[Value],
+        each: &mut dyn FnMut(&Row<'_>) -> Result<bool, ApiError>,
+    ) -> Result<(), ApiError> {
         let conn = self.lock();
         let mut statement = conn.prepare_cached(sql)?;
-        let width = statement.column_count();
-        let rows = statement
-            .query_map(rusqlite::params_from_iter(args), |row| {
-                (0..width)
-                    .map(|i| row.get_ref(i).map(Value::from))
-                    .collect::<rusqlite::Result<Vec<_>>>()
-                    .map(|values| Row(Columns::Values(values)))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        let mut rows = statement.query(rusqlite::params_from_iter(args))?;
+        while let Some(row) = rows.next()? {
+            if !each(&Row(Columns::Sqlite(row)))? {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -370,19 +369,31 @@ impl Conn<'_> {
         }
     }
 
-    /// Every row of a query.
-    pub async fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, ApiError> {
+    /// Every row of a query, each read by `read` (see [`Row`]).
+    pub async fn query<T>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        mut read: impl FnMut(&Row<'_>) -> Result<T, ApiError> + Send,
+    ) -> Result<Vec<T>, ApiError> {
         match self {
-            Self::Sqlite(conn) => conn.query(sql, args),
-            Self::Postgres(conn) => Ok(conn
+            Self::Sqlite(conn) => {
+                let mut read_all = Vec::new();
+                conn.rows(sql, args, &mut |row| {
+                    read_all.push(read(row)?);
+                    Ok(true)
+                })?;
+                Ok(read_all)
+            }
+            Self::Postgres(conn) => conn
                 .query(&numbered_for_postgres(sql), args)
                 .await?
                 .into_iter()
                 .map(|row| {
                     let width = row.len();
-                    Row(Columns::Postgres { row, width })
+                    read(&Row(Columns::Postgres { row, width }))
                 })
-                .collect()),
+                .collect(),
         }
     }
 
@@ -400,9 +411,37 @@ impl Conn<'_> {
         }
     }
 
-    /// The first row of a query, if any.
-    pub async fn query_opt(&self, sql: &str, args: &[Value]) -> Result<Option<Row>, ApiError> {
-        Ok(self.query(sql, args).await?.into_iter().next())
+    /// The first row of a query, if any, read by `read`; SQLite steps no further.
+    pub async fn query_opt<T>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        read: impl FnOnce(&Row<'_>) -> Result<T, ApiError> + Send,
+    ) -> Result<Option<T>, ApiError> {
+        let mut read = Some(read);
+        let mut first = None;
+        match self {
+            Self::Sqlite(conn) => conn.rows(sql, args, &mut |row| {
+                if let Some(read) = read.take() {
+                    first = Some(read(row)?);
+                }
+                Ok(false)
+            })?,
+            Self::Postgres(conn) => {
+                if let Some(row) = conn
+                    .query(&numbered_for_postgres(sql), args)
+                    .await?
+                    .into_iter()
+                    .next()
+                {
+                    let width = row.len();
+                    if let Some(read) = read.take() {
+                        first = Some(read(&Row(Columns::Postgres { row, width }))?);
+                    }
+                }
+            }
+        }
+        Ok(first)
     }
 
     /// A page of a list and the count of everything the list matches, from one snapshot: the
@@ -416,18 +455,19 @@ impl Conn<'_> {
     /// past the end is one row holding only the count. On SQLite every read is a transaction, and
     /// the two plain statements cost less than that one, which SQLite answers by copying the page
     /// into a table of its own and sorting it again (measured: docs/performance.md).
-    pub async fn counted_page(
+    pub async fn counted_page<T>(
         &self,
         columns: &str,
         from: &str,
         order: &str,
         page: &str,
         (args, filter_args): (&[Value], usize),
-    ) -> Result<(i64, Vec<Row>), ApiError> {
+        mut read: impl FnMut(&Row<'_>) -> Result<T, ApiError> + Send,
+    ) -> Result<(i64, Vec<T>), ApiError> {
         let count = format!("SELECT COUNT(*) AS total FROM {from}");
         let rows = format!("SELECT {columns} FROM {from} ORDER BY {order} {page}");
-        match self.dialect() {
-            Dialect::Postgres => {
+        match self {
+            Self::Postgres(conn) => {
                 let sql = format!(
                     "WITH matching AS ({count})
                      SELECT page.*, matching.total FROM matching LEFT JOIN ({rows}) AS page ON TRUE
@@ -435,30 +475,37 @@ impl Conn<'_> {
                 );
                 let mut total = None;
                 let mut page = Vec::new();
-                for mut row in self.query(&sql, args).await? {
-                    let last = row.width().saturating_sub(1);
+                for row in conn.query(&numbered_for_postgres(&sql), args).await? {
+                    let width = row.len();
+                    let last = width.saturating_sub(1);
+                    let mut row = Row(Columns::Postgres { row, width });
                     total = Some(row.int(last)?);
-                    row.truncate(last);
+                    row.hide_from(last);
                     // The page's columns are left; a page past the end has none but NULLs.
                     if !row.is_all_null()? {
-                        page.push(row);
+                        page.push(read(&row)?);
                     }
                 }
                 let total =
                     total.ok_or_else(|| ApiError::internal("database: a count answered no row"))?;
                 Ok((total, page))
             }
-            Dialect::Sqlite => {
+            Self::Sqlite(_) => {
                 let filter = args.get(..filter_args).unwrap_or(args);
-                let total = self.query_one(&count, filter).await?.int(0)?;
-                Ok((total, self.query(&rows, args).await?))
+                let total = self.query_one(&count, filter, |row| row.int(0)).await?;
+                Ok((total, self.query(&rows, args, read).await?))
             }
         }
     }
 
-    /// The first row of a query that always has one (`COUNT(*)`).
-    pub async fn query_one(&self, sql: &str, args: &[Value]) -> Result<Row, ApiError> {
-        self.query_opt(sql, args)
+    /// The first row of a query that always has one (`COUNT(*)`), read by `read`.
+    pub async fn query_one<T>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        read: impl FnOnce(&Row<'_>) -> Result<T, ApiError> + Send,
+    ) -> Result<T, ApiError> {
+        self.query_opt(sql, args, read)
             .await?
             .ok_or_else(|| ApiError::internal("database: a query answered no row"))
     }
@@ -479,25 +526,6 @@ fn numbered_for_postgres(sql: &str) -> String {
     }
     out.push_str(sql.get(copied..).unwrap_or_default());
     out
-}
-
-impl From<rusqlite::types::ValueRef<'_>> for Value {
-    fn from(value: rusqlite::types::ValueRef<'_>) -> Self {
-        use rusqlite::types::ValueRef;
-        match value {
-            ValueRef::Null => Self::Null,
-            ValueRef::Integer(n) => Self::Int(n),
-            // The schema has no REAL column; a float would be a bug, shown as what it is.
-            ValueRef::Real(f) => Self::Text(f.to_string()),
-            // Valid UTF-8 (all the store writes) is checked and copied at once; anything else is
-            // shown with replacement characters, not refused.
-            ValueRef::Text(t) => Self::Text(match std::str::from_utf8(t) {
-                Ok(text) => text.to_owned(),
-                Err(_) => String::from_utf8_lossy(t).into_owned(),
-            }),
-            ValueRef::Blob(b) => Self::Blob(b.to_vec()),
-        }
-    }
 }
 
 impl rusqlite::ToSql for Value {

@@ -578,8 +578,10 @@ mod tests {
         assert_eq!(answer.unwrap_err().status(), 500);
         // The reader is whole: its transaction was ended.
         assert_eq!(
-            db.read(|conn| Box::pin(async move { conn.query_one("SELECT 1", &[]).await?.int(0) }))
-                .unwrap(),
+            db.read(|conn| Box::pin(async move {
+                conn.query_one("SELECT 1", &[], |row| row.int(0)).await
+            }))
+            .unwrap(),
             1
         );
     }
@@ -622,9 +624,8 @@ mod tests {
     async fn parents(db: &SqliteDb) -> i64 {
         db.read(move |conn| {
             Box::pin(async move {
-                conn.query_one("SELECT COUNT(*) FROM parent", &[])
-                    .await?
-                    .int(0)
+                conn.query_one("SELECT COUNT(*) FROM parent", &[], |row| row.int(0))
+                    .await
             })
         })
         .unwrap()
@@ -666,11 +667,8 @@ mod tests {
         let ids = db
             .read(move |conn| {
                 Box::pin(async move {
-                    conn.query("SELECT id FROM parent ORDER BY id", &[])
-                        .await?
-                        .iter()
-                        .map(|row| row.int(0))
-                        .collect::<Result<Vec<_>, _>>()
+                    conn.query("SELECT id FROM parent ORDER BY id", &[], |row| row.int(0))
+                        .await
                 })
             })
             .unwrap();

@@ -50,7 +50,7 @@ pub async fn insert(conn: &Conn<'_>, event: &Event, at: i64) -> Result<(), ApiEr
     .await
 }
 
-fn from_row(row: &mut Row) -> Result<Event, ApiError> {
+fn from_row(row: &Row) -> Result<Event, ApiError> {
     Ok(Event {
         id: row.text(1)?,
         site_id: row.text(2)?,
@@ -121,18 +121,16 @@ pub async fn list(
                 before.into(),
                 Value::Int(limit + 1),
             ],
+            |row| Ok((row.int(0)?, from_row(row)?)),
         )
         .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let next_cursor = match rows.last() {
-        Some(last) if more => Some(cursor(last.int(0)?)),
+        Some((seq, _)) if more => Some(cursor(*seq)),
         _ => None,
     };
-    let data = rows
-        .iter_mut()
-        .map(from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+    let data = rows.into_iter().map(|(_, event)| event).collect();
     Ok(EventPage { data, next_cursor })
 }
 

@@ -119,18 +119,26 @@ pub async fn claim(
                 lease_until_ms.into(),
                 max.into(),
             ],
+            |row| {
+                Ok((
+                    row.text(0)?,
+                    row.text(1)?,
+                    row.text(2)?,
+                    row.text(3)?,
+                    usize::try_from(row.int(4)?).unwrap_or(usize::MAX),
+                ))
+            },
         )
         .await?;
     let mut due = Vec::with_capacity(rows.len());
-    for mut row in rows {
-        let endpoint_id = row.text(1)?;
+    for (id, endpoint_id, event_id, payload, attempts) in rows {
         let (url, secret) = webhook_endpoints::target(conn, keys, &endpoint_id).await?;
         due.push(Due {
-            id: row.text(0)?,
+            id,
             endpoint_id,
-            event_id: row.text(2)?,
-            payload: row.text(3)?,
-            attempts: usize::try_from(row.int(4)?).unwrap_or(usize::MAX),
+            event_id,
+            payload,
+            attempts,
             url,
             secret,
         });
@@ -226,7 +234,7 @@ pub async fn finish(
     }
 }
 
-fn delivery_from_row(row: &mut Row) -> Result<WebhookDelivery, ApiError> {
+fn delivery_from_row(row: &Row) -> Result<WebhookDelivery, ApiError> {
     Ok(WebhookDelivery {
         id: row.text(0)?,
         event_id: row.text(1)?,
@@ -254,11 +262,9 @@ pub async fn list(
                 last_status_code, last_error, next_attempt_at_ms, created_at
              FROM webhook_deliveries WHERE endpoint_id = ?1 ORDER BY seq DESC LIMIT ?2",
             &[endpoint_id.into(), LISTED.into()],
+            delivery_from_row,
         )
-        .await?
-        .iter_mut()
-        .map(delivery_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+        .await?;
     Ok(WebhookDeliveryList { data })
 }
 

@@ -67,9 +67,12 @@ pub async fn unlock(db: &Db, ring: &KeyRing) -> Result<Keys, Refusal> {
                 )
                 .await?;
                 let first_check = conn
-                    .query_one("SELECT value FROM meta WHERE key = ?1", &[KEY_CHECK.into()])
-                    .await?
-                    .blob(0)?;
+                    .query_one(
+                        "SELECT value FROM meta WHERE key = ?1",
+                        &[KEY_CHECK.into()],
+                        |row| row.blob(0),
+                    )
+                    .await?;
                 // The configured key the database was first started with, if it still is.
                 let first = checks
                     .iter()
@@ -94,10 +97,9 @@ pub async fn unlock(db: &Db, ring: &KeyRing) -> Result<Keys, Refusal> {
                     .query_opt(
                         "SELECT value FROM meta WHERE key = ?1",
                         &[LOOKUP_KEY.into()],
+                        |row| row.blob(0),
                     )
-                    .await?
-                    .map(|mut row| row.blob(0))
-                    .transpose()?;
+                    .await?;
                 // Unwrapping needs no lookup key: any will do until the real one is known.
                 let unwrapping = Keys::unlocked(&ring_copy, &[0; 32], first);
                 let lookup = wrapped.and_then(|w| {

@@ -19,7 +19,7 @@ const OBJECT: &str = "api_key";
 const COLUMNS: &str = "id, type, name, subject, description, claims, scopes, created_by, \
     revoked, revocation_reason, expiration, last_used_at, created_at, updated_at";
 
-fn from_row(row: &mut Row, now: i64) -> Result<ApiKey, ApiError> {
+fn from_row(row: &Row, now: i64) -> Result<ApiKey, ApiError> {
     let expiration = row.opt_int(10)?;
     Ok(ApiKey {
         id: row.text(0)?,
@@ -75,6 +75,7 @@ async fn ensure_name_free(
         .query_opt(
             "SELECT 1 FROM api_keys WHERE site_id = ?1 AND subject = ?2 AND name = ?3 AND id <> ?4",
             &[site_id.into(), subject.into(), name.into(), except.into()],
+            |_| Ok(()),
         )
         .await?;
     match taken {
@@ -169,19 +170,16 @@ pub async fn list(
     let limit = params.limit.unwrap_or(ListApiKeysParams::DEFAULT_LIMIT);
     let offset = params.offset.unwrap_or(0);
     args.extend([limit.into(), offset.into()]);
-    let (total, mut rows) = conn
+    let (total, data) = conn
         .counted_page(
             COLUMNS,
             &from,
             "created_at DESC, id DESC",
             "LIMIT ?7 OFFSET ?8",
             (&args, filter_args),
+            |row| from_row(row, now),
         )
         .await?;
-    let data = rows
-        .iter_mut()
-        .map(|row| from_row(row, now))
-        .collect::<Result<Vec<_>, _>>()?;
     Ok(ApiKeyList {
         data,
         total_count: u64::try_from(total).unwrap_or_default(),
@@ -192,10 +190,9 @@ pub async fn get(conn: &Conn<'_>, site_id: &str, id: &str, now: i64) -> Result<A
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM api_keys WHERE site_id = ?1 AND id = ?2"),
         &[site_id.into(), id.into()],
+        |row| from_row(row, now),
     )
     .await?
-    .map(|mut row| from_row(&mut row, now))
-    .transpose()?
     .ok_or_else(|| ApiError::not_found("API key"))
 }
 
@@ -280,10 +277,10 @@ pub async fn secret(
         .query_opt(
             "SELECT secret FROM api_keys WHERE site_id = ?1 AND id = ?2",
             &[site_id.into(), id.into()],
+            |row| row.blob(0),
         )
         .await?
-        .ok_or_else(|| ApiError::not_found("API key"))?
-        .blob(0)?;
+        .ok_or_else(|| ApiError::not_found("API key"))?;
     let secret = String::from_utf8(keys.decrypt(&secret_aad(id), &sealed)?)
         .map_err(|_| ApiError::internal("a stored API-key secret is not UTF-8"))?;
     Ok(ApiKeySecret {
@@ -325,21 +322,21 @@ pub async fn verify(
     now: i64,
 ) -> Result<(VerifyApiKeyResult, Option<String>), ApiError> {
     let hash = keys.lookup_hash(secret);
-    let found = conn
+    // The key and when it was last used (seconds), if the secret is one of this site's keys.
+    let owned = conn
         .query_opt(
             &format!("SELECT {COLUMNS}, site_id, lookup_hash FROM api_keys WHERE lookup_hash = ?1"),
             &[hash[..].into()],
+            |row| {
+                let owned = row.str(14)? == site_id && crypto::hashes_equal(row.bytes(15)?, &hash);
+                if !owned {
+                    return Ok(None);
+                }
+                Ok(Some((from_row(row, now)?, row.opt_int(11)?)))
+            },
         )
-        .await?;
-    // The key and when it was last used (seconds), if the secret is one of this site's keys.
-    let mut owned = None;
-    if let Some(mut row) = found {
-        let stored = row.blob(15)?;
-        if row.str(14)? == site_id && crypto::hashes_equal(&stored, &hash) {
-            let last_used_at = row.opt_int(11)?;
-            owned = Some((from_row(&mut row, now)?, last_used_at));
-        }
-    }
+        .await?
+        .flatten();
     let Some((key, last_used_at)) = owned else {
         let verdict = VerifyApiKeyResult {
             valid: false,

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 const COLUMNS: &str = "id, status, provider_config_key, connection_id, return_url, metadata, \
     error, expires_at, created_at, updated_at";
 
-fn from_row(row: &mut Row, now: i64) -> Result<ConnectSession, ApiError> {
+fn from_row(row: &Row, now: i64) -> Result<ConnectSession, ApiError> {
     let expires_at = row.int(7)?;
     let status = match ConnectSessionStatus::from(row.str(1)?) {
         ConnectSessionStatus::Pending if expires_at <= now => ConnectSessionStatus::Expired,
@@ -86,10 +86,9 @@ pub async fn get(
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM connect_sessions WHERE site_id = ?1 AND id = ?2"),
         &[site_id.into(), id.into()],
+        |row| from_row(row, now),
     )
     .await?
-    .map(|mut row| from_row(&mut row, now))
-    .transpose()?
     .ok_or_else(|| ApiError::not_found("connect session"))
 }
 
@@ -119,31 +118,39 @@ pub async fn open_link(
     now: i64,
     expires_at: i64,
 ) -> Result<Result<Opened, Refusal>, ApiError> {
-    let Some(mut row) = conn
+    let Some((opened, pending, session_expires_at)) = conn
         .query_opt(
             "SELECT id, site_id, provider_config_key, status, link_used_at, expires_at
          FROM connect_sessions WHERE link_hash = ?1",
             &[link_hash.into()],
+            |row| {
+                let opened = Opened {
+                    id: row.text(0)?,
+                    site_id: row.text(1)?,
+                    provider_config_key: row.text(2)?,
+                };
+                let pending = row.str(3)? == "pending" && row.opt_int(4)?.is_none();
+                Ok((opened, pending, row.int(5)?))
+            },
         )
         .await?
     else {
         return Ok(Err(Refusal::Unknown));
     };
-    let id = row.text(0)?;
-    if row.str(3)? != "pending" || row.opt_int(4)?.is_some() {
+    if !pending {
         return Ok(Err(Refusal::Used));
     }
-    if row.int(5)? <= now {
+    if session_expires_at <= now {
         return Ok(Err(Refusal::Expired));
     }
-    let sealed = keys.encrypt(&verifier_aad(&id), verifier.as_bytes())?;
+    let sealed = keys.encrypt(&verifier_aad(&opened.id), verifier.as_bytes())?;
     let taken = conn
         .execute(
             "UPDATE connect_sessions SET link_used_at = ?2, state_hash = ?3, code_verifier = ?4,
             expires_at = ?5, updated_at = ?2
          WHERE id = ?1 AND link_used_at IS NULL AND status = 'pending' AND expires_at > ?2",
             &[
-                id.as_str().into(),
+                opened.id.as_str().into(),
                 now.into(),
                 state_hash.into(),
                 sealed.into(),
@@ -154,11 +161,7 @@ pub async fn open_link(
     if taken == 0 {
         return Ok(Err(Refusal::Used));
     }
-    Ok(Ok(Opened {
-        id,
-        site_id: row.text(1)?,
-        provider_config_key: row.text(2)?,
-    }))
+    Ok(Ok(opened))
 }
 
 /// A session whose state a callback just took. Not `Debug`: it holds the verifier.
@@ -180,24 +183,37 @@ pub async fn take_state(
     state_hash: &[u8],
     now: i64,
 ) -> Result<Result<Taken, Refusal>, ApiError> {
-    let Some(mut row) = conn
+    let Some((pending, session_expires_at, session)) = conn
         .query_opt(
             "SELECT id, site_id, provider_config_key, connection_id, return_url, metadata,
                 status, state_used_at, expires_at, code_verifier
          FROM connect_sessions WHERE state_hash = ?1",
             &[state_hash.into()],
+            |row| {
+                let pending = row.str(6)? == "pending" && row.opt_int(7)?.is_none();
+                let session = (
+                    row.text(0)?,
+                    row.text(1)?,
+                    row.text(2)?,
+                    row.opt_text(3)?,
+                    row.opt_text(4)?,
+                    json_column(row, 5)?,
+                    row.opt_blob(9)?,
+                );
+                Ok((pending, row.int(8)?, session))
+            },
         )
         .await?
     else {
         return Ok(Err(Refusal::Unknown));
     };
-    if row.str(6)? != "pending" || row.opt_int(7)?.is_some() {
+    if !pending {
         return Ok(Err(Refusal::Used));
     }
-    if row.int(8)? <= now {
+    if session_expires_at <= now {
         return Ok(Err(Refusal::Expired));
     }
-    let id = row.text(0)?;
+    let (id, site_id, provider_config_key, connection_id, return_url, metadata, sealed) = session;
     let taken = conn
         .execute(
             "UPDATE connect_sessions SET state_used_at = ?2, updated_at = ?2
@@ -208,15 +224,17 @@ pub async fn take_state(
     if taken == 0 {
         return Ok(Err(Refusal::Used));
     }
-    let verifier = keys.decrypt(&verifier_aad(&id), &row.blob(9)?)?;
+    // A pending session whose link was opened holds its verifier.
+    let sealed = sealed.ok_or_else(|| ApiError::internal("a taken state has no PKCE verifier"))?;
+    let verifier = keys.decrypt(&verifier_aad(&id), &sealed)?;
     let verifier = String::from_utf8(verifier)
         .map_err(|_| ApiError::internal("a stored PKCE verifier is not UTF-8"))?;
     Ok(Ok(Taken {
-        site_id: row.text(1)?,
-        provider_config_key: row.text(2)?,
-        connection_id: row.opt_text(3)?,
-        return_url: row.opt_text(4)?,
-        metadata: json_column(&row, 5)?,
+        site_id,
+        provider_config_key,
+        connection_id,
+        return_url,
+        metadata,
         code_verifier: credport_model::Secret::new(verifier),
         id,
     }))

@@ -20,7 +20,7 @@ const COLUMNS: &str = "id, provider, provider_config_key, root_resource_id, root
 /// What a connection shows of its refreshes, read after [`COLUMNS`] (the server writes them).
 const REFRESH_COLUMNS: &str = "last_refreshed_at, refresh_error";
 
-fn from_row(row: &mut Row) -> Result<Connection, ApiError> {
+fn from_row(row: &Row) -> Result<Connection, ApiError> {
     Ok(Connection {
         id: row.text(0)?,
         provider: row.text(1)?,
@@ -159,12 +159,10 @@ pub async fn update(
                 now.into(),
                 new_credentials.into(),
             ],
+            from_row,
         )
         .await?;
-    updated
-        .map(|mut row| from_row(&mut row))
-        .transpose()?
-        .ok_or_else(|| ApiError::not_found("connection"))
+    updated.ok_or_else(|| ApiError::not_found("connection"))
 }
 
 /// New credentials from a re-authorization (a connect session with `connection_id`): they
@@ -245,10 +243,9 @@ pub async fn get(conn: &Db<'_>, site_id: &str, id: &str) -> Result<Connection, A
             "SELECT {COLUMNS}, {REFRESH_COLUMNS} FROM connections WHERE site_id = ?1 AND id = ?2"
         ),
         &[site_id.into(), id.into()],
+        from_row,
     )
     .await?
-    .map(|mut row| from_row(&mut row))
-    .transpose()?
     .ok_or_else(|| ApiError::not_found("connection"))
 }
 
@@ -273,7 +270,7 @@ pub async fn list(
         page_size.into(),
         offset.into(),
     ];
-    let (count, mut rows) = conn
+    let (count, payload) = conn
         .counted_page(
             &format!("{COLUMNS}, {REFRESH_COLUMNS}"),
             // The casts tell PostgreSQL the parameters' type, which `IS NULL` alone does not.
@@ -282,12 +279,9 @@ pub async fn list(
             "created_at, id",
             "LIMIT ?4 OFFSET ?5",
             (&args, 3),
+            from_row,
         )
         .await?;
-    let payload = rows
-        .iter_mut()
-        .map(from_row)
-        .collect::<Result<Vec<_>, _>>()?;
     Ok(ConnectionPage {
         count: u64::try_from(count).unwrap_or_default(),
         page,
@@ -313,9 +307,9 @@ pub async fn credentials(
         .query_one(
             "SELECT COUNT(*) FROM connections WHERE site_id = ?1 AND provider = ?2",
             &[site_id.into(), provider.into()],
+            |row| row.int(0),
         )
-        .await?
-        .int(0)?;
+        .await?;
     Err(ApiError::not_found_because(if inactive > 0 {
         "the site's connections for this provider are not active"
     } else {

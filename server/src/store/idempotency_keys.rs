@@ -56,16 +56,15 @@ pub async fn find(conn: &Conn<'_>, principal: &str, key: &str) -> Result<Option<
         "SELECT request_hash, status, response FROM idempotency_keys
          WHERE principal = ?1 AND key = ?2",
         &[principal.into(), key.into()],
+        |row| {
+            Ok(Stored {
+                fingerprint: row.blob(0)?,
+                status: row.int(1)?,
+                response: row.blob(2)?,
+            })
+        },
     )
-    .await?
-    .map(|mut row| {
-        Ok(Stored {
-            fingerprint: row.blob(0)?,
-            status: row.int(1)?,
-            response: row.blob(2)?,
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// Fills the claimed record with the answer.

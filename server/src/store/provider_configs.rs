@@ -20,7 +20,7 @@ use crate::error::ApiError;
 const COLUMNS: &str = "key, provider, token_url, client_id, auth_method, scopes, \
     refresh_margin_seconds, created_at, updated_at, authorization_url, authorization_params";
 
-fn from_row(row: &mut Row, redirect_uri: &str) -> Result<ProviderConfig, ApiError> {
+fn from_row(row: &Row, redirect_uri: &str) -> Result<ProviderConfig, ApiError> {
     Ok(ProviderConfig {
         key: row.text(0)?,
         provider: row.text(1)?,
@@ -106,10 +106,9 @@ pub async fn get(
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM provider_configs WHERE site_id = ?1 AND key = ?2"),
         &[site_id.into(), key.into()],
+        |row| from_row(row, redirect_uri),
     )
     .await?
-    .map(|mut row| from_row(&mut row, redirect_uri))
-    .transpose()?
     .ok_or_else(not_found)
 }
 
@@ -123,11 +122,9 @@ pub async fn list(
         .query(
             &format!("SELECT {COLUMNS} FROM provider_configs WHERE site_id = ?1 ORDER BY key"),
             &[site_id.into()],
+            |row| from_row(row, redirect_uri),
         )
-        .await?
-        .iter_mut()
-        .map(|row| from_row(row, redirect_uri))
-        .collect::<Result<Vec<_>, _>>()?;
+        .await?;
     Ok(ProviderConfigList {
         total_count: data.len() as u64,
         data,
@@ -237,18 +234,16 @@ pub async fn client(
     site_id: &str,
     key: &str,
 ) -> Result<Option<Client>, ApiError> {
-    let Some(mut row) = conn
+    Ok(conn
         .query_opt(
             &format!(
                 "SELECT {CLIENT_COLUMNS} FROM provider_configs pc WHERE site_id = ?1 AND key = ?2"
             ),
             &[site_id.into(), key.into()],
+            |row| client_from_row(keys, site_id, key, row, 0),
         )
         .await?
-    else {
-        return Ok(None);
-    };
-    client_from_row(keys, site_id, key, &mut row, 0)
+        .flatten())
 }
 
 /// The client of configuration `key` from [`CLIENT_COLUMNS`] at `at` in `row`; none if they are
@@ -257,13 +252,13 @@ pub(super) fn client_from_row(
     keys: &Keys,
     site_id: &str,
     key: &str,
-    row: &mut Row,
+    row: &Row,
     at: usize,
 ) -> Result<Option<Client>, ApiError> {
     let Some(token_url) = row.opt_text(at)? else {
         return Ok(None);
     };
-    let secret = keys.decrypt(&secret_aad(site_id, key), &row.blob(at + 2)?)?;
+    let secret = keys.decrypt(&secret_aad(site_id, key), row.bytes(at + 2)?)?;
     let secret = String::from_utf8(secret)
         .map_err(|_| ApiError::internal("a stored client secret is not UTF-8"))?;
     Ok(Some(Client {

@@ -22,7 +22,7 @@ pub async fn take(
     // for the WAL to reach the disk on every request.
     conn.execute("SET LOCAL synchronous_commit = off", &[])
         .await?;
-    let row = conn.query_one(
+    let (allowed, milli_tokens) = conn.query_one(
         &format!(
             "INSERT INTO rate_limits (caller, milli_tokens, updated_ms, allowed)
              VALUES (?1, CAST(?2 AS BIGINT) * 1000 - 1000, ?3, TRUE)
@@ -33,11 +33,12 @@ pub async fn take(
              RETURNING allowed, milli_tokens"
         ),
         &[caller.into(), per_second.into(), now_ms.into()],
+        |row| Ok((row.bool(0)?, row.int(1)?)),
     ).await?;
-    if row.bool(0)? {
+    if allowed {
         return Ok(None);
     }
-    let missing = 1000 - row.int(1)?;
+    let missing = 1000 - milli_tokens;
     Ok(Some(missing / i64::from(per_second.max(1))))
 }
 

@@ -72,10 +72,10 @@ const STORED_COLUMNS: &str = "c.id, c.provider, c.status, c.credential_type, \
 const STORED_FROM: &str = "connections c LEFT JOIN provider_configs pc \
     ON pc.site_id = c.site_id AND pc.key = c.provider_config_key";
 
-fn stored_from_row(keys: &Keys, site_id: &str, row: &mut Row) -> Result<Stored, ApiError> {
+fn stored_from_row(keys: &Keys, site_id: &str, row: &Row) -> Result<Stored, ApiError> {
     let connection_id = row.text(0)?;
     let fields =
-        serde_json::from_slice(&keys.decrypt(&fields_aad(&connection_id), &row.blob(5)?)?)?;
+        serde_json::from_slice(&keys.decrypt(&fields_aad(&connection_id), row.bytes(5)?)?)?;
     let config_key = row.text(9)?;
     Ok(Stored {
         provider: row.text(1)?,
@@ -98,20 +98,16 @@ pub async fn active_for_provider(
     site_id: &str,
     provider: &str,
 ) -> Result<Option<Stored>, ApiError> {
-    let found = conn
-        .query_opt(
-            &format!(
-                "SELECT {STORED_COLUMNS}, {CLIENT_COLUMNS} FROM {STORED_FROM}
-                 WHERE c.site_id = ?1 AND c.provider = ?2 AND c.status = 'active'
-                 ORDER BY c.updated_at DESC, c.id DESC LIMIT 1"
-            ),
-            &[site_id.into(), provider.into()],
-        )
-        .await?;
-    match found {
-        Some(mut row) => stored_from_row(keys, site_id, &mut row).map(Some),
-        None => Ok(None),
-    }
+    conn.query_opt(
+        &format!(
+            "SELECT {STORED_COLUMNS}, {CLIENT_COLUMNS} FROM {STORED_FROM}
+             WHERE c.site_id = ?1 AND c.provider = ?2 AND c.status = 'active'
+             ORDER BY c.updated_at DESC, c.id DESC LIMIT 1"
+        ),
+        &[site_id.into(), provider.into()],
+        |row| stored_from_row(keys, site_id, row),
+    )
+    .await
 }
 
 /// Connection `id` of the site, whatever its status, if it exists.
@@ -121,19 +117,15 @@ pub async fn by_id(
     site_id: &str,
     id: &str,
 ) -> Result<Option<Stored>, ApiError> {
-    let found = conn
-        .query_opt(
-            &format!(
-                "SELECT {STORED_COLUMNS}, {CLIENT_COLUMNS} FROM {STORED_FROM}
-                 WHERE c.site_id = ?1 AND c.id = ?2"
-            ),
-            &[site_id.into(), id.into()],
-        )
-        .await?;
-    match found {
-        Some(mut row) => stored_from_row(keys, site_id, &mut row).map(Some),
-        None => Ok(None),
-    }
+    conn.query_opt(
+        &format!(
+            "SELECT {STORED_COLUMNS}, {CLIENT_COLUMNS} FROM {STORED_FROM}
+             WHERE c.site_id = ?1 AND c.id = ?2"
+        ),
+        &[site_id.into(), id.into()],
+        |row| stored_from_row(keys, site_id, row),
+    )
+    .await
 }
 
 /// Takes the refresh lease of connection `id` for `holder` until `until_ms`, if the row is still

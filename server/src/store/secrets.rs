@@ -98,15 +98,18 @@ pub async fn census(conn: &Conn<'_>, secret: &SecretColumn) -> Result<Vec<(Label
         rows = secret.rows,
         prefix = Label::PREFIX_LEN,
     );
-    let mut counts = Vec::new();
-    for mut row in conn.query(&sql, &[vec![Label::LABELLED].into()]).await? {
-        let label = Label::of(&row.blob(0)?);
-        let count = u64::try_from(row.int(1)?).unwrap_or(0);
-        if label != Label::Other {
-            counts.push((label, count));
-        }
-    }
-    Ok(counts)
+    let counts = conn
+        .query(&sql, &[vec![Label::LABELLED].into()], |row| {
+            Ok((
+                Label::of(row.bytes(0)?),
+                u64::try_from(row.int(1)?).unwrap_or(0),
+            ))
+        })
+        .await?;
+    Ok(counts
+        .into_iter()
+        .filter(|(label, _)| *label != Label::Other)
+        .collect())
 }
 
 /// Where a walk over a column has got to: the key values of the last row seen.
@@ -144,7 +147,12 @@ pub async fn reencrypt_batch(
     );
     let mut args: Vec<Value> = vec![i64::from(limit).into()];
     args.extend(after.iter().flatten().map(|v| Value::from(v.as_str())));
-    let rows = conn.query(&select, &args).await?;
+    let rows = conn
+        .query(&select, &args, |row| {
+            let key: Vec<String> = (0..width).map(|i| row.text(i)).collect::<Result<_, _>>()?;
+            Ok((key, row.blob(width)?))
+        })
+        .await?;
     let mut cursor = None;
     let mut rewritten = 0;
     let matches_key = secret
@@ -160,9 +168,7 @@ pub async fn reencrypt_batch(
         col = secret.column,
     );
     let full = rows.len() == limit as usize;
-    for mut row in rows {
-        let key: Vec<String> = (0..width).map(|i| row.text(i)).collect::<Result<_, _>>()?;
-        let stored = row.blob(width)?;
+    for (key, stored) in rows {
         let label = Label::of(&stored);
         if label != Label::Other && label != Label::Key(keys.current_id()) {
             let aad = (secret.aad)(&key);

@@ -32,17 +32,15 @@ pub async fn list(conn: &Conn<'_>) -> Result<SiteList, ApiError> {
         .query(
             "SELECT id, name, created_at FROM sites ORDER BY created_at, id",
             &[],
+            |row| {
+                Ok(Site {
+                    id: row.text(0)?,
+                    name: row.text(1)?,
+                    created_at: clock::format(row.int(2)?),
+                })
+            },
         )
-        .await?
-        .iter_mut()
-        .map(|row| {
-            Ok(Site {
-                id: row.text(0)?,
-                name: row.text(1)?,
-                created_at: clock::format(row.int(2)?),
-            })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+        .await?;
     Ok(SiteList {
         total_count: data.len() as u64,
         data,
@@ -51,8 +49,11 @@ pub async fn list(conn: &Conn<'_>) -> Result<SiteList, ApiError> {
 
 /// 404 unless the site exists.
 pub async fn require(conn: &Conn<'_>, site_id: &str) -> Result<(), ApiError> {
-    conn.query_opt("SELECT 1 FROM sites WHERE id = ?1", &[site_id.into()])
-        .await?
-        .map(drop)
-        .ok_or_else(|| ApiError::not_found("site"))
+    conn.query_opt(
+        "SELECT 1 FROM sites WHERE id = ?1",
+        &[site_id.into()],
+        |_| Ok(()),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("site"))
 }

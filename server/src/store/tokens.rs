@@ -13,7 +13,7 @@ use crate::error::ApiError;
 const COLUMNS: &str = "id, user_id, name, scopes, revoked_by, created_at, updated_at, \
     last_used_at, expires_at, revoked_at";
 
-fn from_row(row: &mut Row, now: i64) -> Result<PersonalAccessToken, ApiError> {
+fn from_row(row: &Row, now: i64) -> Result<PersonalAccessToken, ApiError> {
     let expires_at = row.opt_int(8)?;
     let revoked_at = row.opt_int(9)?;
     let state = match (revoked_at, expires_at) {
@@ -92,11 +92,9 @@ pub async fn list(
                  ORDER BY created_at DESC, id DESC"
             ),
             &[site_id.into(), user_id.into()],
+            |row| from_row(row, now),
         )
-        .await?
-        .iter_mut()
-        .map(|row| from_row(row, now))
-        .collect::<Result<Vec<_>, _>>()?;
+        .await?;
     Ok(TokenList {
         total_count: data.len() as u64,
         data,
@@ -112,10 +110,9 @@ pub async fn get(
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM personal_access_tokens WHERE site_id = ?1 AND id = ?2"),
         &[site_id.into(), id.into()],
+        |row| from_row(row, now),
     )
     .await?
-    .map(|mut row| from_row(&mut row, now))
-    .transpose()?
     .ok_or_else(|| ApiError::not_found("personal access token"))
 }
 
@@ -153,31 +150,31 @@ pub async fn authenticate(
     hash: &[u8; 32],
     now: i64,
 ) -> Result<Option<TokenOwner>, ApiError> {
-    let Some(mut row) = conn
+    let owner = conn
         .query_opt(
             "SELECT id, site_id, user_id, scopes, lookup_hash, last_used_at, expires_at, revoked_at
          FROM personal_access_tokens WHERE lookup_hash = ?1",
             &[hash[..].into()],
+            |row| {
+                let usable = crypto::hashes_equal(row.bytes(4)?, hash)
+                    && row.opt_int(7)?.is_none()
+                    && row.opt_int(6)?.is_none_or(|at| at > now);
+                if !usable {
+                    return Ok(None);
+                }
+                let scopes: Vec<String> = json_column(row, 3)?;
+                Ok(Some(TokenOwner {
+                    token_id: row.text(0)?,
+                    site_id: row.text(1)?,
+                    user_id: row.text(2)?,
+                    scopes: scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
+                    last_used_at: row.opt_int(5)?,
+                    expires_at: row.opt_int(6)?,
+                }))
+            },
         )
-        .await?
-    else {
-        return Ok(None);
-    };
-    let scopes: Vec<String> = json_column(&row, 3)?;
-    let usable = crypto::hashes_equal(&row.blob(4)?, hash)
-        && row.opt_int(7)?.is_none()
-        && row.opt_int(6)?.is_none_or(|at| at > now);
-    if !usable {
-        return Ok(None);
-    }
-    Ok(Some(TokenOwner {
-        token_id: row.text(0)?,
-        site_id: row.text(1)?,
-        user_id: row.text(2)?,
-        scopes: scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
-        last_used_at: row.opt_int(5)?,
-        expires_at: row.opt_int(6)?,
-    }))
+        .await?;
+    Ok(owner.flatten())
 }
 
 /// Records a use of the token at `now`; a no-op if one was recorded this second already.

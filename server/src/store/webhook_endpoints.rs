@@ -14,7 +14,7 @@ use crate::error::ApiError;
 
 const COLUMNS: &str = "id, url, types, description, status, created_at, updated_at";
 
-fn from_row(row: &mut Row) -> Result<WebhookEndpoint, ApiError> {
+fn from_row(row: &Row) -> Result<WebhookEndpoint, ApiError> {
     Ok(WebhookEndpoint {
         id: row.text(0)?,
         url: row.text(1)?,
@@ -70,10 +70,9 @@ pub async fn get(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<WebhookEndp
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE site_id = ?1 AND id = ?2"),
         &[site_id.into(), id.into()],
+        from_row,
     )
     .await?
-    .map(|mut row| from_row(&mut row))
-    .transpose()?
     .ok_or_else(not_found)
 }
 
@@ -86,11 +85,9 @@ pub async fn list(conn: &Conn<'_>, site_id: &str) -> Result<WebhookEndpointList,
                  ORDER BY created_at, id"
             ),
             &[site_id.into()],
+            from_row,
         )
-        .await?
-        .iter_mut()
-        .map(from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+        .await?;
     Ok(WebhookEndpointList {
         total_count: data.len() as u64,
         data,
@@ -158,26 +155,24 @@ pub async fn enabled(
     conn.query(
         "SELECT id, types FROM webhook_endpoints WHERE site_id = ?1 AND status = 'enabled'",
         &[site_id.into()],
+        |row| Ok((row.text(0)?, json_column(row, 1)?)),
     )
-    .await?
-    .iter_mut()
-    .map(|row| Ok((row.text(0)?, json_column(row, 1)?)))
-    .collect()
+    .await
 }
 
 /// Where to deliver for endpoint `id`, and its signing secret, decrypted.
 pub async fn target(conn: &Conn<'_>, keys: &Keys, id: &str) -> Result<(String, String), ApiError> {
-    let mut row = conn
+    let (url, secret) = conn
         .query_opt(
             "SELECT url, secret FROM webhook_endpoints WHERE id = ?1",
             &[id.into()],
+            |row| Ok((row.text(0)?, keys.decrypt(&secret_aad(id), row.bytes(1)?)?)),
         )
         .await?
         .ok_or_else(not_found)?;
-    let secret = keys.decrypt(&secret_aad(id), &row.blob(1)?)?;
     let secret = String::from_utf8(secret)
         .map_err(|_| ApiError::internal("a stored webhook secret is not text"))?;
-    Ok((row.text(0)?, secret))
+    Ok((url, secret))
 }
 
 /// A delivery succeeded: the endpoint is not failing.
@@ -200,10 +195,9 @@ pub async fn failed(
         "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?2)
          WHERE id = ?1 AND status = 'enabled' RETURNING site_id, failing_since",
         &[id.into(), now.into()],
+        |row| Ok((row.text(0)?, row.int(1)?)),
     )
-    .await?
-    .map(|mut row| Ok((row.text(0)?, row.int(1)?)))
-    .transpose()
+    .await
 }
 
 /// Switches the endpoint off (the server's doing: it kept failing).
