@@ -14,6 +14,7 @@ pub mod idle;
 pub mod migrations;
 pub mod postgres;
 pub mod postgres_errors;
+pub mod postgres_pool;
 pub mod postgres_shared;
 pub mod sql;
 pub mod sqlite;

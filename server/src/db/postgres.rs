@@ -13,12 +13,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use deadpool::Runtime;
+use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod};
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::db::migrations;
 use crate::db::postgres_errors::pool_error_text;
+use crate::db::postgres_pool::{Connections, Object, Pool};
 use crate::db::postgres_shared::{self, Shared};
 use crate::db::sql::{Conn, PgConn, TxFuture};
 use crate::error::ApiError;
@@ -149,7 +151,7 @@ impl PgDb {
                 recycling_method: RecyclingMethod::Fast,
             },
         );
-        let pool = Pool::builder(manager)
+        let pool = Pool::builder(Connections(manager))
             .max_size(pool_size)
             .runtime(Runtime::Tokio1)
             .wait_timeout(Some(POOL_WAIT))

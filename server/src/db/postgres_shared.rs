@@ -17,7 +17,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use deadpool_postgres::{Object, Pool};
+use crate::db::postgres_pool::{Object, Pool};
 use parking_lot::Mutex;
 
 use crate::error::ApiError;

@@ -12,8 +12,8 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use crate::db::postgres_pool::Object;
 use bytes::BytesMut;
-use deadpool_postgres::Object;
 use futures_util::future::{join, join_all};
 use futures_util::FutureExt;
 use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
@@ -365,7 +365,7 @@ impl Conn<'_> {
     pub async fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, ApiError> {
         match self {
             Self::Sqlite(conn) => conn.execute(sql, args),
-            Self::Postgres(conn) => conn.execute(&numbered_for_postgres(sql), args).await,
+            Self::Postgres(conn) => conn.execute(sql, args).await,
         }
     }
 
@@ -386,7 +386,7 @@ impl Conn<'_> {
                 Ok(read_all)
             }
             Self::Postgres(conn) => conn
-                .query(&numbered_for_postgres(sql), args)
+                .query(sql, args)
                 .await?
                 .into_iter()
                 .map(|row| {
@@ -404,10 +404,7 @@ impl Conn<'_> {
     pub async fn execute_deferred(&self, sql: &str, args: &[Value]) -> Result<(), ApiError> {
         match self {
             Self::Sqlite(conn) => conn.execute(sql, args).map(drop),
-            Self::Postgres(conn) => {
-                conn.execute_deferred(&numbered_for_postgres(sql), args)
-                    .await
-            }
+            Self::Postgres(conn) => conn.execute_deferred(sql, args).await,
         }
     }
 
@@ -428,12 +425,7 @@ impl Conn<'_> {
                 Ok(false)
             })?,
             Self::Postgres(conn) => {
-                if let Some(row) = conn
-                    .query(&numbered_for_postgres(sql), args)
-                    .await?
-                    .into_iter()
-                    .next()
-                {
+                if let Some(row) = conn.query(sql, args).await?.into_iter().next() {
                     let width = row.len();
                     if let Some(read) = read.take() {
                         first = Some(read(&Row(Columns::Postgres { row, width }))?);
@@ -475,7 +467,7 @@ impl Conn<'_> {
                 );
                 let mut total = None;
                 let mut page = Vec::new();
-                for row in conn.query(&numbered_for_postgres(&sql), args).await? {
+                for row in conn.query(&sql, args).await? {
                     let width = row.len();
                     let last = width.saturating_sub(1);
                     let mut row = Row(Columns::Postgres { row, width });
@@ -509,23 +501,6 @@ impl Conn<'_> {
             .await?
             .ok_or_else(|| ApiError::internal("database: a query answered no row"))
     }
-}
-
-/// `?N` parameters as PostgreSQL's `$N`. The store's SQL has no `?` inside string literals.
-/// Every PostgreSQL statement passes through here on every call, so it copies the text between
-/// the `?`s whole rather than a character at a time.
-fn numbered_for_postgres(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut copied = 0;
-    for (at, _) in sql.match_indices('?') {
-        if sql.as_bytes().get(at + 1).is_some_and(u8::is_ascii_digit) {
-            out.push_str(sql.get(copied..at).unwrap_or_default());
-            out.push('$');
-            copied = at + 1;
-        }
-    }
-    out.push_str(sql.get(copied..).unwrap_or_default());
-    out
 }
 
 impl rusqlite::ToSql for Value {
@@ -617,7 +592,7 @@ impl<'a> PgConn<'a> {
     }
 
     pub async fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, ApiError> {
-        let statement = self.client.prepare_cached(sql).await?;
+        let statement = self.client.statement(sql).await?;
         self.after_deferred(self.client.execute(&statement, &bound(args)))
             .await
     }
@@ -627,7 +602,7 @@ impl<'a> PgConn<'a> {
         sql: &str,
         args: &[Value],
     ) -> Result<Vec<tokio_postgres::Row>, ApiError> {
-        let statement = self.client.prepare_cached(sql).await?;
+        let statement = self.client.statement(sql).await?;
         self.after_deferred(self.client.query(&statement, &bound(args)))
             .await
     }
@@ -640,7 +615,7 @@ impl<'a> PgConn<'a> {
         }
         // Prepared now (once per connection: a cache hit after that), so that the deferred
         // statements go out in the order they were queued.
-        let statement = self.client.prepare_cached(sql).await?;
+        let statement = self.client.statement(sql).await?;
         self.queue()
             .push(Deferred::Statement(statement, args.to_vec()));
         Ok(())
@@ -711,22 +686,4 @@ fn bound(args: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
     args.iter()
         .map(|a| a as &(dyn tokio_postgres::types::ToSql + Sync))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parameters_are_renumbered_for_postgres() {
-        assert_eq!(
-            numbered_for_postgres("SELECT 1 WHERE a = ?1 AND b = ?12 OR ?1 IS NULL"),
-            "SELECT 1 WHERE a = $1 AND b = $12 OR $1 IS NULL"
-        );
-        // A `?` not followed by a digit stays, and text beyond ASCII is copied as it is.
-        assert_eq!(
-            numbered_for_postgres("SELECT 'é?' || ?2, ? FROM t WHERE x = ?3?"),
-            "SELECT 'é?' || $2, ? FROM t WHERE x = $3?"
-        );
-    }
 }

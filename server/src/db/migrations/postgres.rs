@@ -3,7 +3,7 @@
 //! once: the others wait for the lock, then find every migration recorded in
 //! `schema_migrations` and apply nothing.
 
-use deadpool_postgres::Object;
+use crate::db::postgres_pool::Object;
 
 use super::MigrationError;
 use crate::db::postgres_errors::postgres_error_text;
