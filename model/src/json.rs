@@ -1,18 +1,14 @@
 //! Free-form JSON the site owns: API-key `claims`, connection `metadata`, credential `fields`,
 //! error `details`. It is passed through with its keys unchanged.
 //!
-//! The server works with parsed values. The SDK only carries them between the wire and
-//! JavaScript, so its build never builds a Rust tree of them: an answer's value is kept as the JSON
-//! text it arrived in and handed to JavaScript by the engine's `JSON.parse`; a parameter's value
-//! stays the caller's JavaScript value until the engine's `JSON.stringify` writes it into the
-//! request body. Either way the keys are never touched, and no map code is in the wasm.
+//! In an answer it is carried as JSON text ([`Json`], [`JsonObject`]), on both sides: the server
+//! writes the text it stored into its answer without building a tree of it first (parsing a
+//! connection's `metadata` into a map and writing it out again was a tenth of a list's work:
+//! docs/performance.md), and the SDK hands the text it received to the engine's `JSON.parse`,
+//! so no map code is in the wasm. Parameters differ: the server reads them as parsed values,
+//! which it checks; the SDK keeps a parameter's value as the caller's JavaScript value until the
+//! engine's `JSON.stringify` writes it into the request body.
 
-/// Free-form JSON in an answer.
-#[cfg(not(feature = "wasm"))]
-pub type Json = serde_json::Value;
-/// A free-form JSON object in an answer.
-#[cfg(not(feature = "wasm"))]
-pub type JsonObject = serde_json::Map<String, serde_json::Value>;
 /// Free-form JSON in a request's parameters.
 #[cfg(not(feature = "wasm"))]
 pub type JsonInput = serde_json::Value;
@@ -21,10 +17,11 @@ pub type JsonInput = serde_json::Value;
 #[cfg(not(feature = "wasm"))]
 pub type JsonObjectInput = serde_json::Map<String, serde_json::Value>;
 
+pub use raw::{RawJson as Json, RawObject as JsonObject};
 #[cfg(feature = "admin")]
 pub(crate) use sdk::raw_json;
 #[cfg(feature = "wasm")]
-pub use sdk::{JsonInput, JsonObjectInput, RawJson as Json, RawObject as JsonObject};
+pub use sdk::{JsonInput, JsonObjectInput};
 
 #[cfg(feature = "wasm")]
 mod sdk {
@@ -33,61 +30,6 @@ mod sdk {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use serde_json::value::RawValue;
     use wasm_bindgen::JsValue;
-
-    /// A JSON value of an answer, kept as the text it arrived in. Written out (by serde_json, into
-    /// the result's JSON text that the engine's `JSON.parse` reads) as that same text.
-    #[derive(Clone, Debug)]
-    pub struct RawJson(Box<RawValue>);
-
-    impl RawJson {
-        /// The JSON text.
-        pub fn text(&self) -> &str {
-            self.0.get()
-        }
-    }
-
-    impl PartialEq for RawJson {
-        fn eq(&self, other: &Self) -> bool {
-            self.0.get() == other.0.get()
-        }
-    }
-
-    impl<'de> Deserialize<'de> for RawJson {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            Box::<RawValue>::deserialize(deserializer).map(RawJson)
-        }
-    }
-
-    impl Serialize for RawJson {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            self.0.serialize(serializer)
-        }
-    }
-
-    /// A JSON object of an answer (`metadata`, `fields`, `details`): [`RawJson`] that is an object.
-    #[derive(Clone, Debug, PartialEq, Serialize)]
-    #[serde(transparent)]
-    pub struct RawObject(RawJson);
-
-    impl RawObject {
-        /// The JSON text.
-        pub fn text(&self) -> &str {
-            self.0.text()
-        }
-    }
-
-    impl<'de> Deserialize<'de> for RawObject {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            let raw = RawJson::deserialize(deserializer)?;
-            if !raw.text().starts_with('{') {
-                return Err(D::Error::invalid_type(
-                    Unexpected::Other("another JSON value"),
-                    &"an object",
-                ));
-            }
-            Ok(RawObject(raw))
-        }
-    }
 
     /// A free-form value among a method's parameters (`claims`): the caller's JavaScript value,
     /// read as it is (through serde-wasm-bindgen only) and written into the request body by the
@@ -164,6 +106,88 @@ mod sdk {
             let raw = RawValue::from_string(text)
                 .map_err(|_| S::Error::custom("must be plain JSON data"))?;
             raw.serialize(serializer)
+        }
+    }
+}
+
+mod raw {
+    use serde::de::{Error as _, Unexpected};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::value::RawValue;
+
+    /// A JSON value of an answer, kept as text. Written out by serde_json as that same text: into
+    /// the server's answer, and into the SDK's result that the engine's `JSON.parse` reads.
+    #[derive(Clone, Debug)]
+    pub struct RawJson(Box<RawValue>);
+
+    impl RawJson {
+        /// The JSON text.
+        pub fn text(&self) -> &str {
+            self.0.get()
+        }
+    }
+
+    impl PartialEq for RawJson {
+        fn eq(&self, other: &Self) -> bool {
+            self.0.get() == other.0.get()
+        }
+    }
+
+    impl<'de> Deserialize<'de> for RawJson {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            Box::<RawValue>::deserialize(deserializer).map(RawJson)
+        }
+    }
+
+    impl Serialize for RawJson {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            self.0.serialize(serializer)
+        }
+    }
+
+    /// A JSON object of an answer (`metadata`, `fields`, `details`): [`RawJson`] that is an object.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(transparent)]
+    pub struct RawObject(RawJson);
+
+    impl RawObject {
+        /// The JSON text.
+        pub fn text(&self) -> &str {
+            self.0.text()
+        }
+    }
+
+    impl<'de> Deserialize<'de> for RawObject {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let raw = RawJson::deserialize(deserializer)?;
+            if !raw.text().starts_with('{') {
+                return Err(D::Error::invalid_type(
+                    Unexpected::Other("another JSON value"),
+                    &"an object",
+                ));
+            }
+            Ok(RawObject(raw))
+        }
+    }
+
+    /// A value the server made (an event's changes) as the text of an answer.
+    #[cfg(not(feature = "wasm"))]
+    impl TryFrom<&serde_json::Value> for RawJson {
+        type Error = serde_json::Error;
+
+        fn try_from(value: &serde_json::Value) -> Result<Self, Self::Error> {
+            serde_json::value::to_raw_value(value).map(RawJson)
+        }
+    }
+
+    /// An object the server holds parsed (credential fields, error details) as the text of an
+    /// answer.
+    #[cfg(not(feature = "wasm"))]
+    impl TryFrom<&serde_json::Map<String, serde_json::Value>> for RawObject {
+        type Error = serde_json::Error;
+
+        fn try_from(map: &serde_json::Map<String, serde_json::Value>) -> Result<Self, Self::Error> {
+            serde_json::value::to_raw_value(map).map(|raw| RawObject(RawJson(raw)))
         }
     }
 }

@@ -314,7 +314,8 @@ impl IntoResponse for ApiError {
                 code: self.code.to_owned(),
                 message: self.message,
                 request_id: None,
-                details: self.details,
+                // Writing a map of JSON values out cannot fail.
+                details: self.details.as_ref().and_then(|d| d.try_into().ok()),
             },
             internal: self.internal,
         });

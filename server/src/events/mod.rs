@@ -154,7 +154,9 @@ impl Context {
             request_id: self.origin.request_id.clone(),
             client_address: self.origin.client_address.clone(),
             user_agent: self.origin.user_agent.clone(),
-            data: (!change.data.is_empty()).then_some(Value::Object(change.data)),
+            data: (!change.data.is_empty())
+                .then(|| (&Value::Object(change.data)).try_into())
+                .transpose()?,
         })
     }
 }

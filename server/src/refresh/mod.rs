@@ -92,7 +92,7 @@ pub async fn credentials(
 ) -> Result<ProviderCredentials, ApiError> {
     let (caller, stored, recorded) = read_as_stored(refresher, presented, provider, forced).await?;
     if recorded {
-        return Ok(stored.answer());
+        return stored.answer();
     }
     // Boxed: a read that needs a refresh first is rare, and inline the refresh's state (the
     // token endpoint's request) was most of every credentials read's future, 11 KB moved into
@@ -121,7 +121,7 @@ async fn refreshed(
     .await?
     {
         Settled::Credentials(credentials) => credentials,
-        Settled::Passing { .. } if !forced && !stored.expired(now) => stored.answer(),
+        Settled::Passing { .. } if !forced && !stored.expired(now) => stored.answer()?,
         Settled::Passing { retry_after, why } => {
             return Err(ApiError::refresh_failed(retry_after, &why))
         }
@@ -346,7 +346,7 @@ impl Flight {
                     provider: stored.provider.clone(),
                     kind: stored.kind.clone(),
                     expires_at: clock::format_opt(expires_at),
-                    fields,
+                    fields: (&fields).try_into()?,
                 }))
             }
             token_endpoint::Answer::Refused(code) => {
@@ -428,7 +428,7 @@ impl Flight {
             let stored = self.current().await?;
             let now = clock::now();
             let Some(client) = stored.refreshable().cloned() else {
-                return Ok(Err(Settled::Credentials(stored.answer())));
+                return Ok(Err(Settled::Credentials(stored.answer()?)));
             };
             let still_wanted = if stored.version == self.seen_version {
                 self.forced || stored.expiring(now)
@@ -438,7 +438,7 @@ impl Flight {
                 !self.forced && stored.expiring(now)
             };
             if !still_wanted {
-                return Ok(Err(Settled::Credentials(stored.answer())));
+                return Ok(Err(Settled::Credentials(stored.answer()?)));
             }
             let now_ms = clock::now_ms();
             if let Some(retry_at) = stored.retry_at_ms.filter(|at| *at > now_ms) {
@@ -510,7 +510,7 @@ impl Flight {
                 Box::pin(async move { refreshes::release_lease(conn, &id, &holder, None).await })
             })
             .await?;
-        Ok(Settled::Credentials(self.current().await?.answer()))
+        Ok(Settled::Credentials(self.current().await?.answer()?))
     }
 }
 

@@ -33,13 +33,13 @@ pub struct Stored {
 
 impl Stored {
     /// The answer of `GET /v1/connections/credentials/{provider}`.
-    pub fn answer(&self) -> ProviderCredentials {
-        ProviderCredentials {
+    pub fn answer(&self) -> Result<ProviderCredentials, ApiError> {
+        Ok(ProviderCredentials {
             provider: self.provider.clone(),
             kind: self.kind.clone(),
             expires_at: crate::clock::format_opt(self.expires_at),
-            fields: self.fields.clone(),
-        }
+            fields: (&self.fields).try_into()?,
+        })
     }
 
     pub fn refresh_token(&self) -> Option<&str> {
