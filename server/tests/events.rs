@@ -64,7 +64,7 @@ async fn every_change_and_secret_read_is_one_event_without_secrets() {
     api.admin(
         "PATCH",
         &format!("/v1/admin/sites/{s}/connections/{connection}"),
-        Some(json!({ "status": "active" })),
+        Some(json!({ "status": "active", "metadata": { "plan": "pro", "seats": [1, 2] } })),
     )
     .await
     .ok(200);
@@ -203,11 +203,17 @@ async fn every_change_and_secret_read_is_one_event_without_secrets() {
         .filter(|e| e["type"] == "connection.updated")
         .collect();
     assert_eq!(updates.len(), 2);
-    // Newest first: the second PATCH set the status back.
+    // Newest first: the second PATCH set the status back, and the metadata (stored and answered
+    // as JSON text, compared as values).
     assert_eq!(
         updates[0]["data"]["status"],
         json!({ "from": "inactive", "to": "active" })
     );
+    assert_eq!(
+        updates[0]["data"]["metadata"],
+        json!({ "from": body["metadata"], "to": { "plan": "pro", "seats": [1, 2] } })
+    );
+    assert!(updates[1]["data"].get("metadata").is_none());
     assert_eq!(
         updates[1]["data"]["status"],
         json!({ "from": "active", "to": "inactive" })
