@@ -3,7 +3,7 @@
 //! deadpool-postgres's connections keep a statement cache of their own, but finding a statement
 //! in it hashes the statement's whole text with SipHash under a lock, and the store's text
 //! (written with SQLite's `?1`) had to be rewritten to PostgreSQL's `$1` first, on every call:
-//! together a tenth of the instructions of a credentials read (docs/performance.md). Here each
+//! together 5 % of the instructions of a credentials read (docs/performance.md). Here each
 //! connection maps the store's own text to its prepared statement with a fast hash, so a
 //! statement is rewritten and prepared once per connection, and found again for the cost of
 //! hashing a few hundred bytes.

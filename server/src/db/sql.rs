@@ -125,7 +125,7 @@ pub struct Row<'r>(Columns<'r>);
 #[derive(Debug)]
 enum Columns<'r> {
     /// SQLite's, borrowed from the statement while it stands on this row (its next step
-    /// overwrites them). Copying every column out first, as the rows once were, was a sixth of
+    /// overwrites them). Copying every column out first, as the rows once were, was a tenth of
     /// a list's instructions (docs/performance.md).
     Sqlite(&'r rusqlite::Row<'r>),
     /// PostgreSQL's, as the driver received them. `width` hides a page's count column
