@@ -11,12 +11,15 @@
 // like the server section (one site, 100 connections, a PAT, an API key; SQLite, or a new
 // database of the PostgreSQL cluster PGHOST names, under scripts/with-postgres.sh). Each route
 // is called 30 times, its counters are zeroed, and it is called --requests times more, one after
-// another on one keep-alive connection. The counts of each route are kept in
-// bench/.cache/callgrind/ for `callgrind_annotate --inclusive=yes FILE`. Needs Debian's valgrind.
+// another on one keep-alive connection. With the three routes of servercpu's mixed load, their
+// counts are also weighed as that load's cycle (and set against the floor's). The counts of each
+// route are kept in bench/.cache/callgrind/ for `callgrind_annotate --inclusive=yes FILE`. Needs
+// Debian's valgrind.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { postgresDatabase, startSeededServer } from './lib/server.mjs';
+import { mixedCycle } from './lib/servercpu.mjs';
 import { benchDir, commandLine, root } from './lib/util.mjs';
 
 const args = process.argv.slice(2);
@@ -113,4 +116,28 @@ const rows = routes.map((route) => [
 console.log(`instructions per request (server, user space), ${process.env.PGHOST ? 'PostgreSQL' : 'SQLite'}`);
 console.log(`| ${header.join(' | ')} |\n| ${header.map(() => '---').join(' | ')} |`);
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+const mix = mixShares();
+if (Object.keys(mix).every((route) => routes.includes(route))) {
+  // What a request of servercpu's mixed load costs, and that against the floor (in instructions:
+  // the floor's CPU time is mostly the kernel's, which callgrind does not count).
+  const mixed = results.map((r) => Object.entries(mix).reduce((sum, [route, share]) => sum + share * r[route], 0));
+  const shares = Object.entries(mix).map(([route, share]) => `${Math.round(share * 100)}% ${route}`);
+  const extra = [];
+  extra.push([`mixed (${shares.join(', ')})`, ...mixed.map(kilo), ...(binaries.length > 1 ? [`${(mixed.at(-1) / mixed[0]).toFixed(3)}×`] : [])]);
+  if (routes.includes('floor')) {
+    extra.push(['mixed / floor', ...mixed.map((m, i) => `${(m / results[i].floor).toFixed(2)}×`), ...(binaries.length > 1 ? [''] : [])]);
+  }
+  for (const row of extra) console.log(`| ${row.join(' | ')} |`);
+}
+
+/** Each route's share of servercpu's mixed load, counted in its cycle. */
+function mixShares() {
+  const cycle = mixedCycle({ token: '', secret: '', connections: 100 });
+  const routeOf = (request) =>
+    request.path.startsWith('/v1/connections/credentials/') ? 'credentials' : request.path === '/v1/api_keys/verify' ? 'verify' : request.path === '/v1/connections' ? 'list' : request.path;
+  const shares = {};
+  for (const request of cycle) shares[routeOf(request)] = (shares[routeOf(request)] ?? 0) + 1 / cycle.length;
+  return shares;
+}
+
 console.log(`callgrind files: ${path.relative(process.cwd(), outDir)}/<build>-<route>.callgrind`);

@@ -77,8 +77,9 @@ function clusterTicks(postmaster) {
 /**
  * The mixed load as a cycle of 200 requests, in a fixed interleaving of 10 (5 credentials reads,
  * 3 `verify`, 2 `connections.list`); the credentials reads go through the 100 seeded providers.
+ * bench/instructions.mjs weighs its routes by this same cycle.
  */
-function mixedCycle(seeded) {
+export function mixedCycle(seeded) {
   const auth = { Authorization: `Bearer ${seeded.token}`, Accept: 'application/json' };
   const verify = {
     method: 'POST',
