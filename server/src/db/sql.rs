@@ -12,7 +12,6 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use crate::db::postgres_pool::Object;
 use bytes::BytesMut;
 use futures_util::future::{join, join_all};
 use futures_util::FutureExt;
@@ -20,6 +19,7 @@ use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use tokio_postgres::Statement;
 
+use crate::db::postgres_pool::Object;
 use crate::error::ApiError;
 
 /// SQL function for case-insensitive search beyond ASCII (SQLite's `lower` folds ASCII only),
@@ -177,6 +177,14 @@ fn wrong_type(index: usize, wanted: &str) -> ApiError {
 
 fn no_column(index: usize) -> ApiError {
     ApiError::internal(format!("database: no column {index}"))
+}
+
+impl Row<'static> {
+    /// A PostgreSQL row, every column shown.
+    fn postgres(row: tokio_postgres::Row) -> Self {
+        let width = row.len();
+        Row(Columns::Postgres { row, width })
+    }
 }
 
 impl Row<'_> {
@@ -389,10 +397,7 @@ impl Conn<'_> {
                 .query(sql, args)
                 .await?
                 .into_iter()
-                .map(|row| {
-                    let width = row.len();
-                    read(&Row(Columns::Postgres { row, width }))
-                })
+                .map(|row| read(&Row::postgres(row)))
                 .collect(),
         }
     }
@@ -415,25 +420,27 @@ impl Conn<'_> {
         args: &[Value],
         read: impl FnOnce(&Row<'_>) -> Result<T, ApiError> + Send,
     ) -> Result<Option<T>, ApiError> {
-        let mut read = Some(read);
-        let mut first = None;
         match self {
-            Self::Sqlite(conn) => conn.rows(sql, args, &mut |row| {
-                if let Some(read) = read.take() {
-                    first = Some(read(row)?);
-                }
-                Ok(false)
-            })?,
-            Self::Postgres(conn) => {
-                if let Some(row) = conn.query(sql, args).await?.into_iter().next() {
-                    let width = row.len();
+            Self::Sqlite(conn) => {
+                // `rows` takes a closure it may call again; this one reads a row once.
+                let mut read = Some(read);
+                let mut first = None;
+                conn.rows(sql, args, &mut |row| {
                     if let Some(read) = read.take() {
-                        first = Some(read(&Row(Columns::Postgres { row, width }))?);
+                        first = Some(read(row)?);
                     }
-                }
+                    Ok(false)
+                })?;
+                Ok(first)
             }
+            Self::Postgres(conn) => conn
+                .query(sql, args)
+                .await?
+                .into_iter()
+                .next()
+                .map(|row| read(&Row::postgres(row)))
+                .transpose(),
         }
-        Ok(first)
     }
 
     /// A page of a list and the count of everything the list matches, from one snapshot: the
@@ -468,9 +475,8 @@ impl Conn<'_> {
                 let mut total = None;
                 let mut page = Vec::new();
                 for row in conn.query(&sql, args).await? {
-                    let width = row.len();
-                    let last = width.saturating_sub(1);
-                    let mut row = Row(Columns::Postgres { row, width });
+                    let mut row = Row::postgres(row);
+                    let last = row.width().saturating_sub(1);
                     total = Some(row.int(last)?);
                     row.hide_from(last);
                     // The page's columns are left; a page past the end has none but NULLs.
