@@ -108,27 +108,23 @@ for (const [i, binary] of binaries.entries()) {
 const kilo = (n) => `${(n / 1000).toFixed(1)}k`;
 const label = (b) => (path.relative(process.cwd(), b).startsWith('..') ? b : path.relative(process.cwd(), b));
 const header = ['route', ...binaries.map((b, i) => `${i}: ${label(b)}`), ...(binaries.length > 1 ? ['last / first'] : [])];
-const rows = routes.map((route) => [
-  route,
-  ...results.map((r) => kilo(r[route])),
-  ...(binaries.length > 1 ? [`${(results.at(-1)[route] / results[0][route]).toFixed(3)}×`] : []),
-]);
-console.log(`instructions per request (server, user space), ${process.env.PGHOST ? 'PostgreSQL' : 'SQLite'}`);
-console.log(`| ${header.join(' | ')} |\n| ${header.map(() => '---').join(' | ')} |`);
-for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+/** A row of the table: a count per build, and the last against the first. */
+const row = (name, counts) => [name, ...counts.map(kilo), ...(binaries.length > 1 ? [`${(counts.at(-1) / counts[0]).toFixed(3)}×`] : [])];
+const rows = routes.map((route) => row(route, results.map((r) => r[route])));
 const mix = mixShares();
 if (Object.keys(mix).every((route) => routes.includes(route))) {
   // What a request of servercpu's mixed load costs, and that against the floor (in instructions:
   // the floor's CPU time is mostly the kernel's, which callgrind does not count).
   const mixed = results.map((r) => Object.entries(mix).reduce((sum, [route, share]) => sum + share * r[route], 0));
   const shares = Object.entries(mix).map(([route, share]) => `${Math.round(share * 100)}% ${route}`);
-  const extra = [];
-  extra.push([`mixed (${shares.join(', ')})`, ...mixed.map(kilo), ...(binaries.length > 1 ? [`${(mixed.at(-1) / mixed[0]).toFixed(3)}×`] : [])]);
+  rows.push(row(`mixed (${shares.join(', ')})`, mixed));
   if (routes.includes('floor')) {
-    extra.push(['mixed / floor', ...mixed.map((m, i) => `${(m / results[i].floor).toFixed(2)}×`), ...(binaries.length > 1 ? [''] : [])]);
+    rows.push(['mixed / floor', ...mixed.map((m, i) => `${(m / results[i].floor).toFixed(2)}×`), ...(binaries.length > 1 ? [''] : [])]);
   }
-  for (const row of extra) console.log(`| ${row.join(' | ')} |`);
 }
+console.log(`instructions per request (server, user space), ${process.env.PGHOST ? 'PostgreSQL' : 'SQLite'}`);
+console.log(`| ${header.join(' | ')} |\n| ${header.map(() => '---').join(' | ')} |`);
+for (const cells of rows) console.log(`| ${cells.join(' | ')} |`);
 
 /** Each route's share of servercpu's mixed load, counted in its cycle. */
 function mixShares() {
