@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::error::ApiError;
+use crate::http::json_writer;
 
 /// Marks a response that repeats the stored answer to an earlier request with the same
 /// `Idempotency-Key`.
@@ -21,7 +22,7 @@ impl Reply {
     pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Result<Self, ApiError> {
         Ok(Self {
             status,
-            body: serde_json::to_vec(value)?,
+            body: json_writer::to_vec(value)?,
             replayed: false,
         })
     }

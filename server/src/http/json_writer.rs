@@ -1,0 +1,810 @@
+//! Answers' JSON: serde_json's compact text, byte for byte, written by the model's serde types
+//! with the strings copied in runs that are found eight bytes at a time.
+//!
+//! Why not `serde_json::to_vec`: it looks at a string's bytes one at a time for the few that need
+//! escaping, keys included, and a page of connections is some five hundred short strings, a
+//! fifth of the route's CPU (callgrind, docs/performance.md). Numbers, bytes and every other
+//! scalar are still written by serde_json's own `Serializer`, and free-form JSON kept as raw text
+//! is copied as serde_json copies it; what is ours is the punctuation and the strings, and the
+//! tests hold the text to serde_json's for each shape the model serialises.
+
+use serde::ser::{self, Serialize};
+use serde_json::Error;
+
+/// `value` as JSON text, as `serde_json::to_vec` writes it.
+pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(256);
+    value.serialize(&mut Writer { out: &mut out })?;
+    Ok(out)
+}
+
+/// The name serde_json gives the one-field struct a `RawValue` serialises as: its field is the
+/// raw JSON text, written as it is.
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+struct Writer<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+impl Writer<'_> {
+    /// serde_json's own serializer on the same buffer, for the scalars it writes.
+    fn json(&mut self) -> serde_json::Serializer<&mut Vec<u8>> {
+        serde_json::Serializer::new(&mut *self.out)
+    }
+
+    fn open(&mut self, bracket: u8, close: &'static [u8]) -> Compound<'_> {
+        self.out.push(bracket);
+        Compound {
+            writer: Writer {
+                out: &mut *self.out,
+            },
+            first: true,
+            close,
+        }
+    }
+
+    /// `{"variant":` of an enum variant with content, closed by the compound's `close`.
+    fn variant(&mut self, variant: &str) {
+        self.out.push(b'{');
+        write_str(self.out, variant);
+        self.out.push(b':');
+    }
+}
+
+impl<'a> ser::Serializer for &'a mut Writer<'_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<'a>;
+    type SerializeTuple = Compound<'a>;
+    type SerializeTupleStruct = Compound<'a>;
+    type SerializeTupleVariant = Compound<'a>;
+    type SerializeMap = Compound<'a>;
+    type SerializeStruct = Compound<'a>;
+    type SerializeStructVariant = Compound<'a>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+        Ok(())
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.json().serialize_i8(v)
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.json().serialize_i16(v)
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.json().serialize_i32(v)
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.json().serialize_i64(v)
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        self.json().serialize_i128(v)
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.json().serialize_u8(v)
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.json().serialize_u16(v)
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.json().serialize_u32(v)
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.json().serialize_u64(v)
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        self.json().serialize_u128(v)
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.json().serialize_f32(v)
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.json().serialize_f64(v)
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        write_str(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+        self.json().serialize_bytes(v)
+    }
+
+    fn serialize_none(self) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.variant(variant);
+        value.serialize(&mut *self)?;
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
+        Ok(self.open(b'[', b"]"))
+    }
+
+    fn serialize_tuple(self, _len: usize) -> Result<Compound<'a>, Error> {
+        Ok(self.open(b'[', b"]"))
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'a>, Error> {
+        Ok(self.open(b'[', b"]"))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'a>, Error> {
+        self.variant(variant);
+        Ok(self.open(b'[', b"]}"))
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
+        Ok(self.open(b'{', b"}"))
+    }
+
+    fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Compound<'a>, Error> {
+        if name == RAW_VALUE_TOKEN {
+            // No brace: the one field is the raw text itself (`Compound::serialize_field`).
+            return Ok(Compound {
+                writer: Writer {
+                    out: &mut *self.out,
+                },
+                first: true,
+                close: b"",
+            });
+        }
+        Ok(self.open(b'{', b"}"))
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'a>, Error> {
+        self.variant(variant);
+        Ok(self.open(b'{', b"}}"))
+    }
+}
+
+/// An array or an object being written: a comma before each element or member but the first,
+/// and `close` at the end (`]`, `}`, or `]}` and `}}` for an enum variant's content, nothing for
+/// a raw value).
+struct Compound<'a> {
+    writer: Writer<'a>,
+    first: bool,
+    close: &'static [u8],
+}
+
+impl Compound<'_> {
+    fn separate(&mut self) {
+        if !std::mem::take(&mut self.first) {
+            self.writer.out.push(b',');
+        }
+    }
+
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.separate();
+        value.serialize(&mut self.writer)
+    }
+
+    fn member<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        self.separate();
+        write_str(self.writer.out, key);
+        self.writer.out.push(b':');
+        value.serialize(&mut self.writer)
+    }
+
+    fn close(self) -> Result<(), Error> {
+        self.writer.out.extend_from_slice(self.close);
+        Ok(())
+    }
+}
+
+impl ser::SerializeSeq for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTupleVariant for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeMap for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        self.separate();
+        key.serialize(Key {
+            out: &mut *self.writer.out,
+            raw: false,
+        })?;
+        self.writer.out.push(b':');
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        value.serialize(&mut self.writer)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        if self.close.is_empty() && key == RAW_VALUE_TOKEN {
+            return value.serialize(Key {
+                out: &mut *self.writer.out,
+                raw: true,
+            });
+        }
+        self.member(key, value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeStructVariant for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.member(key, value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+/// `text` as a JSON string: escaped where serde_json escapes (`"`, `\`, and the control
+/// characters, `\b\t\n\f\r` short and the others as `\u00xx`). Nearly every string of an
+/// answer has none of those, and is copied whole once [`plain`] has said so.
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    if plain(bytes) {
+        out.extend_from_slice(bytes);
+    } else {
+        escaped(out, bytes);
+    }
+    out.push(b'"');
+}
+
+/// Whether no byte of `bytes` needs escaping, looked at eight at a time as one word (the last
+/// word overlapping the one before, or a short string padded with spaces).
+fn plain(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    if words.by_ref().any(|word| !plain_word(word)) {
+        return false;
+    }
+    match words.remainder() {
+        [] => true,
+        rest if bytes.len() >= 8 => plain_word(bytes.get(bytes.len() - 8..).unwrap_or(rest)),
+        rest => {
+            let mut padded = [b' '; 8];
+            for (pad, &byte) in padded.iter_mut().zip(rest) {
+                *pad = byte;
+            }
+            plain_word(&padded)
+        }
+    }
+}
+
+/// Whether none of eight bytes is below 0x20, a `"` or a `\`: one test for the three at once, by
+/// the bit tricks of "Bit Twiddling Hacks" (`hasless`, `haszero`). A byte's high bit ends up set
+/// where it is below 0x20 or equal to either (a borrow from a lower byte only ever follows one
+/// that is), and bytes of 0x80 and up, which are never escaped, are masked out.
+fn plain_word(word: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    let Ok(word) = <[u8; 8]>::try_from(word) else {
+        return false;
+    };
+    let w = u64::from_le_bytes(word);
+    let below_space = w.wrapping_sub(ONES * 0x20);
+    let quote = (w ^ (ONES * b'"' as u64)).wrapping_sub(ONES);
+    let backslash = (w ^ (ONES * b'\\' as u64)).wrapping_sub(ONES);
+    (below_space | quote | backslash) & !w & HIGH == 0
+}
+
+/// `bytes` escaped, byte by byte: the path of the rare string that needs it.
+fn escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let hex = |nibble: u8| HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
+    for &byte in bytes {
+        match byte {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0C => out.extend_from_slice(b"\\f"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0..0x20 => {
+                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', hex(byte >> 4), hex(byte & 0xF)])
+            }
+            _ => out.push(byte),
+        }
+    }
+}
+
+/// An object's key: a string, or a number or boolean written as one (as serde_json does). With
+/// `raw`, a raw value's text instead, which its `Serialize` hands over as a string: copied as it is.
+struct Key<'a> {
+    out: &'a mut Vec<u8>,
+    raw: bool,
+}
+
+impl Key<'_> {
+    /// A scalar key in quotes, written by serde_json's serializer.
+    fn quoted(self, write: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>) -> Result<(), Error> {
+        self.out.push(b'"');
+        write(&mut Writer {
+            out: &mut *self.out,
+        })?;
+        self.out.push(b'"');
+        Ok(())
+    }
+}
+
+fn key_must_be_a_string() -> Error {
+    ser::Error::custom("key must be a string")
+}
+
+impl ser::Serializer for Key<'_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<(), Error>;
+    type SerializeTuple = ser::Impossible<(), Error>;
+    type SerializeTupleStruct = ser::Impossible<(), Error>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = ser::Impossible<(), Error>;
+    type SerializeStruct = ser::Impossible<(), Error>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        if self.raw {
+            self.out.extend_from_slice(v.as_bytes());
+        } else {
+            write_str(self.out, v);
+        }
+        Ok(())
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.quoted(|w| ser::Serializer::serialize_bool(w, v))
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.quoted(|w| w.json().serialize_i8(v))
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.quoted(|w| w.json().serialize_i16(v))
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.quoted(|w| w.json().serialize_i32(v))
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.quoted(|w| w.json().serialize_i64(v))
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        self.quoted(|w| w.json().serialize_i128(v))
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.quoted(|w| w.json().serialize_u8(v))
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.quoted(|w| w.json().serialize_u16(v))
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.quoted(|w| w.json().serialize_u32(v))
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.quoted(|w| w.json().serialize_u64(v))
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        self.quoted(|w| w.json().serialize_u128(v))
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.quoted(|w| w.json().serialize_f32(v))
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.quoted(|w| w.json().serialize_f64(v))
+    }
+
+    fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+
+    fn serialize_none(self) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+
+    fn serialize_unit(self) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(key_must_be_a_string())
+    }
+
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(key_must_be_a_string())
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(key_must_be_a_string())
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(key_must_be_a_string())
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(key_must_be_a_string())
+    }
+
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, Error> {
+        Err(key_must_be_a_string())
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(key_must_be_a_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use credport_model::{ApiKey, ConnectionPage, CreatedApiKey, ProviderConfig, Secret};
+    use serde::Serialize;
+
+    use super::to_vec;
+
+    /// `value`'s text is serde_json's, byte for byte.
+    fn same<T: Serialize + ?Sized>(value: &T) {
+        let ours = to_vec(value).expect("ours writes it");
+        let theirs = serde_json::to_vec(value).expect("serde_json writes it");
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&theirs)
+        );
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for byte in 0u8..0x80 {
+            same(&char::from(byte).to_string());
+        }
+        for special in [
+            "\"", "\\", "\n", "\u{1}", "\u{1f}", "\u{7f}", "é", "€", "𝄞", "/",
+        ] {
+            // The character at every place of strings around the eight-byte steps, so that it
+            // falls in a step, at its edges, and in the tail looked at byte by byte.
+            for len in 0..20 {
+                for at in 0..=len {
+                    let mut text = "a".repeat(len);
+                    text.insert_str(at, special);
+                    same(&text);
+                }
+            }
+        }
+        same("\"\\\u{8}\u{c}\n\r\t\u{0}\u{1b} twice: \"\\\u{8}\u{c}\n\r\t\u{0}\u{1b}");
+        same(&'"');
+        same(&'é');
+    }
+
+    #[test]
+    fn scalars_options_and_sequences() {
+        same(&(true, false, (), Some(1u8), None::<u8>));
+        same(&(i8::MIN, i16::MIN, i32::MIN, i64::MIN, i128::MIN));
+        same(&(u8::MAX, u16::MAX, u32::MAX, u64::MAX, u128::MAX));
+        same(&(1.5f32, -0.0f64, 1e300f64, f64::NAN, f64::INFINITY, 0.1f64));
+        same(&Vec::<u8>::new());
+        same(&vec![vec!["a"], vec![], vec!["b", "c"]]);
+        same(serde_bytes_like());
+    }
+
+    /// `&[u8]` serialises as bytes only through a wrapper that asks for it.
+    fn serde_bytes_like() -> &'static impl Serialize {
+        struct Bytes;
+        impl Serialize for Bytes {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(&[0, 7, 255])
+            }
+        }
+        &Bytes
+    }
+
+    #[test]
+    fn maps_and_their_keys() {
+        same(&BTreeMap::<String, u8>::new());
+        same(&BTreeMap::from([("b\"\n", 1), ("a", 2)]));
+        same(&BTreeMap::from([(1i64, "x"), (-2, "y")]));
+        same(&BTreeMap::from([(true, 1), (false, 2)]));
+        same(&BTreeMap::from([('k', 1)]));
+        let refused = to_vec(&BTreeMap::from([((1, 2), 3)]));
+        assert_eq!(
+            refused.map_err(|e| e.to_string()),
+            Err("key must be a string".to_owned())
+        );
+        assert!(serde_json::to_vec(&BTreeMap::from([((1, 2), 3)])).is_err());
+    }
+
+    #[test]
+    fn enum_variants_of_every_kind() {
+        #[derive(Serialize)]
+        enum Kind {
+            Unit,
+            Newtype(u8),
+            Tuple(u8, String),
+            Struct { a: u8, b: Option<String> },
+        }
+        #[derive(Serialize)]
+        struct Unit;
+        #[derive(Serialize)]
+        struct Newtype(String);
+        #[derive(Serialize)]
+        struct Tuple(u8, u8);
+        same(&[
+            Kind::Unit,
+            Kind::Newtype(1),
+            Kind::Tuple(2, "t".into()),
+            Kind::Struct { a: 3, b: None },
+        ]);
+        same(&(Unit, Newtype("n".into()), Tuple(1, 2)));
+    }
+
+    #[test]
+    fn free_form_json_kept_as_text_is_copied() {
+        let value: serde_json::Value =
+            serde_json::from_str(r#"{"a":[1,2.5,-3e-7,null,true],"b\u0001":{"c":"d\"é"}}"#)
+                .expect("valid");
+        same(&value);
+        let raw = serde_json::value::RawValue::from_string(r#"{"x": [1, "y"]}"#.to_owned())
+            .expect("valid");
+        same(&raw);
+        same(&[&raw, &raw]);
+    }
+
+    #[test]
+    fn the_models_answers() {
+        let page: ConnectionPage = serde_json::from_str(
+            r#"{"count":2,"page":1,"page_size":20,"next":null,"previous":null,"payload":[
+            {"id":"conn_1","provider":"google","provider_config_key":"google-prod",
+             "root_resource_id":"u@example.com","root_resource_name":null,"scopes":["a","b c"],
+             "status":"active","token_expires_at":"2026-12-07T10:00:00Z",
+             "credentials":{"type":"OAUTH2","expires_at":null},
+             "metadata":{"plan": "pro", "seats": [1, 2.5], "note": "tab\there"},
+             "last_refreshed_at":null,"refresh_error":{"code":"invalid_grant","message":"revoked \"x\"","at":"2026-12-07T09:00:00Z"},
+             "created_at":"2026-12-01T00:00:00Z","updated_at":"2026-12-02T00:00:00Z"},
+            {"id":"conn_2","provider":"shopify","provider_config_key":"s","root_resource_id":null,
+             "root_resource_name":"Shop ü","scopes":[],"status":"invalid","token_expires_at":null,
+             "credentials":{"type":"API_KEY","expires_at":"2027-01-01T00:00:00Z"},"metadata":{},
+             "last_refreshed_at":"2026-12-03T00:00:00Z","refresh_error":null,
+             "created_at":"2026-12-01T00:00:00Z","updated_at":"2026-12-01T00:00:00Z"}]}"#,
+        )
+        .expect("a page");
+        same(&page);
+        let api_key: ApiKey = serde_json::from_str(
+            r#"{"id":"key_1","object":"api_key","type":"api_key","name":"n","subject":"user_1",
+            "description":null,"claims":{"tier":1,"x":["y"]},"scopes":["connections:read"],
+            "created_by":null,"revoked":false,"revocation_reason":null,"expired":false,
+            "expiration":null,"last_used_at":null,"created_at":"2026-12-01T00:00:00Z",
+            "updated_at":"2026-12-01T00:00:00Z"}"#,
+        )
+        .expect("a key");
+        // Flattened: written as a map.
+        same(&CreatedApiKey {
+            api_key,
+            secret: Secret::new("cpk_secret"),
+        });
+        let config: ProviderConfig = serde_json::from_str(
+            r#"{"key":"g","provider":"google","token_url":"https://t.example/token",
+            "authorization_url":null,"authorization_params":{"access_type":"offline","prompt":"consent"},
+            "client_id":"c","auth_method":"client_secret_post","scopes":["x"],
+            "refresh_margin_seconds":60,"redirect_uri":"https://c.example/oauth/callback",
+            "created_at":"2026-12-01T00:00:00Z","updated_at":"2026-12-01T00:00:00Z"}"#,
+        )
+        .expect("a provider config");
+        same(&config);
+    }
+}
