@@ -130,7 +130,7 @@ pub struct Presented {
     hash: [u8; 32],
     origin: Origin,
     /// Whose wrong tokens these would be ([`failed`]).
-    client: String,
+    client: Option<IpAddr>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Presented
@@ -142,10 +142,10 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let auth = Arc::<Authenticator>::from_ref(state);
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
-        let client = client_key(parts);
+        let client = client_address(parts);
         // Malformed tokens never reach the database.
         if !crypto::is_well_formed(token, TOKEN_PREFIX) {
-            return Err(failed(&auth, &client));
+            return Err(failed(&auth, client));
         }
         Ok(Self {
             hash: auth.keys.lookup_hash(token),
@@ -175,7 +175,7 @@ impl Presented {
                 .await?;
             match owner {
                 Some(owner) => self.admit(owner, now).await,
-                None => Err(failed(&self.auth, &self.client)),
+                None => Err(failed(&self.auth, self.client)),
             }
         })
     }
@@ -263,7 +263,7 @@ impl Presented {
             })
             .await?;
         let Some((owner, out)) = checked else {
-            return Err(failed(&self.auth, &self.client));
+            return Err(failed(&self.auth, self.client));
         };
         let caller = self.admit(owner, now).await?;
         require(&caller)?;
@@ -319,7 +319,7 @@ impl Presented {
             .await?;
         checked.map_err(|refusal| match refusal {
             Refusal::MissingScope => ApiError::missing_scope(scope),
-            Refusal::Unusable => failed(&self.auth, &self.client),
+            Refusal::Unusable => failed(&self.auth, self.client),
         })
     }
 
@@ -386,7 +386,7 @@ where
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
         // Compared as keyed hashes, in constant time: neither length nor content leaks.
         if !crypto::hashes_equal(&auth.keys.lookup_hash(token), &auth.admin_token_hash) {
-            return Err(failed(auth, &client_key(parts)));
+            return Err(failed(auth, client_address(parts)));
         }
         limit(auth, || "admin".to_owned()).await?;
         Ok(Admin {
@@ -416,20 +416,18 @@ async fn limit(auth: &Authenticator, key: impl FnOnce() -> String) -> Result<(),
 
 /// Counts a wrong token against the client address it came from: the 401, or the 429 once the
 /// address's budget is spent.
-fn failed(auth: &Authenticator, client: &str) -> ApiError {
-    match auth.failures.take(client) {
+fn failed(auth: &Authenticator, client: Option<IpAddr>) -> ApiError {
+    // A request built without an address shares a bucket.
+    let client = client.map_or_else(|| "unknown".to_owned(), |address| address.to_string());
+    match auth.failures.take(&client) {
         Ok(()) => ApiError::unauthenticated(),
         Err(seconds) => ApiError::authentication_throttled(seconds),
     }
 }
 
-/// Whose wrong tokens a request's would be: its client address. Every connection has one; a
-/// request built without one shares a bucket.
-fn client_key(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ClientAddr>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string())
+/// Whose wrong tokens a request's would be: its client address. Every connection has one.
+fn client_address(parts: &Parts) -> Option<IpAddr> {
+    parts.extensions.get::<ClientAddr>().map(|c| c.0)
 }
 
 /// The token of `Authorization: Bearer <token>` (the scheme in any case).

@@ -8,6 +8,8 @@
 //! request's [`Origin`] is built once per request by the outermost layer, and the
 //! authentication extractors add the actor.
 
+use std::net::IpAddr;
+
 use credport_model::{ActorType, Event, EventActor, EventTarget};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -31,12 +33,14 @@ const MAX_USER_AGENT: usize = 256;
 #[derive(Clone, Debug, Default)]
 pub struct Origin {
     pub request_id: Option<String>,
-    pub client_address: Option<String>,
+    /// Kept as the address, written out as text only when an event is: most requests record
+    /// none, and formatting an address was 2 % of a request's instructions.
+    pub client_address: Option<IpAddr>,
     pub user_agent: Option<String>,
 }
 
 impl Origin {
-    pub fn new(request_id: &str, client_address: Option<String>, user_agent: Option<&str>) -> Self {
+    pub fn new(request_id: &str, client_address: Option<IpAddr>, user_agent: Option<&str>) -> Self {
         let user_agent = user_agent
             .map(|ua| {
                 ua.chars()
@@ -152,7 +156,10 @@ impl Context {
             actor: self.actor.clone(),
             target: change.target,
             request_id: self.origin.request_id.clone(),
-            client_address: self.origin.client_address.clone(),
+            client_address: self
+                .origin
+                .client_address
+                .map(|address| address.to_string()),
             user_agent: self.origin.user_agent.clone(),
             data: (!change.data.is_empty())
                 .then(|| (&Value::Object(change.data)).try_into())

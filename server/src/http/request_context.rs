@@ -29,10 +29,7 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
     // Built once here, read by the authentication extractors into each event's context.
     let origin = Origin::new(
         &request_id,
-        request
-            .extensions()
-            .get::<ClientAddr>()
-            .map(|c| c.0.to_string()),
+        request.extensions().get::<ClientAddr>().map(|c| c.0),
         request
             .headers()
             .get(header::USER_AGENT)
@@ -44,8 +41,10 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map(|route| route.as_str().to_owned());
-    let path = match &route {
-        Some(route) => loggable_path(route, request.uri().path()),
+    // Copied as it is, made loggable only for a line that is written (most are filtered out).
+    let uri_path = request.uri().path().to_owned();
+    let path = || match &route {
+        Some(route) => loggable_path(route, &uri_path),
         None => NO_ROUTE.to_owned(),
     };
 
@@ -81,12 +80,26 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
         status,
         elapsed,
     );
-    let latency_ms = format!("{:.3}", elapsed.as_secs_f64() * 1000.0);
+    // The fields are worked out only when the line is written.
+    let latency_ms = || format!("{:.3}", elapsed.as_secs_f64() * 1000.0);
     match internal {
         Some(detail) => tracing::error!(
-            request_id, %method, path, status, %latency_ms, error = detail, "request failed"
+            request_id,
+            %method,
+            path = path().as_str(),
+            status,
+            latency_ms = %latency_ms(),
+            error = detail,
+            "request failed"
         ),
-        None => tracing::info!(request_id, %method, path, status, %latency_ms, "request"),
+        None => tracing::info!(
+            request_id,
+            %method,
+            path = path().as_str(),
+            status,
+            latency_ms = %latency_ms(),
+            "request"
+        ),
     }
     response
 }
