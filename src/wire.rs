@@ -4,23 +4,18 @@
 //! With the SDK's build the model's parameter types carry their JavaScript (`camelCase`) names, so
 //! that tsify declares them as JavaScript writes them; the wire's names are the `snake_case` ones
 //! they were made from (`rename_all = "camelCase"`), written back here: `pageSize` is `page_size`.
-//! Free-form values (`claims`) are written as raw JSON by serde_json and keep their keys.
-
-use std::io;
+//! Free-form values (`claims`) are written as raw JSON and keep their keys.
 
 use serde::Serialize;
 
+use credport_model::json_text::snake_case;
+
 use crate::errors::Error;
 
-/// The JSON body of `params`.
+/// The JSON body of `params`, its field names as the wire has them.
 pub fn body<T: Serialize>(argument: &str, params: &T) -> Result<String, Error> {
-    let mut out = Vec::with_capacity(128);
-    let mut serializer =
-        serde_json::Serializer::with_formatter(&mut out, SnakeKeys { in_key: false });
-    params
-        .serialize(&mut serializer)
-        .map_err(|_| Error::invalid(argument, "must be plain data (no BigInt, no cycles)"))?;
-    String::from_utf8(out).map_err(|_| Error::invalid(argument, "must be valid Unicode text"))
+    credport_model::json_text::to_wire_string(params)
+        .map_err(|_| Error::invalid(argument, "must be plain data (no BigInt, no cycles)"))
 }
 
 /// The query string (without `?`) of `params`; absent members are left out.
@@ -37,58 +32,6 @@ pub fn query<T: Serialize>(argument: &str, params: &T) -> Result<String, Error> 
         })
         .collect::<Vec<_>>()
         .join("&"))
-}
-
-/// `pageSize` → `page_size`.
-fn snake_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    for c in name.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// serde_json's compact output with object keys in `snake_case`. Raw values (free-form JSON) are
-/// written through `write_raw_fragment`, never as keys, so their keys stay as they are.
-struct SnakeKeys {
-    in_key: bool,
-}
-
-impl serde_json::ser::Formatter for SnakeKeys {
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.in_key = true;
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b",")
-        }
-    }
-
-    fn end_object_key<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
-        self.in_key = false;
-        Ok(())
-    }
-
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        if self.in_key {
-            writer.write_all(snake_case(fragment).as_bytes())
-        } else {
-            writer.write_all(fragment.as_bytes())
-        }
-    }
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters, so an id can never change the

@@ -19,7 +19,7 @@ pub trait JsJson {
 
 /// Each implementation below is this function's one instance for its type, compiled here.
 fn js_json<T: Serialize + ?Sized>(value: &T) -> Option<String> {
-    serde_json::to_string(value).ok()
+    crate::json_text::to_string(value).ok()
 }
 
 macro_rules! js_json {

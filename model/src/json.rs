@@ -18,8 +18,6 @@ pub type JsonInput = serde_json::Value;
 pub type JsonObjectInput = serde_json::Map<String, serde_json::Value>;
 
 pub use raw::{RawJson as Json, RawObject as JsonObject};
-#[cfg(feature = "admin")]
-pub(crate) use sdk::raw_json;
 #[cfg(feature = "wasm")]
 pub use sdk::{JsonInput, JsonObjectInput};
 
@@ -81,20 +79,6 @@ mod sdk {
             }
             Ok(JsonObjectInput(input))
         }
-    }
-
-    /// Writes `value` as one raw JSON value, for a free-form map among typed parameters
-    /// (`authorization_params`): the SDK's request writer turns the object keys it sees into
-    /// `snake_case`, and a raw value's keys are not seen, so they stay as the caller gave them.
-    #[cfg(feature = "admin")]
-    pub fn raw_json<T: Serialize, S: Serializer>(
-        value: &T,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        let text = serde_json::to_string(value).map_err(S::Error::custom)?;
-        RawValue::from_string(text)
-            .map_err(S::Error::custom)?
-            .serialize(serializer)
     }
 
     impl Serialize for JsonInput {

@@ -24,6 +24,7 @@ pub mod webhook;
 #[cfg(feature = "wasm")]
 pub mod js_json;
 mod json;
+pub mod json_text;
 pub use json::{Json, JsonInput, JsonObject, JsonObjectInput};
 
 pub use admin::*;

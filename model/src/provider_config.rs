@@ -99,9 +99,8 @@ pub struct CreateProviderConfigParams {
     pub token_url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_url: Option<String>,
-    /// Free-form: the SDK writes its keys as they are (`raw_json`), not in `snake_case`.
+    /// Free-form: its keys are written as they are, not in `snake_case` (a map's keys are data).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[cfg_attr(feature = "admin", serde(serialize_with = "crate::json::raw_json"))]
     pub authorization_params: BTreeMap<String, String>,
     pub client_id: String,
     /// Write-only: stored encrypted, never answered.
@@ -147,9 +146,8 @@ pub struct UpdateProviderConfigParams {
     pub token_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_url: Option<String>,
-    /// Replaces the whole object. Free-form: the SDK writes its keys as they are (`raw_json`).
+    /// Replaces the whole object. Free-form: its keys are written as they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "admin", serde(serialize_with = "crate::json::raw_json"))]
     pub authorization_params: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,

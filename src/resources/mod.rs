@@ -21,7 +21,7 @@ use crate::transport::Answer;
 /// (`camelCase` names in the SDK's build, `null` for absent values) that the engine's
 /// `JSON.parse` reads in one crossing, instead of a crossing per field.
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
-    parse(serde_json::to_string(value).ok())
+    parse(credport_model::json_text::to_string(value).ok())
 }
 
 /// A list as a plain JS object, as [`to_js`], written by the model's code for lists

@@ -5,7 +5,6 @@ pub mod body_limit;
 pub mod idempotency_key;
 pub mod input;
 pub mod json_keys;
-pub mod json_writer;
 pub mod limits;
 pub mod listener;
 pub mod reply;

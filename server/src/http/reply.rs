@@ -5,7 +5,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::http::json_writer;
 
 /// Marks a response that repeats the stored answer to an earlier request with the same
 /// `Idempotency-Key`.
@@ -22,7 +21,7 @@ impl Reply {
     pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Result<Self, ApiError> {
         Ok(Self {
             status,
-            body: json_writer::to_vec(value)?,
+            body: credport_model::json_text::to_vec(value)?,
             replayed: false,
         })
     }

@@ -1,21 +1,77 @@
-//! Answers' JSON: serde_json's compact text, byte for byte, written by the model's serde types
-//! with the strings copied in runs that are found eight bytes at a time.
+//! The JSON text of the model's values: serde_json's compact text, byte for byte, written by the
+//! model's serde types with each string checked for what needs escaping eight bytes at a time.
+//! The server writes its answers with it, and the SDK the results it hands to `JSON.parse`.
 //!
 //! Why not `serde_json::to_vec`: it looks at a string's bytes one at a time for the few that need
 //! escaping, keys included, and a page of connections is some five hundred short strings, a
-//! fifth of the route's CPU (callgrind, docs/performance.md). Numbers, bytes and every other
-//! scalar are still written by serde_json's own `Serializer`, and free-form JSON kept as raw text
-//! is copied as serde_json copies it; what is ours is the punctuation and the strings, and the
-//! tests hold the text to serde_json's for each shape the model serialises.
+//! fifth of the server's CPU for that route (callgrind, docs/performance.md). Numbers, bytes and
+//! every other scalar are still written by serde_json's own `Serializer`, and free-form JSON kept
+//! as raw text is copied as serde_json copies it; what is ours is the punctuation and the strings,
+//! and the tests hold the text to serde_json's for each shape the model serialises.
 
 use serde::ser::{self, Serialize};
 use serde_json::Error;
 
 /// `value` as JSON text, as `serde_json::to_vec` writes it.
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
+    write(value, false)
+}
+
+/// `value` as JSON text, as `serde_json::to_string` writes it.
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    utf8(write(value, false)?)
+}
+
+/// `value` as JSON text with its types' field names in `snake_case` (`pageSize` is `page_size`):
+/// the SDK's parameters, whose fields carry their JavaScript names, as the wire names them. Keys
+/// of maps and raw values are the caller's and stay as they are.
+pub fn to_wire_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    utf8(write(value, true)?)
+}
+
+/// `pageSize` → `page_size`: an ASCII capital becomes `_` and its small letter.
+pub fn snake_case(name: &str) -> String {
+    let mut out = Vec::with_capacity(name.len() + 4);
+    push_snake_case(&mut out, name);
+    String::from_utf8(out).unwrap_or_else(|_| name.to_owned())
+}
+
+fn push_snake_case(out: &mut Vec<u8>, name: &str) {
+    for byte in name.bytes() {
+        if byte.is_ascii_uppercase() {
+            out.push(b'_');
+            out.push(byte.to_ascii_lowercase());
+        } else {
+            out.push(byte);
+        }
+    }
+}
+
+/// A field's name, in `snake_case` when `snake`. One function for every field of every type.
+#[inline(never)]
+fn write_key(out: &mut Vec<u8>, key: &str, snake: bool) {
+    if snake && plain(key.as_bytes()) {
+        out.push(b'"');
+        push_snake_case(out, key);
+        out.push(b'"');
+    } else {
+        write_str(out, key);
+    }
+}
+
+fn write<T: Serialize + ?Sized>(value: &T, snake: bool) -> Result<Vec<u8>, Error> {
     let mut out = Vec::with_capacity(256);
-    value.serialize(&mut Writer { out: &mut out })?;
+    value.serialize(&mut Writer {
+        out: &mut out,
+        raw: false,
+        snake,
+    })?;
     Ok(out)
+}
+
+/// Only whole `&str`s and serde_json's own output go in, so the bytes are always UTF-8.
+fn utf8(bytes: Vec<u8>) -> Result<String, Error> {
+    String::from_utf8(bytes).map_err(|_| ser::Error::custom("the text is not UTF-8"))
 }
 
 /// The name serde_json gives the one-field struct a `RawValue` serialises as: its field is the
@@ -24,6 +80,10 @@ const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
 struct Writer<'a> {
     out: &'a mut Vec<u8>,
+    /// The next string is a raw value's text, to be copied as it is.
+    raw: bool,
+    /// Field names written in `snake_case` ([`to_wire_string`]).
+    snake: bool,
 }
 
 impl Writer<'_> {
@@ -37,9 +97,22 @@ impl Writer<'_> {
         Compound {
             writer: Writer {
                 out: &mut *self.out,
+                raw: false,
+                snake: self.snake,
             },
             first: true,
             close,
+        }
+    }
+
+    /// A string value, or a raw value's text. Out of line: every string field of every type
+    /// calls it, and inlined it was that many copies in the SDK's wasm.
+    #[inline(never)]
+    fn string(&mut self, v: &str) {
+        if std::mem::take(&mut self.raw) {
+            self.out.extend_from_slice(v.as_bytes());
+        } else {
+            write_str(self.out, v);
         }
     }
 
@@ -121,7 +194,7 @@ impl<'a> ser::Serializer for &'a mut Writer<'_> {
     }
 
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        write_str(self.out, v);
+        self.string(v);
         Ok(())
     }
 
@@ -213,6 +286,8 @@ impl<'a> ser::Serializer for &'a mut Writer<'_> {
             return Ok(Compound {
                 writer: Writer {
                     out: &mut *self.out,
+                    raw: false,
+                    snake: false,
                 },
                 first: true,
                 close: b"",
@@ -256,7 +331,7 @@ impl Compound<'_> {
 
     fn member<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
         self.separate();
-        write_str(self.writer.out, key);
+        write_key(self.writer.out, key, self.writer.snake);
         self.writer.out.push(b':');
         value.serialize(&mut self.writer)
     }
@@ -327,7 +402,6 @@ impl ser::SerializeMap for Compound<'_> {
         self.separate();
         key.serialize(Key {
             out: &mut *self.writer.out,
-            raw: false,
         })?;
         self.writer.out.push(b':');
         Ok(())
@@ -351,11 +425,11 @@ impl ser::SerializeStruct for Compound<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        if self.close.is_empty() && key == RAW_VALUE_TOKEN {
-            return value.serialize(Key {
-                out: &mut *self.writer.out,
-                raw: true,
-            });
+        if self.close.is_empty() {
+            // A raw value's one field: its text, through the same code as every other value, so
+            // that each type's serialisation is compiled once (the SDK's size).
+            self.writer.raw = true;
+            return value.serialize(&mut self.writer);
         }
         self.member(key, value)
     }
@@ -455,11 +529,9 @@ fn escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
-/// An object's key: a string, or a number or boolean written as one (as serde_json does). With
-/// `raw`, a raw value's text instead, which its `Serialize` hands over as a string: copied as it is.
+/// An object's key: a string, or a number or boolean written as one (as serde_json does).
 struct Key<'a> {
     out: &'a mut Vec<u8>,
-    raw: bool,
 }
 
 impl Key<'_> {
@@ -468,6 +540,8 @@ impl Key<'_> {
         self.out.push(b'"');
         write(&mut Writer {
             out: &mut *self.out,
+            raw: false,
+            snake: false,
         })?;
         self.out.push(b'"');
         Ok(())
@@ -490,11 +564,7 @@ impl ser::Serializer for Key<'_> {
     type SerializeStructVariant = ser::Impossible<(), Error>;
 
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        if self.raw {
-            self.out.extend_from_slice(v.as_bytes());
-        } else {
-            write_str(self.out, v);
-        }
+        write_str(self.out, v);
         Ok(())
     }
 
@@ -654,10 +724,10 @@ impl ser::Serializer for Key<'_> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use credport_model::{ApiKey, ConnectionPage, CreatedApiKey, ProviderConfig, Secret};
+    use crate::{ApiKey, ConnectionPage, CreatedApiKey, ProviderConfig, Secret};
     use serde::Serialize;
 
-    use super::to_vec;
+    use super::{snake_case, to_vec, to_wire_string};
 
     /// `value`'s text is serde_json's, byte for byte.
     fn same<T: Serialize + ?Sized>(value: &T) {
@@ -763,6 +833,35 @@ mod tests {
             .expect("valid");
         same(&raw);
         same(&[&raw, &raw]);
+    }
+
+    #[test]
+    fn wire_text_has_field_names_in_snake_case_and_data_keys_as_given() {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Inner {
+            inner_field: bool,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Params {
+            page_size: u8,
+            nested_thing: Inner,
+            user_map: BTreeMap<&'static str, u8>,
+            free_form: Box<serde_json::value::RawValue>,
+        }
+        let params = Params {
+            page_size: 1,
+            nested_thing: Inner { inner_field: true },
+            user_map: BTreeMap::from([("keepMe", 2)]),
+            free_form: serde_json::value::RawValue::from_string(r#"{"aB":[1]}"#.to_owned())
+                .expect("valid"),
+        };
+        assert_eq!(
+            to_wire_string(&params).expect("written"),
+            r#"{"page_size":1,"nested_thing":{"inner_field":true},"user_map":{"keepMe":2},"free_form":{"aB":[1]}}"#
+        );
+        assert_eq!(snake_case("pageSize"), "page_size");
     }
 
     #[test]
