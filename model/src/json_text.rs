@@ -78,6 +78,71 @@ fn utf8(bytes: Vec<u8>) -> Result<String, Error> {
 /// raw JSON text, written as it is.
 const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
+/// What both serializers do alike: a character and a unit variant as strings, a newtype as what
+/// it wraps.
+macro_rules! alike {
+    () => {
+        fn serialize_char(self, v: char) -> Result<(), Error> {
+            self.serialize_str(v.encode_utf8(&mut [0; 4]))
+        }
+
+        fn serialize_unit_variant(
+            self,
+            _name: &'static str,
+            _index: u32,
+            variant: &'static str,
+        ) -> Result<(), Error> {
+            self.serialize_str(variant)
+        }
+
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _name: &'static str,
+            value: &T,
+        ) -> Result<(), Error> {
+            value.serialize(self)
+        }
+    };
+}
+
+/// serde's methods for numbers, each with its type, written by `$write` (a macro below).
+macro_rules! numbers {
+    ($write:ident) => {
+        $write!(
+            serialize_i8: i8,
+            serialize_i16: i16,
+            serialize_i32: i32,
+            serialize_i64: i64,
+            serialize_i128: i128,
+            serialize_u8: u8,
+            serialize_u16: u16,
+            serialize_u32: u32,
+            serialize_u64: u64,
+            serialize_u128: u128,
+            serialize_f32: f32,
+            serialize_f64: f64
+        );
+    };
+}
+
+/// Scalars written by serde_json's own serializer, on the same buffer.
+macro_rules! by_serde_json {
+    ($($method:ident: $t:ty),*) => {$(
+        fn $method(self, v: $t) -> Result<(), Error> {
+            self.json().$method(v)
+        }
+    )*};
+}
+
+/// Scalars as object keys: serde_json's text of them, in quotes.
+macro_rules! quoted {
+    ($($method:ident: $t:ty),*) => {$(
+        fn $method(self, v: $t) -> Result<(), Error> {
+            self.quoted(|w| w.json().$method(v))
+        }
+    )*};
+}
+
 struct Writer<'a> {
     out: &'a mut Vec<u8>,
     /// The next string is a raw value's text, to be copied as it is.
@@ -141,62 +206,14 @@ impl<'a> ser::Serializer for &'a mut Writer<'_> {
         Ok(())
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.json().serialize_i8(v)
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.json().serialize_i16(v)
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.json().serialize_i32(v)
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.json().serialize_i64(v)
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.json().serialize_i128(v)
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.json().serialize_u8(v)
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.json().serialize_u16(v)
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.json().serialize_u32(v)
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.json().serialize_u64(v)
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.json().serialize_u128(v)
-    }
-
-    fn serialize_f32(self, v: f32) -> Result<(), Error> {
-        self.json().serialize_f32(v)
-    }
-
-    fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        self.json().serialize_f64(v)
-    }
-
-    fn serialize_char(self, v: char) -> Result<(), Error> {
-        self.serialize_str(v.encode_utf8(&mut [0; 4]))
-    }
+    numbers!(by_serde_json);
 
     fn serialize_str(self, v: &str) -> Result<(), Error> {
         self.string(v);
         Ok(())
     }
+
+    alike!();
 
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
         self.json().serialize_bytes(v)
@@ -217,23 +234,6 @@ impl<'a> ser::Serializer for &'a mut Writer<'_> {
 
     fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
         self.serialize_unit()
-    }
-
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<(), Error> {
-        self.serialize_str(variant)
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        value.serialize(self)
     }
 
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -342,57 +342,30 @@ impl Compound<'_> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
+/// An array's elements, one after another, whichever kind of array serde asks for.
+macro_rules! elements {
+    ($($kind:ident::$method:ident),*) => {$(
+        impl ser::$kind for Compound<'_> {
+            type Ok = ();
+            type Error = Error;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                self.element(value)
+            }
 
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
+            fn end(self) -> Result<(), Error> {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
+elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
@@ -416,45 +389,35 @@ impl ser::SerializeMap for Compound<'_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
+/// An object's fields, of a struct or of a struct variant.
+macro_rules! fields {
+    ($($kind:ident),*) => {$(
+        impl ser::$kind for Compound<'_> {
+            type Ok = ();
+            type Error = Error;
 
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        if self.close.is_empty() {
-            // A raw value's one field: its text, through the same code as every other value, so
-            // that each type's serialisation is compiled once (the SDK's size).
-            self.writer.raw = true;
-            return value.serialize(&mut self.writer);
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Error> {
+                if self.close.is_empty() {
+                    // A raw value's one field: its text, through the same code as every other
+                    // value, so that each type's serialisation is compiled once (the SDK's size).
+                    self.writer.raw = true;
+                    return value.serialize(&mut self.writer);
+                }
+                self.member(key, value)
+            }
+
+            fn end(self) -> Result<(), Error> {
+                self.close()
+            }
         }
-        self.member(key, value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.member(key, value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
+fields!(SerializeStruct, SerializeStructVariant);
 
 /// `text` as a JSON string: escaped where serde_json escapes (`"`, `\`, and the control
 /// characters, `\b\t\n\f\r` short and the others as `\u00xx`). Nearly every string of an
@@ -568,78 +531,13 @@ impl ser::Serializer for Key<'_> {
         Ok(())
     }
 
-    fn serialize_char(self, v: char) -> Result<(), Error> {
-        self.serialize_str(v.encode_utf8(&mut [0; 4]))
-    }
-
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<(), Error> {
-        self.serialize_str(variant)
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        value.serialize(self)
-    }
+    alike!();
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
         self.quoted(|w| ser::Serializer::serialize_bool(w, v))
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.quoted(|w| w.json().serialize_i8(v))
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.quoted(|w| w.json().serialize_i16(v))
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.quoted(|w| w.json().serialize_i32(v))
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.quoted(|w| w.json().serialize_i64(v))
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.quoted(|w| w.json().serialize_i128(v))
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.quoted(|w| w.json().serialize_u8(v))
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.quoted(|w| w.json().serialize_u16(v))
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.quoted(|w| w.json().serialize_u32(v))
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.quoted(|w| w.json().serialize_u64(v))
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.quoted(|w| w.json().serialize_u128(v))
-    }
-
-    fn serialize_f32(self, v: f32) -> Result<(), Error> {
-        self.quoted(|w| w.json().serialize_f32(v))
-    }
-
-    fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        self.quoted(|w| w.json().serialize_f64(v))
-    }
+    numbers!(quoted);
 
     fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
         Err(key_must_be_a_string())
