@@ -404,8 +404,11 @@ macro_rules! fields {
                 if self.close.is_empty() {
                     // A raw value's one field: its text, through the same code as every other
                     // value, so that each type's serialisation is compiled once (the SDK's size).
+                    // Reset after, whatever the field held: only a string may be copied unescaped.
                     self.writer.raw = true;
-                    return value.serialize(&mut self.writer);
+                    let written = value.serialize(&mut self.writer);
+                    self.writer.raw = false;
+                    return written;
                 }
                 self.member(key, value)
             }
@@ -760,6 +763,22 @@ mod tests {
             r#"{"page_size":1,"nested_thing":{"inner_field":true},"user_map":{"keepMe":2},"free_form":{"aB":[1]}}"#
         );
         assert_eq!(snake_case("pageSize"), "page_size");
+    }
+
+    #[test]
+    fn only_a_raw_values_own_string_is_copied_unescaped() {
+        /// A value that names itself as serde_json's raw value but holds no string.
+        struct NotRaw;
+        impl Serialize for NotRaw {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct;
+                let mut raw = s.serialize_struct(super::RAW_VALUE_TOKEN, 1)?;
+                raw.serialize_field(super::RAW_VALUE_TOKEN, &1u8)?;
+                raw.end()
+            }
+        }
+        let text = to_vec(&(NotRaw, "a\"b")).expect("written");
+        assert_eq!(String::from_utf8_lossy(&text), r#"[1,"a\"b"]"#);
     }
 
     #[test]
