@@ -404,11 +404,9 @@ macro_rules! fields {
                 if self.close.is_empty() {
                     // A raw value's one field: its text, through the same code as every other
                     // value, so that each type's serialisation is compiled once (the SDK's size).
-                    // Reset after, whatever the field held: only a string may be copied unescaped.
+                    // The mode is this compound's writer's alone: it ends with the raw value.
                     self.writer.raw = true;
-                    let written = value.serialize(&mut self.writer);
-                    self.writer.raw = false;
-                    return written;
+                    return value.serialize(&mut self.writer);
                 }
                 self.member(key, value)
             }
