@@ -58,13 +58,14 @@ pub async fn serve(
     let address = listener.local_addr()?;
     // Before the announcement, which tools wait for.
     tracing::info!(max_connections, "accepting connections");
+    let shutdown = shutdown_signal();
     announce(address);
     let connections = listener::run(
         listener,
         service,
         overflow_service(),
         max_connections,
-        shutdown_signal(),
+        shutdown,
     )
     .await;
     tokio::select! {
@@ -113,25 +114,41 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::internal("a request handler panicked").into_response()
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
+/// Resolves on the first SIGTERM or SIGINT. The handlers are installed here, when it is called,
+/// not when the future is first polled: the caller calls it before it announces that it listens,
+/// so that a signal sent by a tool that saw the announcement is never the default action (the
+/// process killed, its requests in flight cut off).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            // A handler that could not be installed leaves that signal to its default action.
+            let next = |stream: std::io::Result<tokio::signal::unix::Signal>| async move {
+                match stream {
+                    Ok(mut stream) => {
+                        stream.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = next(interrupt) => tracing::info!(signal = "SIGINT", "shutting down; finishing requests in flight"),
+                () = next(terminate) => tracing::info!(signal = "SIGTERM", "shutting down; finishing requests in flight"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!(
+                signal = "Ctrl-C",
+                "shutting down; finishing requests in flight"
+            );
+        } else {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!(signal = "SIGINT", "shutting down; finishing requests in flight"),
-        () = terminate => tracing::info!(signal = "SIGTERM", "shutting down; finishing requests in flight"),
     }
 }

@@ -359,11 +359,31 @@ fn sigterm_finishes_requests_in_flight_and_refuses_new_connections() {
     };
     assert!(refused, "new connections are refused after SIGTERM");
     // The request in flight is still read to its end and answered.
-    in_flight.write_all(&body[5..]).unwrap();
+    in_flight.write_all(&body[5..]).unwrap_or_else(|e| {
+        panic!(
+            "the request in flight was cut off ({e}); log:\n{}",
+            server.logs()
+        )
+    });
     let (answer, _) = until_closed(in_flight, Instant::now());
-    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 201"),
+        "{answer}\nlog:\n{}",
+        server.logs()
+    );
     assert!(server.stop().success());
     assert!(server.logs().contains("shutting down"));
+}
+
+/// A tool that sees the server's announcement may stop it at once: the signal is the server's
+/// to handle by then, not its default action (which kills the process mid-request).
+#[test]
+fn sigterm_right_after_the_announcement_is_a_graceful_stop() {
+    for _ in 0..5 {
+        let server = Server::start();
+        let status = server.stop();
+        assert!(status.success(), "{status:?}\n{}", server.logs());
+    }
 }
 
 #[test]
