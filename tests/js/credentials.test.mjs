@@ -91,10 +91,13 @@ test('clearCredentialsCache(provider) and clearCredentialsCache() make the next 
 });
 
 test('entries last maxAgeMs, and credentials expiring within a minute are not kept', async () => {
-  const c = client({ credentialsCache: { maxAgeMs: 50 } });
+  // A second long, so that the read right after the first is within it however slow the machine;
+  // the wait is for that second to pass (the entry was stored before `stored` was taken).
+  const c = client({ credentialsCache: { maxAgeMs: 1000 } });
   await c.connections.getCredentials('shopify');
+  const stored = Date.now();
   assert.equal((await requests(() => c.connections.getCredentials('shopify'))).length, 0);
-  await new Promise((resolve) => setTimeout(resolve, 80));
+  await new Promise((resolve) => setTimeout(resolve, stored + 1050 - Date.now()));
   assert.equal((await requests(() => c.connections.getCredentials('shopify'))).length, 1);
 
   const long = client({ credentialsCache: { maxAgeMs: 60_000 } });
