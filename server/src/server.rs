@@ -120,35 +120,36 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// process killed, its requests in flight cut off).
 fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let interrupt = signal(SignalKind::interrupt());
-        let terminate = signal(SignalKind::terminate());
-        async move {
-            // A handler that could not be installed leaves that signal to its default action.
-            let next = |stream: std::io::Result<tokio::signal::unix::Signal>| async move {
-                match stream {
-                    Ok(mut stream) => {
-                        stream.recv().await;
-                    }
-                    Err(_) => std::future::pending::<()>().await,
+    let first = {
+        use tokio::signal::unix::{signal, Signal, SignalKind};
+        /// The signal's next delivery; never, when its handler could not be installed (the
+        /// signal then keeps its default action).
+        async fn next(stream: std::io::Result<Signal>) {
+            match stream {
+                Ok(mut stream) => {
+                    stream.recv().await;
                 }
-            };
-            tokio::select! {
-                () = next(interrupt) => tracing::info!(signal = "SIGINT", "shutting down; finishing requests in flight"),
-                () = next(terminate) => tracing::info!(signal = "SIGTERM", "shutting down; finishing requests in flight"),
+                Err(_) => std::future::pending::<()>().await,
             }
         }
-    }
+        let interrupt = next(signal(SignalKind::interrupt()));
+        let terminate = next(signal(SignalKind::terminate()));
+        async {
+            tokio::select! {
+                () = interrupt => "SIGINT",
+                () = terminate => "SIGTERM",
+            }
+        }
+    };
     #[cfg(not(unix))]
-    async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            tracing::info!(
-                signal = "Ctrl-C",
-                "shutting down; finishing requests in flight"
-            );
-        } else {
+    let first = async {
+        if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
+        "SIGINT"
+    };
+    async {
+        let signal = first.await;
+        tracing::info!(signal, "shutting down; finishing requests in flight");
     }
 }
