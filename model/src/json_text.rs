@@ -49,7 +49,7 @@ fn push_snake_case(out: &mut Vec<u8>, name: &str) {
 
 /// A field's name, in `snake_case` when `snake`. One function for every field of every type in
 /// the SDK's wasm (its size); inlined on the server (its speed: called out of line, it and
-/// [`Writer::string`] cost a page of 20 connections 2.5 % more).
+/// [`Writer::string`] cost a page of 20 connections 2.4–2.9 % more instructions).
 #[cfg_attr(target_arch = "wasm32", inline(never))]
 #[cfg_attr(not(target_arch = "wasm32"), inline)]
 fn write_key(out: &mut Vec<u8>, key: &str, snake: bool) {
