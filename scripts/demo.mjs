@@ -21,8 +21,15 @@ import { startStandInProvider } from './demo-provider.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const example = path.join(root, 'examples/node');
 
-execFileSync('cargo', ['build', '--quiet', '-p', 'credport-server'], { cwd: root, stdio: 'inherit' });
-const server = path.join(root, 'target/debug/credport-server');
+/** The server: CREDPORT_SERVER_BIN when one is built already (the test of this demo sets it),
+ * else cargo's debug build, built here. */
+function serverBinary() {
+  if (process.env.CREDPORT_SERVER_BIN) return process.env.CREDPORT_SERVER_BIN;
+  execFileSync('cargo', ['build', '--quiet', '-p', 'credport-server'], { cwd: root, stdio: 'inherit' });
+  return path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'credport-server');
+}
+
+const server = serverBinary();
 execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: example, stdio: 'inherit' });
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'credport-demo-'));
@@ -141,4 +148,9 @@ try {
   await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()));
   fs.rmSync(dir, { recursive: true, force: true });
 }
+console.log(
+  exitCode === 0
+    ? '\nnpm run demo: done. The quickstart ran against credport-server, which refreshed google\'s token once and connected google through Connect; the server is stopped and its temporary database deleted.'
+    : '\nnpm run demo: failed (see above); the server is stopped and its temporary database deleted.',
+);
 process.exit(exitCode);
