@@ -65,4 +65,4 @@ const server = http.createServer((req, res) => {
   });
 });
 
-server.listen(port, () => console.log(`receiving credport webhooks on http://localhost:${port}/`));
+server.listen(port, () => console.log(`receiving credport webhooks on http://localhost:${server.address().port}/`));
