@@ -65,8 +65,9 @@ before(async () => {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (const stream of [receiver.stdout, receiver.stderr]) createInterface({ input: stream }).on('line', printed);
-  await whenPrinted('the receiver listening', () => output.some((l) => l.startsWith('receiving credport webhooks on ')));
-  const port = /:(\d+)\/$/.exec(output.find((l) => l.startsWith('receiving credport webhooks on ')))[1];
+  const listening = () => output.find((l) => l.startsWith('receiving credport webhooks on '));
+  await whenPrinted('the receiver listening', listening);
+  const port = /:(\d+)\/$/.exec(listening())[1];
   receiverUrl = `http://127.0.0.1:${port}/`;
   await server.admin('PATCH', `/v1/admin/sites/${site.site.id}/webhook_endpoints/${endpoint.id}`, { url: receiverUrl });
 });
