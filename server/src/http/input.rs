@@ -3,7 +3,7 @@
 //! [`crate::http::body_limit`] (413, 408).
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use credport_model::validate::{MAX_PAGE_SIZE, MAX_SECONDS_UNTIL_EXPIRATION};
@@ -192,17 +192,28 @@ impl<S: Send + Sync, T: Params> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// Path parameters; a parameter that is not valid percent-encoded UTF-8 is a 400.
+/// Path parameters; a parameter that is not valid percent-encoded UTF-8, or that holds a
+/// control character (`%00`, which PostgreSQL refuses in any text), is a 400: no id, key or
+/// provider code can hold one, and on both stores the answer is the same.
 pub struct PathParams<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<T>::from_request_parts(parts, state)
+        let Path(value) = Path::<T>::from_request_parts(parts, state)
             .await
-            .map(|Path(value)| Self(value))
-            .map_err(|_| ApiError::invalid("path", "path: a path parameter is not valid UTF-8"))
+            .map_err(|_| ApiError::invalid("path", "path: a path parameter is not valid UTF-8"))?;
+        let raw = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::invalid("path", "path: a path parameter is not valid UTF-8"))?;
+        if raw.iter().any(|(_, v)| v.chars().any(char::is_control)) {
+            return Err(ApiError::invalid(
+                "path",
+                "path: a path parameter holds a control character",
+            ));
+        }
+        Ok(Self(value))
     }
 }
 
@@ -243,13 +254,20 @@ fn field_error(path: &str, message: &str) -> ApiError {
         let field = at(name);
         return ApiError::invalid(&field, format!("{field}: is required"));
     }
-    if let Some((name, rest)) = named("unknown field ") {
+    if let Some((name, _)) = named("unknown field ") {
         // Here the path already ends with the unknown key, the client's text: cut and screened.
         let field = echo::name(match path {
             "." | "" => name,
             p => p,
         });
-        let expected = rest.trim_start_matches(", ");
+        // serde's list of the known fields ends its message, after the key: taken from the end,
+        // so that a key holding a backtick cannot carry the rest of itself into the answer.
+        let known = message
+            .rsplit_once("`, expected ")
+            .filter(|_| !message.ends_with("`, there are no fields"));
+        let expected = known.map_or("there are no fields".to_owned(), |(_, known)| {
+            format!("expected {known}")
+        });
         return ApiError::invalid(&field, format!("{field}: unknown field; {expected}"));
     }
     if let Some((name, _)) = named("duplicate field ") {

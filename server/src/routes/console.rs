@@ -1,12 +1,12 @@
 //! `GET /console` and its files ([`crate::console`]): no token, the same answer for everyone.
 
 use axum::body::Body;
-use axum::extract::Path;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use crate::console;
 use crate::error::ApiError;
+use crate::http::input::PathParams;
 
 /// The console's page.
 pub async fn page(headers: HeaderMap) -> Response {
@@ -14,7 +14,7 @@ pub async fn page(headers: HeaderMap) -> Response {
 }
 
 /// One of the page's files (its script, style sheet, the admin client's `.wasm`).
-pub async fn file(Path(name): Path<String>, headers: HeaderMap) -> Response {
+pub async fn file(PathParams(name): PathParams<String>, headers: HeaderMap) -> Response {
     serve(&name, &headers)
 }
 
