@@ -43,6 +43,11 @@ impl Subscribers {
 
 /// Queues `event` for each of `subscribers` that wants it. The inserts are deferred: on
 /// PostgreSQL they go out with the transaction's next statement or its `COMMIT`.
+///
+/// Each insert takes its endpoint from the table, not from `subscribers` alone: on PostgreSQL
+/// the subscribers may have been read in an earlier transaction (a credentials read's events
+/// are committed in shared batches), and an endpoint deleted since then gets no delivery
+/// rather than failing its foreign key, and with it every event of the batch.
 pub async fn enqueue(
     conn: &Conn<'_>,
     subscribers: &Subscribers,
@@ -61,7 +66,7 @@ pub async fn enqueue(
         conn.execute_deferred(
             "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload,
                 status, next_attempt_at_ms, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)",
+             SELECT ?1, id, ?3, ?4, ?5, 'pending', ?6, ?7 FROM webhook_endpoints WHERE id = ?2",
             &[
                 crypto::new_id("whd_")?.into(),
                 endpoint_id.as_str().into(),
@@ -270,7 +275,83 @@ pub async fn list(
 
 #[cfg(test)]
 mod tests {
-    use super::wants;
+    use credport_model::{ActorType, EventActor, EventTarget};
+
+    use super::*;
+    use crate::db::{Connections, Database, Db};
+
+    /// Subscribers read before their endpoint was deleted, as a credentials read's are on
+    /// PostgreSQL: the event is queued for the endpoints still there, and its write goes through.
+    #[tokio::test]
+    async fn an_endpoint_deleted_after_its_subscribers_were_read_gets_no_delivery() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = Database::Sqlite(dir.path().join("t.db"));
+        let db = Db::open(&database, Connections::for_cores(1))
+            .await
+            .unwrap();
+        db.write(|conn| {
+            Box::pin(async move {
+                conn.execute("INSERT INTO sites VALUES ('site_1', 's', 0)", &[])
+                    .await?;
+                for id in ["we_kept", "we_gone"] {
+                    conn.execute(
+                        "INSERT INTO webhook_endpoints (id, site_id, url, types, status, secret,
+                            created_at, updated_at)
+                         VALUES (?1, 'site_1', 'https://example.com/', '[]', 'enabled', X'00', 0, 0)",
+                        &[id.into()],
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+        let subscribers = db
+            .read_single(|conn| Box::pin(Subscribers::of(conn, "site_1")))
+            .await
+            .unwrap();
+        assert_eq!(subscribers.0.len(), 2);
+        db.write(|conn| {
+            Box::pin(async move {
+                let sql = "DELETE FROM webhook_endpoints WHERE id = 'we_gone'";
+                conn.execute(sql, &[]).await.map(drop)
+            })
+        })
+        .await
+        .unwrap();
+
+        let event = Event {
+            id: "ev_1".into(),
+            kind: "credentials.read".into(),
+            at: "2026-12-07T00:00:00Z".into(),
+            site_id: "site_1".into(),
+            actor: EventActor {
+                kind: ActorType::Server,
+                token_id: None,
+                user_id: None,
+            },
+            target: EventTarget {
+                kind: "connection".into(),
+                id: "conn_1".into(),
+            },
+            request_id: None,
+            client_address: None,
+            user_agent: None,
+            data: None,
+        };
+        let queued = db
+            .write(move |conn| {
+                Box::pin(async move {
+                    enqueue(conn, &subscribers, &event, 0).await?;
+                    let sql = "SELECT endpoint_id FROM webhook_deliveries";
+                    conn.query(sql, &[], |row| row.text(0)).await
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(queued, ["we_kept"]);
+    }
 
     #[test]
     fn types_match_exactly_or_by_family() {
