@@ -14,7 +14,7 @@ use crate::app::{App, Handles};
 use crate::auth::ratelimit::{self, RateLimiter};
 use crate::auth::Authenticator;
 use crate::config::{self, Cli, Command, ConfigError, ServerConfig, Storage};
-use crate::connect::Connector;
+use crate::connect::{self, Connector};
 use crate::crypto::Keys;
 use crate::db::{idle, Database, Db, OpenError};
 use crate::events::deliverer::Deliverer;
@@ -196,6 +196,9 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
             tokio::spawn(ratelimit::purge_periodically(Arc::clone(&db)));
         }
         tokio::spawn(idempotency::purge_periodically(Arc::clone(&db)));
+        tokio::spawn(connect::wipe_expired_verifiers_periodically(Arc::clone(
+            &db,
+        )));
         tokio::spawn(events::log::purge_periodically(
             Arc::clone(&db),
             config.event_retention_days,

@@ -739,6 +739,38 @@ async fn re_authorizing_renews_an_invalid_connection() {
 }
 
 #[tokio::test]
+async fn re_authorizing_keeps_the_refresh_token_the_provider_did_not_send_again() {
+    let server = Server::shared();
+    let setup = Setup::new(server, "client_secret_post").await;
+    let (session, done) = setup.connect(json!({})).await;
+    own_page(&done, 200);
+    let id = setup.get_session(session["id"].as_str().unwrap()).await["connection_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let first = setup.credentials("").await.ok(200).clone();
+    assert_eq!(first["fields"]["refresh_token"], "rt-1");
+
+    // Asked again, the provider issues a new access token and no refresh token; rt-1 still
+    // works there.
+    setup.provider.set_refresh_token_for_codes(false);
+    let (_, done) = setup.connect(json!({ "connection_id": id })).await;
+    own_page(&done, 200);
+    assert_eq!(setup.provider.current_refresh_token(), "rt-1");
+    let renewed = setup.credentials("").await.ok(200).clone();
+    assert_eq!(renewed["fields"]["access_token"], "at-2");
+    assert_eq!(renewed["fields"]["refresh_token"], "rt-1");
+
+    let refreshed = setup
+        .credentials("?force_refresh=true")
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(refreshed["fields"]["access_token"], "at-3");
+    assert_eq!(setup.connection(&id).await["status"], "active");
+}
+
+#[tokio::test]
 async fn no_secret_reaches_a_url_a_page_an_answer_or_the_log() {
     // At debug level: what the libraries log too.
     let server = Server::start_with(Options::default().env("CREDPORT_LOG", "debug"));

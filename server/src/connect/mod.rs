@@ -45,6 +45,31 @@ pub const LIFETIME_SECONDS: i64 = 600;
 /// The prefix of connect session ids.
 pub const SESSION_ID_PREFIX: &str = "cs_";
 
+/// How often the verifiers of expired sessions are wiped.
+const WIPE_EVERY: Duration = Duration::from_secs(600);
+
+/// Wipes the PKCE verifiers of sessions that expired without ending, now and every
+/// [`WIPE_EVERY`], for as long as the server runs (an ended session's is wiped as it ends). A
+/// failure is logged and tried again next time.
+pub async fn wipe_expired_verifiers_periodically(db: Arc<Db>) {
+    let mut every = tokio::time::interval(WIPE_EVERY);
+    loop {
+        every.tick().await;
+        let wiped = db
+            .write(|conn| {
+                Box::pin(store::connect_sessions::wipe_expired_verifiers(
+                    conn,
+                    clock::now(),
+                ))
+            })
+            .await;
+        match wiped {
+            Ok(wiped) => tracing::debug!(wiped, "verifiers of expired connect sessions wiped"),
+            Err(e) => tracing::warn!(error = %e, "verifiers of expired connect sessions not wiped"),
+        }
+    }
+}
+
 /// What connect works with: the database and the keys, where the server is, which origins a
 /// `return_url` may be on, and the token endpoint client.
 pub struct Connector {
@@ -420,26 +445,29 @@ pub async fn callback(
             Some(error) => Err(error),
             None => {
                 let code = answered.code.as_deref();
-                exchange(connector, &taken, &client, code, context.clone()).await?
+                match exchange(connector, &taken, &client, code, context.clone()).await {
+                    Ok(outcome) => outcome,
+                    Err(failure) => {
+                        // The state is spent: the session ends failed, so that it reads as
+                        // what happened rather than pending until it expires. If the database
+                        // refuses this write too, the session expires as it is.
+                        let error = ConnectError {
+                            code: "store_failed".into(),
+                            message: "credport-server could not store the connection".into(),
+                        };
+                        if let Err(e) = fail(connector, &taken, error, context).await {
+                            tracing::warn!(connect_session = %taken.id, error = %e, "connect failure not recorded");
+                        }
+                        metrics::outcome(Event::Connect, "failed");
+                        return Err(failure);
+                    }
+                }
             }
         },
     };
     // A success was recorded with the connection, in its transaction.
     if let Err(error) = &outcome {
-        let (id, site, error) = (taken.id.clone(), taken.site_id.clone(), error.clone());
-        let context = context.clone();
-        connector
-            .db
-            .write(move |conn| {
-                Box::pin(async move {
-                    let now = clock::now();
-                    store::connect_sessions::finish(conn, &id, Err(&error), now).await?;
-                    let change = Change::new("connect.failed", "connect_session", &id)
-                        .with("code", error.code.as_str());
-                    context.record(conn, &site, change, now).await
-                })
-            })
-            .await?;
+        fail(connector, &taken, error.clone(), context).await?;
     }
     match &outcome {
         Ok((_, connection)) => {
@@ -452,6 +480,29 @@ pub async fn callback(
         }
     }
     Ok(finished(&taken, &outcome))
+}
+
+/// Ends session `taken` failed with `error`, and records why.
+async fn fail(
+    connector: &Connector,
+    taken: &Taken,
+    error: ConnectError,
+    context: &Context,
+) -> Result<(), ApiError> {
+    let (id, site) = (taken.id.clone(), taken.site_id.clone());
+    let context = context.clone();
+    connector
+        .db
+        .write(move |conn| {
+            Box::pin(async move {
+                let now = clock::now();
+                store::connect_sessions::finish(conn, &id, Err(&error), now).await?;
+                let change = Change::new("connect.failed", "connect_session", &id)
+                    .with("code", error.code.as_str());
+                context.record(conn, &site, change, now).await
+            })
+        })
+        .await
 }
 
 /// What the provider's answer itself says against going on: its `error`, another issuer, or
@@ -555,12 +606,14 @@ async fn exchange(
     );
     let (renewing, metadata) = (taken.connection_id.clone(), taken.metadata.clone());
     let session_id = taken.id.clone();
+    let mut credentials = credentials;
     connector
         .db
         .write(move |conn| {
             Box::pin(async move {
                 let made = match &renewing {
                     Some(id) => {
+                        keep_refresh_token(conn, &keys, &site_id, id, &mut credentials).await?;
                         let renewed = store::connections::Renewed {
                             credentials: &credentials,
                             scopes: &scopes,
@@ -613,6 +666,33 @@ async fn exchange(
             })
         })
         .await
+}
+
+/// A re-authorization's tokens keep the connection's refresh token when the provider sent no
+/// new one. A provider asked again for a grant it already holds may issue no refresh token
+/// (Google without `prompt=consent`) while the one it issued before stays valid; dropping it
+/// would leave the renewed connection unable to refresh when its access token expires.
+async fn keep_refresh_token(
+    conn: &Conn<'_>,
+    keys: &Keys,
+    site_id: &str,
+    id: &str,
+    credentials: &mut CredentialsInput,
+) -> Result<(), ApiError> {
+    if credentials.fields.contains_key("refresh_token") {
+        return Ok(());
+    }
+    let Some(stored) = store::refreshes::by_id(conn, keys, site_id, id).await? else {
+        return Ok(());
+    };
+    if let Some(token) = stored
+        .refresh_token()
+        .filter(|_| stored.kind == CredentialType::OAuth2)
+    {
+        let token = Value::String(token.to_owned());
+        credentials.fields.insert("refresh_token".into(), token);
+    }
+    Ok(())
 }
 
 /// Where the browser goes once the session has ended.

@@ -267,3 +267,53 @@ pub async fn finish(
     .await?;
     Ok(())
 }
+
+/// Wipes the PKCE verifiers of sessions that expired without ending (the link opened, the
+/// person never back from the provider): once the state has expired the verifier can serve no
+/// exchange, and like an ended session's it is not kept. How many it wiped.
+pub async fn wipe_expired_verifiers(conn: &Conn<'_>, now: i64) -> Result<u64, ApiError> {
+    conn.execute(
+        "UPDATE connect_sessions SET code_verifier = NULL
+         WHERE code_verifier IS NOT NULL AND expires_at <= ?1",
+        &[now.into()],
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Connections, Database, Db};
+
+    #[tokio::test]
+    async fn only_expired_sessions_lose_their_verifier() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = Database::Sqlite(dir.path().join("t.db"));
+        let db = Db::open(&database, Connections::for_cores(1))
+            .await
+            .unwrap();
+        let left = db
+            .write(|conn| {
+                Box::pin(async move {
+                    conn.execute("INSERT INTO sites VALUES ('site_1', 's', 0)", &[])
+                        .await?;
+                    for (id, expires_at) in [("cs_expired", 100_i64), ("cs_open", 101)] {
+                        conn.execute(
+                            "INSERT INTO connect_sessions (id, site_id, provider_config_key,
+                                metadata, status, link_hash, code_verifier, expires_at,
+                                created_at, updated_at)
+                             VALUES (?1, 'site_1', 'k', '{}', 'pending', randomblob(16), X'01', ?2, 0, 0)",
+                            &[id.into(), expires_at.into()],
+                        )
+                        .await?;
+                    }
+                    assert_eq!(wipe_expired_verifiers(conn, 100).await?, 1);
+                    let sql = "SELECT id FROM connect_sessions WHERE code_verifier IS NOT NULL";
+                    conn.query(sql, &[], |row| row.text(0)).await
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(left, ["cs_open"]);
+    }
+}

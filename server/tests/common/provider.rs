@@ -67,6 +67,9 @@ struct State_ {
     refresh_token: String,
     /// Whether answers carry `expires_in`.
     expires_in: bool,
+    /// Whether a code's exchange issues a refresh token (a provider asked again for a grant it
+    /// holds may not, and keeps the one it issued valid).
+    refresh_token_for_codes: bool,
     issued: u32,
     calls: Vec<Call>,
     decision: Decision,
@@ -99,6 +102,7 @@ impl Provider {
             client_secret: client_secret.clone(),
             refresh_token: "rt-0".into(),
             expires_in: true,
+            refresh_token_for_codes: true,
             issued: 0,
             calls: Vec::new(),
             decision: Decision::Approve,
@@ -132,6 +136,10 @@ impl Provider {
 
     pub fn set_expires_in(&self, on: bool) {
         self.state.lock().unwrap().expires_in = on;
+    }
+
+    pub fn set_refresh_token_for_codes(&self, on: bool) {
+        self.state.lock().unwrap().refresh_token_for_codes = on;
     }
 
     pub fn set_decision(&self, decision: Decision) {
@@ -253,6 +261,7 @@ async fn token(
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
     }
     let mut scope = None;
+    let mut rotate = true;
     match call.form.get("grant_type").map(String::as_str) {
         Some("refresh_token") => {
             if call.form.get("refresh_token") != Some(&s.refresh_token) {
@@ -275,17 +284,20 @@ async fn token(
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
             }
             scope = grant.scope.clone();
+            rotate = s.refresh_token_for_codes;
         }
         _ => return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type"),
     }
     s.issued += 1;
     let n = s.issued;
-    s.refresh_token = format!("rt-{n}");
     let mut answer = json!({
         "access_token": format!("at-{n}"),
         "token_type": "Bearer",
-        "refresh_token": s.refresh_token,
     });
+    if rotate {
+        s.refresh_token = format!("rt-{n}");
+        answer["refresh_token"] = json!(s.refresh_token);
+    }
     if s.expires_in {
         answer["expires_in"] = json!(3600);
     }
