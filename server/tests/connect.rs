@@ -691,6 +691,14 @@ async fn an_answer_from_another_issuer_is_refused() {
     let session = setup.get_session(session["id"].as_str().unwrap()).await;
     assert_eq!(session["error"]["code"], "issuer_mismatch");
     assert_eq!(setup.provider.call_count(), 0, "the code is not exchanged");
+    // An error answer is checked too (RFC 9207 §2.4): another issuer's denial is not recorded
+    // as the provider's.
+    setup.provider.set_decision(Decision::Deny);
+    let (session, done) = setup.connect(json!({})).await;
+    assert!(own_page(&done, 400).contains("issuer_mismatch"));
+    let session = setup.get_session(session["id"].as_str().unwrap()).await;
+    assert_eq!(session["error"]["code"], "issuer_mismatch");
+    setup.provider.set_decision(Decision::Approve);
 
     setup.provider.set_issuer(Some(&setup.provider.origin()));
     let (_, done) = setup.connect(json!({})).await;

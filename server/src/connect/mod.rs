@@ -505,18 +505,9 @@ async fn fail(
         .await
 }
 
-/// What the provider's answer itself says against going on: its `error`, another issuer, or
-/// no code.
+/// What the provider's answer itself says against going on: another issuer (checked first: an
+/// error answer carries `iss` too, RFC 9207 §2.4), its `error`, or no code.
 fn provider_refusal(answered: &Answered, client: &Client) -> Option<ConnectError> {
-    if let Some(error) = &answered.error {
-        let code = oauth_code(error);
-        let message = if code == "access_denied" {
-            "access was denied at the provider".to_owned()
-        } else {
-            format!("the provider refused the authorization ({code})")
-        };
-        return Some(ConnectError { code, message });
-    }
     let expected = validate::origin(client.authorization_url.as_deref().unwrap_or_default());
     if answered
         .iss
@@ -529,6 +520,15 @@ fn provider_refusal(answered: &Answered, client: &Client) -> Option<ConnectError
                       authorization_url (RFC 9207)"
                 .into(),
         });
+    }
+    if let Some(error) = &answered.error {
+        let code = oauth_code(error);
+        let message = if code == "access_denied" {
+            "access was denied at the provider".to_owned()
+        } else {
+            format!("the provider refused the authorization ({code})")
+        };
+        return Some(ConnectError { code, message });
     }
     if answered.code.as_deref().is_none_or(str::is_empty) {
         return Some(ConnectError {
