@@ -66,8 +66,9 @@ pub struct ConnectSession {
 }
 
 /// The answer to `POST /v1/admin/sites/{site}/connect_sessions`: the session and, this once,
-/// the link to open in the person's browser (it works once, for 10 minutes).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// the link to open in the person's browser (it works once, for 10 minutes). The link is a
+/// secret: `Debug` leaves it out.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "admin",
     derive(tsify::Tsify),
@@ -79,6 +80,15 @@ pub struct CreatedConnectSession {
     pub session: ConnectSession,
     /// `{CREDPORT_PUBLIC_URL}/oauth/connect/…`.
     pub url: String,
+}
+
+impl std::fmt::Debug for CreatedConnectSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedConnectSession")
+            .field("session", &self.session)
+            .field("url", &"[redacted]")
+            .finish()
+    }
 }
 
 /// `POST /v1/admin/sites/{site}/connect_sessions`.
@@ -113,5 +123,34 @@ impl CreateConnectSessionParams {
         validate::label("provider_config_key", &self.provider_config_key)?;
         validate::opt_label("connection_id", self.connection_id.as_deref())?;
         validate::opt_secure_url("return_url", self.return_url.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ConnectSession, ConnectSessionStatus, CreatedConnectSession};
+
+    #[test]
+    fn debug_leaves_the_link_out() {
+        let created = CreatedConnectSession {
+            session: ConnectSession {
+                id: "cs_1".into(),
+                status: ConnectSessionStatus::Pending,
+                provider_config_key: "google-prod".into(),
+                connection_id: None,
+                return_url: None,
+                metadata: (&serde_json::Map::new()).try_into().unwrap(),
+                error: None,
+                expires_at: "2026-12-07T00:10:00Z".into(),
+                created_at: "2026-12-07T00:00:00Z".into(),
+                updated_at: "2026-12-07T00:00:00Z".into(),
+            },
+            url: "http://127.0.0.1:8787/oauth/connect/the-one-time-link".into(),
+        };
+        let shown = format!("{created:?}");
+        assert!(
+            shown.contains("cs_1") && !shown.contains("the-one-time-link"),
+            "{shown}"
+        );
     }
 }
