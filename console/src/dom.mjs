@@ -190,8 +190,25 @@ export function copyable(value, label) {
   return h('div', { class: 'copy' }, field, button, status);
 }
 
-/** A labelled form field; `input` is the control (its `id` is made here). */
+/** Makes the ids of the elements that other elements refer to. */
 let fieldCount = 0;
+
+/**
+ * A secret shown once, in place of the form that made it: `message` says what it is, the value
+ * can be copied, and Done closes. Focus moves to the value (the form's button that had it is
+ * gone), so a keyboard or screen reader user lands on what was just made.
+ */
+export function showOnce(form, { message, value, label, done }) {
+  const text = h('p', { id: `once-${++fieldCount}` }, message);
+  const shown = h('div', { class: 'secret-once' }, text, copyable(value, label),
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: done }, 'Done')));
+  const input = shown.querySelector('input');
+  input.setAttribute('aria-describedby', text.id);
+  form.replaceWith(shown);
+  input.focus();
+}
+
+/** A labelled form field; `input` is the control (its `id` is made here). */
 export function field(label, input, hint) {
   const id = input.id || `field-${++fieldCount}`;
   input.id = id;

@@ -115,6 +115,13 @@ test('sign in, create a site, configure a provider, connect it end to end, refre
     // The redirect URI to register is the server's answer (CREDPORT_PUBLIC_URL's callback).
     assert.equal(await page.inputValue('input[aria-label="Redirect URI"]'), `${server.url}/oauth/callback`);
     await audit(page, 'provider-configs');
+    // An authorization URL cleared in an edit is said to stay, not silently kept.
+    await page.click('tr[data-key="standin-prod"] button:text("Edit")');
+    await page.fill('dialog input[name=authorizationUrl]', '');
+    await page.click('dialog button:text("Save")');
+    assert.match(await page.textContent('dialog .error[role=alert]'), /Authorization URL: it can be changed, not removed/);
+    await page.click('dialog button:text("Cancel")');
+    await page.waitForSelector('dialog', { state: 'detached' });
 
     // Connect: the browser goes to the provider, the person approves, and comes back.
     await page.click('nav.tabs a:text("Connections")');
@@ -170,6 +177,13 @@ test('sign in, create a site, configure a provider, connect it end to end, refre
     assert.match(await page.textContent('.banner.success'), new RegExp(`the connection ${connectionId} is active`));
     assert.equal(await page.getAttribute(`tr[data-connection-id="${connectionId}"]`, 'data-status'), 'active');
     assert.equal(provider.issued.authorization, 2);
+
+    // A return address's own `error` text is not shown: only the session's record is.
+    const pending = await server.admin('POST', `/v1/admin/sites/${siteId}/connect_sessions`, { provider_config_key: 'standin-prod' });
+    await page.goto(`${server.url}/console?site=${siteId}&tab=connections&connect_session=${pending.id}&result=error&error=Sign+in+again+at+evil.example`);
+    const failed = await page.waitForSelector('.banner.failure');
+    assert.equal(await failed.textContent(), 'The connect did not succeed: pending.');
+    await settled(page);
     view.assertClean();
   } finally {
     await view.close();
@@ -266,6 +280,7 @@ test('a token is shown once, leaves no trace, and is revoked', { timeout: 60_000
     await page.click('dialog button:text("Create token")');
     const shown = await page.waitForSelector('dialog input[aria-label="New token"]');
     const token = await shown.inputValue();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'New token', 'focus is on the token');
     assert.match(token, /^cpat_/);
     await audit(page, 'token-shown-once');
     await page.click('dialog button:text("Done")');

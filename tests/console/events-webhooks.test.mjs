@@ -149,6 +149,7 @@ test('webhooks: the secret shown once, deliveries, edit, disable and enable, del
     await page.click('dialog button:text("Add endpoint")');
     const shown = await page.waitForSelector('dialog input[aria-label="Signing secret"]');
     const secret = await shown.inputValue();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Signing secret', 'focus is on the secret');
     assert.match(secret, /^whsec_/);
     await audit(page, 'webhook-secret-shown-once');
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });

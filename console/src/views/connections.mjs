@@ -141,7 +141,8 @@ function returnBanner(site, query, info, navigate, consoleHref) {
         banner.replaceChildren(`Connected: the connection ${session.connectionId} is active.`);
       } else {
         banner.classList.add('failure');
-        const why = session.error ? `${session.error.message} (${session.error.code})` : query.get('error') ?? session.status;
+        // The server's own record only: the address's `error` is anyone's text.
+        const why = session.error ? `${session.error.message} (${session.error.code})` : session.status;
         banner.replaceChildren(`The connect did not succeed: ${why}.`);
       }
     },

@@ -83,14 +83,19 @@ function configDialog(site, config) {
         refreshMarginSeconds: Number(margin.value),
       };
       const secret = clientSecret.value;
-      const saved = await busy(save, 'Saving…', place, () => editing
-        ? site.providerConfigs.update(config.key, { ...values, ...(secret ? { clientSecret: secret } : {}) })
-        : site.providerConfigs.create({ key: key.value.trim(), ...values, clientSecret: secret }));
+      const saved = await busy(save, 'Saving…', place, () => {
+        if (!editing) return site.providerConfigs.create({ key: key.value.trim(), ...values, clientSecret: secret });
+        // The API keeps a field left out of an update: a cleared address would silently stay.
+        if (config.authorizationUrl && !values.authorizationUrl) throw new Error('Authorization URL: it can be changed, not removed.');
+        return site.providerConfigs.update(config.key, { ...values, ...(secret ? { clientSecret: secret } : {}) });
+      });
       if (saved) close(saved);
     } },
     editing ? null : field('Key', key, 'Unique in the site, such as google-prod; connections name it.'),
     field('Provider', provider, 'Its code, such as google.'),
-    field('Authorization URL', authorizationUrl, 'Where a person approves access (https, or http on this machine). Leave blank to only refresh tokens.'),
+    field('Authorization URL', authorizationUrl, editing
+      ? 'Where a person approves access (https, or http on this machine). Once set it can be changed, not removed.'
+      : 'Where a person approves access (https, or http on this machine). Leave blank to only refresh tokens.'),
     field('Token URL', tokenUrl),
     field('Client id', clientId),
     field('Client secret', clientSecret, editing ? 'Write-only: leave blank to keep the stored secret.' : 'Write-only: stored encrypted, never shown again.'),

@@ -1,6 +1,6 @@
 // Personal access tokens by user: list (all users, or one), create (the token is shown once,
 // with a copy button, and is gone from the page when its dialog closes), revoke.
-import { busy, confirmAction, copyable, dialog, empty, errorBox, field, h, loading, showInList, table, time } from '../dom.mjs';
+import { busy, confirmAction, dialog, empty, errorBox, field, h, loading, showInList, showOnce, table, time } from '../dom.mjs';
 import { localTime } from '../forms.mjs';
 
 const SCOPES = ['connections:read', 'credentials:read', 'api_keys:read', 'api_keys:write', 'tokens:write'];
@@ -70,7 +70,12 @@ function createDialog(site, userId) {
       });
       if (!created) return;
       // The token is shown here once, in place of the form; closing the dialog removes it.
-      form.replaceWith(shownOnce(created, close));
+      showOnce(form, {
+        message: `Copy the token of ${created.name} now: it is shown only this once.`,
+        value: created.token,
+        label: 'New token',
+        done: () => close(created.id),
+      });
     } },
     field('User id', user), field('Name', name, 'What it is for, such as "billing backend".'),
     h('fieldset', {}, h('legend', {}, 'Scopes'), scopes.map((box) => h('label', { class: 'check' }, box, ' ', box.value))),
@@ -79,11 +84,4 @@ function createDialog(site, userId) {
     h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => close() }, 'Cancel'), save));
     return form;
   });
-}
-
-function shownOnce(created, close) {
-  return h('div', { class: 'secret-once' },
-    h('p', {}, `Copy the token of ${created.name} now: it is shown only this once.`),
-    copyable(created.token, 'New token'),
-    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => close(created.id) }, 'Done')));
 }

@@ -1,7 +1,7 @@
 // A site's webhook endpoints: the list (url, event types, status); create (the signing secret is
 // shown once, with a copy button, and is gone from the page when its dialog closes); edit; enable
 // or disable; delete with a confirmation; and each endpoint's deliveries.
-import { busy, confirmAction, copyable, dialog, empty, errorBox, field, h, loading, showInList, table, time } from '../dom.mjs';
+import { busy, confirmAction, dialog, empty, errorBox, field, h, loading, showInList, showOnce, table, time } from '../dom.mjs';
 import { optional, words } from '../forms.mjs';
 
 const TYPES_HINT = 'Event types or families, separated by spaces or commas, such as connection.* credentials.read. Empty: every event.';
@@ -76,20 +76,18 @@ function createDialog(site) {
       const created = await busy(save, 'Adding…', place, () => site.webhookEndpoints.create({ url, types, description: optional(description) }));
       if (!created) return;
       // The secret is shown here once, in place of the form; closing the dialog removes it.
-      form.replaceWith(shownOnce(created, close));
+      showOnce(form, {
+        message: `Copy the signing secret of ${created.url} now: it is shown only this once. The receiver checks each delivery with it (verifyWebhook).`,
+        value: created.secret,
+        label: 'Signing secret',
+        done: () => close(created.id),
+      });
     } },
     ...inputs.elements,
     place,
     h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => close() }, 'Cancel'), save));
     return form;
   });
-}
-
-function shownOnce(created, close) {
-  return h('div', { class: 'secret-once' },
-    h('p', {}, `Copy the signing secret of ${created.url} now: it is shown only this once. The receiver checks each delivery with it (verifyWebhook).`),
-    copyable(created.secret, 'Signing secret'),
-    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => close(created.id) }, 'Done')));
 }
 
 function editDialog(site, endpoint) {
