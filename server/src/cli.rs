@@ -308,7 +308,14 @@ fn run_reencrypt(storage: Storage, batch: u32, workers: usize) -> Result<(), Fai
 }
 
 fn run_backup(database: &Database, target: &std::path::Path) -> Result<(), Failure> {
-    let bytes = ops::backup::run(database, target).map_err(|e| match e {
+    let starting = |size| {
+        eprintln!(
+            "credport-server: backing up {} ({size} bytes) to {}…",
+            database.describe(),
+            target.display()
+        )
+    };
+    let bytes = ops::backup::run(database, target, starting).map_err(|e| match e {
         BackupError::Failed(_) => runtime_failure(e.to_string()),
         refused => Failure::from(ConfigError(refused.to_string())),
     })?;

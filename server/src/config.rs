@@ -17,6 +17,8 @@ use crate::db::{Connections, Database};
     version,
     about = "The reference HTTP server of the credport API",
     after_help = "Every setting can also be given as its CREDPORT_* environment variable; a flag wins.\n\
+                  Give secrets (the admin token, the encryption keys, a database URL with a password)\n\
+                  as variables: a flag is shown to every user of the machine in its process list.\n\
                   Logs go to stderr; CREDPORT_LOG (or RUST_LOG) sets their level, default info."
 )]
 pub struct Cli {
@@ -33,14 +35,14 @@ pub enum Command {
     /// Add a demo site with connections and a token to the database, print its ids as one JSON
     /// line and exit.
     Demo,
-    /// Rewrite every stored secret under CREDPORT_ENCRYPTION_KEY (online, resumable), then print
-    /// how many secrets each key id still holds.
     /// Copy the SQLite database, while the server runs, into a new file FILE (start on the
     /// copy to restore it; its secrets stay encrypted). For PostgreSQL use pg_dump.
     Backup {
         /// The copy to make; it must not exist yet.
         file: PathBuf,
     },
+    /// Rewrite every stored secret under CREDPORT_ENCRYPTION_KEY (online, resumable), then print
+    /// how many secrets each key id still holds.
     Reencrypt {
         /// Rows rewritten per transaction.
         #[arg(long, default_value_t = crate::ops::reencrypt::DEFAULT_BATCH,
@@ -62,7 +64,7 @@ pub struct SettingArgs {
     listen: String,
     /// SQLite database file, created on first start, or a postgres:// URL [default:
     /// ./credport.db; with --dev a temporary file].
-    #[arg(long, env = "CREDPORT_DATABASE", global = true)]
+    #[arg(long, env = "CREDPORT_DATABASE", hide_env_values = true, global = true)]
     database: Option<PathBuf>,
     /// Bearer token of the /v1/admin routes, at least 32 characters (required unless --dev).
     #[arg(
@@ -92,7 +94,8 @@ pub struct SettingArgs {
     /// Address of the Prometheus metrics listener (GET /metrics) [default: off].
     #[arg(long, env = "CREDPORT_METRICS_LISTEN", global = true)]
     metrics_listen: Option<String>,
-    /// Requests per second allowed to each token [default: no limit].
+    /// Requests per second allowed to each user (all of its tokens together) and to the admin
+    /// token [default: no limit].
     #[arg(long, env = "CREDPORT_RATE_LIMIT", global = true)]
     rate_limit: Option<String>,
     /// Wrong tokens one client address may present in a burst before it is throttled (one

@@ -52,6 +52,12 @@ async fn a_live_database_is_copied_while_requests_go_on_and_the_copy_restores() 
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.starts_with("backed up "), "{stdout}");
+    // It says when it starts, and how much it copies: a large file takes a while.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("backing up ") && stderr.contains(" bytes) to "),
+        "{stderr}"
+    );
     assert!(
         statuses.iter().all(|s| *s == 201),
         "writes failed during the backup: {statuses:?}"
@@ -110,4 +116,43 @@ fn postgres_is_pointed_to_pg_dump() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("pg_dump"), "{stderr}");
     assert!(!std::path::Path::new("/tmp/never-written.db").exists());
+}
+
+#[test]
+fn a_database_that_cannot_be_read_is_named_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("copy.db");
+    let missing = dir.path().join("typo.db");
+    let refused = run(
+        &["backup", target.to_str().unwrap()],
+        &[("CREDPORT_DATABASE", missing.to_str().unwrap())],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("CREDPORT_DATABASE") && stderr.contains("typo.db"),
+        "{stderr}"
+    );
+    assert!(!target.exists() && !missing.exists());
+}
+
+#[tokio::test]
+async fn a_link_at_the_target_is_not_followed() {
+    if on_postgres() {
+        return;
+    }
+    let server = Server::start();
+    server.api().site().await;
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("elsewhere.db");
+    let link = dir.path().join("copy.db");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let refused = run(
+        &["backup", link.to_str().unwrap()],
+        &[("CREDPORT_DATABASE", server.database.to_str().unwrap())],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("already exists"));
+    assert!(!elsewhere.exists(), "the copy was written through the link");
+    assert!(server.stop().success());
 }

@@ -258,9 +258,21 @@ fn a_database_refuses_another_key() {
 
 #[test]
 fn help_and_version_exit_zero() {
-    let help = run(&["--help"], &[]);
+    // Help shows which variable each setting reads, never the value a secret one holds.
+    let url = "postgres://credport:db-password-in-help@db/credport";
+    let secrets = [
+        ("CREDPORT_DATABASE", url),
+        ("CREDPORT_ADMIN_TOKEN", "admin-token-in-help"),
+        ("CREDPORT_ENCRYPTION_KEY", "encryption-key-in-help"),
+    ];
+    let help = run(&["--help"], &secrets);
     assert!(help.status.success());
     let text = String::from_utf8_lossy(&help.stdout);
+    assert!(!text.contains("-in-help"), "{text}");
+    let backup = run(&["backup", "--help"], &secrets);
+    let backup = String::from_utf8_lossy(&backup.stdout);
+    assert!(backup.starts_with("Copy the SQLite database"), "{backup}");
+    assert!(!backup.contains("-in-help"), "{backup}");
     for flag in [
         "--listen",
         "--database",

@@ -365,20 +365,46 @@ impl SqliteDb {
     }
 }
 
+/// Why [`backup`] made no copy.
+pub enum BackupFailure {
+    /// The source cannot be opened, or is not a credport database.
+    Source(String),
+    /// Something is at the target already (a file, or a link: never followed).
+    TargetExists,
+    /// The copy failed; nothing is left at the target.
+    Copy(String),
+}
+
 /// Copies the live database at `source` into a new file at `target` with SQLite's online
 /// backup, in one step: one read transaction, so the copy is one consistent snapshot, and (in
-/// WAL mode) writers are never blocked meanwhile. The copy is checked with `integrity_check`;
-/// on any failure it is removed.
-pub fn backup(source: &Path, target: &Path) -> Result<(), String> {
-    let from = connect(source, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(open_error_text)?;
+/// WAL mode) writers are never blocked meanwhile. (Steps of a few pages each could report
+/// progress, but a write by the server between two steps restarts SQLite's copy from the
+/// start: under load it might never end.) The target is created here, readable by its owner
+/// only, and only if nothing is there; the copy is checked with `integrity_check`, and on any
+/// failure it is removed. `starting` is called with the source's size once the copy can begin.
+pub fn backup(
+    source: &Path,
+    target: &Path,
+    starting: impl FnOnce(u64),
+) -> Result<(), BackupFailure> {
+    let unreadable = |e: String| BackupFailure::Source(e);
+    let from = connect(source, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| unreadable(open_error_text(e)))?;
     let version: i64 = from
         .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| unreadable(e.to_string()))?;
     if version < 1 {
-        return Err("it is not a credport database".to_owned());
+        return Err(unreadable("it is not a credport database".to_owned()));
     }
-    create_private_file(target).map_err(open_error_text)?;
-    let copied = copy_into(&from, target);
+    match new_private_file(target) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(BackupFailure::TargetExists)
+        }
+        Err(e) => return Err(BackupFailure::Copy(e.to_string())),
+    }
+    starting(std::fs::metadata(source).map_or(0, |m| m.len()));
+    let copied = copy_into(&from, target).map_err(BackupFailure::Copy);
     if copied.is_err() {
         for suffix in ["", "-wal", "-shm", "-journal"] {
             let mut file = target.as_os_str().to_owned();
@@ -455,15 +481,21 @@ fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, OpenError> {
 /// Creates the database file readable by its owner only (SQLite gives its -wal and -shm files
 /// the same permissions). An existing file is left as it is.
 fn create_private_file(path: &Path) -> Result<(), OpenError> {
+    match new_private_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(OpenError::Database(e.to_string())),
+    }
+}
+
+/// Creates an empty file readable by its owner only; `AlreadyExists` if anything is at `path`,
+/// a link included (it is not followed).
+fn new_private_file(path: &Path) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(OpenError::Database(e.to_string())),
-    }
+    options.open(path).map(drop)
 }
 
 #[cfg(test)]

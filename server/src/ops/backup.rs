@@ -5,13 +5,15 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::db::sqlite;
+use crate::db::sqlite::{self, BackupFailure};
 use crate::db::Database;
 
 /// Why no copy was made.
 pub enum BackupError {
     /// The database is PostgreSQL's.
     Postgres,
+    /// The database file cannot be read as a credport database.
+    Unreadable { database: String, why: String },
     /// The target exists: a backup never overwrites.
     TargetExists(PathBuf),
     /// The copy failed; nothing is left at the target.
@@ -24,6 +26,9 @@ impl std::fmt::Display for BackupError {
             Self::Postgres => f.write_str(
                 "backup copies SQLite databases; back up PostgreSQL with pg_dump (docs/operating.md)",
             ),
+            Self::Unreadable { database, why } => {
+                write!(f, "CREDPORT_DATABASE {database} cannot be used: {why}")
+            }
             Self::TargetExists(path) => write!(
                 f,
                 "{} already exists; a backup never overwrites a file",
@@ -34,15 +39,24 @@ impl std::fmt::Display for BackupError {
     }
 }
 
-/// Copies `database` into `target`; the copy's size in bytes.
-pub fn run(database: &Database, target: &Path) -> Result<u64, BackupError> {
+/// Copies `database` into `target`; the copy's size in bytes. `starting` is called with the
+/// database's size once the copy begins.
+pub fn run(
+    database: &Database,
+    target: &Path,
+    starting: impl FnOnce(u64),
+) -> Result<u64, BackupError> {
     let Database::Sqlite(source) = database else {
         return Err(BackupError::Postgres);
     };
-    if target.exists() {
-        return Err(BackupError::TargetExists(target.to_owned()));
-    }
-    sqlite::backup(source, target).map_err(BackupError::Failed)?;
+    sqlite::backup(source, target, starting).map_err(|failure| match failure {
+        BackupFailure::Source(why) => BackupError::Unreadable {
+            database: database.describe(),
+            why,
+        },
+        BackupFailure::TargetExists => BackupError::TargetExists(target.to_owned()),
+        BackupFailure::Copy(why) => BackupError::Failed(why),
+    })?;
     std::fs::metadata(target)
         .map(|m| m.len())
         .map_err(|e| BackupError::Failed(e.to_string()))
