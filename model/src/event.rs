@@ -19,6 +19,11 @@ open_enum! {
     }
 }
 
+// The wire leaves an absent value out; the SDK's values have it as `null`, as every other
+// absent value of theirs (SDK.md): the fields below are skipped only outside the SDK. (A
+// missing `Option` reads as `None` without `#[serde(default)]`, which would make tsify declare
+// the field optional.)
+
 /// Who acted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(
@@ -30,9 +35,9 @@ open_enum! {
 pub struct EventActor {
     #[serde(rename = "type")]
     pub kind: ActorType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "wasm"), serde(skip_serializing_if = "Option::is_none"))]
     pub token_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "wasm"), serde(skip_serializing_if = "Option::is_none"))]
     pub user_id: Option<String>,
 }
 
@@ -67,14 +72,14 @@ pub struct Event {
     pub site_id: String,
     pub actor: EventActor,
     pub target: EventTarget,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "wasm"), serde(skip_serializing_if = "Option::is_none"))]
     pub request_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "wasm"), serde(skip_serializing_if = "Option::is_none"))]
     pub client_address: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "wasm"), serde(skip_serializing_if = "Option::is_none"))]
     pub user_agent: Option<String>,
     /// What changed, by name (`{"status": {"from": "active", "to": "invalid"}}`); never a secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "wasm"), serde(skip_serializing_if = "Option::is_none"))]
     #[cfg_attr(feature = "wasm", tsify(type = "Record<string, unknown> | null"))]
     pub data: Option<Json>,
 }

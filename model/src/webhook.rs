@@ -22,7 +22,7 @@ open_enum! {
         /// Not yet answered with a 2xx: tried again at `next_attempt_at`.
         Pending = "pending",
         Succeeded = "succeeded",
-        /// Every retry failed (about a day of them), or the endpoint was disabled.
+        /// Every retry failed (about 28 hours of them), or the endpoint was disabled.
         Failed = "failed",
     }
 }

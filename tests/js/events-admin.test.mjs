@@ -92,7 +92,7 @@ describe('events', () => {
     const [deleted] = all;
     assert.match(deleted.id, /^evt_/);
     assert.equal(deleted.siteId, siteId);
-    assert.deepEqual(deleted.actor, { type: 'admin' });
+    assert.deepEqual(deleted.actor, { type: 'admin', tokenId: null, userId: null }, 'absent values are null');
     assert.deepEqual(deleted.target, { type: 'connection', id: connections[1].id });
     assert.match(deleted.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     assert.ok(all.every((e, i) => i === 0 || e.at <= all[i - 1].at), 'newest first');

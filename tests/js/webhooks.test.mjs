@@ -63,7 +63,7 @@ test('verifyWebhook accepts it from Node headers or fetch Headers, as a string o
         assert.equal(event.type, 'connection.created');
         assert.equal(event.target.id, connection.id);
         assert.equal(event.siteId, JSON.parse(delivery.body).site_id);
-        assert.deepEqual(event.actor, { type: 'admin' });
+        assert.deepEqual(event.actor, { type: 'admin', tokenId: null, userId: null });
       }
     }
   }

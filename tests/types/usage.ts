@@ -163,9 +163,9 @@ export async function adminEventsAndWebhooks(admin: CredportAdmin): Promise<void
   const older: EventPage = await site.events.list({ cursor: cursor ?? undefined }, { timeoutMs: 5 });
   for await (const event of site.events.listAll({ type: 'credentials.read' })) {
     const e: Event = event;
-    // Absent rather than null: an event leaves out what it does not have.
-    const parts: [string, string, string, string, string | undefined, string | undefined] = [e.type, e.at, e.actor.type, e.target.id, e.actor.tokenId, e.requestId];
-    const data: Record<string, unknown> | null | undefined = e.data;
+    // Null where an event has no value, as every absent value of the SDK's.
+    const parts: [string, string, string, string, string | null, string | null] = [e.type, e.at, e.actor.type, e.target.id, e.actor.tokenId, e.requestId];
+    const data: Record<string, unknown> | null = e.data;
     void [parts, data];
   }
   const created: CreatedWebhookEndpoint = await site.webhookEndpoints.create({ url: 'https://hooks.example.com/credport', types: ['connection.*'], description: 'CRM' });
