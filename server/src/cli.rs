@@ -208,6 +208,7 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
         tokio::spawn(deliverer.run());
         let refresher = Refresher::new(Arc::clone(&db), Arc::clone(&keys), config.refresh_timeout)
             .map_err(runtime_failure)?;
+        let refresher = Arc::new(refresher);
         let auth = Authenticator::new(
             Arc::clone(&db),
             Arc::clone(&keys),
@@ -236,14 +237,15 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
             db,
             keys,
             auth: Arc::new(auth),
-            refresher: Arc::new(refresher),
+            refresher: Arc::clone(&refresher),
             connector: Arc::new(connector),
             webhook_allow_private: config.webhooks.allow_private,
         });
         let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
         let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| runtime_failure(format!("server failed: {e}")))?;
-        server::serve(listener, service, max_connections)
+        let refreshes = async move { refresher.landed().await };
+        server::serve(listener, service, max_connections, refreshes)
             .await
             .map_err(|e| runtime_failure(format!("server failed: {e}")))
     });

@@ -1,6 +1,7 @@
 //! Running the API: the layers around the routes, the listener, and a graceful shutdown on
 //! SIGTERM or SIGINT that lets requests in flight finish.
 
+use std::future::Future;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -48,12 +49,14 @@ pub fn overflow_service() -> Router {
 /// that never completes its request cannot keep the server up.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
-/// Serves until SIGTERM or SIGINT, then waits (at most [`SHUTDOWN_GRACE`]) for the requests in
-/// flight. At most `max_connections` are open at once ([`listener::connection_cap`]).
+/// Serves until SIGTERM or SIGINT, then waits (at most [`SHUTDOWN_GRACE`] in all) for the
+/// requests in flight, then for `detached`: the work requests started that outlives them. At
+/// most `max_connections` are open at once ([`listener::connection_cap`]).
 pub async fn serve(
     listener: TcpListener,
     service: Router,
     max_connections: usize,
+    detached: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     // Before the announcement, which tools wait for.
@@ -68,8 +71,12 @@ pub async fn serve(
         shutdown,
     )
     .await;
+    let finished = async {
+        connections.shutdown().await;
+        detached.await;
+    };
     tokio::select! {
-        () = connections.shutdown() => {}
+        () = finished => {}
         () = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!(
             grace_seconds = SHUTDOWN_GRACE.as_secs(),
             "requests still in flight after the grace period; stopping anyway"

@@ -648,3 +648,32 @@ async fn a_refused_client_invalidates_the_connection_too() {
     );
     assert_eq!(s.provider.call_count(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_its_client_left_is_finished_and_stored_before_a_shutdown() {
+    let server = Server::start();
+    let s = Setup::new(&server, "client_secret_basic", 30).await;
+    s.provider.set_delay(Duration::from_millis(1500));
+    // The client gives up while the provider thinks; the refresh goes on in a task of its own.
+    let gave_up = tokio::time::timeout(Duration::from_millis(300), s.credentials("")).await;
+    assert!(gave_up.is_err(), "the read should still be waiting");
+    while s.provider.call_count() == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Stopped before the provider answers: the rotated refresh token must not be lost.
+    let stopped = tokio::task::spawn_blocking(move || (server.stop(), server))
+        .await
+        .unwrap();
+    assert!(stopped.0.success());
+    let restarted = Server::start_with(stopped.1.same_data());
+    let stored = restarted
+        .api()
+        .get(&s.site.token, "/v1/connections/credentials/google")
+        .await;
+    assert_eq!(access_token(&stored), "at-1");
+    assert_eq!(
+        stored.ok(200)["fields"]["refresh_token"],
+        s.provider.current_refresh_token()
+    );
+    assert_eq!(s.provider.call_count(), 1);
+}

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::watch;
+use tokio_util::task::TaskTracker;
 
 use super::Settled;
 use crate::error::ApiError;
@@ -17,6 +18,9 @@ type Outcome = Result<Settled, ApiError>;
 #[derive(Default)]
 pub struct Flights {
     running: Mutex<HashMap<String, watch::Receiver<Option<Outcome>>>>,
+    /// The flights' tasks, which a shutdown waits for ([`Flights::landed`]): a refresh cut off
+    /// after the provider rotated the refresh token would lose the new one.
+    tasks: TaskTracker,
 }
 
 /// Removes a flight from the map when its task ends, however it ends.
@@ -37,6 +41,12 @@ impl Flights {
         self.running.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Waits for every flight in the air to land; called once requests have stopped coming.
+    pub async fn landed(&self) {
+        self.tasks.close();
+        self.tasks.wait().await;
+    }
+
     /// The outcome of the flight for `key`: the one in flight, or `fly` started as a new one.
     pub async fn join<F>(self: &Arc<Self>, key: &str, fly: F) -> Outcome
     where
@@ -53,7 +63,7 @@ impl Flights {
                     flights: Arc::clone(self),
                     key: key.to_owned(),
                 };
-                tokio::spawn(async move {
+                self.tasks.spawn(async move {
                     let outcome = fly.await;
                     // Whoever joins between this send and the landing gets this outcome,
                     // which is as new as what they read before joining.

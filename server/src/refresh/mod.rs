@@ -68,6 +68,12 @@ impl Refresher {
             flights: Arc::default(),
         })
     }
+
+    /// Waits for the refreshes still running to store what they got; a shutdown calls it once
+    /// the requests have finished (a refresh outlives a client that hung up).
+    pub async fn landed(&self) {
+        self.flights.landed().await;
+    }
 }
 
 /// How a refresh ended for the requests that waited for it.
