@@ -57,6 +57,12 @@ impl Error {
         }
     }
 
+    /// A caller's value whose getter or `Proxy` trap threw when the SDK read it. Nothing of what
+    /// was thrown is kept: it could hold a secret.
+    pub fn unreadable(argument: impl Into<String>) -> Self {
+        Error::invalid(argument, "could not be read: a getter or Proxy threw")
+    }
+
     pub fn webhook(message: &str) -> Self {
         Error::WebhookVerification {
             message: message.to_owned(),

@@ -2,7 +2,7 @@
 //! page. Plain property reads on the global object, each guarded: a host that throws on a read
 //! (a Deno permission, an exotic global) only means "not there".
 
-use js_sys::{Function, Reflect};
+use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -60,11 +60,50 @@ pub fn is_browser() -> bool {
     property(&global, "window").is_some() && property(&global, "document").is_some()
 }
 
+#[wasm_bindgen]
+extern "C" {
+    // js-sys's bindings of these two do not catch: a JS exception unwinding through an async
+    // method leaves wasm-bindgen-futures' queue borrowed and the call's promise never settles.
+    /// `Array.isArray`, which throws on a revoked `Proxy`.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn array_is_array(value: &JsValue) -> Result<bool, JsValue>;
+    /// `Object.keys`, whose `Proxy` traps may throw.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn object_keys(value: &JsValue) -> Result<Array, JsValue>;
+}
+
+/// Whether `value` is an array; a value that throws when asked (a revoked `Proxy`) is not.
+pub fn is_array(value: &JsValue) -> bool {
+    array_is_array(value).unwrap_or(false)
+}
+
+/// Whether `value` is an object to read members from (parameters, options): any object but an
+/// array, whatever its prototype or realm (`Object.create(null)`, a `vm` context's object).
+pub fn is_record(value: &JsValue) -> bool {
+    value.is_object() && !is_array(value)
+}
+
+/// Whether `value` is plain data a caller wrote: an array, or an object whose prototype is `null`
+/// or an `Object.prototype` (of any realm: one with no prototype itself). A `Date` or a class's
+/// instance is not. A value that throws when asked counts as plain: reading it fails later, named.
+pub fn is_plain(value: &JsValue) -> bool {
+    is_array(value)
+        || Reflect::get_prototype_of(value).map_or(true, |prototype| {
+            prototype.is_null()
+                || Reflect::get_prototype_of(&prototype).map_or(true, |p| p.is_null())
+        })
+}
+
+/// `value`'s own enumerable string keys, as `Object.keys` lists them; `None` if that throws.
+pub fn keys(value: &JsValue) -> Option<Array> {
+    object_keys(value).ok()
+}
+
 /// The JavaScript type of a value, for messages (never the value itself: it may be a secret).
 pub fn type_name(value: &JsValue) -> String {
     if value.is_null() {
         "null".into()
-    } else if js_sys::Array::is_array(value) {
+    } else if is_array(value) {
         "array".into()
     } else {
         value

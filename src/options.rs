@@ -1,15 +1,15 @@
 //! The client's options and the per-call options, read property by property from JS so that a
 //! wrong value is named (`options.timeoutMs must be a positive number`).
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use credport_model::validate::decimal;
+use credport_model::validate::{self, decimal};
 
 use crate::errors::Error;
-use crate::host::{env, is_browser, type_name};
+use crate::host::{env, is_browser, is_record, keys, type_name};
 use crate::log::{Level, Logger};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -128,9 +128,10 @@ impl CallOptions {
     }
 }
 
-/// An options object: `undefined`/`null` for none, else a plain object whose keys are all known.
+/// An options object: `undefined`/`null` for none, else an object ([`is_record`]) whose keys are
+/// all known.
 struct Props {
-    object: Option<Object>,
+    object: Option<JsValue>,
     name: &'static str,
 }
 
@@ -139,16 +140,13 @@ impl Props {
         if value.is_undefined() || value.is_null() {
             return Ok(Props { object: None, name });
         }
-        let Some(object) = value
-            .dyn_ref::<Object>()
-            .filter(|_| !value.is_function() && !js_sys::Array::is_array(value))
-        else {
+        if !is_record(value) {
             return Err(Error::invalid(
                 name,
                 ["must be an object, got ", &type_name(value)].concat(),
             ));
-        };
-        for key in Object::keys(object).iter() {
+        }
+        for key in keys(value).ok_or_else(|| Error::unreadable(name))?.iter() {
             let key = key.as_string().unwrap_or_default();
             if !known.contains(&key.as_str()) {
                 return Err(Error::invalid(
@@ -158,27 +156,30 @@ impl Props {
             }
         }
         Ok(Props {
-            object: Some(object.clone()),
+            object: Some(value.clone()),
             name,
         })
     }
 
-    /// The property, or `None` when absent, `undefined` or `null`.
-    fn get(&self, key: &str) -> Option<JsValue> {
-        let object = self.object.as_ref()?;
-        Reflect::get(object, &JsValue::from_str(key))
-            .ok()
-            .filter(|v| !v.is_undefined() && !v.is_null())
+    /// The property, or `None` when absent, `undefined` or `null`. A getter that throws is an
+    /// error, not an absent option: a default (the environment's key) must not replace it.
+    fn get(&self, key: &str) -> Result<Option<JsValue>, Error> {
+        let Some(object) = &self.object else {
+            return Ok(None);
+        };
+        let value = Reflect::get(object, &JsValue::from_str(key))
+            .map_err(|_| Error::unreadable([self.name, ".", key].concat()))?;
+        Ok(Some(value).filter(|v| !v.is_undefined() && !v.is_null()))
     }
 
     fn string(&self, key: &str) -> Result<Option<String>, Error> {
-        self.get(key)
+        self.get(key)?
             .map(|v| v.as_string().ok_or_else(|| self.wrong(key, "a string", &v)))
             .transpose()
     }
 
     fn positive_ms(&self, key: &str) -> Result<Option<f64>, Error> {
-        self.get(key)
+        self.get(key)?
             .map(|v| match v.as_f64() {
                 Some(ms) if ms.is_finite() && ms > 0.0 && ms <= 2_147_483_647.0 => Ok(ms),
                 _ => Err(self.wrong(
@@ -191,7 +192,7 @@ impl Props {
     }
 
     fn retries(&self, key: &str) -> Result<Option<u32>, Error> {
-        self.get(key)
+        self.get(key)?
             .map(|v| match v.as_f64() {
                 Some(n) if n.fract() == 0.0 && (0.0..=f64::from(MAX_RETRIES_CAP)).contains(&n) => {
                     Ok(n as u32)
@@ -248,22 +249,17 @@ impl ClientConfig {
             .unwrap_or(DEFAULT_BASE_URL)
             .trim_end_matches('/')
             .to_owned();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://"))
-            || base_url.contains(char::is_whitespace)
-        {
-            return Err(Error::invalid(
-                "options.baseUrl",
-                "must be an http:// or https:// URL",
-            ));
-        }
+        // Never echoed: a URL may hold a password, and a failed request names the base URL.
+        validate::base_url("options.baseUrl", &base_url)
+            .map_err(|e| Error::invalid(e.field, e.message))?;
         let fetch = props
-            .get("fetch")
+            .get("fetch")?
             .map(|f| {
                 f.dyn_into::<Function>()
                     .map_err(|v| props.wrong("fetch", "a function", &v))
             })
             .transpose()?;
-        let allow_browser = match props.get("dangerouslyAllowBrowser") {
+        let allow_browser = match props.get("dangerouslyAllowBrowser")? {
             None => false,
             Some(v) => v
                 .as_bool()
@@ -289,7 +285,7 @@ impl ClientConfig {
                 .and_then(|name| Level::parse(&name))
                 .unwrap_or(Level::Warn),
         };
-        let sink = props.get("logger");
+        let sink = props.get("logger")?;
         if let Some(sink) = &sink {
             if !sink.is_object() {
                 return Err(props.wrong(
@@ -299,7 +295,7 @@ impl ClientConfig {
                 ));
             }
         }
-        let credentials_max_age_ms = match props.get("credentialsCache") {
+        let credentials_max_age_ms = match props.get("credentialsCache")? {
             None => None,
             Some(cache) => {
                 let cache = Props::new("options.credentialsCache", &cache, &["maxAgeMs"])?;
@@ -322,15 +318,23 @@ impl ClientConfig {
     }
 }
 
+/// `value` if it is a real `AbortSignal`. `Object.create(AbortSignal.prototype)` passes
+/// `instanceof` but its `aborted` getter throws (a brand check): read once here, through a read
+/// that catches, so that the SDK's later reads of a signal it holds cannot throw.
+fn real_signal(value: JsValue) -> Result<AbortSignal, JsValue> {
+    let aborted = Reflect::get(&value, &JsValue::from_str("aborted")).ok();
+    match aborted.is_some_and(|a| a.as_bool().is_some()) {
+        true => value.dyn_into::<AbortSignal>(),
+        false => Err(value),
+    }
+}
+
 impl CallOptions {
     pub fn from_js(options: &JsValue) -> Result<Self, Error> {
         let props = Props::new("options", options, CallOptions::KEYS)?;
         let signal = props
-            .get("signal")
-            .map(|s| {
-                s.dyn_into::<AbortSignal>()
-                    .map_err(|v| props.wrong("signal", "an AbortSignal", &v))
-            })
+            .get("signal")?
+            .map(|s| real_signal(s).map_err(|v| props.wrong("signal", "an AbortSignal", &v)))
             .transpose()?;
         let idempotency_key = props.string("idempotencyKey")?;
         if let Some(key) = &idempotency_key {

@@ -5,12 +5,12 @@
 
 use js_sys::{Array, Object, Reflect};
 use serde::de::{self, DeserializeOwned, Visitor};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use credport_model::validate::{decimal, Checked};
 
 use crate::errors::Error;
-use crate::host::type_name;
+use crate::host::{is_array, is_plain, is_record, keys, type_name};
 
 /// Optional parameters: `undefined`/`null` for none.
 pub fn optional<T: DeserializeOwned + Default>(
@@ -41,7 +41,14 @@ fn read<T: DeserializeOwned>(
     value: &JsValue,
     rules: fn(&T) -> Checked,
 ) -> Result<T, Error> {
-    let own = members(argument, value, fields_of::<T>())?;
+    if !is_record(value) {
+        return Err(Error::invalid(
+            argument,
+            ["must be an object, got ", &type_name(value)].concat(),
+        ));
+    }
+    let own = copy_members(argument, value, false, 0)?;
+    known_only(argument, &own, fields_of::<T>())?;
     let deserializer = serde_wasm_bindgen::Deserializer::from(JsValue::from(own.clone()));
     let parsed: T = serde_path_to_error::deserialize(deserializer)
         .map_err(|e| path_error(argument, &own, e))?;
@@ -49,19 +56,84 @@ fn read<T: DeserializeOwned>(
     Ok(parsed)
 }
 
-/// `value`'s known members ([`known_members`]), if it is an object.
-fn members(
-    argument: &str,
-    value: &JsValue,
-    fields: &'static [&'static str],
-) -> Result<Object, Error> {
-    if !value.is_object() || js_sys::Array::is_array(value) {
-        return Err(Error::invalid(
-            argument,
-            ["must be an object, got ", &type_name(value)].concat(),
-        ));
+/// Refuses a member of `own` that is not a field of the type: an unknown key such as `pagesize`
+/// is refused, not ignored.
+fn known_only(argument: &str, own: &Object, fields: &'static [&'static str]) -> Result<(), Error> {
+    for key in Object::keys(own).iter() {
+        let name = key.as_string().unwrap_or_default();
+        if !fields.contains(&name.as_str()) {
+            let expected: Vec<String> = fields.iter().map(|f| ["`", f, "`"].concat()).collect();
+            return Err(Error::invalid(
+                join(argument, &name),
+                [
+                    "is not a known field; expected one of ",
+                    &expected.join(", "),
+                ]
+                .concat(),
+            ));
+        }
     }
-    known_members(argument, value, fields)
+    Ok(())
+}
+
+/// The caller's `value` as the SDK reads it: arrays and plain objects ([`is_plain`]) copied, at
+/// every depth, into fresh ones, each member read once through a read that catches what a getter
+/// or a `Proxy` throws (an error naming the member). serde-wasm-bindgen, whose reads do not
+/// catch, then reads only the copy. Other values (a `Date`, a class's instance) stay as they are.
+fn copy(path: &str, value: &JsValue, depth: u32) -> Result<JsValue, Error> {
+    if depth > MAX_DEPTH || !value.is_object() || !is_plain(value) {
+        return Ok(value.clone());
+    }
+    let array = is_array(value);
+    Ok(copy_members(path, value, array, depth)?.into())
+}
+
+/// [`copy`] of an array or object; an object's members whose value is `undefined` are left out
+/// (as `JSON.stringify` would: `{ limit: undefined }` is no limit).
+fn copy_members(path: &str, value: &JsValue, array: bool, depth: u32) -> Result<Object, Error> {
+    let own: Object = if array {
+        Array::new().into()
+    } else {
+        Object::new()
+    };
+    for_each_member(path, value, array, |key, member| {
+        if array || !member.is_undefined() {
+            let member = match member.is_object() {
+                true => copy(&child(path, &key, array), &member, depth + 1)?,
+                false => member,
+            };
+            let _ = Reflect::set(&own, &key, &member);
+        }
+        Ok(())
+    })?;
+    Ok(own)
+}
+
+/// Calls `each` with every own enumerable `(key, value)` member of `value` (an array if `array`),
+/// the object at `path`. Listing the keys or reading a member may run the caller's code: what it
+/// throws is caught, an error naming `path` or the member.
+fn for_each_member(
+    path: &str,
+    value: &JsValue,
+    array: bool,
+    mut each: impl FnMut(JsValue, JsValue) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let keys = keys(value).ok_or_else(|| Error::unreadable(path))?;
+    for key in keys.iter() {
+        let member =
+            Reflect::get(value, &key).map_err(|_| Error::unreadable(child(path, &key, array)))?;
+        each(key, member)?;
+    }
+    Ok(())
+}
+
+/// The path of the member `key` of the array or object at `path`: `path[1]`, `path.name`.
+fn child(path: &str, key: &JsValue, array: bool) -> String {
+    let key = key.as_string().unwrap_or_default();
+    match array {
+        true => [path, "[", &key, "]"].concat(),
+        false => join(path, &key),
+    }
 }
 
 /// The error of a member serde could not read, named by its path.
@@ -78,45 +150,6 @@ fn path_error(
 /// The error of a rule of the model's, named by the field's JavaScript path.
 fn rule_error(argument: &str, e: credport_model::FieldError) -> Error {
     Error::invalid(join(argument, &js_path(e.field)), e.message)
-}
-
-/// A copy of `value`'s own members whose values are not `undefined` (as `JSON.stringify` would
-/// see it: `{ limit: undefined }` is no limit), each of them a field of the type: an unknown key
-/// such as `pagesize` is refused, not ignored.
-fn known_members(
-    argument: &str,
-    value: &JsValue,
-    fields: &'static [&'static str],
-) -> Result<Object, Error> {
-    let own = Object::new();
-    for (key, member) in defined_members(value) {
-        let name = key.as_string().unwrap_or_default();
-        if !fields.contains(&name.as_str()) {
-            let expected: Vec<String> = fields.iter().map(|f| ["`", f, "`"].concat()).collect();
-            return Err(Error::invalid(
-                join(argument, &name),
-                [
-                    "is not a known field; expected one of ",
-                    &expected.join(", "),
-                ]
-                .concat(),
-            ));
-        }
-        let _ = Reflect::set(&own, &key, &member);
-    }
-    Ok(own)
-}
-
-/// An object's own `(key, value)` members whose value is not `undefined`: the members
-/// `JSON.stringify` writes (`{ limit: undefined }` is no limit).
-fn defined_members(value: &JsValue) -> impl Iterator<Item = (JsValue, JsValue)> {
-    Object::entries(value.unchecked_ref())
-        .into_iter()
-        .filter_map(|entry| {
-            let entry: Array = entry.unchecked_into();
-            let member = entry.get(1);
-            (!member.is_undefined()).then(|| (entry.get(0), member))
-        })
 }
 
 /// The message for serde's complaint `message` about the member at `path` of `value`, in the
@@ -205,27 +238,13 @@ fn check_json_at(path: &str, value: &JsValue, depth: u32) -> Result<(), Error> {
     if !value.is_object() {
         return Ok(()); // null, a string, a boolean
     }
-    if let Some(array) = value.dyn_ref::<Array>() {
-        for (index, item) in array.iter().enumerate() {
-            check_json_at(
-                &[path, "[", &decimal(index as u64), "]"].concat(),
-                &item,
-                depth + 1,
-            )?;
-        }
-        return Ok(());
-    }
     if crate::host::property(value, "toJSON").is_some() {
         return Ok(()); // a Date, or a value that says how it is written
     }
-    for (key, member) in defined_members(value) {
-        check_json_at(
-            &join(path, &key.as_string().unwrap_or_default()),
-            &member,
-            depth + 1,
-        )?;
-    }
-    Ok(())
+    let array = is_array(value);
+    for_each_member(path, value, array, |key, member| {
+        check_json_at(&child(path, &key, array), &member, depth + 1)
+    })
 }
 
 /// The wire name of a field (`page_size`, `scopes[1]`) as JavaScript writes it (`pageSize`).

@@ -334,34 +334,27 @@ impl Transport {
         web_sys::Request::new_with_str_and_init(url, &init)
     }
 
-    /// Sends `request` and reads its answer whole. Any rejection, whatever value it carries, is a
-    /// message here: nothing a `fetch` does can make the SDK trap.
+    /// Sends `request` and reads its answer whole. Whichever `fetch` it goes through, the runtime's
+    /// or the caller's, what it returns, throws or rejects with is checked here, not by gloo-net:
+    /// gloo-net's `send` panics on an answer that is not a `Response` and reaches `unreachable!`
+    /// on a rejection that is not an `Error`, and a global `fetch` can be replaced by anything.
     async fn exchange(&self, request: gloo_net::http::Request) -> Result<Answer, String> {
-        let response = match &self.fetch {
-            // The runtime's global `fetch`. It is only ever given the attempt's own signal,
-            // aborted without a reason, so it rejects with an `Error` as gloo-net expects.
-            None => request.send().await.map_err(gloo_message)?,
-            // The caller's `fetch` gets the `Request` gloo-net built; whatever it returns, throws
-            // or rejects with is checked here, not by gloo-net.
-            Some(fetch) => {
-                let request: web_sys::Request = request.into();
-                let answer = fetch
-                    .call1(&JsValue::UNDEFINED, &request)
-                    .map_err(|e| message_of(&e))?;
-                let answer = JsFuture::from(Promise::resolve(&answer))
-                    .await
-                    .map_err(|e| message_of(&e))?;
-                let answer = answer
-                    .dyn_into::<web_sys::Response>()
-                    .map_err(|_| "fetch resolved to something other than a Response".to_owned())?;
-                Response::from(answer)
-            }
-        };
+        let request: web_sys::Request = request.into();
+        let answer = match &self.fetch {
+            None => global_fetch(&request),
+            Some(fetch) => fetch.call1(&JsValue::UNDEFINED, &request),
+        }
+        .map_err(|e| message_of(&e))?;
+        let answer = JsFuture::from(Promise::resolve(&answer))
+            .await
+            .map_err(|e| message_of(&e))?;
+        let response = answer
+            .dyn_into::<web_sys::Response>()
+            .map_err(|_| "fetch resolved to something other than a Response".to_owned())?;
         // The body is read here rather than by gloo-net's `text()`, which expects an `Error` from
         // a body stream that fails; a stream may fail with any value. Read as bytes and copied
         // into the wasm once: `text()` would decode them into a JS string, which would then be
         // encoded back to UTF-8 to cross (a tenth of a 100-item call).
-        let response: web_sys::Response = response.into();
         let bytes = response.array_buffer().map_err(|e| message_of(&e))?;
         let bytes = JsFuture::from(bytes).await.map_err(|e| message_of(&e))?;
         let text = decode::text(js_sys::Uint8Array::new(&bytes).to_vec());
@@ -375,22 +368,16 @@ impl Transport {
 }
 
 /// The message of a thrown or rejected value: an `Error`'s message, a thrown string, else a
-/// stand-in (an object could hold anything).
+/// stand-in (an object could hold anything). Read through catching reads: an `Error`'s `message`
+/// may be a getter that throws, or not a string (js-sys's `message()` would throw on both).
 fn message_of(value: &JsValue) -> String {
-    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
-    }
-    value
-        .as_string()
+    let message = match value.is_instance_of::<js_sys::Error>() {
+        true => crate::host::property(value, "message"),
+        false => Some(value.clone()),
+    };
+    message
+        .and_then(|message| message.as_string())
         .unwrap_or_else(|| "fetch failed".to_owned())
-}
-
-/// The message of gloo-net's error.
-fn gloo_message(error: gloo_net::Error) -> String {
-    match error {
-        gloo_net::Error::JsError(error) => error.message,
-        gloo_net::Error::GlooError(message) => message,
-    }
 }
 
 /// An answer's headers as a plain object, for an `APIError`.
@@ -446,6 +433,11 @@ fn new_idempotency_key() -> String {
 
 #[wasm_bindgen]
 extern "C" {
+    /// The runtime's global `fetch`, as gloo-net calls it, but caught: it may be missing, or
+    /// replaced by a function that throws.
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn global_fetch(request: &web_sys::Request) -> Result<JsValue, JsValue>;
+
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
 }

@@ -118,6 +118,32 @@ pub fn text(field: &'static str, value: &str, max: usize) -> Checked {
 /// A URL that secrets or codes travel to: `https://`, or `http://` to a loopback host (local
 /// development and tests). No user info (a secret in a URL), no fragment.
 pub fn secure_url(field: &'static str, url: &str) -> Checked {
+    if http_url(field, url)?.is_some_and(|host| !is_loopback(&host)) {
+        return Err(FieldError::new(
+            field,
+            "http:// is allowed to a loopback host only (localhost, 127.0.0.1, [::1]); use https://",
+        ));
+    }
+    Ok(())
+}
+
+/// The URL the SDK's paths are appended to (`baseUrl`): an [`http_url`] without a query. `http://`
+/// to any host stays allowed, as it always was for the SDK (a service name in a container network).
+pub fn base_url(field: &'static str, url: &str) -> Checked {
+    http_url(field, url)?;
+    if url.contains('?') {
+        return Err(FieldError::new(
+            field,
+            "must be a URL without a query: the API's paths are appended to it",
+        ));
+    }
+    Ok(())
+}
+
+/// An `http://` or `https://` URL naming a host, without spaces, a fragment or user info (a
+/// secret in a URL): `Some(host)` if it is `http://`, for the caller to judge (the host is not
+/// judged here, so that a caller that takes any host does not carry an IP address parser).
+pub fn http_url(field: &'static str, url: &str) -> Result<Option<String>, FieldError> {
     let refuse = |why: &str| Err(FieldError::new(field, why));
     text(field, url, MAX_URL)?;
     let lower = url.to_ascii_lowercase();
@@ -127,7 +153,7 @@ pub fn secure_url(field: &'static str, url: &str) -> Checked {
     ) {
         (Some(rest), _) => (true, rest),
         (None, Some(rest)) => (false, rest),
-        (None, None) => return refuse("must be an https:// URL (or http:// to a loopback host)"),
+        (None, None) => return refuse("must be an http:// or https:// URL"),
     };
     if rest.chars().any(|c| c.is_whitespace()) || rest.contains('#') {
         return refuse("must be a URL without spaces or a fragment");
@@ -140,10 +166,7 @@ pub fn secure_url(field: &'static str, url: &str) -> Checked {
     if host.is_empty() {
         return refuse("must name a host");
     }
-    if !secure && !is_loopback(host) {
-        return refuse("http:// is allowed to a loopback host only (localhost, 127.0.0.1, [::1]); use https://");
-    }
-    Ok(())
+    Ok((!secure).then(|| host.to_owned()))
 }
 
 /// [`secure_url`] of an optional field.

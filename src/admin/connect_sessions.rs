@@ -43,7 +43,7 @@ impl ConnectSessions {
         let params = required(&params, CreateConnectSessionParams::validate)?;
         if let Some(metadata) = &params.metadata {
             let value = metadata.value();
-            if !value.is_object() || js_sys::Array::is_array(value) {
+            if !crate::host::is_record(value) {
                 let got = type_name(value);
                 return Err(Error::invalid(
                     "params.metadata",

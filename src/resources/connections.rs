@@ -7,9 +7,7 @@ use credport_model::{
     Connection, ConnectionPage, ConnectionStatus, GetCredentialsParams, ListConnectionsParams,
     ProviderCredentials,
 };
-use js_sys::Object;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::credentials_cache::{CredentialsCache, Lookup};
@@ -17,6 +15,7 @@ use super::pager::{NextPage, Page, Pager};
 use super::{items_of, list_to_js, string_arg, to_js};
 use crate::decode::json;
 use crate::errors::Error;
+use crate::host::{is_record, keys};
 use crate::options::CallOptions;
 use crate::params::optional;
 use crate::transport::{Call, Transport};
@@ -184,8 +183,8 @@ fn credentials_args(
     options: &JsValue,
 ) -> Result<(GetCredentialsParams, CallOptions), Error> {
     let only_options = options.is_undefined()
-        && params.dyn_ref::<Object>().is_some_and(|object| {
-            let keys = Object::keys(object);
+        && is_record(params)
+        && keys(params).is_some_and(|keys| {
             keys.length() > 0
                 && keys.iter().all(|k| {
                     k.as_string()

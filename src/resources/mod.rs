@@ -9,6 +9,7 @@ pub mod pager;
 pub mod tokens;
 
 use credport_model::js_json::JsJson;
+use js_sys::JsString;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -61,11 +62,22 @@ fn parse(text: Option<String>) -> Result<JsValue, Error> {
         })
 }
 
-/// A string argument such as an id or a provider: present, a string, not blank.
+/// A string argument such as an id or a provider: present, a string, not blank, and whole
+/// Unicode: a lone surrogate would be read as U+FFFD and name another resource.
 pub fn string_arg(argument: &str, value: &JsValue) -> Result<String, Error> {
     match value.as_string() {
-        Some(s) if !s.trim().is_empty() => Ok(s),
-        Some(_) => Err(Error::invalid(argument, "must not be empty")),
+        Some(s) if s.trim().is_empty() => Err(Error::invalid(argument, "must not be empty")),
+        // Only a string holding U+FFFD can have held a lone surrogate: the others are not
+        // asked again (that is a crossing per UTF-16 unit).
+        Some(s)
+            if s.contains('\u{FFFD}') && !value.unchecked_ref::<JsString>().is_valid_utf16() =>
+        {
+            Err(Error::invalid(
+                argument,
+                "must be valid Unicode (it holds a lone surrogate)",
+            ))
+        }
+        Some(s) => Ok(s),
         None => Err(Error::invalid(
             argument,
             ["must be a string, got ", &type_name(value)].concat(),

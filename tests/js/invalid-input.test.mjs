@@ -3,16 +3,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import vm from 'node:vm';
 import { createRequire } from 'node:module';
 import { importEsm, startServer, testProject } from './harness.mjs';
 
-let sdk, server, client;
+let sdk, server, client, token;
 let requests = 0;
 
 before(async () => {
   sdk = await importEsm();
   server = await startServer();
-  const { token } = await server.site();
+  ({ token } = await server.site());
   client = new sdk.Credport({
     apiKey: token,
     baseUrl: server.url,
@@ -44,6 +45,8 @@ const badCalls = [
   [(c) => c.connections.get(''), 'id'],
   [(c) => c.connections.getCredentials(undefined), 'provider'],
   [(c) => c.connections.getCredentials(['google']), 'provider'],
+  [(c) => c.connections.getCredentials('goo\uDC00gle'), 'provider'],
+  [(c) => c.apiKeys.get('ak_\uD800'), 'id'],
   [(c) => c.apiKeys.create(), 'params'],
   [(c) => c.apiKeys.create({ subject: 's' }), 'params.name'],
   [(c) => c.apiKeys.create({ name: 'n' }), 'params.subject'],
@@ -134,9 +137,18 @@ test('bad client options are InvalidArgumentErrors naming the option', () => {
     [{ apiKey: 'k', fetch: 'fetch' }, 'options.fetch'],
     [{ apiKey: 'k', dangerouslyAllowBrowser: 'yes' }, 'options.dangerouslyAllowBrowser'],
     ['cpat_x', 'options'],
+    [{ apiKey: 'k', baseUrl: 'https://user:s3cret@proxy.example' }, 'options.baseUrl'],
+    [{ apiKey: 'k', baseUrl: 'https://:s3cret@proxy.example/v' }, 'options.baseUrl'],
+    [{ apiKey: 'k', baseUrl: 'https://api.example/#' }, 'options.baseUrl'],
+    [{ apiKey: 'k', baseUrl: 'https://api.example/?s3cret=1' }, 'options.baseUrl'],
+    [{ apiKey: 'k', baseUrl: 'https:///v1' }, 'options.baseUrl'],
   ];
   for (const [options, argument] of cases) {
-    assert.throws(() => new sdk.Credport(options), (e) => e instanceof sdk.InvalidArgumentError && e.argument === argument, JSON.stringify(options));
+    assert.throws(
+      () => new sdk.Credport(options),
+      (e) => e instanceof sdk.InvalidArgumentError && e.argument === argument && !e.message.includes('s3cret'),
+      JSON.stringify(options),
+    );
   }
   const secret = 'cpat_do_not_print_me';
   try {
@@ -144,6 +156,19 @@ test('bad client options are InvalidArgumentErrors naming the option', () => {
     assert.fail('accepted a key with a newline');
   } catch (e) {
     assert.ok(!String(e).includes(secret));
+  }
+});
+
+test('options made by Object.create(null) or in another realm are read like any object', async () => {
+  const url = JSON.stringify(server.url);
+  for (const options of [
+    Object.assign(Object.create(null), { apiKey: token, baseUrl: server.url }),
+    vm.runInNewContext(`({ apiKey: ${JSON.stringify(token)}, baseUrl: ${url} })`),
+  ]) {
+    const other = new sdk.Credport(options);
+    for (const call of [Object.assign(Object.create(null), { timeoutMs: 5000 }), vm.runInNewContext('({ timeoutMs: 5000 })')]) {
+      assert.equal((await other.connections.list(Object.create(null), call)).count, 0);
+    }
   }
 });
 

@@ -5,12 +5,13 @@
 // through the same instance, which would fail if the instance had trapped.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { importEsm, startServer } from './harness.mjs';
+import { importAdminEsm, importEsm, startServer } from './harness.mjs';
 
-let sdk, server, site, healthy;
+let sdk, admin, server, site, healthy;
 
 before(async () => {
   sdk = await importEsm();
+  admin = await importAdminEsm();
   server = await startServer();
   site = await server.site();
   healthy = new sdk.Credport({ apiKey: site.token, baseUrl: server.url, maxRetries: 0 });
@@ -36,7 +37,42 @@ const thrownValues = [
   ['a plain object', { reason: 'cpk_never_echo_this' }],
   ['a number', 42],
   ['a symbol', Symbol('s')],
+  ['an Error whose message is a number', Object.assign(new Error('down'), { message: 42 })],
+  ['an Error whose message getter throws', Object.defineProperty(new Error('down'), 'message', { get: () => { throw 'cpk_never_echo_this'; } })],
 ];
+
+/** `call()` with the runtime's global `fetch` replaced by `fake`; the real one is back before it returns. */
+async function withGlobalFetch(fake, call) {
+  const real = globalThis.fetch;
+  globalThis.fetch = fake;
+  try {
+    return await call();
+  } finally {
+    globalThis.fetch = real;
+  }
+}
+
+/** Throws something that must never reach a message. */
+const throwing = () => {
+  throw new Error('cpk_never_echo_this');
+};
+/** A revoked `Proxy`: every operation on it throws, `Array.isArray` too. */
+const revoked = () => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+};
+/** An object whose keys cannot be listed. */
+const keyless = () => new Proxy({}, { ownKeys: throwing });
+/** An object that passes `instanceof AbortSignal` but is none: its `aborted` getter throws. */
+const fakeSignal = () => Object.create(AbortSignal.prototype);
+
+/** `error` is an InvalidArgumentError naming `argument`, and holds nothing thrown at the SDK. */
+function assertNames(error, argument, what) {
+  assert.ok(error instanceof sdk.InvalidArgumentError, `${what}: ${error}`);
+  assert.equal(error.argument, argument, what);
+  assert.ok(!String(error.message).includes('cpk_never_echo_this'), error.message);
+}
 
 test("a caller's fetch that throws or rejects with anything: APIConnectionError", async () => {
   for (const [what, value] of thrownValues) {
@@ -112,4 +148,77 @@ test('a fetch that ignores the signal is not waited for: the timeout ends the at
   assert.ok(error instanceof sdk.APIConnectionTimeoutError, String(error));
   assert.ok(Date.now() - started < 2000);
   await stillAlive();
+});
+
+test("the runtime's global fetch resolving to a non-Response, or throwing or rejecting with anything: APIConnectionError", { timeout: 60_000 }, async () => {
+  const fakes = [
+    ['resolves to a Response-like object', async () => ({ ok: true, status: 200, json: async () => ({}) })],
+    ['resolves to undefined', async () => undefined],
+    ['returns a number, not a promise', () => 42],
+    ['is not a function', 'fetch'],
+    ...thrownValues.flatMap(([what, value]) => [
+      [`rejects with ${what}`, () => Promise.reject(value)],
+      [`throws ${what}`, () => { throw value; }],
+    ]),
+  ];
+  for (const [what, fake] of fakes) {
+    const error = await withGlobalFetch(fake, () => healthy.connections.list()).then(() => assert.fail(`${what}: resolved`), (e) => e);
+    assert.ok(error instanceof sdk.APIConnectionError, `${what}: ${error}`);
+    assert.ok(!String(error.message).includes('cpk_never_echo_this'), error.message);
+    await stillAlive();
+  }
+  const error = await withGlobalFetch(() => Promise.reject('offline'), () => healthy.apiKeys.get('ak_1')).catch((e) => e);
+  assert.match(error.message, /offline/);
+});
+
+test('parameters and options that throw when read: the call rejects with an InvalidArgumentError naming them', { timeout: 60_000 }, async () => {
+  const cases = [
+    [(c) => c.apiKeys.create({ get name() { throwing(); }, subject: 'u' }), 'params.name'],
+    [(c) => c.apiKeys.create({ name: 'n', subject: 'u', scopes: Object.defineProperty(['a', 'b'], 1, { get: throwing }) }), 'params.scopes[1]'],
+    [(c) => c.apiKeys.create({ name: 'n', subject: 'u', claims: { deep: { get at() { throwing(); } } } }), 'params.claims.deep.at'],
+    [(c) => c.apiKeys.create({ name: 'n', subject: 'u', claims: { at: revoked() } }), 'params.claims.at'],
+    [(c) => c.connections.list(revoked()), 'params'],
+    [(c) => c.connections.list(keyless()), 'params'],
+    [(c) => c.connections.list({}, revoked()), 'options'],
+    [(c) => c.connections.list({}, keyless()), 'options'],
+    [(c) => c.connections.list({}, { get timeoutMs() { throwing(); } }), 'options.timeoutMs'],
+    [(c) => c.connections.list({}, { get signal() { throwing(); } }), 'options.signal'],
+    [(c) => c.connections.list({}, { signal: fakeSignal() }), 'options.signal'],
+    [(c) => c.connections.getCredentials('google', keyless()), 'params'],
+    [(c) => c.connections.getCredentials('google', revoked()), 'params'],
+    [(c) => c.connections.get(revoked()), 'id'],
+  ];
+  for (const [call, argument] of cases) {
+    const error = await call(healthy).then(() => assert.fail(`${call}: resolved`), (e) => e);
+    assertNames(error, argument, String(call));
+    await stillAlive();
+  }
+});
+
+test('synchronous calls given values that throw when read throw an InvalidArgumentError naming them', (t) => {
+  // A getter that throws is not an absent option: the environment's key is not taken instead.
+  process.env.CREDPORT_API_KEY = 'cpat_from_the_environment';
+  t.after(() => delete process.env.CREDPORT_API_KEY);
+  const cases = [
+    [() => new sdk.Credport(keyless()), 'options'],
+    [() => new sdk.Credport(revoked()), 'options'],
+    [() => new sdk.Credport({ get apiKey() { throwing(); } }), 'options.apiKey'],
+    [() => new sdk.Credport({ apiKey: site.token, get baseUrl() { throwing(); } }), 'options.baseUrl'],
+    [() => new sdk.Credport({ apiKey: site.token, credentialsCache: keyless() }), 'options.credentialsCache'],
+    [() => healthy.connections.listAll(revoked()), 'params'],
+    [() => healthy.connections.listAll({}, { signal: fakeSignal() }), 'options.signal'],
+    [() => healthy.apiKeys.listAll({ get limit() { throwing(); } }), 'params.limit'],
+    [() => new admin.CredportAdmin({ adminToken: 'cpadm_x', baseUrl: server.url }).site(revoked()), 'siteId'],
+    [() => new admin.CredportAdmin(keyless()), 'options'],
+    [() => sdk.verifyWebhook(revoked(), {}, ''), 'secret'],
+  ];
+  for (const [call, argument] of cases) {
+    let error;
+    try {
+      call();
+    } catch (e) {
+      error = e;
+    }
+    assertNames(error, argument, String(call));
+  }
 });

@@ -108,6 +108,9 @@ test('bad arguments are InvalidArgumentError', () => {
     [[42, delivery.headers, body], 'secret'],
     [['', delivery.headers, body], 'secret'],
     [['whsec_not base64!', delivery.headers, body], 'secret'],
+    // An empty or short key would let anyone sign: Standard Webhooks keys are 24 to 64 bytes.
+    [['whsec_', delivery.headers, body], 'secret'],
+    [[`whsec_${Buffer.alloc(23).toString('base64')}`, delivery.headers, body], 'secret'],
     [[secret, 'webhook-id: x', body], 'headers'],
     [[secret, delivery.headers, JSON.parse(body)], 'body'],
     [[secret, delivery.headers, undefined], 'body'],
