@@ -464,3 +464,48 @@ async fn two_instances_deliver_each_attempt_once() {
     assert_eq!(counts.len(), 40, "{got:#?}");
     assert!(counts.values().all(|n| *n == 1), "{counts:?}");
 }
+
+#[tokio::test]
+async fn a_disabled_endpoint_gets_nothing_until_it_is_enabled_again() {
+    let server = Server::start_with(options());
+    let api = server.api();
+    let site = api.site().await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[500]);
+    let url = format!("{}/hook", receiver.base);
+    let (id, _) = endpoint(&api, &site.id, &url, json!(["connection.*"])).await;
+    api.connection(&site.id, common::connection_body("google"))
+        .await;
+    let failed = wait_deliveries(&api, &site.id, &id, |list| {
+        list.len() == 1 && list[0]["attempts"] == 1
+    })
+    .await;
+    let path = format!("/v1/admin/sites/{}/webhook_endpoints/{id}", site.id);
+    let disable = json!({ "status": "disabled" });
+    api.admin("PATCH", &path, Some(disable)).await.ok(200);
+
+    // Past the retry's time (written to the second: a second more), a delivery to another
+    // endpoint shows that the deliverer has looked for due deliveries since.
+    let next = failed[0]["next_attempt_at"].as_str().unwrap();
+    let due = credport_server::clock::parse(next).unwrap() + 1;
+    while credport_server::clock::now() <= due {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let other = Receiver::start().await;
+    let other_url = format!("{}/other", other.base);
+    endpoint(&api, &site.id, &other_url, json!(["api_key.*"])).await;
+    api.create_key(&site.token, "k").await;
+    other.wait_for(|got| !got.is_empty()).await;
+    assert_eq!(
+        receiver.got().len(),
+        1,
+        "a disabled endpoint got a delivery"
+    );
+
+    // Enabled again, it gets the delivery that waited.
+    receiver.answer(&[200]);
+    let enable = json!({ "status": "enabled" });
+    api.admin("PATCH", &path, Some(enable)).await.ok(200);
+    let got = receiver.wait_for(|got| got.len() >= 2).await;
+    assert_eq!(got[0].header("webhook-id"), got[1].header("webhook-id"));
+}

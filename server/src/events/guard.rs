@@ -59,6 +59,7 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         return is_public_v4(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
     }
     let first = segments[0];
+    let [_, second, ..] = segments;
     !(ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
@@ -66,7 +67,11 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfe80 // link-local
         || (first & 0xffc0) == 0xfec0 // site-local
         || segments[..6] == [0, 0, 0, 0, 0, 0] // IPv4-compatible
-        || (first == 0x2001 && segments[1] == 0x0db8) // documentation
+        || (first == 0x2001 && second == 0x0db8) // documentation
+        || (first == 0x2001 && second == 0) // Teredo: another IPv4 address inside
+        || (first == 0x64 && second == 0xff9b) // NAT64 for local use (64:ff9b:1::/48) too
+        || segments[..5] == [0, 0, 0, 0, 0xffff] // IPv4-translated (::ffff:0:a.b.c.d)
+        || segments[..4] == [0x100, 0, 0, 0] // discard
         || first == 0x2002) // 6to4: another IPv4 address inside
 }
 
@@ -185,10 +190,19 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::a00:1",
+            "64:ff9b:1::a9fe:a9fe",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "::ffff:0:a9fe:a9fe",
+            "100::1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip} passed");
         }
-        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+        for ip in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "64:ff9b::5db8:d822",
+        ] {
             assert!(is_public(ip.parse().unwrap()), "{ip} refused");
         }
     }

@@ -95,7 +95,10 @@ pub struct Due {
     pub secret: String,
 }
 
-/// Takes up to `max` due deliveries for `holder` until `lease_until_ms`.
+/// Takes up to `max` due deliveries for `holder` until `lease_until_ms`, of enabled endpoints
+/// only: a disabled endpoint gets nothing (its deliveries wait, and go out if it is enabled
+/// again), whether it was disabled before its deliveries were queued, meanwhile, or while one
+/// was in flight.
 pub async fn claim(
     conn: &Conn<'_>,
     keys: &Keys,
@@ -115,6 +118,8 @@ pub async fn claim(
              WHERE seq IN (SELECT seq FROM webhook_deliveries
                  WHERE status = 'pending' AND next_attempt_at_ms <= ?1
                    AND (lease_until_ms IS NULL OR lease_until_ms <= ?1)
+                   AND endpoint_id IN
+                       (SELECT id FROM webhook_endpoints WHERE status = 'enabled')
                  ORDER BY next_attempt_at_ms LIMIT ?4 {skip_locked})
              RETURNING id, endpoint_id, event_id, payload, attempts"
             ),
