@@ -319,18 +319,21 @@ async fn a_database_locked_past_the_busy_timeout_is_a_retryable_503_and_nothing_
     // timeout (10 s), PostgreSQL's lock_timeout (5 s).
     let database = server.database.clone();
     let (locked, taken) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
     let holder = std::thread::spawn(move || {
         if on_postgres() {
+            // Twice the lock timeout: the request starts waiting well within it.
             common::psql(
                 database.to_str().unwrap(),
-                "BEGIN; LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(7); ROLLBACK;",
+                "BEGIN; LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(10); ROLLBACK;",
             );
             return;
         }
         let conn = rusqlite::Connection::open(&database).unwrap();
         conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
         locked.send(()).unwrap();
-        std::thread::sleep(Duration::from_secs(12));
+        // Held until the server has answered, however long it took to ask.
+        let _ = released.recv();
         conn.execute_batch("ROLLBACK").unwrap();
     });
     // The request goes once the lock is held, not after a guess at how long that takes.
@@ -351,6 +354,7 @@ async fn a_database_locked_past_the_busy_timeout_is_a_retryable_503_and_nothing_
     let refused = api.post(&site.token, "/v1/api_keys", create.clone()).await;
     refused.error(503, "unavailable");
     assert_eq!(refused.header("retry-after"), Some("1"));
+    drop(release);
     holder.join().unwrap();
 
     api.post(&site.token, "/v1/api_keys", create).await.ok(201);

@@ -518,16 +518,34 @@ async fn a_users_tokens_share_one_rate_limit() {
         .await;
     let neighbour = neighbour.ok(201)["token"].as_str().unwrap().to_owned();
     // Twenty requests at once over five tokens: four each, within a per-token budget of ten,
-    // but twenty for the one user.
+    // but twenty for the one user. The bucket refills ten a second while they run: at most
+    // that many more pass (counted per token, all twenty would).
+    let started = std::time::Instant::now();
     let statuses = at_once(&api, tokens.iter().cycle().take(20).cloned().collect()).await;
-    let limited = statuses.iter().filter(|s| **s == 429).count();
-    assert!(limited >= 5, "{statuses:?}");
+    let refills = (10.0 * started.elapsed().as_secs_f64()).ceil() as usize;
+    let allowed = statuses.iter().filter(|s| **s == 200).count();
+    assert!(allowed <= 10 + refills, "{refills} refills: {statuses:?}");
+    assert!(allowed >= 10, "{statuses:?}");
     assert!(
         statuses.iter().all(|s| *s == 200 || *s == 429),
         "{statuses:?}"
     );
     api.get(&neighbour, "/v1/connections").await.ok(200);
     assert!(server.stop().success());
+}
+
+/// The first 429 of `send` (a wrong token), sent again after each 401: the address's bucket
+/// earns a try a second, which a request may spend; five 401s in a row would mean no throttle.
+async fn once_throttled<F: std::future::Future<Output = common::Res>>(
+    mut send: impl FnMut() -> F,
+) -> common::Res {
+    for _ in 0..5 {
+        let answer = send().await;
+        if answer.status != 401 {
+            return answer;
+        }
+    }
+    panic!("five wrong tokens in a row were answered 401: no throttle");
 }
 
 #[tokio::test]
@@ -543,20 +561,22 @@ async fn failed_authentications_are_throttled_per_client_address() {
     assert_eq!(unauthenticated + limited, 40, "{statuses:?}");
     assert!(unauthenticated >= 30, "a burst of 30: {statuses:?}");
     assert!(limited >= 1, "{statuses:?}");
-    let throttled = api.get(&wrong, "/v1/connections").await;
+    let throttled = once_throttled(|| api.get(&wrong, "/v1/connections")).await;
     throttled.error(429, "rate_limited");
     let retry_after: u64 = throttled.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=2).contains(&retry_after), "{retry_after}");
     // While throttled, wrong admin tokens are throttled too; a right token is still served
     // (one guesser must not lock out everyone behind the same proxy), and a request with no
     // token is no attempt.
-    api.request(
-        "POST",
-        "/v1/admin/sites",
-        Some("wrong-admin-token"),
-        None,
-        &[],
-    )
+    once_throttled(|| {
+        api.request(
+            "POST",
+            "/v1/admin/sites",
+            Some("wrong-admin-token"),
+            None,
+            &[],
+        )
+    })
     .await
     .error(429, "rate_limited");
     api.get(&site.token, "/v1/connections").await.ok(200);

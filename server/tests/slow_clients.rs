@@ -243,16 +243,12 @@ fn connections_past_the_cap_are_answered_503_with_retry_after() {
         .collect();
     // Every place is taken once the server says so.
     let deadline = Instant::now() + SLACK;
-    while !server.logs().contains("connection cap reached") && Instant::now() < deadline {
+    while !server.logs().contains("connection cap reached") {
+        assert!(Instant::now() < deadline, "the cap was never reached");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let asked = Instant::now();
+    // Answered at once rather than queued: a queued request would be answered 404 later.
     let answer = raw_get(address, "/v1/nothing");
-    assert!(
-        asked.elapsed() < Duration::from_secs(2),
-        "answered after {:?}",
-        asked.elapsed()
-    );
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     let lower = answer.to_ascii_lowercase();
     assert!(lower.contains("retry-after: 1\r\n"), "{answer}");

@@ -247,10 +247,9 @@ impl Server {
             .admin_token
             .clone()
             .unwrap_or_else(|| format!("admin_{}", random_hex(16)));
-        let mut command = Command::new(BIN);
+        let mut command = server_command();
         command
             .args(&options.args)
-            .env_remove("RUST_LOG")
             .env("CREDPORT_LISTEN", "127.0.0.1:0")
             .env("CREDPORT_DATABASE", &database)
             .env("CREDPORT_ADMIN_TOKEN", &admin_token)
@@ -388,23 +387,24 @@ impl Server {
     }
 }
 
+/// The server binary with none of the settings of the environment the tests run in (a
+/// developer's `CREDPORT_RATE_LIMIT` or `RUST_LOG` would change what a test sees): each test
+/// gives the ones it means.
+fn server_command() -> Command {
+    let mut command = Command::new(BIN);
+    command.env_remove("RUST_LOG");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("CREDPORT_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 /// Runs the binary to completion (for start-up failures and `demo`).
 pub fn run(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut command = Command::new(BIN);
-    command.args(args).env_remove("RUST_LOG");
-    for name in [
-        "CREDPORT_LISTEN",
-        "CREDPORT_DATABASE",
-        "CREDPORT_ADMIN_TOKEN",
-        "CREDPORT_ENCRYPTION_KEY",
-        "CREDPORT_ENCRYPTION_KEYS_OLD",
-        "CREDPORT_RATE_LIMIT",
-        "CREDPORT_CORS_ORIGINS",
-        "CREDPORT_PUBLIC_URL",
-        "CREDPORT_LOG",
-    ] {
-        command.env_remove(name);
-    }
+    let mut command = server_command();
+    command.args(args);
     for (name, value) in env {
         command.env(name, value);
     }
