@@ -10,15 +10,30 @@ import { root } from './harness.mjs';
 
 const isNumber = (v) => typeof v === 'number' && Number.isFinite(v);
 
-function runBench(args) {
+/** Runs the benchmark: `{ code, stdout, stderr }`; killed, and an error, if it has not ended in `limitMs`. */
+function runBench(args, limitMs) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bench/run.mjs'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A hung benchmark must not hang the suite. Not waiting for 'close': a server it started may
+    // still hold the pipes, so they are let go of here.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      child.stdout.destroy();
+      child.stderr.destroy();
+      reject(new Error(`bench ${args.join(' ')} did not finish within ${limitMs / 1000} s and was killed; its stderr ended:\n${stderr.slice(-3000)}`));
+    }, limitMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -26,7 +41,8 @@ test('bench --smoke writes a report with every section measured', { timeout: 240
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'credport-bench-smoke-'));
   try {
     const began = Date.now();
-    const { code, stdout, stderr } = await runBench(['--smoke', '--no-install', '--out', out]);
+    // Killed before the test's own 240 s timeout, so that a hang fails with what the benchmark said.
+    const { code, stdout, stderr } = await runBench(['--smoke', '--no-install', '--out', out], 220_000);
     const seconds = (Date.now() - began) / 1000;
     assert.equal(code, 0, `bench --smoke failed:\n${stderr.slice(-3000)}`);
 

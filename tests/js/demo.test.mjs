@@ -3,17 +3,45 @@
 // person is shown must be there, ending with the line that says what it did.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { root, serverBinary } from './harness.mjs';
 
-test('npm run demo: the quickstart, a refresh and a connect, end to end', { timeout: 120_000 }, async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'scripts/demo.mjs')], {
-    cwd: root,
-    env: { ...process.env, CREDPORT_SERVER_BIN: serverBinary() },
-    maxBuffer: 4 << 20,
+/** Runs scripts/demo.mjs: `{ code, stdout, stderr }`; killed, and an error, if it has not ended in `limitMs`. */
+function runDemo(limitMs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'scripts/demo.mjs')], {
+      cwd: root,
+      env: { ...process.env, CREDPORT_SERVER_BIN: serverBinary() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    // A hung demo must not hang the suite. Not waiting for 'close': the server it started may still
+    // hold the pipes, so they are let go of here.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      child.stdout.destroy();
+      child.stderr.destroy();
+      reject(new Error(`npm run demo did not finish within ${limitMs / 1000} s and was killed; it printed:\n${stdout}${stderr}`));
+    }, limitMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
+}
+
+test('npm run demo: the quickstart, a refresh and a connect, end to end', { timeout: 120_000 }, async () => {
+  // Killed before the test's own 120 s timeout, so that a hang fails with what the demo printed.
+  const { code, stdout, stderr } = await runDemo(100_000);
+  assert.equal(code, 0, `npm run demo exited ${code}:\n${stdout}${stderr}`);
   const steps = [
     /^demo data: site site_\w+, user demo-user$/m,
     /^Found 4 connections$/m,

@@ -99,7 +99,11 @@ export async function startServer({ env = {}, database } = {}) {
   child.stderr.setEncoding('utf8').on('data', (chunk) => logs.push(chunk));
   const url = await new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
-    const timer = setTimeout(() => reject(new Error(`credport-server did not start: ${logs.join('')}`)), 15_000);
+    const timer = setTimeout(() => {
+      // A server that never printed its address is not left running: nothing else would stop it.
+      child.kill('SIGKILL');
+      reject(new Error(`credport-server did not start within 15 s: ${logs.join('')}`));
+    }, 15_000);
     lines.on('line', (line) => {
       const match = /listening on (http:\/\/\S+)/.exec(line);
       if (match) {

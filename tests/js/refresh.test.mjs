@@ -92,8 +92,19 @@ function cli(...args) {
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    // A hung command must not hang the suite: killed, and the test fails saying so.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`credport ${args.join(' ')} did not finish within 60 s and was killed; stderr: ${stderr}`));
+    }, 60_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
   });
 }
 

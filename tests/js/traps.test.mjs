@@ -195,30 +195,36 @@ test('parameters and options that throw when read: the call rejects with an Inva
   }
 });
 
-test('synchronous calls given values that throw when read throw an InvalidArgumentError naming them', (t) => {
+test('synchronous calls given values that throw when read throw an InvalidArgumentError naming them', () => {
   // A getter that throws is not an absent option: the environment's key is not taken instead.
+  // The caller's own CREDPORT_API_KEY, if it has one, is put back afterwards, not removed.
+  const previous = process.env.CREDPORT_API_KEY;
   process.env.CREDPORT_API_KEY = 'cpat_from_the_environment';
-  t.after(() => delete process.env.CREDPORT_API_KEY);
-  const cases = [
-    [() => new sdk.Credport(keyless()), 'options'],
-    [() => new sdk.Credport(revoked()), 'options'],
-    [() => new sdk.Credport({ get apiKey() { throwing(); } }), 'options.apiKey'],
-    [() => new sdk.Credport({ apiKey: site.token, get baseUrl() { throwing(); } }), 'options.baseUrl'],
-    [() => new sdk.Credport({ apiKey: site.token, credentialsCache: keyless() }), 'options.credentialsCache'],
-    [() => healthy.connections.listAll(revoked()), 'params'],
-    [() => healthy.connections.listAll({}, { signal: fakeSignal() }), 'options.signal'],
-    [() => healthy.apiKeys.listAll({ get limit() { throwing(); } }), 'params.limit'],
-    [() => new admin.CredportAdmin({ adminToken: 'cpadm_x', baseUrl: server.url }).site(revoked()), 'siteId'],
-    [() => new admin.CredportAdmin(keyless()), 'options'],
-    [() => sdk.verifyWebhook(revoked(), {}, ''), 'secret'],
-  ];
-  for (const [call, argument] of cases) {
-    let error;
-    try {
-      call();
-    } catch (e) {
-      error = e;
+  try {
+    const cases = [
+      [() => new sdk.Credport(keyless()), 'options'],
+      [() => new sdk.Credport(revoked()), 'options'],
+      [() => new sdk.Credport({ get apiKey() { throwing(); } }), 'options.apiKey'],
+      [() => new sdk.Credport({ apiKey: site.token, get baseUrl() { throwing(); } }), 'options.baseUrl'],
+      [() => new sdk.Credport({ apiKey: site.token, credentialsCache: keyless() }), 'options.credentialsCache'],
+      [() => healthy.connections.listAll(revoked()), 'params'],
+      [() => healthy.connections.listAll({}, { signal: fakeSignal() }), 'options.signal'],
+      [() => healthy.apiKeys.listAll({ get limit() { throwing(); } }), 'params.limit'],
+      [() => new admin.CredportAdmin({ adminToken: 'cpadm_x', baseUrl: server.url }).site(revoked()), 'siteId'],
+      [() => new admin.CredportAdmin(keyless()), 'options'],
+      [() => sdk.verifyWebhook(revoked(), {}, ''), 'secret'],
+    ];
+    for (const [call, argument] of cases) {
+      let error;
+      try {
+        call();
+      } catch (e) {
+        error = e;
+      }
+      assertNames(error, argument, String(call));
     }
-    assertNames(error, argument, String(call));
+  } finally {
+    if (previous === undefined) delete process.env.CREDPORT_API_KEY;
+    else process.env.CREDPORT_API_KEY = previous;
   }
 });

@@ -79,12 +79,14 @@ function sign(key, id, timestamp, body) {
 test('a changed body, an old or future timestamp, a wrong secret, a missing header are refused', () => {
   const body = delivery.body.toString('utf8');
   const key = secret.slice('whsec_'.length);
+  // Whole seconds, while the SDK compares with the fractional now and allows 300 s either way: 400
+  // and 200 s stay outside and inside the window however many second boundaries pass meanwhile.
   const now = Math.floor(Date.now() / 1000);
   const otherSecret = `whsec_${crypto.randomBytes(32).toString('base64')}`;
   const refused = [
     [secret, delivery.headers, body.replace('connection.created', 'connection.deleted')],
-    [secret, sign(key, 'evt_x', now - 301, body), body],
-    [secret, sign(key, 'evt_x', now + 301, body), body],
+    [secret, sign(key, 'evt_x', now - 400, body), body],
+    [secret, sign(key, 'evt_x', now + 400, body), body],
     [otherSecret, delivery.headers, body],
     [secret, { ...delivery.headers, 'webhook-signature': 'v1,AAAA' }, body],
     [secret, { ...delivery.headers, 'webhook-signature': undefined }, body],
@@ -100,6 +102,10 @@ test('a changed body, an old or future timestamp, a wrong secret, a missing head
   const fresh = sign(key, 'evt_y', now, body);
   fresh['webhook-signature'] = `v1,AAAA ${fresh['webhook-signature']}`;
   assert.equal(esm.verifyWebhook(secret, fresh, body).type, 'connection.created');
+  // Timestamps inside the five minutes, either way, are accepted too.
+  for (const timestamp of [now - 200, now + 200]) {
+    assert.equal(esm.verifyWebhook(secret, sign(key, 'evt_z', timestamp, body), body).type, 'connection.created', `a timestamp ${timestamp - now} s from now`);
+  }
 });
 
 test('bad arguments are InvalidArgumentError', () => {
