@@ -52,8 +52,6 @@ pub struct Deliverer {
     keys: Arc<Keys>,
     http: reqwest::Client,
     settings: Settings,
-    /// Names this instance's leases.
-    holder: String,
 }
 
 impl Deliverer {
@@ -78,7 +76,6 @@ impl Deliverer {
             keys,
             http,
             settings,
-            holder: crypto::new_id("dlv_").map_err(|e| e.to_string())?,
         })
     }
 
@@ -117,7 +114,8 @@ impl Deliverer {
 
     async fn claim(&self, max: i64) -> Result<Vec<Due>, ApiError> {
         let keys = Arc::clone(&self.keys);
-        let holder = self.holder.clone();
+        // Each claim's own lease name (see `Due::holder`).
+        let holder = crypto::new_id("dlv_")?;
         let now_ms = clock::now_ms();
         let until = now_ms + i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
         self.db
@@ -159,13 +157,10 @@ impl Deliverer {
                 )
             }
         }
-        let holder = self.holder.clone();
         let written = self
             .db
             .write(move |conn| {
-                Box::pin(async move {
-                    outbox::finish(conn, &due, &holder, &outcome, retry_after_ms).await
-                })
+                Box::pin(async move { outbox::finish(conn, &due, &outcome, retry_after_ms).await })
             })
             .await;
         if let Err(e) = written {

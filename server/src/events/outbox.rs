@@ -93,6 +93,10 @@ pub struct Due {
     pub url: String,
     /// The endpoint's signing secret (`whsec_…`). Not `Debug`.
     pub secret: String,
+    /// The lease it was taken under: the one claim's, so that only this attempt writes its
+    /// outcome, even against another task of the same instance that took it again after the
+    /// lease ran out.
+    pub holder: String,
 }
 
 /// Takes up to `max` due deliveries for `holder` until `lease_until_ms`, of enabled endpoints
@@ -151,6 +155,7 @@ pub async fn claim(
             attempts,
             url,
             secret,
+            holder: holder.to_owned(),
         });
     }
     Ok(due)
@@ -164,14 +169,13 @@ pub enum Outcome {
     Failed { status: Option<u16>, error: String },
 }
 
-/// Writes the outcome of `holder`'s attempt at `due`: done, or due again after
+/// Writes the outcome of the attempt at `due`: done, or due again after
 /// `retry_after_ms` (`None`: no retries left, the delivery has failed). An endpoint without a
 /// success for [`DISABLE_AFTER`] is disabled, with an event saying so. Nothing is written once
 /// the lease was lost to another deliverer.
 pub async fn finish(
     conn: &Conn<'_>,
     due: &Due,
-    holder: &str,
     outcome: &Outcome,
     retry_after_ms: Option<i64>,
 ) -> Result<(), ApiError> {
@@ -196,7 +200,7 @@ pub async fn finish(
          WHERE id = ?1 AND lease_holder = ?2",
             &[
                 due.id.as_str().into(),
-                holder.into(),
+                due.holder.as_str().into(),
                 status.into(),
                 now.into(),
                 code.into(),
