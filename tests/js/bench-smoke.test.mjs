@@ -2,39 +2,16 @@
 // report has every section with numbers. The real benchmark is never part of the test command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root } from './harness.mjs';
+import { root, runChild } from './harness.mjs';
 
 const isNumber = (v) => typeof v === 'number' && Number.isFinite(v);
 
-/** Runs the benchmark: `{ code, stdout, stderr }`; killed, and an error, if it has not ended in `limitMs`. */
+/** Runs the benchmark with `args`. */
 function runBench(args, limitMs) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bench/run.mjs'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    // A hung benchmark must not hang the suite. Not waiting for 'close': a server it started may
-    // still hold the pipes, so they are let go of here.
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      child.stdout.destroy();
-      child.stderr.destroy();
-      reject(new Error(`bench ${args.join(' ')} did not finish within ${limitMs / 1000} s and was killed; its stderr ended:\n${stderr.slice(-3000)}`));
-    }, limitMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runChild(process.execPath, [path.join(root, 'bench/run.mjs'), ...args], { what: `bench ${args.join(' ')}`, limitMs, cwd: root });
 }
 
 test('bench --smoke writes a report with every section measured', { timeout: 240_000 }, async (t) => {

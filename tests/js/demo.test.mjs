@@ -3,38 +3,16 @@
 // person is shown must be there, ending with the line that says what it did.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { root, serverBinary } from './harness.mjs';
+import { root, runChild, serverBinary } from './harness.mjs';
 
-/** Runs scripts/demo.mjs: `{ code, stdout, stderr }`; killed, and an error, if it has not ended in `limitMs`. */
+/** Runs scripts/demo.mjs as `npm run demo` does, on the suite's server binary. */
 function runDemo(limitMs) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'scripts/demo.mjs')], {
-      cwd: root,
-      env: { ...process.env, CREDPORT_SERVER_BIN: serverBinary() },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    // A hung demo must not hang the suite. Not waiting for 'close': the server it started may still
-    // hold the pipes, so they are let go of here.
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      child.stdout.destroy();
-      child.stderr.destroy();
-      reject(new Error(`npm run demo did not finish within ${limitMs / 1000} s and was killed; it printed:\n${stdout}${stderr}`));
-    }, limitMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  return runChild(process.execPath, [path.join(root, 'scripts/demo.mjs')], {
+    what: 'npm run demo',
+    limitMs,
+    cwd: root,
+    env: { ...process.env, CREDPORT_SERVER_BIN: serverBinary() },
   });
 }
 

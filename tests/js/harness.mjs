@@ -158,6 +158,37 @@ export async function startServer({ env = {}, database } = {}) {
   return server;
 }
 
+/**
+ * Runs `command` with `args` to its end: `{ code, stdout, stderr }`. A child that has not ended
+ * within `limitMs` is killed and the promise rejects naming `what` and what it printed, so that a
+ * hung child cannot hang the suite. Not waiting for 'close' then: a server the child started may
+ * still hold the pipes, so they are let go of here. Not `spawnSync`: a stand-in the child talks
+ * to may run in the test's own process.
+ */
+export function runChild(command, args, { what, limitMs, ...options }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      child.stdout.destroy();
+      child.stderr.destroy();
+      reject(new Error(`${what} did not finish within ${limitMs / 1000} s and was killed; it printed:\n${stdout}${stderr.slice(-3000)}`));
+    }, limitMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 /** A connection body for the admin API. */
 export function connectionBody(provider, overrides = {}) {
   return {

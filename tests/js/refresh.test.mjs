@@ -6,8 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { importEsm, startServer, connectionBody, testProject } from './harness.mjs';
+import { importEsm, startServer, connectionBody, runChild, testProject } from './harness.mjs';
 
 let sdk, server, site, client, endpoint;
 const calls = [];
@@ -81,41 +80,22 @@ test('an expiring token is refreshed before it is handed out, once; forceRefresh
   assert.equal(connection.isExpired, false);
 });
 
-/** The package's `credport` command against this site: `{ status, stdout, stderr }`. Not
- * `spawnSync`: the stand-in token endpoint runs in this process and must answer meanwhile. */
+/** The package's `credport` command against this site: `{ code, stdout, stderr }` (the stand-in
+ * token endpoint runs in this process and answers meanwhile). */
 function cli(...args) {
   const bin = path.join(testProject(), 'node_modules/.bin/credport');
   const env = { ...process.env, CREDPORT_API_KEY: site.token, CREDPORT_BASE_URL: server.url, NO_COLOR: '1' };
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    // A hung command must not hang the suite: killed, and the test fails saying so.
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`credport ${args.join(' ')} did not finish within 60 s and was killed; stderr: ${stderr}`));
-    }, 60_000);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  return runChild(bin, args, { what: `credport ${args.join(' ')}`, limitMs: 60_000, env });
 }
 
 test('the command line: get-credentials --force-refresh refreshes now', async () => {
   const before = calls.length;
   const forced = await cli('connections', 'get-credentials', 'google', '--force-refresh', '--json');
-  assert.equal(forced.status, 0, forced.stderr);
+  assert.equal(forced.code, 0, forced.stderr);
   assert.equal(calls.length, before + 1);
   assert.equal(JSON.parse(forced.stdout).fields.access_token, `access-${before + 1}`);
   const plain = await cli('connections', 'get-credentials', 'google', '--json');
-  assert.equal(plain.status, 0, plain.stderr);
+  assert.equal(plain.code, 0, plain.stderr);
   assert.equal(calls.length, before + 1, 'a fresh token: no call');
 });
 
@@ -137,7 +117,7 @@ test('a provider that refuses the grant: ConflictError, and the connection shows
 
   // The command line shows the refresh error in the list and in the connection's details.
   const list = await cli('connections', 'list');
-  assert.equal(list.status, 0, list.stderr);
+  assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, /REFRESH ERROR/);
   assert.match(list.stdout, /invalid_grant/);
   const details = await cli('connections', 'get', connection.id);
