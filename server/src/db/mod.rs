@@ -203,6 +203,20 @@ impl Db {
 }
 
 #[cfg(test)]
+impl Db {
+    /// A new SQLite database, one reader, in a temporary folder that lives as long as the folder
+    /// returned: for unit tests of the store's SQL.
+    pub async fn temporary() -> (tempfile::TempDir, Arc<Db>) {
+        let dir = tempfile::tempdir().unwrap();
+        let database = Database::Sqlite(dir.path().join("t.db"));
+        let db = Db::open(&database, Connections::for_cores(1))
+            .await
+            .unwrap();
+        (dir, db)
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -210,11 +224,7 @@ mod tests {
     /// state and a box for PostgreSQL's (3 KB inline, before it was boxed).
     #[tokio::test]
     async fn a_store_call_adds_little_to_a_request_future() {
-        let dir = tempfile::tempdir().unwrap();
-        let database = Database::Sqlite(dir.path().join("t.db"));
-        let db = Db::open(&database, Connections::for_cores(1))
-            .await
-            .unwrap();
+        let (_dir, db) = Db::temporary().await;
         let write = db.write(|_| Box::pin(async { Ok(()) }));
         let read = db.read_single(|_| Box::pin(async { Ok(()) }));
         let snapshot = db.read(|_| Box::pin(async { Ok(()) }));

@@ -287,17 +287,13 @@ mod tests {
     use credport_model::{ActorType, EventActor, EventTarget};
 
     use super::*;
-    use crate::db::{Connections, Database, Db};
+    use crate::db::Db;
 
     /// Subscribers read before their endpoint was deleted, as a credentials read's are on
     /// PostgreSQL: the event is queued for the endpoints still there, and its write goes through.
     #[tokio::test]
     async fn an_endpoint_deleted_after_its_subscribers_were_read_gets_no_delivery() {
-        let dir = tempfile::tempdir().unwrap();
-        let database = Database::Sqlite(dir.path().join("t.db"));
-        let db = Db::open(&database, Connections::for_cores(1))
-            .await
-            .unwrap();
+        let (_dir, db) = Db::temporary().await;
         db.write(|conn| {
             Box::pin(async move {
                 conn.execute("INSERT INTO sites VALUES ('site_1', 's', 0)", &[])

@@ -283,15 +283,11 @@ pub async fn wipe_expired_verifiers(conn: &Conn<'_>, now: i64) -> Result<u64, Ap
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{Connections, Database, Db};
+    use crate::db::Db;
 
     #[tokio::test]
     async fn only_expired_sessions_lose_their_verifier() {
-        let dir = tempfile::tempdir().unwrap();
-        let database = Database::Sqlite(dir.path().join("t.db"));
-        let db = Db::open(&database, Connections::for_cores(1))
-            .await
-            .unwrap();
+        let (_dir, db) = Db::temporary().await;
         let left = db
             .write(|conn| {
                 Box::pin(async move {
