@@ -146,7 +146,13 @@ pub async fn claim(
         .await?;
     let mut due = Vec::with_capacity(rows.len());
     for (id, endpoint_id, event_id, payload, attempts) in rows {
-        let (url, secret) = webhook_endpoints::target(conn, keys, &endpoint_id).await?;
+        // One endpoint this instance cannot sign for must not hold up the others' deliveries:
+        // its delivery stays leased until the lease runs out, for an instance that can.
+        let Some((url, secret)) = webhook_endpoints::target(conn, keys, &endpoint_id).await? else {
+            tracing::warn!(delivery_id = %id, endpoint_id = %endpoint_id,
+                "this instance cannot read the endpoint's signing secret; left to another");
+            continue;
+        };
         due.push(Due {
             id,
             endpoint_id,
@@ -288,6 +294,55 @@ mod tests {
 
     use super::*;
     use crate::db::Db;
+
+    /// An endpoint whose secret this instance cannot read (a key being rolled out) holds up no
+    /// other endpoint's delivery: the claim takes the others'.
+    #[tokio::test]
+    async fn an_unreadable_secret_holds_up_no_other_delivery() {
+        let (_dir, db) = Db::temporary().await;
+        let keys = std::sync::Arc::new(Keys::new(&[7; 32]));
+        let taken = db
+            .write(move |conn| {
+                Box::pin(async move {
+                    conn.execute("INSERT INTO sites VALUES ('site_1', 's', 0)", &[])
+                        .await?;
+                    let params = credport_model::CreateWebhookEndpointParams {
+                        url: "https://example.com/readable".into(),
+                        types: None,
+                        description: None,
+                    };
+                    let secret = "whsec_c2VjcmV0".to_owned();
+                    let readable =
+                        webhook_endpoints::create(conn, &keys, "site_1", &params, secret, 0)
+                            .await?;
+                    conn.execute(
+                        "INSERT INTO webhook_endpoints (id, site_id, url, types, status, secret,
+                            created_at, updated_at)
+                         VALUES ('we_unreadable', 'site_1', 'https://example.com/', '[]',
+                            'enabled', X'00', 0, 0)",
+                        &[],
+                    )
+                    .await?;
+                    for (id, endpoint) in [
+                        ("whd_1", "we_unreadable"),
+                        ("whd_2", readable.endpoint.id.as_str()),
+                    ] {
+                        conn.execute(
+                            "INSERT INTO webhook_deliveries (id, endpoint_id, event_id,
+                                event_type, payload, status, next_attempt_at_ms, created_at)
+                             VALUES (?1, ?2, 'ev_1', 't', '{}', 'pending', 0, 0)",
+                            &[id.into(), endpoint.into()],
+                        )
+                        .await?;
+                    }
+                    claim(conn, &keys, "dlv_1", 1, 30_001, 10).await
+                })
+            })
+            .await
+            .unwrap();
+        let taken: Vec<_> = taken.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(taken, ["whd_2"]);
+    }
 
     /// Subscribers read before their endpoint was deleted, as a credentials read's are on
     /// PostgreSQL: the event is queued for the endpoints still there, and its write goes through.

@@ -160,19 +160,31 @@ pub async fn enabled(
     .await
 }
 
-/// Where to deliver for endpoint `id`, and its signing secret, decrypted.
-pub async fn target(conn: &Conn<'_>, keys: &Keys, id: &str) -> Result<(String, String), ApiError> {
-    let (url, secret) = conn
+/// Where to deliver for endpoint `id`, and its signing secret, decrypted; `None` when this
+/// instance cannot read the secret.
+pub async fn target(
+    conn: &Conn<'_>,
+    keys: &Keys,
+    id: &str,
+) -> Result<Option<(String, String)>, ApiError> {
+    let (url, sealed) = conn
         .query_opt(
             "SELECT url, secret FROM webhook_endpoints WHERE id = ?1",
             &[id.into()],
-            |row| Ok((row.text(0)?, keys.decrypt(&secret_aad(id), row.bytes(1)?)?)),
+            |row| Ok((row.text(0)?, row.bytes(1)?.to_vec())),
         )
         .await?
         .ok_or_else(not_found)?;
-    let secret = String::from_utf8(secret)
-        .map_err(|_| ApiError::internal("a stored webhook secret is not text"))?;
-    Ok((url, secret))
+    // Not this instance's to send: its secret is under a key it does not hold (a new key being
+    // rolled out to the instances), or cannot be read.
+    let Some(secret) = keys
+        .decrypt(&secret_aad(id), &sealed)
+        .ok()
+        .and_then(|secret| String::from_utf8(secret).ok())
+    else {
+        return Ok(None);
+    };
+    Ok(Some((url, secret)))
 }
 
 /// A delivery succeeded: the endpoint is not failing.
