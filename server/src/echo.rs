@@ -4,7 +4,8 @@
 
 use crate::crypto::{API_KEY_PREFIX, TOKEN_PREFIX};
 
-/// Longest name repeated, in characters; longer ones are cut and end in `…`.
+/// Longest name repeated, in characters, `…` included: a longer one is cut to one less and ends
+/// in `…` (API.md: "at most 64 characters").
 pub const MAX_NAME_CHARS: usize = 64;
 /// Said instead of a name that looks like a secret.
 const WITHHELD: &str = "(secret-shaped name)";
@@ -18,10 +19,11 @@ pub fn name(name: &str) -> String {
         .map(|part| if looks_secret(part) { WITHHELD } else { part })
         .collect();
     let name = screened.join(".");
-    match name.char_indices().nth(MAX_NAME_CHARS) {
-        Some((cut, _)) => format!("{}…", &name[..cut]),
-        None => name,
+    if name.chars().nth(MAX_NAME_CHARS).is_none() {
+        return name;
     }
+    let kept: String = name.chars().take(MAX_NAME_CHARS - 1).collect();
+    kept + "…"
 }
 
 fn looks_secret(name: &str) -> bool {
@@ -40,7 +42,7 @@ mod tests {
         assert_eq!(name("colour"), "colour");
         let long = "é".repeat(1000);
         let cut = name(&long);
-        assert_eq!(cut.chars().count(), MAX_NAME_CHARS + 1);
+        assert_eq!(cut.chars().count(), MAX_NAME_CHARS);
         assert!(cut.ends_with('…'));
         assert_eq!(
             name(&"x".repeat(MAX_NAME_CHARS)),

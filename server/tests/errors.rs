@@ -488,7 +488,7 @@ async fn made_up_names_are_echoed_short_and_never_when_secret_shaped() {
             res.text.len()
         );
         let field = res.body["error"]["details"]["field"].as_str().unwrap();
-        assert!(field.chars().count() <= 65, "{field}");
+        assert!(field.chars().count() <= 64, "{field}");
         assert!(
             !res.text.contains("cpk_") && !res.text.contains("SSSS"),
             "{}",
