@@ -512,6 +512,11 @@ async fn a_link_works_once_and_for_ten_minutes() {
     let malformed = format!("{}/oauth/connect/%3Cscript%3E", server.url);
     let page = browse(&malformed).await;
     assert!(!own_page(&page, 404).contains("<script>"));
+    // Not a link at all (a control character, bytes that are not UTF-8): the same page, not JSON.
+    for path in ["%00", "%FF"] {
+        let odd = format!("{}/oauth/connect/{path}", server.url);
+        assert!(own_page(&browse(&odd).await, 404).contains("not known"));
+    }
 
     let session = setup.session(json!({})).await;
     let id = session["id"].as_str().unwrap();

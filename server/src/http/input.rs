@@ -192,9 +192,10 @@ impl<S: Send + Sync, T: Params> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// Path parameters; a parameter that is not valid percent-encoded UTF-8, or that holds a
-/// control character (`%00`, which PostgreSQL refuses in any text), is a 400: no id, key or
-/// provider code can hold one, and on both stores the answer is the same.
+/// Path parameters; a parameter that is not valid percent-encoded UTF-8 is a 400. One that holds
+/// a control character names nothing that can exist (no id, key, provider code or file holds
+/// one): a 404 before any store is asked, the same on both (PostgreSQL refuses `%00` in any text,
+/// which was a 500 there).
 pub struct PathParams<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
@@ -208,9 +209,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
             .await
             .map_err(|_| ApiError::invalid("path", "path: a path parameter is not valid UTF-8"))?;
         if raw.iter().any(|(_, v)| v.chars().any(char::is_control)) {
-            return Err(ApiError::invalid(
-                "path",
-                "path: a path parameter holds a control character",
+            return Err(ApiError::not_found_because(
+                "nothing is here: a path parameter holds a control character",
             ));
         }
         Ok(Self(value))

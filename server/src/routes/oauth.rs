@@ -3,7 +3,8 @@
 //! server's own, never JSON, and carries a strict Content-Security-Policy and
 //! `Referrer-Policy: no-referrer`.
 
-use axum::extract::{RawQuery, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
@@ -13,14 +14,16 @@ use crate::auth::ClientAddr;
 use crate::connect::{self, page, Page, Step};
 use crate::error::ApiError;
 use crate::events::{Context, Origin};
-use crate::http::input::PathParams;
 
-/// `GET /oauth/connect/{link}`: 302 to the provider, or a page saying why not.
+/// `GET /oauth/connect/{link}`: 302 to the provider, or a page saying why not. A path that is
+/// not a link at all (not UTF-8, a control character) is an unknown link's page too: a person's
+/// browser gets a page, never JSON.
 pub async fn connect(
     State(app): State<App>,
     client: Option<Extension<ClientAddr>>,
-    PathParams(link): PathParams<String>,
+    link: Result<Path<String>, PathRejection>,
 ) -> Response {
+    let link = link.map(|Path(link)| link).unwrap_or_default();
     let step = connect::open_link(&app.connector, link).await;
     respond(&app, client, step)
 }
