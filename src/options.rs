@@ -118,6 +118,15 @@ impl CallOptions {
     pub const KEYS: &'static [&'static str] =
         &["signal", "timeoutMs", "maxRetries", "idempotencyKey"];
 
+    /// These options without their signal: for work other calls share, which one caller's abort
+    /// must not end.
+    pub fn without_signal(&self) -> CallOptions {
+        CallOptions {
+            signal: None,
+            ..self.clone()
+        }
+    }
+
     /// The options of each page request of a `listAll`: the caller's, without an idempotency key
     /// (pages are GETs).
     pub fn for_page(&self) -> CallOptions {

@@ -44,6 +44,45 @@ pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> bool {
     !signal.is_some_and(AbortSignal::aborted)
 }
 
+/// `work`'s output, or `None` if `signal` aborts first (or had already): a caller's wait for
+/// something it does not own (a request other calls share), ended by its own signal alone.
+pub async fn unless_aborted<T>(
+    work: impl Future<Output = T>,
+    signal: Option<&AbortSignal>,
+) -> Option<T> {
+    let Some(signal) = signal else {
+        return Some(work.await);
+    };
+    if signal.aborted() {
+        return None;
+    }
+    let mut armed = Armed {
+        timer: JsValue::UNDEFINED,
+        resolve: None,
+        caller: Some(signal),
+    };
+    let aborted = Promise::new(&mut |resolve, _reject| {
+        let _ = signal.add_event_listener_with_callback("abort", &resolve);
+        armed.resolve = Some(resolve);
+    });
+    let out = race(work, aborted).await.ok();
+    drop(armed);
+    out
+}
+
+/// Polls `work` until it ends, or `stop` settles first (`Err`).
+async fn race<T>(work: impl Future<Output = T>, stop: Promise) -> Result<T, ()> {
+    let mut work = pin!(work);
+    let mut stop = pin!(JsFuture::from(stop));
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = work.as_mut().poll(cx) {
+            return Poll::Ready(Ok(out));
+        }
+        stop.as_mut().poll(cx).map(|_| Err(()))
+    })
+    .await
+}
+
 /// How an attempt that was stopped ended.
 pub enum Stopped {
     /// The caller's signal fired.
@@ -127,18 +166,7 @@ impl<'a> Deadline<'a> {
         let out = if self.caller.is_some_and(AbortSignal::aborted) {
             Err(Stopped::Aborted)
         } else {
-            let mut work = pin!(work);
-            let mut stop = pin!(JsFuture::from(stop));
-            std::future::poll_fn(|cx| {
-                if let Poll::Ready(out) = work.as_mut().poll(cx) {
-                    return Poll::Ready(Ok(out));
-                }
-                match stop.as_mut().poll(cx) {
-                    Poll::Ready(_) => Poll::Ready(Err(self.why())),
-                    Poll::Pending => Poll::Pending,
-                }
-            })
-            .await
+            race(work, stop).await.map_err(|()| self.why())
         };
         drop(armed);
         if out.is_err() {

@@ -9,6 +9,7 @@ use credport_model::{
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::AbortSignal;
 
 use super::credentials_cache::{CredentialsCache, Lookup};
 use super::pager::{NextPage, Page, Pager};
@@ -18,6 +19,7 @@ use crate::errors::Error;
 use crate::host::{is_record, keys};
 use crate::options::CallOptions;
 use crate::params::optional;
+use crate::timer::unless_aborted;
 use crate::transport::{Call, Transport};
 use crate::wire;
 
@@ -93,7 +95,8 @@ impl Connections {
     /// The secret credentials of the site's active connection to `provider`. Fetch them when
     /// needed rather than storing them; the server refreshes an expiring OAuth2 token first, and
     /// `forceRefresh` asks it to refresh now. With `credentialsCache`, answered from memory while
-    /// fresh, and concurrent calls for one provider share one request.
+    /// fresh, and concurrent calls for one provider share one request (with the first call's
+    /// timeout and retries); each call's own `signal` ends its own wait only.
     #[wasm_bindgen(js_name = getCredentials, unchecked_return_type = "ProviderCredentials")]
     pub async fn get_credentials(
         &self,
@@ -109,30 +112,41 @@ impl Connections {
                 &fetch_credentials(&self.transport, &provider, force, &options).await?,
             )?);
         };
-        if !force {
-            match cache.lookup(&provider) {
-                Lookup::Fresh(credentials) => return Ok(to_js(&credentials)?),
-                Lookup::Pending(flight) => {
-                    let answer = JsFuture::from(flight).await?;
-                    // Each caller gets its own object; the flight's own if the entry is gone.
-                    return match cache.lookup(&provider) {
-                        Lookup::Fresh(credentials) => Ok(to_js(&credentials)?),
-                        _ => Ok(answer),
-                    };
-                }
-                Lookup::Missing => {}
-            }
+        if options.signal.as_ref().is_some_and(AbortSignal::aborted) {
+            return Err(Error::Aborted.into());
         }
-        // A request the next callers wait for; `forceRefresh` replaces any entry.
-        let flight = cache.next_flight();
-        let (transport, shared, name) = (self.transport.clone(), cache.clone(), provider.clone());
-        let promise = future_to_promise(async move {
-            let answer = fetch_credentials(&transport, &name, force, &options).await;
-            shared.settle(&name, flight, answer.as_ref().ok());
-            Ok(to_js(&answer?)?)
-        });
-        cache.pending(&provider, flight, &promise);
-        JsFuture::from(promise).await
+        // `forceRefresh` replaces any entry.
+        let found = match force {
+            true => Lookup::Missing,
+            false => cache.lookup(&provider),
+        };
+        let flight = match found {
+            Lookup::Fresh(credentials) => return Ok(to_js(&credentials)?),
+            Lookup::Pending(flight) => flight,
+            // A request the next callers wait for. It is everyone's: it runs with this call's
+            // timeout and retries but not its signal, so that one caller's abort ends its own
+            // wait only.
+            Lookup::Missing => {
+                let flight = cache.next_flight();
+                let (transport, shared) = (self.transport.clone(), cache.clone());
+                let (name, shared_options) = (provider.clone(), options.without_signal());
+                let promise = future_to_promise(async move {
+                    let answer = fetch_credentials(&transport, &name, force, &shared_options).await;
+                    shared.settle(&name, flight, answer.as_ref().ok());
+                    Ok(to_js(&answer?)?)
+                });
+                cache.pending(&provider, flight, &promise);
+                promise
+            }
+        };
+        let answer = unless_aborted(JsFuture::from(flight), options.signal.as_ref())
+            .await
+            .ok_or(Error::Aborted)??;
+        // Each caller gets its own object; the flight's own if the entry is gone.
+        match cache.lookup(&provider) {
+            Lookup::Fresh(credentials) => Ok(to_js(&credentials)?),
+            _ => Ok(answer),
+        }
     }
 
     /// Empties the credentials cache: `provider`'s entry, or every entry. Without

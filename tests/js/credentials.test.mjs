@@ -71,6 +71,39 @@ test('20 concurrent calls for one provider make one request; later calls are ans
   assert.equal(again.fields.api_key, answers[0].fields.api_key);
 });
 
+test('callers sharing one request each keep their own signal: one abort ends that wait only', async () => {
+  // The request the first call starts waits at a gate, so that the second joins it and the
+  // first aborts while it is in flight.
+  let open, sent;
+  const gate = new Promise((resolve) => (open = resolve));
+  const inFlight = new Promise((resolve) => (sent = resolve));
+  const c = client({
+    credentialsCache: { maxAgeMs: 60_000 },
+    fetch: async (request) => {
+      seen.push(new URL(request.url));
+      sent();
+      await gate;
+      return fetch(request);
+    },
+  });
+  const first = new AbortController();
+  const second = new AbortController();
+  const made = await requests(async () => {
+    const a = c.connections.getCredentials('stripe', undefined, { signal: first.signal });
+    await inFlight;
+    const b = c.connections.getCredentials('stripe', undefined, { signal: second.signal });
+    first.abort();
+    await assert.rejects(a, sdk.APIUserAbortError);
+    open();
+    const answer = await b;
+    assert.ok(answer.fields.api_key.startsWith('secret-stripe-'));
+    // Its own signal already aborted: no answer, not even from memory.
+    await assert.rejects(c.connections.getCredentials('stripe', undefined, { signal: first.signal }), sdk.APIUserAbortError);
+  });
+  assert.equal(made.length, 1, 'one request, which the first caller\'s abort did not end');
+  assert.equal((await requests(() => c.connections.getCredentials('stripe'))).length, 0, 'its answer was kept');
+});
+
 test('clearCredentialsCache(provider) and clearCredentialsCache() make the next call ask again', async () => {
   const c = client({ credentialsCache: { maxAgeMs: 60_000 } });
   await c.connections.getCredentials('shopify');
