@@ -130,7 +130,8 @@ impl Error {
                 let details = failure
                     .details
                     .as_deref()
-                    .and_then(|json| js_sys::JSON::parse(json).ok());
+                    .and_then(|json| js_sys::JSON::parse(json).ok())
+                    .map(camel_case_names);
                 set("details", details.unwrap_or(JsValue::NULL));
                 set("headers", failure.headers.clone());
                 set(
@@ -199,4 +200,21 @@ pub fn set_error_factory(factory: Function) {
             *slot = Some(factory);
         }
     });
+}
+
+/// An error's `details` with its own names as the SDK writes every name it hands out
+/// (`connection_id` → `connectionId`); the values stay as the server wrote them (`field` is the
+/// wire's name of a field, as the message says it).
+fn camel_case_names(details: JsValue) -> JsValue {
+    let Some(names) = crate::host::keys(&details).filter(|_| crate::host::is_record(&details))
+    else {
+        return details;
+    };
+    let renamed = js_sys::Object::new();
+    for name in names.iter() {
+        let value = js_sys::Reflect::get(&details, &name).unwrap_or(JsValue::NULL);
+        let name = crate::wire::js_name(&name.as_string().unwrap_or_default());
+        let _ = js_sys::Reflect::set(&renamed, &name.into(), &value);
+    }
+    renamed.into()
 }

@@ -11,6 +11,7 @@ use credport_model::validate::{decimal, Checked};
 
 use crate::errors::Error;
 use crate::host::{is_array, is_plain, is_record, keys, type_name};
+use crate::wire;
 
 /// Optional parameters: `undefined`/`null` for none.
 pub fn optional<T: DeserializeOwned + Default>(
@@ -149,7 +150,7 @@ fn path_error(
 
 /// The error of a rule of the model's, named by the field's JavaScript path.
 fn rule_error(argument: &str, e: credport_model::FieldError) -> Error {
-    Error::invalid(join(argument, &js_path(e.field)), e.message)
+    Error::invalid(join(argument, &wire::js_name(e.field)), e.message)
 }
 
 /// The message for serde's complaint `message` about the member at `path` of `value`, in the
@@ -247,23 +248,6 @@ fn check_json_at(path: &str, value: &JsValue, depth: u32) -> Result<(), Error> {
     })
 }
 
-/// The wire name of a field (`page_size`, `scopes[1]`) as JavaScript writes it (`pageSize`).
-fn js_path(wire: &str) -> String {
-    let mut out = String::with_capacity(wire.len());
-    let mut upper = false;
-    for c in wire.chars() {
-        match c {
-            '_' => upper = true,
-            c if upper => {
-                out.push(c.to_ascii_uppercase());
-                upper = false;
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// `a.b`, or whichever of the two is not empty.
 fn join(head: &str, tail: &str) -> String {
     match (head.is_empty(), tail.is_empty()) {
@@ -320,10 +304,10 @@ mod tests {
         assert_eq!(join("params.scopes", "[1]"), "params.scopes[1]");
         assert_eq!(join("", "name"), "name");
         assert_eq!(
-            js_path("seconds_until_expiration"),
+            wire::js_name("seconds_until_expiration"),
             "secondsUntilExpiration"
         );
-        assert_eq!(js_path("scopes[1]"), "scopes[1]");
+        assert_eq!(wire::js_name("scopes[1]"), "scopes[1]");
     }
 
     #[test]

@@ -105,6 +105,8 @@ test('a provider that refuses the grant: ConflictError, and the connection shows
   assert.ok(error instanceof sdk.ConflictError, String(error));
   assert.equal(error.code, 'connection_invalid');
   const [connection] = (await client.connections.list({ provider: 'google' })).payload;
+  // The details' names in camelCase, as every name the SDK hands out.
+  assert.deepEqual(error.details, { connectionId: connection.id });
   assert.equal(connection.status, 'invalid');
   assert.equal(connection.isActive, false);
   assert.equal(connection.refreshError.code, 'invalid_grant');
