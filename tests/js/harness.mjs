@@ -94,7 +94,10 @@ export async function startServer({ env = {}, database } = {}) {
     CREDPORT_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'),
     ...env,
   };
-  const child = spawn(serverBinary(), [], { env: { ...process.env, ...settings }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // None of the environment's own CREDPORT_* settings (a developer's rate limit would change what
+  // a test sees): each test gives the ones it means.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CREDPORT_')));
+  const child = spawn(serverBinary(), [], { env: { ...inherited, ...settings }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs = [];
   child.stderr.setEncoding('utf8').on('data', (chunk) => logs.push(chunk));
   const url = await new Promise((resolve, reject) => {
@@ -114,6 +117,11 @@ export async function startServer({ env = {}, database } = {}) {
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`credport-server exited with ${code}: ${logs.join('')}`));
+    });
+    // A binary that cannot be started (not built): said, rather than an uncaught 'error'.
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`credport-server could not be started from ${serverBinary()}: ${error.message}`));
     });
   });
   const server = {
