@@ -168,7 +168,12 @@ async fn endpoints_are_managed_by_the_admin_with_events() {
     let api = server.api();
     let site = api.site().await;
     let base = format!("/v1/admin/sites/{}/webhook_endpoints", site.id);
-    let (id, _) = endpoint(&api, &site.id, "http://127.0.0.1:9/hook", json!([])).await;
+    let (id, _) = endpoint(&api, &site.id, "http://127.0.0.1:9/hook/T0K3N", json!([])).await;
+    // A new token in the path: the URL changed, and what it was is not repeated.
+    let moved = json!({ "url": "http://127.0.0.1:9/hook/N3WT0K3N" });
+    api.admin("PATCH", &format!("{base}/{id}"), Some(moved))
+        .await
+        .ok(200);
     let patched = api
         .admin(
             "PATCH",
@@ -217,6 +222,7 @@ async fn endpoints_are_managed_by_the_admin_with_events() {
         [
             "webhook_endpoint.deleted",
             "webhook_endpoint.updated",
+            "webhook_endpoint.updated",
             "webhook_endpoint.created"
         ]
     );
@@ -225,7 +231,13 @@ async fn endpoints_are_managed_by_the_admin_with_events() {
         updated["status"],
         json!({ "from": "enabled", "to": "disabled" })
     );
-    assert!(!events.text.contains("whsec_"));
+    assert_eq!(events.body["data"][2]["data"]["url"], "replaced");
+    assert_eq!(
+        events.body["data"][3]["data"]["url"],
+        "http://127.0.0.1:9/…"
+    );
+    // Neither the signing secret nor a token in a receiver's URL is in an event.
+    assert!(!events.text.contains("whsec_") && !events.text.contains("T0K3N"));
 }
 
 /// An event committed is delivered even when the server is killed right after the change.

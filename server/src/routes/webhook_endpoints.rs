@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use credport_model::{CreateWebhookEndpointParams, UpdateWebhookEndpointParams};
+use credport_model::{CreateWebhookEndpointParams, UpdateWebhookEndpointParams, WebhookEndpoint};
 
 use crate::app::App;
 use crate::auth::Admin;
@@ -15,6 +15,27 @@ use crate::http::input::{PathParams, Payload};
 use crate::http::reply::Reply;
 use crate::routes::idempotency;
 use crate::store;
+
+/// An endpoint's URL as its events show it: the origin, and `/…` for a path or query, which may
+/// hold the receiver's own token (Slack's and Discord's webhook URLs do). An event goes to the
+/// site's other endpoints and into the log; the URL itself only to the admin who asks for it.
+fn shown_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(parsed) if parsed.path() == "/" && parsed.query().is_none() => {
+            parsed.origin().ascii_serialization() + "/"
+        }
+        Ok(parsed) => parsed.origin().ascii_serialization() + "/…",
+        Err(_) => "(not a URL)".to_owned(),
+    }
+}
+
+/// `endpoint` as its events show it ([`shown_url`]).
+fn shown(endpoint: &WebhookEndpoint) -> WebhookEndpoint {
+    WebhookEndpoint {
+        url: shown_url(&endpoint.url),
+        ..endpoint.clone()
+    }
+}
 
 /// 400 naming `url` unless the guard lets it through.
 async fn check_url(app: &App, url: &str) -> Result<(), ApiError> {
@@ -48,7 +69,7 @@ pub async fn create(
                 let endpoint = &created.endpoint;
                 let change =
                     Change::new("webhook_endpoint.created", "webhook_endpoint", &endpoint.id)
-                        .with("url", endpoint.url.as_str())
+                        .with("url", shown_url(&endpoint.url))
                         .with("types", endpoint.types.clone());
                 admin.context.record(conn, &site, change, now).await?;
                 Reply::json(StatusCode::CREATED, &created)
@@ -107,8 +128,11 @@ pub async fn update(
                 let before = store::webhook_endpoints::get(conn, &site, &id).await?;
                 let after =
                     store::webhook_endpoints::update(conn, &site, &id, &params, now).await?;
-                let change = Change::new("webhook_endpoint.updated", "webhook_endpoint", &id)
-                    .changes(&before, &after);
+                let mut change = Change::new("webhook_endpoint.updated", "webhook_endpoint", &id)
+                    .changes(&shown(&before), &shown(&after));
+                if before.url != after.url && shown_url(&before.url) == shown_url(&after.url) {
+                    change = change.with("url", "replaced");
+                }
                 admin.context.record(conn, &site, change, now).await?;
                 Ok(after)
             })
