@@ -213,7 +213,7 @@ fn camel_case_names(details: JsValue) -> JsValue {
     let renamed = js_sys::Object::new();
     for name in names.iter() {
         let value = js_sys::Reflect::get(&details, &name).unwrap_or(JsValue::NULL);
-        let name = crate::wire::js_name(&name.as_string().unwrap_or_default());
+        let name = credport_model::json_text::camel_case(&name.as_string().unwrap_or_default());
         let _ = js_sys::Reflect::set(&renamed, &name.into(), &value);
     }
     renamed.into()

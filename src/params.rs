@@ -7,11 +7,11 @@ use js_sys::{Array, Object, Reflect};
 use serde::de::{self, DeserializeOwned, Visitor};
 use wasm_bindgen::JsValue;
 
+use credport_model::json_text::camel_case;
 use credport_model::validate::{decimal, Checked};
 
 use crate::errors::Error;
 use crate::host::{is_array, is_plain, is_record, keys, type_name};
-use crate::wire;
 
 /// Optional parameters: `undefined`/`null` for none.
 pub fn optional<T: DeserializeOwned + Default>(
@@ -150,7 +150,7 @@ fn path_error(
 
 /// The error of a rule of the model's, named by the field's JavaScript path.
 fn rule_error(argument: &str, e: credport_model::FieldError) -> Error {
-    Error::invalid(join(argument, &wire::js_name(e.field)), e.message)
+    Error::invalid(join(argument, &camel_case(e.field)), e.message)
 }
 
 /// The message for serde's complaint `message` about the member at `path` of `value`, in the
@@ -304,10 +304,10 @@ mod tests {
         assert_eq!(join("params.scopes", "[1]"), "params.scopes[1]");
         assert_eq!(join("", "name"), "name");
         assert_eq!(
-            wire::js_name("seconds_until_expiration"),
+            camel_case("seconds_until_expiration"),
             "secondsUntilExpiration"
         );
-        assert_eq!(wire::js_name("scopes[1]"), "scopes[1]");
+        assert_eq!(camel_case("scopes[1]"), "scopes[1]");
     }
 
     #[test]

@@ -12,23 +12,6 @@ use credport_model::json_text::snake_case;
 
 use crate::errors::Error;
 
-/// The wire name of a field (`page_size`, `scopes[1]`) as JavaScript writes it (`pageSize`).
-pub fn js_name(wire: &str) -> String {
-    let mut out = String::with_capacity(wire.len());
-    let mut upper = false;
-    for c in wire.chars() {
-        match c {
-            '_' => upper = true,
-            c if upper => {
-                out.push(c.to_ascii_uppercase());
-                upper = false;
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The JSON body of `params`, its field names as the wire has them.
 pub fn body<T: Serialize>(argument: &str, params: &T) -> Result<String, Error> {
     credport_model::json_text::to_wire_string(params)

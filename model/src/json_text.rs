@@ -36,6 +36,24 @@ pub fn snake_case(name: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| name.to_owned())
 }
 
+/// `page_size` → `pageSize`, `scopes[1]` as it is: a wire name (of a field, or a path to one) as
+/// JavaScript writes it, for the SDK's messages and the names it hands out.
+pub fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn push_snake_case(out: &mut Vec<u8>, name: &str) {
     for byte in name.bytes() {
         if byte.is_ascii_uppercase() {

@@ -250,18 +250,9 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
             .map_err(|e| runtime_failure(format!("server failed: {e}")))
     });
     if let (true, Database::Sqlite(path)) = (config.storage.temporary, &config.storage.database) {
-        remove_database(path);
+        crate::db::sqlite::remove_files(path);
     }
     served
-}
-
-/// Removes a `--dev` database and its WAL files.
-fn remove_database(path: &std::path::Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut file = path.as_os_str().to_owned();
-        file.push(suffix);
-        let _ = std::fs::remove_file(file);
-    }
 }
 
 fn run_demo(storage: Storage, public_url: &str, workers: usize) -> Result<(), Failure> {

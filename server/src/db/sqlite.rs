@@ -406,13 +406,19 @@ pub fn backup(
     starting(std::fs::metadata(source).map_or(0, |m| m.len()));
     let copied = copy_into(&from, target).map_err(BackupFailure::Copy);
     if copied.is_err() {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut file = target.as_os_str().to_owned();
-            file.push(suffix);
-            let _ = std::fs::remove_file(file);
-        }
+        remove_files(target);
     }
     copied
+}
+
+/// Removes the database file at `path` and the files SQLite keeps beside it (its WAL, its
+/// shared memory, a rollback journal), whichever exist.
+pub fn remove_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
+    }
 }
 
 fn copy_into(from: &Connection, target: &Path) -> Result<(), String> {
