@@ -3,11 +3,18 @@
 // The SDK (and its wasm) loads only when a command runs, so --help and usage errors are instant.
 import { main } from './cli/main.mjs';
 
-process.stdout.on('error', (error) => {
-  // `credport ... | head`: the reader left; nothing more to say.
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
+// `credport ... | head`: the reader left, nothing more to say. Any other failure to write is said
+// in one line (where stderr still takes it), not as a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    try {
+      process.stderr.write(`error: cannot write the output: ${error.message}\n`);
+    } finally {
+      process.exit(1);
+    }
+  });
+}
 
 const code = await main(process.argv.slice(2), {
   env: process.env,

@@ -118,8 +118,9 @@ function bundleNodeEntries(version) {
     }
     bundle(`${entry}.cjs`, 'cjs');
   }
-  // Bundled into the entries above; not shipped on their own.
-  for (const file of ['errors.cjs', 'node-wasm.mjs']) fs.rmSync(path.join(dist, file));
+  // Bundled into the entries above; not shipped on their own. (credport/admin's Node glue too: only
+  // its declarations stay, which admin.d.ts reads.)
+  for (const file of ['errors.cjs', 'node-wasm.mjs', 'node/credport_admin.js']) fs.rmSync(path.join(dist, file));
   const core = `'use strict';
 // The wasm core's internals (\`__wasmMemory\`), from the one instance of ../index.cjs (or ../index.mjs).
 module.exports = require('../index.cjs')[Symbol.for('credport.core')];
@@ -181,6 +182,8 @@ for (const { name, pkg } of cores) {
 }
 // Every template file goes in as it is; the manifest and the CommonJS errors are derived below.
 fs.cpSync(template, dist, { recursive: true, filter: (src) => path.basename(src) !== 'package.json' });
+// The project's licence, which the package names (MIT), travels with it.
+fs.copyFileSync(path.join(root, 'LICENSE'), path.join(dist, 'LICENSE'));
 for (const entry of ['index', 'admin']) fs.copyFileSync(path.join(template, `${entry}.d.ts`), path.join(dist, `${entry}.d.mts`));
 const errors = fs.readFileSync(path.join(template, 'errors.mjs'), 'utf8');
 fs.writeFileSync(path.join(dist, 'errors.cjs'), errorsToCommonJs(errors));

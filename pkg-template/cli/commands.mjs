@@ -294,7 +294,7 @@ const apiKeys = {
         }
         return client.apiKeys.update(args.ID, params);
       },
-      render: keyDetails,
+      render: (k, options) => `${keyDetails(k, options)}\nUpdated API key ${k.id}.\n`,
     },
     delete: {
       summary: 'Delete an API key for good',
@@ -319,7 +319,7 @@ const apiKeys = {
       },
       examples: ['credport api-keys revoke key_123 --revocation-reason "leaked in a log"'],
       run: ({ client, flags, args }) => client.apiKeys.revoke(args.ID, defined({ revocationReason: flags.revocationReason })),
-      render: keyDetails,
+      render: (k, options) => `${keyDetails(k, options)}\nRevoked API key ${k.id}: calls with its secret are refused from now on.\n`,
     },
     verify: {
       summary: 'Check a secret: valid, or why not (NOT_FOUND, REVOKED, EXPIRED)',
@@ -421,7 +421,7 @@ const tokens = {
       args: [{ name: 'ID', help: 'The token id' }],
       examples: ['credport tokens revoke pat_123'],
       run: ({ client, args }) => client.personalAccessTokens.revoke(args.ID),
-      render: (t, { color }) => details(tokenPairs(t), { color }),
+      render: (t, { color }) => `${details(tokenPairs(t), { color })}\nRevoked token ${t.id}: calls made with it fail from now on.\n`,
     },
   },
 };

@@ -49,9 +49,10 @@ export function cell(value) {
   return clean(String(value));
 }
 
-/** Strips what could move the cursor or recolour a terminal out of server-supplied text. */
+/** Strips what could move the cursor or recolour a terminal out of server-supplied text (C0 and
+ * C1 controls, escape sequences' introducers among them). */
 export function clean(text) {
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).replace(/\n/g, '\\n');
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).replace(/\n/g, '\\n');
 }
 
 /**

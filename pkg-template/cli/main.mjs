@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { UsageError, bindArgs, globalFlags, parse } from './args.mjs';
 import { commands } from './commands.mjs';
-import { useColor } from './format.mjs';
+import { clean, useColor } from './format.mjs';
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
@@ -203,7 +203,7 @@ export async function main(argv, io) {
     const baseUrl = flags.baseUrl ?? (env.CREDPORT_BASE_URL || undefined);
     sdk = await io.loadSdk();
     // The SDK's log lines (CREDPORT_LOG=debug) go to stderr: stdout is for the result alone.
-    const log = (line) => err(`${line}\n`);
+    const log = (line) => err(`${clean(line)}\n`);
     const logger = { debug: log, info: log, warn: log, error: log };
     const client = new sdk.Credport({ apiKey, logger, ...(baseUrl !== undefined ? { baseUrl } : {}) });
     const color = useColor({ flags, env, stream: stdout });
@@ -218,13 +218,15 @@ export async function main(argv, io) {
       const message = arg ? error.message.replace(new RegExp(`^${error.argument}\\b`), arg.name) : error.message;
       return usage(scrub(flagNames(message), apiKey));
     }
+    // A server's words and ids are its own: cleaned, so that they cannot move the cursor or fake
+    // another line.
     if (sdk && error instanceof sdk.APIError) {
-      const rid = error.requestId ? ` (request id: ${error.requestId})` : '';
-      err(`error: ${scrub(error.message, apiKey)}${rid}\n`);
+      const rid = error.requestId ? ` (request id: ${clean(error.requestId)})` : '';
+      err(`error: ${clean(scrub(error.message, apiKey))}${rid}\n`);
       if (hints[error.status]) err(`${hints[error.status]}\n`);
       return EXIT_ERROR;
     }
-    err(`error: ${scrub(error instanceof Error ? error.message : String(error), apiKey)}\n`);
+    err(`error: ${clean(scrub(error instanceof Error ? error.message : String(error), apiKey))}\n`);
     return EXIT_ERROR;
   }
 }

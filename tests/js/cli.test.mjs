@@ -4,6 +4,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { testProject, startServer, connectionBody } from './harness.mjs';
@@ -308,6 +309,25 @@ describe('API and network errors exit 1 with the message and request id, never t
     assert.ok(!message.includes(site.token));
   });
 
+  test("a server's error text cannot move the cursor or fake another line", async () => {
+    // Not credport-server: something at --base-url answering with terminal escapes.
+    const odd = http.createServer((req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      const message = '\u001b[2J\u001b[31mboom\nerror: all is well\u009b1A';
+      res.end(JSON.stringify({ error: { code: 'invalid_request', message, request_id: 'req_\u001b[0m' } }));
+    });
+    await new Promise((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${odd.address().port}`;
+      const message = await fails(1, ['connections', 'list', '--base-url', url]);
+      assert.doesNotMatch(message, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/, 'a control character reached the terminal');
+      assert.equal(message.split('\n').filter((line) => line.startsWith('error: ')).length, 1, message);
+      assert.match(message, /\\x1b\[2J.*boom\\nerror: all is well/);
+    } finally {
+      await new Promise((resolve) => odd.close(resolve));
+    }
+  });
+
   test('a conflict from the server', async () => {
     await ok(['api-keys', 'create', '--name', 'dup', '--subject', 'user_dup']);
     const message = await fails(1, ['api-keys', 'create', '--name', 'dup', '--subject', 'user_dup']);
@@ -505,6 +525,7 @@ describe('api-keys', () => {
     assert.equal(cleared.subject, 'user_43', 'what was not given stays');
     const out = await ok(['api-keys', 'update', key.id, '--description', 'back']);
     assert.match(out, /^Description: +back$/m);
+    assert.match(out, new RegExp(`\\nUpdated API key ${key.id}\\.\\n$`), 'it ends saying what it did');
     assertNoSecrets(out, 'api-keys update');
   });
 
@@ -534,6 +555,7 @@ describe('api-keys', () => {
   test('revoke with a reason; then verify says REVOKED and the default list leaves it out', async () => {
     const out = await ok(['api-keys', 'revoke', key.id, '--revocation-reason', 'leaked in a log']);
     assert.match(out, /^Status: +revoked$/m);
+    assert.match(out, new RegExp(`\\nRevoked API key ${key.id}: .*\\n$`), 'it ends saying what it did');
     assert.match(out, /^Revocation reason: +leaked in a log$/m);
     const verified = await ok(['api-keys', 'verify', key.secret]);
     assert.match(verified, /^Valid: +no$/m);
@@ -596,6 +618,7 @@ describe('tokens', () => {
     assert.equal((await okJson(['tokens', 'get', token.id])).id, token.id);
     const out = await ok(['tokens', 'revoke', token.id]);
     assert.match(out, /^State: +REVOKED$/m);
+    assert.match(out, new RegExp(`\\nRevoked token ${token.id}: .*\\n$`), 'it ends saying what it did');
     assert.match(out, /^Revoked by: +user-1$/m);
     assertNoSecrets(out, 'tokens revoke');
     assert.equal((await okJson(['tokens', 'get', token.id])).state, 'REVOKED');
