@@ -593,7 +593,7 @@ async fn exchange(
     let expires_at = clock::format_opt(tokens.expires_in.map(|s| now + s));
     let mut fields = Map::new();
     tokens.apply(&mut fields);
-    let credentials = CredentialsInput {
+    let mut credentials = CredentialsInput {
         kind: CredentialType::OAuth2,
         expires_at: expires_at.clone(),
         fields,
@@ -606,7 +606,6 @@ async fn exchange(
     );
     let (renewing, metadata) = (taken.connection_id.clone(), taken.metadata.clone());
     let session_id = taken.id.clone();
-    let mut credentials = credentials;
     connector
         .db
         .write(move |conn| {
