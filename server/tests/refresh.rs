@@ -419,6 +419,40 @@ async fn an_admin_change_made_during_a_refresh_wins() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_of_metadata_during_a_refresh_keeps_the_new_tokens() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", 30).await;
+    s.provider.set_delay(Duration::from_millis(1500));
+    let reader = {
+        let (api, token) = (s.api.clone(), s.site.token.clone());
+        tokio::spawn(async move { api.get(&token, "/v1/connections/credentials/google").await })
+    };
+    common::wait_until(
+        "the refresh reaching the provider",
+        Duration::from_secs(10),
+        || s.provider.call_count() > 0,
+    )
+    .await;
+    // Neither the credentials nor what a refresh uses: the refresh's tokens still count.
+    let change = json!({ "metadata": { "plan": "pro" }, "root_resource_name": "Acme" });
+    s.api
+        .admin("PATCH", &s.admin_connection(), Some(change))
+        .await
+        .ok(200);
+    assert_eq!(access_token(&reader.await.unwrap()), "at-1");
+    let stored = s.credentials("").await;
+    assert_eq!(access_token(&stored), "at-1");
+    assert_eq!(stored.ok(200)["fields"]["refresh_token"], "rt-1");
+    assert_eq!(
+        s.provider.call_count(),
+        1,
+        "no second call with the rotated token"
+    );
+    let connection = s.connection().await;
+    assert_eq!(connection["metadata"]["plan"], "pro");
+    assert_eq!(connection["status"], "active");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_refreshes_a_connection_now() {
     let s = Setup::new(Server::shared(), "client_secret_basic", 3600).await;
     let path = format!("{}/refresh", s.admin_connection());

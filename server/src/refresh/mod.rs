@@ -11,7 +11,10 @@
 //!   answers with that. No transaction stays open during the call to the token endpoint.
 //!
 //! The result is written back only onto the version of the row the refresh started from, so an
-//! admin's `PATCH` made meanwhile wins. A refusal for good marks the connection `invalid`; a
+//! admin's `PATCH` of the credentials (or of what the refresh used: the token's expiry, the
+//! provider configuration) made meanwhile wins; a change of anything else (metadata, names,
+//! status) keeps the refresh's tokens, which a provider that rotates refresh tokens would not
+//! give again. A refusal for good marks the connection `invalid`; a
 //! passing failure changes nothing but the cooldown, kept in the row so that every instance
 //! holds off calling that token endpoint again for [`COOLDOWN`].
 
@@ -313,7 +316,7 @@ impl Flight {
                 let expires_at = tokens.expires_in.map(|s| now + s);
                 let mut fields = stored.fields.clone();
                 tokens.apply(&mut fields);
-                let (version, lease) = (stored.version, holder.clone());
+                let version = stored.version;
                 let written = fields.clone();
                 let change = Change::new("connection.refreshed", "connection", &id).with(
                     "expires_at",
@@ -332,10 +335,9 @@ impl Flight {
                                 expires_at,
                                 now,
                             };
-                            let kept = refreshes::store_refreshed(
-                                conn, &keys, &id, version, &lease, &refreshed,
-                            )
-                            .await?;
+                            let kept =
+                                refreshes::store_refreshed(conn, &keys, &id, version, &refreshed)
+                                    .await?;
                             if kept {
                                 context.record(conn, &site, change, now).await?;
                             }

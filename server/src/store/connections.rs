@@ -95,8 +95,11 @@ pub async fn create(
 
 /// Changes the fields present in `params`; new `credentials` replace the old ones whole, clear
 /// a refresh error and the refresh cooldown, and make a connection the refresh had marked
-/// `invalid` active again (unless `status` says otherwise). Every change moves `version`, so a
-/// refresh in flight does not write over it.
+/// `invalid` active again (unless `status` says otherwise). A change of what a refresh writes or
+/// uses (the credentials, the token's expiry, the provider configuration) moves `version`, so a
+/// refresh in flight does not write over it; any other (metadata, names, scopes, status) leaves
+/// it, so that the refresh's new tokens are not thrown away for it (a provider that rotates its
+/// refresh token would then refuse the old one, and the connection would turn `invalid`).
 pub async fn update(
     conn: &Db<'_>,
     keys: &Keys,
@@ -139,7 +142,8 @@ pub async fn update(
             refresh_error = CASE WHEN ?14 THEN NULL ELSE refresh_error END,
             refresh_retry_at_ms = CASE WHEN ?14 THEN NULL ELSE refresh_retry_at_ms END,
             updated_at = ?13,
-            version = version + 1
+            version = version + CASE WHEN ?14 OR ?3 IS NOT NULL OR ?8 IS NOT NULL
+                THEN 1 ELSE 0 END
          WHERE site_id = ?1 AND id = ?2
          RETURNING {COLUMNS}, {REFRESH_COLUMNS}"
             ),

@@ -129,7 +129,8 @@ pub async fn by_id(
 }
 
 /// Takes the refresh lease of connection `id` for `holder` until `until_ms`, if the row is still
-/// at `version` and no other refresh holds an unexpired lease. Whether it was taken.
+/// at `version`, no other refresh holds an unexpired lease, and no cooldown (a failure moments
+/// ago, which another instance may have just written) holds calls off. Whether it was taken.
 pub async fn take_lease(
     conn: &Conn<'_>,
     id: &str,
@@ -142,7 +143,8 @@ pub async fn take_lease(
         .execute(
             "UPDATE connections SET refresh_lease_until_ms = ?4, refresh_lease_holder = ?3
          WHERE id = ?1 AND version = ?2
-           AND (refresh_lease_until_ms IS NULL OR refresh_lease_until_ms <= ?5)",
+           AND (refresh_lease_until_ms IS NULL OR refresh_lease_until_ms <= ?5)
+           AND (refresh_retry_at_ms IS NULL OR refresh_retry_at_ms <= ?5)",
             &[
                 id.into(),
                 version.into(),
@@ -181,27 +183,28 @@ pub struct Refreshed<'a> {
 }
 
 /// Stores a refresh's result and gives the lease back, if the row is still at `version` (an
-/// admin's change made meanwhile wins). Whether it was stored.
+/// admin's change made meanwhile wins). Whether it was stored. Whoever holds the lease now: new
+/// tokens onto the credentials they were refreshed from are never wrong, and a refresh whose
+/// lease ran out (a slow write, another instance's clock ahead) would otherwise drop tokens the
+/// provider may already have rotated, leaving the next refresh an `invalid_grant`.
 pub async fn store_refreshed(
     conn: &Conn<'_>,
     keys: &Keys,
     id: &str,
     version: i64,
-    holder: &str,
     refreshed: &Refreshed<'_>,
 ) -> Result<bool, ApiError> {
     let sealed = keys.encrypt(&fields_aad(id), &serde_json::to_vec(refreshed.fields)?)?;
     let stored = conn
         .execute(
-            "UPDATE connections SET credential_fields = ?4, credential_expires_at = ?5,
-            token_expires_at = ?5, last_refreshed_at = ?6, updated_at = ?6,
+            "UPDATE connections SET credential_fields = ?3, credential_expires_at = ?4,
+            token_expires_at = ?4, last_refreshed_at = ?5, updated_at = ?5,
             refresh_retry_at_ms = NULL, refresh_lease_until_ms = NULL,
             refresh_lease_holder = NULL, version = version + 1
-         WHERE id = ?1 AND version = ?2 AND refresh_lease_holder = ?3",
+         WHERE id = ?1 AND version = ?2",
             &[
                 id.into(),
                 version.into(),
-                holder.into(),
                 sealed.into(),
                 refreshed.expires_at.into(),
                 refreshed.now.into(),
