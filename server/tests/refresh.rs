@@ -85,6 +85,23 @@ impl Setup {
             self.site.id, self.connection
         )
     }
+
+    /// A credentials read started in a task of its own, once the provider holds the refresh it
+    /// made (the provider set to answer slowly): a test acts then, not after a guess.
+    async fn read_held_by_the_provider(&self) -> tokio::task::JoinHandle<common::Res> {
+        let (api, token) = (self.api.clone(), self.site.token.clone());
+        let read =
+            tokio::spawn(
+                async move { api.get(&token, "/v1/connections/credentials/google").await },
+            );
+        common::wait_until(
+            "the refresh reaching the provider",
+            Duration::from_secs(30),
+            || self.provider.call_count() > 0,
+        )
+        .await;
+        read
+    }
 }
 
 fn access_token(res: &common::Res) -> &str {
@@ -387,18 +404,7 @@ async fn a_slow_token_endpoint_times_out() {
 async fn an_admin_change_made_during_a_refresh_wins() {
     let s = Setup::new(Server::shared(), "client_secret_basic", 10).await;
     s.provider.set_delay(Duration::from_millis(1500));
-    let reader = {
-        let api = s.api.clone();
-        let token = s.site.token.clone();
-        tokio::spawn(async move { api.get(&token, "/v1/connections/credentials/google").await })
-    };
-    // The change is made once the provider holds the refresh (1.5 s), not after a guess.
-    common::wait_until(
-        "the refresh reaching the provider",
-        Duration::from_secs(10),
-        || s.provider.call_count() > 0,
-    )
-    .await;
+    let reader = s.read_held_by_the_provider().await;
     s.api
         .admin(
             "PATCH",
@@ -422,16 +428,7 @@ async fn an_admin_change_made_during_a_refresh_wins() {
 async fn a_change_of_metadata_during_a_refresh_keeps_the_new_tokens() {
     let s = Setup::new(Server::shared(), "client_secret_basic", 30).await;
     s.provider.set_delay(Duration::from_millis(1500));
-    let reader = {
-        let (api, token) = (s.api.clone(), s.site.token.clone());
-        tokio::spawn(async move { api.get(&token, "/v1/connections/credentials/google").await })
-    };
-    common::wait_until(
-        "the refresh reaching the provider",
-        Duration::from_secs(10),
-        || s.provider.call_count() > 0,
-    )
-    .await;
+    let reader = s.read_held_by_the_provider().await;
     // Neither the credentials nor what a refresh uses: the refresh's tokens still count.
     let change = json!({ "metadata": { "plan": "pro" }, "root_resource_name": "Acme" });
     s.api
@@ -692,13 +689,7 @@ async fn a_refresh_its_client_left_is_finished_and_stored_before_a_shutdown() {
     s.provider.set_delay(Duration::from_secs(2));
     // The client gives up once the provider has the call, while it thinks; the refresh goes on
     // in a task of its own.
-    let read = {
-        let (api, token) = (s.api.clone(), s.site.token.clone());
-        tokio::spawn(async move { api.get(&token, "/v1/connections/credentials/google").await })
-    };
-    let provider = s.provider.clone();
-    let called = move || provider.call_count() > 0;
-    common::wait_until("the refresh call", Duration::from_secs(30), called).await;
+    let read = s.read_held_by_the_provider().await;
     read.abort();
     assert!(read.await.unwrap_err().is_cancelled());
     // Stopped before the provider answers: the rotated refresh token must not be lost.
