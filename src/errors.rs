@@ -206,8 +206,10 @@ pub fn set_error_factory(factory: Function) {
 /// (`connection_id` → `connectionId`); the values stay as the server wrote them (`field` is the
 /// wire's name of a field, as the message says it).
 fn camel_case_names(details: JsValue) -> JsValue {
-    let Some(names) = crate::host::keys(&details).filter(|_| crate::host::is_record(&details))
-    else {
+    if !crate::host::is_record(&details) {
+        return details;
+    }
+    let Some(names) = crate::host::keys(&details) else {
         return details;
     };
     let renamed = js_sys::Object::new();

@@ -207,8 +207,8 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
             .map_err(runtime_failure)?;
         tokio::spawn(deliverer.run());
         let refresher = Refresher::new(Arc::clone(&db), Arc::clone(&keys), config.refresh_timeout)
+            .map(Arc::new)
             .map_err(runtime_failure)?;
-        let refresher = Arc::new(refresher);
         let auth = Authenticator::new(
             Arc::clone(&db),
             Arc::clone(&keys),

@@ -387,14 +387,15 @@ pub fn backup(
     target: &Path,
     starting: impl FnOnce(u64),
 ) -> Result<(), BackupFailure> {
-    let unreadable = |e: String| BackupFailure::Source(e);
     let from = connect(source, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| unreadable(open_error_text(e)))?;
+        .map_err(|e| BackupFailure::Source(open_error_text(e)))?;
     let version: i64 = from
         .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(|e| unreadable(e.to_string()))?;
+        .map_err(|e| BackupFailure::Source(e.to_string()))?;
     if version < 1 {
-        return Err(unreadable("it is not a credport database".to_owned()));
+        return Err(BackupFailure::Source(
+            "it is not a credport database".to_owned(),
+        ));
     }
     match new_private_file(target) {
         Ok(()) => {}

@@ -295,6 +295,22 @@ mod tests {
     use super::*;
     use crate::db::Db;
 
+    /// Site `site_1` with an enabled endpoint for each of `ids`, its secret no key reads.
+    async fn site_with_endpoints(conn: &Conn<'_>, ids: &[&str]) -> Result<(), ApiError> {
+        conn.execute("INSERT INTO sites VALUES ('site_1', 's', 0)", &[])
+            .await?;
+        for id in ids {
+            conn.execute(
+                "INSERT INTO webhook_endpoints (id, site_id, url, types, status, secret,
+                    created_at, updated_at)
+                 VALUES (?1, 'site_1', 'https://example.com/', '[]', 'enabled', X'00', 0, 0)",
+                &[(*id).into()],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// An endpoint whose secret this instance cannot read (a key being rolled out) holds up no
     /// other endpoint's delivery: the claim takes the others'.
     #[tokio::test]
@@ -304,8 +320,7 @@ mod tests {
         let taken = db
             .write(move |conn| {
                 Box::pin(async move {
-                    conn.execute("INSERT INTO sites VALUES ('site_1', 's', 0)", &[])
-                        .await?;
+                    site_with_endpoints(conn, &["we_unreadable"]).await?;
                     let params = credport_model::CreateWebhookEndpointParams {
                         url: "https://example.com/readable".into(),
                         types: None,
@@ -315,14 +330,6 @@ mod tests {
                     let readable =
                         webhook_endpoints::create(conn, &keys, "site_1", &params, secret, 0)
                             .await?;
-                    conn.execute(
-                        "INSERT INTO webhook_endpoints (id, site_id, url, types, status, secret,
-                            created_at, updated_at)
-                         VALUES ('we_unreadable', 'site_1', 'https://example.com/', '[]',
-                            'enabled', X'00', 0, 0)",
-                        &[],
-                    )
-                    .await?;
                     for (id, endpoint) in [
                         ("whd_1", "we_unreadable"),
                         ("whd_2", readable.endpoint.id.as_str()),
@@ -349,24 +356,9 @@ mod tests {
     #[tokio::test]
     async fn an_endpoint_deleted_after_its_subscribers_were_read_gets_no_delivery() {
         let (_dir, db) = Db::temporary().await;
-        db.write(|conn| {
-            Box::pin(async move {
-                conn.execute("INSERT INTO sites VALUES ('site_1', 's', 0)", &[])
-                    .await?;
-                for id in ["we_kept", "we_gone"] {
-                    conn.execute(
-                        "INSERT INTO webhook_endpoints (id, site_id, url, types, status, secret,
-                            created_at, updated_at)
-                         VALUES (?1, 'site_1', 'https://example.com/', '[]', 'enabled', X'00', 0, 0)",
-                        &[id.into()],
-                    )
-                    .await?;
-                }
-                Ok(())
-            })
-        })
-        .await
-        .unwrap();
+        db.write(|conn| Box::pin(site_with_endpoints(conn, &["we_kept", "we_gone"])))
+            .await
+            .unwrap();
         let subscribers = db
             .read_single(|conn| Box::pin(Subscribers::of(conn, "site_1")))
             .await

@@ -202,12 +202,15 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        fn not_utf8<Rejection>(_: Rejection) -> ApiError {
+            ApiError::invalid("path", "path: a path parameter is not valid UTF-8")
+        }
         let Path(value) = Path::<T>::from_request_parts(parts, state)
             .await
-            .map_err(|_| ApiError::invalid("path", "path: a path parameter is not valid UTF-8"))?;
+            .map_err(not_utf8)?;
         let raw = RawPathParams::from_request_parts(parts, state)
             .await
-            .map_err(|_| ApiError::invalid("path", "path: a path parameter is not valid UTF-8"))?;
+            .map_err(not_utf8)?;
         if raw.iter().any(|(_, v)| v.chars().any(char::is_control)) {
             return Err(ApiError::not_found_because(
                 "nothing is here: a path parameter holds a control character",

@@ -14,9 +14,9 @@
 //! admin's `PATCH` of the credentials (or of what the refresh used: the token's expiry, the
 //! provider configuration) made meanwhile wins; a change of anything else (metadata, names,
 //! status) keeps the refresh's tokens, which a provider that rotates refresh tokens would not
-//! give again. A refusal for good marks the connection `invalid`; a
-//! passing failure changes nothing but the cooldown, kept in the row so that every instance
-//! holds off calling that token endpoint again for [`COOLDOWN`].
+//! give again. A refusal for good marks the connection `invalid`; a passing failure changes
+//! nothing but the cooldown, kept in the row so that every instance holds off calling that token
+//! endpoint again for [`COOLDOWN`].
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

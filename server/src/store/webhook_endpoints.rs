@@ -167,24 +167,21 @@ pub async fn target(
     keys: &Keys,
     id: &str,
 ) -> Result<Option<(String, String)>, ApiError> {
-    let (url, sealed) = conn
+    // A secret under a key this instance does not hold (a new key being rolled out to the
+    // instances), or that cannot be read, is not this instance's to send.
+    let readable = |sealed: &[u8]| {
+        let secret = keys.decrypt(&secret_aad(id), sealed).ok()?;
+        String::from_utf8(secret).ok()
+    };
+    let (url, secret) = conn
         .query_opt(
             "SELECT url, secret FROM webhook_endpoints WHERE id = ?1",
             &[id.into()],
-            |row| Ok((row.text(0)?, row.bytes(1)?.to_vec())),
+            |row| Ok((row.text(0)?, readable(row.bytes(1)?))),
         )
         .await?
         .ok_or_else(not_found)?;
-    // Not this instance's to send: its secret is under a key it does not hold (a new key being
-    // rolled out to the instances), or cannot be read.
-    let Some(secret) = keys
-        .decrypt(&secret_aad(id), &sealed)
-        .ok()
-        .and_then(|secret| String::from_utf8(secret).ok())
-    else {
-        return Ok(None);
-    };
-    Ok(Some((url, secret)))
+    Ok(secret.map(|secret| (url, secret)))
 }
 
 /// A delivery succeeded: the endpoint is not failing.
