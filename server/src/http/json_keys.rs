@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt;
+use std::fmt::Write as _;
 
 use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 
@@ -17,27 +18,53 @@ pub fn first_duplicate(bytes: &[u8]) -> Option<String> {
     let found = RefCell::new(None);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let _ = Walk {
-        at: String::new(),
+        place: &Place::Root,
         found: &found,
     }
     .deserialize(&mut de);
     found.into_inner()
 }
 
-/// One JSON value at path `at`; records the first duplicate in `found` and stops there.
-struct Walk<'a> {
-    at: String,
-    found: &'a RefCell<Option<String>>,
+/// Where a value stands: its parent's place and its own step. Written out as a path only for
+/// the duplicate found: a path string made for every value would copy its parent's once per
+/// element, and a body of one long key over many elements (unauthenticated, as bodies are read
+/// before their token is checked) would cost gigabytes of copying.
+enum Place<'p> {
+    Root,
+    Key(&'p Place<'p>, &'p str),
+    Index(&'p Place<'p>, usize),
 }
 
-impl Walk<'_> {
-    fn child(&self, name: &str) -> String {
-        if self.at.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{}.{name}", self.at)
+impl Place<'_> {
+    fn path(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+
+    /// Recursion as deep as the JSON's nesting, which serde_json bounds (128).
+    fn write(&self, out: &mut String) {
+        match self {
+            Self::Root => {}
+            Self::Key(parent, name) => {
+                parent.write(out);
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(name);
+            }
+            Self::Index(parent, index) => {
+                parent.write(out);
+                let _ = write!(out, "[{index}]");
+            }
         }
     }
+}
+
+/// One JSON value at `place`; records the first duplicate in `found` and stops there.
+struct Walk<'a> {
+    place: &'a Place<'a>,
+    found: &'a RefCell<Option<String>>,
 }
 
 impl<'de> DeserializeSeed<'de> for Walk<'_> {
@@ -82,8 +109,9 @@ impl<'de> Visitor<'de> for Walk<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut index = 0usize;
         loop {
+            let place = Place::Index(self.place, index);
             let item = Walk {
-                at: format!("{}[{index}]", self.at),
+                place: &place,
                 found: self.found,
             };
             if seq.next_element_seed(item)?.is_none() {
@@ -96,15 +124,16 @@ impl<'de> Visitor<'de> for Walk<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
-            let at = self.child(&key);
-            if !seen.insert(key) {
-                *self.found.borrow_mut() = Some(at);
+            let place = Place::Key(self.place, &key);
+            if seen.contains(&key) {
+                *self.found.borrow_mut() = Some(place.path());
                 return Err(A::Error::custom("duplicate key"));
             }
             map.next_value_seed(Walk {
-                at,
+                place: &place,
                 found: self.found,
             })?;
+            seen.insert(key);
         }
         Ok(())
     }
@@ -128,5 +157,19 @@ mod tests {
             "keys are compared after unescaping"
         );
         assert_eq!(first_duplicate(b"{not json"), None);
+    }
+
+    /// A body of one key as long as the body limit allows over as many elements: walked once,
+    /// its paths never written out (one path per element was a copy of the key each, about
+    /// 137 GB here).
+    #[test]
+    fn a_long_key_over_many_elements_costs_one_walk() {
+        let key = "a".repeat(512 * 1024);
+        let zeros = vec!["0"; 256 * 1024].join(",");
+        let body = format!(r#"{{"{key}":[{zeros}],"b":{{"c":[{{"d":1,"d":2}}]}}}}"#);
+        assert_eq!(
+            first_duplicate(body.as_bytes()).as_deref(),
+            Some("b.c[0].d")
+        );
     }
 }
