@@ -483,6 +483,47 @@ async fn the_rate_limit_answers_429_with_retry_after() {
     assert!(server.stop().success());
 }
 
+/// A token revoked after it was used is refused as any wrong token is, and spends nothing of its
+/// user's budget: its requests never answer 429 for the user, and the user's other tokens go on.
+#[tokio::test]
+async fn a_revoked_token_spends_nothing_of_its_users_rate_limit() {
+    let server = Server::start_with(Options::default().env("CREDPORT_RATE_LIMIT", "5"));
+    let api = server.api();
+    let site = api.site_with("revoked-user", None).await;
+    let other = api
+        .admin(
+            "POST",
+            &format!("/v1/admin/sites/{}/personal_access_tokens", site.id),
+            Some(serde_json::json!({ "user_id": "revoked-user", "name": "other" })),
+        )
+        .await;
+    let other = other.ok(201)["token"].as_str().unwrap().to_owned();
+    // Used once, so the server knows whose it is; then revoked.
+    api.get(&site.token, "/v1/api_keys").await.ok(200);
+    api.admin(
+        "POST",
+        &format!(
+            "/v1/admin/sites/{}/personal_access_tokens/{}/revoke",
+            site.id, site.token_id
+        ),
+        None,
+    )
+    .await
+    .ok(200);
+    // Twice the user's budget of writes with the dead token: each one a 401.
+    for _ in 0..10 {
+        api.post(
+            &site.token,
+            "/v1/api_keys",
+            serde_json::json!({ "name": "k", "subject": "s" }),
+        )
+        .await
+        .error(401, "unauthenticated");
+    }
+    api.get(&other, "/v1/connections").await.ok(200);
+    assert!(server.stop().success());
+}
+
 /// The statuses of `GET /v1/connections` with each of `tokens`, all sent at once.
 async fn at_once(api: &common::Api, tokens: Vec<String>) -> Vec<u16> {
     let mut requests = tokio::task::JoinSet::new();

@@ -2,8 +2,10 @@
 //! request's work is in, before its token is checked, so that the check and the work go out
 //! together ([`super::Presented::read_single`], [`super::Presented::write`]). Not whether the token may
 //! be used: that is asked of the store on every request. A token never moves to another site or
-//! user, so what is noted stays true for as long as the token exists, and nothing here needs to
-//! be taken back when a token is revoked.
+//! user, so what is noted stays true for as long as the token exists; a token the store refuses
+//! (revoked, expired) is forgotten all the same, because a known token's request is counted
+//! against its user's rate limit before its check, and a dead token must not spend a live
+//! user's budget.
 
 use std::collections::HashMap;
 
@@ -58,6 +60,11 @@ impl KnownSites {
         };
         owners.insert(hash, known);
     }
+
+    /// Forgets a token the store refused: its next request is checked first, as a stranger's.
+    pub fn forget(&self, hash: &[u8; 32]) {
+        self.owners.lock().remove(hash);
+    }
 }
 
 #[cfg(test)]
@@ -94,5 +101,7 @@ mod tests {
         assert_eq!(site_of(&known, 3), None);
         assert_eq!(site_of(&known, 4).as_deref(), Some("site_4"));
         assert_eq!(known.owners.lock().len(), 1);
+        known.forget(&hash(4));
+        assert_eq!(site_of(&known, 4), None);
     }
 }

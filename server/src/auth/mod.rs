@@ -263,6 +263,7 @@ impl Presented {
             })
             .await?;
         let Some((owner, out)) = checked else {
+            self.auth.known.forget(&self.hash);
             return Err(failed(&self.auth, self.client));
         };
         let caller = self.admit(owner, now).await?;
@@ -275,8 +276,8 @@ impl Presented {
     /// token that carries `scope`, and is given the [`Caller`] (its site, and its [`Context`]
     /// for the events). A token seen before is counted against its user's rate limit before the
     /// transaction (whose a token is never changes), so that a request refused for it writes
-    /// nothing; one seen for the first time is checked first, as [`Presented::authenticate`]
-    /// does. The token's `last_used_at` (once a second) is written with the work, and so is
+    /// nothing, and forgotten if the transaction refuses it; one seen for the first time is
+    /// checked first, as [`Presented::authenticate`] does. The token's `last_used_at` (once a second) is written with the work, and so is
     /// rolled back with it when the work fails: the next request that succeeds writes it.
     pub async fn write<T, F>(self, scope: Scope, work: F) -> Result<(Caller, T), ApiError>
     where
@@ -319,7 +320,10 @@ impl Presented {
             .await?;
         checked.map_err(|refusal| match refusal {
             Refusal::MissingScope => ApiError::missing_scope(scope),
-            Refusal::Unusable => failed(&self.auth, self.client),
+            Refusal::Unusable => {
+                self.auth.known.forget(&self.hash);
+                failed(&self.auth, self.client)
+            }
         })
     }
 
