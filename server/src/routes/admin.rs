@@ -276,11 +276,10 @@ pub async fn revoke_token(
         payload.idempotency_key()?,
         move |conn, now| {
             Box::pin(async move {
-                let before = store::tokens::get(conn, &site, &id, now).await?;
-                let revoked =
+                let (revoked, changed) =
                     store::tokens::revoke(conn, &site, &id, REVOKED_BY_ADMIN, now).await?;
                 // Revoking again changes nothing, and is no event.
-                if before.revoked_at.is_none() {
+                if changed {
                     admin
                         .context
                         .record(conn, &site, token_revoked(&revoked), now)

@@ -189,9 +189,8 @@ pub(super) async fn revoke_recorded(
     params: &RevokeApiKeyParams,
     now: i64,
 ) -> Result<ApiKey, ApiError> {
-    let before = store::api_keys::get(conn, site, id, now).await?;
-    let revoked = store::api_keys::revoke(conn, site, id, params, now).await?;
-    if !before.revoked {
+    let (revoked, changed) = store::api_keys::revoke(conn, site, id, params, now).await?;
+    if changed {
         let change = Change::new("api_key.revoked", "api_key", id)
             .with("revocation_reason", revoked.revocation_reason.clone());
         context.record(conn, site, change, now).await?;

@@ -111,10 +111,10 @@ pub async fn revoke(
         move |conn, caller, now| {
             Box::pin(async move {
                 let (site, user) = (&caller.site_id, &caller.user_id);
-                let before = own(conn, site, user, &id, now).await?;
-                let revoked = store::tokens::revoke(conn, site, &id, user, now).await?;
+                own(conn, site, user, &id, now).await?;
+                let (revoked, changed) = store::tokens::revoke(conn, site, &id, user, now).await?;
                 // Revoking again changes nothing, and is no event.
-                if before.revoked_at.is_none() {
+                if changed {
                     let change = token_revoked(&revoked);
                     caller.context.record(conn, site, change, now).await?;
                 }

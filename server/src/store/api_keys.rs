@@ -288,26 +288,29 @@ pub async fn secret(
     })
 }
 
-/// Revokes the key. Revoking it again changes nothing: the first reason stays.
+/// Revokes the key; the key, and whether this call revoked it. Revoking it again changes
+/// nothing (the first reason stays): on PostgreSQL a second revoke that read the key before the
+/// first committed finds it revoked here, in its `UPDATE`, and only here.
 pub async fn revoke(
     conn: &Conn<'_>,
     site_id: &str,
     id: &str,
     params: &RevokeApiKeyParams,
     now: i64,
-) -> Result<ApiKey, ApiError> {
-    conn.execute(
-        "UPDATE api_keys SET revoked = TRUE, revocation_reason = ?3, updated_at = ?4
+) -> Result<(ApiKey, bool), ApiError> {
+    let revoked = conn
+        .execute(
+            "UPDATE api_keys SET revoked = TRUE, revocation_reason = ?3, updated_at = ?4
          WHERE site_id = ?1 AND id = ?2 AND revoked = FALSE",
-        &[
-            site_id.into(),
-            id.into(),
-            params.revocation_reason.as_deref().into(),
-            now.into(),
-        ],
-    )
-    .await?;
-    get(conn, site_id, id, now).await
+            &[
+                site_id.into(),
+                id.into(),
+                params.revocation_reason.as_deref().into(),
+                now.into(),
+            ],
+        )
+        .await?;
+    Ok((get(conn, site_id, id, now).await?, revoked == 1))
 }
 
 /// What a presented secret is worth to this site, read with one statement (the key found by

@@ -116,21 +116,23 @@ pub async fn get(
     .ok_or_else(|| ApiError::not_found("personal access token"))
 }
 
-/// Revokes the token on behalf of `revoked_by`. Revoking it again changes nothing.
+/// Revokes the token on behalf of `revoked_by`; the token, and whether this call revoked it
+/// (revoking it again changes nothing; see [`super::api_keys::revoke`]).
 pub async fn revoke(
     conn: &Conn<'_>,
     site_id: &str,
     id: &str,
     revoked_by: &str,
     now: i64,
-) -> Result<PersonalAccessToken, ApiError> {
-    conn.execute(
-        "UPDATE personal_access_tokens SET revoked_at = ?3, revoked_by = ?4, updated_at = ?3
+) -> Result<(PersonalAccessToken, bool), ApiError> {
+    let revoked = conn
+        .execute(
+            "UPDATE personal_access_tokens SET revoked_at = ?3, revoked_by = ?4, updated_at = ?3
          WHERE site_id = ?1 AND id = ?2 AND revoked_at IS NULL",
-        &[site_id.into(), id.into(), now.into(), revoked_by.into()],
-    )
-    .await?;
-    get(conn, site_id, id, now).await
+            &[site_id.into(), id.into(), now.into(), revoked_by.into()],
+        )
+        .await?;
+    Ok((get(conn, site_id, id, now).await?, revoked == 1))
 }
 
 /// The owner of a usable token.
