@@ -196,7 +196,6 @@ async fn list_filters_orders_and_pages() {
     assert_eq!(found.body["total_count"], 2);
     let found = api.get(&site.token, "/v1/api_keys?query=CAF%C3%89").await;
     assert_eq!(names(&found), ["Gamma"]);
-
     // Revoked and expired keys only with include_invalid.
     api.post(
         &site.token,
@@ -216,6 +215,26 @@ async fn list_filters_orders_and_pages() {
     // Blank parameters count as absent.
     let blank = api.get(&site.token, "/v1/api_keys?subject=&query=").await;
     assert_eq!(blank.body["total_count"], 3);
+    // The query and the text are folded alike, character by character: a name is found by
+    // itself, and by any part of it (a capital sigma ending the query is no final sigma).
+    let greek = "ΟΔΥΣΣΕΑΣ";
+    api.post(
+        &site.token,
+        "/v1/api_keys",
+        json!({ "name": greek, "subject": "greek" }),
+    )
+    .await
+    .ok(201);
+    for query in [greek, "ΔΥΣ", "σσεασ"] {
+        let found = api
+            .get(
+                &site.token,
+                &format!("/v1/api_keys?subject=greek&query={}", query),
+            )
+            .await;
+        assert_eq!(names(&found), [greek], "{query}");
+    }
+
 }
 
 #[tokio::test]

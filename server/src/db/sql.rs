@@ -34,13 +34,16 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// A condition: the case-folded text of `column` contains `needle` (already folded).
-    /// SQLite's `lower` folds ASCII only, so it calls [`FOLD_FUNCTION`];
-    /// PostgreSQL's `lower` folds by the database's locale.
+    /// A condition: the case-folded text of `column` contains the case-folded `needle`, both
+    /// folded by one function, so that a text always contains itself. SQLite's `lower` folds
+    /// ASCII only, so it calls [`FOLD_FUNCTION`]; PostgreSQL's `lower` folds by the database's
+    /// locale.
     pub fn folded_contains(self, column: &str, needle: &str) -> String {
         match self {
-            Self::Sqlite => format!("instr({FOLD_FUNCTION}({column}), {needle}) > 0"),
-            Self::Postgres => format!("strpos(lower({column}), {needle}) > 0"),
+            Self::Sqlite => {
+                format!("instr({FOLD_FUNCTION}({column}), {FOLD_FUNCTION}({needle})) > 0")
+            }
+            Self::Postgres => format!("strpos(lower({column}), lower({needle})) > 0"),
         }
     }
 }

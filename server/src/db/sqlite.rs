@@ -479,10 +479,18 @@ fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, OpenError> {
         FOLD_FUNCTION,
         1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
+        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| fold(&s))),
     )
     .map_err(database)?;
     Ok(conn)
+}
+
+/// [`FOLD_FUNCTION`]: each character lowercased on its own, as PostgreSQL's `lower` does.
+/// `str::to_lowercase` looks at a character's neighbours (a capital sigma ending a word becomes
+/// a final sigma), so a part of a text folded alone could differ from the same part folded in
+/// its text, and a search would miss it.
+fn fold(text: &str) -> String {
+    text.chars().flat_map(char::to_lowercase).collect()
 }
 
 /// Creates the database file readable by its owner only (SQLite gives its -wal and -shm files

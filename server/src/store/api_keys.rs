@@ -156,7 +156,7 @@ pub async fn list(
          AND (?4 OR (revoked = FALSE AND (expiration IS NULL OR expiration > ?5)))
          AND (CAST(?6 AS TEXT) IS NULL OR {query_matches})"
     );
-    let query = params.query.as_deref().map(str::to_lowercase);
+    let query = params.query.as_deref();
     let include_invalid = params.include_invalid.unwrap_or(false);
     let mut args: Vec<sql::Value> = vec![
         site_id.into(),
