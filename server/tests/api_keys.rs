@@ -234,7 +234,6 @@ async fn list_filters_orders_and_pages() {
             .await;
         assert_eq!(names(&found), [greek], "{query}");
     }
-
 }
 
 #[tokio::test]

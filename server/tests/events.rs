@@ -567,12 +567,10 @@ async fn old_events_are_removed() {
 
 /// Two revokes of one token at once, on PostgreSQL (SQLite's one writer runs them in turn):
 /// both read the token unrevoked, both wait on its row, and only the first changes it. One
-/// revocation, one event. The row is held by a `psql` of the test's own until both requests
-/// wait on it, so the race is run every time, not by chance.
+/// revocation, one event. Another client holds the row until both wait on it, so the race is
+/// run every time, not by chance.
 #[tokio::test]
 async fn two_revokes_at_once_record_one_event() {
-    use std::io::Write as _;
-    use std::process::{Command, Stdio};
     if !common::on_postgres() {
         return;
     }
@@ -580,28 +578,13 @@ async fn two_revokes_at_once_record_one_event() {
     let api = server.api();
     let site = api.site().await;
     let url = server.database.to_str().unwrap().to_owned();
-    let mut holder = Command::new("psql")
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"])
-        .arg(common::postgres_name(&url))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = holder.stdin.take().unwrap();
-    writeln!(
-        stdin,
-        "BEGIN; SELECT id FROM personal_access_tokens WHERE id = '{}' FOR UPDATE;",
-        site.token_id
+    let held = common::Held::begin(
+        &url,
+        &format!(
+            "SELECT id FROM personal_access_tokens WHERE id = '{}' FOR UPDATE;",
+            site.token_id
+        ),
     )
-    .unwrap();
-    let count = |sql: &str| common::psql(&url, sql).trim().parse::<u32>().unwrap();
-    let within = std::time::Duration::from_secs(4);
-    common::wait_until("the row held", within, || {
-        count(
-            "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' \
-             AND query LIKE '%FOR UPDATE%'",
-        ) == 1
-    })
     .await;
     let revoke = format!(
         "/v1/admin/sites/{}/personal_access_tokens/{}/revoke",
@@ -615,17 +598,9 @@ async fn two_revokes_at_once_record_one_event() {
             second.admin("POST", &path_2, None)
         )
     });
-    // Well within the server's lock timeout (5 s): both wait on the row, then it is let go.
-    common::wait_until("both revokes waiting on the row", within, || {
-        count(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
-             AND query LIKE 'UPDATE personal_access_tokens%'",
-        ) == 2
-    })
-    .await;
-    writeln!(stdin, "COMMIT;").unwrap();
-    drop(stdin);
-    assert!(holder.wait().unwrap().success());
+    // Well within the server's lock timeout (5 s).
+    held.wait_for_waiters(2).await;
+    held.commit();
     let (a, b) = revokes.await.unwrap();
     assert_eq!(a.ok(200)["revoked_at"], b.ok(200)["revoked_at"]);
     let events = all_events(&api, &site.id, "&type=token.revoked").await;

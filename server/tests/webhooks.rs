@@ -521,3 +521,42 @@ async fn a_disabled_endpoint_gets_nothing_until_it_is_enabled_again() {
     let got = receiver.wait_for(|got| got.len() >= 2).await;
     assert_eq!(got[0].header("webhook-id"), got[1].header("webhook-id"));
 }
+
+/// A change recorded while its site's endpoint is being deleted (PostgreSQL: the delete not yet
+/// committed when the change queues its delivery) is made, and its delivery is not: the
+/// endpoint is gone. Another client holds the delete open until the change waits on it.
+#[tokio::test]
+async fn a_change_while_its_endpoint_is_deleted_is_made_without_a_delivery() {
+    if !common::on_postgres() {
+        return;
+    }
+    let server = Server::start_with(options());
+    let api = server.api();
+    let site = api.site().await;
+    let (id, _) = endpoint(
+        &api,
+        &site.id,
+        "http://127.0.0.1:9/hook",
+        json!(["api_key.created"]),
+    )
+    .await;
+    let url = server.database.to_str().unwrap().to_owned();
+    let held = common::Held::begin(
+        &url,
+        &format!("DELETE FROM webhook_endpoints WHERE id = '{id}';"),
+    )
+    .await;
+    let (creator, token) = (api.clone(), site.token.clone());
+    let create = tokio::spawn(async move {
+        let body = json!({ "name": "during the delete", "subject": "s" });
+        creator.post(&token, "/v1/api_keys", body).await
+    });
+    held.wait_for_waiters(1).await;
+    held.commit();
+    let key = create.await.unwrap();
+    let key_id = key.ok(201)["id"].as_str().unwrap().to_owned();
+    let events = common::all_events(&api, &site.id, "&type=api_key.created").await;
+    assert!(events.iter().any(|e| e["target"]["id"] == key_id.as_str()));
+    let queued = common::psql(&url, "SELECT count(*) FROM webhook_deliveries");
+    assert_eq!(queued.trim(), "0");
+}

@@ -41,13 +41,31 @@ impl Subscribers {
     }
 }
 
+/// One delivery of an event to an endpoint, if the endpoint still exists, followed by `$lock`.
+macro_rules! enqueue_sql {
+    ($lock:literal) => {
+        concat!(
+            "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload,
+                status, next_attempt_at_ms, created_at)
+             SELECT ?1, id, ?3, ?4, ?5, 'pending', ?6, ?7 FROM webhook_endpoints WHERE id = ?2",
+            $lock
+        )
+    };
+}
+const ENQUEUE: &str = enqueue_sql!("");
+/// [`ENQUEUE`] with the endpoint's row locked as it is read ([`enqueue`]).
+const ENQUEUE_POSTGRES: &str = enqueue_sql!(" FOR KEY SHARE");
+
 /// Queues `event` for each of `subscribers` that wants it. The inserts are deferred: on
 /// PostgreSQL they go out with the transaction's next statement or its `COMMIT`.
 ///
 /// Each insert takes its endpoint from the table, not from `subscribers` alone: on PostgreSQL
 /// the subscribers may have been read in an earlier transaction (a credentials read's events
 /// are committed in shared batches), and an endpoint deleted since then gets no delivery
-/// rather than failing its foreign key, and with it every event of the batch.
+/// rather than failing its foreign key, and with it every event of the batch. On PostgreSQL the
+/// endpoint's row is read `FOR KEY SHARE`, so that one whose deletion has not committed yet is
+/// waited for and then skipped; read plainly, it was found, and the foreign key's own check,
+/// which waits, failed the transaction once the deletion committed.
 pub async fn enqueue(
     conn: &Conn<'_>,
     subscribers: &Subscribers,
@@ -63,10 +81,12 @@ pub async fn enqueue(
             Some(payload) => payload,
             None => body.insert(serde_json::to_string(event)?),
         };
+        let insert = match conn.dialect() {
+            Dialect::Postgres => ENQUEUE_POSTGRES,
+            Dialect::Sqlite => ENQUEUE,
+        };
         conn.execute_deferred(
-            "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload,
-                status, next_attempt_at_ms, created_at)
-             SELECT ?1, id, ?3, ?4, ?5, 'pending', ?6, ?7 FROM webhook_endpoints WHERE id = ?2",
+            insert,
             &[
                 crypto::new_id("whd_")?.into(),
                 endpoint_id.as_str().into(),

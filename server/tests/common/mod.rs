@@ -152,6 +152,68 @@ pub fn psql_on(database: &str, sql: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// A transaction of another PostgreSQL client, held open on the test database of `url` after
+/// `sql` (its row locks, its uncommitted changes) until [`Held::commit`]: a race between the
+/// server's transactions and this one, run the same way every time.
+pub struct Held {
+    psql: Child,
+    url: String,
+}
+
+impl Held {
+    /// Runs `BEGIN; {sql}` in a `psql` of its own; returns once the transaction is open.
+    pub async fn begin(url: &str, sql: &str) -> Held {
+        use std::io::Write as _;
+        let name = format!("credport-test-{}", random_hex(6));
+        let mut psql = Command::new("psql")
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"])
+            .arg(postgres_name(url))
+            .env("PGAPPNAME", &name)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = psql.stdin.as_mut().unwrap();
+        writeln!(stdin, "BEGIN; {sql}").unwrap();
+        let open = format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name}' \
+             AND state = 'idle in transaction'"
+        );
+        wait_until("the transaction open", Duration::from_secs(5), || {
+            psql_count(url, &open) == 1
+        })
+        .await;
+        Held {
+            psql,
+            url: url.to_owned(),
+        }
+    }
+
+    /// Waits until `n` sessions of the database wait on a lock (the server's, behind this one).
+    pub async fn wait_for_waiters(&self, n: u32) {
+        let waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                       AND wait_event_type = 'Lock'";
+        wait_until("sessions waiting on a lock", Duration::from_secs(4), || {
+            psql_count(&self.url, waiting) == n
+        })
+        .await;
+    }
+
+    /// Commits, letting the waiting sessions go on.
+    pub fn commit(mut self) {
+        use std::io::Write as _;
+        let mut stdin = self.psql.stdin.take().unwrap();
+        writeln!(stdin, "COMMIT;").unwrap();
+        drop(stdin);
+        assert!(self.psql.wait().unwrap().success(), "psql failed");
+    }
+}
+
+/// The one number a `psql` query of `url`'s database answers.
+fn psql_count(url: &str, sql: &str) -> u32 {
+    psql(url, sql).trim().parse().unwrap()
+}
+
 /// A fresh database for the store under test, and the folder that holds it (SQLite), which
 /// must live as long as it is used.
 pub fn fresh_database() -> (Option<TempDir>, PathBuf) {
