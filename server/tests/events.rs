@@ -120,6 +120,19 @@ async fn every_change_and_secret_read_is_one_event_without_secrets() {
     )
     .await
     .ok(200);
+    // Updates that change nothing are no events.
+    for nothing in [json!({}), json!({ "description": "for CI" })] {
+        api.patch(&site.token, &format!("/v1/api_keys/{key_id}"), nothing)
+            .await
+            .ok(200);
+    }
+    api.admin(
+        "PATCH",
+        &format!("/v1/admin/sites/{s}/provider_configs/google-prod"),
+        Some(json!({ "refresh_margin_seconds": 60 })),
+    )
+    .await
+    .ok(200);
     api.get(&site.token, &format!("/v1/api_keys/{key_id}/secret"))
         .await
         .ok(200);

@@ -118,7 +118,8 @@ impl Context {
     }
 
     /// Records `change` in site `site_id` at `now` (seconds), inside the caller's transaction,
-    /// and queues it for the site's webhook endpoints that want it.
+    /// and queues it for the site's webhook endpoints that want it; an update that changed
+    /// nothing is no event (API.md: no event without its change).
     pub async fn record(
         &self,
         conn: &Conn<'_>,
@@ -126,6 +127,9 @@ impl Context {
         change: Change,
         now: i64,
     ) -> Result<(), ApiError> {
+        if change.is_nothing() {
+            return Ok(());
+        }
         let subscribers = Subscribers::of(conn, site_id).await?;
         self.record_for(conn, &subscribers, site_id, change, now)
             .await
@@ -142,6 +146,9 @@ impl Context {
         change: Change,
         now: i64,
     ) -> Result<(), ApiError> {
+        if change.is_nothing() {
+            return Ok(());
+        }
         let event = self.event(site_id, change, now)?;
         write(conn, subscribers, &event, now).await
     }
@@ -184,6 +191,9 @@ pub struct Change {
     kind: &'static str,
     target: EventTarget,
     data: Map<String, Value>,
+    /// Made by comparing the object before and after ([`Change::changes`]): with nothing in
+    /// `data`, nothing changed, and there is no event.
+    compared: bool,
 }
 
 /// Fields of an object that move with every write and say nothing of what changed.
@@ -199,7 +209,13 @@ impl Change {
                 id: target_id.to_owned(),
             },
             data: Map::new(),
+            compared: false,
         }
+    }
+
+    /// An update that changed nothing (a `PATCH` of `{}`, or of the values already there).
+    fn is_nothing(&self) -> bool {
+        self.compared && self.data.is_empty()
     }
 
     /// Adds `name: value` to the event's `data`. Never give it a secret.
@@ -211,6 +227,7 @@ impl Change {
     /// Adds `{"field": {"from": …, "to": …}}` for each field of the wire objects `before` and
     /// `after` that differs. Wire objects hold no secret, so neither does the difference.
     pub fn changes<T: Serialize>(mut self, before: &T, after: &T) -> Self {
+        self.compared = true;
         let (Ok(Value::Object(before)), Ok(Value::Object(after))) =
             (serde_json::to_value(before), serde_json::to_value(after))
         else {
