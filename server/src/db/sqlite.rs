@@ -30,7 +30,7 @@
 
 use std::ffi::c_int;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
@@ -371,7 +371,7 @@ pub enum BackupFailure {
     Source(String),
     /// Something is at the target already (a file, or a link: never followed).
     TargetExists,
-    /// The copy failed; nothing is left at the target.
+    /// The copy failed; nothing is left at the target, nor beside it.
     Copy(String),
 }
 
@@ -379,9 +379,12 @@ pub enum BackupFailure {
 /// backup, in one step: one read transaction, so the copy is one consistent snapshot, and (in
 /// WAL mode) writers are never blocked meanwhile. (Steps of a few pages each could report
 /// progress, but a write by the server between two steps restarts SQLite's copy from the
-/// start: under load it might never end.) The target is created here, readable by its owner
-/// only, and only if nothing is there; the copy is checked with `integrity_check`, and on any
-/// failure it is removed. `starting` is called with the source's size once the copy can begin.
+/// start: under load it might never end.) The copy is made beside the target under a hidden
+/// name of its own, readable by its owner only, checked with `integrity_check`, and only then
+/// put at the target, which it never replaces: a file at the target is always a whole, checked
+/// copy, even after a crash or Ctrl-C in the middle (which leaves the hidden file, named
+/// `.{target}.partial-{pid}`, and nothing at the target). `starting` is called with the
+/// source's size once the copy can begin.
 pub fn backup(
     source: &Path,
     target: &Path,
@@ -397,19 +400,42 @@ pub fn backup(
             "it is not a credport database".to_owned(),
         ));
     }
-    match new_private_file(target) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(BackupFailure::TargetExists)
-        }
-        Err(e) => return Err(BackupFailure::Copy(e.to_string())),
+    if std::fs::symlink_metadata(target).is_ok() {
+        return Err(BackupFailure::TargetExists);
     }
+    let partial = partial_path(target);
+    new_private_file(&partial)
+        .map_err(|e| BackupFailure::Copy(format!("{}: {e}", partial.display())))?;
     starting(std::fs::metadata(source).map_or(0, |m| m.len()));
-    let copied = copy_into(&from, target).map_err(BackupFailure::Copy);
-    if copied.is_err() {
-        remove_files(target);
+    let done = copy_into(&from, &partial)
+        .map_err(BackupFailure::Copy)
+        .and_then(|()| publish(&partial, target));
+    // Linked into place, the copy keeps only the target's name; failed, it goes altogether.
+    remove_files(&partial);
+    done
+}
+
+/// Where a copy is made until it is whole: beside the target (one file system, so that it can be
+/// linked into place), hidden, named after the target and this process.
+fn partial_path(target: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(target.file_name().unwrap_or_default());
+    name.push(format!(".partial-{}", std::process::id()));
+    target.with_file_name(name)
+}
+
+/// Puts the finished copy at `target` with a hard link, which fails rather than replace what may
+/// have appeared there meanwhile. A file system without hard links gets a rename, after a last
+/// look that nothing is there.
+fn publish(partial: &Path, target: &Path) -> Result<(), BackupFailure> {
+    match std::fs::hard_link(partial, target) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(BackupFailure::TargetExists),
+        Err(_) if std::fs::symlink_metadata(target).is_err() => {
+            std::fs::rename(partial, target).map_err(|e| BackupFailure::Copy(e.to_string()))
+        }
+        Err(e) => Err(BackupFailure::Copy(e.to_string())),
     }
-    copied
 }
 
 /// Removes the database file at `path` and the files SQLite keeps beside it (its WAL, its
@@ -517,6 +543,52 @@ fn new_private_file(path: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
     use rusqlite::StatementStatus;
+
+    /// The names in `dir`.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// While the copy is made nothing is at the target, only the hidden partial copy; once
+    /// done, the target is the whole copy and the partial one is gone. A second backup to the
+    /// same target is refused and leaves nothing behind.
+    #[test]
+    fn a_backup_appears_at_its_target_only_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("source.db");
+        let conn = connect(&source, OpenFlags::default()).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA user_version = 1;
+             CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (42);",
+        )
+        .unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("copy.db");
+        let mut during = None;
+        let made = backup(&source, &target, |_| during = Some(names(out.path())));
+        assert!(made.is_ok());
+        let partial = format!(".copy.db.partial-{}", std::process::id());
+        assert_eq!(during, Some(vec![partial]));
+        assert_eq!(names(out.path()), ["copy.db"]);
+        let copy = Connection::open(&target).unwrap();
+        let n: i64 = copy.query_row("SELECT n FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 42);
+        drop(copy);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let again = backup(&source, &target, |_| panic!("no copy is started"));
+        assert!(matches!(again, Err(BackupFailure::TargetExists)));
+        assert_eq!(names(out.path()), ["copy.db"]);
+    }
 
     /// A cached statement runs as prepared, whatever it is bound to: never parsed again. (A
     /// page of a list: a term its index leaves out, and `LIMIT` and `OFFSET` bound.)
