@@ -489,6 +489,26 @@ async fn the_admin_refreshes_a_connection_now() {
         .post(&s.site.token, &path, json!({}))
         .await
         .error(401, "unauthenticated");
+
+    // With an Idempotency-Key, a repeat answers the first refresh without refreshing again;
+    // the key on another connection's refresh is a conflict.
+    let once = |path: String| {
+        let api = s.api.clone();
+        async move {
+            let admin = api.admin_token.clone();
+            let key = [("idempotency-key", "refresh-once")];
+            api.request("POST", &path, Some(&admin), None, &key).await
+        }
+    };
+    let first = once(path.clone()).await;
+    let first_body = first.ok(200).clone();
+    assert_eq!(s.provider.call_count(), 2);
+    assert_eq!(first.header("idempotent-replayed"), None);
+    let again = once(path.clone()).await;
+    assert_eq!(again.ok(200), &first_body);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(s.provider.call_count(), 2, "no second refresh");
+    once(other_path).await.error(409, "idempotency_conflict");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -155,21 +155,28 @@ pub async fn update_connection(
     Reply::ok(&connection)
 }
 
-/// Refreshes the connection's token now, whatever its expiry, and answers the connection. An
-/// `Idempotency-Key` is checked and otherwise ignored: a repeat refreshes again, which is safe.
+/// Refreshes the connection's token now, whatever its expiry, and answers the connection. The
+/// refresh calls the provider, outside any transaction, so an `Idempotency-Key`'s answer is
+/// looked up before it and stored after it: a repeat answers the first refresh's connection
+/// without refreshing again (two at once share one refresh anyway).
 pub async fn refresh_connection(
     State(app): State<App>,
     admin: Admin,
     PathParams((site, id)): PathParams<(String, String)>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    payload.idempotency_key()?;
+    let key = payload.idempotency_key()?;
+    let principal = admin.principal();
+    if let Some(key) = &key {
+        if let Some(first) = idempotency::stored_reply(&app.db, &app.keys, &principal, key).await? {
+            return Ok(first);
+        }
+    }
     refresh::refresh_now(&app.refresher, &admin.context, site.clone(), id.clone()).await?;
-    let connection = app
-        .db
-        .read(move |conn| Box::pin(async move { store::connections::get(conn, &site, &id).await }))
-        .await?;
-    Reply::ok(&connection)
+    idempotency::run(&app.db, &app.keys, principal, key, move |conn, _| {
+        Box::pin(async move { Reply::ok(&store::connections::get(conn, &site, &id).await?) })
+    })
+    .await
 }
 
 /// 204 No Content.

@@ -23,7 +23,7 @@ use crate::error::ApiError;
 use crate::http::idempotency_key::IdempotencyKey;
 use crate::http::input::Payload;
 use crate::http::reply::Reply;
-use crate::store::idempotency_keys;
+use crate::store::idempotency_keys::{self, Stored};
 
 /// How often expired records are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
@@ -91,28 +91,60 @@ where
     let Some(key) = key else {
         return action(conn, now).await;
     };
-    let aad = idempotency_keys::response_aad(principal, key.key());
     if !idempotency_keys::claim(conn, principal, key.key(), key.fingerprint(), now).await? {
-        let stored = idempotency_keys::find(conn, principal, key.key())
+        let stored = idempotency_keys::find(conn, principal, key.key(), now)
             .await?
             .ok_or_else(|| ApiError::internal("a claimed idempotency record vanished"))?;
-        if !crypto::hashes_equal(&stored.fingerprint, key.fingerprint()) {
-            return Err(ApiError::idempotency_conflict());
-        }
-        let status = u16::try_from(stored.status)
-            .ok()
-            .and_then(|s| StatusCode::from_u16(s).ok())
-            .ok_or_else(|| ApiError::internal("stored idempotent status is not a status"))?;
-        return Ok(Reply {
-            status,
-            body: keys.decrypt(&aad, &stored.response)?,
-            replayed: true,
-        });
+        return replayed(keys, principal, &key, &stored);
     }
     let reply = action(conn, now).await?;
+    let aad = idempotency_keys::response_aad(principal, key.key());
     let sealed = keys.encrypt(&aad, &reply.body)?;
     idempotency_keys::record(conn, principal, key.key(), reply.status.as_u16(), sealed).await?;
     Ok(reply)
+}
+
+/// The first answer to `key`, stored before this request came, if there is one: for an action
+/// that cannot run in the transaction that stores its answer (an admin's refresh calls the
+/// provider first), asked before it acts; [`run`] then stores the answer, or answers with one
+/// stored meanwhile.
+pub async fn stored_reply(
+    db: &Arc<Db>,
+    keys: &Keys,
+    principal: &str,
+    key: &IdempotencyKey,
+) -> Result<Option<Reply>, ApiError> {
+    let (owner, name) = (principal.to_owned(), key.key().to_owned());
+    let stored = db
+        .read(move |conn| {
+            Box::pin(async move { idempotency_keys::find(conn, &owner, &name, clock::now()).await })
+        })
+        .await?;
+    stored
+        .map(|stored| replayed(keys, principal, key, &stored))
+        .transpose()
+}
+
+/// The stored answer replayed, or 409 `idempotency_conflict` if it answered another request.
+fn replayed(
+    keys: &Keys,
+    principal: &str,
+    key: &IdempotencyKey,
+    stored: &Stored,
+) -> Result<Reply, ApiError> {
+    if !crypto::hashes_equal(&stored.fingerprint, key.fingerprint()) {
+        return Err(ApiError::idempotency_conflict());
+    }
+    let status = u16::try_from(stored.status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .ok_or_else(|| ApiError::internal("stored idempotent status is not a status"))?;
+    let aad = idempotency_keys::response_aad(principal, key.key());
+    Ok(Reply {
+        status,
+        body: keys.decrypt(&aad, &stored.response)?,
+        replayed: true,
+    })
 }
 
 /// Deletes expired records now and every [`PURGE_EVERY`], for as long as the server runs.

@@ -50,12 +50,21 @@ pub async fn claim(
     Ok(claimed == 1)
 }
 
-/// The live record of (`principal`, `key`).
-pub async fn find(conn: &Conn<'_>, principal: &str, key: &str) -> Result<Option<Stored>, ApiError> {
+/// The live record of (`principal`, `key`) at `now`: committed, within [`RETENTION_SECONDS`].
+pub async fn find(
+    conn: &Conn<'_>,
+    principal: &str,
+    key: &str,
+    now: i64,
+) -> Result<Option<Stored>, ApiError> {
     conn.query_opt(
         "SELECT request_hash, status, response FROM idempotency_keys
-         WHERE principal = ?1 AND key = ?2",
-        &[principal.into(), key.into()],
+         WHERE principal = ?1 AND key = ?2 AND created_at > ?3",
+        &[
+            principal.into(),
+            key.into(),
+            (now - RETENTION_SECONDS).into(),
+        ],
         |row| {
             Ok(Stored {
                 fingerprint: row.blob(0)?,
