@@ -24,8 +24,9 @@ use crate::auth::ClientAddr;
 
 /// How long a client may take to send a whole request head, counted from when the server
 /// waits for it: from the connection's start, or from the end of the previous answer on a
-/// keep-alive connection (so this is also the idle keep-alive timeout).
-pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// keep-alive connection (so this is also the idle keep-alive timeout). API.md: connections that
+/// send nothing for 30 seconds are closed; a client's pool may keep a connection idle that long.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// File descriptors kept out of the connection budget: the SQLite files of the writer and the
 /// readers (database, WAL, shared memory each), stdio, the listener, the runtime's epoll and
