@@ -23,6 +23,8 @@ type HmacSha256 = Hmac<Sha256>;
 pub const TOKEN_PREFIX: &str = "cpat_";
 /// Prefix of API-key secrets.
 pub const API_KEY_PREFIX: &str = "cpk_";
+/// Prefix of webhook endpoints' signing secrets (Standard Webhooks).
+pub const WEBHOOK_SECRET_PREFIX: &str = "whsec_";
 /// Random characters after the prefix of a token or secret this server makes.
 const SECRET_CHARS: usize = 40;
 /// Fewest random characters after the prefix for a presented token or secret to be well formed.

@@ -2,7 +2,7 @@
 //! it sent (an unknown one, a duplicate key), so the client sees which. A name is the client's
 //! text, not ours: a careless client may put anything there, a secret or a megabyte included.
 
-use crate::crypto::{API_KEY_PREFIX, TOKEN_PREFIX};
+use crate::crypto::{API_KEY_PREFIX, TOKEN_PREFIX, WEBHOOK_SECRET_PREFIX};
 
 /// Longest name repeated, in characters, `…` included: a longer one is cut to one less and ends
 /// in `…` (API.md: "at most 64 characters").
@@ -12,7 +12,7 @@ const WITHHELD: &str = "(secret-shaped name)";
 
 /// `name` (or a dotted path of names, `claims.role`) as an error may repeat it: at most
 /// [`MAX_NAME_CHARS`] characters, and no part holding a credport secret's prefix (`cpk_…`,
-/// `cpat_…`), which would put the secret into the answer and any log of it.
+/// `cpat_…`, `whsec_…`), which would put the secret into the answer and any log of it.
 pub fn name(name: &str) -> String {
     let screened: Vec<&str> = name
         .split('.')
@@ -28,7 +28,7 @@ pub fn name(name: &str) -> String {
 
 fn looks_secret(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    [API_KEY_PREFIX, TOKEN_PREFIX]
+    [API_KEY_PREFIX, TOKEN_PREFIX, WEBHOOK_SECRET_PREFIX]
         .iter()
         .any(|prefix| lower.contains(prefix))
 }
@@ -51,5 +51,6 @@ mod tests {
         assert_eq!(name("cpk_abc"), WITHHELD);
         assert_eq!(name("x.CPAT_abc"), format!("x.{WITHHELD}"));
         assert_eq!(name("claims.cpk_0123.b"), format!("claims.{WITHHELD}.b"));
+        assert_eq!(name("whsec_c2VjcmV0"), WITHHELD);
     }
 }

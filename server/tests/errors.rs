@@ -156,6 +156,12 @@ async fn bad_bodies_name_the_field() {
         post(json!({ "name": "n", "subject": "s", "seconds_until_expiration": secret_like })).await;
     res.invalid("seconds_until_expiration");
     assert!(!res.text.contains(secret_like), "{}", res.text);
+    // ... nor when it holds serde's own words for what was expected, nor at any length.
+    let tricky = format!("x, expected {secret_like} {}", "y".repeat(10_000));
+    let res = post(json!({ "name": "n", "subject": "s", "scopes": tricky })).await;
+    res.invalid("scopes");
+    assert!(!res.text.contains(secret_like), "{}", res.text);
+    assert_eq!(res.body["error"]["message"], "scopes: must be a list");
 
     let res = api
         .request(

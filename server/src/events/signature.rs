@@ -7,10 +7,9 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::crypto::WEBHOOK_SECRET_PREFIX as SECRET_PREFIX;
 use crate::error::ApiError;
 
-/// The prefix of an endpoint's signing secret.
-pub const SECRET_PREFIX: &str = "whsec_";
 /// Bytes of a new signing key (Standard Webhooks: between 24 and 64).
 const KEY_BYTES: usize = 32;
 

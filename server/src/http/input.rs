@@ -281,9 +281,12 @@ fn field_error(path: &str, message: &str) -> ApiError {
         "." | "" | "?" => "body".to_owned(),
         p => echo::name(p),
     };
+    // serde names the value before what it expected (`invalid type: string "…", expected a
+    // sequence`): split at the last `, expected `, so that a value holding those words (and
+    // whatever follows them, a secret too) stays out of the answer.
     let reason = match (
         whole_number_range(&field),
-        message.split_once(", expected "),
+        message.rsplit_once(", expected "),
     ) {
         // A wrong type and an out-of-range number get the same words as the range check.
         (Some((min, max)), _) => format!("must be a whole number between {min} and {max}"),
