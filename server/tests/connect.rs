@@ -499,6 +499,13 @@ async fn a_link_works_once_and_for_ten_minutes() {
         .as_str()
         .unwrap()
         .to_owned();
+    // A link checker's HEAD does not spend it (nor would one at the callback spend a code).
+    let api = server.api();
+    for path in [link.trim_start_matches(&server.url), "/oauth/callback"] {
+        let head = api.request("HEAD", path, None, None, &[]).await;
+        assert_eq!(head.status, 405, "{path}");
+        assert_eq!(head.header("allow"), Some("GET"));
+    }
     assert_eq!(browse(&link).await.status, 302);
     let again = browse(&link).await;
     assert!(

@@ -40,6 +40,19 @@ async fn unknown_routes_and_methods() {
             .await;
         res.error(405, "method_not_allowed");
     }
+    // HEAD is a GET without its body, except where the GET acts (records a secret's read):
+    // there it is 405, and nothing is recorded.
+    let head = |path: &'static str| api.request("HEAD", path, Some(&site.token), None, &[]);
+    assert_eq!(head("/v1/connections").await.status, 200);
+    assert_eq!(head("/healthz").await.status, 200);
+    for path in [
+        "/v1/connections/credentials/google",
+        "/v1/api_keys/key_x/secret",
+    ] {
+        let res = head(path).await;
+        assert_eq!(res.status, 405, "{path}");
+        assert_eq!(res.header("allow"), Some("GET"), "{path}");
+    }
 }
 
 #[tokio::test]

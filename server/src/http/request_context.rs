@@ -161,3 +161,8 @@ pub async fn no_route() -> ApiError {
 pub async fn method_not_allowed() -> ApiError {
     ApiError::method_not_allowed()
 }
+
+/// The 405 of `HEAD` on a route whose `GET` acts ([`crate::routes::ROUTES`]).
+pub async fn get_only() -> impl IntoResponse {
+    ([(header::ALLOW, "GET")], ApiError::method_not_allowed())
+}

@@ -37,6 +37,16 @@ macro_rules! route {
             handler: |filter| on(filter, $handler),
         }
     };
+    // A `GET` that acts: it spends a one-time link or code, or records a read of a secret.
+    // axum answers `HEAD` by running a route's `GET` and dropping the body, so a link checker's
+    // `HEAD` would spend a person's connect link, or log a read nobody received: 405 instead.
+    (GET $path:literal => $handler:path, acts) => {
+        Route {
+            method: Method::GET,
+            path: $path,
+            handler: |filter| on(filter, $handler).head(request_context::get_only),
+        }
+    };
 }
 
 pub const ROUTES: &[Route] = &[
@@ -71,21 +81,21 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/v1/admin/sites/{site}/webhook_endpoints/{id}/deliveries" => webhook_endpoints::deliveries),
     route!(GET "/v1/connections" => connections::list),
     route!(GET "/v1/connections/{id}" => connections::get),
-    route!(GET "/v1/connections/credentials/{provider}" => connections::credentials),
+    route!(GET "/v1/connections/credentials/{provider}" => connections::credentials, acts),
     route!(POST "/v1/api_keys" => api_keys::create),
     route!(GET "/v1/api_keys" => api_keys::list),
     route!(POST "/v1/api_keys/verify" => api_keys::verify),
     route!(GET "/v1/api_keys/{id}" => api_keys::get),
     route!(PATCH "/v1/api_keys/{id}" => api_keys::update),
     route!(DELETE "/v1/api_keys/{id}" => api_keys::delete),
-    route!(GET "/v1/api_keys/{id}/secret" => api_keys::secret),
+    route!(GET "/v1/api_keys/{id}/secret" => api_keys::secret, acts),
     route!(POST "/v1/api_keys/{id}/revoke" => api_keys::revoke),
     route!(POST "/v1/personal_access_tokens" => tokens::create),
     route!(GET "/v1/personal_access_tokens" => tokens::list),
     route!(GET "/v1/personal_access_tokens/{id}" => tokens::get),
     route!(POST "/v1/personal_access_tokens/{id}/revoke" => tokens::revoke),
-    route!(GET "/oauth/connect/{link}" => oauth::connect),
-    route!(GET "/oauth/callback" => oauth::callback),
+    route!(GET "/oauth/connect/{link}" => oauth::connect, acts),
+    route!(GET "/oauth/callback" => oauth::callback, acts),
     route!(GET "/console" => console::page),
     route!(GET "/console/{file}" => console::file),
 ];
