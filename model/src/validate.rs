@@ -212,14 +212,13 @@ pub fn scopes(field: &'static str, values: &[String]) -> Checked {
     values.iter().try_for_each(|s| label(field, s))
 }
 
-/// An API-key secret as a caller hands it over: 1 to 512 characters (counted as JSON Schema's
-/// `maxLength` counts them, so that the API document can state the rule).
+/// An API-key secret as a caller hands it over to be verified: any text but an empty one. Its
+/// length is not checked: whatever a service's own client presented is a question with an
+/// answer (`NOT_FOUND` for anything never issued), never an error the service must catch
+/// (SDK.md: an invalid key is a result); the body limit bounds it.
 pub fn secret(field: &'static str, value: &str) -> Checked {
     if value.is_empty() {
         return Err(FieldError::new(field, "must not be empty"));
-    }
-    if value.chars().count() > 512 {
-        return Err(FieldError::new(field, "must be at most 512 characters"));
     }
     Ok(())
 }

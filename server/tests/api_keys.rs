@@ -433,6 +433,7 @@ async fn verify_reports_every_outcome() {
         "cpk_short",
         "cpat_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         "Bearer ключ",
+        &"x".repeat(100_000),
     ] {
         let result = verify(not_a_key).await;
         assert_eq!(
@@ -441,7 +442,6 @@ async fn verify_reports_every_outcome() {
         );
     }
     verify("").await.invalid("secret");
-    verify(&"x".repeat(513)).await.invalid("secret");
     api.post(&site.token, "/v1/api_keys/verify", json!({}))
         .await
         .invalid("secret");

@@ -213,6 +213,8 @@ describe('API keys', () => {
     assert.deepEqual([unknown.valid, unknown.code, unknown.apiKey], [false, 'NOT_FOUND', null]);
     const garbage = await client.apiKeys.verify('Bearer something-else');
     assert.deepEqual([garbage.valid, garbage.code], [false, 'NOT_FOUND'], 'any string gets an answer, not an exception');
+    const long = await client.apiKeys.verify('x'.repeat(100_000));
+    assert.deepEqual([long.valid, long.code], [false, 'NOT_FOUND'], 'however long (a header a service was sent)');
 
     assert.deepEqual(await client.apiKeys.delete(key.id), { id: key.id, object: 'api_key', deleted: true });
     const gone = await client.apiKeys.get(key.id).catch((e) => e);
