@@ -38,6 +38,8 @@ pub struct ProviderConfig {
     /// configuration only refreshes.
     pub authorization_url: Option<String>,
     /// Extra query parameters of the authorization request, such as `access_type=offline`.
+    /// A plain object in JS, as every free-form object is (tsify would say `Map`).
+    #[cfg_attr(feature = "admin", tsify(type = "Record<string, string>"))]
     pub authorization_params: BTreeMap<String, String>,
     pub client_id: String,
     pub auth_method: ClientAuthMethod,
@@ -101,6 +103,7 @@ pub struct CreateProviderConfigParams {
     pub authorization_url: Option<String>,
     /// Free-form: its keys are written as they are, not in `snake_case` (a map's keys are data).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "admin", tsify(type = "Record<string, string>"))]
     pub authorization_params: BTreeMap<String, String>,
     pub client_id: String,
     /// Write-only: stored encrypted, never answered.
@@ -148,6 +151,7 @@ pub struct UpdateProviderConfigParams {
     pub authorization_url: Option<String>,
     /// Replaces the whole object. Free-form: its keys are written as they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "admin", tsify(type = "Record<string, string>"))]
     pub authorization_params: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,

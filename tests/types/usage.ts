@@ -192,3 +192,22 @@ export async function adminEventsAndWebhooks(admin: CredportAdmin): Promise<void
   // @ts-expect-error the parameters of an update are required
   await site.webhookEndpoints.update(created.id);
 }
+
+export async function adminProviderConfigs(admin: CredportAdmin): Promise<void> {
+  const site = admin.site('site_1');
+  // Free-form objects are plain objects, as they are at run time.
+  const config = await site.providerConfigs.create({
+    key: 'google-prod',
+    provider: 'google',
+    tokenUrl: 'https://oauth2.googleapis.com/token',
+    clientId: 'id',
+    clientSecret: 'secret',
+    authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+    authorizationParams: { access_type: 'offline', prompt: 'consent' },
+  });
+  const accessType: string | undefined = config.authorizationParams['access_type'];
+  const updated = await site.providerConfigs.update('google-prod', { authorizationParams: { prompt: 'select_account' } });
+  void [accessType, updated.authorizationParams.prompt];
+  // @ts-expect-error a parameter's value is a string
+  await site.providerConfigs.update('google-prod', { authorizationParams: { prompt: 1 } });
+}
