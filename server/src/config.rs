@@ -549,25 +549,49 @@ fn retry_schedule(value: &str) -> Result<Vec<Duration>, ConfigError> {
     })
 }
 
+/// `*`, or origins as a browser writes them in `Origin` (the scheme and host in lower case, no
+/// default port), which is how they are compared, byte for byte: `https://App.example.com:443`
+/// is kept as `https://app.example.com`. What a browser never sends (a path, a query, user
+/// info, a wildcard, a host not in ASCII) is refused, naming it, rather than never matching.
 fn cors_origins(value: &str) -> Result<CorsOrigins, ConfigError> {
     if value.trim() == "*" {
         return Ok(CorsOrigins::Any);
     }
-    let invalid = || {
-        bad("CREDPORT_CORS_ORIGINS must be * or comma-separated origins such as https://app.example.com")
-    };
     let origins = value
         .split(',')
         .map(str::trim)
         .map(|origin| {
-            let rest = origin
+            let invalid = || {
+                bad(format!(
+                    "CREDPORT_CORS_ORIGINS must be * or comma-separated origins such as \
+                     https://app.example.com (scheme://host[:port]), not {origin:?}"
+                ))
+            };
+            let lower = origin.to_ascii_lowercase();
+            let authority = lower
                 .strip_prefix("https://")
-                .or_else(|| origin.strip_prefix("http://"))
+                .or_else(|| lower.strip_prefix("http://"))
                 .ok_or_else(invalid)?;
-            if rest.is_empty() || rest.contains('/') {
+            let (host, port) = match authority.rsplit_once(':') {
+                Some((host, port)) if !port.contains(']') => (host, Some(port)),
+                _ => (authority, None),
+            };
+            let host_ok = match host.strip_prefix('[') {
+                Some(v6) => v6
+                    .strip_suffix(']')
+                    .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok()),
+                None => {
+                    !host.is_empty()
+                        && host
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                }
+            };
+            let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
+            if !host_ok || !port_ok {
                 return Err(invalid());
             }
-            HeaderValue::from_str(origin).map_err(|_| invalid())
+            HeaderValue::from_str(&credport_model::validate::origin(origin)).map_err(|_| invalid())
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(CorsOrigins::List(origins))
@@ -644,7 +668,35 @@ mod tests {
             "http://127.0.0.1:8787"
         );
         assert!(cors_origins("https://a.example, http://localhost:3000").is_ok());
-        assert!(cors_origins("a.example").is_err());
-        assert!(cors_origins("https://a.example/path").is_err());
+        let Ok(CorsOrigins::List(kept)) =
+            cors_origins("https://App.Example.com:443, HTTP://[::1]:80, http://a.example:8080")
+        else {
+            panic!("refused")
+        };
+        assert_eq!(
+            kept,
+            [
+                "https://app.example.com",
+                "http://[::1]",
+                "http://a.example:8080"
+            ]
+        );
+        for never_sent in [
+            "a.example",
+            "https://a.example/path",
+            "https://a.example?x",
+            "https://u@a.example",
+            "https://*.example.com",
+            "https://bücher.example",
+            "https://a.example:0",
+            "https://a.example:99999",
+            "https://",
+        ] {
+            let refused = cors_origins(never_sent).err().map(|e| e.to_string());
+            assert!(
+                refused.is_some_and(|e| e.contains(never_sent)),
+                "{never_sent}"
+            );
+        }
     }
 }

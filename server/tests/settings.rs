@@ -634,9 +634,10 @@ async fn failed_authentications_are_throttled_per_client_address() {
 
 #[tokio::test]
 async fn cors_answers_allowed_origins_only() {
+    // Written as an operator might: matched as a browser writes it (lower case, no :443).
     let server = Server::start_with(Options::default().env(
         "CREDPORT_CORS_ORIGINS",
-        "https://app.example, http://localhost:3000",
+        "https://App.Example:443, http://localhost:3000",
     ));
     let api = server.api();
     let site = api.site().await;
