@@ -619,3 +619,42 @@ async fn two_revokes_at_once_record_one_event() {
     let events = all_events(&api, &site.id, "&type=token.revoked").await;
     one(&events, "token.revoked", &site.token_id);
 }
+
+/// An update's event names what that update changed, not what another client's transaction
+/// changed while it ran (PostgreSQL; SQLite runs writes in turn): the other change is
+/// committed while the update waits on the row, and is not in the update's event.
+#[tokio::test]
+async fn an_update_records_its_own_change_not_one_made_meanwhile() {
+    if !common::on_postgres() {
+        return;
+    }
+    let server = Server::start();
+    let api = server.api();
+    let site = api.site().await;
+    let made = api
+        .connection(&site.id, common::connection_body("shopify"))
+        .await;
+    let id = made["id"].as_str().unwrap().to_owned();
+    let url = server.database.to_str().unwrap().to_owned();
+    let held = common::Held::begin(
+        &url,
+        &format!("UPDATE connections SET status = 'inactive' WHERE id = '{id}';"),
+    )
+    .await;
+    let path = format!("/v1/admin/sites/{}/connections/{id}", site.id);
+    let patcher = api.clone();
+    let patch = tokio::spawn(async move {
+        let body = json!({ "metadata": { "plan": "pro" } });
+        patcher.admin("PATCH", &path, Some(body)).await
+    });
+    held.wait_for_waiters(1).await;
+    held.commit();
+    let patched = patch.await.unwrap();
+    assert_eq!(patched.ok(200)["status"], "inactive");
+    let events = all_events(&api, &site.id, "&type=connection.updated").await;
+    let update = one(&events, "connection.updated", &id);
+    assert_eq!(
+        update["data"],
+        json!({ "metadata": { "from": made["metadata"], "to": { "plan": "pro" } } })
+    );
+}

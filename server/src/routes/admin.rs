@@ -24,6 +24,7 @@ use crate::refresh;
 use crate::routes::idempotency;
 use crate::store;
 use crate::store::tokens::NewToken;
+use crate::store::Updated;
 
 pub async fn create_site(
     State(app): State<App>,
@@ -131,6 +132,7 @@ pub async fn update_connection(
         .write(move |conn| {
             Box::pin(async move {
                 let now = clock::now();
+                store::lock_row(conn, Updated::Connection, &site, &id).await?;
                 let (before, subscribers) = try_join(
                     store::connections::get(conn, &site, &id),
                     Subscribers::of(conn, &site),

@@ -17,6 +17,7 @@ use crate::http::input::{PathParams, Payload, Query};
 use crate::http::reply::Reply;
 use crate::routes::idempotency;
 use crate::store;
+use crate::store::Updated;
 
 /// The token is checked in the write's own transaction, the `Idempotency-Key` claimed in it.
 pub async fn create(
@@ -93,6 +94,7 @@ pub async fn update(
         .write(Scope::ApiKeysWrite, move |conn, caller| {
             Box::pin(async move {
                 let (now, site) = (clock::now(), &caller.site_id);
+                store::lock_row(conn, Updated::ApiKey, site, &id).await?;
                 let before = store::api_keys::get(conn, site, &id, now).await?;
                 let after = store::api_keys::update(conn, site, &id, &params, now).await?;
                 let change =

@@ -14,6 +14,7 @@ use crate::http::input::{PathParams, Payload};
 use crate::http::reply::Reply;
 use crate::routes::idempotency;
 use crate::store;
+use crate::store::Updated;
 
 /// 201; 409 when the site already has a configuration with this key.
 pub async fn create(
@@ -102,6 +103,7 @@ pub async fn update(
         .write(move |conn| {
             Box::pin(async move {
                 let now = clock::now();
+                store::lock_row(conn, Updated::ProviderConfig, &site, &key).await?;
                 let before = store::provider_configs::get(conn, &site, &key, &redirect_uri).await?;
                 let after = store::provider_configs::update(
                     conn,

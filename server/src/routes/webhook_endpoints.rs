@@ -15,6 +15,7 @@ use crate::http::input::{PathParams, Payload};
 use crate::http::reply::Reply;
 use crate::routes::idempotency;
 use crate::store;
+use crate::store::Updated;
 
 /// An endpoint's URL as its events show it: the origin, and `/…` for a path or query, which may
 /// hold the receiver's own token (Slack's and Discord's webhook URLs do). An event goes to the
@@ -125,6 +126,7 @@ pub async fn update(
         .write(move |conn| {
             Box::pin(async move {
                 let now = clock::now();
+                store::lock_row(conn, Updated::WebhookEndpoint, &site, &id).await?;
                 let before = store::webhook_endpoints::get(conn, &site, &id).await?;
                 let after =
                     store::webhook_endpoints::update(conn, &site, &id, &params, now).await?;

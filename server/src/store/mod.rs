@@ -6,7 +6,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::db::sql::Row;
+use crate::db::sql::{Conn, Dialect, Row};
 use crate::error::ApiError;
 
 pub mod api_keys;
@@ -20,6 +20,47 @@ pub mod secrets;
 pub mod sites;
 pub mod tokens;
 pub mod webhook_endpoints;
+
+/// An object an update reads before it changes it ([`lock_row`]).
+#[derive(Clone, Copy)]
+pub enum Updated {
+    Connection,
+    ProviderConfig,
+    WebhookEndpoint,
+    ApiKey,
+}
+
+/// Takes the write lock of one object's row on PostgreSQL, before an update reads it, so that
+/// the `before` its event is told from is the row it changes. Read without the lock, a change
+/// another transaction committed in between (PostgreSQL runs writes side by side, at READ
+/// COMMITTED) went into this update's event as this update's own. SQLite's one writer runs
+/// writes one after another: nothing to lock. A missing row locks nothing; the read after it
+/// answers 404.
+pub async fn lock_row(
+    conn: &Conn<'_>,
+    row: Updated,
+    site_id: &str,
+    key: &str,
+) -> Result<(), ApiError> {
+    if conn.dialect() == Dialect::Sqlite {
+        return Ok(());
+    }
+    let sql = match row {
+        Updated::Connection => {
+            "SELECT 1 FROM connections WHERE site_id = ?1 AND id = ?2 FOR UPDATE"
+        }
+        Updated::ProviderConfig => {
+            "SELECT 1 FROM provider_configs WHERE site_id = ?1 AND key = ?2 FOR UPDATE"
+        }
+        Updated::WebhookEndpoint => {
+            "SELECT 1 FROM webhook_endpoints WHERE site_id = ?1 AND id = ?2 FOR UPDATE"
+        }
+        Updated::ApiKey => "SELECT 1 FROM api_keys WHERE site_id = ?1 AND id = ?2 FOR UPDATE",
+    };
+    conn.query_opt(sql, &[site_id.into(), key.into()], |_| Ok(()))
+        .await
+        .map(drop)
+}
 
 /// What the credential fields of connection `id` are bound to (written by [`connections`], read
 /// and rewritten by [`refreshes`]).
