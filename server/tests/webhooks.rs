@@ -560,3 +560,41 @@ async fn a_change_while_its_endpoint_is_deleted_is_made_without_a_delivery() {
     let queued = common::psql(&url, "SELECT count(*) FROM webhook_deliveries");
     assert_eq!(queued.trim(), "0");
 }
+
+/// Two endpoints updated at once (PostgreSQL), each update's event queued for the other
+/// endpoint: each update holds its own endpoint's row while it queues for the other's, and
+/// neither waits on the other. Another client holds a third endpoint until both updates wait
+/// on it, so that both hold their own rows when they go on.
+#[tokio::test]
+async fn two_endpoints_updated_at_once_both_answer() {
+    if !common::on_postgres() {
+        return;
+    }
+    let server = Server::start_with(options());
+    let api = server.api();
+    let site = api.site().await;
+    let types = json!(["webhook_endpoint.updated"]);
+    // Made first, so queued for first: where both updates wait.
+    let (third, _) = endpoint(&api, &site.id, "http://127.0.0.1:9/c", types.clone()).await;
+    let (first, _) = endpoint(&api, &site.id, "http://127.0.0.1:9/a", types.clone()).await;
+    let (second, _) = endpoint(&api, &site.id, "http://127.0.0.1:9/b", types).await;
+    let url = server.database.to_str().unwrap().to_owned();
+    let held = common::Held::begin(
+        &url,
+        &format!("SELECT 1 FROM webhook_endpoints WHERE id = '{third}' FOR UPDATE;"),
+    )
+    .await;
+    let update = |id: String| {
+        let api = api.clone();
+        let path = format!("/v1/admin/sites/{}/webhook_endpoints/{id}", site.id);
+        tokio::spawn(async move {
+            let body = json!({ "description": format!("renamed {id}") });
+            api.admin("PATCH", &path, Some(body)).await
+        })
+    };
+    let (a, b) = (update(first), update(second));
+    held.wait_for_waiters(2).await;
+    held.commit();
+    a.await.unwrap().ok(200);
+    b.await.unwrap().ok(200);
+}

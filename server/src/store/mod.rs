@@ -33,9 +33,12 @@ pub enum Updated {
 /// Takes the write lock of one object's row on PostgreSQL, before an update reads it, so that
 /// the `before` its event is told from is the row it changes. Read without the lock, a change
 /// another transaction committed in between (PostgreSQL runs writes side by side, at READ
-/// COMMITTED) went into this update's event as this update's own. SQLite's one writer runs
-/// writes one after another: nothing to lock. A missing row locks nothing; the read after it
-/// answers 404.
+/// COMMITTED) went into this update's event as this update's own. The lock is the one an
+/// `UPDATE` of no key takes (`FOR NO KEY UPDATE`), which leaves the row to the foreign-key
+/// checks of other transactions (`FOR KEY SHARE`): with `FOR UPDATE`, two updates of two
+/// webhook endpoints, each queueing its event for the other endpoint, waited on each other.
+/// SQLite's one writer runs writes one after another: nothing to lock. A missing row locks
+/// nothing; the read after it answers 404.
 pub async fn lock_row(
     conn: &Conn<'_>,
     row: Updated,
@@ -47,15 +50,17 @@ pub async fn lock_row(
     }
     let sql = match row {
         Updated::Connection => {
-            "SELECT 1 FROM connections WHERE site_id = ?1 AND id = ?2 FOR UPDATE"
+            "SELECT 1 FROM connections WHERE site_id = ?1 AND id = ?2 FOR NO KEY UPDATE"
         }
         Updated::ProviderConfig => {
-            "SELECT 1 FROM provider_configs WHERE site_id = ?1 AND key = ?2 FOR UPDATE"
+            "SELECT 1 FROM provider_configs WHERE site_id = ?1 AND key = ?2 FOR NO KEY UPDATE"
         }
         Updated::WebhookEndpoint => {
-            "SELECT 1 FROM webhook_endpoints WHERE site_id = ?1 AND id = ?2 FOR UPDATE"
+            "SELECT 1 FROM webhook_endpoints WHERE site_id = ?1 AND id = ?2 FOR NO KEY UPDATE"
         }
-        Updated::ApiKey => "SELECT 1 FROM api_keys WHERE site_id = ?1 AND id = ?2 FOR UPDATE",
+        Updated::ApiKey => {
+            "SELECT 1 FROM api_keys WHERE site_id = ?1 AND id = ?2 FOR NO KEY UPDATE"
+        }
     };
     conn.query_opt(sql, &[site_id.into(), key.into()], |_| Ok(()))
         .await
