@@ -943,3 +943,55 @@ async fn guessing_links_or_states_is_throttled_like_wrong_tokens() {
     );
     assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
 }
+
+/// A re-authorization whose provider sends no refresh token, finished while a refresh is storing
+/// a rotated one (PostgreSQL): it keeps the rotated token, not the one it read before the
+/// refresh committed. The refresh is held at the provider, then another client holds the row
+/// until the refresh's write and the callback's both wait on it, in that order.
+#[tokio::test]
+async fn a_re_authorization_during_a_refresh_keeps_the_rotated_refresh_token() {
+    if !common::on_postgres() {
+        return;
+    }
+    let server = Server::start();
+    let setup = Setup::new(&server, "client_secret_post").await;
+    let (session, done) = setup.connect(json!({})).await;
+    own_page(&done, 200);
+    let id = setup.get_session(session["id"].as_str().unwrap()).await["connection_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    setup.provider.set_refresh_token_for_codes(false);
+    let again = setup.session(json!({ "connection_id": id })).await;
+    let callback = setup.authorize(again["url"].as_str().unwrap()).await;
+
+    setup.provider.hold();
+    let calls = setup.provider.call_count();
+    let (api, token) = (setup.api.clone(), setup.site.token.clone());
+    let refresh = tokio::spawn(async move {
+        let path = "/v1/connections/credentials/google?force_refresh=true";
+        api.get(&token, path).await
+    });
+    common::wait_until(
+        "the refresh at the provider",
+        Duration::from_secs(10),
+        || setup.provider.call_count() > calls,
+    )
+    .await;
+    let url = server.database.to_str().unwrap().to_owned();
+    let held = common::Held::begin(
+        &url,
+        &format!("SELECT 1 FROM connections WHERE id = '{id}' FOR UPDATE;"),
+    )
+    .await;
+    setup.provider.release();
+    held.wait_for_waiters(1).await;
+    let renewed = tokio::spawn(async move { browse(&callback).await });
+    held.wait_for_waiters(2).await;
+    held.commit();
+    refresh.await.unwrap().ok(200);
+    own_page(&renewed.await.unwrap(), 200);
+    let rotated = setup.provider.current_refresh_token();
+    let stored = setup.credentials("").await.ok(200).clone();
+    assert_eq!(stored["fields"]["refresh_token"], rotated.as_str());
+}

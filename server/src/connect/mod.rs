@@ -33,6 +33,7 @@ use crate::refresh::token_endpoint::{self, Answer};
 use crate::store;
 use crate::store::connect_sessions::{NewSession, Refusal, Taken};
 use crate::store::provider_configs::Client;
+use crate::store::Updated;
 
 pub mod page;
 mod pkce;
@@ -612,6 +613,10 @@ async fn exchange(
             Box::pin(async move {
                 let made = match &renewing {
                     Some(id) => {
+                        // Locked before it is read: a refresh storing a rotated refresh token
+                        // meanwhile is waited for, and its token kept, not overwritten with
+                        // the one it replaced.
+                        store::lock_row(conn, Updated::Connection, &site_id, id).await?;
                         keep_refresh_token(conn, &keys, &site_id, id, &mut credentials).await?;
                         let renewed = store::connections::Renewed {
                             credentials: &credentials,

@@ -61,6 +61,8 @@ pub struct Call {
 struct State_ {
     mode: Mode,
     delay: Duration,
+    /// Open (`true`) unless the test holds the token endpoint's answers ([`Provider::hold`]).
+    gate: Arc<tokio::sync::watch::Sender<bool>>,
     client_id: String,
     client_secret: String,
     /// The refresh token that works now.
@@ -98,6 +100,7 @@ impl Provider {
         let state = Arc::new(Mutex::new(State_ {
             mode: Mode::Normal,
             delay: Duration::ZERO,
+            gate: Arc::new(tokio::sync::watch::Sender::new(true)),
             client_id: client_id.clone(),
             client_secret: client_secret.clone(),
             refresh_token: "rt-0".into(),
@@ -132,6 +135,16 @@ impl Provider {
 
     pub fn set_delay(&self, delay: Duration) {
         self.state.lock().unwrap().delay = delay;
+    }
+
+    /// Holds the token endpoint's answers from now until [`Provider::release`]: a call is
+    /// counted when it arrives and answered after the release.
+    pub fn hold(&self) {
+        self.state.lock().unwrap().gate.send_replace(false);
+    }
+
+    pub fn release(&self) {
+        self.state.lock().unwrap().gate.send_replace(true);
     }
 
     pub fn set_expires_in(&self, on: bool) {
@@ -227,11 +240,12 @@ async fn token(
             .into_owned()
             .collect(),
     };
-    let delay = {
+    let (delay, gate) = {
         let mut s = state.lock().unwrap();
         s.calls.push(call.clone());
-        s.delay
+        (s.delay, s.gate.subscribe())
     };
+    let _ = gate.clone().wait_for(|open| *open).await;
     tokio::time::sleep(delay).await;
     let mut s = state.lock().unwrap();
     match s.mode {
