@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use common::provider::{Mode, Provider};
 use common::{all_events, eventually, Options, Server, Site};
@@ -356,10 +357,27 @@ async fn refresh_outcomes_are_the_servers_events() {
         .error(502, "refresh_failed");
     // The cooldown keeps the server from calling again; the refusal comes after it.
     execute_cooldown_end(server, &connection);
+    // Refused while an admin made the connection inactive: invalid, from inactive.
     provider.set_mode(Mode::Refuse);
-    api.get(&site.token, path)
-        .await
-        .error(409, "connection_invalid");
+    provider.hold();
+    let calls = provider.call_count();
+    let (reader, token) = (api.clone(), site.token.clone());
+    let refused = tokio::spawn(async move { reader.get(&token, path).await });
+    common::wait_until(
+        "the refresh at the provider",
+        Duration::from_secs(10),
+        || provider.call_count() > calls,
+    )
+    .await;
+    api.admin(
+        "PATCH",
+        &format!("/v1/admin/sites/{}/connections/{connection}", site.id),
+        Some(json!({ "status": "inactive" })),
+    )
+    .await
+    .ok(200);
+    provider.release();
+    refused.await.unwrap().error(409, "connection_invalid");
 
     let events = all_events(&api, &site.id, &format!("&target_id={connection}")).await;
     let text = serde_json::to_string(&events).unwrap();
@@ -379,7 +397,7 @@ async fn refresh_outcomes_are_the_servers_events() {
     let invalid = one(&events, "connection.invalidated", &connection);
     assert_eq!(
         invalid["data"]["status"],
-        json!({ "from": "active", "to": "invalid" })
+        json!({ "from": "inactive", "to": "invalid" })
     );
     assert_eq!(invalid["data"]["refresh_error"], "invalid_grant");
     // The one credentials read that handed out credentials.

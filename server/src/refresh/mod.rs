@@ -366,24 +366,22 @@ impl Flight {
                     at: clock::format(now),
                 };
                 let (version, lease) = (stored.version, holder.clone());
-                let change = Change::new("connection.invalidated", "connection", &id)
-                    .with(
-                        "status",
-                        serde_json::json!({"from": "active", "to": "invalid"}),
-                    )
-                    .with("refresh_error", code);
                 let marked = self
                     .refresher
                     .db
                     .write(move |conn| {
                         Box::pin(async move {
-                            let marked =
+                            let Some(was) =
                                 refreshes::mark_invalid(conn, &id, version, &lease, &error, now)
-                                    .await?;
-                            if marked {
-                                context.record(conn, &site, change, now).await?;
-                            }
-                            Ok(marked)
+                                    .await?
+                            else {
+                                return Ok(false);
+                            };
+                            let change = Change::new("connection.invalidated", "connection", &id)
+                                .with("status", serde_json::json!({"from": was, "to": "invalid"}))
+                                .with("refresh_error", code);
+                            context.record(conn, &site, change, now).await?;
+                            Ok(true)
                         })
                     })
                     .await?;

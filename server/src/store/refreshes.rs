@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::provider_configs::{self, Client, CLIENT_COLUMNS};
 use super::{fields_aad, to_json};
 use crate::crypto::Keys;
-use crate::db::sql::{Conn, Row};
+use crate::db::sql::{Conn, Dialect, Row};
 use crate::error::ApiError;
 
 /// A connection's credentials, decrypted, and what a refresh needs to know about them.
@@ -215,7 +215,8 @@ pub async fn store_refreshed(
 }
 
 /// Marks the connection `invalid` with `error` and gives the lease back, if the row is still at
-/// `version`. Whether it was marked.
+/// `version`: the status it had (an admin may have changed it during the call, which moves no
+/// version), read under the row's lock; `None` if it was not marked.
 pub async fn mark_invalid(
     conn: &Conn<'_>,
     id: &str,
@@ -223,7 +224,25 @@ pub async fn mark_invalid(
     holder: &str,
     error: &RefreshError,
     now: i64,
-) -> Result<bool, ApiError> {
+) -> Result<Option<String>, ApiError> {
+    let lock = match conn.dialect() {
+        Dialect::Postgres => " FOR NO KEY UPDATE",
+        Dialect::Sqlite => "",
+    };
+    let args = [id.into(), version.into(), holder.into()];
+    let Some(status) = conn
+        .query_opt(
+            &format!(
+                "SELECT status FROM connections
+                 WHERE id = ?1 AND version = ?2 AND refresh_lease_holder = ?3{lock}"
+            ),
+            &args,
+            |row| row.text(0),
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
     let marked = conn
         .execute(
             "UPDATE connections SET status = 'invalid', refresh_error = ?4, updated_at = ?5,
@@ -238,5 +257,5 @@ pub async fn mark_invalid(
             ],
         )
         .await?;
-    Ok(marked == 1)
+    Ok((marked == 1).then_some(status))
 }
