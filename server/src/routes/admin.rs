@@ -160,7 +160,9 @@ pub async fn update_connection(
 /// Refreshes the connection's token now, whatever its expiry, and answers the connection. The
 /// refresh calls the provider, outside any transaction, so an `Idempotency-Key`'s answer is
 /// looked up before it and stored after it: a repeat answers the first refresh's connection
-/// without refreshing again (two at once share one refresh anyway).
+/// without refreshing again. One that comes before the first's answer is stored (while it runs,
+/// or after a first whose client hung up before the end) refreshes again, which only renews the
+/// token; two at once share one refresh.
 pub async fn refresh_connection(
     State(app): State<App>,
     admin: Admin,
