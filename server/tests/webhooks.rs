@@ -598,3 +598,43 @@ async fn two_endpoints_updated_at_once_both_answer() {
     a.await.unwrap().ok(200);
     b.await.unwrap().ok(200);
 }
+
+/// An endpoint deleted while a delivery's failed attempt is being written (PostgreSQL): both
+/// finish, neither waits on the other. Another client holds the endpoint until the delete
+/// waits on it, then the receiver answers, so that the outcome is written while the delete
+/// waits.
+#[tokio::test]
+async fn an_endpoint_deleted_while_an_attempts_outcome_is_written() {
+    if !common::on_postgres() {
+        return;
+    }
+    let server = Server::start_with(options());
+    let api = server.api();
+    let site = api.site().await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[500]);
+    receiver.hold();
+    let (id, _) = endpoint(&api, &site.id, &receiver.base, json!(["api_key.created"])).await;
+    api.create_key(&site.token, "during the delete").await;
+    receiver.wait_for(|got| got.len() == 1).await;
+    let url = server.database.to_str().unwrap().to_owned();
+    let held = common::Held::begin(
+        &url,
+        &format!("SELECT 1 FROM webhook_endpoints WHERE id = '{id}' FOR UPDATE;"),
+    )
+    .await;
+    let (deleter, path) = (
+        api.clone(),
+        format!("/v1/admin/sites/{}/webhook_endpoints/{id}", site.id),
+    );
+    let delete = tokio::spawn(async move { deleter.admin("DELETE", &path, None).await });
+    held.wait_for_waiters(1).await;
+    receiver.release();
+    held.wait_for_waiters(2).await;
+    held.commit();
+    assert_eq!(delete.await.unwrap().status, 204);
+    // The outcome was written, or found nothing left to write: never refused by a deadlock.
+    assert!(server.stop().success());
+    let logs = server.logs();
+    assert!(!logs.contains("could not be written"), "{logs}");
+}

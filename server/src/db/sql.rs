@@ -34,6 +34,16 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// What ends a `SELECT` that locks its rows as an `UPDATE` of no key would: PostgreSQL's
+    /// `FOR NO KEY UPDATE` (it leaves other transactions' foreign-key checks alone); nothing on
+    /// SQLite, whose one writer runs writes one after another.
+    pub fn update_lock(self) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres => " FOR NO KEY UPDATE",
+        }
+    }
+
     /// A condition: the case-folded text of `column` contains the case-folded `needle`, both
     /// folded by one function, so that a text always contains itself. SQLite's `lower` folds
     /// ASCII only, so it calls [`FOLD_FUNCTION`]; PostgreSQL's `lower` folds by the database's

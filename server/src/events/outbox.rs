@@ -199,12 +199,18 @@ pub enum Outcome {
 /// `retry_after_ms` (`None`: no retries left, the delivery has failed). An endpoint without a
 /// success for [`DISABLE_AFTER`] is disabled, with an event saying so. Nothing is written once
 /// the lease was lost to another deliverer.
+///
+/// The endpoint's row is locked first, then the delivery's: the order in which an endpoint's
+/// `DELETE` takes them (its own row, then its deliveries' by the cascade), and in which another
+/// outcome of the same endpoint does. In the other order, a delivery's outcome and the
+/// endpoint's deletion waited on each other on PostgreSQL.
 pub async fn finish(
     conn: &Conn<'_>,
     due: &Due,
     outcome: &Outcome,
     retry_after_ms: Option<i64>,
 ) -> Result<(), ApiError> {
+    webhook_endpoints::lock(conn, &due.endpoint_id).await?;
     let now = clock::now();
     let (status, code, error, next) = match outcome {
         Outcome::Delivered(code) => ("succeeded", Some(*code), None, None),

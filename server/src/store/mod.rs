@@ -48,21 +48,15 @@ pub async fn lock_row(
     if conn.dialect() == Dialect::Sqlite {
         return Ok(());
     }
-    let sql = match row {
-        Updated::Connection => {
-            "SELECT 1 FROM connections WHERE site_id = ?1 AND id = ?2 FOR NO KEY UPDATE"
-        }
-        Updated::ProviderConfig => {
-            "SELECT 1 FROM provider_configs WHERE site_id = ?1 AND key = ?2 FOR NO KEY UPDATE"
-        }
-        Updated::WebhookEndpoint => {
-            "SELECT 1 FROM webhook_endpoints WHERE site_id = ?1 AND id = ?2 FOR NO KEY UPDATE"
-        }
-        Updated::ApiKey => {
-            "SELECT 1 FROM api_keys WHERE site_id = ?1 AND id = ?2 FOR NO KEY UPDATE"
-        }
+    let (table, key_column) = match row {
+        Updated::Connection => ("connections", "id"),
+        Updated::ProviderConfig => ("provider_configs", "key"),
+        Updated::WebhookEndpoint => ("webhook_endpoints", "id"),
+        Updated::ApiKey => ("api_keys", "id"),
     };
-    conn.query_opt(sql, &[site_id.into(), key.into()], |_| Ok(()))
+    let lock = conn.dialect().update_lock();
+    let sql = format!("SELECT 1 FROM {table} WHERE site_id = ?1 AND {key_column} = ?2{lock}");
+    conn.query_opt(&sql, &[site_id.into(), key.into()], |_| Ok(()))
         .await
         .map(drop)
 }

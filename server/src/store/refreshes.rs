@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::provider_configs::{self, Client, CLIENT_COLUMNS};
 use super::{fields_aad, to_json};
 use crate::crypto::Keys;
-use crate::db::sql::{Conn, Dialect, Row};
+use crate::db::sql::{Conn, Row};
 use crate::error::ApiError;
 
 /// A connection's credentials, decrypted, and what a refresh needs to know about them.
@@ -225,10 +225,7 @@ pub async fn mark_invalid(
     error: &RefreshError,
     now: i64,
 ) -> Result<Option<String>, ApiError> {
-    let lock = match conn.dialect() {
-        Dialect::Postgres => " FOR NO KEY UPDATE",
-        Dialect::Sqlite => "",
-    };
+    let lock = conn.dialect().update_lock();
     let args = [id.into(), version.into(), holder.into()];
     let Some(status) = conn
         .query_opt(

@@ -147,6 +147,19 @@ pub async fn delete(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<(), ApiE
     Ok(())
 }
 
+/// Locks endpoint `id`'s row as an update of it would (PostgreSQL; nothing to do on SQLite),
+/// before a delivery's outcome is written ([`crate::events::outbox::finish`]).
+pub async fn lock(conn: &Conn<'_>, id: &str) -> Result<(), ApiError> {
+    let lock = conn.dialect().update_lock();
+    if lock.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("SELECT 1 FROM webhook_endpoints WHERE id = ?1{lock}");
+    conn.query_opt(&sql, &[id.into()], |_| Ok(()))
+        .await
+        .map(drop)
+}
+
 /// The site's enabled endpoints and the types each wants.
 pub async fn enabled(
     conn: &Conn<'_>,

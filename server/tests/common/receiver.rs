@@ -32,10 +32,11 @@ impl Delivery {
     }
 }
 
-#[derive(Default)]
 struct Inner {
     answers: VecDeque<u16>,
     got: Vec<Delivery>,
+    /// Open (`true`) unless the test holds the answers ([`Receiver::hold`]).
+    gate: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 #[derive(Clone)]
@@ -49,7 +50,11 @@ pub struct Receiver {
 impl Receiver {
     /// A receiver answering 200 until told otherwise.
     pub async fn start() -> Receiver {
-        let inner = Arc::new(Mutex::new(Inner::default()));
+        let inner = Arc::new(Mutex::new(Inner {
+            answers: VecDeque::new(),
+            got: Vec::new(),
+            gate: Arc::new(tokio::sync::watch::Sender::new(true)),
+        }));
         let app = Router::new()
             .fallback(receive)
             .with_state(Arc::clone(&inner));
@@ -66,6 +71,16 @@ impl Receiver {
     /// Answers `statuses` in turn, then keeps answering the last one.
     pub fn answer(&self, statuses: &[u16]) {
         self.inner.lock().unwrap().answers = statuses.iter().copied().collect();
+    }
+
+    /// Holds the answers from now until [`Receiver::release`]: a request is recorded when it
+    /// arrives and answered after the release.
+    pub fn hold(&self) {
+        self.inner.lock().unwrap().gate.send_replace(false);
+    }
+
+    pub fn release(&self) {
+        self.inner.lock().unwrap().gate.send_replace(true);
     }
 
     pub fn got(&self) -> Vec<Delivery> {
@@ -95,12 +110,17 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let gate = {
+        let mut inner = inner.lock().unwrap();
+        inner.got.push(Delivery {
+            path: uri.path().to_owned(),
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
+        inner.gate.subscribe()
+    };
+    let _ = gate.clone().wait_for(|open| *open).await;
     let mut inner = inner.lock().unwrap();
-    inner.got.push(Delivery {
-        path: uri.path().to_owned(),
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    });
     let status = if inner.answers.len() > 1 {
         inner.answers.pop_front().unwrap()
     } else {
