@@ -144,6 +144,16 @@ impl Setup {
         location(&answered)
     }
 
+    /// A new connection made through the whole flow: its id.
+    async fn connected(&self) -> String {
+        let (session, done) = self.connect(json!({})).await;
+        own_page(&done, 200);
+        self.get_session(session["id"].as_str().unwrap()).await["connection_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// The whole flow for a new session with `extra` fields: (session, last answer).
     async fn connect(&self, extra: Value) -> (Value, Res) {
         let session = self.session(extra).await;
@@ -762,12 +772,7 @@ async fn re_authorizing_renews_an_invalid_connection() {
 async fn re_authorizing_keeps_the_refresh_token_the_provider_did_not_send_again() {
     let server = Server::shared();
     let setup = Setup::new(server, "client_secret_post").await;
-    let (session, done) = setup.connect(json!({})).await;
-    own_page(&done, 200);
-    let id = setup.get_session(session["id"].as_str().unwrap()).await["connection_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = setup.connected().await;
     let first = setup.credentials("").await.ok(200).clone();
     assert_eq!(first["fields"]["refresh_token"], "rt-1");
 
@@ -955,12 +960,7 @@ async fn a_re_authorization_during_a_refresh_keeps_the_rotated_refresh_token() {
     }
     let server = Server::start();
     let setup = Setup::new(&server, "client_secret_post").await;
-    let (session, done) = setup.connect(json!({})).await;
-    own_page(&done, 200);
-    let id = setup.get_session(session["id"].as_str().unwrap()).await["connection_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = setup.connected().await;
     setup.provider.set_refresh_token_for_codes(false);
     let again = setup.session(json!({ "connection_id": id })).await;
     let callback = setup.authorize(again["url"].as_str().unwrap()).await;
@@ -978,9 +978,8 @@ async fn a_re_authorization_during_a_refresh_keeps_the_rotated_refresh_token() {
         || setup.provider.call_count() > calls,
     )
     .await;
-    let url = server.database.to_str().unwrap().to_owned();
     let held = common::Held::begin(
-        &url,
+        &server,
         &format!("SELECT 1 FROM connections WHERE id = '{id}' FOR UPDATE;"),
     )
     .await;

@@ -608,9 +608,8 @@ async fn two_revokes_at_once_record_one_event() {
     let server = Server::start();
     let api = server.api();
     let site = api.site().await;
-    let url = server.database.to_str().unwrap().to_owned();
     let held = common::Held::begin(
-        &url,
+        &server,
         &format!(
             "SELECT id FROM personal_access_tokens WHERE id = '{}' FOR UPDATE;",
             site.token_id
@@ -653,9 +652,8 @@ async fn an_update_records_its_own_change_not_one_made_meanwhile() {
         .connection(&site.id, common::connection_body("shopify"))
         .await;
     let id = made["id"].as_str().unwrap().to_owned();
-    let url = server.database.to_str().unwrap().to_owned();
     let held = common::Held::begin(
-        &url,
+        &server,
         &format!("UPDATE connections SET status = 'inactive' WHERE id = '{id}';"),
     )
     .await;

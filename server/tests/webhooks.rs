@@ -540,9 +540,8 @@ async fn a_change_while_its_endpoint_is_deleted_is_made_without_a_delivery() {
         json!(["api_key.created"]),
     )
     .await;
-    let url = server.database.to_str().unwrap().to_owned();
     let held = common::Held::begin(
-        &url,
+        &server,
         &format!("DELETE FROM webhook_endpoints WHERE id = '{id}';"),
     )
     .await;
@@ -557,7 +556,10 @@ async fn a_change_while_its_endpoint_is_deleted_is_made_without_a_delivery() {
     let key_id = key.ok(201)["id"].as_str().unwrap().to_owned();
     let events = common::all_events(&api, &site.id, "&type=api_key.created").await;
     assert!(events.iter().any(|e| e["target"]["id"] == key_id.as_str()));
-    let queued = common::psql(&url, "SELECT count(*) FROM webhook_deliveries");
+    let queued = common::psql(
+        server.database.to_str().unwrap(),
+        "SELECT count(*) FROM webhook_deliveries",
+    );
     assert_eq!(queued.trim(), "0");
 }
 
@@ -578,9 +580,8 @@ async fn two_endpoints_updated_at_once_both_answer() {
     let (third, _) = endpoint(&api, &site.id, "http://127.0.0.1:9/c", types.clone()).await;
     let (first, _) = endpoint(&api, &site.id, "http://127.0.0.1:9/a", types.clone()).await;
     let (second, _) = endpoint(&api, &site.id, "http://127.0.0.1:9/b", types).await;
-    let url = server.database.to_str().unwrap().to_owned();
     let held = common::Held::begin(
-        &url,
+        &server,
         &format!("SELECT 1 FROM webhook_endpoints WHERE id = '{third}' FOR UPDATE;"),
     )
     .await;
@@ -617,9 +618,8 @@ async fn an_endpoint_deleted_while_an_attempts_outcome_is_written() {
     let (id, _) = endpoint(&api, &site.id, &receiver.base, json!(["api_key.created"])).await;
     api.create_key(&site.token, "during the delete").await;
     receiver.wait_for(|got| got.len() == 1).await;
-    let url = server.database.to_str().unwrap().to_owned();
     let held = common::Held::begin(
-        &url,
+        &server,
         &format!("SELECT 1 FROM webhook_endpoints WHERE id = '{id}' FOR UPDATE;"),
     )
     .await;

@@ -161,9 +161,11 @@ pub struct Held {
 }
 
 impl Held {
-    /// Runs `BEGIN; {sql}` in a `psql` of its own; returns once the transaction is open.
-    pub async fn begin(url: &str, sql: &str) -> Held {
+    /// Runs `BEGIN; {sql}` in a `psql` of its own on `server`'s database; returns once the
+    /// transaction is open.
+    pub async fn begin(server: &Server, sql: &str) -> Held {
         use std::io::Write as _;
+        let url = server.database.to_str().unwrap();
         let name = format!("credport-test-{}", random_hex(6));
         let mut psql = Command::new("psql")
             .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"])
