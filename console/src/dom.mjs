@@ -82,10 +82,13 @@ export function errorBox(error) {
 /**
  * Runs `work` with `button` showing that it waits (disabled, `aria-busy`, its label changed to
  * `busyLabel`), then restores it. Errors go to `place` (an element that receives the error box
- * in place of what it held); on success `place` is emptied. Returns the result (`true` for a
- * call that resolves to nothing, such as a delete), or undefined after an error.
+ * in place of what it held), and focus goes back to the button when the wait lost it (a disabled
+ * button loses focus to the body); on success `place` is emptied. With `leaving`, a success
+ * leaves the button waiting: the page is about to go elsewhere, and a second click would do the
+ * work twice. Returns the result (`true` for a call that resolves to nothing, such as a delete),
+ * or undefined after an error.
  */
-export async function busy(button, busyLabel, place, work) {
+export async function busy(button, busyLabel, place, work, { leaving = false } = {}) {
   const label = button?.textContent;
   if (button) {
     button.disabled = true;
@@ -93,16 +96,20 @@ export async function busy(button, busyLabel, place, work) {
     button.textContent = busyLabel;
   }
   place?.replaceChildren();
+  let failed = false;
   try {
     return (await work()) ?? true;
   } catch (error) {
+    failed = true;
     place?.replaceChildren(errorBox(error));
     return undefined;
   } finally {
-    if (button?.isConnected) {
+    if (button?.isConnected && (failed || !leaving)) {
+      const lost = document.activeElement === document.body;
       button.disabled = false;
       button.removeAttribute('aria-busy');
       button.textContent = label;
+      if (failed && lost) button.focus();
     }
   }
 }

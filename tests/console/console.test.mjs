@@ -201,6 +201,53 @@ async function onNewSite(tab, name) {
   return { ...view, site };
 }
 
+test('connect: the button stays busy while the browser leaves, and a failure keeps focus on it', { timeout: 60_000 }, async () => {
+  const view = await onNewSite('connections', 'Connect once');
+  try {
+    const { page, site } = view;
+    await server.admin('POST', `/v1/admin/sites/${site.id}/provider_configs`, {
+      key: 'standin-once', provider: 'standin', token_url: provider.tokenUrl, authorization_url: provider.authorizationUrl,
+      client_id: provider.clientId, client_secret: provider.clientSecret,
+    });
+    await page.reload();
+    await settled(page);
+    // The configuration goes away before the person continues: the connect fails, in words.
+    await page.click('button:text("Connect a provider")');
+    await server.admin('DELETE', `/v1/admin/sites/${site.id}/provider_configs/standin-once`);
+    view.allowHttpError(404, `/v1/admin/sites/${site.id}/connect_sessions`);
+    await page.click('dialog button:text("Continue to the provider")');
+    await page.waitForSelector('dialog .error[role=alert]');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Continue to the provider');
+    await page.click('dialog button:text("Cancel")');
+
+    // Made again; the link answers 204, which a browser does not navigate to: the page stays
+    // as it was when the browser left it.
+    await server.admin('POST', `/v1/admin/sites/${site.id}/provider_configs`, {
+      key: 'standin-once', provider: 'standin', token_url: provider.tokenUrl, authorization_url: provider.authorizationUrl,
+      client_id: provider.clientId, client_secret: provider.clientSecret,
+    });
+    let opened;
+    const leaving = new Promise((resolve) => { opened = resolve; });
+    await page.route('**/oauth/connect/**', (route) => {
+      opened();
+      return route.fulfill({ status: 204 });
+    });
+    const creates = [];
+    page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/connect_sessions')) creates.push(r.url()); });
+    await page.reload();
+    await settled(page);
+    await page.click('button:text("Connect a provider")');
+    await page.click('dialog button:text("Continue to the provider")');
+    await leaving;
+    const button = page.locator('dialog button[aria-busy=true]');
+    assert.equal(await button.textContent(), 'Opening the provider…');
+    assert.ok(await button.isDisabled(), 'a second click would make a second session');
+    assert.equal(creates.length, 1);
+  } finally {
+    await view.close();
+  }
+});
+
 test('connections with typed credentials: add, edit, delete with a confirmation', { timeout: 60_000 }, async () => {
   const view = await onNewSite('connections', 'Typed');
   try {

@@ -28,7 +28,7 @@ export function connectionsView(site, { site: info, query, navigate, consoleHref
   const connect = async (button, providerConfigKey, connectionId, place) => {
     const session = await busy(button, 'Opening the provider…', place, () =>
       site.connectSessions.create({ providerConfigKey, connectionId, returnUrl: new URL(here({ page: undefined }), location.origin).href }),
-    );
+    { leaving: true });
     if (session) location.assign(session.url);
   };
 
