@@ -30,10 +30,12 @@ export function startStandInProvider({ client, port = 0, log = () => {} }) {
 
   const server = http.createServer((request, response) => {
     const url = new URL(request.url, 'http://stand-in');
-    const page = (status, title, body) => {
+    // `formTarget`: where the page's form may end up. A browser holds a form's redirects to
+    // `form-action` too, and the consent form's answer redirects to the client's redirect URI.
+    const page = (status, title, body, formTarget = '') => {
       response.writeHead(status, {
         'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; frame-ancestors 'none'`,
+        'content-security-policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'${formTarget}; frame-ancestors 'none'`,
         'referrer-policy': 'no-referrer',
       });
       response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`);
@@ -45,7 +47,7 @@ export function startStandInProvider({ client, port = 0, log = () => {} }) {
 
     if (request.method === 'GET' && url.pathname === '/authorize') {
       const q = Object.fromEntries(url.searchParams);
-      if (q.client_id !== client.id || q.response_type !== 'code' || q.code_challenge_method !== 'S256' || !q.code_challenge || !q.redirect_uri) {
+      if (q.client_id !== client.id || q.response_type !== 'code' || q.code_challenge_method !== 'S256' || !q.code_challenge || !URL.canParse(q.redirect_uri ?? '')) {
         return page(400, 'Bad request', '<h1>This authorization request is not valid</h1>');
       }
       const id = crypto.randomBytes(16).toString('hex');
@@ -57,6 +59,7 @@ export function startStandInProvider({ client, port = 0, log = () => {} }) {
           `<p>This page is the demo's stand-in for a provider's consent screen.</p>` +
           `<form method="get" action="/authorize/decide"><input type="hidden" name="request" value="${id}">` +
           `<button name="decision" value="approve" autofocus>Approve</button><button name="decision" value="deny">Deny</button></form>`,
+        ` ${new URL(q.redirect_uri).origin}`,
       );
     }
     if (request.method === 'GET' && url.pathname === '/authorize/decide') {

@@ -1,5 +1,6 @@
 // The console in a real browser against the real server (its build embeds console/dist/): sign
-// in, sites, provider configurations, a connect end to end through a stand-in provider, refresh,
+// in, sites, provider configurations, a connect end to end through a stand-in provider (and the
+// demo's own stand-in's consent page), refresh,
 // typed credentials, edit, delete, tokens (shown once, then gone), API keys, a refused token,
 // keyboard use and a 375 px screen. Every page fails its test on a page error, a console error
 // or a CSP violation; axe-core checks every view (no serious or critical violation).
@@ -476,5 +477,31 @@ test('keyboard only, and readable 375 px wide', { timeout: 60_000 }, async () =>
     view.assertClean();
   } finally {
     await view.close();
+  }
+});
+
+test("the demo's stand-in provider takes a person through its consent page in a browser", { timeout: 60_000 }, async () => {
+  const { startStandInProvider, DEMO_CLIENT } = await import('../../scripts/demo-provider.mjs');
+  const standIn = await startStandInProvider({ client: DEMO_CLIENT });
+  const view = await newPage(browser);
+  try {
+    const site = await server.admin('POST', '/v1/admin/sites', { name: 'Stand-in' });
+    await server.admin('POST', `/v1/admin/sites/${site.id}/provider_configs`, {
+      key: 'demo-oauth', provider: 'demo', token_url: `${standIn.url}/token`, authorization_url: `${standIn.url}/authorize`,
+      client_id: DEMO_CLIENT.id, client_secret: DEMO_CLIENT.secret,
+    });
+    const session = await server.admin('POST', `/v1/admin/sites/${site.id}/connect_sessions`, { provider_config_key: 'demo-oauth' });
+    const { page } = view;
+    await page.goto(session.url);
+    // Its form's answer redirects to credport's callback, on another origin: its policy allows it.
+    await page.click('button:text("Approve")');
+    await page.waitForURL((url) => url.pathname === '/oauth/callback');
+    assert.equal(standIn.calls.exchange, 1);
+    const done = await server.admin('GET', `/v1/admin/sites/${site.id}/connect_sessions/${session.id}`);
+    assert.equal(done.status, 'succeeded');
+    view.assertClean();
+  } finally {
+    await view.close();
+    standIn.server.close();
   }
 });
