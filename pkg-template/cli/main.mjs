@@ -120,9 +120,12 @@ function kebab(name) {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** SDK argument names in a message (`params.pageSize`, `options.baseUrl`) as the flags that set them. */
-function flagNames(message) {
-  return message.replace(/\b(?:params|options)\.([A-Za-z]+)(?:\[\d+\])?/g, (_, key) => `--${kebab(key)}`);
+/**
+ * SDK argument names in a message (`params.pageSize`, `options.baseUrl`) as what set them: a flag,
+ * or the environment variable named in `fromEnv` (by SDK name) when that gave the value.
+ */
+function flagNames(message, fromEnv = {}) {
+  return message.replace(/\b(?:params|options)\.([A-Za-z]+)(?:\[\d+\])?/g, (_, key) => fromEnv[key] ?? `--${kebab(key)}`);
 }
 
 /** Removes the API key from text printed about an error, should it ever be there. */
@@ -216,7 +219,11 @@ export async function main(argv, io) {
       // `id must not be empty` → `ID must not be empty`, as the help names the argument.
       const arg = (node.args ?? []).find((a) => a.name.toLowerCase() === error.argument);
       const message = arg ? error.message.replace(new RegExp(`^${error.argument}\\b`), arg.name) : error.message;
-      return usage(scrub(flagNames(message), apiKey));
+      const fromEnv = {
+        ...(flags.apiKey === undefined ? { apiKey: 'CREDPORT_API_KEY' } : {}),
+        ...(flags.baseUrl === undefined ? { baseUrl: 'CREDPORT_BASE_URL' } : {}),
+      };
+      return usage(scrub(flagNames(message, fromEnv), apiKey));
     }
     // A server's words and ids are its own: cleaned, so that they cannot move the cursor or fake
     // another line.

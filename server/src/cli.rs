@@ -56,8 +56,15 @@ pub fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
+            // clap's first paragraph, as one line: it names what is wrong, sometimes on the
+            // lines after its first ("not provided:" and then `<FILE>`).
             let rendered = e.to_string();
-            let line = rendered.lines().next().unwrap_or("invalid arguments");
+            let said: Vec<&str> = rendered
+                .lines()
+                .take_while(|line| !line.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let line = said.join(" ");
             eprintln!("credport-server: {}", line.trim_start_matches("error: "));
             return ExitCode::from(2);
         }

@@ -104,6 +104,15 @@ async fn a_live_database_is_copied_while_requests_go_on_and_the_copy_restores() 
 }
 
 #[test]
+fn a_backup_without_its_file_names_what_is_missing() {
+    let refused = run(&["backup"], &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("<FILE>"), "{stderr}");
+}
+
+#[test]
 fn postgres_is_pointed_to_pg_dump() {
     let refused = run(
         &["backup", "/tmp/never-written.db"],

@@ -250,6 +250,10 @@ describe('usage errors exit 2 and name what is wrong', () => {
     assert.match(await fails(2, ['tokens', 'create', '--name', 'x', '--expires-at', 'tomorrow']), /--expires-at/);
     assert.match(await fails(2, ['connections', 'get', '']), /ID must not be empty/);
     assert.match(await fails(2, ['connections', 'list', '--base-url', 'ftp://example.com']), /--base-url/);
+    // A value from the environment is named by its variable.
+    const fromEnv = await fails(2, ['connections', 'list'], { env: { CREDPORT_BASE_URL: '127.0.0.1:8787' } });
+    assert.match(fromEnv, /CREDPORT_BASE_URL must/);
+    assert.doesNotMatch(fromEnv, /--base-url/);
   });
 
   test('api-keys update needs something to change, and not a value and its clearing at once', async () => {

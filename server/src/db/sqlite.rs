@@ -406,7 +406,11 @@ pub fn backup(
     let partial = partial_path(target);
     new_private_file(&partial)
         .map_err(|e| BackupFailure::Copy(format!("{}: {e}", partial.display())))?;
-    starting(std::fs::metadata(source).map_or(0, |m| m.len()));
+    // What there is to copy: the database file and the writes its WAL holds yet.
+    let size = |path: &Path| std::fs::metadata(path).map_or(0, |m| m.len());
+    let mut wal = source.as_os_str().to_owned();
+    wal.push("-wal");
+    starting(size(source) + size(Path::new(&wal)));
     let done = copy_into(&from, &partial)
         .map_err(BackupFailure::Copy)
         .and_then(|()| publish(&partial, target));
