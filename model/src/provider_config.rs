@@ -75,9 +75,12 @@ pub const DEFAULT_REFRESH_MARGIN_SECONDS: u32 = 300;
 pub const MAX_REFRESH_MARGIN_SECONDS: u32 = 86_400;
 /// Most `authorization_params`.
 const MAX_AUTHORIZATION_PARAMS: usize = 32;
-/// The query parameters credport writes itself into an authorization request: an
-/// `authorization_params` entry may not replace them.
-const RESERVED_AUTHORIZATION_PARAMS: [&str; 7] = [
+/// The query parameters credport writes itself into an authorization request, and
+/// `response_mode`, which would send the answer where credport does not read it: neither an
+/// `authorization_params` entry nor the authorization URL's own query may name one, in any case
+/// (the request would carry it twice, and a provider reading the first would take that one;
+/// RFC 6749 §3.1: a parameter is sent once).
+const RESERVED_AUTHORIZATION_PARAMS: [&str; 8] = [
     "response_type",
     "client_id",
     "redirect_uri",
@@ -85,7 +88,73 @@ const RESERVED_AUTHORIZATION_PARAMS: [&str; 7] = [
     "state",
     "code_challenge",
     "code_challenge_method",
+    "response_mode",
 ];
+
+/// `name` if it is one of [`RESERVED_AUTHORIZATION_PARAMS`], whatever its case.
+fn reserved(name: &str) -> Option<&'static str> {
+    RESERVED_AUTHORIZATION_PARAMS
+        .into_iter()
+        .find(|r| r.eq_ignore_ascii_case(name))
+}
+
+/// The refusal of a reserved parameter set in `field`.
+fn reserved_error(field: &'static str, name: &str) -> FieldError {
+    FieldError::new(
+        field,
+        [
+            "must not set ",
+            name,
+            ": credport sets it (the scopes come from scopes)",
+        ]
+        .concat(),
+    )
+}
+
+/// An authorization URL whose own query names no reserved parameter.
+fn authorization_url(url: Option<&str>) -> Checked {
+    const FIELD: &str = "authorization_url";
+    validate::opt_secure_url(FIELD, url)?;
+    let query = url
+        .and_then(|url| url.split('#').next())
+        .and_then(|url| url.split_once('?'))
+        .map_or("", |(_, query)| query);
+    for pair in query.split('&') {
+        let name = percent_decoded(pair.split('=').next().unwrap_or_default());
+        if let Some(name) = reserved(&name) {
+            return Err(reserved_error(FIELD, name));
+        }
+    }
+    Ok(())
+}
+
+/// A query parameter's name as a provider reads it: `+` a space, `%xx` its byte.
+fn percent_decoded(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        let hex = bytes
+            .get(at + 1..at + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (byte, hex) {
+            (b'%', Some(decoded)) => {
+                out.push(decoded);
+                at += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                at += 1;
+            }
+            _ => {
+                out.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
 
 /// `POST /v1/admin/sites/{site}/provider_configs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -124,7 +193,7 @@ impl CreateProviderConfigParams {
         config_key(&self.key)?;
         validate::label("provider", &self.provider)?;
         validate::secure_url("token_url", &self.token_url)?;
-        validate::opt_secure_url("authorization_url", self.authorization_url.as_deref())?;
+        authorization_url(self.authorization_url.as_deref())?;
         authorization_params(&self.authorization_params)?;
         client_credential("client_id", &self.client_id)?;
         client_credential("client_secret", self.client_secret.expose())?;
@@ -171,7 +240,7 @@ impl UpdateProviderConfigParams {
     pub fn validate(&self) -> Checked {
         validate::opt_label("provider", self.provider.as_deref())?;
         validate::opt_secure_url("token_url", self.token_url.as_deref())?;
-        validate::opt_secure_url("authorization_url", self.authorization_url.as_deref())?;
+        authorization_url(self.authorization_url.as_deref())?;
         if let Some(params) = &self.authorization_params {
             authorization_params(params)?;
         }
@@ -241,16 +310,8 @@ fn authorization_params(params: &BTreeMap<String, String>) -> Checked {
     for (name, value) in params {
         validate::label(FIELD, name)?;
         validate::text(FIELD, value, validate::MAX_URL)?;
-        if RESERVED_AUTHORIZATION_PARAMS.contains(&name.as_str()) {
-            return Err(FieldError::new(
-                FIELD,
-                [
-                    "must not set ",
-                    name,
-                    ": credport writes it (the scopes come from scopes)",
-                ]
-                .concat(),
-            ));
+        if reserved(name).is_some() {
+            return Err(reserved_error(FIELD, name));
         }
     }
     Ok(())
@@ -311,6 +372,32 @@ mod tests {
         ] {
             let error = validate::secure_url("token_url", bad).unwrap_err();
             assert_eq!(error.field, "token_url", "{bad}");
+        }
+    }
+
+    /// credport's own authorization parameters are set by credport alone, whatever their case,
+    /// and wherever else they might come from (the authorization URL's own query included).
+    #[test]
+    fn credports_own_authorization_parameters_cannot_be_set() {
+        let with = |url: &str, name: &str| UpdateProviderConfigParams {
+            authorization_url: Some(url.to_owned()),
+            authorization_params: Some(BTreeMap::from([(name.to_owned(), "x".to_owned())])),
+            ..Default::default()
+        };
+        let plain = "https://p.example/authorize?tenant=a";
+        assert!(with(plain, "access_type").validate().is_ok());
+        for name in ["redirect_uri", "Redirect_URI", "STATE", "response_mode"] {
+            let error = with(plain, name).validate().unwrap_err();
+            assert_eq!(error.field, "authorization_params", "{name}");
+        }
+        for url in [
+            "https://p.example/authorize?redirect_uri=https://evil.example/cb",
+            "https://p.example/authorize?a=1&State=x",
+            "https://p.example/authorize?redirect%5Furi=x",
+            "https://p.example/authorize?response_mode=form_post",
+        ] {
+            let error = with(url, "access_type").validate().unwrap_err();
+            assert_eq!(error.field, "authorization_url", "{url}");
         }
     }
 }

@@ -588,7 +588,7 @@ async fn exchange(
     };
     let now = clock::now();
     let scopes = match tokens.scope.as_deref() {
-        Some(granted) => granted.split_whitespace().map(str::to_owned).collect(),
+        Some(granted) => granted_scopes(granted),
         None => client.scopes.clone(),
     };
     let expires_at = clock::format_opt(tokens.expires_in.map(|s| now + s));
@@ -699,6 +699,16 @@ async fn keep_refresh_token(
     Ok(())
 }
 
+/// The scopes of a token answer's `scope`: space-separated (RFC 6749 §3.3), or comma-separated
+/// as GitHub, Slack and Facebook answer.
+fn granted_scopes(granted: &str) -> Vec<String> {
+    granted
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|scope| !scope.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Where the browser goes once the session has ended.
 fn finished(taken: &Taken, outcome: &Result<Made, ConnectError>) -> Step {
     if let Some(url) = &taken.return_url {
@@ -735,4 +745,17 @@ fn capitalised(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::granted_scopes;
+
+    #[test]
+    fn granted_scopes_are_split_at_spaces_and_commas() {
+        assert_eq!(granted_scopes("openid email"), ["openid", "email"]);
+        assert_eq!(granted_scopes("repo,gist"), ["repo", "gist"]);
+        assert_eq!(granted_scopes(" a, b  c "), ["a", "b", "c"]);
+        assert!(granted_scopes("").is_empty());
+    }
 }
