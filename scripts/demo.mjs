@@ -55,9 +55,17 @@ async function call(url, token, method, path, body) {
   return json;
 }
 
-/** A GET as a browser makes it: redirects not followed, so that each step can be shown. */
+/** The browser's cookies: credport takes a connect's answer only in the browser that opened its link. */
+const cookies = new Map();
+
+/** A GET as a browser makes it: redirects not followed, so that each step can be shown; cookies sent and kept. */
 async function visit(url) {
-  const response = await fetch(url, { redirect: 'manual' });
+  const cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  const response = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  for (const set of response.headers.getSetCookie()) {
+    const [name, value] = set.split(';')[0].split('=');
+    cookies.set(name, value);
+  }
   return { status: response.status, location: response.headers.get('location'), text: await response.text() };
 }
 

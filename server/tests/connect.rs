@@ -994,3 +994,27 @@ async fn a_re_authorization_during_a_refresh_keeps_the_rotated_refresh_token() {
     let stored = setup.credentials("").await.ok(200).clone();
     assert_eq!(stored["fields"]["refresh_token"], rotated.as_str());
 }
+
+/// The provider's answer counts only in the browser that opened the link (RFC 9700 §4.7.1):
+/// someone who opens their own link and has another person approve at the provider (sending
+/// them the provider's page) gets nothing; the state is not spent, and the session's own
+/// browser still finishes it.
+#[tokio::test]
+async fn an_answer_in_another_browser_is_refused_and_changes_nothing() {
+    let server = Server::shared();
+    let setup = Setup::new(server, "client_secret_basic").await;
+    let session = setup.session(json!({})).await;
+    let callback = setup.authorize(session["url"].as_str().unwrap()).await;
+    let opened = browse(session["url"].as_str().unwrap()).await;
+    assert_eq!(opened.status, 410, "the link is spent");
+
+    let elsewhere = common::Cookies::default();
+    let refused = common::browse_in(&elsewhere, &callback).await;
+    assert!(own_page(&refused, 400).contains("in this browser"));
+    let id = session["id"].as_str().unwrap();
+    assert_eq!(setup.get_session(id).await["status"], "pending");
+    assert_eq!(setup.provider.call_count(), 0, "no code exchanged");
+
+    own_page(&browse(&callback).await, 200);
+    assert_eq!(setup.get_session(id).await["status"], "succeeded");
+}

@@ -316,7 +316,9 @@ describe('a site', () => {
     assert.equal(authorize.searchParams.get('access_type'), 'offline');
     const callback = new URL(authorize.searchParams.get('redirect_uri'));
     callback.search = new URLSearchParams({ code: 'the-code', state: authorize.searchParams.get('state') }).toString();
-    const landed = await fetch(callback, { redirect: 'manual' });
+    // The browser that opened the link: its cookie goes with the answer.
+    const cookie = opened.headers.getSetCookie()[0].split(';')[0];
+    const landed = await fetch(callback, { redirect: 'manual', headers: { cookie } });
     assert.equal(landed.status, 200, await landed.text());
 
     const done = await site.connectSessions.get(session.id);

@@ -56,9 +56,17 @@ after(async () => {
   await provider?.stop();
 });
 
-/** A GET as a browser makes it, redirects not followed. */
+/** The browser's cookies (credport binds a connect's answer to the browser that opened its link). */
+const cookies = new Map();
+
+/** A GET as a browser makes it, redirects not followed, its cookies sent and kept. */
 async function visit(url) {
-  const response = await fetch(url, { redirect: 'manual' });
+  const cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  const response = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  for (const set of response.headers.getSetCookie()) {
+    const [name, value] = set.split(';')[0].split('=');
+    cookies.set(name, value);
+  }
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 

@@ -212,8 +212,9 @@ fn not_found_as_invalid(error: ApiError, field: &str, message: &str) -> ApiError
 
 /// Where the browser goes next.
 pub enum Step {
-    /// 302 to the provider's authorization endpoint.
-    Authorize(String),
+    /// 302 to the provider's authorization endpoint, setting the cookie (a `Set-Cookie` value)
+    /// that binds the state to this browser.
+    Authorize { url: String, cookie: String },
     /// 303 back to the session's `return_url`, with the outcome in its query.
     Return(String),
     /// A page of credport-server's own.
@@ -282,12 +283,21 @@ pub async fn open_link(connector: &Connector, link: String) -> Result<Step, ApiE
         Err(step) => return Ok(step),
     };
     tracing::info!(connect_session = %opened.id, "connect link opened; sending the browser to the provider");
-    Ok(Step::Authorize(authorization_request(
-        &client,
-        &connector.redirect_uri(),
-        &state,
-        &challenge,
-    )))
+    let (name, value) = pkce::browser_cookie(&connector.keys, &state);
+    let secure = if connector.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    Ok(Step::Authorize {
+        url: authorization_request(&client, &connector.redirect_uri(), &state, &challenge),
+        // Lax: sent with the provider's top-level redirect back to the callback, not with
+        // another site's requests.
+        cookie: format!(
+            "{name}={value}; Path=/oauth/callback; Max-Age={LIFETIME_SECONDS}; HttpOnly; \
+             SameSite=Lax{secure}"
+        ),
+    })
 }
 
 /// The authorization request URL (RFC 6749 §4.1.1 with RFC 7636 §4.3).
@@ -344,7 +354,10 @@ fn refused_state(refusal: Option<Refusal>) -> Step {
         None => {
             "This page expects the provider's answer to a connect, with its state; it had none."
         }
-        Some(Refusal::Unknown) => "This answer does not belong to any connect in progress.",
+        Some(Refusal::Unknown) => {
+            "This answer does not belong to any connect in progress in this browser (a connect \
+             is answered in the browser that opened its link: open the link again there)."
+        }
         Some(Refusal::Used) => "This connect has already been answered; an answer counts once.",
         Some(Refusal::Expired) => {
             "This connect has expired; the provider must answer within 10 minutes. Start again."
@@ -395,10 +408,12 @@ impl Answered {
 }
 
 /// `GET /oauth/callback`: takes the state once, then exchanges the code and stores the
-/// connection, or records why not. A state that cannot be taken changes nothing.
+/// connection, or records why not. A state that cannot be taken changes nothing; nor does one
+/// answered to a browser other than the one that opened the link (without its `cookies`).
 pub async fn callback(
     connector: &Connector,
     query: &str,
+    cookies: &str,
     context: &Context,
 ) -> Result<Step, ApiError> {
     let Some(answered) = Answered::parse(query) else {
@@ -412,6 +427,10 @@ pub async fn callback(
         let refusal = answered.state.as_ref().map(|_| Refusal::Unknown);
         return Ok(refused_state(refusal));
     };
+    // Without it, a guess and a state from another browser read alike: neither is taken.
+    if !opened_here(&connector.keys, &state, cookies) {
+        return Ok(refused_state(Some(Refusal::Unknown)));
+    }
     let keys = Arc::clone(&connector.keys);
     let state_hash = pkce::state_hash(&keys, &state);
     let taken = connector
@@ -697,6 +716,16 @@ async fn keep_refresh_token(
         credentials.fields.insert("refresh_token".into(), token);
     }
     Ok(())
+}
+
+/// Whether the `Cookie` header `cookies` holds the cookie [`open_link`] set for `state`.
+fn opened_here(keys: &Keys, state: &str, cookies: &str) -> bool {
+    let (name, value) = pkce::browser_cookie(keys, state);
+    cookies.split(';').any(|pair| {
+        pair.trim()
+            .split_once('=')
+            .is_some_and(|(n, v)| n == name && crypto::hashes_equal(v.as_bytes(), value.as_bytes()))
+    })
 }
 
 /// The scopes of a token answer's `scope`: space-separated (RFC 6749 §3.3), or comma-separated

@@ -28,6 +28,18 @@ pub fn link_hash(keys: &Keys, link: &str) -> [u8; 32] {
     keys.lookup_hash(&["connect-link:", link].concat())
 }
 
+/// The cookie that binds a state to the browser that opened the link (RFC 9700 §4.7.1: a
+/// callback from another browser, which a person was tricked into approving in with a
+/// provider URL from someone else's session, is refused). Its name and value are both of the
+/// state's keyed hash, so the callback knows which cookie to ask for, and nobody makes one
+/// without the server's key; nothing is stored for it.
+pub fn browser_cookie(keys: &Keys, state: &str) -> (String, String) {
+    let hash = keys.lookup_hash(&["connect-browser:", state].concat());
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    let (name, value) = hex.split_at(12);
+    (format!("credport_connect_{name}"), value.to_owned())
+}
+
 /// The keyed hash a state is stored and found under.
 pub fn state_hash(keys: &Keys, state: &str) -> [u8; 32] {
     keys.lookup_hash(&["connect-state:", state].concat())

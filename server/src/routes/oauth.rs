@@ -5,7 +5,7 @@
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 
@@ -33,11 +33,17 @@ pub async fn callback(
     State(app): State<App>,
     client: Option<Extension<ClientAddr>>,
     origin: Option<Extension<Origin>>,
+    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = query.unwrap_or_default();
+    let cookies: Vec<&str> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
     let context = Context::connect(origin.map(|o| o.0).unwrap_or_default());
-    let step = connect::callback(&app.connector, &query, &context).await;
+    let step = connect::callback(&app.connector, &query, &cookies.join("; "), &context).await;
     respond(&app, client, step)
 }
 
@@ -47,7 +53,13 @@ fn respond(
     step: Result<Step, ApiError>,
 ) -> Response {
     let mut response = match step {
-        Ok(Step::Authorize(url)) => redirect(StatusCode::FOUND, &url),
+        Ok(Step::Authorize { url, cookie }) => {
+            let mut response = redirect(StatusCode::FOUND, &url);
+            if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            response
+        }
         Ok(Step::Return(url)) => redirect(StatusCode::SEE_OTHER, &url),
         Ok(Step::Page(page)) => html(&page),
         // A link or state matching nothing counts as a wrong token does (`crate::auth`): past a

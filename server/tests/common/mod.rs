@@ -10,6 +10,7 @@
 pub mod provider;
 pub mod receiver;
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -524,11 +525,42 @@ impl Res {
 
 /// A `GET` as a browser makes it: no token, no cookies, redirects not followed.
 pub async fn browse(url: &str) -> Res {
+    browse_in(&BROWSER, url).await
+}
+
+/// The cookies of one browser: name and value (every test's connect sets its own, under a name
+/// of its own; paths and lifetimes are not the tests' concern).
+pub type Cookies = Mutex<HashMap<String, String>>;
+
+/// The browser [`browse`] is: one for the whole test binary.
+static BROWSER: std::sync::LazyLock<Cookies> = std::sync::LazyLock::new(Cookies::default);
+
+/// A GET by the browser `cookies` keeps: it sends them, and keeps what the answer sets.
+pub async fn browse_in(cookies: &Cookies, url: &str) -> Res {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let response = client.get(url).send().await.unwrap();
+    let sent: Vec<String> = cookies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    let mut request = client.get(url);
+    if !sent.is_empty() {
+        request = request.header("cookie", sent.join("; "));
+    }
+    let response = request.send().await.unwrap();
+    for set in response.headers().get_all("set-cookie") {
+        let pair = set.to_str().unwrap().split(';').next().unwrap();
+        if let Some((name, value)) = pair.split_once('=') {
+            cookies
+                .lock()
+                .unwrap()
+                .insert(name.to_owned(), value.to_owned());
+        }
+    }
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let text = response.text().await.unwrap();
