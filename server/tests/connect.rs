@@ -564,6 +564,15 @@ async fn a_link_works_once_and_for_ten_minutes() {
     assert_eq!(failed["status"], "failed");
     assert_eq!(failed["error"]["code"], "provider_config_changed");
     assert!(setup.provider.authorizations().is_empty());
+    // ... and says so in the log, as a session failed at the callback does.
+    let id = session["id"].as_str().unwrap();
+    let events = setup.events().await;
+    let failures: Vec<_> = events
+        .iter()
+        .filter(|(kind, target, _)| kind == "connect.failed" && target == id)
+        .collect();
+    assert_eq!(failures.len(), 1, "{events:?}");
+    assert_eq!(failures[0].2["code"], "provider_config_changed");
 }
 
 #[tokio::test]

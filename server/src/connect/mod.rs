@@ -226,7 +226,11 @@ pub enum Step {
 
 /// `GET /oauth/connect/{link}`: opens the link once and sends the browser to the provider with
 /// a new state and PKCE challenge.
-pub async fn open_link(connector: &Connector, link: String) -> Result<Step, ApiError> {
+pub async fn open_link(
+    connector: &Connector,
+    link: String,
+    context: &Context,
+) -> Result<Step, ApiError> {
     if !pkce::is_token(&link) {
         return Ok(refused_link(Refusal::Unknown));
     }
@@ -235,6 +239,7 @@ pub async fn open_link(connector: &Connector, link: String) -> Result<Step, ApiE
     let challenge = pkce::challenge(verifier.expose());
     let keys = Arc::clone(&connector.keys);
     let state_hash = pkce::state_hash(&keys, &state);
+    let context = context.clone();
     let opened = connector
         .db
         .write(move |conn| {
@@ -268,6 +273,8 @@ pub async fn open_link(connector: &Connector, link: String) -> Result<Step, ApiE
                     _ => {
                         let error = config_gone();
                         store::connect_sessions::finish(conn, &opened.id, Err(&error), now).await?;
+                        let change = failed_change(&opened.id, &error);
+                        context.record(conn, &opened.site_id, change, now).await?;
                         Ok(Err(Step::Page(Page::new(
                             409,
                             "This connect cannot go on",
@@ -517,12 +524,17 @@ async fn fail(
             Box::pin(async move {
                 let now = clock::now();
                 store::connect_sessions::finish(conn, &id, Err(&error), now).await?;
-                let change = Change::new("connect.failed", "connect_session", &id)
-                    .with("code", error.code.as_str());
-                context.record(conn, &site, change, now).await
+                context
+                    .record(conn, &site, failed_change(&id, &error), now)
+                    .await
             })
         })
         .await
+}
+
+/// The event of connect session `id` ending in `error`.
+fn failed_change(id: &str, error: &ConnectError) -> Change {
+    Change::new("connect.failed", "connect_session", id).with("code", error.code.as_str())
 }
 
 /// What the provider's answer itself says against going on: another issuer (checked first: an

@@ -21,10 +21,12 @@ use crate::events::{Context, Origin};
 pub async fn connect(
     State(app): State<App>,
     client: Option<Extension<ClientAddr>>,
+    origin: Option<Extension<Origin>>,
     link: Result<Path<String>, PathRejection>,
 ) -> Response {
     let link = link.map(|Path(link)| link).unwrap_or_default();
-    let step = connect::open_link(&app.connector, link).await;
+    let context = Context::connect(origin.map(|o| o.0).unwrap_or_default());
+    let step = connect::open_link(&app.connector, link, &context).await;
     respond(&app, client, step)
 }
 
