@@ -1027,3 +1027,39 @@ async fn an_answer_in_another_browser_is_refused_and_changes_nothing() {
     own_page(&browse(&callback).await, 200);
     assert_eq!(setup.get_session(id).await["status"], "succeeded");
 }
+
+/// A connection the database will not store after the code was exchanged (SQLite; a trigger of
+/// the test's own refuses it): the session fails with `store_failed`, says so in the log, and
+/// the person is sent back to the return URL with the error, as for any other failure.
+#[tokio::test]
+async fn a_connection_that_cannot_be_stored_fails_the_session_and_sends_the_person_back() {
+    if common::on_postgres() {
+        return;
+    }
+    let server = Server::start();
+    let setup = Setup::new(&server, "client_secret_post").await;
+    common::execute_sql(
+        &server.database,
+        "CREATE TRIGGER refuse_connections BEFORE INSERT ON connections \
+         BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+    );
+    let return_url = format!("{}/done", server.url);
+    let (session, done) = setup.connect(json!({ "return_url": return_url })).await;
+    assert_eq!(done.status, 303, "{}", done.text);
+    let outcome = query_of(&location(&done));
+    assert_eq!(outcome["result"], "error");
+    assert_eq!(outcome["error"], "store_failed");
+    let id = session["id"].as_str().unwrap();
+    let failed = setup.get_session(id).await;
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["error"]["code"], "store_failed");
+    let events = setup.events().await;
+    assert!(
+        events
+            .iter()
+            .any(|(kind, target, data)| kind == "connect.failed"
+                && target == id
+                && data["code"] == "store_failed"),
+        "{events:?}"
+    );
+}

@@ -475,18 +475,14 @@ pub async fn callback(
                 match exchange(connector, &taken, &client, code, context.clone()).await {
                     Ok(outcome) => outcome,
                     Err(failure) => {
-                        // The state is spent: the session ends failed, so that it reads as
-                        // what happened rather than pending until it expires. If the database
-                        // refuses this write too, the session expires as it is.
-                        let error = ConnectError {
+                        // The state is spent: the session ends failed (below), so that it
+                        // reads as what happened rather than pending until it expires, and
+                        // the person is sent back with the error as for any other failure.
+                        tracing::error!(connect_session = %taken.id, error = %failure, "the connection could not be stored");
+                        Err(ConnectError {
                             code: "store_failed".into(),
                             message: "credport-server could not store the connection".into(),
-                        };
-                        if let Err(e) = fail(connector, &taken, error, context).await {
-                            tracing::warn!(connect_session = %taken.id, error = %e, "connect failure not recorded");
-                        }
-                        metrics::outcome(Event::Connect, "failed");
-                        return Err(failure);
+                        })
                     }
                 }
             }
