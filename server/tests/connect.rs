@@ -379,6 +379,14 @@ async fn provider_configurations_answer_the_redirect_uri_of_the_public_url() {
     let opened = browse(&link.replacen(public, &server.url, 1)).await;
     assert_eq!(opened.status, 302, "{}", opened.text);
     assert_eq!(query_of(&location(&opened))["redirect_uri"], redirect_uri);
+    // The browser's cookie for the answer goes to the callback's public path, and only over
+    // https (the public URL's).
+    let cookie = opened.header("set-cookie").unwrap();
+    assert!(cookie.contains("; Path=/base/oauth/callback;"), "{cookie}");
+    assert!(
+        cookie.contains("; HttpOnly; SameSite=Lax; Secure"),
+        "{cookie}"
+    );
 
     // Read-only: a request that sends it is refused, as any field the request does not have.
     let mut body = setup

@@ -291,19 +291,24 @@ pub async fn open_link(
     };
     tracing::info!(connect_session = %opened.id, "connect link opened; sending the browser to the provider");
     let (name, value) = pkce::browser_cookie(&connector.keys, &state);
-    let secure = if connector.public_url.starts_with("https://") {
+    let redirect_uri = connector.redirect_uri();
+    let secure = if redirect_uri.starts_with("https://") {
         "; Secure"
     } else {
         ""
     };
+    // The callback's path as browsers reach it (behind a proxy, under the public URL's own).
+    let path = redirect_uri
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
+        .unwrap_or("/oauth/callback");
     Ok(Step::Authorize {
-        url: authorization_request(&client, &connector.redirect_uri(), &state, &challenge),
         // Lax: sent with the provider's top-level redirect back to the callback, not with
         // another site's requests.
         cookie: format!(
-            "{name}={value}; Path=/oauth/callback; Max-Age={LIFETIME_SECONDS}; HttpOnly; \
-             SameSite=Lax{secure}"
+            "{name}={value}; Path={path}; Max-Age={LIFETIME_SECONDS}; HttpOnly; SameSite=Lax{secure}"
         ),
+        url: authorization_request(&client, &redirect_uri, &state, &challenge),
     })
 }
 
