@@ -147,16 +147,9 @@ async fn the_rate_limit_is_counted_once_per_user_across_instances() {
     let site = apis[0].site().await;
     // A second token of the same user: the limit is the user's, whichever token and instance.
     let second = apis[1]
-        .admin(
-            "POST",
-            &format!("/v1/admin/sites/{}/personal_access_tokens", site.id),
-            Some(json!({ "user_id": site.user, "name": "second token" })),
-        )
+        .token_for(&site.id, &site.user, "second token")
         .await;
-    let tokens = [
-        site.token.clone(),
-        second.ok(201)["token"].as_str().unwrap().to_owned(),
-    ];
+    let tokens = [site.token.clone(), second];
     // Let the bucket the set-up used refill.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let started = std::time::Instant::now();

@@ -490,14 +490,7 @@ async fn a_revoked_token_spends_nothing_of_its_users_rate_limit() {
     let server = Server::start_with(Options::default().env("CREDPORT_RATE_LIMIT", "5"));
     let api = server.api();
     let site = api.site_with("revoked-user", None).await;
-    let other = api
-        .admin(
-            "POST",
-            &format!("/v1/admin/sites/{}/personal_access_tokens", site.id),
-            Some(serde_json::json!({ "user_id": "revoked-user", "name": "other" })),
-        )
-        .await;
-    let other = other.ok(201)["token"].as_str().unwrap().to_owned();
+    let other = api.token_for(&site.id, "revoked-user", "other").await;
     // Used once, so the server knows whose it is; then revoked.
     api.get(&site.token, "/v1/api_keys").await.ok(200);
     api.admin(
@@ -541,23 +534,9 @@ async fn a_users_tokens_share_one_rate_limit() {
     let site = api.site_with("many-tokens", None).await;
     let mut tokens = vec![site.token.clone()];
     for name in ["second", "third", "fourth", "fifth"] {
-        let made = api
-            .admin(
-                "POST",
-                &format!("/v1/admin/sites/{}/personal_access_tokens", site.id),
-                Some(serde_json::json!({ "user_id": "many-tokens", "name": name })),
-            )
-            .await;
-        tokens.push(made.ok(201)["token"].as_str().unwrap().to_owned());
+        tokens.push(api.token_for(&site.id, "many-tokens", name).await);
     }
-    let neighbour = api
-        .admin(
-            "POST",
-            &format!("/v1/admin/sites/{}/personal_access_tokens", site.id),
-            Some(serde_json::json!({ "user_id": "neighbour", "name": "n" })),
-        )
-        .await;
-    let neighbour = neighbour.ok(201)["token"].as_str().unwrap().to_owned();
+    let neighbour = api.token_for(&site.id, "neighbour", "n").await;
     // Twenty requests at once over five tokens: four each, within a per-token budget of ten,
     // but twenty for the one user. The bucket refills ten a second while they run: at most
     // that many more pass (counted per token, all twenty would).

@@ -687,6 +687,18 @@ impl Api {
         }
     }
 
+    /// Another token, made by the admin, for `user` of site `site_id`: its secret.
+    pub async fn token_for(&self, site_id: &str, user: &str, name: &str) -> String {
+        let made = self
+            .admin(
+                "POST",
+                &format!("/v1/admin/sites/{site_id}/personal_access_tokens"),
+                Some(json!({ "user_id": user, "name": name })),
+            )
+            .await;
+        made.ok(201)["token"].as_str().unwrap().to_owned()
+    }
+
     pub async fn site(&self) -> Site {
         self.site_with("user-1", None).await
     }
