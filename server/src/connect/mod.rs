@@ -272,9 +272,12 @@ pub async fn open_link(
                     Some(client) if client.authorization_url.is_some() => Ok(Ok((opened, client))),
                     _ => {
                         let error = config_gone();
-                        store::connect_sessions::finish(conn, &opened.id, Err(&error), now).await?;
-                        let change = failed_change(&opened.id, &error);
-                        context.record(conn, &opened.site_id, change, now).await?;
+                        if store::connect_sessions::finish(conn, &opened.id, Err(&error), now)
+                            .await?
+                        {
+                            let change = failed_change(&opened.id, &error);
+                            context.record(conn, &opened.site_id, change, now).await?;
+                        }
                         Ok(Err(Step::Page(Page::new(
                             409,
                             "This connect cannot go on",
@@ -524,7 +527,10 @@ async fn fail(
         .write(move |conn| {
             Box::pin(async move {
                 let now = clock::now();
-                store::connect_sessions::finish(conn, &id, Err(&error), now).await?;
+                // A session ended already (its end committed, its answer lost) is no event again.
+                if !store::connect_sessions::finish(conn, &id, Err(&error), now).await? {
+                    return Ok(());
+                }
                 context
                     .record(conn, &site, failed_change(&id, &error), now)
                     .await

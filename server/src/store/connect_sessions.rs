@@ -241,13 +241,14 @@ pub async fn take_state(
 }
 
 /// Ends a pending session: succeeded with `connection_id`, or failed with `error`. The
-/// verifier is wiped either way. A session that has ended already stays as it is.
+/// verifier is wiped either way. A session that has ended already stays as it is. Whether it
+/// ended it.
 pub async fn finish(
     conn: &Conn<'_>,
     id: &str,
     outcome: Result<&str, &ConnectError>,
     now: i64,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let (status, connection_id, error) = match outcome {
         Ok(connection_id) => ("succeeded", Some(connection_id), None),
         Err(error) => ("failed", None, Some(to_json(error)?)),
@@ -264,8 +265,8 @@ pub async fn finish(
             now.into(),
         ],
     )
-    .await?;
-    Ok(())
+    .await
+    .map(|ended| ended == 1)
 }
 
 /// Wipes the PKCE verifiers of sessions that expired without ending (the link opened, the
