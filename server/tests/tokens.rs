@@ -724,3 +724,54 @@ async fn tokens_made_and_revoked_with_an_idempotency_key_check_the_token_in_that
         .await
         .error(401, "unauthenticated");
 }
+
+/// Two tokens of one user revoking each other at once (PostgreSQL): both answer. Each request
+/// also records its own token's use, which waits for no other transaction. Another client
+/// holds both rows until both revokes wait on them.
+#[tokio::test]
+async fn two_tokens_revoking_each_other_at_once_both_answer() {
+    if !common::on_postgres() {
+        return;
+    }
+    let server = Server::start();
+    let api = server.api();
+    let site = api.site().await;
+    let other = api.token_for(&site.id, &site.user, "other").await;
+    let listed = api.get(&other, "/v1/personal_access_tokens").await;
+    let other_id = listed.ok(200)["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "other")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Both seen by the server, their last use a minute ago: each revoke records its token's use.
+    api.get(&site.token, "/v1/api_keys").await.ok(200);
+    let ids = format!("'{}', '{other_id}'", site.token_id);
+    common::psql(
+        server.database.to_str().unwrap(),
+        &format!(
+            "UPDATE personal_access_tokens SET last_used_at = last_used_at - 60 WHERE id IN ({ids})"
+        ),
+    );
+    let held = common::Held::begin(
+        &server,
+        &format!("SELECT 1 FROM personal_access_tokens WHERE id IN ({ids}) FOR SHARE;"),
+    )
+    .await;
+    let revoke = |token: String, id: String| {
+        let api = api.clone();
+        tokio::spawn(async move {
+            let path = format!("/v1/personal_access_tokens/{id}/revoke");
+            api.post(&token, &path, json!({})).await
+        })
+    };
+    let a = revoke(site.token.clone(), other_id.clone());
+    let b = revoke(other.clone(), site.token_id.clone());
+    held.wait_for_waiters(2).await;
+    held.commit();
+    a.await.unwrap().ok(200);
+    b.await.unwrap().ok(200);
+}

@@ -309,11 +309,15 @@ impl Presented {
                     if !owner.scopes.contains(&scope) {
                         return Ok(Err(Refusal::MissingScope));
                     }
-                    if needs_touch(&owner, now) {
-                        store::tokens::touch(conn, &owner.token_id, now).await?;
-                    }
+                    let touch = needs_touch(&owner, now).then(|| owner.token_id.clone());
                     let caller = Caller::acting(owner, origin);
                     let out = work(conn, &caller).await?;
+                    // After the work, and skipped if another transaction holds the token's row
+                    // (`touch`): a token revoking another of its user's tokens while that one
+                    // revokes it would otherwise hold its own row and wait for the other's.
+                    if let Some(token_id) = touch {
+                        store::tokens::touch(conn, &token_id, now).await?;
+                    }
                     Ok(Ok((caller, out)))
                 })
             })

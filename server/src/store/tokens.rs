@@ -7,7 +7,7 @@ use credport_model::{
 
 use super::{instant, json_column, opt_instant, to_json};
 use crate::crypto::{self, Keys, TOKEN_PREFIX};
-use crate::db::sql::{Conn, Row};
+use crate::db::sql::{Conn, Dialect, Row};
 use crate::error::ApiError;
 
 const COLUMNS: &str = "id, user_id, name, scopes, revoked_by, created_at, updated_at, \
@@ -179,13 +179,23 @@ pub async fn authenticate(
     Ok(owner.flatten())
 }
 
-/// Records a use of the token at `now`; a no-op if one was recorded this second already.
+/// Records a use of the token at `now`; a no-op if one was recorded this second already, or
+/// (PostgreSQL) if another transaction holds the token's row.
 pub async fn touch(conn: &Conn<'_>, token_id: &str, now: i64) -> Result<(), ApiError> {
-    conn.execute(
-        "UPDATE personal_access_tokens SET last_used_at = ?2
-         WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
-        &[token_id.into(), now.into()],
-    )
-    .await?;
+    let sql = match conn.dialect() {
+        Dialect::Sqlite => {
+            "UPDATE personal_access_tokens SET last_used_at = ?2
+             WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)"
+        }
+        // Bookkeeping never waits: a row another transaction holds (revoking the token, or
+        // touching it for a request of its own) is left for the next request.
+        Dialect::Postgres => {
+            "UPDATE personal_access_tokens SET last_used_at = ?2
+             WHERE id = (SELECT id FROM personal_access_tokens
+                 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)
+                 FOR NO KEY UPDATE SKIP LOCKED)"
+        }
+    };
+    conn.execute(sql, &[token_id.into(), now.into()]).await?;
     Ok(())
 }
