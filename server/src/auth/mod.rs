@@ -277,8 +277,9 @@ impl Presented {
     /// for the events). A token seen before is counted against its user's rate limit before the
     /// transaction (whose a token is never changes), so that a request refused for it writes
     /// nothing, and forgotten if the transaction refuses it; one seen for the first time is
-    /// checked first, as [`Presented::authenticate`] does. The token's `last_used_at` (once a second) is written with the work, and so is
-    /// rolled back with it when the work fails: the next request that succeeds writes it.
+    /// checked first, as [`Presented::authenticate`] does. The token's `last_used_at` (once a
+    /// second) is written after the work, in its transaction, and so is rolled back with it
+    /// when the work fails: the next request that succeeds writes it.
     pub async fn write<T, F>(self, scope: Scope, work: F) -> Result<(Caller, T), ApiError>
     where
         T: Send + 'static,

@@ -6,7 +6,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::db::sql::{Conn, Dialect, Row};
+use crate::db::sql::{self, Conn, Dialect, Row};
 use crate::error::ApiError;
 
 pub mod api_keys;
@@ -45,18 +45,24 @@ pub async fn lock_row(
     site_id: &str,
     key: &str,
 ) -> Result<(), ApiError> {
-    if conn.dialect() == Dialect::Sqlite {
-        return Ok(());
-    }
     let (table, key_column) = match row {
         Updated::Connection => ("connections", "id"),
         Updated::ProviderConfig => ("provider_configs", "key"),
         Updated::WebhookEndpoint => ("webhook_endpoints", "id"),
         Updated::ApiKey => ("api_keys", "id"),
     };
+    let found = format!("{table} WHERE site_id = ?1 AND {key_column} = ?2");
+    lock_rows(conn, &found, &[site_id.into(), key.into()]).await
+}
+
+/// Locks the rows of `SELECT 1 FROM {found}` as an `UPDATE` of no key would, on PostgreSQL;
+/// nothing on SQLite, whose one writer runs writes one after another.
+async fn lock_rows(conn: &Conn<'_>, found: &str, args: &[sql::Value]) -> Result<(), ApiError> {
+    if conn.dialect() == Dialect::Sqlite {
+        return Ok(());
+    }
     let lock = conn.dialect().update_lock();
-    let sql = format!("SELECT 1 FROM {table} WHERE site_id = ?1 AND {key_column} = ?2{lock}");
-    conn.query_opt(&sql, &[site_id.into(), key.into()], |_| Ok(()))
+    conn.query(&format!("SELECT 1 FROM {found}{lock}"), args, |_| Ok(()))
         .await
         .map(drop)
 }

@@ -150,14 +150,7 @@ pub async fn delete(conn: &Conn<'_>, site_id: &str, id: &str) -> Result<(), ApiE
 /// Locks endpoint `id`'s row as an update of it would (PostgreSQL; nothing to do on SQLite),
 /// before a delivery's outcome is written ([`crate::events::outbox::finish`]).
 pub async fn lock(conn: &Conn<'_>, id: &str) -> Result<(), ApiError> {
-    let lock = conn.dialect().update_lock();
-    if lock.is_empty() {
-        return Ok(());
-    }
-    let sql = format!("SELECT 1 FROM webhook_endpoints WHERE id = ?1{lock}");
-    conn.query_opt(&sql, &[id.into()], |_| Ok(()))
-        .await
-        .map(drop)
+    super::lock_rows(conn, "webhook_endpoints WHERE id = ?1", &[id.into()]).await
 }
 
 /// The site's enabled endpoints and the types each wants.
