@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { browser } from './browser.mjs';
 import { startStandInProvider } from './demo-provider.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,19 +56,8 @@ async function call(url, token, method, path, body) {
   return json;
 }
 
-/** The browser's cookies: credport takes a connect's answer only in the browser that opened its link. */
-const cookies = new Map();
-
-/** A GET as a browser makes it: redirects not followed, so that each step can be shown; cookies sent and kept. */
-async function visit(url) {
-  const cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  const response = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-  for (const set of response.headers.getSetCookie()) {
-    const [name, value] = set.split(';')[0].split('=');
-    cookies.set(name, value);
-  }
-  return { status: response.status, location: response.headers.get('location'), text: await response.text() };
-}
+/** The person's browser: each step of the connect is shown. */
+const visit = browser();
 
 /** A person connects google: a connect session, its link followed, approval on the stand-in's
  * consent page, credport-server's own page at the end; then the new connection, refreshed. */

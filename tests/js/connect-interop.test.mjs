@@ -14,6 +14,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OAuth2Server } from 'oauth2-mock-server';
+import { browser } from '../../scripts/browser.mjs';
 import { importEsm, startServer } from './harness.mjs';
 
 let sdk, provider, server, site;
@@ -56,19 +57,8 @@ after(async () => {
   await provider?.stop();
 });
 
-/** The browser's cookies (credport binds a connect's answer to the browser that opened its link). */
-const cookies = new Map();
-
-/** A GET as a browser makes it, redirects not followed, its cookies sent and kept. */
-async function visit(url) {
-  const cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  const response = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-  for (const set of response.headers.getSetCookie()) {
-    const [name, value] = set.split(';')[0].split('=');
-    cookies.set(name, value);
-  }
-  return { status: response.status, headers: response.headers, text: await response.text() };
-}
+/** The person's browser. */
+const visit = browser();
 
 /** Makes a session with `body`, then walks link → provider → callback: the last answer. */
 async function connect(body = {}) {
