@@ -7,6 +7,7 @@
 //! `scripts/test.mjs` (`npm test`) runs every suite that reaches the store both ways.
 #![allow(dead_code)] // each test file uses its own part of this module
 
+pub mod gate;
 pub mod provider;
 pub mod receiver;
 

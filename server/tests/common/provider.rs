@@ -61,8 +61,8 @@ pub struct Call {
 struct State_ {
     mode: Mode,
     delay: Duration,
-    /// Open (`true`) unless the test holds the token endpoint's answers ([`Provider::hold`]).
-    gate: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Held by [`Provider::hold`]: the token endpoint's answers wait.
+    gate: super::gate::Gate,
     client_id: String,
     client_secret: String,
     /// The refresh token that works now.
@@ -100,7 +100,7 @@ impl Provider {
         let state = Arc::new(Mutex::new(State_ {
             mode: Mode::Normal,
             delay: Duration::ZERO,
-            gate: Arc::new(tokio::sync::watch::Sender::new(true)),
+            gate: super::gate::Gate::open(),
             client_id: client_id.clone(),
             client_secret: client_secret.clone(),
             refresh_token: "rt-0".into(),
@@ -140,11 +140,11 @@ impl Provider {
     /// Holds the token endpoint's answers from now until [`Provider::release`]: a call is
     /// counted when it arrives and answered after the release.
     pub fn hold(&self) {
-        self.state.lock().unwrap().gate.send_replace(false);
+        self.state.lock().unwrap().gate.hold();
     }
 
     pub fn release(&self) {
-        self.state.lock().unwrap().gate.send_replace(true);
+        self.state.lock().unwrap().gate.release();
     }
 
     pub fn set_expires_in(&self, on: bool) {
@@ -240,12 +240,12 @@ async fn token(
             .into_owned()
             .collect(),
     };
-    let (delay, gate) = {
+    let (delay, passage) = {
         let mut s = state.lock().unwrap();
         s.calls.push(call.clone());
-        (s.delay, s.gate.subscribe())
+        (s.delay, s.gate.passage())
     };
-    let _ = gate.clone().wait_for(|open| *open).await;
+    passage.await;
     tokio::time::sleep(delay).await;
     let mut s = state.lock().unwrap();
     match s.mode {

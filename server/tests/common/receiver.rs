@@ -35,8 +35,8 @@ impl Delivery {
 struct Inner {
     answers: VecDeque<u16>,
     got: Vec<Delivery>,
-    /// Open (`true`) unless the test holds the answers ([`Receiver::hold`]).
-    gate: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Held by [`Receiver::hold`].
+    gate: super::gate::Gate,
 }
 
 #[derive(Clone)]
@@ -53,7 +53,7 @@ impl Receiver {
         let inner = Arc::new(Mutex::new(Inner {
             answers: VecDeque::new(),
             got: Vec::new(),
-            gate: Arc::new(tokio::sync::watch::Sender::new(true)),
+            gate: super::gate::Gate::open(),
         }));
         let app = Router::new()
             .fallback(receive)
@@ -76,11 +76,11 @@ impl Receiver {
     /// Holds the answers from now until [`Receiver::release`]: a request is recorded when it
     /// arrives and answered after the release.
     pub fn hold(&self) {
-        self.inner.lock().unwrap().gate.send_replace(false);
+        self.inner.lock().unwrap().gate.hold();
     }
 
     pub fn release(&self) {
-        self.inner.lock().unwrap().gate.send_replace(true);
+        self.inner.lock().unwrap().gate.release();
     }
 
     pub fn got(&self) -> Vec<Delivery> {
@@ -110,16 +110,16 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let gate = {
+    let passage = {
         let mut inner = inner.lock().unwrap();
         inner.got.push(Delivery {
             path: uri.path().to_owned(),
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
         });
-        inner.gate.subscribe()
+        inner.gate.passage()
     };
-    let _ = gate.clone().wait_for(|open| *open).await;
+    passage.await;
     let mut inner = inner.lock().unwrap();
     let status = if inner.answers.len() > 1 {
         inner.answers.pop_front().unwrap()
