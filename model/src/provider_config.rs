@@ -100,15 +100,11 @@ fn reserved(name: &str) -> Option<&'static str> {
 
 /// The refusal of a reserved parameter set in `field`.
 fn reserved_error(field: &'static str, name: &str) -> FieldError {
-    FieldError::new(
-        field,
-        [
-            "must not set ",
-            name,
-            ": credport sets it (the scopes come from scopes)",
-        ]
-        .concat(),
-    )
+    let why = match name.eq_ignore_ascii_case("scope") {
+        true => ": credport sets it (the scopes come from scopes)",
+        false => ": credport sets it",
+    };
+    FieldError::new(field, ["must not set ", name, why].concat())
 }
 
 /// An authorization URL whose own query names no reserved parameter.
@@ -356,6 +352,9 @@ mod tests {
             "HTTP://localhost/token",
             "http://[::1]:9000/token",
             "http://127.8.9.10/t",
+            "https://example.com:/token",
+            "https://bücher.example/token",
+            "https://my_host.internal:65535/token",
         ] {
             assert!(validate::secure_url("token_url", good).is_ok(), "{good}");
         }
@@ -368,6 +367,15 @@ mod tests {
             "https:///token",
             "https://example.com/token#x",
             "http://127.0.0.1.example.com/token",
+            "https://example.com:abc/token",
+            "https://example.com:0/token",
+            "https://example.com:99999/token",
+            "https://example.com:443:1/token",
+            "https://-_!$&.example/token",
+            "https://ex%41mple.com/token",
+            "https://[::1/token",
+            "https://[::1]x/token",
+            "https://[fe80::1%25eth0]/token",
             "",
         ] {
             let error = validate::secure_url("token_url", bad).unwrap_err();
@@ -389,7 +397,14 @@ mod tests {
         for name in ["redirect_uri", "Redirect_URI", "STATE", "response_mode"] {
             let error = with(plain, name).validate().unwrap_err();
             assert_eq!(error.field, "authorization_params", "{name}");
+            assert_eq!(
+                error.message,
+                format!("must not set {name}: credport sets it"),
+                "only scope's refusal points at scopes"
+            );
         }
+        let error = with(plain, "Scope").validate().unwrap_err();
+        assert!(error.message.ends_with("(the scopes come from scopes)"));
         for url in [
             "https://p.example/authorize?redirect_uri=https://evil.example/cb",
             "https://p.example/authorize?a=1&State=x",

@@ -140,9 +140,10 @@ pub fn base_url(field: &'static str, url: &str) -> Checked {
     Ok(())
 }
 
-/// An `http://` or `https://` URL naming a host, without spaces, a fragment or user info (a
-/// secret in a URL): `Some(host)` if it is `http://`, for the caller to judge (the host is not
-/// judged here, so that a caller that takes any host does not carry an IP address parser).
+/// An `http://` or `https://` URL naming a host (and a port from 1 to 65535, if any), without
+/// spaces, a fragment or user info (a secret in a URL): `Some(host)` if it is `http://`, for the
+/// caller to judge (whether it is a loopback host is not judged here, so that a caller that
+/// takes any host does not carry an IP address parser).
 pub fn http_url(field: &'static str, url: &str) -> Result<Option<String>, FieldError> {
     let refuse = |why: &str| Err(FieldError::new(field, why));
     text(field, url, MAX_URL)?;
@@ -162,11 +163,49 @@ pub fn http_url(field: &'static str, url: &str) -> Result<Option<String>, FieldE
     if authority.contains('@') {
         return refuse("must not hold user info (user:password@)");
     }
-    let host = host_of(authority);
+    let (host, port) = split_authority(authority);
     if host.is_empty() {
         return refuse("must name a host");
     }
+    if !is_host(authority, host) {
+        return refuse("must name a host of letters, digits, '-' and '.' (or an IP address)");
+    }
+    if port.is_some_and(|p| !p.is_empty() && !matches!(p.parse::<u16>(), Ok(1..))) {
+        return refuse("must have a port from 1 to 65535");
+    }
     Ok((!secure).then(|| host.to_owned()))
+}
+
+/// The host and the port (after its `:`, possibly empty: the scheme's default) of
+/// `host[:port]` or `[v6][:port]`; an authority with more after its host keeps it as the port,
+/// which then fails the port's check.
+fn split_authority(authority: &str) -> (&str, Option<&str>) {
+    if let Some(v6) = authority.strip_prefix('[') {
+        let (host, rest) = v6.split_once(']').unwrap_or((v6, ""));
+        return (
+            host,
+            rest.strip_prefix(':')
+                .or((!rest.is_empty()).then_some(rest)),
+        );
+    }
+    match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    }
+}
+
+/// Whether `host` (of `authority`) can be a server's name: an IPv6 literal's hex digits,
+/// colons and dots, or a name's letters (any script: an internationalised name), digits, `-`,
+/// `.` and `_`. Characters a URL parser would read otherwise (`\\`, `%`, `!`, `$`, …) are refused.
+fn is_host(authority: &str, host: &str) -> bool {
+    if authority.starts_with('[') {
+        return authority.contains(']')
+            && host
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
+    }
+    host.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') || !c.is_ascii())
 }
 
 /// [`secure_url`] of an optional field.
@@ -182,15 +221,8 @@ pub fn origin(url: &str) -> String {
     let authority = rest.split(['/', '?']).next().unwrap_or_default();
     let default_port = if scheme == "https" { ":443" } else { ":80" };
     let authority = authority.strip_suffix(default_port).unwrap_or(authority);
+    let authority = authority.strip_suffix(':').unwrap_or(authority);
     [scheme, "://", authority].concat()
-}
-
-/// The host of `host[:port]` or `[v6][:port]`.
-fn host_of(authority: &str) -> &str {
-    if let Some(v6) = authority.strip_prefix('[') {
-        return v6.split(']').next().unwrap_or_default();
-    }
-    authority.split(':').next().unwrap_or_default()
 }
 
 fn is_loopback(host: &str) -> bool {

@@ -288,6 +288,16 @@ fn run_demo(storage: Storage, public_url: &str, workers: usize) -> Result<(), Fa
 }
 
 fn run_reencrypt(storage: Storage, batch: u32, workers: usize) -> Result<(), Failure> {
+    // Opening a missing file would make an empty database, and its "0 secrets under the old
+    // key" would read as a rotation finished: a mistyped path must say so instead.
+    if let Database::Sqlite(path) = &storage.database {
+        if std::fs::metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+            return Err(Failure::from(ConfigError(format!(
+                "CREDPORT_DATABASE {} does not exist: reencrypt works on an existing database",
+                path.display()
+            ))));
+        }
+    }
     let printer = ops::reencrypt::Printer {
         terminal: std::io::stderr().is_terminal(),
     };

@@ -64,8 +64,10 @@ pub struct SettingArgs {
     listen: String,
     /// SQLite database file, created on first start, or a postgres:// URL [default:
     /// ./credport.db; with --dev a temporary file].
+    /// (Read as an `OsString`, not a `PathBuf`: clap refuses an empty path in its own words,
+    /// naming the flag, before [`SettingArgs::database`] can name the setting.)
     #[arg(long, env = "CREDPORT_DATABASE", hide_env_values = true, global = true)]
-    database: Option<PathBuf>,
+    database: Option<std::ffi::OsString>,
     /// Bearer token of the /v1/admin routes, at least 32 characters (required unless --dev).
     #[arg(
         long,
@@ -257,7 +259,10 @@ impl SettingArgs {
                 schedule,
             },
             listen,
-            storage: self.storage_with(self.dev)?,
+            storage: self.storage_with(match self.dev {
+                true => Dev::On,
+                false => Dev::Off,
+            })?,
             admin_token,
             generated_admin_token,
             rate_limit,
@@ -301,32 +306,35 @@ impl SettingArgs {
                 "--dev cannot be used with {command}: its throwaway key would make the data unreadable"
             )));
         }
-        self.storage_with(false)
+        self.storage_with(Dev::Refused)
     }
 
     /// `CREDPORT_DATABASE` alone, for `backup`, which needs no key: the copy stays encrypted.
     pub fn database(&self) -> Result<Database, ConfigError> {
         match &self.database {
-            Some(path) if path.as_os_str().is_empty() => {
-                Err(bad("CREDPORT_DATABASE must not be empty"))
-            }
-            Some(path) => {
-                Database::parse(path).map_err(|why| bad(format!("CREDPORT_DATABASE {why}")))
-            }
+            Some(path) if path.is_empty() => Err(bad("CREDPORT_DATABASE must not be empty")),
+            Some(path) => Database::parse(std::path::Path::new(path))
+                .map_err(|why| bad(format!("CREDPORT_DATABASE {why}"))),
             None => Ok(Database::Sqlite(PathBuf::from(DEFAULT_DATABASE))),
         }
     }
 
-    fn storage_with(&self, dev: bool) -> Result<Storage, ConfigError> {
-        let encryption_key =
-            match (&self.encryption_key, dev) {
-                (Some(key), _) => encryption_key(key)?,
-                (None, true) => crypto::random_key().map_err(|_| random_failed())?,
-                (None, false) => return Err(bad(
+    fn storage_with(&self, mode: Dev) -> Result<Storage, ConfigError> {
+        let dev = mode == Dev::On;
+        let encryption_key = match (&self.encryption_key, mode) {
+            (Some(key), _) => encryption_key(key)?,
+            (None, Dev::On) => crypto::random_key().map_err(|_| random_failed())?,
+            (None, _) => {
+                let or_dev = match mode {
+                    Dev::Off => " (or run with --dev)",
+                    _ => "",
+                };
+                return Err(bad(format!(
                     "CREDPORT_ENCRYPTION_KEY is required: 64 hex characters (32 random bytes), \
-                     e.g. from `openssl rand -hex 32` (or run with --dev)",
-                )),
-            };
+                     e.g. from `openssl rand -hex 32`{or_dev}"
+                )));
+            }
+        };
         let (database, temporary) = match &self.database {
             Some(_) => (self.database()?, false),
             None if dev => {
@@ -488,6 +496,15 @@ fn refresh_timeout(value: &str) -> Result<Duration, ConfigError> {
 
 /// `https://host[:port][/path]` (or `http://` on a loopback host), without a query: the
 /// redirect URI registered at providers is made from it. A trailing `/` is dropped.
+/// Whether `--dev` is on, off, or not allowed by the command (whose data outlives the run): a
+/// missing key's message suggests `--dev` only where it would help.
+#[derive(Clone, Copy, PartialEq)]
+enum Dev {
+    On,
+    Off,
+    Refused,
+}
+
 fn public_url(value: &str) -> Result<String, ConfigError> {
     let invalid = || {
         bad("CREDPORT_PUBLIC_URL must be the https:// address browsers reach the server at (http:// on a loopback host), without a query, such as https://credport.example.com")

@@ -19,6 +19,8 @@ fn bad_settings_stop_the_start_with_one_line() {
     let repeated_token = "S".repeat(48);
     let zero_key = "00".repeat(32);
     let repeated_key = "5e".repeat(32);
+    let missing = dir.path().join("missing.db");
+    let missing = missing.to_str().unwrap().to_owned();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let taken = taken.local_addr().unwrap().to_string();
     // (arguments, environment, the setting the one line must name)
@@ -184,6 +186,60 @@ fn bad_settings_stop_the_start_with_one_line() {
             ],
             "CREDPORT_WORKER_THREADS",
         ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_DATABASE", ""),
+            ],
+            "CREDPORT_DATABASE must not be empty",
+        ),
+        (
+            // A mistyped scheme is not taken for a file's path, and its password not echoed.
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_DATABASE", "postgress://u:SECRET@127.0.0.1:1/db"),
+            ],
+            "CREDPORT_DATABASE is a URL but not a PostgreSQL one",
+        ),
+        (
+            // An upper-case scheme is PostgreSQL's too: the start stops at the connection.
+            vec![
+                "--database",
+                "POSTGRES://u:SECRET@/credport?host=/nonexistent-dir",
+            ],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+            ],
+            "CREDPORT_DATABASE postgres:///nonexistent-dir",
+        ),
+        (
+            vec!["demo"],
+            vec![
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_PUBLIC_URL", "https://credport.example:abc"),
+            ],
+            "CREDPORT_PUBLIC_URL",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_PUBLIC_URL", "https://-_!$&.example"),
+            ],
+            "CREDPORT_PUBLIC_URL",
+        ),
+        (
+            // reencrypt would otherwise make an empty database and report 0 secrets to rewrite.
+            vec!["reencrypt", "--database", &missing],
+            vec![("CREDPORT_ENCRYPTION_KEY", &key)],
+            "does not exist",
+        ),
         (vec!["--no-such-flag"], vec![], "--no-such-flag"),
         (vec!["demo", "--dev"], vec![], "--dev"),
         (
@@ -204,7 +260,21 @@ fn bad_settings_stop_the_start_with_one_line() {
             "a secret value was echoed: {stderr}"
         );
         assert!(output.stdout.is_empty());
+        if args
+            .first()
+            .is_some_and(|a| ["demo", "reencrypt"].contains(a))
+            && named != "--dev"
+        {
+            assert!(
+                !stderr.contains("--dev"),
+                "{args:?} refuses --dev: {stderr}"
+            );
+        }
     }
+    assert!(
+        !std::path::Path::new(&missing).exists(),
+        "reencrypt made the database it was pointed at"
+    );
 }
 
 /// Requests are served by a thread per core (on PostgreSQL one fewer, at least one), or by

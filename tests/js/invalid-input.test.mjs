@@ -142,6 +142,9 @@ test('bad client options are InvalidArgumentErrors naming the option', () => {
     [{ apiKey: 'k', baseUrl: 'https://api.example/#' }, 'options.baseUrl'],
     [{ apiKey: 'k', baseUrl: 'https://api.example/?s3cret=1' }, 'options.baseUrl'],
     [{ apiKey: 'k', baseUrl: 'https:///v1' }, 'options.baseUrl'],
+    [{ apiKey: 'k', baseUrl: 'http://127.0.0.1:99999' }, 'options.baseUrl'],
+    [{ apiKey: 'k', baseUrl: 'http://[::1' }, 'options.baseUrl'],
+    [{ apiKey: 'k', baseUrl: 'https://api.example:https' }, 'options.baseUrl'],
   ];
   for (const [options, argument] of cases) {
     assert.throws(

@@ -32,8 +32,20 @@ impl Database {
     /// `CREDPORT_DATABASE`'s value: a PostgreSQL URL, or else a SQLite file's path. The error
     /// says what is wrong with the URL, without its password.
     pub fn parse(value: &Path) -> Result<Self, String> {
-        match value.to_str().filter(|v| is_postgres_url(v)) {
-            Some(url) => Ok(Self::Postgres(Box::new(PgLocation::parse(url)?))),
+        let Some(text) = value.to_str() else {
+            return Ok(Self::Sqlite(value.to_path_buf()));
+        };
+        match postgres_scheme(text) {
+            Some(scheme) => {
+                let url = [scheme.to_ascii_lowercase().as_str(), &text[scheme.len()..]].concat();
+                Ok(Self::Postgres(Box::new(PgLocation::parse(&url)?)))
+            }
+            // Not quoted: a mistyped PostgreSQL URL holds its password.
+            None if url_scheme(text).is_some() => Err(
+                "is a URL but not a PostgreSQL one: give a postgres:// or postgresql:// URL, \
+                 or an SQLite file's path"
+                    .into(),
+            ),
             None => Ok(Self::Sqlite(value.to_path_buf())),
         }
     }
@@ -47,13 +59,24 @@ impl Database {
     }
 }
 
-/// A `postgres://` or `postgresql://` URL chooses PostgreSQL; anything else is a file path.
-fn is_postgres_url(value: &str) -> bool {
-    ["postgres://", "postgresql://"].iter().any(|scheme| {
+/// The `postgres://` or `postgresql://` (any case) that `value` starts with: it chooses
+/// PostgreSQL.
+fn postgres_scheme(value: &str) -> Option<&str> {
+    ["postgres://", "postgresql://"].iter().find_map(|scheme| {
         value
             .get(..scheme.len())
-            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+            .filter(|s| s.eq_ignore_ascii_case(scheme))
     })
+}
+
+/// The `scheme://` that `value` starts with (RFC 3986's scheme: a letter, then letters, digits,
+/// `+`, `-` and `.`), if any: a value that has one is a URL, not a file path.
+fn url_scheme(value: &str) -> Option<&str> {
+    let (scheme, _) = value.split_once("://")?;
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some(scheme)
 }
 
 /// Why the database could not be opened; [`crate::cli`] reports it against a setting.
@@ -240,11 +263,19 @@ mod tests {
 
     #[test]
     fn database_settings_are_parsed() {
-        assert!(is_postgres_url("postgres://db/credport"));
-        assert!(is_postgres_url(
-            "PostgreSQL://u@/credport?host=/run/postgresql"
+        let parse = |value: &str| Database::parse(Path::new(value));
+        assert!(matches!(
+            parse("postgres://db/credport"),
+            Ok(Database::Postgres(_))
         ));
-        assert!(!is_postgres_url("./postgres.db"));
+        assert!(matches!(
+            parse("PostgreSQL://u@/credport?host=/run/postgresql"),
+            Ok(Database::Postgres(_))
+        ));
+        assert!(matches!(parse("./postgres.db"), Ok(Database::Sqlite(_))));
+        assert!(matches!(parse("data/a:b.db"), Ok(Database::Sqlite(_))));
+        let mistyped = parse("postgress://u:secret@db/x").err().unwrap();
+        assert!(!mistyped.contains("secret"), "{mistyped}");
         let socket =
             PgLocation::parse("postgres://credport:pw@/credport?host=/run/postgresql").unwrap();
         assert_eq!(
