@@ -161,6 +161,11 @@ pub struct UpdateWebhookEndpointParams {
 }
 
 impl UpdateWebhookEndpointParams {
+    /// Whether the update changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+
     pub fn validate(&self) -> Checked {
         self.url.as_deref().map_or(Ok(()), url)?;
         self.types.as_deref().map_or(Ok(()), types)?;

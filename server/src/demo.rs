@@ -1,5 +1,6 @@
 //! `credport-server demo`: a demo site with a few connections, a token, and a connect link, written
-//! through the same store functions as the API, in one transaction.
+//! through the same store functions as the API, in one transaction, with the events the API
+//! would record (by the server: no token made them).
 
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use crate::crypto::{self, Keys};
 use crate::db::sql::Conn;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::events::{Change, Context};
 use crate::store;
 use crate::store::tokens::NewToken;
 
@@ -56,6 +58,7 @@ pub async fn seed(
         Box::pin(async move {
             let keys = &*keys;
             let now = clock::now();
+            let context = Context::server(None);
             let site = store::sites::create(
                 conn,
                 &CreateSiteParams {
@@ -64,11 +67,17 @@ pub async fn seed(
                 now,
             )
             .await?;
+            context
+                .record(conn, &site.id, Change::site_created(&site), now)
+                .await?;
             for connection in connections(now)? {
-                store::connections::create(conn, keys, &site.id, &connection, now).await?;
+                let made =
+                    store::connections::create(conn, keys, &site.id, &connection, now).await?;
+                let change = Change::connection_created(&made);
+                context.record(conn, &site.id, change, now).await?;
             }
-            let token = demo_token(conn, keys, &site.id, now).await?;
-            let connect_url = demo_connect(conn, keys, &connector, &site.id, now).await?;
+            let token = demo_token(conn, keys, &site.id, &context, now).await?;
+            let connect_url = demo_connect(conn, keys, &connector, &site.id, &context, now).await?;
             Ok(Seeded {
                 line: serde_json::to_string(&DemoSite {
                     site_id: site.id,
@@ -89,6 +98,7 @@ async fn demo_connect(
     keys: &Keys,
     connector: &Connector,
     site_id: &str,
+    context: &Context,
     now: i64,
 ) -> Result<String, ApiError> {
     let config = CreateProviderConfigParams {
@@ -103,15 +113,24 @@ async fn demo_connect(
         scopes: vec!["openid".to_owned(), "email".to_owned()],
         refresh_margin_seconds: None,
     };
-    store::provider_configs::create(conn, keys, site_id, &config, &connector.redirect_uri(), now)
-        .await?;
+    let config = store::provider_configs::create(
+        conn,
+        keys,
+        site_id,
+        &config,
+        &connector.redirect_uri(),
+        now,
+    )
+    .await?;
+    let change = Change::provider_config_created(&config);
+    context.record(conn, site_id, change, now).await?;
     let session = CreateConnectSessionParams {
         provider_config_key: DEMO_CONNECT_KEY.to_owned(),
         metadata: Some(json!({ "demo": true })),
         ..Default::default()
     };
     Ok(
-        connect::create_session(conn, connector, site_id, &session, now)
+        connect::create_session(conn, connector, site_id, &session, context, now)
             .await?
             .url,
     )
@@ -121,6 +140,7 @@ async fn demo_token(
     conn: &Conn<'_>,
     keys: &Keys,
     site_id: &str,
+    context: &Context,
     now: i64,
 ) -> Result<String, ApiError> {
     let new = NewToken {
@@ -131,6 +151,8 @@ async fn demo_token(
         expires_at: None,
     };
     let created = store::tokens::create(conn, keys, &new, now).await?;
+    let change = Change::token_created(&created.personal_access_token);
+    context.record(conn, site_id, change, now).await?;
     Ok(created.token.expose().to_owned())
 }
 

@@ -81,7 +81,13 @@ impl Setup {
                 kind.starts_with("connect.") || kind.starts_with("connection.")
             })
             .map(|e| {
-                assert_eq!(e["actor"]["type"], "server", "{e}");
+                // The admin makes the session; the rest is the server's, for the browser (whose
+                // requests take no token).
+                let by = match e["type"] == "connect.created" {
+                    true => "admin",
+                    false => "server",
+                };
+                assert_eq!(e["actor"]["type"], by, "{e}");
                 let target = e["target"]["id"].as_str().unwrap().to_owned();
                 (
                     e["type"].as_str().unwrap().to_owned(),
@@ -273,14 +279,26 @@ async fn a_person_connects_and_the_connection_is_stored_and_refreshable() {
     assert_eq!(connection["metadata"], json!({ "customer": "acme" }));
     assert!(connection["token_expires_at"].is_string());
 
-    // The audit log has the connection the connect made, then the connect itself, both by the
-    // server (the browser's callback takes no token), and no secret.
+    // The audit log has the session made and its link opened, then the connection the connect
+    // made and the connect itself, and no secret.
     let events = setup.events().await;
     let kinds: Vec<&str> = events.iter().map(|(k, _, _)| k.as_str()).collect();
-    assert_eq!(kinds, ["connection.created", "connect.succeeded"]);
-    assert_eq!(events[0].1, connection_id);
-    assert_eq!(events[1].1, session["id"].as_str().unwrap());
-    assert_eq!(events[1].2["connection_id"], connection_id);
+    assert_eq!(
+        kinds,
+        [
+            "connect.created",
+            "connect.opened",
+            "connection.created",
+            "connect.succeeded"
+        ]
+    );
+    let session_id = session["id"].as_str().unwrap();
+    for (_, target, data) in [&events[0], &events[1], &events[3]] {
+        assert_eq!(target, session_id);
+        assert_eq!(data["provider_config_key"], setup.key.as_str());
+    }
+    assert_eq!(events[2].1, connection_id);
+    assert_eq!(events[3].2["connection_id"], connection_id);
     let logged = serde_json::to_string(&events).unwrap();
     assert!(
         !logged.contains("at-1") && !logged.contains("rt-1"),
@@ -684,10 +702,14 @@ async fn a_denial_fails_the_session_and_stores_nothing() {
     assert_eq!(session["error"]["code"], "access_denied");
     assert_eq!(session["connection_id"], Value::Null);
     let events = setup.events().await;
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0].0, "connect.failed");
-    assert_eq!(events[0].1, session["id"].as_str().unwrap());
-    assert_eq!(events[0].2["code"], "access_denied");
+    let kinds: Vec<&str> = events.iter().map(|(k, _, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["connect.created", "connect.opened", "connect.failed"],
+        "no connection"
+    );
+    assert_eq!(events[2].1, session["id"].as_str().unwrap());
+    assert_eq!(events[2].2["code"], "access_denied");
 
     let return_url = format!("{}/back", server.url);
     let (_, done) = setup.connect(json!({ "return_url": return_url })).await;
@@ -775,6 +797,18 @@ async fn re_authorizing_renews_an_invalid_connection() {
     assert_eq!(renewed["scopes"], json!(["openid", "email"]));
     assert_eq!(renewed["created_at"], invalid["created_at"]);
     assert_eq!(setup.connections().await.len(), 1, "no new connection");
+    // Its event names what the re-authorization changed, from what to what.
+    let path = format!(
+        "/v1/admin/sites/{}/events?type=connection.updated&target_id={id}",
+        setup.site.id
+    );
+    let updated = setup.api.admin("GET", &path, None).await.ok(200).clone();
+    let data = &updated["data"][0]["data"];
+    assert_eq!(data["status"], json!({ "from": "invalid", "to": "active" }));
+    assert_eq!(data["refresh_error"]["from"]["code"], "invalid_grant");
+    assert_eq!(data["refresh_error"]["to"], Value::Null);
+    assert_eq!(data["scopes"]["to"], json!(["openid", "email"]));
+    assert_eq!(data["credential_fields"], "replaced");
     let credentials = setup.credentials("").await.ok(200).clone();
     assert_eq!(credentials["fields"]["access_token"], "at-1");
     let refreshed = setup

@@ -409,6 +409,39 @@ async fn demo_seeds_a_site_the_server_then_serves() {
     let listed = api.get(&token, "/v1/connections").await;
     let listed = listed.ok(200);
     assert_eq!(listed["count"], 4);
+    // Everything demo wrote is in the site's audit log, as the API would have recorded it, by
+    // the server (no token made it).
+    let site = seeded["site_id"].as_str().unwrap();
+    let events = api
+        .admin(
+            "GET",
+            &format!("/v1/admin/sites/{site}/events?limit=100"),
+            None,
+        )
+        .await;
+    let mut kinds: Vec<&str> = events.ok(200)["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["actor"]["type"], "server", "{e}");
+            e["type"].as_str().unwrap()
+        })
+        .collect();
+    kinds.reverse();
+    assert_eq!(
+        kinds,
+        [
+            "site.created",
+            "connection.created",
+            "connection.created",
+            "connection.created",
+            "connection.created",
+            "token.created",
+            "provider_config.created",
+            "connect.created",
+        ]
+    );
     let mut by_provider: Vec<(String, String, String)> = listed["payload"]
         .as_array()
         .unwrap()

@@ -325,6 +325,16 @@ async fn an_endpoint_failing_for_five_days_is_disabled() {
         &server.database,
         &format!("UPDATE webhook_endpoints SET failing_since = {six_days_ago} WHERE id = '{id}'"),
     );
+    // Neither an empty update nor `enabled` sent to an endpoint already enabled (a client
+    // sending the status with every edit) stops the failure clock, or records anything.
+    let path = format!("/v1/admin/sites/{}/webhook_endpoints/{id}", site.id);
+    let before = api.admin("GET", &path, None).await.ok(200).clone();
+    for body in [json!({}), json!({ "status": "enabled" })] {
+        let after = api.admin("PATCH", &path, Some(body)).await.ok(200).clone();
+        assert_eq!(after, before, "nothing changed");
+    }
+    let updates = common::all_events(&api, &site.id, "&type=webhook_endpoint.updated").await;
+    assert!(updates.is_empty(), "{updates:?}");
     api.connection(&site.id, common::connection_body("google"))
         .await;
     let list = wait_deliveries(&api, &site.id, &id, |l| {

@@ -123,13 +123,14 @@ impl Connector {
 }
 
 /// `POST /v1/admin/sites/{site}/connect_sessions`, inside the request's transaction: checks
-/// what the session names and stores it with its link's hash. The link itself is in this
-/// answer only.
+/// what the session names and stores it with its link's hash, and records `connect.created`.
+/// The link itself is in this answer only.
 pub async fn create_session(
     conn: &Conn<'_>,
     connector: &Connector,
     site_id: &str,
     params: &CreateConnectSessionParams,
+    context: &Context,
     now: i64,
 ) -> Result<CreatedConnectSession, ApiError> {
     store::sites::require(conn, site_id).await?;
@@ -195,6 +196,12 @@ pub async fn create_session(
         now,
     )
     .await?;
+    let mut change = Change::new("connect.created", "connect_session", &id)
+        .with("provider_config_key", params.provider_config_key.as_str());
+    if let Some(connection_id) = &params.connection_id {
+        change = change.with("connection_id", connection_id.as_str());
+    }
+    context.record(conn, site_id, change, now).await?;
     Ok(CreatedConnectSession {
         session,
         url: format!("{}/oauth/connect/{link}", connector.public_url),
@@ -269,7 +276,14 @@ pub async fn open_link(
                 )
                 .await?;
                 match client {
-                    Some(client) if client.authorization_url.is_some() => Ok(Ok((opened, client))),
+                    Some(client) if client.authorization_url.is_some() => {
+                        // Who opened it (the browser's address and agent): a link spent by
+                        // someone else than the person it was meant for shows in the log.
+                        let change = Change::new("connect.opened", "connect_session", &opened.id)
+                            .with("provider_config_key", opened.provider_config_key.as_str());
+                        context.record(conn, &opened.site_id, change, now).await?;
+                        Ok(Ok((opened, client)))
+                    }
                     _ => {
                         let error = config_gone();
                         if store::connect_sessions::finish(conn, &opened.id, Err(&error), now)
@@ -649,21 +663,15 @@ async fn exchange(
         .db
         .write(move |conn| {
             Box::pin(async move {
-                let made = match &renewing {
+                // The connection's own change (compared with what it was, if renewed), then
+                // the connect that made it.
+                let (made, change) = match &renewing {
                     Some(id) => {
                         // Locked before it is read: a refresh storing a rotated refresh token
                         // meanwhile is waited for, and its token kept, not overwritten with
                         // the one it replaced.
                         store::lock_row(conn, Updated::Connection, &site_id, id).await?;
-                        keep_refresh_token(conn, &keys, &site_id, id, &mut credentials).await?;
-                        let renewed = store::connections::Renewed {
-                            credentials: &credentials,
-                            scopes: &scopes,
-                            metadata: (!metadata.is_empty()).then_some(&metadata),
-                        };
-                        match store::connections::renew(conn, &keys, &site_id, id, &renewed, now)
-                            .await
-                        {
+                        let before = match store::connections::get(conn, &site_id, id).await {
                             Err(e) if e.status().as_u16() == 404 => {
                                 return Ok(Err(ConnectError {
                                     code: "connection_gone".into(),
@@ -672,7 +680,22 @@ async fn exchange(
                                 }))
                             }
                             other => other?,
-                        }
+                        };
+                        keep_refresh_token(conn, &keys, &site_id, id, &mut credentials).await?;
+                        let renewed = store::connections::Renewed {
+                            credentials: &credentials,
+                            scopes: &scopes,
+                            metadata: (!metadata.is_empty()).then_some(&metadata),
+                        };
+                        let after =
+                            store::connections::renew(conn, &keys, &site_id, id, &renewed, now)
+                                .await?;
+                        // The secret fields themselves never appear: only that they were
+                        // replaced.
+                        let change = Change::new("connection.updated", "connection", id)
+                            .changes(&before, &after)
+                            .with("credential_fields", "replaced");
+                        (after, change)
                     }
                     None => {
                         let params = CreateConnectionParams {
@@ -686,19 +709,13 @@ async fn exchange(
                             credentials: credentials.clone(),
                             metadata: metadata.clone(),
                         };
-                        store::connections::create(conn, &keys, &site_id, &params, now).await?
+                        let made =
+                            store::connections::create(conn, &keys, &site_id, &params, now).await?;
+                        let change = Change::connection_created(&made);
+                        (made, change)
                     }
                 };
                 store::connect_sessions::finish(conn, &session_id, Ok(&made.id), now).await?;
-                // The connection's own change, then the connect that made it.
-                let change = match &renewing {
-                    Some(_) => Change::new("connection.updated", "connection", &made.id)
-                        .with("credential_fields", "replaced")
-                        .with("status", made.status.as_str()),
-                    None => Change::new("connection.created", "connection", &made.id)
-                        .with("provider", made.provider.as_str())
-                        .with("status", made.status.as_str()),
-                };
                 context.record(conn, &site_id, change, now).await?;
                 let change = Change::new("connect.succeeded", "connect_session", &session_id)
                     .with("connection_id", made.id.as_str())

@@ -20,6 +20,7 @@ use crate::error::ApiError;
 use outbox::Subscribers;
 
 pub mod batch;
+mod created;
 pub mod deliverer;
 pub mod guard;
 pub mod log;

@@ -11,7 +11,7 @@ use credport_model::{
 };
 use futures_util::future::try_join;
 
-use super::tokens::{expiry, parse_scopes, token_created, token_revoked};
+use super::tokens::{expiry, parse_scopes, token_revoked};
 use crate::app::App;
 use crate::auth::Admin;
 use crate::clock;
@@ -40,8 +40,7 @@ pub async fn create_site(
         move |conn, now| {
             Box::pin(async move {
                 let site = store::sites::create(conn, &params, now).await?;
-                let change =
-                    Change::new("site.created", "site", &site.id).with("name", site.name.as_str());
+                let change = Change::site_created(&site);
                 admin.context.record(conn, &site.id, change, now).await?;
                 Reply::json(StatusCode::CREATED, &site)
             })
@@ -108,9 +107,7 @@ pub async fn create_connection(
                 store::sites::require(conn, &site).await?;
                 let connection =
                     store::connections::create(conn, &keys, &site, &params, now).await?;
-                let change = Change::new("connection.created", "connection", &connection.id)
-                    .with("provider", connection.provider.as_str())
-                    .with("status", connection.status.as_str());
+                let change = Change::connection_created(&connection);
                 admin.context.record(conn, &site, change, now).await?;
                 Reply::json(StatusCode::CREATED, &connection)
             })
@@ -240,7 +237,7 @@ pub async fn create_token(
                     .record(
                         conn,
                         &site,
-                        token_created(&created.personal_access_token),
+                        Change::token_created(&created.personal_access_token),
                         now,
                     )
                     .await?;

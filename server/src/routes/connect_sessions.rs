@@ -24,6 +24,7 @@ pub async fn create(
 ) -> Result<Reply, ApiError> {
     let params: CreateConnectSessionParams = payload.json()?;
     let connector = app.connector.clone();
+    let context = admin.context.clone();
     idempotency::run(
         &app.db,
         &app.keys,
@@ -32,7 +33,8 @@ pub async fn create(
         move |conn, now| {
             Box::pin(async move {
                 let created =
-                    connect::create_session(conn, &connector, &site, &params, now).await?;
+                    connect::create_session(conn, &connector, &site, &params, &context, now)
+                        .await?;
                 Reply::json(StatusCode::CREATED, &created)
             })
         },

@@ -43,9 +43,7 @@ pub async fn create(
                     now,
                 )
                 .await?;
-                let change = Change::new("provider_config.created", "provider_config", &config.key)
-                    .with("provider", config.provider.as_str())
-                    .with("token_url", config.token_url.as_str());
+                let change = Change::provider_config_created(&config);
                 admin.context.record(conn, &site, change, now).await?;
                 Reply::json(StatusCode::CREATED, &config)
             })

@@ -52,7 +52,7 @@ pub async fn create(
                     expires_at: expiry(params.expires_at.as_deref(), caller.expires_at, now)?,
                 };
                 let created = store::tokens::create(conn, &keys, &new, now).await?;
-                let change = token_created(&created.personal_access_token);
+                let change = Change::token_created(&created.personal_access_token);
                 caller
                     .context
                     .record(conn, &caller.site_id, change, now)
@@ -123,14 +123,6 @@ pub async fn revoke(
         },
     )
     .await
-}
-
-/// The event of a new token: whose it is and what it may do (the token itself never).
-pub fn token_created(token: &PersonalAccessToken) -> Change {
-    Change::new("token.created", "personal_access_token", &token.id)
-        .with("user_id", token.user_id.as_str())
-        .with("name", token.name.as_str())
-        .with("scopes", token.scopes.clone())
 }
 
 /// The event of a revoked token.

@@ -94,7 +94,10 @@ pub async fn list(conn: &Conn<'_>, site_id: &str) -> Result<WebhookEndpointList,
     })
 }
 
-/// Changes the fields present in `params`. Enabling an endpoint starts its failure clock anew.
+/// Changes the fields present in `params`; an empty update changes nothing, not even
+/// `updated_at`. Enabling a disabled endpoint starts its failure clock anew; `enabled` sent to
+/// an endpoint already enabled leaves the clock running, or a client that sends the status with
+/// every edit would keep a failing endpoint from ever being disabled.
 pub async fn update(
     conn: &Conn<'_>,
     site_id: &str,
@@ -102,13 +105,17 @@ pub async fn update(
     params: &UpdateWebhookEndpointParams,
     now: i64,
 ) -> Result<WebhookEndpoint, ApiError> {
+    if params.is_empty() {
+        return get(conn, site_id, id).await;
+    }
     let changed = conn
         .execute(
             "UPDATE webhook_endpoints SET
             url = COALESCE(?3, url),
             types = COALESCE(?4, types),
             description = COALESCE(?5, description),
-            failing_since = CASE WHEN ?6 = 'enabled' THEN NULL ELSE failing_since END,
+            failing_since = CASE WHEN ?6 = 'enabled' AND status <> 'enabled' THEN NULL
+                ELSE failing_since END,
             status = COALESCE(?6, status),
             updated_at = ?7
          WHERE site_id = ?1 AND id = ?2",
