@@ -187,11 +187,12 @@ async fn call<'a>(
 }
 
 /// A successful answer's tokens (RFC 6749 §5.1); `None` without an access token or with fields
-/// of the wrong type.
+/// of the wrong type. An empty text is read as absent: providers answer `"scope": ""` for a
+/// grant of no scope, and an empty `refresh_token` rotates nothing.
 fn tokens(mut json: Map<String, Value>) -> Option<Tokens> {
     let mut text = |name: &str| match json.remove(name) {
         None | Some(Value::Null) => Some(None),
-        Some(Value::String(s)) if !s.is_empty() => Some(Some(s)),
+        Some(Value::String(s)) => Some((!s.is_empty()).then_some(s)),
         Some(_) => None,
     };
     let access_token = text("access_token")??;
@@ -250,6 +251,9 @@ mod tests {
             .unwrap()
             .expires_in
             .is_none());
+        let empty = parsed(json!({ "access_token": "a", "scope": "", "refresh_token": "" }))
+            .expect("empty optional fields are absent ones");
+        assert_eq!((empty.scope, empty.refresh_token), (None, None));
         for bad in [
             json!({}),
             json!({ "access_token": "" }),
