@@ -2,18 +2,20 @@
 // address (the browser's back button, a reload, the connect's return) without a server route per
 // view. The query holds ids and filters only, never a secret.
 import { h, keepTimesCurrent } from './dom.mjs';
-import { currentClient, signOut } from './session.mjs';
+import { currentClient, serverBase, signOut } from './session.mjs';
 import { signInView } from './views/signin.mjs';
 import { sitesView } from './views/sites.mjs';
 import { siteView } from './views/site.mjs';
 
 const main = document.getElementById('main');
 const account = document.getElementById('account');
+/** The console's own path: `/console`, under the path credport is mounted at. */
+const consolePath = `${new URL(serverBase).pathname.replace(/\/$/, '')}/console`;
 
 export function start() {
   // Links inside the console change the view without loading the page again.
   document.addEventListener('click', (event) => {
-    const link = event.target.closest?.('a[href^="/console"]');
+    const link = event.target.closest?.(`a[href^="${consolePath}"]`);
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     event.preventDefault();
     navigate(link.getAttribute('href'));
@@ -29,11 +31,11 @@ export function navigate(href, { replace = false } = {}) {
   render();
 }
 
-/** A console address: `/console` with `params` (empty values left out). */
+/** A console address: the console's path with `params` (empty values left out). */
 export function consoleHref(params = {}) {
   const query = new URLSearchParams(Object.entries(params).filter(([, value]) => value !== undefined && value !== null && value !== ''));
   const text = query.toString();
-  return text ? `/console?${text}` : '/console';
+  return text ? `${consolePath}?${text}` : consolePath;
 }
 
 function render() {
@@ -49,7 +51,7 @@ function render() {
       class: 'link',
       onclick: () => {
         signOut();
-        navigate('/console');
+        navigate(consoleHref());
       },
     }, 'Sign out'),
   );

@@ -25,6 +25,17 @@ export function optional(text) {
   return trimmed === '' ? undefined : trimmed;
 }
 
+/**
+ * An edited text the API can change but not remove: [`optional`], refused, naming `label`, when it
+ * was set and is now blank. The API keeps a field left out of an update, so a cleared one would
+ * silently stay while the save said it worked.
+ */
+export function changedNotRemoved(text, before, label) {
+  const value = optional(text);
+  if (before && value === undefined) throw new Error(`${label}: it can be changed, not removed.`);
+  return value;
+}
+
 /** A `datetime-local` input's value as an RFC 3339 time (the browser's zone), or undefined. */
 export function localTime(text) {
   return text ? new Date(text).toISOString() : undefined;

@@ -10,10 +10,16 @@ export function currentClient() {
   return token ? clientFor(token) : null;
 }
 
-/** A client for `token` against this server (the console's own origin). */
+/**
+ * Where this server is, as the browser reaches it: the page's origin and the path a proxy may
+ * mount credport under (the page is `{base}/console`). Every address the console makes starts here.
+ */
+export const serverBase = location.origin + location.pathname.replace(/\/console\/?$/, '');
+
+/** A client for `token` against this server. */
 function clientFor(adminToken) {
   // The admin token is in this page by the person's own hand: the page is the admin interface.
-  return new CredportAdmin({ adminToken, baseUrl: location.origin, dangerouslyAllowBrowser: true, maxRetries: 1 });
+  return new CredportAdmin({ adminToken, baseUrl: serverBase, dangerouslyAllowBrowser: true, maxRetries: 1 });
 }
 
 /**

@@ -291,8 +291,13 @@ test('connections with typed credentials: add, edit, delete with a confirmation'
     await page.waitForSelector('tr[data-provider="konigle_pay"]');
     await settled(page);
 
-    // Edit: the status becomes inactive.
+    // Edit: an account name cleared is said to stay (the API changes it, never removes it),
+    // rather than a save that reports success and keeps it; then the status becomes inactive.
     await page.locator('tr[data-provider="shopify"] button:text("Edit")').click();
+    await page.fill('dialog input[name=rootResourceName]', '');
+    await page.click('dialog button:text("Save")');
+    assert.match(await page.textContent('dialog .error[role=alert]'), /Account name: it can be changed, not removed/);
+    await page.fill('dialog input[name=rootResourceName]', 'Acme shop');
     await page.selectOption('dialog select[name=status]', 'inactive');
     await audit(page, 'edit-connection-form');
     await page.click('dialog button:text("Save")');

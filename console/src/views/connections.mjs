@@ -3,7 +3,8 @@
 // and comes back here with the result); re-authorize; add one with typed credentials; edit;
 // refresh now; delete.
 import { busy, confirmAction, dialog, empty, errorBox, field, h, loading, showInList, table, time } from '../dom.mjs';
-import { jsonObject, optional, words } from '../forms.mjs';
+import { changedNotRemoved, jsonObject, optional, words } from '../forms.mjs';
+import { serverBase } from '../session.mjs';
 
 const STATUSES = ['active', 'inactive', 'invalid'];
 const PAGE_SIZE = 20;
@@ -27,9 +28,21 @@ export function connectionsView(site, { site: info, query, navigate, consoleHref
   /** Sends the browser to the provider through a new connect session; back here afterwards. */
   const connect = async (button, providerConfigKey, connectionId, place) => {
     const session = await busy(button, 'Opening the provider…', place, () =>
-      site.connectSessions.create({ providerConfigKey, connectionId, returnUrl: new URL(here({ page: undefined }), location.origin).href }),
+      site.connectSessions.create({ providerConfigKey, connectionId, returnUrl: returnUrl(providerConfigKey) }),
     { leaving: true });
     if (session) location.assign(session.url);
+  };
+
+  /**
+   * This view on the server's public address (CREDPORT_PUBLIC_URL, which the server takes return
+   * addresses on): the console may be open at another address of the same server (localhost for
+   * 127.0.0.1, an internal name), and the person comes back to the public one. The public address
+   * is where the configuration's redirect URI is.
+   */
+  const returnUrl = (providerConfigKey) => {
+    const redirectUri = configs.find((c) => c.key === providerConfigKey)?.redirectUri;
+    const publicBase = redirectUri ? redirectUri.replace(/\/oauth\/callback$/, '') : serverBase;
+    return `${publicBase}/console${new URL(here({ page: undefined }), location.href).search}`;
   };
 
   const render = (page) => {
@@ -247,8 +260,8 @@ function editDialog(site, connection) {
       event.preventDefault();
       const updated = await busy(save, 'Saving…', place, () => site.connections.update(connection.id, {
         status: status.value,
-        rootResourceId: optional(rootId.value),
-        rootResourceName: optional(rootName.value),
+        rootResourceId: changedNotRemoved(rootId.value, connection.rootResourceId, 'Account id'),
+        rootResourceName: changedNotRemoved(rootName.value, connection.rootResourceName, 'Account name'),
         scopes: words(scopes.value),
         metadata: jsonObject(metadata.value, 'Metadata'),
         ...(replace.checked ? { credentials: credentials.read() } : {}),
@@ -256,7 +269,9 @@ function editDialog(site, connection) {
       if (updated) close(updated);
     } },
     h('p', { class: 'muted' }, h('code', {}, connection.id), ' · ', connection.providerConfigKey),
-    field('Status', status), field('Account id', rootId), field('Account name', rootName),
+    field('Status', status),
+    field('Account id', rootId, connection.rootResourceId ? 'Once set it can be changed, not removed.' : undefined),
+    field('Account name', rootName, connection.rootResourceName ? 'Once set it can be changed, not removed.' : undefined),
     field('Scopes', scopes, 'Separated by spaces or commas.'),
     field('Metadata (a JSON object)', metadata),
     h('label', { class: 'check' }, replace, ' Replace the credentials (clears a refresh error)'),

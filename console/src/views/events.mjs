@@ -9,7 +9,7 @@ const COLUMNS = ['When', 'Type', 'Actor', 'Target', 'Details'];
 const KNOWN_TYPES = [
   'site.created',
   'connection.created', 'connection.updated', 'connection.deleted', 'connection.refreshed', 'connection.refresh_failed', 'connection.invalidated',
-  'credentials.read', 'connect.succeeded', 'connect.failed',
+  'credentials.read', 'connect.created', 'connect.opened', 'connect.succeeded', 'connect.failed',
   'provider_config.created', 'provider_config.updated', 'provider_config.deleted',
   'api_key.created', 'api_key.updated', 'api_key.revoked', 'api_key.deleted', 'api_key.secret_read',
   'token.created', 'token.revoked',

@@ -4,7 +4,7 @@
 // for every configuration), not guessed from the address this page was reached at: behind a
 // proxy the two differ.
 import { busy, confirmAction, copyable, dialog, empty, errorBox, field, h, loading, showInList, table, time } from '../dom.mjs';
-import { jsonObject, optional, words } from '../forms.mjs';
+import { changedNotRemoved, jsonObject, optional, words } from '../forms.mjs';
 
 export function providerConfigsView(site) {
   const list = h('div', { class: 'list', tabindex: -1 }, loading('the provider configurations'));
@@ -85,8 +85,7 @@ function configDialog(site, config) {
       const secret = clientSecret.value;
       const saved = await busy(save, 'Saving…', place, () => {
         if (!editing) return site.providerConfigs.create({ key: key.value.trim(), ...values, clientSecret: secret });
-        // The API keeps a field left out of an update: a cleared address would silently stay.
-        if (config.authorizationUrl && !values.authorizationUrl) throw new Error('Authorization URL: it can be changed, not removed.');
+        changedNotRemoved(authorizationUrl.value, config.authorizationUrl, 'Authorization URL');
         return site.providerConfigs.update(config.key, { ...values, ...(secret ? { clientSecret: secret } : {}) });
       });
       if (saved) close(saved);
