@@ -370,14 +370,14 @@ function tokenPairs(t) {
 }
 
 const tokens = {
-  summary: 'Personal access tokens (cpat_…) of the site',
+  summary: 'Your personal access tokens (cpat_…) for the site',
   subcommands: {
     create: {
       summary: 'Create a token for your user and print it',
       description: "The token (cpat_…) is printed once here and never again. Without scopes it gets all of yours.",
       flags: {
         name: { value: 'NAME', help: 'Name of the token (required)' },
-        'expires-at': { value: 'TIME', help: 'RFC 3339 time in the future, e.g. 2030-01-01T00:00:00Z (default: never)' },
+        'expires-at': { value: 'TIME', help: 'RFC 3339 time in the future, e.g. 2030-01-01T00:00:00Z (default: when your own token expires, else never)' },
         ...scopeFlags,
       },
       examples: ['credport tokens create --name laptop --scopes connections:read,credentials:read --expires-at 2030-01-01T00:00:00Z'],
@@ -388,7 +388,7 @@ const tokens = {
         `${paint('yellow', 'Store the token now: it is shown only this once.', color)}\n`,
     },
     list: {
-      summary: "List the site's tokens (never the tokens themselves)",
+      summary: "List your user's tokens (never the tokens themselves)",
       examples: ['credport tokens list', 'credport tokens list --json'],
       run: ({ client }) => client.personalAccessTokens.list(),
       render(list, { color }) {

@@ -44,7 +44,8 @@ function width(text) {
 export function cell(value) {
   if (value === null || value === undefined || value === '') return '-';
   if (Array.isArray(value)) return value.length ? value.map(cell).join(',') : '-';
-  if (typeof value === 'object') return JSON.stringify(value);
+  // JSON.stringify escapes C0 controls but leaves C1 ones (U+0080–U+009F) raw.
+  if (typeof value === 'object') return clean(JSON.stringify(value));
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   return clean(String(value));
 }

@@ -37,7 +37,7 @@ function flagLines(flags) {
 const environment = listLines([
   ['CREDPORT_API_KEY', 'Personal access token, when --api-key is not given'],
   ['CREDPORT_BASE_URL', 'Server address, when --base-url is not given'],
-  ['NO_COLOR', 'Set to anything to turn colour off'],
+  ['NO_COLOR', 'Set to a non-empty value to turn colour off'],
   ['CREDPORT_LOG', "The SDK's request log on stderr: debug, info, warn (default), error, off"],
 ]);
 

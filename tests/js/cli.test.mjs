@@ -429,6 +429,13 @@ describe('connections', () => {
     assertNoSecrets(JSON.stringify(json), 'connections get --json');
   });
 
+  test("get: metadata's control characters are escaped, C1 ones too (JSON.stringify leaves them raw)", async () => {
+    const made = await server.connection(site.site.id, connectionBody('controls', { metadata: { note: 'a\u009b2J\u001bb' } }));
+    const out = await ok(['connections', 'get', made.id]);
+    assert.doesNotMatch(out, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/, 'a control character reached the terminal');
+    assert.match(out, /^Metadata: +\{"note":"a\\x9b2J\\u001bb"\}$/m);
+  });
+
   test('get-credentials prints the secret fields, as a table and as JSON', async () => {
     const out = await ok(['connections', 'get-credentials', 'google']);
     assert.match(out, /^Provider: +google$/m);
