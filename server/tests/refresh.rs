@@ -219,7 +219,24 @@ async fn the_client_authenticates_as_configured() {
     assert_eq!(call.authorization, None);
     assert_eq!(call.form["client_id"], post.provider.client_id);
     assert_eq!(call.form["client_secret"], post.provider.client_secret);
-    assert_eq!(call.form["scope"], "openid email");
+    assert_eq!(
+        call.form["scope"], "openid email",
+        "the connection has none of its own"
+    );
+
+    // A connection granted fewer scopes than its configuration asks for (the person granted
+    // fewer, or the configuration grew since) asks for its own grant only (RFC 6749 §6).
+    let path = format!(
+        "/v1/admin/sites/{}/connections/{}",
+        post.site.id, post.connection
+    );
+    post.api
+        .admin("PATCH", &path, Some(json!({ "scopes": ["email"] })))
+        .await
+        .ok(200);
+    post.credentials("?force_refresh=true").await.ok(200);
+    let calls = post.provider.calls();
+    assert_eq!(calls.last().unwrap().form["scope"], "email");
 }
 
 /// `reads` concurrent reads of an expiring token, spread over `apis`: one call, one token.

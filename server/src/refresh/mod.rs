@@ -306,7 +306,9 @@ impl Flight {
             Err(settled) => return Ok(settled),
         };
         let refresh_token = stored.refresh_token().unwrap_or_default();
-        let answer = token_endpoint::refresh(&self.refresher.http, &client, refresh_token).await;
+        let scopes = stored.refresh_scopes(&client);
+        let answer =
+            token_endpoint::refresh(&self.refresher.http, &client, refresh_token, &scopes).await;
         let now = clock::now();
         let id = self.connection_id.clone();
         let keys = Arc::clone(&self.refresher.keys);

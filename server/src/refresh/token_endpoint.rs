@@ -98,9 +98,15 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
         .map_err(|e| format!("the token endpoint client could not be made: {e}"))
 }
 
-/// Exchanges `refresh_token` for new tokens at `client`'s token endpoint.
-pub async fn refresh(http: &reqwest::Client, client: &Client, refresh_token: &str) -> Answer {
-    let scope = client.scopes.join(" ");
+/// Exchanges `refresh_token` for new tokens at `client`'s token endpoint, asking for `scopes`
+/// (none: the grant's own, RFC 6749 §6).
+pub async fn refresh(
+    http: &reqwest::Client,
+    client: &Client,
+    refresh_token: &str,
+    scopes: &[String],
+) -> Answer {
+    let scope = scopes.join(" ");
     let mut form = vec![
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh_token),

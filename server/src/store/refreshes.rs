@@ -29,6 +29,8 @@ pub struct Stored {
     pub retry_at_ms: Option<i64>,
     /// The site's provider configuration under the connection's `provider_config_key`.
     pub client: Option<Client>,
+    /// The connection's scopes as stored (a JSON array): read only by a refresh.
+    scopes: String,
 }
 
 impl Stored {
@@ -40,6 +42,16 @@ impl Stored {
             expires_at: crate::clock::format_opt(self.expires_at),
             fields: (&self.fields).try_into()?,
         })
+    }
+
+    /// The scopes a refresh asks for: the connection's own (RFC 6749 §6: no scope it was not
+    /// granted; a configuration's scopes may have grown since, or the person granted fewer),
+    /// else, for a connection stored without any, its configuration's.
+    pub fn refresh_scopes(&self, client: &Client) -> Vec<String> {
+        serde_json::from_str::<Vec<String>>(&self.scopes)
+            .ok()
+            .filter(|granted| !granted.is_empty())
+            .unwrap_or_else(|| client.scopes.clone())
     }
 
     pub fn refresh_token(&self) -> Option<&str> {
@@ -65,10 +77,10 @@ impl Stored {
 }
 
 /// A connection as a refresh needs it, with its provider configuration's client (the columns
-/// of [`provider_configs::CLIENT_COLUMNS`] from 10 on), in one statement: `FROM` [`STORED_FROM`].
+/// of [`provider_configs::CLIENT_COLUMNS`] from 11 on), in one statement: `FROM` [`STORED_FROM`].
 const STORED_COLUMNS: &str = "c.id, c.provider, c.status, c.credential_type, \
     COALESCE(c.credential_expires_at, c.token_expires_at), c.credential_fields, c.version, \
-    c.refresh_lease_until_ms, c.refresh_retry_at_ms, c.provider_config_key";
+    c.refresh_lease_until_ms, c.refresh_retry_at_ms, c.provider_config_key, c.scopes";
 const STORED_FROM: &str = "connections c LEFT JOIN provider_configs pc \
     ON pc.site_id = c.site_id AND pc.key = c.provider_config_key";
 
@@ -86,7 +98,8 @@ fn stored_from_row(keys: &Keys, site_id: &str, row: &Row) -> Result<Stored, ApiE
         version: row.int(6)?,
         lease_until_ms: row.opt_int(7)?,
         retry_at_ms: row.opt_int(8)?,
-        client: provider_configs::client_from_row(keys, site_id, &config_key, row, 10)?,
+        client: provider_configs::client_from_row(keys, site_id, &config_key, row, 11)?,
+        scopes: row.text(10)?,
         connection_id,
     })
 }
