@@ -728,6 +728,89 @@ async fn input_that_could_mean_two_things_is_refused() {
     assert!(res.text.contains("4294967295"), "{}", res.text);
 }
 
+/// Two `Authorization` headers could be judged as two callers (a proxy taking the last one):
+/// neither is taken, whichever comes first.
+#[tokio::test]
+async fn two_authorization_headers_are_refused() {
+    let api = Server::shared().api();
+    let site = api.site().await;
+    for (path, first, second) in [
+        ("/v1/admin/sites", api.admin_token.as_str(), "wrong"),
+        ("/v1/api_keys", site.token.as_str(), "cpat_other"),
+        ("/v1/api_keys", "cpat_other", site.token.as_str()),
+    ] {
+        let res = api
+            .client
+            .get(format!("{}{path}", api.base))
+            .header("authorization", format!("Bearer {first}"))
+            .header("authorization", format!("Bearer {second}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{path}");
+    }
+}
+
+/// A `POST` that takes no parameters (a revoke, a refresh) still refuses the body every `POST`
+/// refuses: another media type, a duplicate key, a member it does not know. Nothing is done.
+#[tokio::test]
+async fn posts_without_parameters_refuse_a_body() {
+    let api = Server::shared().api();
+    let site = api.site().await;
+    let other = api.token_for(&site.id, "user-1", "to revoke").await;
+    let other_id = api.get(&other, "/v1/personal_access_tokens").await.ok(200)["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "to revoke")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let connection = api
+        .connection(&site.id, common::connection_body("google"))
+        .await;
+    let admin_revoke = format!(
+        "/v1/admin/sites/{}/personal_access_tokens/{other_id}/revoke",
+        site.id
+    );
+    let refresh = format!(
+        "/v1/admin/sites/{}/connections/{}/refresh",
+        site.id,
+        connection["id"].as_str().unwrap()
+    );
+    let site_revoke = format!("/v1/personal_access_tokens/{other_id}/revoke");
+    for (path, token) in [
+        (admin_revoke.as_str(), api.admin_token.as_str()),
+        (refresh.as_str(), api.admin_token.as_str()),
+        (site_revoke.as_str(), site.token.as_str()),
+    ] {
+        for (content_type, body) in [
+            ("application/json", r#"{"a":1,"a":2}"#),
+            ("application/json", r#"{"revoked_by":"someone"}"#),
+            ("text/plain", "{}"),
+        ] {
+            let res = api
+                .client
+                .post(format!("{}{path}", api.base))
+                .bearer_auth(token)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            assert!(
+                status == 400 || status == 415,
+                "{path} {body}: {status} {}",
+                res.text().await.unwrap()
+            );
+        }
+    }
+    // Nothing was revoked.
+    api.get(&other, "/v1/personal_access_tokens").await.ok(200);
+}
+
 #[tokio::test]
 async fn the_http_layer_answers_with_the_error_body_where_it_can() {
     let server = Server::shared();

@@ -620,6 +620,41 @@ async fn a_revoked_token_spends_nothing_of_its_users_rate_limit() {
     assert!(server.stop().success());
 }
 
+/// A revoked token the server knew is answered 401 even while its user's budget is spent by
+/// another of their tokens: a 429 would say whose it was, and that they are active now.
+#[tokio::test]
+async fn a_dead_token_is_refused_as_dead_while_its_users_budget_is_spent() {
+    // (The admin token's calls below count against a budget of their own.)
+    let server = Server::start_with(Options::default().env("CREDPORT_RATE_LIMIT", "10"));
+    let api = server.api();
+    let site = api.site_with("spent-user", None).await;
+    let other = api.token_for(&site.id, "spent-user", "other").await;
+    let key = serde_json::json!({ "name": "k", "subject": "s" });
+    api.post(&site.token, "/v1/api_keys", key.clone())
+        .await
+        .ok(201);
+    api.admin(
+        "POST",
+        &format!(
+            "/v1/admin/sites/{}/personal_access_tokens/{}/revoke",
+            site.id, site.token_id
+        ),
+        None,
+    )
+    .await
+    .ok(200);
+    // The user's budget, spent by their other token until it is refused.
+    let mut statuses = Vec::new();
+    while statuses.last() != Some(&429) && statuses.len() < 50 {
+        statuses.push(api.get(&other, "/v1/connections").await.status);
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    api.post(&site.token, "/v1/api_keys", key)
+        .await
+        .error(401, "unauthenticated");
+    assert!(server.stop().success());
+}
+
 /// The statuses of `GET /v1/connections` with each of `tokens`, all sent at once.
 async fn at_once(api: &common::Api, tokens: Vec<String>) -> Vec<u16> {
     let mut requests = tokio::task::JoinSet::new();

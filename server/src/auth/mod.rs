@@ -164,18 +164,37 @@ impl Presented {
     /// request's CPU; docs/performance.md).
     fn authenticate(self) -> BoxFuture<'static, Result<Caller, ApiError>> {
         Box::pin(async move {
-            let hash = self.hash;
             let now = clock::now();
-            let owner = self
-                .auth
-                .db
-                .read_single(move |conn| {
-                    Box::pin(async move { store::tokens::authenticate(conn, &hash, now).await })
-                })
-                .await?;
-            match owner {
+            match self.owner(now).await? {
                 Some(owner) => self.admit(owner, now).await,
                 None => Err(failed(&self.auth, self.client)),
+            }
+        })
+    }
+
+    /// Whose the token is, if it is usable at `now`, in a round trip of its own.
+    async fn owner(&self, now: i64) -> Result<Option<TokenOwner>, ApiError> {
+        let hash = self.hash;
+        self.auth
+            .db
+            .read_single(move |conn| {
+                Box::pin(async move { store::tokens::authenticate(conn, &hash, now).await })
+            })
+            .await
+    }
+
+    /// The answer to a known token that its user's rate limit refused (`limited`): the token is
+    /// checked first, so that a revoked or expired one is answered 401 as every dead token is,
+    /// never with its user's budget (which would say whose it was, and that they are active).
+    fn limited(self, limited: ApiError) -> BoxFuture<'static, ApiError> {
+        Box::pin(async move {
+            match self.owner(clock::now()).await {
+                Ok(Some(_)) => limited,
+                Ok(None) => {
+                    self.auth.known.forget(&self.hash);
+                    failed(&self.auth, self.client)
+                }
+                Err(e) => e,
             }
         })
     }
@@ -298,7 +317,9 @@ impl Presented {
                 })
                 .await;
         };
-        limit(&self.auth, || budget(&known.site_id, &known.user_id)).await?;
+        if let Err(limited) = limit(&self.auth, || budget(&known.site_id, &known.user_id)).await {
+            return Err(self.limited(limited).await);
+        }
         let (hash, origin, now) = (self.hash, self.origin.clone(), clock::now());
         let checked = db
             .write(move |conn| {
@@ -441,7 +462,13 @@ fn client_address(parts: &Parts) -> Option<IpAddr> {
 
 /// The token of `Authorization: Bearer <token>` (the scheme in any case).
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let value = values.next()?.to_str().ok()?;
+    // Two credentials could be judged as two callers (a proxy reading the last one): neither is
+    // taken.
+    if values.next().is_some() {
+        return None;
+    }
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)

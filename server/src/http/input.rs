@@ -67,6 +67,19 @@ params!(
     VerifyApiKeyParams,
 );
 
+/// The body of a `POST` that takes no parameters (a revoke, a refresh): none, or `{}`. Read
+/// all the same, so that what every body is refused for (another media type, a duplicate key,
+/// a member) is refused here too.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+impl Params for NoParams {
+    fn check(&self) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
 /// The body of a `POST` or `PATCH`, read whole (at most [`body_limit::MAX_BODY_BYTES`]) but not
 /// yet parsed, so that a handler checks the caller's scope before it judges the input.
 pub struct Payload {

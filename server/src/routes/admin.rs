@@ -18,7 +18,7 @@ use crate::clock;
 use crate::error::ApiError;
 use crate::events::outbox::Subscribers;
 use crate::events::Change;
-use crate::http::input::{PathParams, Payload, Query};
+use crate::http::input::{NoParams, PathParams, Payload, Query};
 use crate::http::reply::Reply;
 use crate::refresh;
 use crate::routes::idempotency;
@@ -166,6 +166,7 @@ pub async fn refresh_connection(
     PathParams((site, id)): PathParams<(String, String)>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
+    let NoParams {} = payload.json()?;
     let key = payload.idempotency_key()?;
     let principal = admin.principal();
     if let Some(key) = &key {
@@ -277,6 +278,7 @@ pub async fn revoke_token(
     PathParams((site, id)): PathParams<(String, String)>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
+    let NoParams {} = payload.json()?;
     idempotency::run(
         &app.db,
         &app.keys,

@@ -10,7 +10,7 @@ use crate::clock;
 use crate::db::sql::Conn;
 use crate::error::ApiError;
 use crate::events::Change;
-use crate::http::input::{PathParams, Payload};
+use crate::http::input::{NoParams, PathParams, Payload};
 use crate::http::reply::Reply;
 use crate::routes::idempotency;
 use crate::store;
@@ -103,6 +103,7 @@ pub async fn revoke(
 ) -> Result<Reply, ApiError> {
     let scope = Scope::TokensWrite;
     let PathParams(id) = presented.checked(scope, path).await?;
+    let NoParams {} = presented.checked(scope, payload.json()).await?;
     idempotency::for_site(
         presented,
         &app.keys,
