@@ -49,10 +49,11 @@ async fn the_page_and_its_files() {
         return;
     }
     assert_eq!(page.status, 200);
-    // No inline script: every script is a file of this origin.
+    // No inline script: every script is a file of this origin, named relative to the page so
+    // that a proxy may mount the console under a path.
     assert!(page
         .text
-        .contains(r#"<script type="module" src="/console/console.js"></script>"#));
+        .contains(r#"<script type="module" src="console/console.js"></script>"#));
     assert_eq!(page.text.matches("<script").count(), 1);
     // The query is the page's, not the server's.
     let with_query = api
