@@ -3,15 +3,15 @@
 //! is an `InvalidArgumentError` naming its path (`params.scopes[1]`) and what was wrong, never
 //! quoting the value (it may be a secret).
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Function, Object, Reflect};
 use serde::de::{self, DeserializeOwned, Visitor};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use credport_model::json_text::camel_case;
 use credport_model::validate::{decimal, Checked};
 
 use crate::errors::Error;
-use crate::host::{is_array, is_plain, is_record, keys, type_name};
+use crate::host::{is_array, is_record, keys, type_name};
 
 /// Optional parameters: `undefined`/`null` for none.
 pub fn optional<T: DeserializeOwned + Default>(
@@ -77,16 +77,26 @@ fn known_only(argument: &str, own: &Object, fields: &'static [&'static str]) -> 
     Ok(())
 }
 
-/// The caller's `value` as the SDK reads it: arrays and plain objects ([`is_plain`]) copied, at
-/// every depth, into fresh ones, each member read once through a read that catches what a getter
-/// or a `Proxy` throws (an error naming the member). serde-wasm-bindgen, whose reads do not
-/// catch, then reads only the copy. Other values (a `Date`, a class's instance) stay as they are.
-fn copy(path: &str, value: &JsValue, depth: u32) -> Result<JsValue, Error> {
-    if depth > MAX_DEPTH || !value.is_object() || !is_plain(value) {
-        return Ok(value.clone());
+/// The caller's `value` as the SDK reads it: arrays and objects of any prototype copied, at every
+/// depth, into fresh arrays and plain objects, each member read once through a read that catches
+/// what a getter or a `Proxy` throws (an error naming the member). serde-wasm-bindgen, whose reads
+/// do not catch, then reads only the copy: a class's instance left as it was had its getters run
+/// uncaught. A value with a `toJSON` method (a `Date`) is what that returns for `key`, as
+/// `JSON.stringify` would write it (the copy of a `Date` would be an empty object).
+fn copy(path: &str, key: &JsValue, value: &JsValue, depth: u32) -> Result<JsValue, Error> {
+    let to_json =
+        crate::host::property(value, "toJSON").and_then(|f| f.dyn_into::<Function>().ok());
+    let value = match to_json {
+        Some(to_json) => to_json
+            .call1(value, key)
+            .map_err(|_| Error::unreadable(path))?,
+        None => value.clone(),
+    };
+    if depth > MAX_DEPTH || !value.is_object() {
+        return Ok(value);
     }
-    let array = is_array(value);
-    Ok(copy_members(path, value, array, depth)?.into())
+    let array = is_array(&value);
+    Ok(copy_members(path, &value, array, depth)?.into())
 }
 
 /// [`copy`] of an array or object; an object's members whose value is `undefined` are left out
@@ -100,7 +110,7 @@ fn copy_members(path: &str, value: &JsValue, array: bool, depth: u32) -> Result<
     for_each_member(path, value, array, |key, member| {
         if array || !member.is_undefined() {
             let member = match member.is_object() {
-                true => copy(&child(path, &key, array), &member, depth + 1)?,
+                true => copy(&child(path, &key, array), &key, &member, depth + 1)?,
                 false => member,
             };
             let _ = Reflect::set(&own, &key, &member);
@@ -238,9 +248,6 @@ fn check_json_at(path: &str, value: &JsValue, depth: u32) -> Result<(), Error> {
     }
     if !value.is_object() {
         return Ok(()); // null, a string, a boolean
-    }
-    if crate::host::property(value, "toJSON").is_some() {
-        return Ok(()); // a Date, or a value that says how it is written
     }
     let array = is_array(value);
     for_each_member(path, value, array, |key, member| {

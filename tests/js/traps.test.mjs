@@ -227,6 +227,37 @@ test('parameters and options that throw when read: the call rejects with an Inva
   }
 });
 
+test("a class's instance among the parameters is read as its own data, whose getters never throw through the wasm", { timeout: 60_000 }, async () => {
+  const siteAdmin = new admin.CredportAdmin({ adminToken: server.adminToken, baseUrl: server.url, maxRetries: 0 }).site(site.site.id);
+  class Throwing {
+    constructor() {
+      this.fields = { api_key: 'cpk_never_echo_this' };
+    }
+    get type() {
+      throwing();
+    }
+  }
+  // Before, serde-wasm-bindgen read the instance's getter itself: the call never settled.
+  const call = siteAdmin.connections.create({ provider: 'p', providerConfigKey: 'k', credentials: new Throwing() }).then(() => 'resolved', (e) => e);
+  const error = await Promise.race([call, new Promise((resolve) => setTimeout(resolve, 2000, 'never settled'))]);
+  assertNames(error, 'params.credentials.type', 'a getter on the prototype is not data');
+  const toJsonThrows = { name: 'n', subject: 'u', claims: { at: { toJSON: throwing } } };
+  assertNames(await healthy.apiKeys.create(toJsonThrows).catch((e) => e), 'params.claims.at', 'a toJSON that throws');
+  await stillAlive();
+  // Valid instances still work: own members are the data, and a Date is written as JSON.stringify does.
+  class Credentials {
+    constructor() {
+      this.type = 'api_key';
+      this.fields = { api_key: 'k1' };
+    }
+  }
+  const connection = await siteAdmin.connections.create({ provider: 'p', providerConfigKey: 'class-instance', credentials: new Credentials() });
+  assert.equal(connection.credentials.type, 'api_key');
+  const at = new Date(0);
+  const key = await healthy.apiKeys.create({ name: 'n', subject: 'u', claims: { at, owner: new (class { constructor() { this.id = 1; } })() } });
+  assert.deepEqual(key.claims, { at: at.toISOString(), owner: { id: 1 } });
+});
+
 test('synchronous calls given values that throw when read throw an InvalidArgumentError naming them', () => {
   // A getter that throws is not an absent option: the environment's key is not taken instead.
   // The caller's own CREDPORT_API_KEY, if it has one, is put back afterwards, not removed.
