@@ -160,7 +160,7 @@ fn path_error(
 
 /// The error of a rule of the model's, named by the field's JavaScript path.
 fn rule_error(argument: &str, e: credport_model::FieldError) -> Error {
-    Error::invalid(join(argument, &camel_case(e.field)), e.message)
+    Error::invalid(join(argument, &camel_case(&e.name())), e.message)
 }
 
 /// The message for serde's complaint `message` about the member at `path` of `value`, in the

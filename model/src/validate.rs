@@ -3,10 +3,13 @@
 
 use std::fmt;
 
-/// One rule broken by one field. `field` is the wire (`snake_case`) name.
+/// One rule broken by one field. `field` is the wire (`snake_case`) name; `entry` the index of the
+/// entry of the list `field` that broke it, where one did (named `scopes[2]`, never quoted: it
+/// may be a secret put in the wrong field).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
     pub field: &'static str,
+    pub entry: Option<usize>,
     pub message: String,
 }
 
@@ -14,14 +17,31 @@ impl FieldError {
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
         Self {
             field,
+            entry: None,
             message: message.into(),
+        }
+    }
+
+    /// The error of the entry `index` of the list `field`.
+    pub fn entry(field: &'static str, index: usize, message: impl Into<String>) -> Self {
+        Self {
+            entry: Some(index),
+            ..Self::new(field, message)
+        }
+    }
+
+    /// What broke the rule: `field`, or `field[entry]`.
+    pub fn name(&self) -> String {
+        match self.entry {
+            Some(index) => [self.field, "[", &decimal(index as u64), "]"].concat(),
+            None => self.field.to_owned(),
         }
     }
 }
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        write!(f, "{}: {}", self.name(), self.message)
     }
 }
 
@@ -201,7 +221,7 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// A list of scopes: each a label, no more than [`MAX_SCOPES`].
+/// A list of scopes: each a label, no more than [`MAX_SCOPES`]; an entry's error names it.
 pub fn scopes(field: &'static str, values: &[String]) -> Checked {
     if values.len() > MAX_SCOPES {
         return Err(FieldError::new(
@@ -209,7 +229,9 @@ pub fn scopes(field: &'static str, values: &[String]) -> Checked {
             ["must hold at most ", &decimal(MAX_SCOPES as u64), " scopes"].concat(),
         ));
     }
-    values.iter().try_for_each(|s| label(field, s))
+    values.iter().enumerate().try_for_each(|(index, s)| {
+        label(field, s).map_err(|e| FieldError::entry(field, index, e.message))
+    })
 }
 
 /// An API-key secret as a caller hands it over to be verified: any text but an empty one. Its

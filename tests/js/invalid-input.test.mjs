@@ -72,7 +72,7 @@ const badCalls = [
   [(c) => c.apiKeys.verify({ secret: 'x' }), 'secret'],
   [(c) => c.personalAccessTokens.create({}), 'params.name'],
   [(c) => c.personalAccessTokens.create({ name: 't', expiresAt: 'tomorrow' }), 'params.expiresAt'],
-  [(c) => c.personalAccessTokens.create({ name: 't', scopes: ['everything'] }), 'params.scopes'],
+  [(c) => c.personalAccessTokens.create({ name: 't', scopes: ['everything'] }), 'params.scopes[0]'],
   [(c) => c.personalAccessTokens.get(0), 'id'],
   [(c) => c.personalAccessTokens.revoke(undefined), 'id'],
   [(c) => c.connections.list({}, { timeoutMs: 0 }), 'options.timeoutMs'],
@@ -110,6 +110,9 @@ test('messages name what was wrong: the type, the field, the expected fields, th
     [(c) => c.apiKeys.create({ name: 'n', subject: 's', scopes: ['a', 7] }), 'params.scopes[1] must be a string, got number'],
     [(c) => c.apiKeys.create({ name: 'n', subject: 's', claims: { at: { f() {} } } }), 'params.claims.at.f must be plain JSON data (not a function, NaN or Infinity)'],
     [(c) => c.apiKeys.create({ subject: 's' }), 'params.name is required'],
+    // A scope entry is named by its index, never quoted: a secret pasted there is not echoed.
+    [(c) => c.personalAccessTokens.create({ name: 'n', scopes: ['api_keys:read', 'tokens:write', 'cpk_live_secret'] }), 'params.scopes[2] is not a known scope; expected one of connections:read, credentials:read, api_keys:read, api_keys:write, tokens:write'],
+    [(c) => c.apiKeys.create({ name: 'n', subject: 's', scopes: ['a', ' '] }), 'params.scopes[1] must not be empty'],
   ];
   for (const [call, message] of cases) {
     const error = await call(client).then(

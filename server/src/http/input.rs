@@ -26,7 +26,7 @@ use crate::http::idempotency_key::IdempotencyKey;
 use crate::http::json_keys;
 
 /// A request type, with its validation rules: the model's, and where the server says more than
-/// the model can (an indexed `scopes[i]`), the server's first.
+/// the model does, the server's first.
 pub trait Params: DeserializeOwned {
     fn check(&self) -> Result<(), ApiError>;
 }
@@ -44,13 +44,13 @@ macro_rules! params {
 
 params!(
     CreateAdminTokenParams => |p: &CreateAdminTokenParams| scope_lists::token_scopes(p.scopes.as_deref()),
-    CreateApiKeyParams => |p: &CreateApiKeyParams| scope_lists::labels(p.scopes.as_deref()),
+    CreateApiKeyParams,
     CreateConnectSessionParams => |p: &CreateConnectSessionParams| match &p.metadata {
         None | Some(Value::Object(_)) => Ok(()),
         Some(_) => Err(ApiError::invalid("metadata", "metadata: must be a JSON object")),
     },
-    CreateConnectionParams => |p: &CreateConnectionParams| scope_lists::labels(Some(&p.scopes)),
-    CreateProviderConfigParams => |p: &CreateProviderConfigParams| scope_lists::labels(Some(&p.scopes)),
+    CreateConnectionParams,
+    CreateProviderConfigParams,
     CreateSiteParams,
     CreateWebhookEndpointParams,
     CreateTokenParams => |p: &CreateTokenParams| scope_lists::token_scopes(p.scopes.as_deref()),
@@ -60,9 +60,9 @@ params!(
     ListEventsParams,
     ListSiteTokensParams,
     RevokeApiKeyParams,
-    UpdateApiKeyParams => |p: &UpdateApiKeyParams| scope_lists::labels(p.scopes.as_deref()),
-    UpdateConnectionParams => |p: &UpdateConnectionParams| scope_lists::labels(p.scopes.as_deref()),
-    UpdateProviderConfigParams => |p: &UpdateProviderConfigParams| scope_lists::labels(p.scopes.as_deref()),
+    UpdateApiKeyParams,
+    UpdateConnectionParams,
+    UpdateProviderConfigParams,
     UpdateWebhookEndpointParams,
     VerifyApiKeyParams,
 );
