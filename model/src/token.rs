@@ -48,9 +48,16 @@ impl Scope {
     }
 }
 
-/// Checks that every entry of a token's `scopes` is a known scope, naming the first that is not
-/// by its index, not its value.
+/// Checks a token's `scopes`: at least one (an empty list would be a token that can do nothing,
+/// and was once read as "every scope"), each a known scope, the first that is not named by its
+/// index, not its value.
 pub fn validate_token_scopes(scopes: &[String]) -> Checked {
+    if scopes.is_empty() {
+        return Err(FieldError::new(
+            "scopes",
+            "must hold at least one scope; leave it out for the default",
+        ));
+    }
     validate::scopes("scopes", scopes)?;
     match scopes.iter().position(|s| Scope::parse(s).is_none()) {
         Some(index) => Err(FieldError::entry(
@@ -165,5 +172,15 @@ mod tests {
         );
         let blank = validate_token_scopes(&["api_keys:read", " "].map(String::from));
         assert_eq!(blank.unwrap_err().name(), "scopes[1]");
+    }
+
+    #[test]
+    fn an_empty_scope_list_is_refused() {
+        let params = CreateTokenParams {
+            name: "t".into(),
+            scopes: Some(Vec::new()),
+            ..Default::default()
+        };
+        assert_eq!(params.validate().unwrap_err().name(), "scopes");
     }
 }

@@ -404,6 +404,7 @@ describe('a site', () => {
       [() => strict.providerConfigs.get(1), 'key'],
       [() => strict.personalAccessTokens.create({ name: 'n' }), 'params.userId'],
       [() => strict.personalAccessTokens.create({ userId: 'u', name: 'n', scopes: ['root'] }), 'params.scopes[0]'],
+      [() => strict.personalAccessTokens.create({ userId: 'u', name: 'n', scopes: [] }), 'params.scopes'],
       [() => strict.personalAccessTokens.list({ user: 'u' }), 'params.user'],
       [() => strict.personalAccessTokens.revoke(undefined), 'id'],
       [() => strict.apiKeys.list({ limit: 101 }), 'params.limit'],

@@ -113,6 +113,8 @@ test('messages name what was wrong: the type, the field, the expected fields, th
     // A scope entry is named by its index, never quoted: a secret pasted there is not echoed.
     [(c) => c.personalAccessTokens.create({ name: 'n', scopes: ['api_keys:read', 'tokens:write', 'cpk_live_secret'] }), 'params.scopes[2] is not a known scope; expected one of connections:read, credentials:read, api_keys:read, api_keys:write, tokens:write'],
     [(c) => c.apiKeys.create({ name: 'n', subject: 's', scopes: ['a', ' '] }), 'params.scopes[1] must not be empty'],
+    // A token's scopes: at least one, refused before it is sent (the server would answer 400).
+    [(c) => c.personalAccessTokens.create({ name: 'n', scopes: [] }), 'params.scopes must hold at least one scope; leave it out for the default'],
   ];
   for (const [call, message] of cases) {
     const error = await call(client).then(

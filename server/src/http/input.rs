@@ -18,7 +18,6 @@ use credport_model::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::auth::scope_lists;
 use crate::echo;
 use crate::error::ApiError;
 use crate::http::body_limit;
@@ -26,16 +25,16 @@ use crate::http::idempotency_key::IdempotencyKey;
 use crate::http::json_keys;
 
 /// A request type, with its validation rules: the model's, and where the server says more than
-/// the model does, the server's first.
+/// the model does (a JSON value's kind), the server's first.
 pub trait Params: DeserializeOwned {
     fn check(&self) -> Result<(), ApiError>;
 }
 
 macro_rules! params {
-    ($($ty:ty $(=> $scopes:expr)?),+ $(,)?) => {
+    ($($ty:ty $(=> $first:expr)?),+ $(,)?) => {
         $(impl Params for $ty {
             fn check(&self) -> Result<(), ApiError> {
-                $(($scopes)(self)?;)?
+                $(($first)(self)?;)?
                 Ok(self.validate()?)
             }
         })+
@@ -43,7 +42,7 @@ macro_rules! params {
 }
 
 params!(
-    CreateAdminTokenParams => |p: &CreateAdminTokenParams| scope_lists::token_scopes(p.scopes.as_deref()),
+    CreateAdminTokenParams,
     CreateApiKeyParams,
     CreateConnectSessionParams => |p: &CreateConnectSessionParams| match &p.metadata {
         None | Some(Value::Object(_)) => Ok(()),
@@ -53,7 +52,7 @@ params!(
     CreateProviderConfigParams,
     CreateSiteParams,
     CreateWebhookEndpointParams,
-    CreateTokenParams => |p: &CreateTokenParams| scope_lists::token_scopes(p.scopes.as_deref()),
+    CreateTokenParams,
     GetCredentialsParams,
     ListApiKeysParams,
     ListConnectionsParams,
