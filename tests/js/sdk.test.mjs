@@ -130,6 +130,31 @@ describe('connections', () => {
     assert.deepEqual(pages, [1, 2]);
   });
 
+  test('listAll: return() while a page is being fetched ends the iteration for good', async () => {
+    const pages = [];
+    let fetching;
+    const started = new Promise((resolve) => (fetching = resolve));
+    const slow = new sdk.Credport({
+      apiKey: site.token,
+      baseUrl: server.url,
+      maxRetries: 0,
+      fetch: async (request) => {
+        pages.push(Number(new URL(request.url).searchParams.get('page') ?? 1));
+        fetching();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return fetch(request);
+      },
+    });
+    const iterator = slow.connections.listAll({ pageSize: 2 })[Symbol.asyncIterator]();
+    const pending = iterator.next();
+    await started;
+    assert.deepEqual(await iterator.return(), { value: undefined, done: true });
+    // The page that arrives after return() is dropped: no item, and no page after it.
+    assert.deepEqual(await pending, { value: undefined, done: true });
+    for (let i = 0; i < 3; i++) assert.deepEqual(await iterator.next(), { value: undefined, done: true });
+    assert.deepEqual(pages, [1]);
+  });
+
   test('filters by provider and status', async () => {
     const active = await client.connections.list({ status: 'active' });
     assert.equal(active.count, 3);
