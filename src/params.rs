@@ -12,6 +12,7 @@ use credport_model::validate::{decimal, Checked};
 
 use crate::errors::Error;
 use crate::host::{is_array, is_record, keys, type_name};
+use crate::resources::whole_unicode;
 
 /// Optional parameters: `undefined`/`null` for none.
 pub fn optional<T: DeserializeOwned + Default>(
@@ -100,7 +101,9 @@ fn copy(path: &str, key: &JsValue, value: &JsValue, depth: u32) -> Result<JsValu
 }
 
 /// [`copy`] of an array or object; an object's members whose value is `undefined` are left out
-/// (as `JSON.stringify` would: `{ limit: undefined }` is no limit).
+/// (as `JSON.stringify` would: `{ limit: undefined }` is no limit), and a string holding a lone
+/// surrogate is refused by its path ([`whole_unicode`]), as an id is: serde-wasm-bindgen would
+/// read it with U+FFFD in its place.
 fn copy_members(path: &str, value: &JsValue, array: bool, depth: u32) -> Result<Object, Error> {
     let own: Object = if array {
         Array::new().into()
@@ -111,7 +114,12 @@ fn copy_members(path: &str, value: &JsValue, array: bool, depth: u32) -> Result<
         if array || !member.is_undefined() {
             let member = match member.is_object() {
                 true => copy(&child(path, &key, array), &key, &member, depth + 1)?,
-                false => member,
+                false => {
+                    if let Some(text) = member.as_string() {
+                        whole_unicode(&member, &text, || child(path, &key, array))?;
+                    }
+                    member
+                }
             };
             let _ = Reflect::set(&own, &key, &member);
         }

@@ -47,6 +47,11 @@ const badCalls = [
   [(c) => c.connections.getCredentials(['google']), 'provider'],
   [(c) => c.connections.getCredentials('goo\uDC00gle'), 'provider'],
   [(c) => c.apiKeys.get('ak_\uD800'), 'id'],
+  // A lone surrogate in any string parameter, not only an id: it would be sent as U+FFFD.
+  [(c) => c.apiKeys.list({ subject: 'user_1\uD800' }), 'params.subject'],
+  [(c) => c.apiKeys.create({ name: 'n', subject: 'user_1\uDC00' }), 'params.subject'],
+  [(c) => c.apiKeys.create({ name: 'n', subject: 's', scopes: ['a', 'b\uD800'] }), 'params.scopes[1]'],
+  [(c) => c.apiKeys.create({ name: 'n', subject: 's', claims: { team: { id: '\uDFFF' } } }), 'params.claims.team.id'],
   [(c) => c.apiKeys.create(), 'params'],
   [(c) => c.apiKeys.create({ subject: 's' }), 'params.name'],
   [(c) => c.apiKeys.create({ name: 'n' }), 'params.subject'],
@@ -124,6 +129,12 @@ test('messages name what was wrong: the type, the field, the expected fields, th
     assert.ok(error instanceof sdk.InvalidArgumentError, `${call}: ${error}`);
     assert.equal(error.message, message);
   }
+});
+
+test('a string parameter holding U+FFFD itself is whole Unicode, and sent', async () => {
+  const uncounted = new sdk.Credport({ apiKey: token, baseUrl: server.url });
+  const { totalCount } = await uncounted.apiKeys.list({ subject: 'user_\uFFFD' });
+  assert.equal(totalCount, 0);
 });
 
 test('listAll with bad parameters throws at once', () => {
