@@ -245,6 +245,24 @@ pub fn secret(field: &'static str, value: &str) -> Checked {
     Ok(())
 }
 
+/// Longest `Idempotency-Key`, in characters (its rule's message says 255).
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// An `Idempotency-Key` (API.md): 1 to [`MAX_IDEMPOTENCY_KEY`] printable ASCII characters, not
+/// starting or ending with a space. HTTP drops spaces around a header's value, so such a key
+/// would reach the server as another key (a blank one as an empty one, which it refuses).
+pub fn idempotency_key(field: &'static str, key: &str) -> Checked {
+    let printable = key.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+    let spaced = key.starts_with(' ') || key.ends_with(' ');
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !printable || spaced {
+        return Err(FieldError::new(
+            field,
+            "must be 1 to 255 printable ASCII characters, not starting or ending with a space",
+        ));
+    }
+    Ok(())
+}
+
 /// A whole number within `min..=max`.
 pub fn range(field: &'static str, value: u64, min: u64, max: u64) -> Checked {
     if value < min || value > max {
@@ -379,6 +397,15 @@ pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_idempotency_key_is_what_http_carries_as_it_is() {
+        assert!(idempotency_key("k", "a b-1_~").is_ok());
+        assert!(idempotency_key("k", &"k".repeat(255)).is_ok());
+        for bad in ["", "   ", " a", "a ", "é", "a\tb", &"k".repeat(256)] {
+            assert!(idempotency_key("k", bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn rfc3339_accepts_the_documented_shapes() {

@@ -84,6 +84,9 @@ const badCalls = [
   [(c) => c.connections.list({}, { maxRetries: -1 }), 'options.maxRetries'],
   [(c) => c.connections.list({}, { signal: 'stop' }), 'options.signal'],
   [(c) => c.apiKeys.create({ name: 'n', subject: 's' }, { idempotencyKey: '' }), 'options.idempotencyKey'],
+  // HTTP drops spaces around a header's value: the server would get another key, or none.
+  [(c) => c.apiKeys.create({ name: 'n', subject: 's' }, { idempotencyKey: '   ' }), 'options.idempotencyKey'],
+  [(c) => c.apiKeys.create({ name: 'n', subject: 's' }, { idempotencyKey: ' a' }), 'options.idempotencyKey'],
   [(c) => c.connections.list({}, { retries: 1 }), 'options.retries'],
 ];
 
