@@ -7,8 +7,8 @@ use js_sys::{Array, Function, Object, Reflect};
 use serde::de::{self, DeserializeOwned, Visitor};
 use wasm_bindgen::{JsCast, JsValue};
 
-use credport_model::json_text::camel_case;
-use credport_model::validate::{decimal, Checked};
+use credport_model::json_text::{camel_case, snake_case};
+use credport_model::validate::{self, decimal, Checked};
 
 use crate::errors::Error;
 use crate::host::{is_array, is_record, keys, type_name};
@@ -188,8 +188,13 @@ fn type_error(argument: &str, path: &str, value: &Object, message: &str) -> Erro
         .rsplit_once(", expected ")
         .map_or("a valid value", |(_, expected)| expected);
     let expected = match expected {
-        "u32" => ["a whole number from 0 to ", &decimal(u32::MAX.into())].concat(),
-        "u64" => ["a whole number from 0 to ", &decimal(MAX_SAFE_INTEGER)].concat(),
+        // The field's own bounds (`limit`: 1 to 100), not its type's (0 to 4294967295).
+        "u32" | "u64" => match validate::whole_number_range(&snake_case(path)) {
+            Some((min, max)) => {
+                ["a whole number from ", &decimal(min), " to ", &decimal(max)].concat()
+            }
+            None => "a whole number".to_owned(),
+        },
         "a sequence" => "an array".to_owned(),
         "a boolean" | "a string" | "an object" => expected.to_owned(),
         _ => "a valid value".to_owned(),
@@ -203,9 +208,6 @@ fn type_error(argument: &str, path: &str, value: &Object, message: &str) -> Erro
         ["must be ", &expected, ", got ", &got].concat(),
     )
 }
-
-/// The largest whole number a JS number holds exactly.
-const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// The member at a serde path (`scopes[1]`, `claims.at`) of a JS value; `undefined` if absent.
 fn member_at(value: &JsValue, path: &str) -> JsValue {

@@ -263,6 +263,22 @@ pub fn idempotency_key(field: &'static str, key: &str) -> Checked {
     Ok(())
 }
 
+/// The bounds of the whole-number inputs, by wire name, for a value that cannot be read as one:
+/// of the wrong type, with a fraction, or out of its type's range (`-1`). The server and the SDK
+/// both say these rather than the type's range; a value read is checked by its rule ([`range`]).
+/// `offset` is bounded by its type only.
+pub fn whole_number_range(field: &str) -> Option<(u64, u64)> {
+    let page_size = u64::from(MAX_PAGE_SIZE);
+    Some(match field {
+        "seconds_until_expiration" => (1, MAX_SECONDS_UNTIL_EXPIRATION),
+        "refresh_margin_seconds" => (0, crate::MAX_REFRESH_MARGIN_SECONDS.into()),
+        "limit" | "page_size" => (1, page_size),
+        "page" => (1, u64::from(u32::MAX) / page_size),
+        "offset" => (0, u64::from(u32::MAX)),
+        _ => return None,
+    })
+}
+
 /// A whole number within `min..=max`.
 pub fn range(field: &'static str, value: u64, min: u64, max: u64) -> Checked {
     if value < min || value > max {

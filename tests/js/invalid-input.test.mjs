@@ -113,7 +113,12 @@ test('messages name what was wrong: the type, the field, the expected fields, th
     [(c) => c.connections.list(() => 1), 'params must be an object, got function'],
     [(c) => c.connections.list([1]), 'params must be an object, got array'],
     [(c) => c.connections.list({ pagesize: 5 }), 'params.pagesize is not a known field; expected one of `page`, `pageSize`, `provider`, `status`'],
-    [(c) => c.connections.list({ pageSize: 2.5 }), 'params.pageSize must be a whole number from 0 to 4294967295'],
+    // A number that is no whole number of the field's type is told the field's own range.
+    [(c) => c.connections.list({ pageSize: 2.5 }), 'params.pageSize must be a whole number from 1 to 100'],
+    [(c) => c.apiKeys.list({ limit: -1 }), 'params.limit must be a whole number from 1 to 100'],
+    [(c) => c.apiKeys.list({ limit: '5' }), 'params.limit must be a whole number from 1 to 100, got string'],
+    [(c) => c.apiKeys.list({ offset: -1 }), 'params.offset must be a whole number from 0 to 4294967295'],
+    [(c) => c.apiKeys.create({ name: 'n', subject: 's', secondsUntilExpiration: -5 }), 'params.secondsUntilExpiration must be a whole number from 1 to 315360000'],
     [(c) => c.connections.list({ pageSize: 101 }), 'params.pageSize must be between 1 and 100, got 101'],
     [(c) => c.apiKeys.create({ name: 'n', subject: 's', scopes: ['a', 7] }), 'params.scopes[1] must be a string, got number'],
     [(c) => c.apiKeys.create({ name: 'n', subject: 's', claims: { at: { f() {} } } }), 'params.claims.at.f must be plain JSON data (not a function, NaN or Infinity)'],

@@ -6,8 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
-use credport_model::validate::{MAX_PAGE_SIZE, MAX_SECONDS_UNTIL_EXPIRATION};
-use credport_model::MAX_REFRESH_MARGIN_SECONDS;
+use credport_model::validate;
 use credport_model::{
     CreateAdminTokenParams, CreateApiKeyParams, CreateConnectSessionParams, CreateConnectionParams,
     CreateProviderConfigParams, CreateSiteParams, CreateTokenParams, CreateWebhookEndpointParams,
@@ -284,7 +283,7 @@ fn field_error(path: &str, message: &str) -> ApiError {
     // sequence`): split at the last `, expected `, so that a value holding those words (and
     // whatever follows them, a secret too) stays out of the answer.
     let reason = match (
-        whole_number_range(&field),
+        validate::whole_number_range(&field),
         message.rsplit_once(", expected "),
     ) {
         // A wrong type and an out-of-range number get the same words as the range check.
@@ -294,19 +293,6 @@ fn field_error(path: &str, message: &str) -> ApiError {
         (None, None) => "invalid value".to_owned(),
     };
     ApiError::invalid(&field, format!("{field}: {reason}"))
-}
-
-/// The bounds of the whole-number inputs (`offset` is bounded by its type only).
-fn whole_number_range(field: &str) -> Option<(u64, u64)> {
-    let page_size = u64::from(MAX_PAGE_SIZE);
-    match field {
-        "seconds_until_expiration" => Some((1, MAX_SECONDS_UNTIL_EXPIRATION)),
-        "refresh_margin_seconds" => Some((0, MAX_REFRESH_MARGIN_SECONDS.into())),
-        "limit" | "page_size" => Some((1, page_size)),
-        "page" => Some((1, u64::from(u32::MAX) / page_size)),
-        "offset" => Some((0, u64::from(u32::MAX))),
-        _ => None,
-    }
 }
 
 /// serde's name of an expected type, in the words of JSON.
