@@ -1,4 +1,3 @@
-/// <reference lib="esnext.disposable" />
 // credport/admin: the admin core's classes and every declared type (the same model types as
 // credport's), and credport's error classes.
 export {

@@ -1,3 +1,2 @@
-/// <reference lib="esnext.disposable" />
 export * from './node/credport.js';
 export * from './errors.js';

@@ -72,6 +72,28 @@ export function arityMatchedImports(glue) {
 }
 
 /**
+ * The glue's classes without `free()` and `[Symbol.dispose]()` (nor `__destroy_into_raw`, which
+ * only `free()` calls). SDK.md: objects hold nothing to free. A client and its resources are
+ * shared by every call made through them, and freeing one left every later call rejecting with
+ * a plain `Error: null pointer passed to rust`, not a CredportError; the glue's
+ * FinalizationRegistry frees each one once it is unreachable, as it already did.
+ */
+export function withoutFree(glue) {
+  const free = /^ {4}__destroy_into_raw\(\) \{\n(?: {8}.*\n)*? {4}\}\n {4}free\(\) \{\n(?: {8}.*\n)*? {4}\}\n/gm;
+  const dispose = /^if \(Symbol\.dispose\) (\w+)\.prototype\[Symbol\.dispose\] = \1\.prototype\.free;\n/gm;
+  const out = glue.replace(free, '').replace(dispose, '');
+  if (/\bfree\(\)|__destroy_into_raw|Symbol\.dispose/.test(out)) throw new Error('the glue frees its classes in a way the build does not know: see withoutFree()');
+  return out;
+}
+
+/** The declarations of the glue's classes without `free()` and `[Symbol.dispose]()` (withoutFree()). */
+export function typesWithoutFree(types) {
+  const out = types.replace(/^ {4}free\(\): void;\n {4}\[Symbol\.dispose\]\(\): void;\n/gm, '');
+  if (/\bfree\(\)|Symbol\.dispose/.test(out)) throw new Error('the declarations free their classes in a way the build does not know: see typesWithoutFree()');
+  return out;
+}
+
+/**
  * A bundled class keeps the name it is exported under. esbuild writes a class that refers to
  * itself (wasm-bindgen's `static __wrap` does) as `var ApiKeys = class _ApiKeys`, and then
  * `ApiKeys.name`, and every stack frame of its methods, says `_ApiKeys`. Inside its body a class's
@@ -174,9 +196,9 @@ for (const { name, pkg } of cores) {
     const source = path.join(root, pkg, dir, glue(name)[0]);
     // The SDK has no JavaScript snippets of its own: a glue that imports one is a mistake.
     if (/snippets\//.test(glues[dir])) throw new Error(`${source} imports a JavaScript snippet: the SDK's JavaScript is its entries and errors only`);
-    const matched = arityMatchedImports(renameInGlue(glues[dir], names, source));
+    const matched = withoutFree(arityMatchedImports(renameInGlue(glues[dir], names, source)));
     fs.writeFileSync(path.join(dist, dir, glue(name)[1]), dir === 'node' ? sharedWasm(matched, name) : matched);
-    if (types) fs.copyFileSync(path.join(root, pkg, dir, types(name)[0]), path.join(dist, dir, types(name)[1]));
+    if (types) fs.writeFileSync(path.join(dist, dir, types(name)[1]), typesWithoutFree(fs.readFileSync(path.join(root, pkg, dir, types(name)[0]), 'utf8')));
     if (wasmFile) fs.writeFileSync(path.join(dist, dir, wasmFile(name)[1]), wasm);
   }
 }

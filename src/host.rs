@@ -83,17 +83,6 @@ pub fn is_record(value: &JsValue) -> bool {
     value.is_object() && !is_array(value)
 }
 
-/// Whether `value` is plain data a caller wrote: an array, or an object whose prototype is `null`
-/// or an `Object.prototype` (of any realm: one with no prototype itself). A `Date` or a class's
-/// instance is not. A value that throws when asked counts as plain: reading it fails later, named.
-pub fn is_plain(value: &JsValue) -> bool {
-    is_array(value)
-        || Reflect::get_prototype_of(value).map_or(true, |prototype| {
-            prototype.is_null()
-                || Reflect::get_prototype_of(&prototype).map_or(true, |p| p.is_null())
-        })
-}
-
 /// `value`'s own enumerable string keys, as `Object.keys` lists them; `None` if that throws.
 pub fn keys(value: &JsValue) -> Option<Array> {
     object_keys(value).ok()

@@ -347,15 +347,8 @@ impl CallOptions {
             .transpose()?;
         let idempotency_key = props.string("idempotencyKey")?;
         if let Some(key) = &idempotency_key {
-            if key.is_empty()
-                || key.len() > 255
-                || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
-            {
-                return Err(Error::invalid(
-                    "options.idempotencyKey",
-                    "must be 1 to 255 printable ASCII characters",
-                ));
-            }
+            validate::idempotency_key("options.idempotencyKey", key)
+                .map_err(|e| Error::invalid(e.field, e.message))?;
         }
         Ok(CallOptions {
             signal,

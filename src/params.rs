@@ -3,15 +3,16 @@
 //! is an `InvalidArgumentError` naming its path (`params.scopes[1]`) and what was wrong, never
 //! quoting the value (it may be a secret).
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Function, Object, Reflect};
 use serde::de::{self, DeserializeOwned, Visitor};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
-use credport_model::json_text::camel_case;
-use credport_model::validate::{decimal, Checked};
+use credport_model::json_text::{camel_case, snake_case};
+use credport_model::validate::{self, decimal, Checked};
 
 use crate::errors::Error;
-use crate::host::{is_array, is_plain, is_record, keys, type_name};
+use crate::host::{is_array, is_record, keys, type_name};
+use crate::resources::whole_unicode;
 
 /// Optional parameters: `undefined`/`null` for none.
 pub fn optional<T: DeserializeOwned + Default>(
@@ -77,20 +78,32 @@ fn known_only(argument: &str, own: &Object, fields: &'static [&'static str]) -> 
     Ok(())
 }
 
-/// The caller's `value` as the SDK reads it: arrays and plain objects ([`is_plain`]) copied, at
-/// every depth, into fresh ones, each member read once through a read that catches what a getter
-/// or a `Proxy` throws (an error naming the member). serde-wasm-bindgen, whose reads do not
-/// catch, then reads only the copy. Other values (a `Date`, a class's instance) stay as they are.
-fn copy(path: &str, value: &JsValue, depth: u32) -> Result<JsValue, Error> {
-    if depth > MAX_DEPTH || !value.is_object() || !is_plain(value) {
-        return Ok(value.clone());
+/// The caller's `value` as the SDK reads it: arrays and objects of any prototype copied, at every
+/// depth, into fresh arrays and plain objects, each member read once through a read that catches
+/// what a getter or a `Proxy` throws (an error naming the member). serde-wasm-bindgen, whose reads
+/// do not catch, then reads only the copy: a class's instance left as it was had its getters run
+/// uncaught. A value with a `toJSON` method (a `Date`) is what that returns for `key`, as
+/// `JSON.stringify` would write it (the copy of a `Date` would be an empty object).
+fn copy(path: &str, key: &JsValue, value: &JsValue, depth: u32) -> Result<JsValue, Error> {
+    let to_json =
+        crate::host::property(value, "toJSON").and_then(|f| f.dyn_into::<Function>().ok());
+    let value = match to_json {
+        Some(to_json) => to_json
+            .call1(value, key)
+            .map_err(|_| Error::unreadable(path))?,
+        None => value.clone(),
+    };
+    if depth > MAX_DEPTH || !value.is_object() {
+        return Ok(value);
     }
-    let array = is_array(value);
-    Ok(copy_members(path, value, array, depth)?.into())
+    let array = is_array(&value);
+    Ok(copy_members(path, &value, array, depth)?.into())
 }
 
 /// [`copy`] of an array or object; an object's members whose value is `undefined` are left out
-/// (as `JSON.stringify` would: `{ limit: undefined }` is no limit).
+/// (as `JSON.stringify` would: `{ limit: undefined }` is no limit), and a string holding a lone
+/// surrogate is refused by its path ([`whole_unicode`]), as an id is: serde-wasm-bindgen would
+/// read it with U+FFFD in its place.
 fn copy_members(path: &str, value: &JsValue, array: bool, depth: u32) -> Result<Object, Error> {
     let own: Object = if array {
         Array::new().into()
@@ -100,8 +113,13 @@ fn copy_members(path: &str, value: &JsValue, array: bool, depth: u32) -> Result<
     for_each_member(path, value, array, |key, member| {
         if array || !member.is_undefined() {
             let member = match member.is_object() {
-                true => copy(&child(path, &key, array), &member, depth + 1)?,
-                false => member,
+                true => copy(&child(path, &key, array), &key, &member, depth + 1)?,
+                false => {
+                    if let Some(text) = member.as_string() {
+                        whole_unicode(&member, &text, || child(path, &key, array))?;
+                    }
+                    member
+                }
             };
             let _ = Reflect::set(&own, &key, &member);
         }
@@ -150,7 +168,7 @@ fn path_error(
 
 /// The error of a rule of the model's, named by the field's JavaScript path.
 fn rule_error(argument: &str, e: credport_model::FieldError) -> Error {
-    Error::invalid(join(argument, &camel_case(e.field)), e.message)
+    Error::invalid(join(argument, &camel_case(&e.name())), e.message)
 }
 
 /// The message for serde's complaint `message` about the member at `path` of `value`, in the
@@ -170,8 +188,13 @@ fn type_error(argument: &str, path: &str, value: &Object, message: &str) -> Erro
         .rsplit_once(", expected ")
         .map_or("a valid value", |(_, expected)| expected);
     let expected = match expected {
-        "u32" => ["a whole number from 0 to ", &decimal(u32::MAX.into())].concat(),
-        "u64" => ["a whole number from 0 to ", &decimal(MAX_SAFE_INTEGER)].concat(),
+        // The field's own bounds (`limit`: 1 to 100), not its type's (0 to 4294967295).
+        "u32" | "u64" => match validate::whole_number_range(&snake_case(path)) {
+            Some((min, max)) => {
+                ["a whole number from ", &decimal(min), " to ", &decimal(max)].concat()
+            }
+            None => "a whole number".to_owned(),
+        },
         "a sequence" => "an array".to_owned(),
         "a boolean" | "a string" | "an object" => expected.to_owned(),
         _ => "a valid value".to_owned(),
@@ -185,9 +208,6 @@ fn type_error(argument: &str, path: &str, value: &Object, message: &str) -> Erro
         ["must be ", &expected, ", got ", &got].concat(),
     )
 }
-
-/// The largest whole number a JS number holds exactly.
-const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// The member at a serde path (`scopes[1]`, `claims.at`) of a JS value; `undefined` if absent.
 fn member_at(value: &JsValue, path: &str) -> JsValue {
@@ -238,9 +258,6 @@ fn check_json_at(path: &str, value: &JsValue, depth: u32) -> Result<(), Error> {
     }
     if !value.is_object() {
         return Ok(()); // null, a string, a boolean
-    }
-    if crate::host::property(value, "toJSON").is_some() {
-        return Ok(()); // a Date, or a value that says how it is written
     }
     let array = is_array(value);
     for_each_member(path, value, array, |key, member| {

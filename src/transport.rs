@@ -2,7 +2,7 @@
 //! `fetch` or the caller's, a timeout per attempt, backoff with jitter that honours `Retry-After`,
 //! and the same `Idempotency-Key` on every attempt of a POST. All of it is Rust awaiting futures.
 
-use gloo_net::http::{Headers, Method, Response};
+use gloo_net::http::{Method, Response};
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -84,11 +84,14 @@ enum Failure {
     Network(String),
 }
 
-/// One whole answer: the status, the body read to its end, and the response for the rest of its
-/// head, read only when a failure or a debug line needs it (each read is a crossing).
+/// One whole answer: the status, the body read to its end, and the `Response` for the rest of its
+/// head, read only when a failure or a debug line needs it (each read is a crossing). The head is
+/// read through catching calls (`Reflect.get`, `Object.fromEntries`): a caller's `fetch` may answer
+/// a `Response` whose `statusText` or `headers` getter throws, and web-sys's getters and gloo-net's
+/// `Headers` let the exception unwind through the wasm.
 pub struct Answer {
     status: u16,
-    response: Response,
+    response: JsValue,
     text: String,
 }
 
@@ -100,12 +103,38 @@ impl Answer {
         decode::success(self.status, || self.request_id(), &self.text, read)
     }
 
-    fn header(&self, name: &str) -> Option<String> {
-        self.response.headers().get(name)
+    /// The `Response`'s member `name`, or the message of what its getter threw.
+    fn member(&self, name: &str) -> Result<JsValue, String> {
+        Reflect::get(&self.response, &name.into()).map_err(|e| message_of(&e))
     }
 
+    /// The headers as a plain object (lower-case names), or why they cannot be read.
+    fn headers(&self) -> Result<Object, String> {
+        Object::from_entries(&self.member("headers")?).map_err(|e| message_of(&e))
+    }
+
+    /// `x-request-id`, for messages: none where the headers cannot be read.
     fn request_id(&self) -> Option<String> {
-        self.header("x-request-id")
+        header(&self.headers().ok()?, "x-request-id")
+    }
+
+    /// A non-2xx answer as the call's error, with its `Retry-After` in milliseconds and whether it
+    /// may be retried; `Err` with a message when its head cannot be read (a bad answer).
+    fn failure(&self) -> Result<(Error, Option<f64>, bool), String> {
+        let headers = self.headers()?;
+        let status_text = self.member("statusText")?.as_string().unwrap_or_default();
+        let retry_after = header(&headers, "retry-after").and_then(|value| retry_after_ms(&value));
+        let should_retry = header(&headers, "x-should-retry");
+        let mut failure = decode::failure(
+            self.status,
+            &status_text,
+            header(&headers, "x-request-id"),
+            &self.text,
+            retry_after.map(|ms| ms / 1000.0),
+        );
+        failure.headers = headers.into();
+        let retryable = is_retryable(self.status, should_retry.as_deref());
+        Ok((Error::Api(Box::new(failure)), retry_after, retryable))
     }
 }
 
@@ -145,6 +174,16 @@ impl Transport {
             query => [self.base_url.as_str(), &call.path, "?", query].concat(),
         };
         let (method, path, logger) = (call.method.as_str(), call.path.as_str(), &self.logger);
+        let connection_error = |message: String| {
+            let message = [
+                &message,
+                " (is credport reachable at ",
+                &self.base_url,
+                "?)",
+            ]
+            .concat();
+            (Error::Connection { message }, None)
+        };
         let mut attempt = 0;
         loop {
             logger.log(Level::Debug, || {
@@ -182,37 +221,15 @@ impl Transport {
                     if (200..300).contains(&status) {
                         return Ok(answer);
                     }
-                    let retry_after = answer
-                        .header("retry-after")
-                        .and_then(|value| retry_after_ms(&value));
-                    let retryable =
-                        is_retryable(status, answer.header("x-should-retry").as_deref());
-                    let mut failure = decode::failure(
-                        status,
-                        &answer.response.status_text(),
-                        answer.request_id(),
-                        &answer.text,
-                        retry_after.map(|ms| ms / 1000.0),
-                    );
-                    failure.headers = header_object(&answer.response.headers());
-                    let error = Error::Api(Box::new(failure));
-                    if !retryable {
-                        return Err(error);
+                    match answer.failure() {
+                        Ok((error, _, false)) => return Err(error),
+                        Ok((error, retry_after, true)) => (error, retry_after),
+                        Err(message) => connection_error(message),
                     }
-                    (error, retry_after)
                 }
                 Err(Failure::Aborted) => return Err(Error::Aborted),
                 Err(Failure::Timeout) => (Error::Timeout { timeout_ms }, None),
-                Err(Failure::Network(message)) => {
-                    let message = [
-                        &message,
-                        " (is credport reachable at ",
-                        &self.base_url,
-                        "?)",
-                    ]
-                    .concat();
-                    (Error::Connection { message }, None)
-                }
+                Err(Failure::Network(message)) => connection_error(message),
             };
             if attempt >= max_retries {
                 if attempt > 0 {
@@ -361,7 +378,7 @@ impl Transport {
         let response = Response::from(response);
         Ok(Answer {
             status: response.status(),
-            response,
+            response: web_sys::Response::from(response).into(),
             text,
         })
     }
@@ -380,13 +397,9 @@ fn message_of(value: &JsValue) -> String {
         .unwrap_or_else(|| "fetch failed".to_owned())
 }
 
-/// An answer's headers as a plain object, for an `APIError`.
-fn header_object(headers: &Headers) -> JsValue {
-    let object = Object::new();
-    for (name, value) in headers.entries() {
-        let _ = Reflect::set(&object, &name.into(), &value.into());
-    }
-    object.into()
+/// Header `name` of `headers`, an answer's headers as a plain object.
+fn header(headers: &Object, name: &str) -> Option<String> {
+    crate::host::property(headers, name).and_then(|value| value.as_string())
 }
 
 /// SDK.md: connection failures, timeouts, 408, 429 and 5xx are retried, and a 409 only when the

@@ -16,7 +16,7 @@ use wasm_bindgen::JsCast;
 
 use crate::decode::json;
 use crate::errors::Error;
-use crate::host::{is_array, type_name};
+use crate::host::{is_array, keys, type_name};
 use crate::resources::{string_arg, to_js};
 
 /// How far `webhook-timestamp` may lie from now, either way.
@@ -96,7 +96,9 @@ fn verify(secret: &JsValue, headers: &JsValue, body: &JsValue, now: f64) -> Resu
 }
 
 /// A header of a fetch `Headers` (anything with `get`) or of a plain object such as Node's
-/// `req.headers` (lower-case names; a repeated header as an array, of which the first counts).
+/// `req.headers` (a repeated header as an array, of which the first counts). An object's names are
+/// matched in any case, as HTTP's are and as Standard Webhooks' own library reads them: one written
+/// by hand or by a framework that keeps the sender's case (`Webhook-Id`) is no different.
 fn header(headers: &JsValue, name: &str) -> Result<String, Error> {
     if !headers.is_object() {
         return Err(Error::invalid(
@@ -114,8 +116,15 @@ fn header(headers: &JsValue, name: &str) -> Result<String, Error> {
             .call1(headers, &JsValue::from_str(name))
             .unwrap_or(JsValue::NULL),
         None => {
-            let value =
-                Reflect::get(headers, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+            let key = keys(headers).and_then(|keys| {
+                keys.iter().find(|key| {
+                    key.as_string()
+                        .is_some_and(|key| key.eq_ignore_ascii_case(name))
+                })
+            });
+            let value = key.map_or(JsValue::UNDEFINED, |key| {
+                Reflect::get(headers, &key).unwrap_or(JsValue::UNDEFINED)
+            });
             if is_array(&value) {
                 Reflect::get(&value, &JsValue::from(0)).unwrap_or(JsValue::UNDEFINED)
             } else {

@@ -48,16 +48,23 @@ impl Scope {
     }
 }
 
-/// Checks that every entry of a token's `scopes` is a known scope.
+/// Checks a token's `scopes`: at least one (an empty list would be a token that can do nothing,
+/// and was once read as "every scope"), each a known scope, the first that is not named by its
+/// index, not its value.
 pub fn validate_token_scopes(scopes: &[String]) -> Checked {
-    validate::scopes("scopes", scopes)?;
-    match scopes.iter().find(|s| Scope::parse(s).is_none()) {
-        Some(unknown) => Err(FieldError::new(
+    if scopes.is_empty() {
+        return Err(FieldError::new(
             "scopes",
+            "must hold at least one scope; leave it out for the default",
+        ));
+    }
+    validate::scopes("scopes", scopes)?;
+    match scopes.iter().position(|s| Scope::parse(s).is_none()) {
+        Some(index) => Err(FieldError::entry(
+            "scopes",
+            index,
             [
-                "unknown scope \"",
-                unknown,
-                "\"; expected one of ",
+                "is not a known scope; expected one of ",
                 &Scope::ALL.map(Scope::as_str).join(", "),
             ]
             .concat(),
@@ -147,4 +154,33 @@ impl CreateTokenParams {
 pub struct TokenList {
     pub data: Vec<PersonalAccessToken>,
     pub total_count: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scope_entry_is_named_by_its_index_never_quoted() {
+        let scopes = ["api_keys:read", "tokens:write", "cpk_live_secret"].map(String::from);
+        let error = validate_token_scopes(&scopes).unwrap_err();
+        assert_eq!(error.name(), "scopes[2]");
+        assert!(!error.to_string().contains("cpk_live_secret"), "{error}");
+        assert!(
+            error.message.contains("api_keys:read, api_keys:write"),
+            "{error}"
+        );
+        let blank = validate_token_scopes(&["api_keys:read", " "].map(String::from));
+        assert_eq!(blank.unwrap_err().name(), "scopes[1]");
+    }
+
+    #[test]
+    fn an_empty_scope_list_is_refused() {
+        let params = CreateTokenParams {
+            name: "t".into(),
+            scopes: Some(Vec::new()),
+            ..Default::default()
+        };
+        assert_eq!(params.validate().unwrap_err().name(), "scopes");
+    }
 }

@@ -3,10 +3,13 @@
 
 use std::fmt;
 
-/// One rule broken by one field. `field` is the wire (`snake_case`) name.
+/// One rule broken by one field. `field` is the wire (`snake_case`) name; `entry` the index of the
+/// entry of the list `field` that broke it, where one did (named `scopes[2]`, never quoted: it
+/// may be a secret put in the wrong field).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
     pub field: &'static str,
+    pub entry: Option<usize>,
     pub message: String,
 }
 
@@ -14,14 +17,31 @@ impl FieldError {
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
         Self {
             field,
+            entry: None,
             message: message.into(),
+        }
+    }
+
+    /// The error of the entry `index` of the list `field`.
+    pub fn entry(field: &'static str, index: usize, message: impl Into<String>) -> Self {
+        Self {
+            entry: Some(index),
+            ..Self::new(field, message)
+        }
+    }
+
+    /// What broke the rule: `field`, or `field[entry]`.
+    pub fn name(&self) -> String {
+        match self.entry {
+            Some(index) => [self.field, "[", &decimal(index as u64), "]"].concat(),
+            None => self.field.to_owned(),
         }
     }
 }
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        write!(f, "{}: {}", self.name(), self.message)
     }
 }
 
@@ -233,7 +253,7 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// A list of scopes: each a label, no more than [`MAX_SCOPES`].
+/// A list of scopes: each a label, no more than [`MAX_SCOPES`]; an entry's error names it.
 pub fn scopes(field: &'static str, values: &[String]) -> Checked {
     if values.len() > MAX_SCOPES {
         return Err(FieldError::new(
@@ -241,7 +261,9 @@ pub fn scopes(field: &'static str, values: &[String]) -> Checked {
             ["must hold at most ", &decimal(MAX_SCOPES as u64), " scopes"].concat(),
         ));
     }
-    values.iter().try_for_each(|s| label(field, s))
+    values.iter().enumerate().try_for_each(|(index, s)| {
+        label(field, s).map_err(|e| FieldError::entry(field, index, e.message))
+    })
 }
 
 /// An API-key secret as a caller hands it over to be verified: any text but an empty one. Its
@@ -253,6 +275,40 @@ pub fn secret(field: &'static str, value: &str) -> Checked {
         return Err(FieldError::new(field, "must not be empty"));
     }
     Ok(())
+}
+
+/// Longest `Idempotency-Key`, in characters (its rule's message says 255).
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// An `Idempotency-Key` (API.md): 1 to [`MAX_IDEMPOTENCY_KEY`] printable ASCII characters, not
+/// starting or ending with a space. HTTP drops spaces around a header's value, so such a key
+/// would reach the server as another key (a blank one as an empty one, which it refuses).
+pub fn idempotency_key(field: &'static str, key: &str) -> Checked {
+    let printable = key.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+    let spaced = key.starts_with(' ') || key.ends_with(' ');
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !printable || spaced {
+        return Err(FieldError::new(
+            field,
+            "must be 1 to 255 printable ASCII characters, not starting or ending with a space",
+        ));
+    }
+    Ok(())
+}
+
+/// The bounds of the whole-number inputs, by wire name, for a value that cannot be read as one:
+/// of the wrong type, with a fraction, or out of its type's range (`-1`). The server and the SDK
+/// both say these rather than the type's range; a value read is checked by its rule ([`range`]).
+/// `offset` is bounded by its type only.
+pub fn whole_number_range(field: &str) -> Option<(u64, u64)> {
+    let page_size = u64::from(MAX_PAGE_SIZE);
+    Some(match field {
+        "seconds_until_expiration" => (1, MAX_SECONDS_UNTIL_EXPIRATION),
+        "refresh_margin_seconds" => (0, crate::MAX_REFRESH_MARGIN_SECONDS.into()),
+        "limit" | "page_size" => (1, page_size),
+        "page" => (1, u64::from(u32::MAX) / page_size),
+        "offset" => (0, u64::from(u32::MAX)),
+        _ => return None,
+    })
 }
 
 /// A whole number within `min..=max`.
@@ -389,6 +445,15 @@ pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_idempotency_key_is_what_http_carries_as_it_is() {
+        assert!(idempotency_key("k", "a b-1_~").is_ok());
+        assert!(idempotency_key("k", &"k".repeat(255)).is_ok());
+        for bad in ["", "   ", " a", "a ", "é", "a\tb", &"k".repeat(256)] {
+            assert!(idempotency_key("k", bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn rfc3339_accepts_the_documented_shapes() {

@@ -260,7 +260,7 @@ impl std::fmt::Display for ApiError {
 
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> Self {
-        Self::invalid(e.field, e.to_string())
+        Self::invalid(&e.name(), e.to_string())
     }
 }
 

@@ -63,24 +63,32 @@ fn parse(text: Option<String>) -> Result<JsValue, Error> {
 }
 
 /// A string argument such as an id or a provider: present, a string, not blank, and whole
-/// Unicode: a lone surrogate would be read as U+FFFD and name another resource.
+/// Unicode ([`whole_unicode`]).
 pub fn string_arg(argument: &str, value: &JsValue) -> Result<String, Error> {
     match value.as_string() {
         Some(s) if s.trim().is_empty() => Err(Error::invalid(argument, "must not be empty")),
-        // Only a string holding U+FFFD can have held a lone surrogate: the others are not
-        // asked again (that is a crossing per UTF-16 unit).
-        Some(s)
-            if s.contains('\u{FFFD}') && !value.unchecked_ref::<JsString>().is_valid_utf16() =>
-        {
-            Err(Error::invalid(
-                argument,
-                "must be valid Unicode (it holds a lone surrogate)",
-            ))
-        }
-        Some(s) => Ok(s),
+        Some(s) => whole_unicode(value, &s, || argument.to_owned()).map(|()| s),
         None => Err(Error::invalid(
             argument,
             ["must be a string, got ", &type_name(value)].concat(),
         )),
     }
+}
+
+/// Refuses `text`, the JS string `value` as read, if the string held a lone surrogate: reading it
+/// turned that into U+FFFD, and a parameter would silently say something else (name another
+/// resource, filter on another subject). Only a text holding U+FFFD is asked again (that is a
+/// crossing per UTF-16 unit); `argument` names it only then.
+pub fn whole_unicode(
+    value: &JsValue,
+    text: &str,
+    argument: impl FnOnce() -> String,
+) -> Result<(), Error> {
+    if text.contains('\u{FFFD}') && !value.unchecked_ref::<JsString>().is_valid_utf16() {
+        return Err(Error::invalid(
+            argument(),
+            "must be valid Unicode (it holds a lone surrogate)",
+        ));
+    }
+    Ok(())
 }

@@ -38,6 +38,8 @@ struct State {
     items: VecDeque<JsValue>,
     /// The next page; `None` after the last or after an error.
     next: Option<NextPage>,
+    /// Set by `return()`: a page still being fetched then is dropped, not handed out.
+    ended: bool,
 }
 
 /// The async iterator `listAll` returns; its `Symbol.asyncIterator` method returns itself (see
@@ -58,6 +60,7 @@ impl Pager {
             options: options.for_page(),
             items: VecDeque::new(),
             next: Some(first),
+            ended: false,
         };
         Pager {
             state: Rc::new(RefCell::new(state)),
@@ -105,6 +108,7 @@ impl Pager {
         if let Ok(mut state) = self.state.try_borrow_mut() {
             state.items.clear();
             state.next = None;
+            state.ended = true;
         }
         Promise::resolve(&result(None))
     }
@@ -130,6 +134,9 @@ async fn step(state: &RefCell<State>) -> Result<JsValue, Error> {
         let mut state = state
             .try_borrow_mut()
             .map_err(|_| Error::invalid("listAll", "is busy"))?;
+        if state.ended {
+            return Ok(result(None));
+        }
         state.items.extend(page.items);
         state.next = page.next;
     }

@@ -248,6 +248,7 @@ describe('usage errors exit 2 and name what is wrong', () => {
     assert.match(await fails(2, ['api-keys', 'create', '--subject', 's']), /--name is required/);
     assert.match(await fails(2, ['api-keys', 'create', '--name', 'n', '--subject', 's', '--seconds-until-expiration', '0']), /--seconds-until-expiration/);
     assert.match(await fails(2, ['tokens', 'create', '--name', 'x', '--expires-at', 'tomorrow']), /--expires-at/);
+    assert.match(await fails(2, ['tokens', 'create', '--name', 'x', '--scopes', '']), /--scopes must hold at least one scope/);
     assert.match(await fails(2, ['connections', 'get', '']), /ID must not be empty/);
     assert.match(await fails(2, ['connections', 'list', '--base-url', 'ftp://example.com']), /--base-url/);
     // A value from the environment is named by its variable.

@@ -47,6 +47,11 @@ const badCalls = [
   [(c) => c.connections.getCredentials(['google']), 'provider'],
   [(c) => c.connections.getCredentials('goo\uDC00gle'), 'provider'],
   [(c) => c.apiKeys.get('ak_\uD800'), 'id'],
+  // A lone surrogate in any string parameter, not only an id: it would be sent as U+FFFD.
+  [(c) => c.apiKeys.list({ subject: 'user_1\uD800' }), 'params.subject'],
+  [(c) => c.apiKeys.create({ name: 'n', subject: 'user_1\uDC00' }), 'params.subject'],
+  [(c) => c.apiKeys.create({ name: 'n', subject: 's', scopes: ['a', 'b\uD800'] }), 'params.scopes[1]'],
+  [(c) => c.apiKeys.create({ name: 'n', subject: 's', claims: { team: { id: '\uDFFF' } } }), 'params.claims.team.id'],
   [(c) => c.apiKeys.create(), 'params'],
   [(c) => c.apiKeys.create({ subject: 's' }), 'params.name'],
   [(c) => c.apiKeys.create({ name: 'n' }), 'params.subject'],
@@ -72,13 +77,16 @@ const badCalls = [
   [(c) => c.apiKeys.verify({ secret: 'x' }), 'secret'],
   [(c) => c.personalAccessTokens.create({}), 'params.name'],
   [(c) => c.personalAccessTokens.create({ name: 't', expiresAt: 'tomorrow' }), 'params.expiresAt'],
-  [(c) => c.personalAccessTokens.create({ name: 't', scopes: ['everything'] }), 'params.scopes'],
+  [(c) => c.personalAccessTokens.create({ name: 't', scopes: ['everything'] }), 'params.scopes[0]'],
   [(c) => c.personalAccessTokens.get(0), 'id'],
   [(c) => c.personalAccessTokens.revoke(undefined), 'id'],
   [(c) => c.connections.list({}, { timeoutMs: 0 }), 'options.timeoutMs'],
   [(c) => c.connections.list({}, { maxRetries: -1 }), 'options.maxRetries'],
   [(c) => c.connections.list({}, { signal: 'stop' }), 'options.signal'],
   [(c) => c.apiKeys.create({ name: 'n', subject: 's' }, { idempotencyKey: '' }), 'options.idempotencyKey'],
+  // HTTP drops spaces around a header's value: the server would get another key, or none.
+  [(c) => c.apiKeys.create({ name: 'n', subject: 's' }, { idempotencyKey: '   ' }), 'options.idempotencyKey'],
+  [(c) => c.apiKeys.create({ name: 'n', subject: 's' }, { idempotencyKey: ' a' }), 'options.idempotencyKey'],
   [(c) => c.connections.list({}, { retries: 1 }), 'options.retries'],
 ];
 
@@ -105,11 +113,21 @@ test('messages name what was wrong: the type, the field, the expected fields, th
     [(c) => c.connections.list(() => 1), 'params must be an object, got function'],
     [(c) => c.connections.list([1]), 'params must be an object, got array'],
     [(c) => c.connections.list({ pagesize: 5 }), 'params.pagesize is not a known field; expected one of `page`, `pageSize`, `provider`, `status`'],
-    [(c) => c.connections.list({ pageSize: 2.5 }), 'params.pageSize must be a whole number from 0 to 4294967295'],
+    // A number that is no whole number of the field's type is told the field's own range.
+    [(c) => c.connections.list({ pageSize: 2.5 }), 'params.pageSize must be a whole number from 1 to 100'],
+    [(c) => c.apiKeys.list({ limit: -1 }), 'params.limit must be a whole number from 1 to 100'],
+    [(c) => c.apiKeys.list({ limit: '5' }), 'params.limit must be a whole number from 1 to 100, got string'],
+    [(c) => c.apiKeys.list({ offset: -1 }), 'params.offset must be a whole number from 0 to 4294967295'],
+    [(c) => c.apiKeys.create({ name: 'n', subject: 's', secondsUntilExpiration: -5 }), 'params.secondsUntilExpiration must be a whole number from 1 to 315360000'],
     [(c) => c.connections.list({ pageSize: 101 }), 'params.pageSize must be between 1 and 100, got 101'],
     [(c) => c.apiKeys.create({ name: 'n', subject: 's', scopes: ['a', 7] }), 'params.scopes[1] must be a string, got number'],
     [(c) => c.apiKeys.create({ name: 'n', subject: 's', claims: { at: { f() {} } } }), 'params.claims.at.f must be plain JSON data (not a function, NaN or Infinity)'],
     [(c) => c.apiKeys.create({ subject: 's' }), 'params.name is required'],
+    // A scope entry is named by its index, never quoted: a secret pasted there is not echoed.
+    [(c) => c.personalAccessTokens.create({ name: 'n', scopes: ['api_keys:read', 'tokens:write', 'cpk_live_secret'] }), 'params.scopes[2] is not a known scope; expected one of connections:read, credentials:read, api_keys:read, api_keys:write, tokens:write'],
+    [(c) => c.apiKeys.create({ name: 'n', subject: 's', scopes: ['a', ' '] }), 'params.scopes[1] must not be empty'],
+    // A token's scopes: at least one, refused before it is sent (the server would answer 400).
+    [(c) => c.personalAccessTokens.create({ name: 'n', scopes: [] }), 'params.scopes must hold at least one scope; leave it out for the default'],
   ];
   for (const [call, message] of cases) {
     const error = await call(client).then(
@@ -119,6 +137,12 @@ test('messages name what was wrong: the type, the field, the expected fields, th
     assert.ok(error instanceof sdk.InvalidArgumentError, `${call}: ${error}`);
     assert.equal(error.message, message);
   }
+});
+
+test('a string parameter holding U+FFFD itself is whole Unicode, and sent', async () => {
+  const uncounted = new sdk.Credport({ apiKey: token, baseUrl: server.url });
+  const { totalCount } = await uncounted.apiKeys.list({ subject: 'user_\uFFFD' });
+  assert.equal(totalCount, 0);
 });
 
 test('listAll with bad parameters throws at once', () => {

@@ -3,7 +3,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { importEsm, requireCjs, startServer, connectionBody, testProject } from './harness.mjs';
+import { importAdminEsm, importEsm, requireCjs, startServer, connectionBody, testProject } from './harness.mjs';
 
 let sdk, cjs, server, site, client;
 const created = []; // every secret this file sees, to check none leaks into errors
@@ -54,6 +54,19 @@ describe('packaging', () => {
     }
     assert.equal(sdk.ApiKeys.name, 'ApiKeys');
     assert.equal(client.apiKeys.constructor, sdk.ApiKeys);
+  });
+
+  test('nothing to free: no free() or [Symbol.dispose]() on the client, its resources or an iterator', async () => {
+    // Freeing one broke every later call through it (a plain Error: null pointer passed to rust).
+    const iterator = client.connections.listAll();
+    for (const object of [client, client.connections, client.apiKeys, client.personalAccessTokens, iterator]) {
+      assert.equal(object.free, undefined, object.constructor.name);
+      assert.equal(object[Symbol.dispose], undefined, object.constructor.name);
+    }
+    const adminEntry = await importAdminEsm();
+    const site = new adminEntry.CredportAdmin({ adminToken: server.adminToken, baseUrl: server.url }).site('site_1');
+    for (const object of [site, site.connections, site.webhookEndpoints]) assert.equal(object.free, undefined, object.constructor.name);
+    assert.equal((await client.connections.list()).count >= 0, true, 'the client still works');
   });
 
   test('an error thrown through the ESM entry is an instance of the CJS classes', async () => {
@@ -128,6 +141,31 @@ describe('connections', () => {
     await assert.rejects(failing.next(), sdk.APIConnectionError);
     assert.deepEqual(await failing.next(), { value: undefined, done: true });
     assert.deepEqual(pages, [1, 2]);
+  });
+
+  test('listAll: return() while a page is being fetched ends the iteration for good', async () => {
+    const pages = [];
+    let fetching;
+    const started = new Promise((resolve) => (fetching = resolve));
+    const slow = new sdk.Credport({
+      apiKey: site.token,
+      baseUrl: server.url,
+      maxRetries: 0,
+      fetch: async (request) => {
+        pages.push(Number(new URL(request.url).searchParams.get('page') ?? 1));
+        fetching();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return fetch(request);
+      },
+    });
+    const iterator = slow.connections.listAll({ pageSize: 2 })[Symbol.asyncIterator]();
+    const pending = iterator.next();
+    await started;
+    assert.deepEqual(await iterator.return(), { value: undefined, done: true });
+    // The page that arrives after return() is dropped: no item, and no page after it.
+    assert.deepEqual(await pending, { value: undefined, done: true });
+    for (let i = 0; i < 3; i++) assert.deepEqual(await iterator.next(), { value: undefined, done: true });
+    assert.deepEqual(pages, [1]);
   });
 
   test('filters by provider and status', async () => {

@@ -111,6 +111,38 @@ test("a caller's Response whose body fails with a non-Error: APIConnectionError"
   }
 });
 
+test("a caller's Response whose head throws when read: APIConnectionError for a failure, a 2xx is read without it", async () => {
+  const body = JSON.stringify({ error: { code: 'internal_error', message: 'down' } });
+  const failing = (extend) => () => {
+    const response = new Response(body, { status: 500 });
+    return Object.defineProperties(response, extend);
+  };
+  const cases = [
+    ['statusText throws', failing({ statusText: { get: throwing } })],
+    ['headers throws', failing({ headers: { get: throwing } })],
+    ['headers not iterable', failing({ headers: { value: {} } })],
+    ['headers iterator throws', failing({ headers: { value: { [Symbol.iterator]: throwing } } })],
+  ];
+  for (const [what, fetch] of cases) {
+    // Before, the exception unwound through the wasm and the call never settled.
+    const call = withFetch(fetch).connections.list().then(() => 'resolved', (e) => e);
+    const error = await Promise.race([call, new Promise((resolve) => setTimeout(resolve, 2000, 'never settled'))]);
+    assert.ok(error instanceof sdk.APIConnectionError, `${what}: ${error}`);
+    await stillAlive();
+  }
+  // Headers whose `get` throws are still read (as entries), and a 2xx needs no head at all.
+  const withThrowingGet = () => {
+    const response = new Response(body, { status: 500 });
+    response.headers.get = throwing;
+    return response;
+  };
+  const error = await withFetch(withThrowingGet).connections.list().catch((e) => e);
+  assert.ok(error instanceof sdk.InternalServerError, String(error));
+  const page = JSON.stringify({ count: 0, page: 1, page_size: 20, next: null, previous: null, payload: [] });
+  const ok = await withFetch(() => Object.defineProperty(new Response(page), 'headers', { get: throwing })).connections.list();
+  assert.equal(ok.count, 0);
+});
+
 test("a caller's signal aborted with any reason: APIUserAbortError, before and during the call", async () => {
   for (const [what, reason] of [...thrownValues, ['an Error', new Error('mine')], ['no reason', undefined]]) {
     const before = new AbortController();
@@ -193,6 +225,37 @@ test('parameters and options that throw when read: the call rejects with an Inva
     assertNames(error, argument, String(call));
     await stillAlive();
   }
+});
+
+test("a class's instance among the parameters is read as its own data, whose getters never throw through the wasm", { timeout: 60_000 }, async () => {
+  const siteAdmin = new admin.CredportAdmin({ adminToken: server.adminToken, baseUrl: server.url, maxRetries: 0 }).site(site.site.id);
+  class Throwing {
+    constructor() {
+      this.fields = { api_key: 'cpk_never_echo_this' };
+    }
+    get type() {
+      throwing();
+    }
+  }
+  // Before, serde-wasm-bindgen read the instance's getter itself: the call never settled.
+  const call = siteAdmin.connections.create({ provider: 'p', providerConfigKey: 'k', credentials: new Throwing() }).then(() => 'resolved', (e) => e);
+  const error = await Promise.race([call, new Promise((resolve) => setTimeout(resolve, 2000, 'never settled'))]);
+  assertNames(error, 'params.credentials.type', 'a getter on the prototype is not data');
+  const toJsonThrows = { name: 'n', subject: 'u', claims: { at: { toJSON: throwing } } };
+  assertNames(await healthy.apiKeys.create(toJsonThrows).catch((e) => e), 'params.claims.at', 'a toJSON that throws');
+  await stillAlive();
+  // Valid instances still work: own members are the data, and a Date is written as JSON.stringify does.
+  class Credentials {
+    constructor() {
+      this.type = 'api_key';
+      this.fields = { api_key: 'k1' };
+    }
+  }
+  const connection = await siteAdmin.connections.create({ provider: 'p', providerConfigKey: 'class-instance', credentials: new Credentials() });
+  assert.equal(connection.credentials.type, 'api_key');
+  const at = new Date(0);
+  const key = await healthy.apiKeys.create({ name: 'n', subject: 'u', claims: { at, owner: new (class { constructor() { this.id = 1; } })() } });
+  assert.deepEqual(key.claims, { at: at.toISOString(), owner: { id: 1 } });
 });
 
 test('synchronous calls given values that throw when read throw an InvalidArgumentError naming them', () => {

@@ -56,9 +56,13 @@ test('the reference standardwebhooks package accepts the delivery', () => {
 });
 
 test('verifyWebhook accepts it from Node headers or fetch Headers, as a string or bytes, ESM and CJS', () => {
+  // A plain object's names in any case, as the reference package reads them: `Webhook-Id`.
+  const capitalized = Object.fromEntries(Object.entries(delivery.headers).map(([name, value]) => [name.replace(/\b\w/g, (c) => c.toUpperCase()), value]));
+  assert.ok('Webhook-Id' in capitalized);
+  assert.equal(new Webhook(secret).verify(delivery.body.toString('utf8'), capitalized).type, 'connection.created');
   for (const sdk of [esm, cjs]) {
     for (const body of [delivery.body.toString('utf8'), delivery.body, new Uint8Array(delivery.body).buffer]) {
-      for (const headers of [delivery.headers, new Headers(delivery.headers)]) {
+      for (const headers of [delivery.headers, new Headers(delivery.headers), capitalized]) {
         const event = sdk.verifyWebhook(secret, headers, body);
         assert.equal(event.type, 'connection.created');
         assert.equal(event.target.id, connection.id);

@@ -154,6 +154,10 @@ export async function wrongCalls(client: Credport): Promise<void> {
   void n;
   // @ts-expect-error connections are read-only: no create
   await client.connections.create({});
+  // @ts-expect-error nothing to free: the client and its resources are plain objects to the caller
+  client.free();
+  // @ts-expect-error nor to dispose of
+  client.connections[Symbol.dispose]();
 }
 
 export async function adminEventsAndWebhooks(admin: CredportAdmin): Promise<void> {

@@ -31,7 +31,6 @@ use crate::store::tokens::TokenOwner;
 
 mod known_sites;
 pub mod ratelimit;
-pub mod scope_lists;
 
 /// How fast a throttled address earns another try.
 pub const FAILURES_PER_SECOND: u32 = 1;

@@ -2,12 +2,12 @@
 //! carried it; [`crate::routes::idempotency`] stores and replays answers by it.
 
 use axum::http::{HeaderMap, HeaderName, Method};
+use credport_model::validate::{self, MAX_IDEMPOTENCY_KEY};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 
 pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
-const MAX_KEY_LEN: usize = 255;
 
 /// A validated `Idempotency-Key` and the fingerprint of the request that carried it.
 pub struct IdempotencyKey {
@@ -17,8 +17,8 @@ pub struct IdempotencyKey {
 }
 
 impl IdempotencyKey {
-    /// `None` without the header; 400 naming `Idempotency-Key` unless it is 1 to 255 printable
-    /// ASCII characters.
+    /// `None` without the header; 400 naming `Idempotency-Key` unless it is one header that the
+    /// model's rule takes (1 to 255 printable ASCII characters).
     pub fn from_request(
         headers: &HeaderMap,
         method: &Method,
@@ -32,12 +32,11 @@ impl IdempotencyKey {
         let bad = || {
             ApiError::invalid(
                 "Idempotency-Key",
-                format!("Idempotency-Key: must be one header of 1 to {MAX_KEY_LEN} printable ASCII characters"),
+                format!("Idempotency-Key: must be one header of 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters"),
             )
         };
         let key = value.to_str().map_err(|_| bad())?;
-        let printable = key.bytes().all(|b| (0x20..=0x7e).contains(&b));
-        if values.next().is_some() || key.is_empty() || key.len() > MAX_KEY_LEN || !printable {
+        if values.next().is_some() || validate::idempotency_key("Idempotency-Key", key).is_err() {
             return Err(bad());
         }
         let mut hash = Sha256::new();

@@ -6,8 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
-use credport_model::validate::{MAX_PAGE_SIZE, MAX_SECONDS_UNTIL_EXPIRATION};
-use credport_model::MAX_REFRESH_MARGIN_SECONDS;
+use credport_model::validate;
 use credport_model::{
     CreateAdminTokenParams, CreateApiKeyParams, CreateConnectSessionParams, CreateConnectionParams,
     CreateProviderConfigParams, CreateSiteParams, CreateTokenParams, CreateWebhookEndpointParams,
@@ -18,7 +17,6 @@ use credport_model::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::auth::scope_lists;
 use crate::echo;
 use crate::error::ApiError;
 use crate::http::body_limit;
@@ -26,16 +24,16 @@ use crate::http::idempotency_key::IdempotencyKey;
 use crate::http::json_keys;
 
 /// A request type, with its validation rules: the model's, and where the server says more than
-/// the model can (an indexed `scopes[i]`), the server's first.
+/// the model does (a JSON value's kind), the server's first.
 pub trait Params: DeserializeOwned {
     fn check(&self) -> Result<(), ApiError>;
 }
 
 macro_rules! params {
-    ($($ty:ty $(=> $scopes:expr)?),+ $(,)?) => {
+    ($($ty:ty $(=> $first:expr)?),+ $(,)?) => {
         $(impl Params for $ty {
             fn check(&self) -> Result<(), ApiError> {
-                $(($scopes)(self)?;)?
+                $(($first)(self)?;)?
                 Ok(self.validate()?)
             }
         })+
@@ -43,26 +41,26 @@ macro_rules! params {
 }
 
 params!(
-    CreateAdminTokenParams => |p: &CreateAdminTokenParams| scope_lists::token_scopes(p.scopes.as_deref()),
-    CreateApiKeyParams => |p: &CreateApiKeyParams| scope_lists::labels(p.scopes.as_deref()),
+    CreateAdminTokenParams,
+    CreateApiKeyParams,
     CreateConnectSessionParams => |p: &CreateConnectSessionParams| match &p.metadata {
         None | Some(Value::Object(_)) => Ok(()),
         Some(_) => Err(ApiError::invalid("metadata", "metadata: must be a JSON object")),
     },
-    CreateConnectionParams => |p: &CreateConnectionParams| scope_lists::labels(Some(&p.scopes)),
-    CreateProviderConfigParams => |p: &CreateProviderConfigParams| scope_lists::labels(Some(&p.scopes)),
+    CreateConnectionParams,
+    CreateProviderConfigParams,
     CreateSiteParams,
     CreateWebhookEndpointParams,
-    CreateTokenParams => |p: &CreateTokenParams| scope_lists::token_scopes(p.scopes.as_deref()),
+    CreateTokenParams,
     GetCredentialsParams,
     ListApiKeysParams,
     ListConnectionsParams,
     ListEventsParams,
     ListSiteTokensParams,
     RevokeApiKeyParams,
-    UpdateApiKeyParams => |p: &UpdateApiKeyParams| scope_lists::labels(p.scopes.as_deref()),
-    UpdateConnectionParams => |p: &UpdateConnectionParams| scope_lists::labels(p.scopes.as_deref()),
-    UpdateProviderConfigParams => |p: &UpdateProviderConfigParams| scope_lists::labels(p.scopes.as_deref()),
+    UpdateApiKeyParams,
+    UpdateConnectionParams,
+    UpdateProviderConfigParams,
     UpdateWebhookEndpointParams,
     VerifyApiKeyParams,
 );
@@ -298,7 +296,7 @@ fn field_error(path: &str, message: &str) -> ApiError {
     // sequence`): split at the last `, expected `, so that a value holding those words (and
     // whatever follows them, a secret too) stays out of the answer.
     let reason = match (
-        whole_number_range(&field),
+        validate::whole_number_range(&field),
         message.rsplit_once(", expected "),
     ) {
         // A wrong type and an out-of-range number get the same words as the range check.
@@ -308,19 +306,6 @@ fn field_error(path: &str, message: &str) -> ApiError {
         (None, None) => "invalid value".to_owned(),
     };
     ApiError::invalid(&field, format!("{field}: {reason}"))
-}
-
-/// The bounds of the whole-number inputs (`offset` is bounded by its type only).
-fn whole_number_range(field: &str) -> Option<(u64, u64)> {
-    let page_size = u64::from(MAX_PAGE_SIZE);
-    match field {
-        "seconds_until_expiration" => Some((1, MAX_SECONDS_UNTIL_EXPIRATION)),
-        "refresh_margin_seconds" => Some((0, MAX_REFRESH_MARGIN_SECONDS.into())),
-        "limit" | "page_size" => Some((1, page_size)),
-        "page" => Some((1, u64::from(u32::MAX) / page_size)),
-        "offset" => Some((0, u64::from(u32::MAX))),
-        _ => None,
-    }
 }
 
 /// serde's name of an expected type, in the words of JSON.
