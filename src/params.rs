@@ -226,18 +226,19 @@ fn member_at(value: &JsValue, path: &str) -> JsValue {
 /// function, a symbol, `NaN` or `Infinity` would be dropped or turned into `null` by
 /// `JSON.stringify`, a `BigInt` or a cycle would make it throw: each is refused by its path.
 pub fn check_json(path: &str, value: &JsValue) -> Result<(), Error> {
-    check_json_at(path, value, 0)
+    check_json_at(path, path, value, 0)
 }
 
-/// Deeper than this is taken for a cycle.
+/// Deeper than this is taken for a cycle, and said of the whole value (`root`): the path to
+/// that depth would be a few hundred characters of `[0]`.
 const MAX_DEPTH: u32 = 128;
 
-fn check_json_at(path: &str, value: &JsValue, depth: u32) -> Result<(), Error> {
+fn check_json_at(root: &str, path: &str, value: &JsValue, depth: u32) -> Result<(), Error> {
     const NOT_JSON: &str = "must be plain JSON data (not a function, NaN or Infinity)";
     if depth > MAX_DEPTH {
         return Err(Error::invalid(
-            path,
-            "must be plain data (no BigInt, no cycles)",
+            root,
+            "must nest at most 128 levels deep (and hold no cycle)",
         ));
     }
     if let Some(n) = value.as_f64() {
@@ -261,7 +262,7 @@ fn check_json_at(path: &str, value: &JsValue, depth: u32) -> Result<(), Error> {
     }
     let array = is_array(value);
     for_each_member(path, value, array, |key, member| {
-        check_json_at(&child(path, &key, array), &member, depth + 1)
+        check_json_at(root, &child(path, &key, array), &member, depth + 1)
     })
 }
 

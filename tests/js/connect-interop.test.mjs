@@ -112,9 +112,15 @@ test('a connect through oauth2-mock-server makes a connection the SDK reads and 
   assert.equal(credentials.fields.access_token.split('.').length, 3, 'the mock issues JWTs');
   assert.ok(credentials.fields.refresh_token);
 
+  // The mock's JWTs carry seconds and no nonce (two within a second are alike); its refresh
+  // tokens are random. A refresh asks for the connection's own grant: the scope the exchange
+  // answered, not the configuration's.
+  assert.deepEqual(connection.scopes, ['dummy']);
   const refreshed = await client.connections.getCredentials('mock', { forceRefresh: true });
-  assert.notEqual(refreshed.fields.access_token, credentials.fields.access_token);
   assert.equal(exchanges.at(-1).body.grant_type, 'refresh_token');
+  assert.equal(exchanges.at(-1).body.refresh_token, credentials.fields.refresh_token);
+  assert.equal(exchanges.at(-1).body.scope, 'dummy');
+  assert.notEqual(refreshed.fields.refresh_token, credentials.fields.refresh_token, 'the rotated refresh token is kept');
 
   const logs = server.logs.join('');
   for (const secret of [credentials.fields.access_token, credentials.fields.refresh_token, exchange.body.code, exchange.body.code_verifier, asked.state, 'interop-client-secret-never-shown']) {

@@ -122,6 +122,9 @@ test('messages name what was wrong: the type, the field, the expected fields, th
     [(c) => c.connections.list({ pageSize: 101 }), 'params.pageSize must be between 1 and 100, got 101'],
     [(c) => c.apiKeys.create({ name: 'n', subject: 's', scopes: ['a', 7] }), 'params.scopes[1] must be a string, got number'],
     [(c) => c.apiKeys.create({ name: 'n', subject: 's', claims: { at: { f() {} } } }), 'params.claims.at.f must be plain JSON data (not a function, NaN or Infinity)'],
+    // Too deep, or a cycle: said of the whole value, not of a path of hundreds of [0]s.
+    [(c) => c.apiKeys.create({ name: 'n', subject: 's', claims: JSON.parse(`${'['.repeat(2000)}${']'.repeat(2000)}`) }), 'params.claims must nest at most 128 levels deep (and hold no cycle)'],
+    [(c) => { const loop = { a: {} }; loop.a.back = loop; return c.apiKeys.create({ name: 'n', subject: 's', claims: loop }); }, 'params.claims must nest at most 128 levels deep (and hold no cycle)'],
     [(c) => c.apiKeys.create({ subject: 's' }), 'params.name is required'],
     // A scope entry is named by its index, never quoted: a secret pasted there is not echoed.
     [(c) => c.personalAccessTokens.create({ name: 'n', scopes: ['api_keys:read', 'tokens:write', 'cpk_live_secret'] }), 'params.scopes[2] is not a known scope; expected one of connections:read, credentials:read, api_keys:read, api_keys:write, tokens:write'],
