@@ -596,16 +596,7 @@ async fn a_revoked_token_spends_nothing_of_its_users_rate_limit() {
     let other = api.token_for(&site.id, "revoked-user", "other").await;
     // Used once, so the server knows whose it is; then revoked.
     api.get(&site.token, "/v1/api_keys").await.ok(200);
-    api.admin(
-        "POST",
-        &format!(
-            "/v1/admin/sites/{}/personal_access_tokens/{}/revoke",
-            site.id, site.token_id
-        ),
-        None,
-    )
-    .await
-    .ok(200);
+    api.admin_revokes_token(&site).await;
     // Twice the user's budget of writes with the dead token: each one a 401.
     for _ in 0..10 {
         api.post(
@@ -633,16 +624,7 @@ async fn a_dead_token_is_refused_as_dead_while_its_users_budget_is_spent() {
     api.post(&site.token, "/v1/api_keys", key.clone())
         .await
         .ok(201);
-    api.admin(
-        "POST",
-        &format!(
-            "/v1/admin/sites/{}/personal_access_tokens/{}/revoke",
-            site.id, site.token_id
-        ),
-        None,
-    )
-    .await
-    .ok(200);
+    api.admin_revokes_token(&site).await;
     // The user's budget, spent by their other token until it is refused.
     let mut statuses = Vec::new();
     while statuses.last() != Some(&429) && statuses.len() < 50 {

@@ -704,6 +704,15 @@ impl Api {
         self.site_with("user-1", None).await
     }
 
+    /// The admin revokes the site's token.
+    pub async fn admin_revokes_token(&self, site: &Site) {
+        let path = format!(
+            "/v1/admin/sites/{}/personal_access_tokens/{}/revoke",
+            site.id, site.token_id
+        );
+        self.admin("POST", &path, None).await.ok(200);
+    }
+
     /// The site's token revokes itself.
     pub async fn revoke_own_token(&self, site: &Site) -> Res {
         self.post(
