@@ -410,6 +410,18 @@ async fn every_post_accepts_an_idempotency_key() {
             json!({ "name": "t" }),
             json!({ "name": "u" }),
         ),
+        (
+            false,
+            "/v1/api_keys".into(),
+            json!({ "name": "k1", "subject": "s" }),
+            json!({ "name": "k2", "subject": "s" }),
+        ),
+        (
+            true,
+            format!("{admin_site}/provider_configs"),
+            json!({ "key": "pc", "provider": "google", "token_url": "https://oauth2.googleapis.com/token", "client_id": "c", "client_secret": "s" }),
+            json!({ "key": "pd", "provider": "google", "token_url": "https://oauth2.googleapis.com/token", "client_id": "c", "client_secret": "s" }),
+        ),
     ];
     for (admin, path, body, changed) in cases {
         let token = if admin {
@@ -433,7 +445,38 @@ async fn every_post_accepts_an_idempotency_key() {
             .request("POST", &path, Some(&token), changed, &headers)
             .await;
         conflict.error(409, "idempotency_conflict");
+        // Another body is a conflict even when it would be refused on its own (API.md: "the
+        // same key with a different body is 409").
+        let wrong = json!({ "no_such_field": 1 });
+        let conflict = api
+            .request("POST", &path, Some(&token), Some(&wrong), &headers)
+            .await;
+        conflict.error(409, "idempotency_conflict");
     }
+    // A new key with a wrong body: 400, and the key stays free for the request put right.
+    let headers = [("idempotency-key", "put right")];
+    let wrong = json!({ "name": "s", "no_such_field": 1 });
+    api.request(
+        "POST",
+        "/v1/admin/sites",
+        Some(&api.admin_token),
+        Some(&wrong),
+        &headers,
+    )
+    .await
+    .invalid("no_such_field");
+    let right = json!({ "name": "s" });
+    let made = api
+        .request(
+            "POST",
+            "/v1/admin/sites",
+            Some(&api.admin_token),
+            Some(&right),
+            &headers,
+        )
+        .await;
+    made.ok(201);
+    assert_eq!(made.header("idempotent-replayed"), None);
     // The same key on another route is another request: a conflict, not a replay.
     let headers = [("idempotency-key", "/v1/personal_access_tokens")];
     let res = api

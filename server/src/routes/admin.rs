@@ -31,13 +31,13 @@ pub async fn create_site(
     admin: Admin,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    let params: CreateSiteParams = payload.json()?;
     idempotency::run(
         &app.db,
         &app.keys,
         admin.principal(),
         payload.idempotency_key()?,
-        move |conn, now| {
+        payload.json::<CreateSiteParams>(),
+        move |conn, params, now| {
             Box::pin(async move {
                 let site = store::sites::create(conn, &params, now).await?;
                 let change = Change::site_created(&site);
@@ -95,14 +95,14 @@ pub async fn create_connection(
     PathParams(site): PathParams<String>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    let params: CreateConnectionParams = payload.json()?;
     let keys = app.keys.clone();
     idempotency::run(
         &app.db,
         &app.keys,
         admin.principal(),
         payload.idempotency_key()?,
-        move |conn, now| {
+        payload.json::<CreateConnectionParams>(),
+        move |conn, params, now| {
             Box::pin(async move {
                 store::sites::require(conn, &site).await?;
                 let connection =
@@ -166,7 +166,6 @@ pub async fn refresh_connection(
     PathParams((site, id)): PathParams<(String, String)>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    let NoParams {} = payload.json()?;
     let key = payload.idempotency_key()?;
     let principal = admin.principal();
     if let Some(key) = &key {
@@ -174,10 +173,19 @@ pub async fn refresh_connection(
             return Ok(first);
         }
     }
+    // After the key's record, as every POST reads its body ([`idempotency::run`]).
+    let NoParams {} = payload.json()?;
     refresh::refresh_now(&app.refresher, &admin.context, site.clone(), id.clone()).await?;
-    idempotency::run(&app.db, &app.keys, principal, key, move |conn, _| {
-        Box::pin(async move { Reply::ok(&store::connections::get(conn, &site, &id).await?) })
-    })
+    idempotency::run(
+        &app.db,
+        &app.keys,
+        principal,
+        key,
+        Ok(NoParams {}),
+        move |conn, NoParams {}, _| {
+            Box::pin(async move { Reply::ok(&store::connections::get(conn, &site, &id).await?) })
+        },
+    )
     .await
 }
 
@@ -211,19 +219,19 @@ pub async fn create_token(
     PathParams(site): PathParams<String>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    let params: CreateAdminTokenParams = payload.json()?;
-    let scopes = match params.scopes.as_deref() {
-        None => Scope::ALL.to_vec(),
-        Some(asked) => parse_scopes(asked),
-    };
     let keys = app.keys.clone();
     idempotency::run(
         &app.db,
         &app.keys,
         admin.principal(),
         payload.idempotency_key()?,
-        move |conn, now| {
+        payload.json::<CreateAdminTokenParams>(),
+        move |conn, params, now| {
             Box::pin(async move {
+                let scopes = match params.scopes.as_deref() {
+                    None => Scope::ALL.to_vec(),
+                    Some(asked) => parse_scopes(asked),
+                };
                 store::sites::require(conn, &site).await?;
                 let new = NewToken {
                     site_id: &site,
@@ -278,13 +286,13 @@ pub async fn revoke_token(
     PathParams((site, id)): PathParams<(String, String)>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    let NoParams {} = payload.json()?;
     idempotency::run(
         &app.db,
         &app.keys,
         admin.principal(),
         payload.idempotency_key()?,
-        move |conn, now| {
+        payload.json::<NoParams>(),
+        move |conn, NoParams {}, now| {
             Box::pin(async move {
                 let (revoked, changed) =
                     store::tokens::revoke(conn, &site, &id, REVOKED_BY_ADMIN, now).await?;
@@ -328,13 +336,13 @@ pub async fn revoke_api_key(
     PathParams((site, id)): PathParams<(String, String)>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    let params: RevokeApiKeyParams = payload.json()?;
     idempotency::run(
         &app.db,
         &app.keys,
         admin.principal(),
         payload.idempotency_key()?,
-        move |conn, now| {
+        payload.json::<RevokeApiKeyParams>(),
+        move |conn, params, now| {
             Box::pin(async move {
                 store::sites::require(conn, &site).await?;
                 let revoked = super::api_keys::revoke_recorded(

@@ -26,14 +26,14 @@ pub async fn create(
     payload: Payload,
 ) -> Result<Reply, ApiError> {
     let scope = Scope::ApiKeysWrite;
-    let params: CreateApiKeyParams = presented.checked(scope, payload.json()).await?;
     let keys = app.keys.clone();
     idempotency::for_site(
         presented,
         &app.keys,
         scope,
         &payload,
-        move |conn, caller, now| {
+        payload.json::<CreateApiKeyParams>(),
+        move |conn, caller, params, now| {
             Box::pin(async move {
                 let site = &caller.site_id;
                 let created = store::api_keys::create(conn, &keys, site, &params, now).await?;
@@ -163,13 +163,13 @@ pub async fn revoke(
 ) -> Result<Reply, ApiError> {
     let scope = Scope::ApiKeysWrite;
     let PathParams(id) = presented.checked(scope, path).await?;
-    let params: RevokeApiKeyParams = presented.checked(scope, payload.json()).await?;
     idempotency::for_site(
         presented,
         &app.keys,
         scope,
         &payload,
-        move |conn, caller, now| {
+        payload.json::<RevokeApiKeyParams>(),
+        move |conn, caller, params, now| {
             Box::pin(async move {
                 let site = &caller.site_id;
                 let revoked =

@@ -22,7 +22,6 @@ pub async fn create(
     PathParams(site): PathParams<String>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    let params: CreateConnectSessionParams = payload.json()?;
     let connector = app.connector.clone();
     let context = admin.context.clone();
     idempotency::run(
@@ -30,7 +29,8 @@ pub async fn create(
         &app.keys,
         admin.principal(),
         payload.idempotency_key()?,
-        move |conn, now| {
+        payload.json::<CreateConnectSessionParams>(),
+        move |conn, params, now| {
             Box::pin(async move {
                 let created =
                     connect::create_session(conn, &connector, &site, &params, &context, now)

@@ -23,7 +23,6 @@ pub async fn create(
     PathParams(site): PathParams<String>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
-    let params: CreateProviderConfigParams = payload.json()?;
     let keys = app.keys.clone();
     let redirect_uri = app.connector.redirect_uri();
     idempotency::run(
@@ -31,7 +30,8 @@ pub async fn create(
         &app.keys,
         admin.principal(),
         payload.idempotency_key()?,
-        move |conn, now| {
+        payload.json::<CreateProviderConfigParams>(),
+        move |conn, params, now| {
             Box::pin(async move {
                 store::sites::require(conn, &site).await?;
                 let config = store::provider_configs::create(

@@ -25,14 +25,14 @@ pub async fn create(
     payload: Payload,
 ) -> Result<Reply, ApiError> {
     let scope = Scope::TokensWrite;
-    let params: CreateTokenParams = presented.checked(scope, payload.json()).await?;
     let keys = app.keys.clone();
     idempotency::for_site(
         presented,
         &app.keys,
         scope,
         &payload,
-        move |conn, caller, now| {
+        payload.json::<CreateTokenParams>(),
+        move |conn, caller, params, now| {
             Box::pin(async move {
                 let scopes = match params.scopes.as_deref() {
                     None => caller.scopes.clone(),
@@ -103,13 +103,13 @@ pub async fn revoke(
 ) -> Result<Reply, ApiError> {
     let scope = Scope::TokensWrite;
     let PathParams(id) = presented.checked(scope, path).await?;
-    let NoParams {} = presented.checked(scope, payload.json()).await?;
     idempotency::for_site(
         presented,
         &app.keys,
         scope,
         &payload,
-        move |conn, caller, now| {
+        payload.json::<NoParams>(),
+        move |conn, caller, NoParams {}, now| {
             Box::pin(async move {
                 let (site, user) = (&caller.site_id, &caller.user_id);
                 own(conn, site, user, &id, now).await?;

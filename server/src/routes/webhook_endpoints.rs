@@ -52,15 +52,24 @@ pub async fn create(
     PathParams(site): PathParams<String>,
     payload: Payload,
 ) -> Result<Reply, ApiError> {
+    let (key, principal) = (payload.idempotency_key()?, admin.principal());
+    // The URL's address is judged before the transaction (a name to resolve), so a stored
+    // answer is looked for first: a key reused with another body is 409 whatever its URL.
+    if let Some(key) = &key {
+        if let Some(first) = idempotency::stored_reply(&app.db, &app.keys, &principal, key).await? {
+            return Ok(first);
+        }
+    }
     let params: CreateWebhookEndpointParams = payload.json()?;
     check_url(&app, &params.url).await?;
     let keys = app.keys.clone();
     idempotency::run(
         &app.db,
         &app.keys,
-        admin.principal(),
-        payload.idempotency_key()?,
-        move |conn, now| {
+        principal,
+        key,
+        Ok(params),
+        move |conn, params, now| {
             Box::pin(async move {
                 store::sites::require(conn, &site).await?;
                 let secret = signature::new_secret()?;
