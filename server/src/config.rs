@@ -494,8 +494,6 @@ fn refresh_timeout(value: &str) -> Result<Duration, ConfigError> {
     }
 }
 
-/// `https://host[:port][/path]` (or `http://` on a loopback host), without a query: the
-/// redirect URI registered at providers is made from it. A trailing `/` is dropped.
 /// Whether `--dev` is on, off, or not allowed by the command (whose data outlives the run): a
 /// missing key's message suggests `--dev` only where it would help.
 #[derive(Clone, Copy, PartialEq)]
@@ -505,6 +503,8 @@ enum Dev {
     Refused,
 }
 
+/// `https://host[:port][/path]` (or `http://` on a loopback host), without a query: the
+/// redirect URI registered at providers is made from it. A trailing `/` is dropped.
 fn public_url(value: &str) -> Result<String, ConfigError> {
     let invalid = || {
         bad("CREDPORT_PUBLIC_URL must be the https:// address browsers reach the server at (http:// on a loopback host), without a query, such as https://credport.example.com")

@@ -35,13 +35,18 @@ impl Database {
         let Some(text) = value.to_str() else {
             return Ok(Self::Sqlite(value.to_path_buf()));
         };
-        match postgres_scheme(text) {
-            Some(scheme) => {
+        match url_scheme(text) {
+            // `postgres://` or `postgresql://`, in any case: PostgreSQL's driver reads it lower.
+            Some(scheme)
+                if ["postgres", "postgresql"]
+                    .iter()
+                    .any(|p| scheme.eq_ignore_ascii_case(p)) =>
+            {
                 let url = [scheme.to_ascii_lowercase().as_str(), &text[scheme.len()..]].concat();
                 Ok(Self::Postgres(Box::new(PgLocation::parse(&url)?)))
             }
             // Not quoted: a mistyped PostgreSQL URL holds its password.
-            None if url_scheme(text).is_some() => Err(
+            Some(_) => Err(
                 "is a URL but not a PostgreSQL one: give a postgres:// or postgresql:// URL, \
                  or an SQLite file's path"
                     .into(),
@@ -59,18 +64,8 @@ impl Database {
     }
 }
 
-/// The `postgres://` or `postgresql://` (any case) that `value` starts with: it chooses
-/// PostgreSQL.
-fn postgres_scheme(value: &str) -> Option<&str> {
-    ["postgres://", "postgresql://"].iter().find_map(|scheme| {
-        value
-            .get(..scheme.len())
-            .filter(|s| s.eq_ignore_ascii_case(scheme))
-    })
-}
-
-/// The `scheme://` that `value` starts with (RFC 3986's scheme: a letter, then letters, digits,
-/// `+`, `-` and `.`), if any: a value that has one is a URL, not a file path.
+/// The scheme of the `scheme://` that `value` starts with (RFC 3986's: a letter, then letters,
+/// digits, `+`, `-` and `.`), if any: a value that has one is a URL, not a file path.
 fn url_scheme(value: &str) -> Option<&str> {
     let (scheme, _) = value.split_once("://")?;
     let mut chars = scheme.chars();

@@ -168,10 +168,9 @@ pub async fn refresh_connection(
 ) -> Result<Reply, ApiError> {
     let key = payload.idempotency_key()?;
     let principal = admin.principal();
-    if let Some(key) = &key {
-        if let Some(first) = idempotency::stored_reply(&app.db, &app.keys, &principal, key).await? {
-            return Ok(first);
-        }
+    let stored = idempotency::stored_reply(&app.db, &app.keys, &principal, key.as_ref());
+    if let Some(first) = stored.await? {
+        return Ok(first);
     }
     // After the key's record, as every POST reads its body ([`idempotency::run`]).
     let NoParams {} = payload.json()?;

@@ -32,8 +32,7 @@ pub async fn create(
         &app.keys,
         scope,
         &payload,
-        payload.json::<CreateApiKeyParams>(),
-        move |conn, caller, params, now| {
+        move |conn, caller, params: CreateApiKeyParams, now| {
             Box::pin(async move {
                 let site = &caller.site_id;
                 let created = store::api_keys::create(conn, &keys, site, &params, now).await?;
@@ -168,8 +167,7 @@ pub async fn revoke(
         &app.keys,
         scope,
         &payload,
-        payload.json::<RevokeApiKeyParams>(),
-        move |conn, caller, params, now| {
+        move |conn, caller, params: RevokeApiKeyParams, now| {
             Box::pin(async move {
                 let site = &caller.site_id;
                 let revoked =

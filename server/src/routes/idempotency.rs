@@ -7,8 +7,7 @@
 //!
 //! A key reused with another body is 409 whatever that body holds: the record is looked at
 //! before the body is judged. Failures are not stored: they changed nothing, so trying again is
-//! safe. Expired records are
-//! deleted by [`purge_periodically`], not by requests.
+//! safe. Expired records are deleted by [`purge_periodically`], not by requests.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +22,7 @@ use crate::db::sql::{Conn, TxFuture};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::idempotency_key::IdempotencyKey;
-use crate::http::input::Payload;
+use crate::http::input::{Params, Payload};
 use crate::http::reply::Reply;
 use crate::store::idempotency_keys::{self, Stored};
 
@@ -57,23 +56,24 @@ where
 }
 
 /// A site `POST`: its token checked, its `Idempotency-Key` claimed and `action` run on its
-/// parameters (`input`) in one transaction ([`Presented::write`]), the record keyed by the token
-/// found there. A wrong key or, without a key, wrong input is answered after the token's check
-/// ([`Presented::checked`]); with a key, wrong input only after the key's record, as [`run`]
-/// says. An error of `action` rolls the claim back with everything else, so the key stays free.
+/// parameters (`payload`'s body, read as `P`) in one transaction ([`Presented::write`]), the
+/// record keyed by the token found there. A wrong key or, without a key, wrong input is answered
+/// after the token's check ([`Presented::checked`]); with a key, wrong input only after the
+/// key's record, as [`run`] says. An error of `action` rolls the claim back with everything
+/// else, so the key stays free.
 pub async fn for_site<P, F>(
     presented: Presented,
     keys: &Arc<Keys>,
     scope: Scope,
     payload: &Payload,
-    input: Result<P, ApiError>,
     action: F,
 ) -> Result<Reply, ApiError>
 where
-    P: Send + 'static,
+    P: Params + Send + 'static,
     F: for<'c> FnOnce(&'c Conn<'c>, &'c Caller, P, i64) -> TxFuture<'c, Reply> + Send + 'static,
 {
     let key = presented.checked(scope, payload.idempotency_key()).await?;
+    let input = payload.json::<P>();
     let input = match key {
         None => Ok(presented.checked(scope, input).await?),
         Some(_) => input,
@@ -126,12 +126,16 @@ where
 /// that acts, or judges its input, outside the transaction that stores its answer (an admin's
 /// refresh calls the provider first; a webhook endpoint's URL is resolved), asked before that;
 /// [`run`] then stores the answer, or answers with one stored meanwhile.
+/// None without a key.
 pub async fn stored_reply(
     db: &Arc<Db>,
     keys: &Keys,
     principal: &str,
-    key: &IdempotencyKey,
+    key: Option<&IdempotencyKey>,
 ) -> Result<Option<Reply>, ApiError> {
+    let Some(key) = key else {
+        return Ok(None);
+    };
     let (owner, name) = (principal.to_owned(), key.key().to_owned());
     let stored = db
         .read(move |conn| {

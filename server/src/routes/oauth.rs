@@ -25,7 +25,7 @@ pub async fn connect(
     link: Result<Path<String>, PathRejection>,
 ) -> Response {
     let link = link.map(|Path(link)| link).unwrap_or_default();
-    let context = Context::connect(origin.map(|o| o.0).unwrap_or_default());
+    let context = browser(origin);
     let step = connect::open_link(&app.connector, link, &context).await;
     respond(&app, client, step)
 }
@@ -44,9 +44,15 @@ pub async fn callback(
         .iter()
         .filter_map(|value| value.to_str().ok())
         .collect();
-    let context = Context::connect(origin.map(|o| o.0).unwrap_or_default());
+    let context = browser(origin);
     let step = connect::callback(&app.connector, &query, &cookies.join("; "), &context).await;
     respond(&app, client, step)
+}
+
+/// The context of a browser's request to the connect's pages (no token: the server acts for the
+/// connect session the admin made), keeping the request's origin.
+fn browser(origin: Option<Extension<Origin>>) -> Context {
+    Context::connect(origin.map(|o| o.0).unwrap_or_default())
 }
 
 fn respond(

@@ -31,8 +31,7 @@ pub async fn create(
         &app.keys,
         scope,
         &payload,
-        payload.json::<CreateTokenParams>(),
-        move |conn, caller, params, now| {
+        move |conn, caller, params: CreateTokenParams, now| {
             Box::pin(async move {
                 let scopes = match params.scopes.as_deref() {
                     None => caller.scopes.clone(),
@@ -108,7 +107,6 @@ pub async fn revoke(
         &app.keys,
         scope,
         &payload,
-        payload.json::<NoParams>(),
         move |conn, caller, NoParams {}, now| {
             Box::pin(async move {
                 let (site, user) = (&caller.site_id, &caller.user_id);

@@ -55,10 +55,9 @@ pub async fn create(
     let (key, principal) = (payload.idempotency_key()?, admin.principal());
     // The URL's address is judged before the transaction (a name to resolve), so a stored
     // answer is looked for first: a key reused with another body is 409 whatever its URL.
-    if let Some(key) = &key {
-        if let Some(first) = idempotency::stored_reply(&app.db, &app.keys, &principal, key).await? {
-            return Ok(first);
-        }
+    let stored = idempotency::stored_reply(&app.db, &app.keys, &principal, key.as_ref());
+    if let Some(first) = stored.await? {
+        return Ok(first);
     }
     let params: CreateWebhookEndpointParams = payload.json()?;
     check_url(&app, &params.url).await?;
