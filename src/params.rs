@@ -3,7 +3,7 @@
 //! is an `InvalidArgumentError` naming its path (`params.scopes[1]`) and what was wrong, never
 //! quoting the value (it may be a secret).
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, JsString, Object, Reflect};
 use serde::de::{self, DeserializeOwned, Visitor};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -12,7 +12,6 @@ use credport_model::validate::{self, decimal, Checked};
 
 use crate::errors::Error;
 use crate::host::{is_array, is_record, keys, type_name};
-use crate::resources::whole_unicode;
 
 /// Optional parameters: `undefined`/`null` for none.
 pub fn optional<T: DeserializeOwned + Default>(
@@ -308,6 +307,24 @@ impl<'de> de::Deserializer<'de> for FieldNames<'_> {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
         unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
     }
+}
+
+/// Refuses `text`, the JS string `value` as read, if the string held a lone surrogate: reading it
+/// turned that into U+FFFD, and a parameter would silently say something else (name another
+/// resource, filter on another subject). Only a text holding U+FFFD is asked again (that is a
+/// crossing per UTF-16 unit); `argument` names it only then.
+pub fn whole_unicode(
+    value: &JsValue,
+    text: &str,
+    argument: impl FnOnce() -> String,
+) -> Result<(), Error> {
+    if text.contains('\u{FFFD}') && !value.unchecked_ref::<JsString>().is_valid_utf16() {
+        return Err(Error::invalid(
+            argument(),
+            "must be valid Unicode (it holds a lone surrogate)",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

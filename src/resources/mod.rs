@@ -9,13 +9,13 @@ pub mod pager;
 pub mod tokens;
 
 use credport_model::js_json::JsJson;
-use js_sys::JsString;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::decode::Reader;
 use crate::errors::Error;
 use crate::host::type_name;
+use crate::params::whole_unicode;
 use crate::transport::Answer;
 
 /// A result as a plain JS object: written by the model's serde types as one JSON text
@@ -73,22 +73,4 @@ pub fn string_arg(argument: &str, value: &JsValue) -> Result<String, Error> {
             ["must be a string, got ", &type_name(value)].concat(),
         )),
     }
-}
-
-/// Refuses `text`, the JS string `value` as read, if the string held a lone surrogate: reading it
-/// turned that into U+FFFD, and a parameter would silently say something else (name another
-/// resource, filter on another subject). Only a text holding U+FFFD is asked again (that is a
-/// crossing per UTF-16 unit); `argument` names it only then.
-pub fn whole_unicode(
-    value: &JsValue,
-    text: &str,
-    argument: impl FnOnce() -> String,
-) -> Result<(), Error> {
-    if text.contains('\u{FFFD}') && !value.unchecked_ref::<JsString>().is_valid_utf16() {
-        return Err(Error::invalid(
-            argument(),
-            "must be valid Unicode (it holds a lone surrogate)",
-        ));
-    }
-    Ok(())
 }
