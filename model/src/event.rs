@@ -7,6 +7,37 @@ use serde::{Deserialize, Serialize};
 use crate::json::Json;
 use crate::validate::{self, Checked, FieldError, MAX_PAGE_SIZE};
 
+/// Every type of event the server records (docs/events.md has what each holds): what a webhook
+/// endpoint may subscribe to, so that a mistyped type is refused rather than never matched.
+pub const EVENT_TYPES: [&str; 26] = [
+    "site.created",
+    "connection.created",
+    "connection.updated",
+    "connection.deleted",
+    "connection.refreshed",
+    "connection.refresh_failed",
+    "connection.invalidated",
+    "credentials.read",
+    "provider_config.created",
+    "provider_config.updated",
+    "provider_config.deleted",
+    "api_key.created",
+    "api_key.updated",
+    "api_key.revoked",
+    "api_key.deleted",
+    "api_key.secret_read",
+    "token.created",
+    "token.revoked",
+    "webhook_endpoint.created",
+    "webhook_endpoint.updated",
+    "webhook_endpoint.deleted",
+    "webhook_endpoint.disabled",
+    "connect.created",
+    "connect.opened",
+    "connect.succeeded",
+    "connect.failed",
+];
+
 open_enum! {
     /// Who made the change or read the secret.
     ActorType {

@@ -198,21 +198,26 @@ fn url(value: &str) -> Checked {
     Ok(())
 }
 
-/// Event types, or a family of them (`connection.*`).
+/// Event types ([`crate::EVENT_TYPES`]), families of them (`connection.*`), or `*` (all).
 fn types(values: &[String]) -> Checked {
     if values.len() > MAX_WEBHOOK_TYPES {
         return Err(FieldError::new("types", "must hold at most 50 types"));
     }
-    for value in values {
-        let ok = !value.is_empty()
-            && value.len() <= 64
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.' || b == b'*');
-        if !ok {
-            return Err(FieldError::new(
+    for (index, value) in values.iter().enumerate() {
+        // `connection.*` names the types that begin `connection.`; `*` all of them.
+        let known = match value.strip_suffix('*') {
+            Some(family) => {
+                (family.is_empty() || family.ends_with('.'))
+                    && crate::EVENT_TYPES.iter().any(|t| t.starts_with(family))
+            }
+            None => crate::EVENT_TYPES.contains(&value.as_str()),
+        };
+        if !known {
+            return Err(FieldError::entry(
                 "types",
-                "each must be an event type such as connection.updated or connection.*",
+                index,
+                "must be an event type such as connection.updated, a family such as \
+                 connection.*, or *",
             ));
         }
     }

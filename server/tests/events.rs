@@ -596,6 +596,49 @@ async fn old_events_are_removed() {
     .await;
 }
 
+/// When every event is past the retention, the newest is kept, so that events made after are
+/// numbered after it and a cursor handed out before does not page into them.
+#[tokio::test]
+async fn a_cursor_stays_behind_events_made_after_everything_was_removed() {
+    let server = Server::start_with(Options::default().env("CREDPORT_EVENT_RETENTION_DAYS", "30"));
+    let api = server.api();
+    let site = api.site().await;
+    let path = format!("/v1/admin/sites/{}/events?limit=1", site.id);
+    let first = api.admin("GET", &path, None).await.ok(200).clone();
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let old = clock::now() - 31 * 86_400;
+    common::execute_sql(&server.database, &format!("UPDATE events SET at = {old}"));
+    server.stop();
+    // The retention runs at start.
+    let restarted = Server::start_with(
+        server
+            .same_data()
+            .env("CREDPORT_EVENT_RETENTION_DAYS", "30"),
+    );
+    let (api, site) = (&restarted.api(), &site);
+    eventually(
+        "the old events removed",
+        std::time::Duration::from_secs(10),
+        move || async move {
+            match all_events(api, &site.id, "").await.len() {
+                1 => Ok(()),
+                n => Err(format!("{n} events")),
+            }
+        },
+    )
+    .await;
+    api.connection(&site.id, common::connection_body("google"))
+        .await;
+    let older = api
+        .admin("GET", &format!("{path}&cursor={cursor}"), None)
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(older["data"], json!([]), "{older}");
+    let newest = api.admin("GET", &path, None).await.ok(200).clone();
+    assert_eq!(newest["data"][0]["type"], "connection.created");
+}
+
 /// Two revokes of one token at once, on PostgreSQL (SQLite's one writer runs them in turn):
 /// both read the token unrevoked, both wait on its row, and only the first changes it. One
 /// revocation, one event. Another client holds the row until both wait on it, so the race is

@@ -739,7 +739,7 @@ async fn real_answers_match_the_documented_schemas() {
         .admin(
             "POST",
             &hooks,
-            Some(json!({ "url": "https://93.184.216.34/hook", "types": ["docs.none"] })),
+            Some(json!({ "url": "https://93.184.216.34/hook", "types": ["site.created"] })),
         )
         .await;
     see("POST", "/v1/admin/sites/{site}/webhook_endpoints", &hook);

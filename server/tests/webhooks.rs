@@ -187,7 +187,15 @@ async fn endpoints_are_managed_by_the_admin_with_events() {
     for (body, field) in [
         (json!({ "url": "ftp://example.com" }), "url"),
         (json!({ "url": "https://" }), "url"),
-        (json!({ "types": ["Connection Created"] }), "types"),
+        (json!({ "types": ["Connection Created"] }), "types[0]"),
+        // Shapes that would never match an event.
+        (
+            json!({ "types": ["token.*", "connection.*.updated"] }),
+            "types[1]",
+        ),
+        (json!({ "types": ["conection.*"] }), "types[0]"),
+        (json!({ "types": ["connection.create"] }), "types[0]"),
+        (json!({ "types": ["*x"] }), "types[0]"),
         (json!({ "status": "paused" }), "status"),
         (json!({ "secret": "whsec_mine" }), "secret"),
     ] {
@@ -323,7 +331,10 @@ async fn an_endpoint_failing_for_five_days_is_disabled() {
     let six_days_ago = credport_server::clock::now() - 6 * 86_400;
     common::execute_sql(
         &server.database,
-        &format!("UPDATE webhook_endpoints SET failing_since = {six_days_ago} WHERE id = '{id}'"),
+        &format!(
+            "UPDATE webhook_endpoints SET failing_since = {six_days_ago}, updated_at = {six_days_ago}
+             WHERE id = '{id}'"
+        ),
     );
     // Neither an empty update nor `enabled` sent to an endpoint already enabled (a client
     // sending the status with every edit) stops the failure clock, or records anything.
@@ -370,6 +381,39 @@ async fn an_endpoint_failing_for_five_days_is_disabled() {
     api.connection(&site.id, common::connection_body("shopify"))
         .await;
     assert_eq!(deliveries(&api, &site.id, &id).await.len(), 1);
+}
+
+/// An attempt still in flight when another attempt's outcome disabled the endpoint (and failed
+/// its pending deliveries) does not put its delivery back in the queue when it fails too.
+#[tokio::test]
+async fn an_attempt_in_flight_does_not_undo_the_disabling() {
+    let server = Server::start_with(options());
+    let api = server.api();
+    let site = api.site().await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[500]);
+    receiver.hold();
+    let (id, _) = endpoint(&api, &site.id, &receiver.base, json!(["connection.*"])).await;
+    api.connection(&site.id, common::connection_body("google"))
+        .await;
+    receiver.wait_for(|got| !got.is_empty()).await;
+    // What the disabling does, while the attempt waits for its answer.
+    common::execute_sql(
+        &server.database,
+        &format!(
+            "UPDATE webhook_endpoints SET status = 'disabled' WHERE id = '{id}';
+             UPDATE webhook_deliveries SET status = 'failed', next_attempt_at_ms = NULL
+             WHERE endpoint_id = '{id}' AND status = 'pending'"
+        ),
+    );
+    receiver.release();
+    let list = wait_deliveries(&api, &site.id, &id, |l| {
+        l.first().is_some_and(|d| d["attempts"] == 1)
+    })
+    .await;
+    assert_eq!(list[0]["status"], "failed", "{list:#?}");
+    assert_eq!(list[0]["next_attempt_at"], Value::Null);
+    assert_eq!(list[0]["last_status_code"], 500);
 }
 
 /// Without `--dev` or CREDPORT_WEBHOOK_ALLOW_PRIVATE, only https:// to public addresses.

@@ -138,11 +138,14 @@ pub async fn list(
 /// (seconds); how many it deleted.
 async fn purge_batch(conn: &Conn<'_>, before: i64) -> Result<u64, ApiError> {
     // The oldest events by `seq` (no index on `at`: one less page per change); `at` grows with
-    // `seq`, so once none of the oldest is old enough, none is.
+    // `seq`, so once none of the oldest is old enough, none is. The newest is kept, however old:
+    // SQLite numbers a new row after the largest it holds, and with the table empty `seq`
+    // would start again under the cursors already handed out.
     let events = conn
         .execute(
             "DELETE FROM events WHERE seq IN
-            (SELECT seq FROM events ORDER BY seq LIMIT ?2) AND at < ?1",
+            (SELECT seq FROM events ORDER BY seq LIMIT ?2) AND at < ?1
+            AND seq < (SELECT MAX(seq) FROM events)",
             &[before.into(), PURGE_BATCH.into()],
         )
         .await?;

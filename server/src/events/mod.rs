@@ -201,8 +201,14 @@ pub struct Change {
 const UNTRACKED: [&str; 3] = ["updated_at", "last_used_at", "expired"];
 
 impl Change {
-    /// `kind` (`connection.updated`) of the object `target_type` `target_id`.
+    /// `kind` (`connection.updated`) of the object `target_type` `target_id`. Every kind is one
+    /// of [`credport_model::EVENT_TYPES`], what webhook endpoints may subscribe to: the tests,
+    /// which make every kind, hold the list to what is recorded.
     pub fn new(kind: &'static str, target_type: &str, target_id: &str) -> Self {
+        debug_assert!(
+            credport_model::EVENT_TYPES.contains(&kind),
+            "{kind} is missing from EVENT_TYPES"
+        );
         Self {
             kind,
             target: EventTarget {

@@ -41,13 +41,15 @@ impl Subscribers {
     }
 }
 
-/// One delivery of an event to an endpoint, if the endpoint still exists, followed by `$lock`.
+/// One delivery of an event to an endpoint, if the endpoint still exists and is enabled (it may
+/// have been disabled since its subscribers were read), followed by `$lock`.
 macro_rules! enqueue_sql {
     ($lock:literal) => {
         concat!(
             "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload,
                 status, next_attempt_at_ms, created_at)
-             SELECT ?1, id, ?3, ?4, ?5, 'pending', ?6, ?7 FROM webhook_endpoints WHERE id = ?2",
+             SELECT ?1, id, ?3, ?4, ?5, 'pending', ?6, ?7 FROM webhook_endpoints
+             WHERE id = ?2 AND status = 'enabled'",
             $lock
         )
     };
@@ -226,9 +228,17 @@ pub async fn finish(
     };
     let written = conn
         .execute(
-            "UPDATE webhook_deliveries SET status = ?3, attempts = attempts + 1,
-            last_attempt_at = ?4, last_status_code = ?5, last_error = ?6,
-            next_attempt_at_ms = ?7, lease_until_ms = NULL, lease_holder = NULL
+            // A delivery failed meanwhile (its endpoint was disabled by another attempt's
+            // outcome) stays failed unless this attempt got it through. The casts tell
+            // PostgreSQL the parameters' types, which a `CASE` does not.
+            "UPDATE webhook_deliveries SET
+            status = CASE WHEN status = 'failed' AND CAST(?3 AS TEXT) = 'pending' THEN 'failed'
+                ELSE CAST(?3 AS TEXT) END,
+            attempts = attempts + 1, last_attempt_at = ?4, last_status_code = ?5,
+            last_error = ?6,
+            next_attempt_at_ms = CASE WHEN status = 'failed' THEN NULL
+                ELSE CAST(?7 AS BIGINT) END,
+            lease_until_ms = NULL, lease_holder = NULL
          WHERE id = ?1 AND lease_holder = ?2",
             &[
                 due.id.as_str().into(),

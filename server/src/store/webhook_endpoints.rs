@@ -94,8 +94,8 @@ pub async fn list(conn: &Conn<'_>, site_id: &str) -> Result<WebhookEndpointList,
     })
 }
 
-/// Changes the fields present in `params`; an empty update changes nothing, not even
-/// `updated_at`. Enabling a disabled endpoint starts its failure clock anew; `enabled` sent to
+/// Changes the fields present in `params`; `updated_at` moves only when a value does (an
+/// update that sends what is stored, or nothing, leaves it). Enabling a disabled endpoint starts its failure clock anew; `enabled` sent to
 /// an endpoint already enabled leaves the clock running, or a client that sends the status with
 /// every edit would keep a failing endpoint from ever being disabled.
 pub async fn update(
@@ -117,7 +117,11 @@ pub async fn update(
             failing_since = CASE WHEN ?6 = 'enabled' AND status <> 'enabled' THEN NULL
                 ELSE failing_since END,
             status = COALESCE(?6, status),
-            updated_at = ?7
+            -- Every right-hand side reads the row as it was.
+            updated_at = CASE WHEN url <> COALESCE(?3, url) OR types <> COALESCE(?4, types)
+                OR (description IS NULL) <> (COALESCE(?5, description) IS NULL)
+                OR description <> COALESCE(?5, description) OR status <> COALESCE(?6, status)
+                THEN ?7 ELSE updated_at END
          WHERE site_id = ?1 AND id = ?2",
             &[
                 site_id.into(),
