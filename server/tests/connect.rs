@@ -1182,3 +1182,23 @@ async fn a_callback_its_browser_left_is_finished_before_a_shutdown() {
     let ended = restarted.api().admin("GET", &path, None).await;
     assert_eq!(ended.ok(200)["status"], "succeeded", "{}", ended.text);
 }
+
+/// The code exchange reads the provider's answer as a refresh does: an optional member in an
+/// odd form (`expires_in` as a float) does not throw away the tokens, and the connection is made
+/// with the refresh token the provider issued.
+#[tokio::test]
+async fn an_exchange_answer_with_an_odd_optional_member_makes_the_connection() {
+    let setup = Setup::new(Server::shared(), "client_secret_basic").await;
+    setup
+        .provider
+        .set_answer_member("expires_in", json!(3600.0));
+    setup.provider.set_answer_member("id_token", json!(42));
+    let id = setup.connected().await;
+    assert!(setup.connection(&id).await["token_expires_at"].is_string());
+    let stored = setup.credentials("").await.ok(200).clone();
+    assert_eq!(stored["fields"]["refresh_token"], "rt-1");
+    assert!(stored["fields"].get("id_token").is_none());
+    let refreshed = setup.credentials("?force_refresh=true").await;
+    assert_eq!(refreshed.ok(200)["fields"]["access_token"], "at-2");
+    assert_eq!(setup.provider.calls()[1].form["refresh_token"], "rt-1");
+}
