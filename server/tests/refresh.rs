@@ -723,7 +723,7 @@ async fn provider_configurations_are_managed_by_the_admin() {
     api.admin(
         "PATCH",
         &one,
-        Some(json!({ "token_url": "http://localhost:9/token" })),
+        Some(json!({ "token_url": "http://localhost:9/token", "client_secret": "local-secret" })),
     )
     .await
     .ok(200);
@@ -739,6 +739,55 @@ async fn provider_configurations_are_managed_by_the_admin() {
     api.get(&site.token, &configs)
         .await
         .error(401, "unauthenticated");
+}
+
+/// Moving `token_url` to another origin takes the client secret in the same PATCH: the stored
+/// one was given for the old endpoint, and the next refresh would send it, with every
+/// connection's refresh token, to the new host. A new path on the same origin keeps it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_url_on_another_origin_needs_the_client_secret_again() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", 10).await;
+    let config = format!("/v1/admin/sites/{}/provider_configs/{}", s.site.id, s.key);
+    let elsewhere = Provider::start().await;
+    let refused = s
+        .api
+        .admin(
+            "PATCH",
+            &config,
+            Some(json!({ "token_url": elsewhere.token_url, "client_id": elsewhere.client_id })),
+        )
+        .await;
+    refused.invalid("client_secret");
+    assert!(refused.text.contains("another origin"), "{}", refused.text);
+    let kept = s.api.admin("GET", &config, None).await;
+    assert_eq!(kept.ok(200)["token_url"], s.provider.token_url.as_str());
+    assert_eq!(kept.body["client_id"], s.provider.client_id.as_str());
+
+    // Another path on the same origin keeps the secret.
+    for path in ["/oauth/token", "/token"] {
+        let url = format!("{}{path}", s.provider.origin());
+        let moved = s
+            .api
+            .admin("PATCH", &config, Some(json!({ "token_url": url })))
+            .await;
+        assert_eq!(moved.ok(200)["token_url"], url.as_str());
+    }
+
+    // With the new endpoint's secret it moves, and the next refresh goes there.
+    s.api
+        .admin(
+            "PATCH",
+            &config,
+            Some(json!({
+                "token_url": elsewhere.token_url,
+                "client_id": elsewhere.client_id,
+                "client_secret": elsewhere.client_secret,
+            })),
+        )
+        .await
+        .ok(200);
+    assert_eq!(access_token(&s.credentials("").await), "at-1");
+    assert_eq!((s.provider.call_count(), elsewhere.call_count()), (0, 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
