@@ -239,20 +239,23 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
             &cors_origins,
             config.refresh_timeout,
         )
+        .map(Arc::new)
         .map_err(runtime_failure)?;
         let app = App::new(Handles {
             db,
             keys,
             auth: Arc::new(auth),
             refresher: Arc::clone(&refresher),
-            connector: Arc::new(connector),
+            connector: Arc::clone(&connector),
             webhook_allow_private: config.webhooks.allow_private,
         });
         let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
         let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| runtime_failure(format!("server failed: {e}")))?;
-        let refreshes = async move { refresher.landed().await };
-        server::serve(listener, service, max_connections, refreshes)
+        let detached = async move {
+            tokio::join!(refresher.landed(), connector.landed());
+        };
+        server::serve(listener, service, max_connections, detached)
             .await
             .map_err(|e| runtime_failure(format!("server failed: {e}")))
     });

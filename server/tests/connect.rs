@@ -3,8 +3,9 @@
 //! endpoint that checks the client, the exact redirect URI and the PKCE verifier). The tests
 //! follow each link as a browser does, one redirect at a time, and check what the person sees,
 //! what is stored, every refusal, the state's single use (replayed, and two callbacks racing on
-//! one instance or two sharing PostgreSQL), denial, a failing exchange, re-authorization, and
-//! that no secret reaches a URL, a page, an answer or the log.
+//! one instance or two sharing PostgreSQL), denial, a failing exchange, re-authorization, an
+//! exchange finished after its browser hung up, and that no secret reaches a URL, a page, an
+//! answer or the log.
 
 mod common;
 
@@ -165,6 +166,21 @@ impl Setup {
         let session = self.session(extra).await;
         let callback = self.authorize(session["url"].as_str().unwrap()).await;
         (session, browse(&callback).await)
+    }
+
+    /// Follows `callback` as a browser that hangs up once the provider has the code's exchange,
+    /// which it holds until the test releases it.
+    async fn leave_during_the_exchange(&self, callback: String) {
+        self.provider.hold();
+        let left = tokio::spawn(async move { browse(&callback).await });
+        common::wait_until(
+            "the code exchange reaching the provider",
+            Duration::from_secs(10),
+            || self.provider.call_count() > 0,
+        )
+        .await;
+        left.abort();
+        assert!(left.await.unwrap_err().is_cancelled());
     }
 
     async fn connection(&self, id: &str) -> Value {
@@ -1104,4 +1120,85 @@ async fn a_connection_that_cannot_be_stored_fails_the_session_and_sends_the_pers
                 && data["code"] == "store_failed"),
         "{events:?}"
     );
+}
+
+/// A browser that hangs up while the code is being exchanged (a tab closed, a proxy's timeout)
+/// loses nothing: the state is spent by then and the provider takes each code once, so the
+/// exchange and its write-back go on without the request, and the session ends as it would
+/// have with the browser there.
+#[tokio::test]
+async fn a_callback_its_browser_left_is_finished_and_stored() {
+    let server = Server::shared();
+    let setup = Setup::new(server, "client_secret_basic").await;
+    let session = setup.session(json!({})).await;
+    let callback = setup.authorize(session["url"].as_str().unwrap()).await;
+    setup.leave_during_the_exchange(callback).await;
+    setup.provider.release();
+
+    let id = session["id"].as_str().unwrap();
+    let ended = common::eventually("the session ending", Duration::from_secs(10), || async {
+        let session = setup.get_session(id).await;
+        match session["status"] == "pending" {
+            true => Err(session.to_string()),
+            false => Ok(session),
+        }
+    })
+    .await;
+    assert_eq!(ended["status"], "succeeded", "{ended}");
+    let connection_id = ended["connection_id"].as_str().unwrap();
+    assert_eq!(setup.connection(connection_id).await["status"], "active");
+    let events = setup.events().await;
+    assert!(
+        events
+            .iter()
+            .any(|(kind, target, data)| kind == "connect.succeeded"
+                && target == id
+                && data["connection_id"] == connection_id),
+        "{events:?}"
+    );
+}
+
+/// A shutdown waits for a callback whose browser left: stopped while the provider holds the
+/// code's exchange, the server stores the connection before it exits.
+#[tokio::test]
+async fn a_callback_its_browser_left_is_finished_before_a_shutdown() {
+    let server = Server::start();
+    let setup = Setup::new(&server, "client_secret_post").await;
+    let session = setup.session(json!({})).await;
+    let callback = setup.authorize(session["url"].as_str().unwrap()).await;
+    setup.leave_during_the_exchange(callback).await;
+    server.send_signal(libc::SIGTERM);
+    server
+        .logs_when(|logs| logs.contains("shutting down"))
+        .await;
+    setup.provider.release();
+    let stopped = tokio::task::spawn_blocking(move || (server.wait(), server))
+        .await
+        .unwrap();
+    assert!(stopped.0.success());
+
+    let restarted = Server::start_with(stopped.1.same_data());
+    let path = format!("{}/{}", setup.sessions(), session["id"].as_str().unwrap());
+    let ended = restarted.api().admin("GET", &path, None).await;
+    assert_eq!(ended.ok(200)["status"], "succeeded", "{}", ended.text);
+}
+
+/// The code exchange reads the provider's answer as a refresh does: an optional member in an
+/// odd form (`expires_in` as a float) does not throw away the tokens, and the connection is made
+/// with the refresh token the provider issued.
+#[tokio::test]
+async fn an_exchange_answer_with_an_odd_optional_member_makes_the_connection() {
+    let setup = Setup::new(Server::shared(), "client_secret_basic").await;
+    setup
+        .provider
+        .set_answer_member("expires_in", json!(3600.0));
+    setup.provider.set_answer_member("id_token", json!(42));
+    let id = setup.connected().await;
+    assert!(setup.connection(&id).await["token_expires_at"].is_string());
+    let stored = setup.credentials("").await.ok(200).clone();
+    assert_eq!(stored["fields"]["refresh_token"], "rt-1");
+    assert!(stored["fields"].get("id_token").is_none());
+    let refreshed = setup.credentials("?force_refresh=true").await;
+    assert_eq!(refreshed.ok(200)["fields"]["access_token"], "at-2");
+    assert_eq!(setup.provider.calls()[1].form["refresh_token"], "rt-1");
 }

@@ -175,6 +175,47 @@ async fn an_expired_token_is_refreshed_and_expiry_follows_the_answer() {
     assert_eq!(s.provider.call_count(), 1);
 }
 
+/// A rotating provider's answer with a usable access token is stored whatever form its optional
+/// members take, so the rotated refresh token is not lost (RFC 6749 §6: the old one no longer
+/// works): an `expires_in` that plainly says a number of seconds is read as it, any other is an
+/// unknown expiry (as when the provider sends none), and an `id_token` that is not a string is
+/// left out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_odd_optional_member_keeps_the_rotated_refresh_token() {
+    for (member, value, expires_in) in [
+        ("expires_in", json!(3600.0), Some(3600)),
+        ("expires_in", json!(" 3600"), Some(3600)),
+        ("expires_in", json!(1_000_000_000_000_i64), None),
+        ("expires_in", json!(1.5), None),
+        ("id_token", json!({ "sub": "someone" }), Some(3600)),
+    ] {
+        let s = Setup::new(Server::shared(), "client_secret_basic", 60).await;
+        s.provider.set_answer_member(member, value.clone());
+        let before = clock::now();
+        let read = s.credentials("").await;
+        let body = read.ok(200);
+        let case = format!("{member}: {value}");
+        assert_eq!(body["fields"]["access_token"], "at-1", "{case}");
+        assert_eq!(body["fields"]["refresh_token"], "rt-1", "{case}");
+        assert!(body["fields"].get("id_token").is_none(), "{case}");
+        match expires_in {
+            Some(seconds) => {
+                let expires = clock::parse(body["expires_at"].as_str().unwrap()).unwrap();
+                let expected = before + seconds..=clock::now() + seconds;
+                assert!(expected.contains(&expires), "{case}");
+            }
+            None => assert_eq!(body["expires_at"], Value::Null, "{case}"),
+        }
+        // Stored, and the one the next refresh sends: the provider refuses rt-0 by now.
+        assert_eq!(
+            access_token(&s.credentials("?force_refresh=true").await),
+            "at-2",
+            "{case}"
+        );
+        assert_eq!(s.provider.calls()[1].form["refresh_token"], "rt-1");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn force_refresh_calls_once_and_only_takes_true_or_false() {
     let s = Setup::new(Server::shared(), "client_secret_basic", 3600).await;
@@ -682,7 +723,7 @@ async fn provider_configurations_are_managed_by_the_admin() {
     api.admin(
         "PATCH",
         &one,
-        Some(json!({ "token_url": "http://localhost:9/token" })),
+        Some(json!({ "token_url": "http://localhost:9/token", "client_secret": "local-secret" })),
     )
     .await
     .ok(200);
@@ -698,6 +739,55 @@ async fn provider_configurations_are_managed_by_the_admin() {
     api.get(&site.token, &configs)
         .await
         .error(401, "unauthenticated");
+}
+
+/// Moving `token_url` to another origin takes the client secret in the same PATCH: the stored
+/// one was given for the old endpoint, and the next refresh would send it, with every
+/// connection's refresh token, to the new host. A new path on the same origin keeps it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_url_on_another_origin_needs_the_client_secret_again() {
+    let s = Setup::new(Server::shared(), "client_secret_basic", 10).await;
+    let config = format!("/v1/admin/sites/{}/provider_configs/{}", s.site.id, s.key);
+    let elsewhere = Provider::start().await;
+    let refused = s
+        .api
+        .admin(
+            "PATCH",
+            &config,
+            Some(json!({ "token_url": elsewhere.token_url, "client_id": elsewhere.client_id })),
+        )
+        .await;
+    refused.invalid("client_secret");
+    assert!(refused.text.contains("another origin"), "{}", refused.text);
+    let kept = s.api.admin("GET", &config, None).await;
+    assert_eq!(kept.ok(200)["token_url"], s.provider.token_url.as_str());
+    assert_eq!(kept.body["client_id"], s.provider.client_id.as_str());
+
+    // Another path on the same origin keeps the secret.
+    for path in ["/oauth/token", "/token"] {
+        let url = format!("{}{path}", s.provider.origin());
+        let moved = s
+            .api
+            .admin("PATCH", &config, Some(json!({ "token_url": url })))
+            .await;
+        assert_eq!(moved.ok(200)["token_url"], url.as_str());
+    }
+
+    // With the new endpoint's secret it moves, and the next refresh goes there.
+    s.api
+        .admin(
+            "PATCH",
+            &config,
+            Some(json!({
+                "token_url": elsewhere.token_url,
+                "client_id": elsewhere.client_id,
+                "client_secret": elsewhere.client_secret,
+            })),
+        )
+        .await
+        .ok(200);
+    assert_eq!(access_token(&s.credentials("").await), "at-1");
+    assert_eq!((s.provider.call_count(), elsewhere.call_count()), (0, 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

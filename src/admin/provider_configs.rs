@@ -81,7 +81,9 @@ impl ProviderConfigs {
         )
     }
 
-    /// Changes a configuration; absent fields stay as they are.
+    /// Changes a configuration; absent fields stay as they are. A `tokenUrl` on another origin
+    /// needs its `clientSecret` in the same update (a `BadRequestError` otherwise): the stored
+    /// one is not sent to a new host.
     #[wasm_bindgen(unchecked_return_type = "ProviderConfig")]
     pub async fn update(
         &self,

@@ -97,7 +97,7 @@ function configDialog(site, config) {
       : 'Where a person approves access (https, or http on this machine). Leave blank to only refresh tokens.'),
     field('Token URL', tokenUrl),
     field('Client id', clientId),
-    field('Client secret', clientSecret, editing ? 'Write-only: leave blank to keep the stored secret.' : 'Write-only: stored encrypted, never shown again.'),
+    field('Client secret', clientSecret, editing ? 'Write-only: leave blank to keep the stored secret. A token URL on another host needs it again.' : 'Write-only: stored encrypted, never shown again.'),
     field('Client authentication', authMethod),
     field('Scopes', scopes, 'Separated by spaces or commas.'),
     field('Refresh margin (seconds)', margin, 'A token expiring within this is refreshed before it is handed out.'),

@@ -9,7 +9,7 @@
 //! minutes, which sends the browser to the provider ([`open_link`]) → the provider sends the
 //! browser back to the callback within 10 minutes, which takes the state once, exchanges the code
 //! at the token endpoint (the client shared with the refresh) and stores the connection
-//! ([`callback`]). Codes, tokens, the verifier and the client secret never leave this module but
+//! ([`callback`]; in a task that a browser hanging up does not cut off). Codes, tokens, the verifier and the client secret never leave this module but
 //! towards the provider: not in a URL credport writes, a page, an answer or a log line.
 
 use std::sync::Arc;
@@ -21,6 +21,7 @@ use credport_model::{
     CredentialType, CredentialsInput,
 };
 use serde_json::{Map, Value};
+use tokio_util::task::TaskTracker;
 
 use crate::clock;
 use crate::crypto::{self, Keys};
@@ -81,6 +82,9 @@ pub struct Connector {
     public_url: String,
     /// The origins a `return_url` may be on: the public URL's and `CREDPORT_CORS_ORIGINS`.
     return_origins: Vec<String>,
+    /// The callbacks' tasks, which a shutdown waits for ([`Connector::landed`]): a callback cut
+    /// off after its state was taken would lose the code, spent, and the tokens it brings.
+    callbacks: TaskTracker,
 }
 
 impl Connector {
@@ -102,7 +106,15 @@ impl Connector {
             http: token_endpoint::http_client(timeout)?,
             public_url,
             return_origins,
+            callbacks: TaskTracker::new(),
         })
+    }
+
+    /// Waits for the callbacks still running to store their outcome; a shutdown calls it once
+    /// the requests have finished (a callback outlives a browser that hung up).
+    pub async fn landed(&self) {
+        self.callbacks.close();
+        self.callbacks.wait().await;
     }
 
     /// The one redirect URI, registered at every provider.
@@ -440,7 +452,7 @@ impl Answered {
 /// connection, or records why not. A state that cannot be taken changes nothing; nor does one
 /// answered to a browser other than the one that opened the link (without its `cookies`).
 pub async fn callback(
-    connector: &Connector,
+    connector: &Arc<Connector>,
     query: &str,
     cookies: &str,
     context: &Context,
@@ -460,6 +472,29 @@ pub async fn callback(
     if !opened_here(&connector.keys, &state, cookies) {
         return Ok(refused_state(Some(Refusal::Unknown)));
     }
+    // Once the state is taken the code goes with it (a provider takes each code once), so the
+    // rest runs in a task of its own: a browser that hangs up (a tab closed, a proxy's timeout)
+    // drops this request's future, and must not cut the exchange off, losing the tokens and
+    // leaving the session pending until it expires.
+    let finishing = connector.callbacks.spawn(take_and_finish(
+        Arc::clone(connector),
+        state,
+        answered,
+        context.clone(),
+    ));
+    finishing
+        .await
+        .map_err(|_| ApiError::internal("a connect callback's task stopped without a result"))?
+}
+
+/// Takes `state` once, then exchanges the code the provider `answered` and stores the
+/// connection, or records why not: [`callback`]'s work past its checks of the request.
+async fn take_and_finish(
+    connector: Arc<Connector>,
+    state: String,
+    answered: Answered,
+    context: Context,
+) -> Result<Step, ApiError> {
     let keys = Arc::clone(&connector.keys);
     let state_hash = pkce::state_hash(&keys, &state);
     let taken = connector
@@ -494,7 +529,7 @@ pub async fn callback(
             Some(error) => Err(error),
             None => {
                 let code = answered.code.as_deref();
-                match exchange(connector, &taken, &client, code, context.clone()).await {
+                match exchange(&connector, &taken, &client, code, context.clone()).await {
                     Ok(outcome) => outcome,
                     Err(failure) => {
                         // The state is spent: the session ends failed (below), so that it
@@ -512,7 +547,7 @@ pub async fn callback(
     };
     // A success was recorded with the connection, in its transaction.
     if let Err(error) = &outcome {
-        fail(connector, &taken, error.clone(), context).await?;
+        fail(&connector, &taken, error.clone(), &context).await?;
     }
     match &outcome {
         Ok((_, connection)) => {

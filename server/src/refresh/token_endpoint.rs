@@ -192,38 +192,66 @@ async fn call<'a>(
     )
 }
 
-/// A successful answer's tokens (RFC 6749 §5.1); `None` without an access token or with fields
-/// of the wrong type. An empty text is read as absent: providers answer `"scope": ""` for a
-/// grant of no scope, and an empty `refresh_token` rotates nothing.
+/// A successful answer's tokens (RFC 6749 §5.1); `None` without an access token that is a
+/// non-empty string. An optional member that cannot be read is taken as absent, as if the
+/// provider had left it out, and the answer kept: by the time it answers, the provider may have
+/// rotated the refresh token, and a client must then use the new one (§6), so throwing away an
+/// answer with a usable access token over, say, its `expires_in` would lose the connection's
+/// refresh. An empty text is absent too: providers answer `"scope": ""` for a grant of no
+/// scope, and an empty `refresh_token` rotates nothing.
 fn tokens(mut json: Map<String, Value>) -> Option<Tokens> {
-    let mut text = |name: &str| match json.remove(name) {
-        None | Some(Value::Null) => Some(None),
-        Some(Value::String(s)) => Some((!s.is_empty()).then_some(s)),
-        Some(_) => None,
+    let access_token = match json.remove("access_token") {
+        Some(Value::String(token)) if !token.is_empty() => token,
+        _ => return None,
     };
-    let access_token = text("access_token")??;
-    let refresh_token = text("refresh_token")?;
-    let token_type = text("token_type")?;
-    let id_token = text("id_token")?;
-    let scope = text("scope")?;
-    // Some providers send `expires_in` as a string of digits.
-    let expires_in = match json.get("expires_in") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => Some(n.as_i64()?),
-        Some(Value::String(s)) => Some(s.parse().ok()?),
-        Some(_) => return None,
+    let mut text = |name| {
+        optional(&mut json, name, |v| v.as_str().map(str::to_owned)).filter(|s| !s.is_empty())
     };
-    if expires_in.is_some_and(|s| !(0..=MAX_EXPIRES_IN).contains(&s)) {
-        return None;
-    }
     Some(Tokens {
         access_token,
-        refresh_token,
-        expires_in,
-        token_type,
-        id_token,
-        scope,
+        refresh_token: text("refresh_token"),
+        token_type: text("token_type"),
+        id_token: text("id_token"),
+        scope: text("scope"),
+        expires_in: optional(&mut json, "expires_in", seconds),
     })
+}
+
+/// Member `name` of an answer as `read` reads it; `None` when it is missing, null, or `read`
+/// cannot read it.
+fn optional<T>(
+    json: &mut Map<String, Value>,
+    name: &'static str,
+    read: impl FnOnce(&Value) -> Option<T>,
+) -> Option<T> {
+    let value = json.remove(name).filter(|v| !v.is_null())?;
+    let read = read(&value);
+    if read.is_none() {
+        // Which member, never what it held: it may be a token.
+        tracing::warn!(
+            member = name,
+            "a member of the token endpoint's answer could not be read; taken as absent"
+        );
+    }
+    read
+}
+
+/// An `expires_in` (§5.1) as the seconds it plainly says: an integer, or an integral float
+/// (`3600.0`), or a string of digits with spaces around them or not, as some providers send it;
+/// from 0 to [`MAX_EXPIRES_IN`]. `None` for anything else (`1.5`, `"soon"`, a century).
+fn seconds(value: &Value) -> Option<i64> {
+    let seconds = match value {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            let whole = n.as_f64().filter(|f| f.fract() == 0.0)?;
+            // Cast only once it is known to be in range.
+            (0.0..=MAX_EXPIRES_IN as f64)
+                .contains(&whole)
+                .then_some(whole as i64)
+        })?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    (0..=MAX_EXPIRES_IN).contains(&seconds).then_some(seconds)
 }
 
 /// The body, unless it is over [`MAX_ANSWER`] or breaks off.
@@ -248,7 +276,7 @@ mod tests {
     }
 
     #[test]
-    fn token_answers_are_read_strictly() {
+    fn token_answers_need_an_access_token() {
         let t = parsed(json!({ "access_token": "a", "expires_in": "3600", "refresh_token": "r" }))
             .unwrap();
         assert_eq!(t.expires_in, Some(3600));
@@ -264,12 +292,50 @@ mod tests {
             json!({}),
             json!({ "access_token": "" }),
             json!({ "access_token": 5 }),
-            json!({ "access_token": "a", "expires_in": -1 }),
-            json!({ "access_token": "a", "expires_in": 1.5 }),
-            json!({ "access_token": "a", "refresh_token": ["r"] }),
+            json!({ "access_token": null, "refresh_token": "r" }),
         ] {
             assert!(parsed(bad.clone()).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_expires_in_is_read_as_the_seconds_it_plainly_says() {
+        for plain in [json!(3600), json!(3600.0), json!("3600"), json!(" 3600 ")] {
+            let t = parsed(json!({ "access_token": "a", "expires_in": plain })).unwrap();
+            assert_eq!(t.expires_in, Some(3600), "{plain}");
+        }
+        let ten_years = MAX_EXPIRES_IN;
+        for unclear in [
+            json!(-1),
+            json!(1.5),
+            json!(ten_years + 1),
+            json!(1e300),
+            json!("soon"),
+            json!("36 00"),
+            json!(true),
+        ] {
+            let t = parsed(json!({ "access_token": "a", "expires_in": unclear })).unwrap();
+            assert_eq!(t.expires_in, None, "{unclear}");
+        }
+    }
+
+    #[test]
+    fn an_unreadable_optional_member_is_absent_and_the_rest_kept() {
+        let t = parsed(json!({
+            "access_token": "a",
+            "refresh_token": "r2",
+            "id_token": { "not": "a token" },
+            "token_type": 5,
+            "scope": ["openid"],
+            "expires_in": "soon",
+        }))
+        .unwrap();
+        assert_eq!(t.access_token, "a");
+        assert_eq!(t.refresh_token.as_deref(), Some("r2"));
+        assert_eq!((t.id_token, t.token_type, t.scope), (None, None, None));
+        assert_eq!(t.expires_in, None);
+        let t = parsed(json!({ "access_token": "a", "refresh_token": ["r"] })).unwrap();
+        assert_eq!(t.refresh_token, None);
     }
 
     #[test]

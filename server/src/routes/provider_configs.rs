@@ -103,6 +103,7 @@ pub async fn update(
                 let now = clock::now();
                 store::lock_row(conn, Updated::ProviderConfig, &site, &key).await?;
                 let before = store::provider_configs::get(conn, &site, &key, &redirect_uri).await?;
+                store::provider_configs::require_secret_for_new_origin(&before, &params)?;
                 let after = store::provider_configs::update(
                     conn,
                     &keys,

@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use credport_model::{
-    ClientAuthMethod, CreateProviderConfigParams, ProviderConfig, ProviderConfigList, Secret,
-    UpdateProviderConfigParams, DEFAULT_REFRESH_MARGIN_SECONDS,
+    validate, ClientAuthMethod, CreateProviderConfigParams, ProviderConfig, ProviderConfigList,
+    Secret, UpdateProviderConfigParams, DEFAULT_REFRESH_MARGIN_SECONDS,
 };
 
 use super::{instant, json_column, to_json};
@@ -129,6 +129,29 @@ pub async fn list(
         total_count: data.len() as u64,
         data,
     })
+}
+
+/// 400 naming `client_secret` when `params` move the configuration `before` to a `token_url`
+/// on another origin (scheme, host, port) without a new secret. The stored secret was given for
+/// the old token endpoint: kept, the next refresh would send it, and every connection's refresh
+/// token, to a host it was never meant for (a typo, or a stolen admin token). A new path on the
+/// same origin keeps it.
+pub fn require_secret_for_new_origin(
+    before: &ProviderConfig,
+    params: &UpdateProviderConfigParams,
+) -> Result<(), ApiError> {
+    let moved = params
+        .token_url
+        .as_deref()
+        .is_some_and(|url| validate::origin(url) != validate::origin(&before.token_url));
+    if moved && params.client_secret.is_none() {
+        return Err(ApiError::invalid(
+            "client_secret",
+            "client_secret: required with a token_url on another origin (scheme, host or port): \
+             the stored secret is not sent to a new host; give the secret for that endpoint",
+        ));
+    }
+    Ok(())
 }
 
 /// Changes the fields present in `params`; answers as [`get`].

@@ -80,6 +80,8 @@ struct State_ {
     grants: HashMap<String, Grant>,
     /// The query of every authorization request, as received.
     authorizations: Vec<HashMap<String, String>>,
+    /// Members written over every token answer's own ([`Provider::set_answer_member`]).
+    members: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Clone)]
@@ -112,6 +114,7 @@ impl Provider {
             issuer: None,
             grants: HashMap::new(),
             authorizations: Vec::new(),
+            members: serde_json::Map::new(),
         }));
         let app = Router::new()
             .route("/token", post(token))
@@ -153,6 +156,16 @@ impl Provider {
 
     pub fn set_refresh_token_for_codes(&self, on: bool) {
         self.state.lock().unwrap().refresh_token_for_codes = on;
+    }
+
+    /// Sets member `name` of every token answer from now on to `value`, over what the endpoint
+    /// would write: a member in a form some provider sends, or a malformed one.
+    pub fn set_answer_member(&self, name: &str, value: serde_json::Value) {
+        self.state
+            .lock()
+            .unwrap()
+            .members
+            .insert(name.to_owned(), value);
     }
 
     pub fn set_decision(&self, decision: Decision) {
@@ -317,6 +330,9 @@ async fn token(
     }
     if let Some(scope) = scope {
         answer["scope"] = json!(scope);
+    }
+    for (name, value) in &s.members {
+        answer[name] = value.clone();
     }
     json_answer(StatusCode::OK, &answer)
 }
