@@ -9,8 +9,9 @@
 //! minutes, which sends the browser to the provider ([`open_link`]) → the provider sends the
 //! browser back to the callback within 10 minutes, which takes the state once, exchanges the code
 //! at the token endpoint (the client shared with the refresh) and stores the connection
-//! ([`callback`]; in a task that a browser hanging up does not cut off). Codes, tokens, the verifier and the client secret never leave this module but
-//! towards the provider: not in a URL credport writes, a page, an answer or a log line.
+//! ([`callback`]; in a task that a browser hanging up does not cut off). Codes, tokens, the
+//! verifier and the client secret never leave this module but towards the provider: not in a
+//! URL credport writes, a page, an answer or a log line.
 
 use std::sync::Arc;
 use std::time::Duration;
