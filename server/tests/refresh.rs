@@ -461,7 +461,8 @@ async fn a_slow_token_endpoint_times_out() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_change_made_during_a_refresh_wins() {
     let s = Setup::new(Server::shared(), "client_secret_basic", 10).await;
-    s.provider.set_delay(Duration::from_millis(1500));
+    // The provider answers once the admin's change is in.
+    s.provider.hold();
     let reader = s.read_held_by_the_provider().await;
     s.api
         .admin(
@@ -475,6 +476,7 @@ async fn an_admin_change_made_during_a_refresh_wins() {
         )
         .await
         .ok(200);
+    s.provider.release();
     assert_eq!(access_token(&reader.await.unwrap()), "at-admin");
     assert_eq!(s.provider.call_count(), 1);
     let stored = s.credentials("").await;
@@ -485,7 +487,8 @@ async fn an_admin_change_made_during_a_refresh_wins() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_of_metadata_during_a_refresh_keeps_the_new_tokens() {
     let s = Setup::new(Server::shared(), "client_secret_basic", 30).await;
-    s.provider.set_delay(Duration::from_millis(1500));
+    // The provider answers once the admin's change is in.
+    s.provider.hold();
     let reader = s.read_held_by_the_provider().await;
     // Neither the credentials nor what a refresh uses: the refresh's tokens still count.
     let change = json!({ "metadata": { "plan": "pro" }, "root_resource_name": "Acme" });
@@ -493,6 +496,7 @@ async fn a_change_of_metadata_during_a_refresh_keeps_the_new_tokens() {
         .admin("PATCH", &s.admin_connection(), Some(change))
         .await
         .ok(200);
+    s.provider.release();
     assert_eq!(access_token(&reader.await.unwrap()), "at-1");
     let stored = s.credentials("").await;
     assert_eq!(access_token(&stored), "at-1");

@@ -274,8 +274,10 @@ async fn an_event_committed_is_delivered_after_kill_9() {
             .same_data()
             .env("CREDPORT_WEBHOOK_ALLOW_PRIVATE", "true"),
     );
+    // An attempt the kill cut off holds its delivery until its lease runs out (30 s), then the
+    // next poll takes it: wait for that, and more.
     let got = receiver
-        .wait_for(|got| {
+        .wait_for_within(std::time::Duration::from_secs(60), |got| {
             got.last()
                 .is_some_and(|d| d.json()["target"]["id"] == connection["id"])
         })
@@ -538,17 +540,23 @@ async fn a_disabled_endpoint_gets_nothing_until_it_is_enabled_again() {
     let site = api.site().await;
     let receiver = Receiver::start().await;
     receiver.answer(&[500]);
+    // The first attempt's answer waits until the endpoint is disabled, so that no retry (a
+    // second later) can come before.
+    receiver.hold();
     let url = format!("{}/hook", receiver.base);
     let (id, _) = endpoint(&api, &site.id, &url, json!(["connection.*"])).await;
     api.connection(&site.id, common::connection_body("google"))
         .await;
+    receiver.wait_for(|got| !got.is_empty()).await;
+    let path = format!("/v1/admin/sites/{}/webhook_endpoints/{id}", site.id);
+    let disable = json!({ "status": "disabled" });
+    api.admin("PATCH", &path, Some(disable)).await.ok(200);
+    receiver.release();
     let failed = wait_deliveries(&api, &site.id, &id, |list| {
         list.len() == 1 && list[0]["attempts"] == 1
     })
     .await;
-    let path = format!("/v1/admin/sites/{}/webhook_endpoints/{id}", site.id);
-    let disable = json!({ "status": "disabled" });
-    api.admin("PATCH", &path, Some(disable)).await.ok(200);
+    assert_eq!(failed[0]["status"], "pending", "{failed:#?}");
 
     // Past the retry's time (written to the second: a second more), a delivery to another
     // endpoint shows that the deliverer has looked for due deliveries since.

@@ -20,6 +20,8 @@ import http from 'node:http';
 export async function startFaultProxy(upstream) {
   const target = new URL(upstream);
   const attempts = [];
+  /** Waiters of `arrived(n)`: each resolved once `n` attempts have reached the proxy. */
+  let waiters = [];
   let plan = [];
   const sockets = new Set();
 
@@ -75,6 +77,7 @@ export async function startFaultProxy(upstream) {
       upstream: null,
     };
     attempts.push(attempt);
+    waiters = waiters.filter(({ count, resolve }) => (attempts.length >= count ? (resolve(), false) : true));
     try {
       if (step.close) {
         req.socket.destroy();
@@ -119,6 +122,11 @@ export async function startFaultProxy(upstream) {
     plan(...steps) {
       plan = steps;
       attempts.length = 0;
+    },
+    /** Resolves once `count` attempts of the current plan have reached the proxy. */
+    arrived(count) {
+      if (attempts.length >= count) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ count, resolve }));
     },
     /** Steps not used yet. */
     get pending() {

@@ -324,7 +324,8 @@ describe('answers that ask for a retry', () => {
   test('an abort while the answer is on its way: APIUserAbortError, no retry', async () => {
     const controller = new AbortController();
     plan({ delay: 3000 });
-    setTimeout(() => controller.abort(), 150);
+    // Aborted once the attempt is under way, its answer held by the proxy.
+    proxy.arrived(1).then(() => controller.abort());
     const outcome = await run(() => client.connections.list({}, { signal: controller.signal }));
     assert.ok(outcome.error instanceof sdk.APIUserAbortError, String(outcome.error));
     assert.ok(outcome.ms < 2500, `${outcome.ms} ms`);
@@ -359,12 +360,14 @@ describe('answers that ask for a retry', () => {
 describe('timeouts', () => {
   test('an answer slower than the timeout on every attempt: APIConnectionTimeoutError, one write', async () => {
     const s = subject();
-    plan({ delay: 1000 }, { delay: 1000 });
-    const outcome = await run(() => client.apiKeys.create({ name: 'slow', subject: s }, { timeoutMs: 250, maxRetries: 1 }));
+    // Each answer held far longer than the timeout, which leaves each attempt time to reach the
+    // proxy on a slow machine.
+    plan({ delay: 6000 }, { delay: 6000 });
+    const outcome = await run(() => client.apiKeys.create({ name: 'slow', subject: s }, { timeoutMs: 1500, maxRetries: 1 }));
     assert.ok(outcome.error instanceof sdk.APIConnectionTimeoutError, String(outcome.error));
     assert.ok(outcome.error instanceof sdk.APIConnectionError);
     assert.equal(outcome.error.code, 'timeout');
-    assert.match(outcome.error.message, /250 ms/);
+    assert.match(outcome.error.message, /1500 ms/);
     assert.equal(proxy.attempts.length, 2);
     assertOneKey(keysSent());
     assert.equal((await keysOf(s)).length, 1, 'the server acted once; the retry was a replay');

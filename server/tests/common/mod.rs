@@ -296,10 +296,14 @@ impl Server {
         Self::start_with(Options::default())
     }
 
-    /// One server per test binary, for tests that keep to their own sites.
+    /// One server per test binary, for tests that keep to their own sites. Its throttle of
+    /// wrong tokens allows many: every test comes from 127.0.0.1, and the wrong tokens of a
+    /// binary's tests add up (the throttle's tests start servers of their own).
     pub fn shared() -> &'static Server {
         static SHARED: OnceLock<Server> = OnceLock::new();
-        SHARED.get_or_init(Server::start)
+        SHARED.get_or_init(|| {
+            Server::start_with(Options::default().env("CREDPORT_AUTH_FAILURE_BURST", "100000"))
+        })
     }
 
     pub fn start_with(options: Options) -> Server {

@@ -89,7 +89,17 @@ impl Receiver {
 
     /// Waits (at most 30 s) until `done` holds for what was received; returns it.
     pub async fn wait_for(&self, done: impl Fn(&[Delivery]) -> bool) -> Vec<Delivery> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        self.wait_for_within(std::time::Duration::from_secs(30), done)
+            .await
+    }
+
+    /// [`Receiver::wait_for`], at most `limit`.
+    pub async fn wait_for_within(
+        &self,
+        limit: std::time::Duration,
+        done: impl Fn(&[Delivery]) -> bool,
+    ) -> Vec<Delivery> {
+        let deadline = std::time::Instant::now() + limit;
         loop {
             let got = self.got();
             if done(&got) {
