@@ -206,6 +206,52 @@ fn bad_settings_stop_the_start_with_one_line() {
             "CREDPORT_DATABASE is a URL but not a PostgreSQL one",
         ),
         (
+            // The quotes `docker --env-file` keeps: not a file named after the URL.
+            vec!["--listen", &taken],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_DATABASE", r#""postgres://u:SECRET@db/x""#),
+            ],
+            "CREDPORT_DATABASE starts or ends with a quote or a space",
+        ),
+        (
+            vec!["--listen", &taken],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_DATABASE", " postgres://u:SECRET@db/x"),
+            ],
+            "CREDPORT_DATABASE starts or ends with a quote or a space",
+        ),
+        (
+            vec!["--listen", &taken],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_DATABASE", "postgres:/u:SECRET@db/x"),
+            ],
+            "CREDPORT_DATABASE looks like a URL but does not start with scheme://",
+        ),
+        (
+            // libpq's form would otherwise be an SQLite file named after it, password and all.
+            vec!["--listen", &taken],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                (
+                    "CREDPORT_DATABASE",
+                    "host=db user=u password=SECRET dbname=x",
+                ),
+            ],
+            "CREDPORT_DATABASE looks like a libpq key=value connection string",
+        ),
+        (
+            vec!["reencrypt", "--database", "host=db password=SECRET"],
+            vec![("CREDPORT_ENCRYPTION_KEY", &key)],
+            "postgres://user:password@host:port/database",
+        ),
+        (
             // An upper-case scheme is PostgreSQL's too: the start stops at the connection.
             vec![
                 "--database",
