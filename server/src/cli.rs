@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::EnvFilter;
 
 use crate::app::{App, Handles};
@@ -107,6 +108,12 @@ fn init_logging() -> Result<(), Failure> {
                 .map(|v| (name, v))
         })
         .unwrap_or(("CREDPORT_LOG", "info".to_owned()));
+    if !bare_words_are_levels(&filter) {
+        return Err(Failure::from(ConfigError(format!(
+            "{variable} holds a word that is not a level (trace, debug, info, warn, error, off): \
+             name a target's level as target=level, such as credport_server=debug"
+        ))));
+    }
     let filter = EnvFilter::try_new(&filter).map_err(|_| {
         ConfigError(format!(
             "{variable} is not a valid log filter such as info or credport_server=debug"
@@ -118,6 +125,17 @@ fn init_logging() -> Result<(), Failure> {
         .with_ansi(std::io::stderr().is_terminal())
         .try_init()
         .map_err(|e| runtime_failure(format!("logging could not start: {e}")))
+}
+
+/// Whether every directive of the log filter `filter` without `=` (or a span's `[…]`) is a
+/// level. `EnvFilter` reads any other bare word as a target: a mistyped level such as `warning`
+/// would show only the lines of a target that logs nothing, and silence the server.
+fn bare_words_are_levels(filter: &str) -> bool {
+    filter
+        .split(',')
+        .map(str::trim)
+        .filter(|directive| !directive.is_empty() && !directive.contains(['=', '[']))
+        .all(|word| word.parse::<LevelFilter>().is_ok())
 }
 
 /// The async runtime the server (and PostgreSQL's connections) run on, with `workers` threads
@@ -335,4 +353,27 @@ fn run_backup(database: &Database, target: &std::path::Path) -> Result<(), Failu
         target.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_filters_bare_words_are_levels() {
+        for kept in [
+            "info",
+            "WARN",
+            "off",
+            "warn,credport_server=debug",
+            "credport_server::http=trace, info",
+            "[request]",
+            "",
+        ] {
+            assert!(bare_words_are_levels(kept), "{kept}");
+        }
+        for refused in ["warning", "infp", "info,credport_server", "errors"] {
+            assert!(!bare_words_are_levels(refused), "{refused}");
+        }
+    }
 }

@@ -137,6 +137,25 @@ fn bad_settings_stop_the_start_with_one_line() {
             "CREDPORT_LOG",
         ),
         (
+            // Read as a target, a mistyped level would silence every log line.
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_LOG", "warning"),
+            ],
+            "CREDPORT_LOG holds a word that is not a level",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("RUST_LOG", "credport_server=debug,infp"),
+            ],
+            "RUST_LOG holds a word that is not a level",
+        ),
+        (
             // Nothing listens there: the start stops, without echoing the password.
             vec![
                 "--database",
