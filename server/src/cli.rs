@@ -17,6 +17,7 @@ use crate::auth::Authenticator;
 use crate::config::{self, Cli, Command, ConfigError, ServerConfig, Storage};
 use crate::connect::{self, Connector};
 use crate::crypto::Keys;
+use crate::db::migrations::Schema;
 use crate::db::{idle, Database, Db, OpenError};
 use crate::events::deliverer::Deliverer;
 use crate::http::listener;
@@ -152,9 +153,10 @@ fn runtime(workers: usize) -> Result<tokio::runtime::Runtime, Failure> {
     Ok(runtime)
 }
 
-/// Opens the database of `storage` and unlocks it with its keys.
-async fn open(storage: &Storage) -> Result<(Arc<Db>, Arc<Keys>), Failure> {
-    let db = Db::open(&storage.database, storage.connections)
+/// Opens the database of `storage`, doing to its schema what `schema` allows, and unlocks it
+/// with its keys.
+async fn open(storage: &Storage, schema: Schema) -> Result<(Arc<Db>, Arc<Keys>), Failure> {
+    let db = Db::open(&storage.database, storage.connections, schema)
         .await
         .map_err(|OpenError::Database(reason)| {
             ConfigError(format!(
@@ -194,7 +196,7 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
         .transpose()?;
     let runtime = runtime(workers)?;
     let served = runtime.block_on(async {
-        let (db, keys) = open(&config.storage).await?;
+        let (db, keys) = open(&config.storage, Schema::Migrate).await?;
         if let Some(listener) = metrics_listener {
             let handle = ops::metrics::install().map_err(runtime_failure)?;
             let listener = tokio::net::TcpListener::from_std(listener)
@@ -282,7 +284,9 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
 
 fn run_demo(storage: Storage, public_url: &str, workers: usize) -> Result<(), Failure> {
     let seeded = runtime(workers)?.block_on(async {
-        let (db, keys) = open(&storage).await?;
+        // A database of its own, or one servers use (PostgreSQL's, shared): never moved to
+        // another release's schema under them.
+        let (db, keys) = open(&storage, Schema::CreateIfNew).await?;
         let connector = Connector::new(
             Arc::clone(&db),
             Arc::clone(&keys),
@@ -320,7 +324,9 @@ fn run_reencrypt(storage: Storage, batch: u32, workers: usize) -> Result<(), Fai
         terminal: std::io::stderr().is_terminal(),
     };
     let lines = runtime(workers)?.block_on(async {
-        let (db, keys) = open(&storage).await?;
+        // Run from any machine while the servers serve: a newer binary that migrated the
+        // database would have every older instance refuse to start again.
+        let (db, keys) = open(&storage, Schema::AsFound).await?;
         let outcome = ops::reencrypt::run(&db, Arc::clone(&keys), batch, &mut |p| printer.show(p))
             .await
             .map_err(|e| {

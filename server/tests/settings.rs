@@ -391,6 +391,84 @@ fn a_database_refuses_another_key() {
     assert!(!stderr.contains(&other));
 }
 
+/// The schema's version, as the store records it.
+fn schema_version(database: &std::path::Path) -> i64 {
+    if common::on_postgres() {
+        let url = database.to_str().unwrap();
+        let version = common::psql(url, "SELECT max(version) FROM schema_migrations");
+        return version.trim().parse().unwrap();
+    }
+    let conn = rusqlite::Connection::open(database).unwrap();
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap()
+}
+
+/// `reencrypt` and `demo` run beside the servers on their database, from any machine: they
+/// never move its schema to their own release's (every instance of the servers' release would
+/// then refuse to start again). Another release's schema, older or newer, is refused in one
+/// line and left as it was.
+#[test]
+fn commands_run_beside_the_servers_never_migrate() {
+    let server = Server::start();
+    let database = server.database.clone();
+    assert!(server.stop().success());
+    let known = i64::try_from(credport_server::db::migrations::KNOWN).unwrap();
+    assert_eq!(schema_version(&database), known);
+    let env = [
+        ("CREDPORT_DATABASE", database.to_str().unwrap()),
+        ("CREDPORT_ENCRYPTION_KEY", server.key.as_str()),
+    ];
+    for (found, recorded) in [
+        (
+            known - 1,
+            format!("DELETE FROM schema_migrations WHERE version = {known}"),
+        ),
+        (
+            known + 1,
+            format!(
+                "INSERT INTO schema_migrations (version, name) VALUES ({}, 'next')",
+                known + 1
+            ),
+        ),
+    ] {
+        common::execute_sql(
+            &database,
+            &if common::on_postgres() {
+                recorded
+            } else {
+                format!("PRAGMA user_version = {found}")
+            },
+        );
+        for command in ["reencrypt", "demo"] {
+            let output = run(&[command], &env);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{command} at {found}: {stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+            assert!(stderr.contains("CREDPORT_DATABASE"), "{stderr}");
+            assert!(
+                stderr.contains(&format!("schema version {found}"))
+                    && stderr.contains("run it with the release the servers run"),
+                "{stderr}"
+            );
+            assert_eq!(
+                found < known,
+                stderr.contains("start a server of this release once"),
+                "{stderr}"
+            );
+            assert!(output.stdout.is_empty());
+            assert_eq!(
+                schema_version(&database),
+                found,
+                "{command} left it as it was"
+            );
+        }
+    }
+}
+
 #[test]
 fn help_and_version_exit_zero() {
     // Help shows which variable each setting reads, never the value a secret one holds.

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::db::migrations::Schema;
 use crate::db::postgres::PgLocation;
 use crate::db::sql::{Conn, Dialect, TxFuture};
 use crate::error::ApiError;
@@ -189,16 +190,22 @@ pub enum Db {
 }
 
 impl Db {
-    /// Opens the database (creating a SQLite file if needed) and brings its schema up to date.
-    /// The keys are checked against it by [`crate::ops::keys::unlock`].
-    pub async fn open(database: &Database, connections: Connections) -> Result<Arc<Db>, OpenError> {
+    /// Opens the database (creating a SQLite file if needed) and brings its schema up to date,
+    /// as far as `schema` lets it. The keys are checked against it by
+    /// [`crate::ops::keys::unlock`].
+    pub async fn open(
+        database: &Database,
+        connections: Connections,
+        schema: Schema,
+    ) -> Result<Arc<Db>, OpenError> {
         Ok(Arc::new(match database {
             Database::Sqlite(path) => Db::Sqlite(Arc::new(sqlite::SqliteDb::open(
                 path,
                 connections.sqlite_readers,
+                schema,
             )?)),
             Database::Postgres(location) => {
-                Db::Postgres(postgres::PgDb::open(location, connections.pool_size).await?)
+                Db::Postgres(postgres::PgDb::open(location, connections.pool_size, schema).await?)
             }
         }))
     }
@@ -289,7 +296,7 @@ impl Db {
     pub async fn temporary() -> (tempfile::TempDir, Arc<Db>) {
         let dir = tempfile::tempdir().unwrap();
         let database = Database::Sqlite(dir.path().join("t.db"));
-        let db = Db::open(&database, Connections::for_cores(1))
+        let db = Db::open(&database, Connections::for_cores(1), Schema::Migrate)
             .await
             .unwrap();
         (dir, db)
