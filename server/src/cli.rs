@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use tokio_util::sync::CancellationToken;
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::EnvFilter;
 
@@ -232,7 +233,8 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
         ));
         let deliverer = Deliverer::new(Arc::clone(&db), Arc::clone(&keys), config.webhooks.clone())
             .map_err(runtime_failure)?;
-        tokio::spawn(deliverer.run());
+        let stopping = CancellationToken::new();
+        let delivering = tokio::spawn(deliverer.run(stopping.clone()));
         let refresher = Refresher::new(Arc::clone(&db), Arc::clone(&keys), config.refresh_timeout)
             .map(Arc::new)
             .map_err(runtime_failure)?;
@@ -271,10 +273,23 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
         let service = server::service(app, config.cors.as_ref()).map_err(runtime_failure)?;
         let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| runtime_failure(format!("server failed: {e}")))?;
-        let refreshes = async move { refresher.landed().await };
-        server::serve(listener, service, max_connections, refreshes)
-            .await
-            .map_err(|e| runtime_failure(format!("server failed: {e}")))
+        let detached = async move {
+            refresher.landed().await;
+            // It stopped taking deliveries at the signal and ends once its attempts in flight
+            // have; ended otherwise (a panic), it has nothing left to wait for.
+            let _ = delivering.await;
+        };
+        let grace = server::shutdown_grace(config.refresh_timeout);
+        server::serve(
+            listener,
+            service,
+            max_connections,
+            grace,
+            stopping,
+            detached,
+        )
+        .await
+        .map_err(|e| runtime_failure(format!("server failed: {e}")))
     });
     if let (true, Database::Sqlite(path)) = (config.storage.temporary, &config.storage.database) {
         crate::db::sqlite::remove_files(path);
