@@ -300,6 +300,33 @@ fn bad_settings_stop_the_start_with_one_line() {
             "CREDPORT_PUBLIC_URL",
         ),
         (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_EVENT_RETENTION_DAYS", "0"),
+            ],
+            "CREDPORT_EVENT_RETENTION_DAYS",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_WEBHOOK_ALLOW_PRIVATE", "yes"),
+            ],
+            "CREDPORT_WEBHOOK_ALLOW_PRIVATE",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_WEBHOOK_RETRY_SCHEDULE", "5,,60"),
+            ],
+            "CREDPORT_WEBHOOK_RETRY_SCHEDULE",
+        ),
+        (
             // reencrypt would otherwise make an empty database and report 0 secrets to rewrite.
             vec!["reencrypt", "--database", &missing],
             vec![("CREDPORT_ENCRYPTION_KEY", &key)],
