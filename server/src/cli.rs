@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::EnvFilter;
 
 use crate::app::{App, Handles};
@@ -16,6 +18,7 @@ use crate::auth::Authenticator;
 use crate::config::{self, Cli, Command, ConfigError, ServerConfig, Storage};
 use crate::connect::{self, Connector};
 use crate::crypto::Keys;
+use crate::db::migrations::Schema;
 use crate::db::{idle, Database, Db, OpenError};
 use crate::events::deliverer::Deliverer;
 use crate::http::listener;
@@ -107,6 +110,12 @@ fn init_logging() -> Result<(), Failure> {
                 .map(|v| (name, v))
         })
         .unwrap_or(("CREDPORT_LOG", "info".to_owned()));
+    if !bare_words_are_levels(&filter) {
+        return Err(Failure::from(ConfigError(format!(
+            "{variable} holds a word that is not a level (trace, debug, info, warn, error, off): \
+             name a target's level as target=level, such as credport_server=debug"
+        ))));
+    }
     let filter = EnvFilter::try_new(&filter).map_err(|_| {
         ConfigError(format!(
             "{variable} is not a valid log filter such as info or credport_server=debug"
@@ -118,6 +127,17 @@ fn init_logging() -> Result<(), Failure> {
         .with_ansi(std::io::stderr().is_terminal())
         .try_init()
         .map_err(|e| runtime_failure(format!("logging could not start: {e}")))
+}
+
+/// Whether every directive of the log filter `filter` without `=` (or a span's `[…]`) is a
+/// level. `EnvFilter` reads any other bare word as a target: a mistyped level such as `warning`
+/// would show only the lines of a target that logs nothing, and silence the server.
+fn bare_words_are_levels(filter: &str) -> bool {
+    filter
+        .split(',')
+        .map(str::trim)
+        .filter(|directive| !directive.is_empty() && !directive.contains(['=', '[']))
+        .all(|word| word.parse::<LevelFilter>().is_ok())
 }
 
 /// The async runtime the server (and PostgreSQL's connections) run on, with `workers` threads
@@ -134,9 +154,10 @@ fn runtime(workers: usize) -> Result<tokio::runtime::Runtime, Failure> {
     Ok(runtime)
 }
 
-/// Opens the database of `storage` and unlocks it with its keys.
-async fn open(storage: &Storage) -> Result<(Arc<Db>, Arc<Keys>), Failure> {
-    let db = Db::open(&storage.database, storage.connections)
+/// Opens the database of `storage`, doing to its schema what `schema` allows, and unlocks it
+/// with its keys.
+async fn open(storage: &Storage, schema: Schema) -> Result<(Arc<Db>, Arc<Keys>), Failure> {
+    let db = Db::open(&storage.database, storage.connections, schema)
         .await
         .map_err(|OpenError::Database(reason)| {
             ConfigError(format!(
@@ -176,7 +197,7 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
         .transpose()?;
     let runtime = runtime(workers)?;
     let served = runtime.block_on(async {
-        let (db, keys) = open(&config.storage).await?;
+        let (db, keys) = open(&config.storage, Schema::Migrate).await?;
         if let Some(listener) = metrics_listener {
             let handle = ops::metrics::install().map_err(runtime_failure)?;
             let listener = tokio::net::TcpListener::from_std(listener)
@@ -212,7 +233,8 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
         ));
         let deliverer = Deliverer::new(Arc::clone(&db), Arc::clone(&keys), config.webhooks.clone())
             .map_err(runtime_failure)?;
-        tokio::spawn(deliverer.run());
+        let stopping = CancellationToken::new();
+        let delivering = tokio::spawn(deliverer.run(stopping.clone()));
         let refresher = Refresher::new(Arc::clone(&db), Arc::clone(&keys), config.refresh_timeout)
             .map(Arc::new)
             .map_err(runtime_failure)?;
@@ -254,10 +276,21 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
             .map_err(|e| runtime_failure(format!("server failed: {e}")))?;
         let detached = async move {
             tokio::join!(refresher.landed(), connector.landed());
+            // It stopped taking deliveries at the signal and ends once its attempts in flight
+            // have; ended otherwise (a panic), it has nothing left to wait for.
+            let _ = delivering.await;
         };
-        server::serve(listener, service, max_connections, detached)
-            .await
-            .map_err(|e| runtime_failure(format!("server failed: {e}")))
+        let grace = server::shutdown_grace(config.refresh_timeout);
+        server::serve(
+            listener,
+            service,
+            max_connections,
+            grace,
+            stopping,
+            detached,
+        )
+        .await
+        .map_err(|e| runtime_failure(format!("server failed: {e}")))
     });
     if let (true, Database::Sqlite(path)) = (config.storage.temporary, &config.storage.database) {
         crate::db::sqlite::remove_files(path);
@@ -267,7 +300,9 @@ fn serve(config: ServerConfig, workers: usize) -> Result<(), Failure> {
 
 fn run_demo(storage: Storage, public_url: &str, workers: usize) -> Result<(), Failure> {
     let seeded = runtime(workers)?.block_on(async {
-        let (db, keys) = open(&storage).await?;
+        // A database of its own, or one servers use (PostgreSQL's, shared): never moved to
+        // another release's schema under them.
+        let (db, keys) = open(&storage, Schema::CreateIfNew).await?;
         let connector = Connector::new(
             Arc::clone(&db),
             Arc::clone(&keys),
@@ -305,7 +340,9 @@ fn run_reencrypt(storage: Storage, batch: u32, workers: usize) -> Result<(), Fai
         terminal: std::io::stderr().is_terminal(),
     };
     let lines = runtime(workers)?.block_on(async {
-        let (db, keys) = open(&storage).await?;
+        // Run from any machine while the servers serve: a newer binary that migrated the
+        // database would have every older instance refuse to start again.
+        let (db, keys) = open(&storage, Schema::AsFound).await?;
         let outcome = ops::reencrypt::run(&db, Arc::clone(&keys), batch, &mut |p| printer.show(p))
             .await
             .map_err(|e| {
@@ -338,4 +375,27 @@ fn run_backup(database: &Database, target: &std::path::Path) -> Result<(), Failu
         target.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_filters_bare_words_are_levels() {
+        for kept in [
+            "info",
+            "WARN",
+            "off",
+            "warn,credport_server=debug",
+            "credport_server::http=trace, info",
+            "[request]",
+            "",
+        ] {
+            assert!(bare_words_are_levels(kept), "{kept}");
+        }
+        for refused in ["warning", "infp", "info,credport_server", "errors"] {
+            assert!(!bare_words_are_levels(refused), "{refused}");
+        }
+    }
 }

@@ -10,6 +10,7 @@ use axum::http::{header, HeaderName, Method};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -45,24 +46,49 @@ pub fn overflow_service() -> Router {
         .layer(axum::middleware::from_fn(request_context::layer))
 }
 
-/// How long requests in flight may take to finish after a shutdown signal, so that a client
-/// that never completes its request cannot keep the server up.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+/// The least time requests in flight get to finish after a shutdown signal.
+const MIN_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+/// What a refresh needs after its call to the token endpoint: storing what it got.
+const REFRESH_WRITE_BACK: Duration = Duration::from_secs(10);
 
-/// Serves until SIGTERM or SIGINT, then waits (at most [`SHUTDOWN_GRACE`] in all) for the
-/// requests in flight, then for `detached`: the work requests started that outlives them. At
-/// most `max_connections` are open at once ([`listener::connection_cap`]).
+/// How long a shutdown waits for the work in flight, with token endpoint calls (a refresh, a
+/// connect's code exchange) of at most `refresh_timeout`: 20 s, or that timeout and 10 s to
+/// store the answer when longer (130 s at the most, for `CREDPORT_REFRESH_TIMEOUT=120`). A
+/// refresh cut off after the provider answered loses what the provider gave, and a provider
+/// that rotates refresh tokens has invalidated the old one by then: the connection is dead until
+/// its user connects again. An operator who allows slow token endpoints expects their refreshes
+/// to land, and gives the process supervisor as long before it kills. The grace still ends, so
+/// that a client that never completes its request cannot keep the server up.
+pub fn shutdown_grace(refresh_timeout: Duration) -> Duration {
+    MIN_SHUTDOWN_GRACE.max(refresh_timeout + REFRESH_WRITE_BACK)
+}
+
+/// Serves until SIGTERM or SIGINT, then cancels `stopping` and waits (at most `grace` in all)
+/// for the requests in flight, then for `detached`: the work that outlives them (refreshes
+/// whose clients hung up, webhook attempts). At most `max_connections` are open at once
+/// ([`listener::connection_cap`]).
 pub async fn serve(
     listener: TcpListener,
     service: Router,
     max_connections: usize,
+    grace: Duration,
+    stopping: CancellationToken,
     detached: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     // Before the announcement, which tools wait for.
     tracing::info!(max_connections, "accepting connections");
-    let shutdown = shutdown_signal();
+    let signal = shutdown_signal();
     announce(address);
+    let shutdown = async {
+        let signal = signal.await;
+        tracing::info!(
+            signal,
+            grace_seconds = grace.as_secs(),
+            "shutting down; finishing requests in flight"
+        );
+        stopping.cancel();
+    };
     let connections = listener::run(
         listener,
         service,
@@ -77,8 +103,8 @@ pub async fn serve(
     };
     tokio::select! {
         () = finished => {}
-        () = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!(
-            grace_seconds = SHUTDOWN_GRACE.as_secs(),
+        () = tokio::time::sleep(grace) => tracing::warn!(
+            grace_seconds = grace.as_secs(),
             "requests still in flight after the grace period; stopping anyway"
         ),
     }
@@ -121,11 +147,11 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::internal("a request handler panicked").into_response()
 }
 
-/// Resolves on the first SIGTERM or SIGINT. The handlers are installed here, when it is called,
-/// not when the future is first polled: the caller calls it before it announces that it listens,
-/// so that a signal sent by a tool that saw the announcement is never the default action (the
-/// process killed, its requests in flight cut off).
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+/// Resolves on the first SIGTERM or SIGINT, to its name. The handlers are installed here, when
+/// it is called, not when the future is first polled: the caller calls it before it announces
+/// that it listens, so that a signal sent by a tool that saw the announcement is never the
+/// default action (the process killed, its requests in flight cut off).
+fn shutdown_signal() -> impl std::future::Future<Output = &'static str> {
     #[cfg(unix)]
     let first = {
         use tokio::signal::unix::{signal, Signal, SignalKind};
@@ -155,8 +181,19 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
         }
         "SIGINT"
     };
-    async {
-        let signal = first.await;
-        tracing::info!(signal, "shutting down; finishing requests in flight");
+    first
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grace_covers_the_slowest_refresh_allowed() {
+        let grace = |seconds| shutdown_grace(Duration::from_secs(seconds)).as_secs();
+        assert_eq!(grace(1), 20);
+        assert_eq!(grace(10), 20, "the default refresh timeout");
+        assert_eq!(grace(30), 40);
+        assert_eq!(grace(120), 130);
     }
 }

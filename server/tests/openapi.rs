@@ -801,6 +801,16 @@ async fn real_answers_match_the_documented_schemas() {
         &api.request("GET", "/console/none.js", None, None, &[])
             .await,
     );
+    // The browser's copy of the page, asked about again: 304.
+    if credport_server::console::built() {
+        let page = api.request("GET", "/console", None, None, &[]).await;
+        let tag = page.header("etag").unwrap().to_owned();
+        let again = api
+            .request("GET", "/console", None, None, &[("if-none-match", &tag)])
+            .await;
+        assert_eq!(again.status, 304);
+        see("GET", "/console", &again);
+    }
 
     let served: BTreeSet<(String, String)> = ROUTES
         .iter()

@@ -108,6 +108,34 @@ fn access_token(res: &common::Res) -> &str {
     res.ok(200)["fields"]["access_token"].as_str().unwrap()
 }
 
+/// A refresh running when SIGTERM comes, its client gone, stores what the provider gave before
+/// the process exits: the rotated refresh token is not lost. The grace covers the slowest call
+/// the refresh timeout allows, and the time to store its answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_running_at_sigterm_lands_before_the_exit() {
+    let server = Server::start_with(Options::default().env("CREDPORT_REFRESH_TIMEOUT", "40"));
+    let s = Setup::new(&server, "client_secret_basic", -10).await;
+    s.provider.hold();
+    let read = s.read_held_by_the_provider().await;
+    read.abort();
+    server.send_signal(libc::SIGTERM);
+    let logs = server
+        .logs_when(|logs| logs.contains("shutting down"))
+        .await;
+    assert!(logs.contains("grace_seconds=50"), "{logs}");
+    s.provider.release();
+    let status = server.wait();
+    assert!(status.success(), "{status:?}");
+
+    let restarted = Server::start_with(server.same_data());
+    let stored = restarted
+        .api()
+        .get(&s.site.token, "/v1/connections/credentials/google")
+        .await;
+    assert_eq!(stored.ok(200)["fields"]["refresh_token"], "rt-1");
+    assert_eq!(s.provider.call_count(), 1, "answered as stored");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fresh_token_is_answered_without_a_call() {
     let s = Setup::new(Server::shared(), "client_secret_basic", 3600).await;

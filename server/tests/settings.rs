@@ -137,6 +137,25 @@ fn bad_settings_stop_the_start_with_one_line() {
             "CREDPORT_LOG",
         ),
         (
+            // Read as a target, a mistyped level would silence every log line.
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_LOG", "warning"),
+            ],
+            "CREDPORT_LOG holds a word that is not a level",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("RUST_LOG", "credport_server=debug,infp"),
+            ],
+            "RUST_LOG holds a word that is not a level",
+        ),
+        (
             // Nothing listens there: the start stops, without echoing the password.
             vec![
                 "--database",
@@ -206,6 +225,52 @@ fn bad_settings_stop_the_start_with_one_line() {
             "CREDPORT_DATABASE is a URL but not a PostgreSQL one",
         ),
         (
+            // The quotes `docker --env-file` keeps: not a file named after the URL.
+            vec!["--listen", &taken],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_DATABASE", r#""postgres://u:SECRET@db/x""#),
+            ],
+            "CREDPORT_DATABASE starts or ends with a quote or a space",
+        ),
+        (
+            vec!["--listen", &taken],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_DATABASE", " postgres://u:SECRET@db/x"),
+            ],
+            "CREDPORT_DATABASE starts or ends with a quote or a space",
+        ),
+        (
+            vec!["--listen", &taken],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_DATABASE", "postgres:/u:SECRET@db/x"),
+            ],
+            "CREDPORT_DATABASE looks like a URL but does not start with scheme://",
+        ),
+        (
+            // libpq's form would otherwise be an SQLite file named after it, password and all.
+            vec!["--listen", &taken],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                (
+                    "CREDPORT_DATABASE",
+                    "host=db user=u password=SECRET dbname=x",
+                ),
+            ],
+            "CREDPORT_DATABASE looks like a libpq key=value connection string",
+        ),
+        (
+            vec!["reencrypt", "--database", "host=db password=SECRET"],
+            vec![("CREDPORT_ENCRYPTION_KEY", &key)],
+            "postgres://user:password@host:port/database",
+        ),
+        (
             // An upper-case scheme is PostgreSQL's too: the start stops at the connection.
             vec![
                 "--database",
@@ -233,6 +298,33 @@ fn bad_settings_stop_the_start_with_one_line() {
                 ("CREDPORT_PUBLIC_URL", "https://-_!$&.example"),
             ],
             "CREDPORT_PUBLIC_URL",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_EVENT_RETENTION_DAYS", "0"),
+            ],
+            "CREDPORT_EVENT_RETENTION_DAYS",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_WEBHOOK_ALLOW_PRIVATE", "yes"),
+            ],
+            "CREDPORT_WEBHOOK_ALLOW_PRIVATE",
+        ),
+        (
+            vec![],
+            vec![
+                ("CREDPORT_ADMIN_TOKEN", admin),
+                ("CREDPORT_ENCRYPTION_KEY", &key),
+                ("CREDPORT_WEBHOOK_RETRY_SCHEDULE", "5,,60"),
+            ],
+            "CREDPORT_WEBHOOK_RETRY_SCHEDULE",
         ),
         (
             // reencrypt would otherwise make an empty database and report 0 secrets to rewrite.
@@ -324,6 +416,84 @@ fn a_database_refuses_another_key() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("CREDPORT_ENCRYPTION_KEY"), "{stderr}");
     assert!(!stderr.contains(&other));
+}
+
+/// The schema's version, as the store records it.
+fn schema_version(database: &std::path::Path) -> i64 {
+    if common::on_postgres() {
+        let url = database.to_str().unwrap();
+        let version = common::psql(url, "SELECT max(version) FROM schema_migrations");
+        return version.trim().parse().unwrap();
+    }
+    let conn = rusqlite::Connection::open(database).unwrap();
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap()
+}
+
+/// `reencrypt` and `demo` run beside the servers on their database, from any machine: they
+/// never move its schema to their own release's (every instance of the servers' release would
+/// then refuse to start again). Another release's schema, older or newer, is refused in one
+/// line and left as it was.
+#[test]
+fn commands_run_beside_the_servers_never_migrate() {
+    let server = Server::start();
+    let database = server.database.clone();
+    assert!(server.stop().success());
+    let known = i64::try_from(credport_server::db::migrations::KNOWN).unwrap();
+    assert_eq!(schema_version(&database), known);
+    let env = [
+        ("CREDPORT_DATABASE", database.to_str().unwrap()),
+        ("CREDPORT_ENCRYPTION_KEY", server.key.as_str()),
+    ];
+    for (found, recorded) in [
+        (
+            known - 1,
+            format!("DELETE FROM schema_migrations WHERE version = {known}"),
+        ),
+        (
+            known + 1,
+            format!(
+                "INSERT INTO schema_migrations (version, name) VALUES ({}, 'next')",
+                known + 1
+            ),
+        ),
+    ] {
+        common::execute_sql(
+            &database,
+            &if common::on_postgres() {
+                recorded
+            } else {
+                format!("PRAGMA user_version = {found}")
+            },
+        );
+        for command in ["reencrypt", "demo"] {
+            let output = run(&[command], &env);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{command} at {found}: {stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+            assert!(stderr.contains("CREDPORT_DATABASE"), "{stderr}");
+            assert!(
+                stderr.contains(&format!("schema version {found}"))
+                    && stderr.contains("run it with the release the servers run"),
+                "{stderr}"
+            );
+            assert_eq!(
+                found < known,
+                stderr.contains("start a server of this release once"),
+                "{stderr}"
+            );
+            assert!(output.stdout.is_empty());
+            assert_eq!(
+                schema_version(&database),
+                found,
+                "{command} left it as it was"
+            );
+        }
+    }
 }
 
 #[test]

@@ -700,3 +700,42 @@ async fn an_endpoint_deleted_while_an_attempts_outcome_is_written() {
     let logs = server.logs();
     assert!(!logs.contains("could not be written"), "{logs}");
 }
+
+/// A shutdown takes no more deliveries and lets the attempt in flight finish: a delivery the
+/// receiver holds through SIGTERM is answered, recorded once, and never made again. (Threads of
+/// their own for the receiver: the test's thread blocks waiting for the exit.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attempt_in_flight_at_sigterm_is_finished_and_recorded_once() {
+    let server = Server::start_with(options());
+    let api = server.api();
+    let site = api.site().await;
+    let receiver = Receiver::start().await;
+    receiver.hold();
+    let (id, _) = endpoint(&api, &site.id, &receiver.base, json!(["api_key.created"])).await;
+    api.create_key(&site.token, "in flight at the stop").await;
+    receiver.wait_for(|got| got.len() == 1).await;
+    server.send_signal(libc::SIGTERM);
+    // The deliverer stops taking deliveries as the shutdown begins, its attempt still held.
+    let logs = server
+        .logs_when(|logs| logs.contains("taking no more webhook deliveries"))
+        .await;
+    assert!(logs.contains("in_flight=1"), "{logs}");
+    receiver.release();
+    let status = server.wait();
+    assert!(status.success(), "{status:?}");
+    let logs = server.logs_when(|logs| logs.contains("stopped")).await;
+    assert!(logs.contains("webhook delivered"), "{logs}");
+    assert!(!logs.contains("after the grace period"), "{logs}");
+
+    // Recorded by the stopping server: the next one has nothing to deliver.
+    let restarted = Server::start_with(
+        server
+            .same_data()
+            .env("CREDPORT_WEBHOOK_ALLOW_PRIVATE", "true"),
+    );
+    let list = deliveries(&restarted.api(), &site.id, &id).await;
+    assert_eq!(list.len(), 1, "{list:#?}");
+    assert_eq!(list[0]["status"], "succeeded");
+    assert_eq!(list[0]["attempts"], 1);
+    assert_eq!(receiver.got().len(), 1);
+}

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::db::migrations::Schema;
 use crate::db::postgres::PgLocation;
 use crate::db::sql::{Conn, Dialect, TxFuture};
 use crate::error::ApiError;
@@ -30,11 +31,16 @@ pub enum Database {
 
 impl Database {
     /// `CREDPORT_DATABASE`'s value: a PostgreSQL URL, or else a SQLite file's path. The error
-    /// says what is wrong with the URL, without its password.
+    /// says what is wrong with the URL, without its password. A value that is meant as a
+    /// connection string but is no `scheme://` URL is refused ([`mistaken_connection_string`]):
+    /// taken for a path, it would name a new, empty SQLite file, and log a password as its name.
     pub fn parse(value: &Path) -> Result<Self, String> {
         let Some(text) = value.to_str() else {
             return Ok(Self::Sqlite(value.to_path_buf()));
         };
+        if let Some(why) = mistaken_connection_string(text) {
+            return Err(why.into());
+        }
         match url_scheme(text) {
             // `postgres://` or `postgresql://`, in any case: PostgreSQL's driver reads it lower.
             Some(scheme)
@@ -72,6 +78,63 @@ fn url_scheme(value: &str) -> Option<&str> {
     let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     valid.then_some(scheme)
+}
+
+/// The keywords of libpq's `key=value` connection strings that say where and as whom to connect
+/// (PostgreSQL's manual, "Connection Strings").
+const LIBPQ_KEYWORDS: [&str; 13] = [
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "passfile",
+    "sslmode",
+    "sslrootcert",
+    "connect_timeout",
+    "application_name",
+    "options",
+    "service",
+];
+
+/// Why `value` is refused as a connection string gone wrong, if it is one: quotes or spaces
+/// around it (`docker --env-file` keeps the quotes of `"postgres://…"` as part of the value), a
+/// `://` after something that is no scheme, `postgres:` without `//`, or libpq's `key=value`
+/// form (`host=db user=u password=…`). Each would otherwise be read as an SQLite file's path.
+/// The reason never quotes the value, which may hold a password.
+fn mistaken_connection_string(value: &str) -> Option<&'static str> {
+    let quoted = |c: char| c.is_whitespace() || matches!(c, '"' | '\'');
+    if value.starts_with(quoted) || value.ends_with(quoted) {
+        return Some(
+            "starts or ends with a quote or a space (an env file keeps quotes as part of the \
+             value): give the postgres:// URL or the SQLite file's path without them",
+        );
+    }
+    let postgres_without_slashes = ["postgres:", "postgresql:"].iter().any(|prefix| {
+        value
+            .get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+            && !value[prefix.len()..].starts_with("//")
+    });
+    if postgres_without_slashes || (value.contains("://") && url_scheme(value).is_none()) {
+        return Some(
+            "looks like a URL but does not start with scheme://: give a \
+             postgres://user:password@host:port/database URL, or an SQLite file's path",
+        );
+    }
+    let libpq = value.split_whitespace().any(|pair| {
+        pair.split_once('=')
+            .is_some_and(|(key, _)| LIBPQ_KEYWORDS.contains(&key.to_ascii_lowercase().as_str()))
+    });
+    if libpq {
+        return Some(
+            "looks like a libpq key=value connection string, which is not read: give a \
+             postgres://user:password@host:port/database URL (with ?sslmode=… as needed), or an \
+             SQLite file's path",
+        );
+    }
+    None
 }
 
 /// Why the database could not be opened; [`crate::cli`] reports it against a setting.
@@ -127,16 +190,22 @@ pub enum Db {
 }
 
 impl Db {
-    /// Opens the database (creating a SQLite file if needed) and brings its schema up to date.
-    /// The keys are checked against it by [`crate::ops::keys::unlock`].
-    pub async fn open(database: &Database, connections: Connections) -> Result<Arc<Db>, OpenError> {
+    /// Opens the database (creating a SQLite file if needed) and brings its schema up to date,
+    /// as far as `schema` lets it. The keys are checked against it by
+    /// [`crate::ops::keys::unlock`].
+    pub async fn open(
+        database: &Database,
+        connections: Connections,
+        schema: Schema,
+    ) -> Result<Arc<Db>, OpenError> {
         Ok(Arc::new(match database {
             Database::Sqlite(path) => Db::Sqlite(Arc::new(sqlite::SqliteDb::open(
                 path,
                 connections.sqlite_readers,
+                schema,
             )?)),
             Database::Postgres(location) => {
-                Db::Postgres(postgres::PgDb::open(location, connections.pool_size).await?)
+                Db::Postgres(postgres::PgDb::open(location, connections.pool_size, schema).await?)
             }
         }))
     }
@@ -227,7 +296,7 @@ impl Db {
     pub async fn temporary() -> (tempfile::TempDir, Arc<Db>) {
         let dir = tempfile::tempdir().unwrap();
         let database = Database::Sqlite(dir.path().join("t.db"));
-        let db = Db::open(&database, Connections::for_cores(1))
+        let db = Db::open(&database, Connections::for_cores(1), Schema::Migrate)
             .await
             .unwrap();
         (dir, db)
@@ -271,6 +340,29 @@ mod tests {
         assert!(matches!(parse("data/a:b.db"), Ok(Database::Sqlite(_))));
         let mistyped = parse("postgress://u:secret@db/x").err().unwrap();
         assert!(!mistyped.contains("secret"), "{mistyped}");
+        // Connection strings gone wrong are refused, not taken for a file's path.
+        for (value, said) in [
+            (r#""postgres://u:secret@db/x""#, "quote"),
+            ("'postgres://u:secret@db/x'", "quote"),
+            (" postgres://u:secret@db/x", "space"),
+            ("postgres://u:secret@db/x\n", "space"),
+            ("postgres:/u:secret@db/x", "scheme://"),
+            ("PostgreSQL:u:secret@db", "scheme://"),
+            ("jdbc:postgresql://db/x?password=secret", "scheme://"),
+            ("host=db user=u password=secret dbname=x", "libpq"),
+            ("dbname=x", "libpq"),
+        ] {
+            let refused = parse(value).err().unwrap_or_else(|| panic!("{value:?}"));
+            assert!(refused.contains(said), "{value:?}: {refused}");
+            assert!(!refused.contains("secret"), "{refused}");
+        }
+        for path in [
+            "data/user_name=x/credport.db",
+            "./postgres-data.db",
+            "a b.db",
+        ] {
+            assert!(matches!(parse(path), Ok(Database::Sqlite(_))), "{path}");
+        }
         let socket =
             PgLocation::parse("postgres://credport:pw@/credport?host=/run/postgresql").unwrap();
         assert_eq!(

@@ -18,7 +18,7 @@ use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod};
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use crate::db::migrations;
+use crate::db::migrations::{self, Schema};
 use crate::db::postgres_errors::pool_error_text;
 use crate::db::postgres_pool::{Connections, Object, Pool};
 use crate::db::postgres_shared::{self, Shared};
@@ -140,10 +140,14 @@ pub struct PgDb {
 }
 
 impl PgDb {
-    /// Connects, then brings the schema up to date (under an advisory lock, so instances
-    /// starting together migrate once).
+    /// Connects, then brings the schema up to date as far as `schema` lets it (under an
+    /// advisory lock, so instances starting together migrate once).
     /// `pool_size` connections at most: each in-flight request holds one for its transaction.
-    pub async fn open(location: &PgLocation, pool_size: usize) -> Result<Self, OpenError> {
+    pub async fn open(
+        location: &PgLocation,
+        pool_size: usize,
+        schema: Schema,
+    ) -> Result<Self, OpenError> {
         let manager = Manager::from_config(
             location.config.clone(),
             location.tls().map_err(OpenError::Database)?,
@@ -163,7 +167,7 @@ impl PgDb {
             .get()
             .await
             .map_err(|e| OpenError::Database(pool_error_text(&e)))?;
-        migrations::postgres::apply(&mut client)
+        migrations::postgres::apply(&mut client, schema)
             .await
             .map_err(|e| OpenError::Database(e.to_string()))?;
         drop(client);

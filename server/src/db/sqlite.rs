@@ -44,7 +44,7 @@ use tokio::sync::oneshot;
 
 use super::OpenError;
 use crate::db::idle::Pause;
-use crate::db::migrations;
+use crate::db::migrations::{self, Schema};
 use crate::db::sql::{Conn, SqliteConn, TxFuture, FOLD_FUNCTION};
 use crate::error::ApiError;
 
@@ -80,15 +80,17 @@ struct WriterState {
 }
 
 impl SqliteDb {
-    /// Opens (creating it if needed) the database at `path`, brings its schema up to date and
-    /// starts the writer thread; `readers` read-only connections (at least one) serve reads.
-    pub fn open(path: &Path, readers: usize) -> Result<Self, OpenError> {
+    /// Opens (creating it if needed) the database at `path`, brings its schema up to date as
+    /// far as `schema` lets it, and starts the writer thread; `readers` read-only connections
+    /// (at least one) serve reads.
+    pub fn open(path: &Path, readers: usize, schema: Schema) -> Result<Self, OpenError> {
         create_private_file(path)?;
         let mut writer = connect(path, OpenFlags::default())?;
         writer
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
             .map_err(database)?;
-        migrations::sqlite::apply(&mut writer).map_err(|e| OpenError::Database(e.to_string()))?;
+        migrations::sqlite::apply(&mut writer, schema)
+            .map_err(|e| OpenError::Database(e.to_string()))?;
         checkpoint_apart(path, &mut writer)?;
         let readers = (0..readers.max(1))
             .map(|_| {
@@ -629,7 +631,7 @@ mod tests {
     /// A store with tables `parent` and `child`, whose reference to `parent` is checked only at
     /// commit (so that a group can fail to commit after every write of it succeeded).
     async fn store(dir: &tempfile::TempDir) -> Arc<SqliteDb> {
-        let db = Arc::new(SqliteDb::open(&dir.path().join("t.db"), 2).unwrap());
+        let db = Arc::new(SqliteDb::open(&dir.path().join("t.db"), 2, Schema::Migrate).unwrap());
         db.write(move |conn| {
             Box::pin(async move {
                 conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)", &[])
@@ -690,7 +692,7 @@ mod tests {
     #[test]
     fn a_transaction_that_waits_on_anything_but_the_database_fails_instead_of_blocking() {
         let dir = tempfile::tempdir().unwrap();
-        let db = SqliteDb::open(&dir.path().join("t.db"), 1).unwrap();
+        let db = SqliteDb::open(&dir.path().join("t.db"), 1, Schema::Migrate).unwrap();
         let (_never, pending) = oneshot::channel::<()>();
         let answer = db.read(move |_| {
             Box::pin(async move {

@@ -5,6 +5,8 @@
 //!
 //! Each request goes through [`guard::Resolver`] (public addresses only, unless allowed), follows
 //! no redirect, has [`TIMEOUT`] in all, and reads at most [`MAX_ANSWER`] of the answer.
+//!
+//! A shutdown stops it taking deliveries and waits for the attempts in flight ([`Deliverer::run`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +14,8 @@ use std::time::Duration;
 use reqwest::header::CONTENT_TYPE;
 use reqwest::Url;
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::guard::{self, Refused};
 use super::outbox::{self, Due, Outcome};
@@ -79,15 +83,24 @@ impl Deliverer {
         })
     }
 
-    /// Delivers for as long as the server runs: at most [`IN_FLIGHT`] attempts at once, each in
-    /// its own task, so that a slow receiver holds up no other.
-    pub async fn run(self) {
+    /// Delivers until `stopping` is cancelled (a shutdown begins): at most [`IN_FLIGHT`]
+    /// attempts at once, each in its own task, so that a slow receiver holds up no other. Then
+    /// it takes no more deliveries, and returns once the attempts in flight have written their
+    /// outcomes ([`TIMEOUT`] bounds each, well within the shutdown's grace). An attempt cut off
+    /// by the exit would be recorded nowhere: the receiver may have it, yet the next start makes
+    /// it again once its [`LEASE`] runs out.
+    pub async fn run(self, stopping: CancellationToken) {
         let this = Arc::new(self);
         let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+        let attempts = TaskTracker::new();
         let mut every = tokio::time::interval(POLL);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            every.tick().await;
+            tokio::select! {
+                biased;
+                () = stopping.cancelled() => break,
+                _ = every.tick() => {}
+            }
             let free = i64::try_from(slots.available_permits()).unwrap_or(0);
             if free == 0 {
                 continue;
@@ -101,7 +114,7 @@ impl Deliverer {
                             break;
                         };
                         let this = Arc::clone(&this);
-                        tokio::spawn(async move {
+                        attempts.spawn(async move {
                             this.attempt(delivery).await;
                             drop(slot);
                         });
@@ -110,6 +123,12 @@ impl Deliverer {
                 Err(e) => tracing::warn!(error = %e, "webhook deliveries could not be taken"),
             }
         }
+        attempts.close();
+        tracing::info!(
+            in_flight = attempts.len(),
+            "taking no more webhook deliveries; finishing those in flight"
+        );
+        attempts.wait().await;
     }
 
     async fn claim(&self, max: i64) -> Result<Vec<Due>, ApiError> {

@@ -5,7 +5,7 @@
 
 use crate::db::postgres_pool::Object;
 
-use super::MigrationError;
+use super::{MigrationError, Schema};
 use crate::db::postgres_errors::postgres_error_text;
 
 /// How many migrations [`MIGRATIONS`] holds.
@@ -35,17 +35,42 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// How a statement of the step `migration` failed.
+fn failed(migration: &'static str) -> impl Fn(tokio_postgres::Error) -> MigrationError {
+    move |e| MigrationError::Failed {
+        migration,
+        error: postgres_error_text(&e),
+    }
+}
+
+/// How many migrations the schema has had, read without changing anything: 0 in a database
+/// without `schema_migrations`.
+async fn version(client: &Object) -> Result<i64, MigrationError> {
+    let row = client
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])
+        .await
+        .map_err(failed("(version)"))?;
+    if !row.get::<_, bool>(0) {
+        return Ok(0);
+    }
+    let row = client
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
+            &[],
+        )
+        .await
+        .map_err(failed("(version)"))?;
+    Ok(row.get(0))
+}
+
 /// The advisory lock's key: "credport" in ASCII, so it is unlikely to meet another program's.
 const LOCK_KEY: i64 = 0x6372_6564_706f_7274;
 
-/// Brings the schema up to date; logs each migration it applies.
-pub async fn apply(client: &mut Object) -> Result<(), MigrationError> {
-    let failed = |migration: &'static str| {
-        move |e: tokio_postgres::Error| MigrationError::Failed {
-            migration,
-            error: postgres_error_text(&e),
-        }
-    };
+/// Brings the schema up to date, if `schema` lets it; logs each migration it applies.
+pub async fn apply(client: &mut Object, schema: Schema) -> Result<(), MigrationError> {
+    if !schema.migrates(version(client).await?)? {
+        return Ok(());
+    }
     let tx = client.transaction().await.map_err(failed("(start)"))?;
     // Another instance may hold the lock while it migrates: wait longer than a request would.
     tx.batch_execute("SET LOCAL lock_timeout = '60s'; SET LOCAL statement_timeout = 0")

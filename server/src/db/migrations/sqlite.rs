@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::MigrationError;
+use super::{MigrationError, Schema};
 
 /// How many migrations [`MIGRATIONS`] holds.
 pub const COUNT: usize = MIGRATIONS.len();
@@ -32,9 +32,18 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Brings the schema up to date. Each step re-reads the version inside its own immediate
-/// transaction, so two servers starting on one file never apply a migration twice.
-pub fn apply(conn: &mut Connection) -> Result<(), MigrationError> {
+/// Brings the schema up to date, if `schema` lets it. Each step re-reads the version inside its
+/// own immediate transaction, so two servers starting on one file never apply a migration twice.
+pub fn apply(conn: &mut Connection, schema: Schema) -> Result<(), MigrationError> {
+    let found = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|error| MigrationError::Failed {
+            migration: "(version)",
+            error: error.to_string(),
+        })?;
+    if !schema.migrates(found)? {
+        return Ok(());
+    }
     for (index, (name, sql)) in MIGRATIONS.iter().enumerate() {
         let failed = |error: rusqlite::Error| MigrationError::Failed {
             migration: name,
@@ -71,16 +80,49 @@ mod tests {
     #[test]
     fn applies_once_and_refuses_newer_schemas() {
         let mut conn = Connection::open_in_memory().unwrap();
-        apply(&mut conn).unwrap();
-        apply(&mut conn).unwrap();
+        apply(&mut conn, Schema::Migrate).unwrap();
+        apply(&mut conn, Schema::Migrate).unwrap();
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version as usize, MIGRATIONS.len());
         conn.pragma_update(None, "user_version", 99).unwrap();
         assert!(matches!(
-            apply(&mut conn),
+            apply(&mut conn, Schema::Migrate),
             Err(MigrationError::TooNew { found: 99, .. })
         ));
+    }
+
+    /// `AsFound` never changes a schema and `CreateIfNew` only makes one in a new database: each
+    /// opens this release's schema as it is and refuses any other.
+    #[test]
+    fn only_a_server_moves_an_existing_schema() {
+        let version = |conn: &Connection| -> i64 {
+            conn.pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap()
+        };
+        let mut new = Connection::open_in_memory().unwrap();
+        assert!(matches!(
+            apply(&mut new, Schema::AsFound),
+            Err(MigrationError::NotThisRelease { found: 0 })
+        ));
+        apply(&mut new, Schema::CreateIfNew).unwrap();
+        assert_eq!(version(&new), COUNT as i64);
+        apply(&mut new, Schema::AsFound).unwrap();
+        apply(&mut new, Schema::CreateIfNew).unwrap();
+        for found in [COUNT as i64 - 1, COUNT as i64 + 1] {
+            new.pragma_update(None, "user_version", found).unwrap();
+            for schema in [Schema::AsFound, Schema::CreateIfNew] {
+                let refused = apply(&mut new, schema).unwrap_err();
+                assert!(
+                    matches!(refused, MigrationError::NotThisRelease { found: f } if f == found),
+                    "{refused}"
+                );
+                assert!(refused
+                    .to_string()
+                    .contains("run it with the release the servers run"));
+                assert_eq!(version(&new), found, "left as found");
+            }
+        }
     }
 }
