@@ -37,8 +37,14 @@ fn two_instances(env: &[(&str, &str)]) -> Option<(Server, Server)> {
     Some((first.join().unwrap(), second))
 }
 
-fn migrations_applied(server: &Server) -> usize {
-    server.logs().matches("applied migration").count()
+/// Migrations are logged before "database ready", which is read from the server's stderr a
+/// moment after it listens.
+async fn migrations_applied(server: &Server) -> usize {
+    server
+        .logs_when(|logs| logs.contains("database ready"))
+        .await
+        .matches("applied migration")
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -49,7 +55,7 @@ async fn one_idempotency_key_sent_to_both_instances_acts_once() {
     let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
         .unwrap()
         .count();
-    let mut applied = [migrations_applied(&a), migrations_applied(&b)];
+    let mut applied = [migrations_applied(&a).await, migrations_applied(&b).await];
     applied.sort_unstable();
     assert_eq!(
         applied,
@@ -315,7 +321,10 @@ async fn both_restart_on_their_data_without_migrating_again() {
     let first = std::thread::spawn(move || Server::start_with(options));
     let b = Server::start_with(other);
     let a = first.join().unwrap();
-    assert_eq!(migrations_applied(&a) + migrations_applied(&b), 0);
+    assert_eq!(
+        migrations_applied(&a).await + migrations_applied(&b).await,
+        0
+    );
     assert_eq!(
         psql(&url, "SELECT version, applied_at FROM schema_migrations"),
         migrated

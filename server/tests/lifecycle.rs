@@ -315,47 +315,37 @@ async fn a_database_locked_past_the_busy_timeout_is_a_retryable_503_and_nothing_
     let server = Server::start();
     let api = server.api();
     let site = api.site().await;
-    // Another process holds a lock for longer than the server waits for one: SQLite's busy
-    // timeout (10 s), PostgreSQL's lock_timeout (5 s).
-    let database = server.database.clone();
-    let (locked, taken) = std::sync::mpsc::channel();
-    let (release, released) = std::sync::mpsc::channel::<()>();
-    let holder = std::thread::spawn(move || {
-        if on_postgres() {
-            // Twice the lock timeout: the request starts waiting well within it.
-            common::psql(
-                database.to_str().unwrap(),
-                "BEGIN; LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(10); ROLLBACK;",
-            );
-            return;
-        }
-        let conn = rusqlite::Connection::open(&database).unwrap();
-        conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
-        locked.send(()).unwrap();
-        // Held until the server has answered, however long it took to ask.
-        let _ = released.recv();
-        conn.execute_batch("ROLLBACK").unwrap();
-    });
-    // The request goes once the lock is held, not after a guess at how long that takes.
-    if on_postgres() {
-        let url = server.database.to_str().unwrap().to_owned();
-        let held = "SELECT count(*) FROM pg_locks WHERE relation = 'api_keys'::regclass \
-                    AND mode = 'AccessExclusiveLock' AND granted";
-        common::wait_until("the lock taken", Duration::from_secs(5), || {
-            common::psql(&url, held).trim() == "1"
-        })
-        .await;
+    // Another process holds a lock, until the server has answered, for longer than the server
+    // waits for one: SQLite's busy timeout (10 s), PostgreSQL's lock_timeout (5 s). The request
+    // goes once the lock is held, not after a guess at how long that takes.
+    let create = json!({ "name": "during the lock", "subject": "locked" });
+    let refused = if on_postgres() {
+        let held =
+            common::Held::begin(&server, "LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE;").await;
+        let refused = api.post(&site.token, "/v1/api_keys", create.clone()).await;
+        held.commit();
+        refused
     } else {
+        let database = server.database.clone();
+        let (locked, taken) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            let conn = rusqlite::Connection::open(&database).unwrap();
+            conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
+            locked.send(()).unwrap();
+            let _ = released.recv();
+            conn.execute_batch("ROLLBACK").unwrap();
+        });
         tokio::task::spawn_blocking(move || taken.recv().unwrap())
             .await
             .unwrap();
-    }
-    let create = json!({ "name": "during the lock", "subject": "locked" });
-    let refused = api.post(&site.token, "/v1/api_keys", create.clone()).await;
+        let refused = api.post(&site.token, "/v1/api_keys", create.clone()).await;
+        drop(release);
+        holder.join().unwrap();
+        refused
+    };
     refused.error(503, "unavailable");
     assert_eq!(refused.header("retry-after"), Some("1"));
-    drop(release);
-    holder.join().unwrap();
 
     api.post(&site.token, "/v1/api_keys", create).await.ok(201);
     let listed = api.get(&site.token, "/v1/api_keys?subject=locked").await;
