@@ -86,7 +86,8 @@ export function parse(argv, spec) {
         } else {
           const short = Object.entries(known()).find(([, def]) => def.short === token.slice(1));
           if (!short || token.length !== 2) {
-            throw new UsageError(`unknown flag ${token} for ${where()}`, { command: path });
+            // Only the flag, not what follows its `=`: `-api-key=cpat_…` must not print the key.
+            throw new UsageError(`unknown flag ${echoed(token.split('=')[0])} for ${where()}`, { command: path });
           }
           name = short[0];
         }
@@ -148,6 +149,15 @@ export function parse(argv, spec) {
   return { path, positionals, flags, help };
 }
 
+/**
+ * `text` quoted for an error message, unless it looks like a key pasted in the wrong place (a
+ * credport token or key, a webhook secret, or any long unbroken run of a token's characters):
+ * error messages never show a secret.
+ */
+function echoed(text) {
+  return /^-*(cpat_|cpk_|whsec_)/.test(text) || /^[\w-]{33,}$/.test(text) ? '(not shown: it looks like a key)' : `'${text}'`;
+}
+
 /** Checks the positional arguments against the spec's `args` (`[{ name, help }]`): `{ NAME: value }`. */
 export function bindArgs(node, path, positionals) {
   const names = node.args ?? [];
@@ -156,7 +166,7 @@ export function bindArgs(node, path, positionals) {
     throw new UsageError(`'credport ${path.join(' ')}' needs ${missing}`, { command: path });
   }
   if (positionals.length > names.length) {
-    throw new UsageError(`unexpected argument '${positionals[names.length]}' for 'credport ${path.join(' ')}'`, {
+    throw new UsageError(`unexpected argument ${echoed(positionals[names.length])} for 'credport ${path.join(' ')}'`, {
       command: path,
     });
   }

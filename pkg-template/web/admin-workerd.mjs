@@ -1,4 +1,4 @@
-// credport/admin for Cloudflare Workers (the "workerd" and "worker" conditions), as workerd.mjs:
+// credport/admin for Cloudflare Workers (the "workerd" condition), as workerd.mjs:
 // wrangler turns the .wasm import into a WebAssembly.Module, instantiated synchronously.
 import module from './credport_admin_bg.wasm';
 import * as glue from './credport_admin.mjs';

@@ -44,7 +44,7 @@ export function startSync(glue, module) {
     throw new CredportError(
       `credport expected its .wasm import to be a WebAssembly.Module, got ${typeof module}. wrangler ` +
         'gives one; another bundler must be set to import .wasm files as compiled modules, or to ' +
-        'resolve credport with the "browser" condition instead of "workerd"/"worker".',
+        'resolve credport with the "browser" condition instead of "workerd".',
       { code: 'wasm_load_failed' },
     );
   }

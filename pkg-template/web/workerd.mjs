@@ -1,4 +1,4 @@
-// Entry for Cloudflare Workers (the "workerd" and "worker" conditions): wrangler turns the .wasm
+// Entry for Cloudflare Workers (the "workerd" condition): wrangler turns the .wasm
 // import into a WebAssembly.Module, instantiated synchronously at start-up (a Worker may not
 // fetch outside a request), so nothing needs an init call here either.
 import module from './credport_bg.wasm';

@@ -91,6 +91,20 @@ async fn wait_deliveries(
     .await
 }
 
+/// A site whose endpoint (`connection.*`, on `receiver`, which answers 500) has its first
+/// delivery's attempt waiting for the receiver's answer: the receiver is held, to be released by
+/// the test. The site and the endpoint's id.
+async fn an_attempt_held(api: &Api, receiver: &Receiver) -> (common::Site, String) {
+    let site = api.site().await;
+    receiver.answer(&[500]);
+    receiver.hold();
+    let (id, _) = endpoint(api, &site.id, &receiver.base, json!(["connection.*"])).await;
+    api.connection(&site.id, common::connection_body("google"))
+        .await;
+    receiver.wait_for(|got| !got.is_empty()).await;
+    (site, id)
+}
+
 #[tokio::test]
 async fn deliveries_are_signed_and_retried_until_accepted() {
     let server = Server::start_with(options());
@@ -391,14 +405,8 @@ async fn an_endpoint_failing_for_five_days_is_disabled() {
 async fn an_attempt_in_flight_does_not_undo_the_disabling() {
     let server = Server::start_with(options());
     let api = server.api();
-    let site = api.site().await;
     let receiver = Receiver::start().await;
-    receiver.answer(&[500]);
-    receiver.hold();
-    let (id, _) = endpoint(&api, &site.id, &receiver.base, json!(["connection.*"])).await;
-    api.connection(&site.id, common::connection_body("google"))
-        .await;
-    receiver.wait_for(|got| !got.is_empty()).await;
+    let (site, id) = an_attempt_held(&api, &receiver).await;
     // What the disabling does, while the attempt waits for its answer.
     common::execute_sql(
         &server.database,
@@ -537,17 +545,10 @@ async fn two_instances_deliver_each_attempt_once() {
 async fn a_disabled_endpoint_gets_nothing_until_it_is_enabled_again() {
     let server = Server::start_with(options());
     let api = server.api();
-    let site = api.site().await;
     let receiver = Receiver::start().await;
-    receiver.answer(&[500]);
     // The first attempt's answer waits until the endpoint is disabled, so that no retry (a
     // second later) can come before.
-    receiver.hold();
-    let url = format!("{}/hook", receiver.base);
-    let (id, _) = endpoint(&api, &site.id, &url, json!(["connection.*"])).await;
-    api.connection(&site.id, common::connection_body("google"))
-        .await;
-    receiver.wait_for(|got| !got.is_empty()).await;
+    let (site, id) = an_attempt_held(&api, &receiver).await;
     let path = format!("/v1/admin/sites/{}/webhook_endpoints/{id}", site.id);
     let disable = json!({ "status": "disabled" });
     api.admin("PATCH", &path, Some(disable)).await.ok(200);

@@ -87,7 +87,7 @@ impl CredportAdmin {
     /// One site's resources. The id is checked here, before any request.
     pub fn site(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] site_id: JsValue,
+        #[wasm_bindgen(js_name = "siteId", unchecked_param_type = "string")] site_id: JsValue,
     ) -> Result<SiteAdmin, Error> {
         let path = [
             "/v1/admin/sites/",

@@ -217,7 +217,13 @@ describe('usage errors exit 2 and name what is wrong', () => {
     assert.match(await fails(2, ['conections', 'list']), /unknown command 'conections'/);
     assert.match(await fails(2, ['tokens', 'lst']), /unknown command 'lst' for 'credport tokens'/);
     assert.match(await fails(2, ['connections', 'list', '--pagesize', '5']), /unknown flag --pagesize for 'credport connections list'/);
-    assert.match(await fails(2, ['tokens', 'list', '-x']), /unknown flag -x/);
+    assert.match(await fails(2, ['tokens', 'list', '-x']), /unknown flag '-x'/);
+    // A key typed with one dash, or pasted as an argument, is not printed back.
+    for (const args of [['tokens', 'list', '-api-key=cpat_SECRET1'], ['tokens', 'list', 'cpat_SECRET2'], ['tokens', 'list', '-cpk_SECRET3']]) {
+      const message = await fails(2, args);
+      assert.doesNotMatch(message, /SECRET/, message);
+      assert.match(message, /not shown|unknown flag '-api-key'/, message);
+    }
     // A near miss gets a suggestion.
     assert.match(await fails(2, ['tokens', 'lst']), /did you mean 'list'\?/);
     assert.match(await fails(2, ['connections', 'list', '--pagesize', '5']), /did you mean '--page-size'\?/);
