@@ -183,9 +183,13 @@ impl Held {
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name}' \
              AND state = 'idle in transaction'"
         );
-        wait_until("the transaction open", Duration::from_secs(5), || {
-            psql_count(url, &open) == 1
-        })
+        until_psql_counts(
+            "the transaction open",
+            Duration::from_secs(5),
+            url,
+            &open,
+            1,
+        )
         .await;
         Held {
             psql,
@@ -197,9 +201,13 @@ impl Held {
     pub async fn wait_for_waiters(&self, n: u32) {
         let waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
                        AND wait_event_type = 'Lock'";
-        wait_until("sessions waiting on a lock", Duration::from_secs(4), || {
-            psql_count(&self.url, waiting) == n
-        })
+        until_psql_counts(
+            "sessions waiting on a lock",
+            Duration::from_secs(4),
+            &self.url,
+            waiting,
+            n,
+        )
         .await;
     }
 
@@ -213,9 +221,27 @@ impl Held {
     }
 }
 
-/// The one number a `psql` query of `url`'s database answers.
-fn psql_count(url: &str, sql: &str) -> u32 {
-    psql(url, sql).trim().parse().unwrap()
+/// Waits until the one number a `psql` query of `url`'s database answers is `n`. Each `psql`
+/// runs on a blocking thread: a test's runtime (one thread) also serves its provider and
+/// receiver, which must keep answering while it waits.
+async fn until_psql_counts(what: &str, within: Duration, url: &str, sql: &str, n: u32) {
+    eventually(what, within, || {
+        let (url, sql) = (url.to_owned(), sql.to_owned());
+        async move {
+            let count: u32 = tokio::task::spawn_blocking(move || psql(&url, &sql))
+                .await
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            if count == n {
+                Ok(())
+            } else {
+                Err(format!("{count}, not {n}"))
+            }
+        }
+    })
+    .await;
 }
 
 /// A fresh database for the store under test, and the folder that holds it (SQLite), which
