@@ -300,6 +300,44 @@ async fn update_changes_only_what_is_given() {
         .error(404, "not_found");
 }
 
+/// An update that sends the stored values changes nothing: `updated_at` stays, as no event is
+/// recorded. A description cleared, or a real change, moves it.
+#[tokio::test]
+async fn an_update_to_the_stored_values_leaves_updated_at() {
+    let server = Server::shared();
+    let api = server.api();
+    let site = api.site().await;
+    let body = json!({ "name": "k", "subject": "s", "description": "d", "claims": {"a": 1, "b": [true]}, "scopes": ["x", "y"] });
+    let id = key_id(api.post(&site.token, "/v1/api_keys", body).await.ok(201));
+    let path = format!("/v1/api_keys/{id}");
+    let updates = format!("&type=api_key.updated&target_id={id}");
+    let day_ago = common::updated_a_day_ago(&server.database, "api_keys", &format!("id = '{id}'"));
+    let before = api.get(&site.token, &path).await.ok(200).clone();
+    assert_eq!(before["updated_at"], day_ago.as_str());
+    // Claims in another key order are the same claims; no expiry sent as none is none.
+    let stored = json!({ "subject": "s", "description": "d", "claims": {"b": [true], "a": 1}, "scopes": ["x", "y"], "seconds_until_expiration": null });
+    assert_eq!(api.patch(&site.token, &path, stored).await.ok(200), &before);
+    assert!(common::all_events(&api, &site.id, &updates)
+        .await
+        .is_empty());
+
+    let cleared = api
+        .patch(&site.token, &path, json!({ "description": null }))
+        .await;
+    assert_ne!(cleared.ok(200)["updated_at"], day_ago.as_str());
+    // Null over null is no change either.
+    let day_ago = common::updated_a_day_ago(&server.database, "api_keys", &format!("id = '{id}'"));
+    let again = api
+        .patch(&site.token, &path, json!({ "description": null }))
+        .await;
+    assert_eq!(again.ok(200)["updated_at"], day_ago.as_str());
+    let changed = api
+        .patch(&site.token, &path, json!({ "scopes": ["x"] }))
+        .await;
+    assert_ne!(changed.ok(200)["updated_at"], day_ago.as_str());
+    assert_eq!(common::all_events(&api, &site.id, &updates).await.len(), 2);
+}
+
 #[tokio::test]
 async fn delete_removes_the_key_and_its_secret() {
     let api = Server::shared().api();

@@ -86,6 +86,57 @@ async fn admin_creates_updates_and_deletes_connections() {
         .error(404, "not_found");
 }
 
+/// An update that sends the stored values changes nothing: `updated_at` stays, as no event is
+/// recorded. New credentials are always a change (sealed anew, they cannot be compared), as is
+/// a new value.
+#[tokio::test]
+async fn an_update_to_the_stored_values_leaves_updated_at() {
+    let server = Server::shared();
+    let api = server.api();
+    let site = api.site().await;
+    let mut body = connection_body("google");
+    body["token_expires_at"] = json!("2030-01-01T00:00:00Z");
+    body["metadata"] = json!({ "tenant": "t-1", "plan": { "tier": "pro", "seats": 2 } });
+    let credentials = body["credentials"].clone();
+    let id = api.connection(&site.id, body.clone()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/v1/admin/sites/{}/connections/{id}", site.id);
+    let updates = format!("&type=connection.updated&target_id={id}");
+    let row = format!("id = '{id}'");
+    let day_ago = common::updated_a_day_ago(&server.database, "connections", &row);
+    let before = api.get(&site.token, &format!("/v1/connections/{id}")).await;
+    let before = before.ok(200).clone();
+    assert_eq!(before["updated_at"], day_ago.as_str());
+    // The same instant at another offset, the same metadata in another key order.
+    let stored = body.as_object_mut().unwrap();
+    stored.remove("provider");
+    stored.remove("credentials");
+    stored.insert(
+        "token_expires_at".into(),
+        json!("2030-01-01T01:00:00+01:00"),
+    );
+    stored.insert(
+        "metadata".into(),
+        json!({ "plan": { "seats": 2, "tier": "pro" }, "tenant": "t-1" }),
+    );
+    let same = api.admin("PATCH", &path, Some(body)).await;
+    assert_eq!(same.ok(200), &before);
+    assert!(common::all_events(&api, &site.id, &updates)
+        .await
+        .is_empty());
+
+    let renewed = json!({ "credentials": credentials });
+    let renewed = api.admin("PATCH", &path, Some(renewed)).await;
+    assert_ne!(renewed.ok(200)["updated_at"], day_ago.as_str());
+    let day_ago = common::updated_a_day_ago(&server.database, "connections", &row);
+    let changed = json!({ "root_resource_name": "another account" });
+    let changed = api.admin("PATCH", &path, Some(changed)).await;
+    assert_ne!(changed.ok(200)["updated_at"], day_ago.as_str());
+    assert_eq!(common::all_events(&api, &site.id, &updates).await.len(), 2);
+}
+
 #[tokio::test]
 async fn admin_input_is_checked() {
     let api = Server::shared().api();

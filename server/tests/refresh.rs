@@ -774,6 +774,50 @@ async fn provider_configurations_are_managed_by_the_admin() {
         .error(401, "unauthenticated");
 }
 
+/// An update that sends the stored values changes nothing: `updated_at` stays, as no event is
+/// recorded. A client secret is always a change (write-only, it cannot be compared), as is a
+/// new value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_configuration_updated_to_its_stored_values_keeps_updated_at() {
+    let server = Server::shared();
+    let api = server.api();
+    let site = api.site().await;
+    let mut body = json!({
+        "key": "google-prod",
+        "provider": "google",
+        "token_url": "https://oauth2.googleapis.com/token",
+        "authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+        "authorization_params": { "access_type": "offline", "prompt": "consent" },
+        "client_id": "id-1",
+        "client_secret": "very-secret-value",
+        "auth_method": "client_secret_post",
+        "scopes": ["openid", "email"],
+        "refresh_margin_seconds": 120,
+    });
+    api.provider_config(&site.id, body.clone()).await;
+    let one = format!("/v1/admin/sites/{}/provider_configs/google-prod", site.id);
+    let updates = "&type=provider_config.updated&target_id=google-prod";
+    let rows = format!("site_id = '{}'", site.id);
+    let day_ago = common::updated_a_day_ago(&server.database, "provider_configs", &rows);
+    let before = api.admin("GET", &one, None).await.ok(200).clone();
+    assert_eq!(before["updated_at"], day_ago.as_str());
+    let stored = body.as_object_mut().unwrap();
+    stored.remove("key");
+    stored.remove("client_secret");
+    let same = api.admin("PATCH", &one, Some(body)).await;
+    assert_eq!(same.ok(200), &before);
+    assert!(common::all_events(&api, &site.id, updates).await.is_empty());
+
+    let secret = json!({ "client_secret": "another-secret" });
+    let replaced = api.admin("PATCH", &one, Some(secret)).await;
+    assert_ne!(replaced.ok(200)["updated_at"], day_ago.as_str());
+    let day_ago = common::updated_a_day_ago(&server.database, "provider_configs", &rows);
+    let margin = json!({ "refresh_margin_seconds": 60 });
+    let changed = api.admin("PATCH", &one, Some(margin)).await;
+    assert_ne!(changed.ok(200)["updated_at"], day_ago.as_str());
+    assert_eq!(common::all_events(&api, &site.id, updates).await.len(), 2);
+}
+
 /// Moving `token_url` to another origin takes the client secret in the same PATCH: the stored
 /// one was given for the old endpoint, and the next refresh would send it, with every
 /// connection's refresh token, to the new host. A new path on the same origin keeps it.

@@ -197,7 +197,8 @@ pub async fn get(conn: &Conn<'_>, site_id: &str, id: &str, now: i64) -> Result<A
 }
 
 /// Changes the fields present in `params`; `null` clears `claims`, `description` and the expiry.
-/// An empty update changes nothing, not even `updated_at`.
+/// `updated_at` moves only when a value does ([`super::set_touching`]): a new expiry, counted
+/// from now, is a change unless it lands on the stored one.
 pub async fn update(
     conn: &Conn<'_>,
     site_id: &str,
@@ -221,15 +222,20 @@ pub async fn update(
     let expiration = params
         .seconds_until_expiration
         .map(|seconds| expiration_column(seconds, now));
+    let set = super::set_touching(
+        &[
+            ("claims", "CASE WHEN ?3 THEN ?4 ELSE claims END"),
+            ("scopes", "COALESCE(?5, scopes)"),
+            ("description", "CASE WHEN ?6 THEN ?7 ELSE description END"),
+            ("subject", "COALESCE(?8, subject)"),
+            ("expiration", "CASE WHEN ?9 THEN ?10 ELSE expiration END"),
+        ],
+        &[],
+        None,
+        "?11",
+    );
     conn.execute(
-        "UPDATE api_keys SET
-            claims = CASE WHEN ?3 THEN ?4 ELSE claims END,
-            scopes = COALESCE(?5, scopes),
-            description = CASE WHEN ?6 THEN ?7 ELSE description END,
-            subject = COALESCE(?8, subject),
-            expiration = CASE WHEN ?9 THEN ?10 ELSE expiration END,
-            updated_at = ?11
-         WHERE site_id = ?1 AND id = ?2",
+        &format!("UPDATE api_keys SET {set} WHERE site_id = ?1 AND id = ?2"),
         &[
             site_id.into(),
             id.into(),

@@ -100,6 +100,8 @@ pub async fn create(
 /// refresh in flight does not write over it; any other (metadata, names, scopes, status) leaves
 /// it, so that the refresh's new tokens are not thrown away for it (a provider that rotates its
 /// refresh token would then refuse the old one, and the connection would turn `invalid`).
+/// `updated_at` moves only when a value does ([`super::set_touching`]), or when credentials are
+/// given: they are sealed with a fresh nonce, so the stored ones cannot be compared with them.
 pub async fn update(
     conn: &Db<'_>,
     keys: &Keys,
@@ -123,28 +125,37 @@ pub async fn update(
         Some((kind, expires_at, fields)) => (Some(kind), expires_at, Some(fields)),
         None => (None, None, None),
     };
+    let set = super::set_touching(
+        &[
+            ("provider_config_key", "COALESCE(?3, provider_config_key)"),
+            ("root_resource_id", "COALESCE(?4, root_resource_id)"),
+            ("root_resource_name", "COALESCE(?5, root_resource_name)"),
+            ("scopes", "COALESCE(?6, scopes)"),
+            (
+                "status",
+                "COALESCE(?7, CASE WHEN ?14 AND refresh_error IS NOT NULL
+                THEN 'active' ELSE status END)",
+            ),
+            ("token_expires_at", "COALESCE(?8, token_expires_at)"),
+            ("metadata", "COALESCE(?9, metadata)"),
+        ],
+        &[
+            "credential_type = COALESCE(?10, credential_type)",
+            "credential_expires_at = CASE WHEN ?10 IS NULL THEN credential_expires_at ELSE ?11 END",
+            "credential_fields = COALESCE(?12, credential_fields)",
+            "refresh_error = CASE WHEN ?14 THEN NULL ELSE refresh_error END",
+            "refresh_retry_at_ms = CASE WHEN ?14 THEN NULL ELSE refresh_retry_at_ms END",
+            "version = version + CASE WHEN ?14 OR ?3 IS NOT NULL OR ?8 IS NOT NULL
+                THEN 1 ELSE 0 END",
+        ],
+        Some("?14"),
+        "?13",
+    );
     // The row as it is after the update comes back with it (`RETURNING`): no second read.
     let updated = conn
         .query_opt(
             &format!(
-                "UPDATE connections SET
-            provider_config_key = COALESCE(?3, provider_config_key),
-            root_resource_id = COALESCE(?4, root_resource_id),
-            root_resource_name = COALESCE(?5, root_resource_name),
-            scopes = COALESCE(?6, scopes),
-            status = COALESCE(?7, CASE WHEN ?14 AND refresh_error IS NOT NULL
-                THEN 'active' ELSE status END),
-            token_expires_at = COALESCE(?8, token_expires_at),
-            metadata = COALESCE(?9, metadata),
-            credential_type = COALESCE(?10, credential_type),
-            credential_expires_at = CASE WHEN ?10 IS NULL THEN credential_expires_at ELSE ?11 END,
-            credential_fields = COALESCE(?12, credential_fields),
-            refresh_error = CASE WHEN ?14 THEN NULL ELSE refresh_error END,
-            refresh_retry_at_ms = CASE WHEN ?14 THEN NULL ELSE refresh_retry_at_ms END,
-            updated_at = ?13,
-            version = version + CASE WHEN ?14 OR ?3 IS NOT NULL OR ?8 IS NOT NULL
-                THEN 1 ELSE 0 END
-         WHERE site_id = ?1 AND id = ?2
+                "UPDATE connections SET {set} WHERE site_id = ?1 AND id = ?2
          RETURNING {COLUMNS}, {REFRESH_COLUMNS}"
             ),
             &[

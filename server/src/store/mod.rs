@@ -67,6 +67,40 @@ async fn lock_rows(conn: &Conn<'_>, found: &str, args: &[sql::Value]) -> Result<
         .map(drop)
 }
 
+/// The `SET` list of an update: each `(column, new value)` of `compared`, then the assignments
+/// of `others` as they are, then `updated_at = now` only if a compared column changes, or if
+/// `written` holds (something that cannot be compared, such as a secret sealed with a fresh
+/// nonce). An update that sends the stored values records no event (docs/events.md); left
+/// alone, `updated_at` would still say the object changed.
+///
+/// Every right-hand side reads the row as it was, so each column is compared with its old
+/// value. The comparison is null-safe, `(a IS NULL) <> (b IS NULL) OR a <> b`, and JSON columns
+/// are compared as text: [`to_json`] writes a value the same way every time (an object's keys
+/// in order), so the same value sent again is the same text. `updated_at` comes last so that
+/// each parameter in `written` has been seen in an assignment: PostgreSQL takes a parameter's
+/// type from where it first meets it, and `?n IS NULL` alone gives none.
+fn set_touching(
+    compared: &[(&str, &str)],
+    others: &[&str],
+    written: Option<&str>,
+    now: &str,
+) -> String {
+    let mut changed: Vec<String> = written.into_iter().map(str::to_owned).collect();
+    let mut set = Vec::new();
+    for (column, value) in compared {
+        changed.push(format!(
+            "({column} IS NULL) <> ({value} IS NULL) OR {column} <> {value}"
+        ));
+        set.push(format!("{column} = {value}"));
+    }
+    set.extend(others.iter().map(|other| (*other).to_owned()));
+    set.push(format!(
+        "updated_at = CASE WHEN {} THEN {now} ELSE updated_at END",
+        changed.join(" OR ")
+    ));
+    set.join(",\n            ")
+}
+
 /// What the credential fields of connection `id` are bound to (written by [`connections`], read
 /// and rewritten by [`refreshes`]).
 fn fields_aad(id: &str) -> String {

@@ -154,7 +154,9 @@ pub fn require_secret_for_new_origin(
     Ok(())
 }
 
-/// Changes the fields present in `params`; answers as [`get`].
+/// Changes the fields present in `params`; answers as [`get`]. `updated_at` moves only when a
+/// value does ([`super::set_touching`]), or when a `client_secret` is given: it is write-only,
+/// and sealed anew, so the stored one cannot be compared with it.
 pub async fn update(
     conn: &Conn<'_>,
     keys: &Keys,
@@ -172,20 +174,30 @@ pub async fn update(
         .as_ref()
         .map(|s| keys.encrypt(&secret_aad(site_id, key), s.expose().as_bytes()))
         .transpose()?;
+    let set = super::set_touching(
+        &[
+            ("provider", "COALESCE(?3, provider)"),
+            ("token_url", "COALESCE(?4, token_url)"),
+            ("client_id", "COALESCE(?5, client_id)"),
+            ("auth_method", "COALESCE(?7, auth_method)"),
+            ("scopes", "COALESCE(?8, scopes)"),
+            (
+                "refresh_margin_seconds",
+                "COALESCE(?9, refresh_margin_seconds)",
+            ),
+            ("authorization_url", "COALESCE(?11, authorization_url)"),
+            (
+                "authorization_params",
+                "COALESCE(?12, authorization_params)",
+            ),
+        ],
+        &["client_secret = COALESCE(?6, client_secret)"],
+        Some("?6 IS NOT NULL"),
+        "?10",
+    );
     let changed = conn
         .execute(
-            "UPDATE provider_configs SET
-            provider = COALESCE(?3, provider),
-            token_url = COALESCE(?4, token_url),
-            client_id = COALESCE(?5, client_id),
-            client_secret = COALESCE(?6, client_secret),
-            auth_method = COALESCE(?7, auth_method),
-            scopes = COALESCE(?8, scopes),
-            refresh_margin_seconds = COALESCE(?9, refresh_margin_seconds),
-            authorization_url = COALESCE(?11, authorization_url),
-            authorization_params = COALESCE(?12, authorization_params),
-            updated_at = ?10
-         WHERE site_id = ?1 AND key = ?2",
+            &format!("UPDATE provider_configs SET {set} WHERE site_id = ?1 AND key = ?2"),
             &[
                 site_id.into(),
                 key.into(),

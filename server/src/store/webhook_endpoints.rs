@@ -94,10 +94,10 @@ pub async fn list(conn: &Conn<'_>, site_id: &str) -> Result<WebhookEndpointList,
     })
 }
 
-/// Changes the fields present in `params`; `updated_at` moves only when a value does (an
-/// update that sends what is stored, or nothing, leaves it). Enabling a disabled endpoint starts its failure clock anew; `enabled` sent to
-/// an endpoint already enabled leaves the clock running, or a client that sends the status with
-/// every edit would keep a failing endpoint from ever being disabled.
+/// Changes the fields present in `params`; `updated_at` moves only when a value does
+/// ([`super::set_touching`]). Enabling a disabled endpoint starts its failure clock anew;
+/// `enabled` sent to an endpoint already enabled leaves the clock running, or a client that
+/// sends the status with every edit would keep a failing endpoint from ever being disabled.
 pub async fn update(
     conn: &Conn<'_>,
     site_id: &str,
@@ -108,21 +108,23 @@ pub async fn update(
     if params.is_empty() {
         return get(conn, site_id, id).await;
     }
+    let set = super::set_touching(
+        &[
+            ("url", "COALESCE(?3, url)"),
+            ("types", "COALESCE(?4, types)"),
+            ("description", "COALESCE(?5, description)"),
+            ("status", "COALESCE(?6, status)"),
+        ],
+        &[
+            "failing_since = CASE WHEN ?6 = 'enabled' AND status <> 'enabled' THEN NULL
+                ELSE failing_since END",
+        ],
+        None,
+        "?7",
+    );
     let changed = conn
         .execute(
-            "UPDATE webhook_endpoints SET
-            url = COALESCE(?3, url),
-            types = COALESCE(?4, types),
-            description = COALESCE(?5, description),
-            failing_since = CASE WHEN ?6 = 'enabled' AND status <> 'enabled' THEN NULL
-                ELSE failing_since END,
-            status = COALESCE(?6, status),
-            -- Every right-hand side reads the row as it was.
-            updated_at = CASE WHEN url <> COALESCE(?3, url) OR types <> COALESCE(?4, types)
-                OR (description IS NULL) <> (COALESCE(?5, description) IS NULL)
-                OR description <> COALESCE(?5, description) OR status <> COALESCE(?6, status)
-                THEN ?7 ELSE updated_at END
-         WHERE site_id = ?1 AND id = ?2",
+            &format!("UPDATE webhook_endpoints SET {set} WHERE site_id = ?1 AND id = ?2"),
             &[
                 site_id.into(),
                 id.into(),

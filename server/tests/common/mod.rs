@@ -871,3 +871,15 @@ pub fn execute_sql(database: &Path, statement: &str) {
         }
     }
 }
+
+/// Moves `updated_at` of the rows of `table` that `filter` finds a day back, and answers that
+/// instant as the API shows it: an update that should leave `updated_at` is then seen to, where
+/// one made in the second of the write before would leave the same value by chance.
+pub fn updated_a_day_ago(database: &Path, table: &str, filter: &str) -> String {
+    let day_ago = credport_server::clock::now() - 86_400;
+    execute_sql(
+        database,
+        &format!("UPDATE {table} SET updated_at = {day_ago} WHERE {filter}"),
+    );
+    credport_server::clock::format(day_ago)
+}
