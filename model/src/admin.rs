@@ -217,9 +217,19 @@ pub struct CreateAdminTokenParams {
     pub expires_at: Option<String>,
 }
 
+/// What `revoked_by` says of a token the admin revoked (a site's token puts its user's id
+/// there): no user may be called this, or the two would read the same.
+pub const REVOKED_BY_ADMIN: &str = "admin";
+
 impl CreateAdminTokenParams {
     pub fn validate(&self) -> Checked {
         validate::label("user_id", &self.user_id)?;
+        if self.user_id == REVOKED_BY_ADMIN {
+            return Err(FieldError::new(
+                "user_id",
+                "must not be admin: revoked_by says admin of the admin's revocations",
+            ));
+        }
         validate::label("name", &self.name)?;
         if let Some(at) = &self.expires_at {
             validate::timestamp("expires_at", at)?;

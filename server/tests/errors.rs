@@ -625,6 +625,14 @@ async fn input_that_could_mean_two_things_is_refused() {
     )
     .await
     .invalid("scopes");
+    // A user called `admin` would read, once they revoke a token themselves, as the admin.
+    api.admin(
+        "POST",
+        &admin_tokens,
+        Some(json!({ "user_id": "admin", "name": "t" })),
+    )
+    .await
+    .invalid("user_id");
     // Scope errors name their entry.
     api.post(
         &site.token,

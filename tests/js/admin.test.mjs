@@ -403,6 +403,7 @@ describe('a site', () => {
       [() => strict.providerConfigs.update('k', { redirectUri: 'https://elsewhere.example/oauth/callback' }), 'params.redirectUri'],
       [() => strict.providerConfigs.get(1), 'key'],
       [() => strict.personalAccessTokens.create({ name: 'n' }), 'params.userId'],
+      [() => strict.personalAccessTokens.create({ userId: 'admin', name: 'n' }), 'params.userId'],
       [() => strict.personalAccessTokens.create({ userId: 'u', name: 'n', scopes: ['root'] }), 'params.scopes[0]'],
       [() => strict.personalAccessTokens.create({ userId: 'u', name: 'n', scopes: [] }), 'params.scopes'],
       [() => strict.personalAccessTokens.list({ user: 'u' }), 'params.user'],

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use credport_model::{
     CreateAdminTokenParams, CreateConnectionParams, CreateSiteParams, ListApiKeysParams,
     ListConnectionsParams, ListSiteTokensParams, RevokeApiKeyParams, Scope, UpdateConnectionParams,
+    REVOKED_BY_ADMIN,
 };
 use futures_util::future::try_join;
 
@@ -274,9 +275,6 @@ pub async fn list_tokens(
         .await?;
     Reply::ok(&list)
 }
-
-/// What `revoked_by` says of a token the admin revoked (a site token puts its user id there).
-const REVOKED_BY_ADMIN: &str = "admin";
 
 /// Revokes any token of the site.
 pub async fn revoke_token(
