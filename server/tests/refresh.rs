@@ -886,6 +886,35 @@ async fn a_refused_client_invalidates_the_connection_too() {
     assert_eq!(s.provider.call_count(), 1);
 }
 
+/// What a refresh got is stored even when the first write of it fails (here a lock on the
+/// connection's row held past the server's lock_timeout, on PostgreSQL): the write is tried again
+/// while the lease lasts, for the provider may have rotated the refresh token already.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_whose_first_write_back_fails_stores_its_tokens() {
+    if !common::on_postgres() {
+        return;
+    }
+    let server = Server::start();
+    let s = Setup::new(&server, "client_secret_basic", -1).await;
+    s.provider.hold();
+    let reader = s.read_held_by_the_provider().await;
+    let lock = format!(
+        "SELECT id FROM connections WHERE id = '{}' FOR UPDATE;",
+        s.connection
+    );
+    let held = common::Held::begin(&server, &lock).await;
+    s.provider.release();
+    server
+        .logs_when(|logs| logs.contains("storing a refresh's tokens failed; trying again"))
+        .await;
+    held.commit();
+    assert_eq!(access_token(&reader.await.unwrap()), "at-1");
+    let stored = s.credentials("").await;
+    assert_eq!(access_token(&stored), "at-1");
+    assert_eq!(stored.ok(200)["fields"]["refresh_token"], "rt-1");
+    assert_eq!(s.provider.call_count(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refresh_its_client_left_is_finished_and_stored_before_a_shutdown() {
     let server = Server::start();

@@ -188,6 +188,7 @@ async fn write(
 }
 
 /// One change to record: its type, what it is about, and what changed.
+#[derive(Clone)]
 pub struct Change {
     kind: &'static str,
     target: EventTarget,

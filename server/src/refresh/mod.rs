@@ -45,8 +45,17 @@ pub mod token_endpoint;
 pub const COOLDOWN: Duration = Duration::from_secs(30);
 /// How often an instance waiting for another's refresh looks at the row.
 const POLL: Duration = Duration::from_millis(100);
-/// How long a lease outlives the call's timeout: the write-back after it.
-const LEASE_SLACK: Duration = Duration::from_secs(5);
+/// How long a lease outlives the call's timeout: the write-back after it, tried again while
+/// the lease lasts ([`WRITE_BACK_WAITS`]). One try can wait 5 s for a PostgreSQL connection and
+/// 5 s for a row lock.
+const LEASE_SLACK: Duration = Duration::from_secs(15);
+/// The waits before each new try of storing what a refresh got, while the lease lasts: by then
+/// the provider may have rotated the refresh token, and what is not stored is lost for good.
+const WRITE_BACK_WAITS: [Duration; 3] = [
+    Duration::from_millis(200),
+    Duration::from_secs(1),
+    Duration::from_secs(3),
+];
 
 /// What refreshes need: the database and keys, the token endpoint client and the flights.
 pub struct Refresher {
@@ -301,7 +310,7 @@ struct Flight {
 impl Flight {
     async fn fly(self) -> Result<Settled, ApiError> {
         let holder = crypto::new_id("lease_")?;
-        let (stored, client) = match self.take_lease(&holder).await? {
+        let (stored, client, lease_ends) = match self.take_lease(&holder).await? {
             Ok(leased) => leased,
             Err(settled) => return Ok(settled),
         };
@@ -319,7 +328,6 @@ impl Flight {
                 let mut fields = stored.fields.clone();
                 tokens.apply(&mut fields);
                 let version = stored.version;
-                let written = fields.clone();
                 let change = Change::new("connection.refreshed", "connection", &id).with(
                     "expires_at",
                     serde_json::json!({
@@ -327,10 +335,11 @@ impl Flight {
                         "to": clock::format_opt(expires_at),
                     }),
                 );
-                let kept = self
-                    .refresher
-                    .db
-                    .write(move |conn| {
+                let store = || {
+                    let (keys, id, site) = (Arc::clone(&keys), id.clone(), site.clone());
+                    let (written, change, context) =
+                        (fields.clone(), change.clone(), context.clone());
+                    self.refresher.db.write(move |conn| {
                         Box::pin(async move {
                             let refreshed = Refreshed {
                                 fields: &written,
@@ -346,7 +355,34 @@ impl Flight {
                             Ok(kept)
                         })
                     })
-                    .await?;
+                };
+                // A try that failed may still have committed (its answer lost): the next finds
+                // the version moved, and answers what is stored ([`Self::changed_meanwhile`]).
+                let mut waits = WRITE_BACK_WAITS.iter();
+                let kept = loop {
+                    match store().await {
+                        Ok(kept) => break kept,
+                        Err(error) => match waits.next() {
+                            Some(wait) if Instant::now() + *wait < lease_ends => {
+                                tracing::warn!(
+                                    connection_id = %self.connection_id,
+                                    error = %error,
+                                    "storing a refresh's tokens failed; trying again"
+                                );
+                                tokio::time::sleep(*wait).await;
+                            }
+                            _ => {
+                                tracing::error!(
+                                    connection_id = %self.connection_id,
+                                    error = %error,
+                                    "a refresh's tokens could not be stored; the provider's \
+                                     answer is lost"
+                                );
+                                return Err(error);
+                            }
+                        },
+                    }
+                };
                 if !kept {
                     return self.changed_meanwhile(holder).await;
                 }
@@ -429,7 +465,7 @@ impl Flight {
     async fn take_lease(
         &self,
         holder: &str,
-    ) -> Result<Result<(Stored, store::provider_configs::Client), Settled>, ApiError> {
+    ) -> Result<Result<(Stored, store::provider_configs::Client, Instant), Settled>, ApiError> {
         let lease = self.refresher.timeout + LEASE_SLACK;
         let give_up = Instant::now() + lease + LEASE_SLACK;
         loop {
@@ -462,18 +498,23 @@ impl Flight {
                     stored.version,
                     holder.to_owned(),
                 );
-                let until = now_ms + millis(lease);
+                // The lease ends no sooner than this (its clock starts later, in the write).
+                let lease_ends = Instant::now() + lease;
                 let taken = self
                     .refresher
                     .db
                     .write(move |conn| {
                         Box::pin(async move {
+                            // Stamped once the write runs, not before it waited for a
+                            // connection or a lock: the lease is whole when the call begins.
+                            let now_ms = clock::now_ms();
+                            let until = now_ms + millis(lease);
                             refreshes::take_lease(conn, &id, version, &holder, now_ms, until).await
                         })
                     })
                     .await?;
                 if taken {
-                    return Ok(Ok((stored, client)));
+                    return Ok(Ok((stored, client, lease_ends)));
                 }
             }
             if Instant::now() >= give_up {
