@@ -62,12 +62,19 @@ pub const MAX_URL: usize = 2048;
 /// Largest page size of any list.
 pub const MAX_PAGE_SIZE: u32 = 100;
 
-/// A required label: not blank, at most [`MAX_LABEL`] characters, no control characters and no
-/// format characters (bidi overrides, zero-width characters: they make a name look like
-/// another one).
+/// A required label: not blank, at most [`MAX_LABEL`] characters, no white space at either end,
+/// no control characters and no format characters (bidi overrides, zero-width characters). Each
+/// of those makes a name look like another one: `prod` and `prod ` would be two keys of one
+/// subject that no one can tell apart.
 pub fn label(field: &'static str, value: &str) -> Checked {
     if value.trim().is_empty() {
         return Err(FieldError::new(field, "must not be empty"));
+    }
+    if value.trim() != value {
+        return Err(FieldError::new(
+            field,
+            "must not begin or end with white space",
+        ));
     }
     text(field, value, MAX_LABEL)?;
     if value.chars().any(is_format) {
@@ -509,6 +516,10 @@ mod tests {
             assert!(label("name", bad).is_err(), "{bad:?}");
         }
         assert!(label("name", "ok – naïve 😀").is_ok());
+        for spaced in ["prod ", " prod", "prod\u{3000}", "\tprod"] {
+            assert!(label("name", spaced).is_err(), "{spaced:?}");
+        }
+        assert!(label("name", "two words").is_ok());
     }
 
     #[test]

@@ -625,6 +625,14 @@ async fn input_that_could_mean_two_things_is_refused() {
     )
     .await
     .invalid("scopes");
+    // `prod` and `prod ` would be two keys of one subject that no one can tell apart.
+    api.post(
+        &site.token,
+        "/v1/api_keys",
+        json!({ "name": "prod ", "subject": "s" }),
+    )
+    .await
+    .invalid("name");
     // A user called `admin` would read, once they revoke a token themselves, as the admin.
     api.admin(
         "POST",
