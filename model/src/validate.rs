@@ -63,7 +63,7 @@ pub const MAX_URL: usize = 2048;
 pub const MAX_PAGE_SIZE: u32 = 100;
 
 /// A required label: not blank, at most [`MAX_LABEL`] characters, no white space at either end,
-/// no control characters and no format characters (bidi overrides, zero-width characters). Each
+/// no control characters (newlines and tabs included) and no format characters (bidi overrides, zero-width characters). Each
 /// of those makes a name look like another one: `prod` and `prod ` would be two keys of one
 /// subject that no one can tell apart.
 pub fn label(field: &'static str, value: &str) -> Checked {
@@ -77,6 +77,13 @@ pub fn label(field: &'static str, value: &str) -> Checked {
         ));
     }
     text(field, value, MAX_LABEL)?;
+    // Free text may hold newlines and tabs; a name may not (`prod` and `prod\tx` print alike).
+    if value.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters such as newlines or tabs",
+        ));
+    }
     if value.chars().any(is_format) {
         return Err(FieldError::new(
             field,
@@ -516,7 +523,14 @@ mod tests {
             assert!(label("name", bad).is_err(), "{bad:?}");
         }
         assert!(label("name", "ok – naïve 😀").is_ok());
-        for spaced in ["prod ", " prod", "prod\u{3000}", "\tprod"] {
+        for spaced in [
+            "prod ",
+            " prod",
+            "prod\u{3000}",
+            "\tprod",
+            "pr\nod",
+            "pr\tod",
+        ] {
             assert!(label("name", spaced).is_err(), "{spaced:?}");
         }
         assert!(label("name", "two words").is_ok());

@@ -633,6 +633,20 @@ async fn input_that_could_mean_two_things_is_refused() {
     )
     .await
     .invalid("name");
+    api.post(
+        &site.token,
+        "/v1/api_keys",
+        json!({ "name": "pr\nod", "subject": "s" }),
+    )
+    .await
+    .invalid("name");
+    // A filter by bytes that are no text would match nothing, quietly: refused, as in a path.
+    api.get(&site.token, "/v1/api_keys?subject=%FF")
+        .await
+        .invalid("subject");
+    api.get(&site.token, "/v1/api_keys?subject=a&%FF=b")
+        .await
+        .invalid("query");
     // A user called `admin` would read, once they revoke a token themselves, as the admin.
     api.admin(
         "POST",

@@ -190,6 +190,7 @@ impl<S: Send + Sync, T: Params> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let raw = parts.uri.query().unwrap_or_default();
+        not_utf8_in(raw)?;
         let kept = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form_urlencoded::parse(raw.as_bytes()).filter(|(_, v)| !v.is_empty()))
             .finish();
@@ -201,6 +202,36 @@ impl<S: Send + Sync, T: Params> FromRequestParts<S> for Query<T> {
         value.check()?;
         Ok(Self(value))
     }
+}
+
+/// 400 naming the first parameter of `query` whose name or value is not UTF-8 once
+/// percent-decoded: `form_urlencoded` would read those bytes as U+FFFD, and a filter by the
+/// text the client did not send would answer a quiet empty list.
+fn not_utf8_in(query: &str) -> Result<(), ApiError> {
+    let utf8 = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8()
+            .is_ok()
+    };
+    for pair in query.split('&') {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if !utf8(name) {
+            return Err(ApiError::invalid(
+                "query",
+                "query: a parameter's name is not valid UTF-8",
+            ));
+        }
+        if !utf8(value) {
+            let spaced = name.replace('+', " ");
+            let field =
+                echo::name(&percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy());
+            return Err(ApiError::invalid(
+                &field,
+                format!("{field}: not valid UTF-8 once percent-decoded"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Path parameters; a parameter that is not valid percent-encoded UTF-8 is a 400. One that holds
