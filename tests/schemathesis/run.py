@@ -118,12 +118,13 @@ def seed(url, admin_token):
     })
     session = created(url, admin_token, "POST", f"/v1/admin/sites/{site}/connect_sessions",
                       {"provider_config_key": "fuzz-connect"})["id"]
-    # Webhook endpoints on a public address literal (no name to resolve), for event types that
-    # never occur. Nothing can reach it anyway: the run is in a network namespace of its own
+    # Webhook endpoints on a public address literal (no name to resolve), for an event type that
+    # never occurs here (a connect succeeds only through a provider; the configuration's is a
+    # closed port). Nothing can reach it anyway: the run is in a network namespace of its own
     # (main()), where only loopback exists.
     hooks = [
         created(url, admin_token, "POST", f"/v1/admin/sites/{site}/webhook_endpoints", {
-            "url": "https://93.184.216.34/credport", "types": ["fuzz.none"],
+            "url": "https://93.184.216.34/credport", "types": ["connect.succeeded"],
         })["id"]
         for _ in range(2)
     ]
