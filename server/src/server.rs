@@ -19,19 +19,21 @@ use crate::config::CorsOrigins;
 use crate::error::ApiError;
 use crate::http::body_limit;
 use crate::http::idempotency_key;
+use crate::http::limits;
 use crate::http::listener;
 use crate::http::reply::IDEMPOTENT_REPLAYED;
 use crate::http::request_context::{self, REQUEST_ID};
 use crate::routes;
 
-/// The whole HTTP service: routes, then (outermost last) panic safety net, the body limit, CORS,
-/// request context.
+/// The whole HTTP service: routes, then (outermost last) panic safety net, the body limit, the
+/// request head's limits, CORS, request context.
 pub fn service(app: App, cors: Option<&CorsOrigins>) -> Result<Router, String> {
     let mut router = routes::router(app)?
         .layer(CatchPanicLayer::custom(panicked))
         .layer(axum::middleware::from_fn(
             body_limit::refuse_declared_oversize,
-        ));
+        ))
+        .layer(axum::middleware::from_fn(limits::refuse_oversized));
     if let Some(origins) = cors {
         router = router.layer(cors_layer(origins));
     }

@@ -994,6 +994,22 @@ async fn cors_answers_allowed_origins_only() {
         error.header("access-control-allow-origin"),
         Some("https://app.example")
     );
+    // The request head's limits too.
+    let long = format!("/v1/connections?q={}", "a".repeat(9000));
+    let too_long = api
+        .request(
+            "GET",
+            &long,
+            None,
+            None,
+            &[("origin", "https://app.example")],
+        )
+        .await;
+    too_long.error(414, "uri_too_long");
+    assert_eq!(
+        too_long.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
     assert!(server.stop().success());
 
     // Off by default.

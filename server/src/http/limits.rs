@@ -5,6 +5,8 @@
 //! and no body, and hyper offers no way to change that answer.
 
 use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 
@@ -34,4 +36,14 @@ pub fn check(request: &Request) -> Result<(), ApiError> {
         return Err(ApiError::headers_too_large(MAX_HEADERS, MAX_HEADER_BYTES));
     }
     Ok(())
+}
+
+/// [`check`] as a layer. It runs inside the CORS layer ([`crate::server::service`]), so that a
+/// page of an allowed origin can read its 414 or 431 and the request id, as it reads any other
+/// error; its answer is rendered, with that id, by [`crate::http::request_context::layer`].
+pub async fn refuse_oversized(request: Request, next: Next) -> Response {
+    match check(&request) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
+    }
 }

@@ -1,6 +1,6 @@
 //! The outermost layer of every request: gives it an id (the `x-request-id` header of every
-//! response), refuses an over-long path or too many headers ([`crate::http::limits`]), renders
-//! [`ApiError`]s as the error body with that id, adds the headers every answer carries, and logs
+//! response), renders [`ApiError`]s (those of the layers inside it too, such as
+//! [`crate::http::limits`]'s over-long path or too many headers) as the error body with that id, adds the headers every answer carries, and logs
 //! one line per request. It also notes where the request came from ([`Origin`]: its id, client
 //! address and user agent) for the events the request records.
 
@@ -16,7 +16,6 @@ use crate::auth::ClientAddr;
 use crate::crypto;
 use crate::error::{ApiError, PendingError};
 use crate::events::Origin;
-use crate::http::limits as http_limits;
 use crate::ops::metrics;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -48,10 +47,7 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
         None => NO_ROUTE.to_owned(),
     };
 
-    let mut response = match http_limits::check(&request) {
-        Ok(()) => next.run(request).await,
-        Err(refused) => refused.into_response(),
-    };
+    let mut response = next.run(request).await;
 
     let internal = match response.extensions_mut().remove::<PendingError>() {
         Some(pending) => render(&mut response, pending, &request_id),
