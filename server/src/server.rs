@@ -17,7 +17,6 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::app::App;
 use crate::config::CorsOrigins;
 use crate::error::ApiError;
-use crate::http::body_limit;
 use crate::http::idempotency_key;
 use crate::http::limits;
 use crate::http::listener;
@@ -25,14 +24,11 @@ use crate::http::reply::IDEMPOTENT_REPLAYED;
 use crate::http::request_context::{self, REQUEST_ID};
 use crate::routes;
 
-/// The whole HTTP service: routes, then (outermost last) panic safety net, the body limit, the
-/// request head's limits, CORS, request context.
+/// The whole HTTP service: routes, then (outermost last) panic safety net, the request's size
+/// limits (head and declared body), CORS, request context.
 pub fn service(app: App, cors: Option<&CorsOrigins>) -> Result<Router, String> {
     let mut router = routes::router(app)?
         .layer(CatchPanicLayer::custom(panicked))
-        .layer(axum::middleware::from_fn(
-            body_limit::refuse_declared_oversize,
-        ))
         .layer(axum::middleware::from_fn(limits::refuse_oversized));
     if let Some(origins) = cors {
         router = router.layer(cors_layer(origins));

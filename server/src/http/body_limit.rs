@@ -28,8 +28,9 @@ const DRAIN_BYTES: usize = 16 * 1024 * 1024;
 /// How long discarding an oversized body may take: a slow sender cannot hold the server.
 const DRAIN_TIME: Duration = Duration::from_secs(10);
 
-/// Middleware: a request whose `Content-Length` is over [`MAX_BODY_BYTES`] is answered 413
-/// before anything else (authentication included) looks at it, after its body is discarded.
+/// A request whose `Content-Length` is over [`MAX_BODY_BYTES`] is answered 413 before anything
+/// else (authentication included) looks at it, after its body is discarded; the second half of
+/// [`crate::http::limits::refuse_oversized`].
 pub async fn refuse_declared_oversize(request: Request, next: Next) -> Response {
     let declared = request
         .headers()

@@ -38,12 +38,15 @@ pub fn check(request: &Request) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// [`check`] as a layer. It runs inside the CORS layer ([`crate::server::service`]), so that a
-/// page of an allowed origin can read its 414 or 431 and the request id, as it reads any other
-/// error; its answer is rendered, with that id, by [`crate::http::request_context::layer`].
+/// Middleware: the request's sizes, before anything else (authentication included) looks at it:
+/// its head's ([`check`]: 414, 431), then its body's declared length
+/// ([`crate::http::body_limit::refuse_declared_oversize`]: 413). One layer for both, since each
+/// layer costs every request some 2,400 instructions (docs/performance.md); inside the CORS
+/// layer ([`crate::server::service`]), so that a page of an allowed origin can read these
+/// answers and their request id, as it reads any other error.
 pub async fn refuse_oversized(request: Request, next: Next) -> Response {
-    match check(&request) {
-        Ok(()) => next.run(request).await,
-        Err(refused) => refused.into_response(),
+    if let Err(refused) = check(&request) {
+        return refused.into_response();
     }
+    crate::http::body_limit::refuse_declared_oversize(request, next).await
 }
