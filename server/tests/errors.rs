@@ -52,6 +52,9 @@ async fn unknown_routes_and_methods() {
         let res = head(path).await;
         assert_eq!(res.status, 405, "{path}");
         assert_eq!(res.header("allow"), Some("GET"), "{path}");
+        let put = api.request("PUT", path, Some(&site.token), None, &[]).await;
+        put.error(405, "method_not_allowed");
+        assert_eq!(put.header("allow"), Some("GET"), "{path}");
     }
 }
 

@@ -44,7 +44,13 @@ macro_rules! route {
         Route {
             method: Method::GET,
             path: $path,
-            handler: |filter| on(filter, $handler).head(request_context::get_only),
+            // Any other method gets the same 405, whose `Allow` says `GET` alone: axum's own
+            // would list `HEAD` with it.
+            handler: |filter| {
+                on(filter, $handler)
+                    .head(request_context::get_only)
+                    .fallback(request_context::get_only)
+            },
         }
     };
 }
