@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::connection::{ConnectionStatus, CredentialType};
 use crate::json::JsonObjectInput;
+#[cfg(not(feature = "wasm"))]
+use crate::object_only::object_only;
 use crate::token::validate_token_scopes;
 use crate::validate::{self, Checked, FieldError};
 
@@ -120,6 +122,7 @@ pub struct CreateConnectionParams {
     pub status: Option<ConnectionStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_expires_at: Option<String>,
+    #[cfg_attr(not(feature = "wasm"), serde(deserialize_with = "object_only"))]
     pub credentials: CredentialsInput,
     #[serde(default)]
     #[cfg_attr(feature = "admin", tsify(type = "Record<string, unknown>"))]
@@ -164,6 +167,7 @@ pub struct UpdateConnectionParams {
     pub token_expires_at: Option<String>,
     /// New credentials: clear `refreshError`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "wasm"), serde(deserialize_with = "object_only"))]
     pub credentials: Option<CredentialsInput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "admin", tsify(type = "Record<string, unknown>"))]

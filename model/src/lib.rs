@@ -8,6 +8,8 @@
 
 #[macro_use]
 mod open_enum;
+#[cfg(not(feature = "wasm"))]
+mod object_only;
 
 pub mod admin;
 pub mod api_key;

@@ -628,6 +628,19 @@ async fn input_that_could_mean_two_things_is_refused() {
     )
     .await
     .invalid("scopes");
+    // An array where an object goes, its fields by position, is no object.
+    let in_order = json!({
+        "provider": "p",
+        "provider_config_key": "k",
+        "credentials": ["api_key", null, { "api_key": "sek" }]
+    });
+    api.admin(
+        "POST",
+        &format!("/v1/admin/sites/{}/connections", site.id),
+        Some(in_order),
+    )
+    .await
+    .invalid("credentials");
     // `prod` and `prod ` would be two keys of one subject that no one can tell apart.
     api.post(
         &site.token,
