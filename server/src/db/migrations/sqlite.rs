@@ -32,29 +32,31 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// How a statement of the step `migration` failed.
+fn failed(migration: &'static str) -> impl Fn(rusqlite::Error) -> MigrationError {
+    move |error| MigrationError::Failed {
+        migration,
+        error: error.to_string(),
+    }
+}
+
+/// How many migrations the schema has had (SQLite's `user_version`; 0 in a new database).
+fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
 /// Brings the schema up to date, if `schema` lets it. Each step re-reads the version inside its
 /// own immediate transaction, so two servers starting on one file never apply a migration twice.
 pub fn apply(conn: &mut Connection, schema: Schema) -> Result<(), MigrationError> {
-    let found = conn
-        .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(|error| MigrationError::Failed {
-            migration: "(version)",
-            error: error.to_string(),
-        })?;
-    if !schema.migrates(found)? {
+    if !schema.migrates(version(conn).map_err(failed("(version)"))?)? {
         return Ok(());
     }
     for (index, (name, sql)) in MIGRATIONS.iter().enumerate() {
-        let failed = |error: rusqlite::Error| MigrationError::Failed {
-            migration: name,
-            error: error.to_string(),
-        };
+        let failed = failed(name);
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(failed)?;
-        let version: i64 = tx
-            .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(failed)?;
+            .map_err(&failed)?;
+        let version = version(&tx).map_err(&failed)?;
         let applied = usize::try_from(version).unwrap_or(usize::MAX);
         if applied > MIGRATIONS.len() {
             return Err(MigrationError::TooNew {
@@ -65,10 +67,10 @@ pub fn apply(conn: &mut Connection, schema: Schema) -> Result<(), MigrationError
         if applied > index {
             continue;
         }
-        tx.execute_batch(sql).map_err(failed)?;
+        tx.execute_batch(sql).map_err(&failed)?;
         tx.pragma_update(None, "user_version", version + 1)
-            .map_err(failed)?;
-        tx.commit().map_err(failed)?;
+            .map_err(&failed)?;
+        tx.commit().map_err(&failed)?;
     }
     Ok(())
 }
@@ -82,10 +84,7 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         apply(&mut conn, Schema::Migrate).unwrap();
         apply(&mut conn, Schema::Migrate).unwrap();
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
-        assert_eq!(version as usize, MIGRATIONS.len());
+        assert_eq!(version(&conn).unwrap() as usize, MIGRATIONS.len());
         conn.pragma_update(None, "user_version", 99).unwrap();
         assert!(matches!(
             apply(&mut conn, Schema::Migrate),
@@ -97,17 +96,13 @@ mod tests {
     /// opens this release's schema as it is and refuses any other.
     #[test]
     fn only_a_server_moves_an_existing_schema() {
-        let version = |conn: &Connection| -> i64 {
-            conn.pragma_query_value(None, "user_version", |r| r.get(0))
-                .unwrap()
-        };
         let mut new = Connection::open_in_memory().unwrap();
         assert!(matches!(
             apply(&mut new, Schema::AsFound),
             Err(MigrationError::NotThisRelease { found: 0 })
         ));
         apply(&mut new, Schema::CreateIfNew).unwrap();
-        assert_eq!(version(&new), COUNT as i64);
+        assert_eq!(version(&new).unwrap(), COUNT as i64);
         apply(&mut new, Schema::AsFound).unwrap();
         apply(&mut new, Schema::CreateIfNew).unwrap();
         for found in [COUNT as i64 - 1, COUNT as i64 + 1] {
@@ -121,7 +116,7 @@ mod tests {
                 assert!(refused
                     .to_string()
                     .contains("run it with the release the servers run"));
-                assert_eq!(version(&new), found, "left as found");
+                assert_eq!(version(&new).unwrap(), found, "left as found");
             }
         }
     }
